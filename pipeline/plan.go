@@ -1,0 +1,48 @@
+package pipeline
+
+import "time"
+
+// Plan is the construction plan of one build: the stages to run in order,
+// each with tasks that run in parallel. It is derived from a validated Project
+// by NewPlan and travels in workflow input, so fields may be added but never
+// renamed or removed.
+type Plan struct {
+	Project    string      `json:"project"`
+	Repository string      `json:"repository,omitempty"`
+	Stages     []PlanStage `json:"stages"`
+}
+
+// PlanStage is one stage of a Plan.
+type PlanStage struct {
+	Name     string     `json:"name"`
+	FailFast bool       `json:"fail_fast,omitempty"`
+	Tasks    []PlanTask `json:"tasks"`
+}
+
+// PlanTask is one task of a PlanStage with every default filled in.
+type PlanTask struct {
+	Stage string `json:"stage"`
+	Name  string `json:"name"`
+	// Run is the script, run with bash -eo pipefail.
+	Run string `json:"run"`
+	// Timeout bounds one attempt of the task; never zero in a plan.
+	Timeout time.Duration `json:"timeout"`
+	// Retries is how many more attempts a task that exits non-zero gets.
+	Retries int `json:"retries"`
+	// RunsOn holds the worker labels the task needs, sorted; empty means any worker.
+	RunsOn []string `json:"runs_on,omitempty"`
+	// Checkout is false when the task runs in an empty workspace.
+	Checkout bool `json:"checkout"`
+	// Env holds extra environment variables, sorted by name.
+	Env       []EnvVar   `json:"env,omitempty"`
+	Artifacts []Artifact `json:"artifacts,omitempty"`
+}
+
+// EnvVar is one environment variable given to a task.
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// DefaultTaskTimeout is the timeout of a task that sets none.
+const DefaultTaskTimeout = time.Hour

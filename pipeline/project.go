@@ -2,36 +2,42 @@ package pipeline
 
 // Project is a parsed drover.yaml: the definition of one project.
 type Project struct {
-	Project    string     `yaml:"project"`
-	Repository string     `yaml:"repository"`
-	Build      Build      `yaml:"build"`
-	Promotion  *Promotion `yaml:"promotion"`
-	Notify     *Notify    `yaml:"notify"`
+	// Project names the project; it appears in workflow IDs.
+	Project    string     `yaml:"project" json:"project"`
+	Repository string     `yaml:"repository" json:"repository,omitempty"`
+	Build      Build      `yaml:"build" json:"build"`
+	Promotion  *Promotion `yaml:"promotion" json:"promotion,omitempty"`
+	Notify     *Notify    `yaml:"notify" json:"notify,omitempty"`
 }
 
 // Build is the build definition: stages run in order.
 type Build struct {
-	Stages []Stage `yaml:"stages"`
+	Stages []Stage `yaml:"stages" json:"stages"`
 }
 
 // Stage holds tasks that run in parallel. With FailFast, the first failed
 // task cancels the others.
 type Stage struct {
-	Name     string `yaml:"name"`
-	FailFast bool   `yaml:"fail_fast"`
-	Tasks    []Task `yaml:"tasks"`
+	Name     string `yaml:"name" json:"name"`
+	FailFast bool   `yaml:"fail_fast" json:"fail_fast,omitempty"`
+	Tasks    []Task `yaml:"tasks" json:"tasks"`
 }
 
 // Task is one unit of work: a script run in its own workspace.
 type Task struct {
-	Name      string            `yaml:"name"`
-	Run       string            `yaml:"run"`
-	Timeout   Duration          `yaml:"timeout"`
-	Retries   int               `yaml:"retries"`
-	RunsOn    []string          `yaml:"runs-on"`
-	Checkout  *bool             `yaml:"checkout"`
-	Env       map[string]string `yaml:"env"`
-	Artifacts []Artifact        `yaml:"artifacts"`
+	Name string `yaml:"name" json:"name"`
+	// Run is the script, run with bash -eo pipefail.
+	Run string `yaml:"run" json:"run"`
+	// Timeout bounds one attempt; zero means DefaultTaskTimeout.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// Retries is how many more attempts a task that exits non-zero gets.
+	Retries int `yaml:"retries" json:"retries,omitempty"`
+	// RunsOn holds the labels a worker must have to run the task.
+	RunsOn []string `yaml:"runs-on" json:"runs_on,omitempty"`
+	// Checkout is nil or true to run in a checkout of the commit, false for an empty workspace.
+	Checkout  *bool             `yaml:"checkout" json:"checkout,omitempty"`
+	Env       map[string]string `yaml:"env" json:"env,omitempty"`
+	Artifacts []Artifact        `yaml:"artifacts" json:"artifacts,omitempty"`
 }
 
 // Artifact is a file a task produces, stored in the blob store when the task succeeds.

@@ -1,0 +1,50 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/drover-ci/drover/ledger"
+)
+
+// BuildRecorder is the part of the ledger the build activities write to.
+type BuildRecorder interface {
+	RecordBuildStarted(ctx context.Context, b ledger.Build) error
+	RecordBuildFinished(ctx context.Context, b ledger.Build, tasks []ledger.Task) error
+	RecordArtifactVersion(ctx context.Context, v ledger.ArtifactVersion) error
+}
+
+// LedgerActivities writes what builds did into the ledger. Its methods run as
+// local activities: the writes are idempotent, so a retry never duplicates a row.
+type LedgerActivities struct {
+	Ledger BuildRecorder
+}
+
+// RecordBuildFinishedInput is what a build records when it ends.
+type RecordBuildFinishedInput struct {
+	Build ledger.Build  `json:"build"`
+	Tasks []ledger.Task `json:"tasks"`
+	// Version is set when the build succeeded and registered an artifact version.
+	Version *ledger.ArtifactVersion `json:"version,omitempty"`
+}
+
+// RecordBuildStarted records a build that has started.
+func (a *LedgerActivities) RecordBuildStarted(ctx context.Context, b ledger.Build) error {
+	if err := a.Ledger.RecordBuildStarted(ctx, b); err != nil {
+		return fmt.Errorf("record build %s started: %w", b.ID, err)
+	}
+	return nil
+}
+
+// RecordBuildFinished records a build's outcome, its tasks and, on success, its artifact version.
+func (a *LedgerActivities) RecordBuildFinished(ctx context.Context, in RecordBuildFinishedInput) error {
+	if in.Version != nil {
+		if err := a.Ledger.RecordArtifactVersion(ctx, *in.Version); err != nil {
+			return fmt.Errorf("record artifact version %s/%s: %w", in.Version.Project, in.Version.Version, err)
+		}
+	}
+	if err := a.Ledger.RecordBuildFinished(ctx, in.Build, in.Tasks); err != nil {
+		return fmt.Errorf("record build %s finished: %w", in.Build.ID, err)
+	}
+	return nil
+}

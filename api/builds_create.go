@@ -1,0 +1,188 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// UserHeader names who triggers a build; without it the trigger is "api".
+const UserHeader = "X-Drover-User"
+
+// CreateBuildRequest is the body of POST /api/v1/builds.
+type CreateBuildRequest struct {
+	// Repository is an absolute local path or a URL (https://, file://, ...).
+	Repository string `json:"repository"`
+	// Commit is a SHA or a ref; empty means HEAD.
+	Commit string `json:"commit"`
+	Branch string `json:"branch"`
+	// Rerun runs a build that already finished again.
+	Rerun bool `json:"rerun"`
+}
+
+// CreateBuildResponse answers POST /api/v1/builds.
+type CreateBuildResponse struct {
+	ID       string `json:"id"`
+	RunID    string `json:"run_id"`
+	URL      string `json:"url"`
+	Status   string `json:"status"`
+	Existing bool   `json:"existing"`
+	Rerun    bool   `json:"rerun"`
+}
+
+func (s *Server) createBuild(c *gin.Context) {
+	ctx := c.Request.Context()
+	var req CreateBuildRequest
+	if err := decodeJSON(c.Request.Body, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	repo := redactURL(req.Repository)
+	commit, err := s.Source.Resolve(ctx, req.Repository, req.Commit)
+	if err != nil {
+		s.logger().WarnContext(ctx, "resolve commit failed", "repository", repo, "ref", req.Commit, "error", err)
+		_ = c.Error(errorf(http.StatusBadRequest, codeBadRepository, "cannot resolve %q in repository %s", req.Commit, repo))
+		return
+	}
+	data, err := s.Source.ReadFile(ctx, req.Repository, commit, DefinitionFile)
+	if errors.Is(err, gitsource.ErrFileNotFound) {
+		_ = c.Error(errorf(http.StatusBadRequest, codeNoDefinition, "no %s at %s", DefinitionFile, commit))
+		return
+	}
+	if err != nil {
+		_ = c.Error(fmt.Errorf("read %s at %s: %w", DefinitionFile, commit, err))
+		return
+	}
+	project, err := pipeline.Parse(DefinitionFile, data)
+	if err != nil {
+		_ = c.Error(err) // mapped to bad_definition
+		return
+	}
+	in := workflows.BuildInput{
+		Project:     project.Project,
+		Repository:  req.Repository,
+		Commit:      commit,
+		Branch:      req.branch(),
+		Plan:        pipeline.NewPlan(project),
+		TriggeredBy: triggeredBy(c),
+		Rerun:       req.Rerun,
+	}
+	id, runID, existing, err := s.Builds.Start(ctx, in, req.Rerun)
+	if err != nil {
+		_ = c.Error(fmt.Errorf("start build of %s at %s: %w", in.Project, commit, err))
+		return
+	}
+	resp := CreateBuildResponse{ID: id, RunID: runID, URL: s.buildURL(id), Status: workflows.StatusRunning,
+		Existing: existing, Rerun: req.Rerun && !existing}
+	status := http.StatusAccepted
+	if existing {
+		status = http.StatusOK
+		if st, err := s.Builds.State(ctx, id, runID); err == nil {
+			resp.Status = st.Status
+		} else {
+			s.logger().WarnContext(ctx, "read state of existing build failed", "build_id", id, "error", err)
+		}
+	}
+	s.logger().InfoContext(ctx, "build requested", "build_id", id, "run_id", runID,
+		"existing", existing, "rerun", req.Rerun, "triggered_by", in.TriggeredBy)
+	c.JSON(status, resp)
+}
+
+func (r *CreateBuildRequest) validate() error {
+	r.Repository = strings.TrimSpace(r.Repository)
+	r.Commit = strings.TrimSpace(r.Commit)
+	r.Branch = strings.TrimSpace(r.Branch)
+	if r.Commit == "" {
+		r.Commit = "HEAD"
+	}
+	switch {
+	case r.Repository == "":
+		return errorf(http.StatusBadRequest, codeBadRequest, "repository is required")
+	case strings.HasPrefix(r.Repository, "-") || hasControl(r.Repository):
+		return errorf(http.StatusBadRequest, codeBadRequest, "repository is not a path or URL")
+	case !isRemote(r.Repository) && !filepath.IsAbs(r.Repository):
+		return errorf(http.StatusBadRequest, codeBadRequest, "repository %q: a local path must be absolute", r.Repository)
+	case strings.HasPrefix(r.Commit, "-") || hasControl(r.Commit) || strings.ContainsAny(r.Commit, " \t"):
+		return errorf(http.StatusBadRequest, codeBadRequest, "commit %q is not a SHA or ref", r.Commit)
+	case hasControl(r.Branch) || strings.ContainsAny(r.Branch, " \t"):
+		return errorf(http.StatusBadRequest, codeBadRequest, "branch %q is not a branch name", r.Branch)
+	}
+	return nil
+}
+
+// branch is the requested branch, or the branch named by a refs/heads/ commit ref.
+func (r *CreateBuildRequest) branch() string {
+	if r.Branch != "" {
+		return r.Branch
+	}
+	if b, ok := strings.CutPrefix(r.Commit, "refs/heads/"); ok {
+		return b
+	}
+	return ""
+}
+
+func triggeredBy(c *gin.Context) string {
+	if u := strings.TrimSpace(c.GetHeader(UserHeader)); u != "" && !hasControl(u) {
+		return u
+	}
+	return "api"
+}
+
+// decodeJSON decodes one JSON object strictly: unknown fields are errors.
+func decodeJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var maxBytes *http.MaxBytesError
+		if errors.As(err, &maxBytes) {
+			return err
+		}
+		if errors.Is(err, io.EOF) {
+			return errorf(http.StatusBadRequest, codeBadRequest, "request body is empty")
+		}
+		return errorf(http.StatusBadRequest, codeBadRequest, "invalid JSON body: %s", err.Error())
+	}
+	if dec.More() {
+		return errorf(http.StatusBadRequest, codeBadRequest, "invalid JSON body: more than one value")
+	}
+	return nil
+}
+
+// isRemote reports whether repository is a URL or scp-like git address
+// rather than a local path.
+func isRemote(repository string) bool {
+	if strings.Contains(repository, "://") {
+		return true
+	}
+	at, colon := strings.Index(repository, "@"), strings.Index(repository, ":")
+	return at > 0 && colon > at && !strings.Contains(repository[:colon], "/")
+}
+
+// redactURL drops the credentials of a repository URL so it can be shown.
+func redactURL(repository string) string {
+	u, err := url.Parse(repository)
+	if err != nil || u.User == nil || u.Scheme == "" {
+		return repository
+	}
+	u.User = nil
+	return u.String()
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}

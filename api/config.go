@@ -1,0 +1,112 @@
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Config is the configuration of the API process, read once at start.
+type Config struct {
+	// TemporalAddress is host:port of the Temporal frontend (DROVER_TEMPORAL_ADDRESS).
+	TemporalAddress string
+	// TemporalNamespace is the Temporal namespace (DROVER_TEMPORAL_NAMESPACE).
+	TemporalNamespace string
+	// ListenAddr is where the API listens (DROVER_API_ADDR).
+	ListenAddr string
+	// DataDir holds logs and the git cache (DROVER_DATA_DIR).
+	DataDir string
+	// LedgerDSN is a SQLite path or a postgres:// URL (DROVER_LEDGER_DSN).
+	LedgerDSN string
+	// PublicURL is the base URL clients reach the API at (DROVER_PUBLIC_URL).
+	PublicURL string
+	// MaxBody limits request bodies (DROVER_API_MAX_BODY, bytes).
+	MaxBody int64
+	// ShutdownTimeout bounds the graceful shutdown.
+	ShutdownTimeout time.Duration
+	// Logger is the process logger; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	DefaultTemporalAddress   = "127.0.0.1:7233"
+	DefaultTemporalNamespace = "default"
+	DefaultListenAddr        = "127.0.0.1:8080"
+	DefaultDataDir           = ".drover/data"
+	DefaultShutdownTimeout   = 10 * time.Second
+)
+
+// ConfigFromEnv reads the configuration from environment variables through
+// getenv (os.Getenv in production) and fills in the defaults.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		TemporalAddress:   getenv("DROVER_TEMPORAL_ADDRESS"),
+		TemporalNamespace: getenv("DROVER_TEMPORAL_NAMESPACE"),
+		ListenAddr:        getenv("DROVER_API_ADDR"),
+		DataDir:           getenv("DROVER_DATA_DIR"),
+		LedgerDSN:         getenv("DROVER_LEDGER_DSN"),
+		PublicURL:         getenv("DROVER_PUBLIC_URL"),
+	}
+	if raw := getenv("DROVER_API_MAX_BODY"); raw != "" {
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n <= 0 {
+			return Config{}, fmt.Errorf("DROVER_API_MAX_BODY %q: must be a positive number of bytes", raw)
+		}
+		cfg.MaxBody = n
+	}
+	cfg.setDefaults()
+	return cfg, nil
+}
+
+func (c *Config) setDefaults() {
+	if c.TemporalAddress == "" {
+		c.TemporalAddress = DefaultTemporalAddress
+	}
+	if c.TemporalNamespace == "" {
+		c.TemporalNamespace = DefaultTemporalNamespace
+	}
+	if c.ListenAddr == "" {
+		c.ListenAddr = DefaultListenAddr
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.LedgerDSN == "" {
+		c.LedgerDSN = filepath.Join(c.DataDir, "ledger.db")
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = publicURLFor(c.ListenAddr)
+	}
+	if c.MaxBody <= 0 {
+		c.MaxBody = DefaultMaxBody
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// LogsDir is where task logs are kept.
+func (c Config) LogsDir() string { return filepath.Join(c.DataDir, "logs") }
+
+// GitCacheDir is where clones of remote repositories are cached.
+func (c Config) GitCacheDir() string { return filepath.Join(c.DataDir, "git") }
+
+// publicURLFor is http://<listen addr>, with a reachable host for a
+// wildcard listen address.
+func publicURLFor(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

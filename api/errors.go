@@ -1,0 +1,167 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// Error codes of API error responses.
+const (
+	codeBadRequest    = "bad_request"
+	codeBadDefinition = "bad_definition"
+	codeNoDefinition  = "no_definition"
+	codeBadRepository = "bad_repository"
+	codeNotFound      = "not_found"
+	codeConflict      = "conflict"
+	codeTooLarge      = "body_too_large"
+	codeUnavailable   = "unavailable"
+	codeInternal      = "internal"
+)
+
+// ErrorBody is the one shape of every error response: {"error": {...}}.
+type ErrorBody struct {
+	Error ErrorInfo `json:"error"`
+}
+
+// ErrorInfo describes what went wrong; Details holds structured items such
+// as the positions of a bad definition.
+type ErrorInfo struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Details []any  `json:"details,omitempty"`
+}
+
+// DefinitionProblem is one detail of a bad_definition error.
+type DefinitionProblem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Column  int    `json:"column,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// httpError is an error a handler reports with its status and code. Its
+// message is shown to the client, so it must never hold internals.
+type httpError struct {
+	status  int
+	code    string
+	message string
+	details []any
+}
+
+func (e *httpError) Error() string { return e.message }
+
+func errorf(status int, code, format string, args ...any) *httpError {
+	return &httpError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// mapErrors writes the error a handler recorded with c.Error as the one JSON
+// error shape. Unknown errors become a 500 that says nothing of the cause,
+// which is logged instead.
+func (s *Server) mapErrors(c *gin.Context) {
+	c.Next()
+	if len(c.Errors) == 0 {
+		return
+	}
+	err := c.Errors.Last().Err
+	he := s.classify(err)
+	if he.status >= http.StatusInternalServerError {
+		s.logger().ErrorContext(c.Request.Context(), "request failed",
+			slog.String("method", c.Request.Method), slog.String("route", c.FullPath()),
+			slog.Any("error", err))
+	}
+	if c.Writer.Written() {
+		return // a streamed response already started; nothing more can be said
+	}
+	c.JSON(he.status, ErrorBody{Error: ErrorInfo{Code: he.code, Message: he.message, Details: he.details}})
+}
+
+func (s *Server) classify(err error) *httpError {
+	var he *httpError
+	var maxBytes *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		return he
+	case errors.As(err, &maxBytes):
+		return errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
+			"request body is larger than %d bytes", maxBytes.Limit)
+	case errors.Is(err, ErrNotFound):
+		return errorf(http.StatusNotFound, codeNotFound, "build not found")
+	case errors.Is(err, ErrBuildRunning):
+		return errorf(http.StatusConflict, codeConflict, "%s", ErrBuildRunning.Error())
+	}
+	if de := definitionError(err); de != nil {
+		return de
+	}
+	return errorf(http.StatusInternalServerError, codeInternal, "internal error")
+}
+
+// definitionError maps the errors of pipeline.Parse to a 400 naming the
+// file, line and field of every problem, or returns nil.
+func definitionError(err error) *httpError {
+	var problems []*pipeline.Error
+	var list pipeline.Errors
+	var one *pipeline.Error
+	switch {
+	case errors.As(err, &list):
+		problems = list
+	case errors.As(err, &one):
+		problems = []*pipeline.Error{one}
+	default:
+		return nil
+	}
+	he := errorf(http.StatusBadRequest, codeBadDefinition, "%s", err.Error())
+	for _, p := range problems {
+		he.details = append(he.details, DefinitionProblem{
+			File: p.File, Line: p.Line, Column: p.Column, Field: p.Field, Message: p.Msg,
+		})
+	}
+	return he
+}
+
+// limitBody caps request bodies at MaxBody: a declared larger body is refused
+// at once, an undeclared one fails with *http.MaxBytesError when read.
+func (s *Server) limitBody(c *gin.Context) {
+	limit := s.maxBody()
+	if c.Request.ContentLength > limit {
+		_ = c.Error(&http.MaxBytesError{Limit: limit})
+		c.Abort()
+		return
+	}
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+	}
+	c.Next()
+}
+
+func (s *Server) recoverPanics(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.logger().ErrorContext(c.Request.Context(), "handler panicked",
+				slog.String("route", c.FullPath()), slog.Any("panic", r))
+			if !c.Writer.Written() {
+				c.AbortWithStatusJSON(http.StatusInternalServerError,
+					ErrorBody{Error: ErrorInfo{Code: codeInternal, Message: "internal error"}})
+			}
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.logger().DebugContext(c.Request.Context(), "request",
+		slog.String("method", c.Request.Method), slog.String("route", c.FullPath()),
+		slog.Int("status", c.Writer.Status()), slog.Duration("elapsed", time.Since(start)))
+}

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/logstore"
+)
+
+// followLog streams a task's log as server-sent events: "data: <line>" for
+// each line as it is written, then "event: end" with the task's final
+// status once the task has ended and its log is drained. It stops when the
+// client goes away.
+func (s *Server) followLog(c *gin.Context, req taskLogRequest) {
+	ctx := c.Request.Context()
+	c.Header("Content-Type", "text/event-stream")
+	c.Header("Cache-Control", "no-cache")
+	c.Header("X-Accel-Buffering", "no")
+	c.Status(http.StatusOK)
+	c.Writer.Flush()
+
+	f := &logFollower{w: c.Writer, server: s, key: req.key}
+	ended, final := taskEnded(req.state, req.stage, req.task.Name)
+	logTick := time.NewTicker(durationOr(s.LogPollInterval, 200*time.Millisecond))
+	defer logTick.Stop()
+	stateTick := time.NewTicker(durationOr(s.StatePollInterval, time.Second))
+	defer stateTick.Stop()
+	for {
+		if err := f.drain(c); err != nil {
+			if ctx.Err() == nil {
+				s.logger().WarnContext(ctx, "follow log failed", "key", req.key, "error", err)
+				_, _ = io.WriteString(c.Writer, "event: error\ndata: log unavailable\n\n")
+				c.Writer.Flush()
+			}
+			return
+		}
+		if ended {
+			f.flushPartial()
+			_, _ = fmt.Fprintf(c.Writer, "event: end\ndata: %s\n\n", final)
+			c.Writer.Flush()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.closingCh():
+			return
+		case <-logTick.C:
+		case <-stateTick.C:
+			state, err := s.stateOf(ctx, req.state)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				s.logger().WarnContext(ctx, "follow log: read build state failed", "build_id", req.state.ID, "error", err)
+				continue
+			}
+			// The log is drained once more at the top of the loop before ending.
+			ended, final = taskEnded(state, req.stage, req.task.Name)
+		}
+	}
+}
+
+// logFollower turns appended log bytes into one event per complete line.
+type logFollower struct {
+	w       gin.ResponseWriter
+	server  *Server
+	key     string
+	offset  int64
+	partial []byte
+}
+
+// drain reads everything written since the last read and sends its complete lines.
+func (f *logFollower) drain(c *gin.Context) error {
+	for {
+		data, next, err := f.server.Logs.ReadAt(c.Request.Context(), f.key, f.offset, logChunk)
+		if errors.Is(err, logstore.ErrNotFound) {
+			return nil // the task has not written anything yet
+		}
+		if err != nil {
+			return fmt.Errorf("read log %s at %d: %w", f.key, f.offset, err)
+		}
+		if len(data) == 0 {
+			return nil
+		}
+		f.offset = next
+		f.partial = append(f.partial, data...)
+		sent := false
+		for {
+			i := bytes.IndexByte(f.partial, '\n')
+			if i < 0 {
+				break
+			}
+			f.send(f.partial[:i])
+			f.partial = f.partial[i+1:]
+			sent = true
+		}
+		if sent {
+			f.w.Flush()
+		}
+	}
+}
+
+// flushPartial sends a last line that did not end with a newline.
+func (f *logFollower) flushPartial() {
+	if len(f.partial) > 0 {
+		f.send(f.partial)
+		f.partial = nil
+	}
+}
+
+func (f *logFollower) send(line []byte) {
+	// A carriage return would end the SSE line early.
+	line = bytes.ReplaceAll(line, []byte{'\r'}, nil)
+	_, _ = f.w.Write([]byte("data: "))
+	_, _ = f.w.Write(line)
+	_, _ = f.w.Write([]byte("\n\n"))
+}

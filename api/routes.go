@@ -1,0 +1,54 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// routes registers every route of the API.
+//
+// Build IDs contain '/' (build/<project>/<commit>), so they travel URL-escaped
+// as one path segment: /api/v1/builds/build%2Fdemo%2Fabc123. Every route that
+// takes an ID also accepts it as ?id=, which wins over the path segment (use
+// "-" there): /api/v1/builds/-/cancel?id=build/demo/abc123. GET /api/v1/builds
+// with ?id= returns that build rather than a list.
+func (s *Server) routes(r *gin.Engine) {
+	r.GET("/healthz", s.health)
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/builds", s.createBuild)
+	v1.GET("/builds", s.listBuilds)
+	v1.GET("/builds/:id", s.getBuild)
+	v1.POST("/builds/:id/cancel", s.cancelBuild)
+	// /tasks/<stage>/<task>/log, or /tasks/<task>/log when the name is unique.
+	v1.GET("/builds/:id/tasks/*path", s.taskLog)
+}
+
+// buildURL is the URL of the build id under PublicURL.
+func (s *Server) buildURL(id string) string {
+	return strings.TrimRight(s.PublicURL, "/") + "/api/v1/builds/" + url.PathEscape(id)
+}
+
+// buildID reads the build ID of a request from ?id= or the :id segment.
+func buildID(c *gin.Context) (string, error) {
+	id := c.Query("id")
+	if id == "" {
+		id = c.Param("id")
+	}
+	if id == "" || id == "-" {
+		return "", errorf(http.StatusBadRequest, codeBadRequest, "missing build id")
+	}
+	return id, nil
+}
+
+func (s *Server) health(c *gin.Context) {
+	if err := s.History.Ping(c.Request.Context()); err != nil {
+		s.logger().WarnContext(c.Request.Context(), "health check failed", "error", err)
+		_ = c.Error(errorf(http.StatusServiceUnavailable, codeUnavailable, "ledger unreachable"))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+
+	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/logstore"
+)
+
+// Run builds the API's clients from cfg and serves until ctx is cancelled,
+// then shuts down gracefully within cfg.ShutdownTimeout.
+func Run(ctx context.Context, cfg Config) error {
+	cfg.setDefaults()
+	logger := cfg.Logger
+	gin.SetMode(gin.ReleaseMode)
+
+	for _, dir := range []string{cfg.LogsDir(), cfg.GitCacheDir()} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create data dir %s: %w", dir, err)
+		}
+	}
+	led, err := ledger.Open(ctx, cfg.LedgerDSN)
+	if err != nil {
+		return fmt.Errorf("open ledger: %w", err)
+	}
+	defer led.Close()
+
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    log.NewStructuredLogger(logger),
+	})
+	if err != nil {
+		return fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer tc.Close()
+
+	srv := &Server{
+		Builds:    &TemporalBuilds{Client: tc, Logger: logger},
+		History:   led,
+		Source:    gitsource.New(cfg.GitCacheDir()),
+		Logs:      logstore.New(cfg.LogsDir()),
+		PublicURL: cfg.PublicURL,
+		MaxBody:   cfg.MaxBody,
+		Logger:    logger,
+	}
+	return serve(ctx, cfg, srv)
+}
+
+// serve runs the HTTP server of srv until ctx is cancelled.
+func serve(ctx context.Context, cfg Config, srv *Server) error {
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          nil,
+	}
+	// Followed logs would hold a graceful shutdown until its timeout.
+	hs.RegisterOnShutdown(srv.CloseStreams)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	cfg.Logger.InfoContext(ctx, "api listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	cfg.Logger.Info("api shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", err)
+	}
+	return nil
+}

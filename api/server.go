@@ -1,0 +1,147 @@
+// Package api is Drover's HTTP API: Gin handlers that verify and translate
+// requests and call Temporal and the ledger. The server keeps no state.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// ErrNotFound is returned by Builds when no build has the given ID (or run).
+var ErrNotFound = errors.New("not found")
+
+// ErrBuildRunning is returned by Builds.Start with rerun when the build is
+// still running: it must be cancelled before it can run again.
+var ErrBuildRunning = errors.New("build is running; cancel it first")
+
+// ErrBuildFinished is returned by Builds.Cancel when the build already ended.
+var ErrBuildFinished = errors.New("build is not running")
+
+// Builds starts, inspects and cancels build workflows. TemporalBuilds
+// implements it over a Temporal client.
+type Builds interface {
+	// Start starts the build of in.Project at in.Commit. Without rerun, a build
+	// that exists already (running or finished) is returned with existing set
+	// instead of starting another. With rerun, a finished build runs again and
+	// a running one gives ErrBuildRunning.
+	Start(ctx context.Context, in workflows.BuildInput, rerun bool) (id, runID string, existing bool, err error)
+	// State returns the state of a run of a build (the latest when runID is
+	// empty), live while it runs; ErrNotFound when Temporal knows no such run.
+	State(ctx context.Context, id, runID string) (workflows.BuildState, error)
+	// Cancel requests the cancellation of the running build id; ErrNotFound
+	// when there is no such build, ErrBuildFinished when it already ended.
+	Cancel(ctx context.Context, id string) error
+}
+
+// BuildHistory reads finished builds from the ledger; *ledger.Ledger implements it.
+type BuildHistory interface {
+	ListBuilds(ctx context.Context, f ledger.BuildFilter) ([]ledger.Build, error)
+	// GetBuild returns a run of a build (the latest when runID is empty) and
+	// its tasks; ledger.ErrNotFound when absent.
+	GetBuild(ctx context.Context, id, runID string) (ledger.Build, []ledger.Task, error)
+	Ping(ctx context.Context) error
+}
+
+// SourceReader reads build definitions from repositories; *gitsource.Source implements it.
+type SourceReader interface {
+	// Resolve returns the full commit SHA of ref in repository.
+	Resolve(ctx context.Context, repository, ref string) (string, error)
+	// ReadFile returns path at commit; gitsource.ErrFileNotFound when absent.
+	ReadFile(ctx context.Context, repository, commit, path string) ([]byte, error)
+}
+
+// LogReader reads task logs; *logstore.Store implements it.
+type LogReader interface {
+	// ReadAt returns up to max bytes from offset and the next offset;
+	// logstore.ErrNotFound while the log does not exist.
+	ReadAt(ctx context.Context, key string, offset int64, max int) ([]byte, int64, error)
+}
+
+// DefaultMaxBody is the default limit of a request body.
+const DefaultMaxBody = 1 << 20
+
+// DefinitionFile is the path of the build definition in a repository.
+const DefinitionFile = "drover.yaml"
+
+// Server holds the dependencies of the API handlers.
+type Server struct {
+	Builds  Builds
+	History BuildHistory
+	Source  SourceReader
+	Logs    LogReader
+	// PublicURL is the base URL clients reach the API at, without a trailing slash.
+	PublicURL string
+	// MaxBody limits request bodies; zero means DefaultMaxBody.
+	MaxBody int64
+	Logger  *slog.Logger
+	// LogPollInterval is how often a followed log is read; zero means 200ms.
+	LogPollInterval time.Duration
+	// StatePollInterval is how often a followed log checks whether its task
+	// ended; zero means 1s.
+	StatePollInterval time.Duration
+
+	closeOnce sync.Once
+	stopOnce  sync.Once
+	closing   chan struct{}
+}
+
+// closingCh is closed by CloseStreams.
+func (s *Server) closingCh() chan struct{} {
+	s.closeOnce.Do(func() { s.closing = make(chan struct{}) })
+	return s.closing
+}
+
+// CloseStreams ends every followed log, so that a graceful shutdown need not
+// wait for clients that would otherwise stay connected.
+func (s *Server) CloseStreams() {
+	ch := s.closingCh()
+	s.stopOnce.Do(func() { close(ch) })
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+func (s *Server) maxBody() int64 {
+	if s.MaxBody <= 0 {
+		return DefaultMaxBody
+	}
+	return s.MaxBody
+}
+
+func durationOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// Handler returns the HTTP handler serving every route of the API.
+func (s *Server) Handler() http.Handler {
+	engine := gin.New()
+	// Build IDs contain '/': they travel URL-escaped as one path segment, so
+	// route on the raw path and unescape parameter values afterwards.
+	engine.UseRawPath = true
+	engine.UnescapePathValues = true
+	engine.RemoveExtraSlash = false
+	engine.HandleMethodNotAllowed = true
+	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody)
+	engine.NoRoute(func(c *gin.Context) { _ = c.Error(errorf(http.StatusNotFound, codeNotFound, "no such route")) })
+	engine.NoMethod(func(c *gin.Context) {
+		_ = c.Error(errorf(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed"))
+	})
+	s.routes(engine)
+	return engine
+}

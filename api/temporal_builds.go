@@ -1,0 +1,176 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/workflows"
+)
+
+// WorkflowClient is the part of client.Client that TemporalBuilds uses.
+type WorkflowClient interface {
+	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
+	QueryWorkflow(ctx context.Context, workflowID, runID, queryType string, args ...any) (converter.EncodedValue, error)
+	GetWorkflow(ctx context.Context, workflowID, runID string) client.WorkflowRun
+	CancelWorkflow(ctx context.Context, workflowID, runID string) error
+}
+
+// DefaultQueryTimeout bounds a query of a build's state: without a worker
+// to answer, a query would wait for as long as its context allows.
+const DefaultQueryTimeout = 5 * time.Second
+
+// TemporalBuilds implements Builds over Temporal: one Build workflow per
+// project and commit.
+type TemporalBuilds struct {
+	Client WorkflowClient
+	// TaskQueue of Build workflows; empty means workflows.TaskQueue.
+	TaskQueue string
+	// QueryTimeout bounds state queries; zero means DefaultQueryTimeout.
+	QueryTimeout time.Duration
+	Logger       *slog.Logger
+}
+
+// Start starts the Build workflow of in. Without rerun an existing build,
+// running or finished, is returned with existing set; with rerun a finished
+// build runs again under the same ID and a running one gives ErrBuildRunning.
+func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rerun bool) (string, string, bool, error) {
+	id := workflows.BuildID(in.Project, in.Commit)
+	opts := client.StartWorkflowOptions{
+		ID:                    id,
+		TaskQueue:             b.taskQueue(),
+		TypedSearchAttributes: buildSearchAttributes(in),
+		StaticSummary:         buildSummary(in),
+		StaticDetails:         buildDetails(in),
+		// Report a reuse refused by policy as an error rather than a run.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}
+	if rerun {
+		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
+		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
+	} else {
+		// Describe first so the caller learns whether the build existed; the
+		// policies below still make a racing start return the same run.
+		desc, err := b.Client.DescribeWorkflowExecution(ctx, id, "")
+		if err == nil {
+			return id, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), true, nil
+		}
+		if !isNotFound(err) {
+			return "", "", false, fmt.Errorf("describe build %s: %w", id, err)
+		}
+		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
+		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	}
+	run, err := b.Client.ExecuteWorkflow(ctx, opts, workflows.BuildWorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started) && rerun:
+		return "", "", false, ErrBuildRunning
+	case errors.As(err, &started):
+		return id, started.RunId, true, nil // finished meanwhile; no duplicate
+	case err != nil:
+		return "", "", false, fmt.Errorf("start build %s: %w", id, err)
+	}
+	b.logger().InfoContext(ctx, "build started", "build_id", id, "run_id", run.GetRunID(), "rerun", rerun)
+	return id, run.GetRunID(), false, nil
+}
+
+// Cancel requests the cancellation of the running build id.
+func (b *TemporalBuilds) Cancel(ctx context.Context, id string) error {
+	desc, err := b.Client.DescribeWorkflowExecution(ctx, id, "")
+	if isNotFound(err) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("describe build %s: %w", id, err)
+	}
+	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return ErrBuildFinished
+	}
+	err = b.Client.CancelWorkflow(ctx, id, "")
+	if isNotFound(err) {
+		return ErrBuildFinished // it ended between describe and cancel
+	}
+	if err != nil {
+		return fmt.Errorf("cancel build %s: %w", id, err)
+	}
+	return nil
+}
+
+func (b *TemporalBuilds) taskQueue() string {
+	if b.TaskQueue == "" {
+		return workflows.TaskQueue
+	}
+	return b.TaskQueue
+}
+
+func (b *TemporalBuilds) logger() *slog.Logger {
+	if b.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return b.Logger
+}
+
+func isNotFound(err error) bool {
+	var nf *serviceerror.NotFound
+	return errors.As(err, &nf)
+}
+
+func buildSearchAttributes(in workflows.BuildInput) temporal.SearchAttributes {
+	updates := []temporal.SearchAttributeUpdate{
+		temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrProject).ValueSet(in.Project),
+		temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrCommit).ValueSet(in.Commit),
+		temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(workflows.StatusRunning),
+	}
+	if in.Branch != "" {
+		updates = append(updates, temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrBranch).ValueSet(in.Branch))
+	}
+	return temporal.NewSearchAttributes(updates...)
+}
+
+// buildSummary is the one line Temporal Web shows for the run.
+func buildSummary(in workflows.BuildInput) string {
+	if in.Branch == "" {
+		return fmt.Sprintf("Build %s %s", in.Project, shortCommit(in.Commit))
+	}
+	return fmt.Sprintf("Build %s %s@%s", in.Project, in.Branch, shortCommit(in.Commit))
+}
+
+// buildDetails lists the stages and tasks of the run for Temporal Web.
+func buildDetails(in workflows.BuildInput) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "**Repository:** %s  \n**Commit:** %s  \n", redactURL(in.Repository), in.Commit)
+	if in.Branch != "" {
+		fmt.Fprintf(&sb, "**Branch:** %s  \n", in.Branch)
+	}
+	if in.TriggeredBy != "" {
+		fmt.Fprintf(&sb, "**Triggered by:** %s  \n", in.TriggeredBy)
+	}
+	sb.WriteString("\n**Stages:**\n")
+	for i, st := range in.Plan.Stages {
+		names := make([]string, 0, len(st.Tasks))
+		for _, t := range st.Tasks {
+			names = append(names, t.Name)
+		}
+		fmt.Fprintf(&sb, "%d. %s: %s\n", i+1, st.Name, strings.Join(names, ", "))
+	}
+	return sb.String()
+}
+
+func shortCommit(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}

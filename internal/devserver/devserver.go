@@ -1,0 +1,109 @@
+// Package devserver starts the pinned Temporal CLI dev server with the search
+// attributes and dynamic configuration Drover needs, for tests and benchmarks.
+package devserver
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+)
+
+// Options of a dev server.
+type Options struct {
+	// DBFile persists the server's state in a SQLite file; empty keeps it in memory.
+	DBFile string
+	// HostPort to listen on; empty picks a free port.
+	HostPort string
+	// Output receives the server's logs; nil discards them.
+	Output io.Writer
+}
+
+// Start starts a dev server from the pinned CLI (see CLIPath).
+func Start(ctx context.Context, opts Options) (*testsuite.DevServer, error) {
+	cli, err := CLIPath(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root := RepoRoot()
+	attrs, err := readLines(filepath.Join(root, "deploy", "temporal", "search-attributes.txt"))
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := readLines(filepath.Join(root, "deploy", "temporal", "dynamic-config.txt"))
+	if err != nil {
+		return nil, err
+	}
+	var sas []temporal.SearchAttributeUpdate
+	for _, a := range attrs {
+		name, typ, _ := strings.Cut(a, "=")
+		if typ != "Keyword" {
+			return nil, fmt.Errorf("search attribute %s: only Keyword is supported here, got %q", name, typ)
+		}
+		sas = append(sas, temporal.NewSearchAttributeKeyKeyword(name).ValueSet(""))
+	}
+	var extra []string
+	for _, d := range dyn {
+		extra = append(extra, "--dynamic-config-value", d)
+	}
+	out := opts.Output
+	if out == nil {
+		out = io.Discard
+	}
+	return testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:     cli,
+		ClientOptions:    &client.Options{HostPort: opts.HostPort, Namespace: "default"},
+		DBFilename:       opts.DBFile,
+		SearchAttributes: temporal.NewSearchAttributes(sas...),
+		ExtraArgs:        extra,
+		LogLevel:         "error",
+		Stdout:           out,
+		Stderr:           out,
+	})
+}
+
+// CLIPath returns the Temporal CLI binary: $DROVER_TEMPORAL_CLI when set,
+// otherwise what scripts/temporal-cli.sh prints (building it once).
+func CLIPath(ctx context.Context) (string, error) {
+	if p := os.Getenv("DROVER_TEMPORAL_CLI"); p != "" {
+		return p, nil
+	}
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join(RepoRoot(), "scripts", "temporal-cli.sh"))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("find Temporal CLI with scripts/temporal-cli.sh: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// RepoRoot is the root of the Drover source tree.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+func readLines(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	return lines, sc.Err()
+}

@@ -1,0 +1,145 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// validate checks the fields every build record needs.
+func (b Build) validate() error {
+	switch {
+	case b.ID == "":
+		return errors.New("build id is empty")
+	case b.RunID == "":
+		return errors.New("build run id is empty")
+	case b.Project == "":
+		return errors.New("build project is empty")
+	}
+	return nil
+}
+
+// RecordBuildStarted upserts the project (name, repository) and inserts the build
+// keyed by (ID, RunID) if absent. An empty Status means running and a zero
+// StartedAt means now. It is idempotent and never moves a finished build back to
+// running: a build already recorded is left as it is.
+func (l *Ledger) RecordBuildStarted(ctx context.Context, b Build) error {
+	if err := b.validate(); err != nil {
+		return fmt.Errorf("record build started: %w", err)
+	}
+	if b.Status == "" {
+		b.Status = StatusRunning
+	}
+	if b.StartedAt.IsZero() {
+		b.StartedAt = l.now()
+	}
+	err := l.inTx(ctx, func(tx *sql.Tx) error {
+		if err := l.upsertProject(ctx, tx, b.Project, b.Repository); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, l.rebind(`
+			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
+				triggered_by, rerun, version, started_at, finished_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id, run_id) DO NOTHING`),
+			b.ID, b.RunID, b.Project, b.Repository, b.Commit, b.Branch, b.Status,
+			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timePtrArg(b.FinishedAt))
+		if err != nil {
+			return fmt.Errorf("insert build: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record build started %s run %s: %w", b.ID, b.RunID, err)
+	}
+	return nil
+}
+
+// RecordBuildFinished sets the status, finished_at and version of the build,
+// inserting it (and its project) if absent, and upserts its tasks keyed by
+// (build id, run id, stage, name), all in one transaction. A task's empty BuildID
+// and RunID default to the build's. A nil FinishedAt means now, unless the build
+// already has one, so recording the same outcome twice leaves the same row.
+func (l *Ledger) RecordBuildFinished(ctx context.Context, b Build, tasks []Task) error {
+	if err := b.validate(); err != nil {
+		return fmt.Errorf("record build finished: %w", err)
+	}
+	if b.Status == "" {
+		return fmt.Errorf("record build finished %s run %s: status is empty", b.ID, b.RunID)
+	}
+	if b.StartedAt.IsZero() {
+		b.StartedAt = l.now()
+	}
+	// A nil FinishedAt keeps the one already recorded, if any.
+	finishedAt := "excluded.finished_at"
+	if b.FinishedAt == nil {
+		now := l.now()
+		b.FinishedAt = &now
+		finishedAt = "COALESCE(builds.finished_at, excluded.finished_at)"
+	}
+	err := l.inTx(ctx, func(tx *sql.Tx) error {
+		if err := l.upsertProject(ctx, tx, b.Project, b.Repository); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, l.rebind(`
+			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
+				triggered_by, rerun, version, started_at, finished_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id, run_id) DO UPDATE SET
+				status = excluded.status,
+				version = excluded.version,
+				finished_at = `+finishedAt),
+			b.ID, b.RunID, b.Project, b.Repository, b.Commit, b.Branch, b.Status,
+			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timeArg(*b.FinishedAt))
+		if err != nil {
+			return fmt.Errorf("upsert build: %w", err)
+		}
+		for _, t := range tasks {
+			if t.BuildID == "" {
+				t.BuildID = b.ID
+			}
+			if t.RunID == "" {
+				t.RunID = b.RunID
+			}
+			if err := l.upsertTask(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record build finished %s run %s: %w", b.ID, b.RunID, err)
+	}
+	return nil
+}
+
+func (l *Ledger) upsertTask(ctx context.Context, tx *sql.Tx, t Task) error {
+	if t.Stage == "" || t.Name == "" {
+		return fmt.Errorf("task %q of stage %q: stage and name must be set", t.Name, t.Stage)
+	}
+	var exit any
+	if t.ExitCode != nil {
+		exit = *t.ExitCode
+	}
+	_, err := tx.ExecContext(ctx, l.rebind(`
+		INSERT INTO tasks (build_id, run_id, stage, name, stage_index, task_index, status,
+			attempt, exit_code, started_at, finished_at, error, log_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (build_id, run_id, stage, name) DO UPDATE SET
+			stage_index = excluded.stage_index,
+			task_index = excluded.task_index,
+			status = excluded.status,
+			attempt = excluded.attempt,
+			exit_code = excluded.exit_code,
+			started_at = excluded.started_at,
+			finished_at = excluded.finished_at,
+			error = excluded.error,
+			log_key = excluded.log_key`),
+		t.BuildID, t.RunID, t.Stage, t.Name, t.StageIndex, t.TaskIndex, t.Status,
+		t.Attempt, exit, l.timePtrArg(t.StartedAt), l.timePtrArg(t.FinishedAt), t.Error, t.LogKey)
+	if err != nil {
+		return fmt.Errorf("upsert task %s/%s: %w", t.Stage, t.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+const buildColumns = `id, run_id, project, repository, commit_sha, branch, status,
+	triggered_by, rerun, version, started_at, finished_at`
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+func scanBuild(row rowScanner) (Build, error) {
+	var b Build
+	var started, finished dbTime
+	err := row.Scan(&b.ID, &b.RunID, &b.Project, &b.Repository, &b.Commit, &b.Branch, &b.Status,
+		&b.TriggeredBy, &b.Rerun, &b.Version, &started, &finished)
+	if err != nil {
+		return Build{}, err
+	}
+	b.StartedAt, b.FinishedAt = started.Time, finished.Ptr()
+	return b, nil
+}
+
+// ListBuilds returns the builds matching f, newest first (started_at descending,
+// then id and run id ascending).
+func (l *Ledger) ListBuilds(ctx context.Context, f BuildFilter) ([]Build, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ column, value string }{
+		{"project", f.Project}, {"branch", f.Branch}, {"status", f.Status},
+	} {
+		if c.value != "" {
+			where = append(where, c.column+" = ?")
+			args = append(args, c.value)
+		}
+	}
+	query := "SELECT " + buildColumns + " FROM builds"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY started_at DESC, id, run_id LIMIT ? OFFSET ?"
+	args = append(args, clampLimit(f.Limit), max(f.Offset, 0))
+	rows, err := l.db.QueryContext(ctx, l.rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list builds: %w", err)
+	}
+	defer rows.Close()
+	var out []Build
+	for rows.Next() {
+		b, err := scanBuild(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list builds: %w", err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list builds: %w", err)
+	}
+	return out, nil
+}
+
+// GetBuild returns a build run and its tasks ordered by stage and task index.
+// An empty runID selects the latest run of the build (by started_at). It returns
+// an error wrapping ErrNotFound when there is no such build.
+func (l *Ledger) GetBuild(ctx context.Context, id, runID string) (Build, []Task, error) {
+	var row *sql.Row
+	if runID == "" {
+		row = l.db.QueryRowContext(ctx, l.rebind("SELECT "+buildColumns+
+			" FROM builds WHERE id = ? ORDER BY started_at DESC, run_id DESC LIMIT 1"), id)
+	} else {
+		row = l.db.QueryRowContext(ctx, l.rebind("SELECT "+buildColumns+
+			" FROM builds WHERE id = ? AND run_id = ?"), id, runID)
+	}
+	b, err := scanBuild(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Build{}, nil, fmt.Errorf("get build %s run %q: %w", id, runID, ErrNotFound)
+	}
+	if err != nil {
+		return Build{}, nil, fmt.Errorf("get build %s run %q: %w", id, runID, err)
+	}
+	tasks, err := l.buildTasks(ctx, b.ID, b.RunID)
+	if err != nil {
+		return Build{}, nil, err
+	}
+	return b, tasks, nil
+}
+
+func (l *Ledger) buildTasks(ctx context.Context, id, runID string) ([]Task, error) {
+	rows, err := l.db.QueryContext(ctx, l.rebind(`
+		SELECT build_id, run_id, stage, name, stage_index, task_index, status, attempt,
+			exit_code, started_at, finished_at, error, log_key
+		FROM tasks WHERE build_id = ? AND run_id = ?
+		ORDER BY stage_index, task_index, stage, name`), id, runID)
+	if err != nil {
+		return nil, fmt.Errorf("list tasks of build %s run %s: %w", id, runID, err)
+	}
+	defer rows.Close()
+	var out []Task
+	for rows.Next() {
+		var t Task
+		var exit sql.NullInt64
+		var started, finished dbTime
+		err := rows.Scan(&t.BuildID, &t.RunID, &t.Stage, &t.Name, &t.StageIndex, &t.TaskIndex,
+			&t.Status, &t.Attempt, &exit, &started, &finished, &t.Error, &t.LogKey)
+		if err != nil {
+			return nil, fmt.Errorf("list tasks of build %s run %s: %w", id, runID, err)
+		}
+		if exit.Valid {
+			code := int(exit.Int64)
+			t.ExitCode = &code
+		}
+		t.StartedAt, t.FinishedAt = started.Ptr(), finished.Ptr()
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tasks of build %s run %s: %w", id, runID, err)
+	}
+	return out, nil
+}

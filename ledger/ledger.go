@@ -1,0 +1,145 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned (wrapped) when a build, task or artifact version does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Dialects of the ledger, as returned by Ledger.Dialect.
+const (
+	DialectSQLite   = "sqlite"
+	DialectPostgres = "postgres"
+)
+
+// Ledger is the SQL record of projects, builds, tasks and artifact versions.
+// It is safe for concurrent use, and several processes may share one database.
+type Ledger struct {
+	db      *sql.DB
+	dialect string
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+// Option configures Open.
+type Option func(*Ledger)
+
+// WithLogger sets the logger Open reports applied migrations to; the default discards.
+func WithLogger(log *slog.Logger) Option {
+	return func(l *Ledger) { l.log = log }
+}
+
+// WithClock sets the clock used for timestamps the caller leaves zero.
+func WithClock(now func() time.Time) Option {
+	return func(l *Ledger) { l.now = now }
+}
+
+// Open opens and migrates the ledger. A dsn starting with "postgres://" or
+// "postgresql://" opens PostgreSQL; anything else is a SQLite file path, optionally
+// prefixed "sqlite:", whose parent directory is created. SQLite runs in WAL mode
+// with busy_timeout 5000 and foreign keys on, and write transactions take the
+// write lock at BEGIN, so a worker and an API process can share the file.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Ledger, error) {
+	l := &Ledger{now: time.Now, log: slog.New(slog.DiscardHandler)}
+	for _, opt := range opts {
+		opt(l)
+	}
+	db, dialect, err := openDB(dsn)
+	if err != nil {
+		return nil, err
+	}
+	l.db, l.dialect = db, dialect
+	if err := l.Ping(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := l.migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// openDB opens the database handle for dsn without connecting.
+func openDB(dsn string) (*sql.DB, string, error) {
+	if isPostgresDSN(dsn) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, "", fmt.Errorf("open ledger %s: %w", redactDSN(dsn), err)
+		}
+		return db, DialectPostgres, nil
+	}
+	path, err := sqlitePath(dsn)
+	if err != nil {
+		return nil, "", err
+	}
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, "", fmt.Errorf("open ledger %s: create directory: %w", path, err)
+		}
+	}
+	db, err := sql.Open("sqlite", path+"?"+sqliteParams)
+	if err != nil {
+		return nil, "", fmt.Errorf("open ledger %s: %w", path, err)
+	}
+	if path == ":memory:" {
+		// Every connection to :memory: is its own database: keep exactly one.
+		db.SetMaxOpenConns(1)
+	}
+	return db, DialectSQLite, nil
+}
+
+// sqliteParams configure every SQLite connection of the pool.
+const sqliteParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
+	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+func isPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// sqlitePath returns the file path named by a SQLite dsn: a path, "sqlite:path"
+// or "sqlite://path".
+func sqlitePath(dsn string) (string, error) {
+	path := strings.TrimPrefix(dsn, "sqlite:")
+	if path != dsn {
+		path = strings.TrimPrefix(path, "//")
+	}
+	if path == "" {
+		return "", fmt.Errorf("open ledger: empty SQLite path in dsn %q", dsn)
+	}
+	if strings.ContainsRune(path, '?') {
+		return "", fmt.Errorf("open ledger %s: SQLite path must not contain '?'", path)
+	}
+	return path, nil
+}
+
+// Close closes the database.
+func (l *Ledger) Close() error {
+	if err := l.db.Close(); err != nil {
+		return fmt.Errorf("close ledger: %w", err)
+	}
+	return nil
+}
+
+// Dialect is "sqlite" or "postgres".
+func (l *Ledger) Dialect() string { return l.dialect }
+
+// Ping checks that the database answers.
+func (l *Ledger) Ping(ctx context.Context) error {
+	if err := l.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping ledger (%s): %w", l.dialect, err)
+	}
+	return nil
+}

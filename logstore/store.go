@@ -1,0 +1,116 @@
+// Package logstore keeps task logs as append-only, timestamped line files that
+// can be read while they are being written. An S3 variant comes later.
+package logstore
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ErrNotFound is returned (wrapped) when a log does not exist (yet).
+var ErrNotFound = errors.New("log not found")
+
+// DefaultReadMax is the most ReadAt returns when asked for max <= 0.
+const DefaultReadMax = 256 << 10
+
+// Store keeps task logs as append-only files under Dir; the log under key
+// "a/b.log" is the file Dir/a/b.log.
+type Store struct {
+	Dir string
+}
+
+// New returns a Store keeping logs under dir, created on first write.
+func New(dir string) *Store {
+	return &Store{Dir: dir}
+}
+
+// TaskKey is the key of the log of one task of a build run:
+// "builds/<escaped buildID>/<runID>/<stage>/<task>.log". Each part is escaped
+// into a single path segment (a build ID such as "build/foas/abc" becomes
+// "build%2Ffoas%2Fabc"), reversibly with url.PathUnescape.
+func TaskKey(buildID, runID, stage, task string) string {
+	return strings.Join([]string{"builds", segment(buildID), segment(runID), segment(stage), segment(task) + ".log"}, "/")
+}
+
+func segment(s string) string {
+	e := url.PathEscape(s)
+	if e == "." || e == ".." {
+		// Valid once escaped, but they would move the key.
+		return strings.ReplaceAll(e, ".", "%2E")
+	}
+	return e
+}
+
+// Writer opens the log under key for appending, creating it if needed.
+func (s *Store) Writer(key string) (*LineWriter, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, fmt.Errorf("open log %s: %w", key, err)
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", key, err)
+	}
+	return newLineWriter(f), nil
+}
+
+// ReadAt returns up to max bytes (DefaultReadMax when max <= 0) of the log
+// under key from offset, and the offset to read from next. When the bytes read
+// hold a line end, they are cut after the last one so that callers see whole
+// lines. At the end of the log it returns no bytes and offset unchanged.
+func (s *Store) ReadAt(ctx context.Context, key string, offset int64, max int) ([]byte, int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, offset, err
+	}
+	if offset < 0 {
+		return nil, offset, fmt.Errorf("read log %s: negative offset %d", key, offset)
+	}
+	if max <= 0 {
+		max = DefaultReadMax
+	}
+	p, err := s.path(key)
+	if err != nil {
+		return nil, offset, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, offset, fmt.Errorf("read log %s: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, offset, fmt.Errorf("read log %s: %w", key, err)
+	}
+	defer func() { _ = f.Close() }()
+	buf := make([]byte, max)
+	n, err := f.ReadAt(buf, offset)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, offset, fmt.Errorf("read log %s: %w", key, err)
+	}
+	buf = buf[:n]
+	if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+		buf = buf[:i+1]
+	}
+	return buf, offset + int64(len(buf)), nil
+}
+
+func (s *Store) path(key string) (string, error) {
+	if key == "" || strings.HasPrefix(key, "/") || strings.ContainsAny(key, "\\\x00") {
+		return "", fmt.Errorf("invalid log key %q", key)
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "", fmt.Errorf("invalid log key %q", key)
+		}
+	}
+	return filepath.Join(s.Dir, filepath.FromSlash(key)), nil
+}

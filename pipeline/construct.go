@@ -1,0 +1,69 @@
+package pipeline
+
+import (
+	"cmp"
+	"slices"
+)
+
+// NewPlan turns a validated project into the construction plan of its
+// build, with every default filled in. It does not validate p.
+func NewPlan(p *Project) Plan {
+	plan := Plan{Project: p.Project, Repository: p.Repository, Stages: make([]PlanStage, 0, len(p.Build.Stages))}
+	for _, s := range p.Build.Stages {
+		stage := PlanStage{Name: s.Name, FailFast: s.FailFast, Tasks: make([]PlanTask, 0, len(s.Tasks))}
+		for _, t := range s.Tasks {
+			stage.Tasks = append(stage.Tasks, planTask(s.Name, t))
+		}
+		plan.Stages = append(plan.Stages, stage)
+	}
+	return plan
+}
+
+func planTask(stage string, t Task) PlanTask {
+	pt := PlanTask{
+		Stage:    stage,
+		Name:     t.Name,
+		Run:      t.Run,
+		Timeout:  t.Timeout.Std(),
+		Retries:  t.Retries,
+		Checkout: t.Checkout == nil || *t.Checkout,
+	}
+	if pt.Timeout <= 0 {
+		pt.Timeout = DefaultTaskTimeout
+	}
+	if len(t.RunsOn) > 0 {
+		pt.RunsOn = slices.Compact(slices.Sorted(slices.Values(t.RunsOn)))
+	}
+	for name, value := range t.Env {
+		pt.Env = append(pt.Env, EnvVar{Name: name, Value: value})
+	}
+	slices.SortFunc(pt.Env, func(a, b EnvVar) int { return cmp.Compare(a.Name, b.Name) })
+	if len(t.Artifacts) > 0 {
+		pt.Artifacts = slices.Clone(t.Artifacts)
+	}
+	return pt
+}
+
+// TaskCount returns the number of tasks in all stages of p.
+func (p Plan) TaskCount() int {
+	n := 0
+	for _, s := range p.Stages {
+		n += len(s.Tasks)
+	}
+	return n
+}
+
+// Task returns the task named name in the stage named stage.
+func (p Plan) Task(stage, name string) (PlanTask, bool) {
+	for _, s := range p.Stages {
+		if s.Name != stage {
+			continue
+		}
+		for _, t := range s.Tasks {
+			if t.Name == name {
+				return t, true
+			}
+		}
+	}
+	return PlanTask{}, false
+}

@@ -1,0 +1,117 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// LoadFile reads and parses the definition at path. Problems in the
+// definition are reported as by Parse, naming the file by its base name;
+// a file that cannot be read gives a plain wrapped error.
+func LoadFile(path string) (*Project, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read project definition: %w", err)
+	}
+	return Parse(filepath.Base(path), data)
+}
+
+// Parse decodes and validates a drover.yaml; file names it in errors.
+//
+// Decoding is strict: unknown fields, duplicate keys and values of the wrong
+// type are errors. Every error is a *Error or, when validation finds several
+// problems, an Errors sorted by position (see AllErrors). Syntax and type
+// errors stop at the first one; validation reports every problem it finds.
+func Parse(file string, data []byte) (*Project, error) {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, syntaxError(file, data, err)
+	}
+	body, err := singleBody(file, f)
+	if err != nil {
+		return nil, err
+	}
+	idx := newFieldIndex(body)
+	var p Project
+	if err := yaml.NodeToValue(body, &p, yaml.Strict()); err != nil {
+		return nil, decodeError(file, idx, err)
+	}
+	if err := validate(file, &p, idx); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// singleBody returns the body of the only document of f, a mapping.
+func singleBody(file string, f *ast.File) (ast.Node, error) {
+	var body ast.Node
+	for _, doc := range f.Docs {
+		if doc == nil || doc.Body == nil {
+			continue
+		}
+		if body != nil {
+			at, _ := startOf(doc.Body)
+			return nil, &Error{File: file, Line: max(at.line, 1), Column: max(at.col, 1),
+				Msg: "a definition is a single YAML document; found a second one"}
+		}
+		body = doc.Body
+	}
+	if body == nil {
+		return nil, &Error{File: file, Line: 1, Column: 1, Msg: "empty definition: project and build are required"}
+	}
+	switch body.Type() {
+	case ast.MappingType, ast.MappingValueType, ast.AnchorType, ast.TagType:
+		return body, nil
+	}
+	at, _ := startOf(body)
+	return nil, &Error{File: file, Line: max(at.line, 1), Column: max(at.col, 1),
+		Msg: fmt.Sprintf("a definition must be a mapping with project and build, not a %s", body.Type().YAMLName())}
+}
+
+// nodeError is a decoding problem found by one of our own unmarshalers.
+type nodeError struct {
+	node ast.Node
+	msg  string
+}
+
+func (e *nodeError) Error() string { return e.msg }
+
+// decodeError turns an error of the YAML decoder into an *Error naming the field.
+func decodeError(file string, idx *fieldIndex, err error) *Error {
+	out := &Error{File: file, Line: 1, Column: 1, Msg: err.Error()}
+	var at pos
+	var found bool
+	var ne *nodeError
+	var ye yaml.Error
+	switch {
+	case errors.As(err, &ne):
+		at, found = startOfToken(ne.node)
+		out.Msg = ne.msg
+	case errors.As(err, &ye):
+		at, found = tokenPos(ye.GetToken())
+		out.Msg = decodeMessage(ye)
+	}
+	if !found {
+		return out
+	}
+	path, exact := idx.pathAt(at)
+	out.Field = path
+	if exact && path != "" {
+		at = idx.lookup(path)
+	}
+	out.Line, out.Column = at.line, at.col
+	return out
+}
+
+func startOfToken(n ast.Node) (pos, bool) {
+	if n == nil {
+		return pos{}, false
+	}
+	return tokenPos(n.GetToken())
+}

@@ -1,0 +1,80 @@
+package pipeline
+
+import "path"
+
+// Rollback modes of an environment.
+const (
+	// RollbackAuto redeploys the previous version when verification fails (the default).
+	RollbackAuto = "auto"
+	// RollbackManual leaves a failed version in place for an operator to act.
+	RollbackManual = "manual"
+)
+
+// Queue policies of an environment.
+const (
+	// PolicyFIFO deploys waiting versions in the order they arrived (the default).
+	PolicyFIFO = "fifo"
+	// PolicySupersede lets a newer version replace older ones still waiting.
+	PolicySupersede = "supersede"
+)
+
+// Promotion walks a built version through environments, in order.
+type Promotion struct {
+	Environments []Environment `yaml:"environments" json:"environments"`
+}
+
+// Environment is one deployment target and the gates around deploying to it.
+type Environment struct {
+	Name string `yaml:"name" json:"name"`
+	// Branches holds path.Match patterns of the branches whose versions may
+	// enter this environment; empty means every branch.
+	Branches []string  `yaml:"branches" json:"branches,omitempty"`
+	Approval *Approval `yaml:"approval" json:"approval,omitempty"`
+	// Window, when set, restricts deploys to a weekly schedule.
+	Window *Window  `yaml:"window" json:"window,omitempty"`
+	Deploy Deploy   `yaml:"deploy" json:"deploy"`
+	Verify []Verify `yaml:"verify" json:"verify,omitempty"`
+	// Rollback is RollbackAuto or RollbackManual; empty means RollbackAuto.
+	Rollback string `yaml:"rollback" json:"rollback,omitempty"`
+	// Soak is how long a version stays here, verified, before it may move on.
+	Soak Duration `yaml:"soak" json:"soak,omitempty"`
+	// Policy is PolicyFIFO or PolicySupersede; empty means PolicyFIFO.
+	Policy string `yaml:"policy" json:"policy,omitempty"`
+}
+
+// AcceptsBranch reports whether a version built from branch may enter e.
+func (e Environment) AcceptsBranch(branch string) bool {
+	if len(e.Branches) == 0 {
+		return true
+	}
+	for _, pattern := range e.Branches {
+		if ok, _ := path.Match(pattern, branch); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Approval is a manual gate before a deploy.
+type Approval struct {
+	// Approvers lists user names and "group:<name>" entries allowed to decide.
+	Approvers []string `yaml:"approvers" json:"approvers"`
+	// Required is how many approvals open the gate; zero means 1.
+	Required int `yaml:"required" json:"required,omitempty"`
+	// PreventSelfApproval refuses approvals from whoever triggered the build.
+	PreventSelfApproval bool `yaml:"prevent_self_approval" json:"prevent_self_approval,omitempty"`
+	// Timeout rejects the version when no decision comes in time; zero means no timeout.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// Window is a weekly schedule of allowed deploy times. End before Start
+// means the window spans midnight.
+type Window struct {
+	// Days holds mon, tue, wed, thu, fri, sat, sun; empty means every day.
+	Days []string `yaml:"days" json:"days,omitempty"`
+	// Start and End are "HH:MM" times of day, 24-hour clock.
+	Start string `yaml:"start" json:"start"`
+	End   string `yaml:"end" json:"end"`
+	// Timezone is an IANA zone name; empty means UTC.
+	Timezone string `yaml:"timezone" json:"timezone,omitempty"`
+}

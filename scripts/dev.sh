@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs Drover locally: a Temporal dev server (state in .drover/temporal.db,
+# Temporal Web on :8233), the worker and the API. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+state="$root/.drover"
+mkdir -p "$state/data" "$state/logs"
+
+temporal=$(bash scripts/temporal-cli.sh)
+port=${DROVER_TEMPORAL_PORT:-7233}
+ui_port=${DROVER_TEMPORAL_UI_PORT:-8233}
+export DROVER_TEMPORAL_ADDRESS="127.0.0.1:$port"
+export DROVER_DATA_DIR="${DROVER_DATA_DIR:-$state/data}"
+export DROVER_API_ADDR="${DROVER_API_ADDR:-127.0.0.1:8080}"
+
+args=(server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port"
+  --db-filename "$state/temporal.db" --log-level error)
+while read -r sa; do [ -n "$sa" ] && args+=(--search-attribute "$sa"); done < deploy/temporal/search-attributes.txt
+while read -r dc; do [ -n "$dc" ] && args+=(--dynamic-config-value "$dc"); done < deploy/temporal/dynamic-config.txt
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "stopping Drover..."
+  for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+"$temporal" "${args[@]}" >"$state/logs/temporal.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+  "$temporal" operator cluster health --address "$DROVER_TEMPORAL_ADDRESS" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+"$temporal" operator cluster health --address "$DROVER_TEMPORAL_ADDRESS" >/dev/null || {
+  echo "Temporal dev server did not start; see $state/logs/temporal.log" >&2; exit 1; }
+
+bin/drover-worker >"$state/logs/worker.log" 2>&1 &
+pids+=($!)
+bin/drover-api >"$state/logs/api.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 40); do curl -fsS "http://$DROVER_API_ADDR/healthz" >/dev/null 2>&1 && break; sleep 0.25; done
+
+cat <<MSG
+Drover is running:
+  API            http://$DROVER_API_ADDR
+  Temporal Web   http://127.0.0.1:$ui_port
+  Temporal       $DROVER_TEMPORAL_ADDRESS
+  logs           $state/logs/{temporal,worker,api}.log
+Try:  bin/drover build start --repo examples/hello --watch   (see README)
+Ctrl-C stops everything; state is kept in $state.
+MSG
+wait -n "${pids[@]}" || true
+echo "a Drover process exited; see $state/logs" >&2

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Prints the path of the pinned Temporal CLI (dev server + Temporal Web),
+# building it from the Go module proxy on first use and caching it.
+set -euo pipefail
+version=v1.5.1 # the last release `go install` accepts; server 1.29.1
+dir="${DROVER_TOOLS_DIR:-$(go env GOPATH)/drover-tools}/temporal-cli-$version"
+if [ ! -x "$dir/temporal" ]; then
+  echo "building Temporal CLI $version (about 5 minutes, once)..." >&2
+  mkdir -p "$dir"
+  GOBIN="$dir" GOFLAGS=-buildvcs=false go install "github.com/temporalio/cli/cmd/temporal@$version" >&2
+fi
+echo "$dir/temporal"

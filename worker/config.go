@@ -1,0 +1,79 @@
+package worker
+
+import (
+	"fmt"
+
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the worker's configuration, read once from the environment.
+type Config struct {
+	TemporalAddress   string        // DROVER_TEMPORAL_ADDRESS, default 127.0.0.1:7233
+	TemporalNamespace string        // DROVER_TEMPORAL_NAMESPACE, default "default"
+	DataDir           string        // DROVER_DATA_DIR, default .drover/data
+	LedgerDSN         string        // DROVER_LEDGER_DSN, default <DataDir>/ledger.db
+	Labels            []string      // DROVER_WORKER_LABELS, comma separated runs-on labels served
+	MaxTasks          int           // DROVER_WORKER_MAX_TASKS, default 100 concurrent task attempts
+	StartedDelay      time.Duration // DROVER_STARTED_SIGNAL_DELAY, default 250ms
+	KillGrace         time.Duration // DROVER_KILL_GRACE, default 5s
+	NoWorkflows       bool          // DROVER_WORKER_NO_WORKFLOWS=1: serve only labelled task queues
+}
+
+// ConfigFromEnv reads the Config from environment variables.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		TemporalAddress:   envOr(getenv, "DROVER_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalNamespace: envOr(getenv, "DROVER_TEMPORAL_NAMESPACE", "default"),
+		DataDir:           envOr(getenv, "DROVER_DATA_DIR", filepath.Join(".drover", "data")),
+		NoWorkflows:       getenv("DROVER_WORKER_NO_WORKFLOWS") == "1",
+	}
+	c.LedgerDSN = envOr(getenv, "DROVER_LEDGER_DSN", filepath.Join(c.DataDir, "ledger.db"))
+	for _, l := range strings.Split(getenv("DROVER_WORKER_LABELS"), ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			c.Labels = append(c.Labels, l)
+		}
+	}
+	slices.Sort(c.Labels)
+	c.Labels = slices.Compact(c.Labels)
+	if len(c.Labels) > 4 {
+		return c, fmt.Errorf("DROVER_WORKER_LABELS: at most 4 labels, got %d", len(c.Labels))
+	}
+	var err error
+	if c.MaxTasks, err = strconv.Atoi(envOr(getenv, "DROVER_WORKER_MAX_TASKS", "100")); err != nil || c.MaxTasks < 1 {
+		return c, fmt.Errorf("DROVER_WORKER_MAX_TASKS: want a positive number")
+	}
+	if c.StartedDelay, err = time.ParseDuration(envOr(getenv, "DROVER_STARTED_SIGNAL_DELAY", "250ms")); err != nil {
+		return c, fmt.Errorf("DROVER_STARTED_SIGNAL_DELAY: %w", err)
+	}
+	if c.KillGrace, err = time.ParseDuration(envOr(getenv, "DROVER_KILL_GRACE", "5s")); err != nil {
+		return c, fmt.Errorf("DROVER_KILL_GRACE: %w", err)
+	}
+	return c, nil
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// LabelQueues lists the task queues of tasks whose runs-on labels this worker
+// has: one per non-empty subset of its labels, named as workflows.TaskQueueFor names them.
+func LabelQueues(labels []string, queueFor func([]string) string) []string {
+	var queues []string
+	for mask := 1; mask < 1<<len(labels); mask++ {
+		var subset []string
+		for i, l := range labels {
+			if mask&(1<<i) != 0 {
+				subset = append(subset, l)
+			}
+		}
+		queues = append(queues, queueFor(subset))
+	}
+	return queues
+}

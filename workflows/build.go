@@ -1,0 +1,187 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// Build runs a build's construction plan: stages in order, the tasks of a
+// stage in parallel, each as a RunTask activity. It returns the final
+// BuildState; a failed or cancelled build returns an error whose details hold it.
+func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
+	b := newBuildRun(ctx, in)
+	if err := workflow.SetQueryHandler(ctx, BuildStateQuery, func() (BuildState, error) {
+		return b.state, nil
+	}); err != nil {
+		return BuildState{}, fmt.Errorf("set query handler: %w", err)
+	}
+	b.listenForStartedTasks(ctx)
+
+	b.emit(Event{Type: EventBuildStart, Message: fmt.Sprintf("%s@%s", in.Branch, shortCommit(in.Commit))})
+	b.recordStarted(ctx)
+
+	for si := range in.Plan.Stages {
+		if !b.runStage(ctx, si) {
+			break
+		}
+	}
+	return b.finish(ctx)
+}
+
+// runStage runs the tasks of stage si in parallel and waits for all of them.
+// It reports whether the build may go on to the next stage.
+func (b *buildRun) runStage(ctx workflow.Context, si int) bool {
+	stage := b.in.Plan.Stages[si]
+	b.state.Stages[si].Status = StatusRunning
+	stageCtx, cancelStage := workflow.WithCancel(ctx)
+	defer cancelStage()
+
+	wg := workflow.NewWaitGroup(ctx)
+	for ti := range stage.Tasks {
+		b.state.Stages[si].Tasks[ti].Status = TaskReady
+		wg.Add(1)
+		workflow.Go(stageCtx, func(tctx workflow.Context) {
+			defer wg.Done()
+			if !b.runTask(tctx, si, ti) && stage.FailFast {
+				cancelStage()
+			}
+		})
+	}
+	wg.Wait(ctx)
+
+	status := StatusSucceeded
+	for _, t := range b.state.Stages[si].Tasks {
+		switch {
+		case t.Status == TaskFailed:
+			status = StatusFailed
+		case t.Status == TaskCancelled && status != StatusFailed:
+			status = StatusCancelled
+		}
+	}
+	b.state.Stages[si].Status = status
+	return status == StatusSucceeded && ctx.Err() == nil
+}
+
+// runTask runs one task until it succeeds or its retries are spent. Each run is
+// one activity; Temporal retries it on infrastructure failures (a worker lost,
+// a checkout that failed), the loop here on the script's own failures.
+func (b *buildRun) runTask(ctx workflow.Context, si, ti int) bool {
+	task := b.in.Plan.Stages[si].Tasks[ti]
+	ts := &b.state.Stages[si].Tasks[ti]
+	prior := 0
+	for try := 0; ; try++ {
+		ts.Status, ts.Attempt, ts.Error = TaskScheduled, prior+1, ""
+		b.emit(Event{Type: EventTaskStart, Stage: task.Stage, Task: task.Name, Attempt: ts.Attempt})
+
+		var res activities.RunTaskResult
+		err := workflow.ExecuteActivity(b.taskOptions(ctx, task, try), activityRunTask, activities.RunTaskInput{
+			BuildID:       b.state.ID,
+			RunID:         b.state.RunID,
+			Project:       b.in.Project,
+			Repository:    b.in.Repository,
+			Commit:        b.in.Commit,
+			Branch:        b.in.Branch,
+			Task:          task,
+			PriorAttempts: prior,
+		}).Get(ctx, &res)
+
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.HasDetails() {
+			_ = appErr.Details(&res)
+		}
+		b.applyResult(ts, res)
+		switch {
+		case err == nil:
+			ts.Status = TaskSucceeded
+			b.emit(Event{Type: EventTaskSuccess, Stage: task.Stage, Task: task.Name, Attempt: ts.Attempt})
+			return true
+		case ctx.Err() != nil || temporal.IsCanceledError(err):
+			ts.Status, ts.Error = TaskCancelled, "cancelled"
+			b.emit(Event{Type: EventTaskFail, Stage: task.Stage, Task: task.Name, Attempt: ts.Attempt, Message: "cancelled"})
+			return false
+		}
+		ts.Error = failureMessage(err)
+		retry := isScriptFailure(err) && try < task.Retries
+		msg := ts.Error
+		if retry {
+			msg += fmt.Sprintf("; retrying (%d of %d retries left)", task.Retries-try, task.Retries)
+		}
+		b.emit(Event{Type: EventTaskFail, Stage: task.Stage, Task: task.Name, Attempt: ts.Attempt, Message: msg})
+		if !retry {
+			ts.Status = TaskFailed
+			return false
+		}
+		prior = max(ts.Attempt, prior+1)
+	}
+}
+
+// taskOptions are the activity options of one run of a task.
+func (b *buildRun) taskOptions(ctx workflow.Context, task pipeline.PlanTask, try int) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:  TaskQueueFor(task.RunsOn),
+		ActivityID: fmt.Sprintf("%s/%s#%d", task.Stage, task.Name, try+1),
+		// The activity enforces the task's timeout itself, so a timed-out script
+		// is a task failure; this bound only catches a stuck checkout or upload.
+		StartToCloseTimeout: task.Timeout + 10*time.Minute,
+		HeartbeatTimeout:    b.heartbeatTimeout(),
+		WaitForCancellation: true,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    30 * time.Second,
+			MaximumAttempts:    int32(b.infraRetries()),
+			NonRetryableErrorTypes: []string{
+				activities.ErrTypeTaskFailed, activities.ErrTypeTaskTimedOut, activities.ErrTypeBadTask,
+			},
+		},
+	})
+}
+
+// TaskQueueFor is the task queue of tasks with the given runs-on labels:
+// TaskQueue for none, otherwise "drover-" and the sorted labels joined by "+".
+func TaskQueueFor(labels []string) string {
+	if len(labels) == 0 {
+		return TaskQueue
+	}
+	q := TaskQueue + "-" + labels[0]
+	for _, l := range labels[1:] {
+		q += "+" + l
+	}
+	return q
+}
+
+func isScriptFailure(err error) bool {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return false
+	}
+	return appErr.Type() == activities.ErrTypeTaskFailed || appErr.Type() == activities.ErrTypeTaskTimedOut
+}
+
+// failureMessage is the innermost message of an activity failure, without
+// the SDK's wrapping.
+func failureMessage(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	var toErr *temporal.TimeoutError
+	if errors.As(err, &toErr) {
+		return "timed out (" + toErr.TimeoutType().String() + ")"
+	}
+	return err.Error()
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}

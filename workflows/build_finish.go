@@ -1,0 +1,110 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/ledger"
+)
+
+// finish settles the build's status, records it and returns the workflow's result.
+func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
+	cancelled := ctx.Err() != nil
+	// What is left to do must happen even when the build was cancelled.
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+
+	b.state.Status = StatusSucceeded
+	for si := range b.state.Stages {
+		st := &b.state.Stages[si]
+		switch st.Status {
+		case StatusFailed:
+			b.state.Status = StatusFailed
+		case StatusCancelled:
+			if b.state.Status != StatusFailed {
+				b.state.Status = StatusCancelled
+			}
+		case TaskWaiting:
+			st.Status = TaskSkipped
+			for ti := range st.Tasks {
+				st.Tasks[ti].Status = TaskSkipped
+			}
+		}
+	}
+	if cancelled && b.state.Status == StatusSucceeded {
+		b.state.Status = StatusCancelled
+	}
+	finished := b.now()
+	b.state.FinishedAt = &finished
+
+	rec := activities.RecordBuildFinishedInput{}
+	if b.state.Status == StatusSucceeded {
+		b.state.Version = shortCommit(b.in.Commit)
+		rec.Version = b.artifactVersion(finished)
+		b.emit(Event{Type: EventBuildSuccess, Message: "version " + b.state.Version})
+	} else {
+		b.emit(Event{Type: EventBuildFail, Message: b.state.Status})
+	}
+	rec.Build, rec.Tasks = b.ledgerBuild(), b.ledgerTasks()
+	b.recordFinished(ctx, rec)
+
+	if err := workflow.UpsertTypedSearchAttributes(ctx,
+		temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(b.state.Status)); err != nil {
+		workflow.GetLogger(ctx).Warn("Search attribute not updated", "error", err)
+	}
+	switch b.state.Status {
+	case StatusFailed:
+		return b.state, temporal.NewNonRetryableApplicationError("build failed: "+b.failedTasks(), "BuildFailed", nil, b.state)
+	case StatusCancelled:
+		return b.state, temporal.NewCanceledError(b.state)
+	}
+	return b.state, nil
+}
+
+func (b *buildRun) failedTasks() string {
+	out := ""
+	for _, st := range b.state.Stages {
+		for _, t := range st.Tasks {
+			if t.Status == TaskFailed {
+				if out != "" {
+					out += ", "
+				}
+				out += st.Name + "/" + t.Name
+			}
+		}
+	}
+	return out
+}
+
+func (b *buildRun) ledgerTasks() []ledger.Task {
+	var tasks []ledger.Task
+	for si, st := range b.state.Stages {
+		for ti, t := range st.Tasks {
+			tasks = append(tasks, ledger.Task{
+				BuildID: b.state.ID, RunID: b.state.RunID,
+				Stage: st.Name, Name: t.Name, StageIndex: si, TaskIndex: ti,
+				Status: t.Status, Attempt: t.Attempt, ExitCode: t.ExitCode,
+				StartedAt: t.StartedAt, FinishedAt: t.FinishedAt,
+				Error: t.Error, LogKey: t.LogKey,
+			})
+		}
+	}
+	return tasks
+}
+
+func (b *buildRun) artifactVersion(at time.Time) *ledger.ArtifactVersion {
+	v := &ledger.ArtifactVersion{
+		Project: b.in.Project, Version: b.state.Version, Commit: b.in.Commit, Branch: b.in.Branch,
+		BuildID: b.state.ID, RunID: b.state.RunID, CreatedAt: at,
+	}
+	for _, st := range b.state.Stages {
+		for _, t := range st.Tasks {
+			for _, a := range t.Artifacts {
+				v.Artifacts = append(v.Artifacts, ledger.Artifact{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+			}
+		}
+	}
+	return v
+}

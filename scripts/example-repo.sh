@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Turns examples/<name> into a git repository of its own under .drover/examples/<name>
+# (a commit per run), so Drover can build it, and prints its path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+name=${1:?usage: scripts/example-repo.sh NAME}
+src="examples/$name"; dst=".drover/examples/$name"
+[ -d "$src" ] || { echo "no example $src" >&2; exit 1; }
+mkdir -p "$dst"
+[ -d "$dst/.git" ] || git -C "$dst" init -q -b main
+rsync -a --delete --exclude .git "$src/" "$dst/" 2>/dev/null || { find "$dst" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +; cp -a "$src/." "$dst/"; }
+git -C "$dst" add -A
+git -C "$dst" -c user.name=drover -c user.email=drover@localhost commit -q -m "example $name" --allow-empty
+cd "$dst" && pwd

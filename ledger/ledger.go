@@ -65,6 +65,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Ledger, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	if dialect == DialectSQLite {
+		if err := enableWAL(ctx, db); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+	}
 	if err := l.migrate(ctx); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -101,9 +107,12 @@ func openDB(dsn string) (*sql.DB, string, error) {
 	return db, DialectSQLite, nil
 }
 
-// sqliteParams configure every SQLite connection of the pool.
-const sqliteParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+// sqliteParams configure every SQLite connection of the pool. WAL mode is
+// persistent in the file and set once by enableWAL, not per connection: switching
+// needs an exclusive lock, which SQLite refuses at once, without waiting out
+// busy_timeout, when two processes open the file together.
+const sqliteParams = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 func isPostgresDSN(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -107,8 +108,13 @@ func (l *Ledger) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate ledger: take advisory lock: %w", err)
 	}
 	defer func() {
-		// A fresh context: the lock must be released even when ctx is done.
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(postgresMigrationLock))
+		// A fresh context: the lock must be released even when ctx is done. If it
+		// cannot be, drop the connection, which ends its session and the lock,
+		// rather than return it to the pool still holding the lock.
+		_, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(postgresMigrationLock))
+		if err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
 	}()
 	return l.applyMigrations(ctx, conn, migrations)
 }

@@ -2,11 +2,14 @@ package pipeline
 
 import (
 	"cmp"
+	"path"
 	"slices"
 )
 
 // NewPlan turns a validated project into the construction plan of its
-// build, with every default filled in. It does not validate p.
+// build, with every default filled in: timeouts, checkout, sorted and
+// deduplicated runs-on labels, env sorted by name, cleaned artifact paths.
+// It does not validate p; call it on what Parse returned.
 func NewPlan(p *Project) Plan {
 	plan := Plan{Project: p.Project, Repository: p.Repository, Stages: make([]PlanStage, 0, len(p.Build.Stages))}
 	for _, s := range p.Build.Stages {
@@ -38,8 +41,8 @@ func planTask(stage string, t Task) PlanTask {
 		pt.Env = append(pt.Env, EnvVar{Name: name, Value: value})
 	}
 	slices.SortFunc(pt.Env, func(a, b EnvVar) int { return cmp.Compare(a.Name, b.Name) })
-	if len(t.Artifacts) > 0 {
-		pt.Artifacts = slices.Clone(t.Artifacts)
+	for _, a := range t.Artifacts {
+		pt.Artifacts = append(pt.Artifacts, Artifact{Name: a.Name, Path: path.Clean(a.Path)})
 	}
 	return pt
 }

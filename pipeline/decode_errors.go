@@ -69,13 +69,13 @@ func syntaxError(file string, data []byte, err error) *Error {
 		return out
 	}
 	out.Line, out.Column = at.line, at.col
-	if f, err := parser.ParseBytes(data, 0, parser.AllowDuplicateMapKey()); err == nil {
+	if f, err := parseYAML(data, parser.AllowDuplicateMapKey()); err == nil {
 		if body, err := singleBody(file, f); err == nil {
 			out.Field, _ = newFieldIndex(body).pathAt(at)
 			return out
 		}
 	}
-	if f, err := parser.ParseBytes(textBefore(data, at), 0); err == nil {
+	if f, err := parseYAML(textBefore(data, at)); err == nil {
 		if body, err := singleBody(file, f); err == nil {
 			out.Field, _ = newFieldIndex(body).pathAt(at)
 		}

@@ -25,11 +25,12 @@ func LoadFile(path string) (*Project, error) {
 // Parse decodes and validates a drover.yaml; file names it in errors.
 //
 // Decoding is strict: unknown fields, duplicate keys and values of the wrong
-// type are errors. Every error is a *Error or, when validation finds several
-// problems, an Errors sorted by position (see AllErrors). Syntax and type
-// errors stop at the first one; validation reports every problem it finds.
+// type are errors. Every error is a *Error or, when several problems are
+// found, an Errors sorted by position (see AllErrors). A syntax or type error
+// stops at the first one; unknown fields, and then validation problems, are
+// all reported together.
 func Parse(file string, data []byte) (*Project, error) {
-	f, err := parser.ParseBytes(data, 0)
+	f, err := parseYAML(data)
 	if err != nil {
 		return nil, syntaxError(file, data, err)
 	}
@@ -38,14 +39,44 @@ func Parse(file string, data []byte) (*Project, error) {
 		return nil, err
 	}
 	idx := newFieldIndex(body)
+	if errs := unknownFields(file, body, idx); len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	mergeKeysFirst(body)
 	var p Project
-	if err := yaml.NodeToValue(body, &p, yaml.Strict()); err != nil {
+	if err := decodeBody(body, &p); err != nil {
 		return nil, decodeError(file, idx, err)
 	}
 	if err := validate(file, &p, idx); err != nil {
 		return nil, err
 	}
 	return &p, nil
+}
+
+// errDecoderPanic stands for a panic of the YAML parser or decoder, which a
+// few malformed documents cause; it must not take the caller down.
+var errDecoderPanic = errors.New("unsupported YAML construct: the decoder failed on this document")
+
+// parseYAML parses data into an AST, turning a parser panic into an error.
+func parseYAML(data []byte, opts ...parser.Option) (f *ast.File, err error) {
+	defer func() {
+		if recover() != nil {
+			f, err = nil, errDecoderPanic
+		}
+	}()
+	return parser.ParseBytes(data, 0, opts...)
+}
+
+// decodeBody decodes body into p strictly.
+func decodeBody(body ast.Node, p *Project) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errDecoderPanic
+		}
+	}()
+	// The parser has already refused duplicate keys; allowing them here only
+	// lets a mapping override keys it merges in with "<<: *anchor".
+	return yaml.NodeToValue(body, p, yaml.Strict(), yaml.AllowDuplicateMapKey())
 }
 
 // singleBody returns the body of the only document of f, a mapping.

@@ -23,7 +23,7 @@ const (
 type Verify struct {
 	HTTP *HTTPCheck `yaml:"http" json:"http,omitempty"`
 	Task *TaskCheck `yaml:"task" json:"task,omitempty"`
-	// Bake waits this long, watching for the deploy to be rolled back or failed.
+	// Bake waits this long before the deploy counts as verified.
 	Bake     *Duration      `yaml:"bake" json:"bake,omitempty"`
 	External *ExternalCheck `yaml:"external" json:"external,omitempty"`
 }

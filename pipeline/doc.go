@@ -1,0 +1,57 @@
+// Package pipeline reads drover.yaml, the definition of a project, checks
+// it, and turns its build into a construction plan. It imports no Temporal,
+// HTTP or cloud package: the API, the CLI and the workflows all use it.
+//
+// # Format
+//
+//	project: fun-as-a-service          # required; ^[a-z0-9][a-z0-9_.-]{0,62}$ (used in workflow IDs)
+//	repository: https://github.com/acme/foas.git
+//	build:
+//	  stages:                          # required, run in order
+//	    - name: verify                 # required, unique, same rule as project
+//	      fail_fast: false             # true: the first failed task cancels the others
+//	      tasks:                       # required, run in parallel
+//	        - name: unit               # required, unique within the stage
+//	          run: go test ./...       # required; bash -eo pipefail
+//	          timeout: 10m             # one attempt; default 1h, at most 24h
+//	          retries: 2               # more attempts after a non-zero exit; 0 to 10, default 0
+//	          runs-on: [linux]         # worker labels, ^[a-z0-9][a-z0-9_.-]*$; default any worker
+//	          checkout: true           # false: run in an empty workspace
+//	          env: {GOFLAGS: -mod=mod} # shell identifiers; DROVER_* is reserved
+//	          artifacts:               # uploaded when the task succeeds
+//	            - {name: foas, path: dist/foas.tar.gz}  # name unique; path relative, inside the workspace
+//	promotion:
+//	  environments:                    # walked in order
+//	    - name: prod                   # required, unique
+//	      branches: [main, "release/*"]  # path.Match patterns; default every branch
+//	      approval: {approvers: [alice, "group:release"], required: 1, prevent_self_approval: true, timeout: 72h}
+//	      window: {days: [mon, tue], start: "09:00", end: "17:00", timezone: Europe/Paris}
+//	      deploy:                      # exactly one of:
+//	        shell: ./deploy.sh prod
+//	        # cloudformation: {stack: foas-prod, template: deploy/stack.yaml, parameters: {Env: prod}}
+//	        # s3: {bucket: site, prefix: "foas/", source: dist}
+//	        # webhook: {url: https://deployer.example.com/hook, timeout: 1h}
+//	      verify:                      # each entry exactly one of:
+//	        - http: {url: https://foas.example.com/healthz, method: GET, status: 200, body: ok, within: 15s, interval: 5s, timeout: 10s}
+//	        - task: {run: ./api-tests.sh, timeout: 10m}
+//	        - bake: 10m
+//	        - external: {name: ci/e2e, timeout: 2h}
+//	      rollback: auto               # auto (default) or manual
+//	      soak: 1h                     # time to stay verified before moving on
+//	      policy: fifo                 # fifo (default) or supersede
+//	notify:
+//	  slack: {channel: "#deploys"}
+//	  webhooks: [{url: https://hooks.example.com/drover, events: [ARTIFACT_AVAILABLE]}]  # no events: all
+//
+// Durations are Go duration strings ("15s", "10m", "1h30m"); a duration that
+// is written must be more than zero. HTTP checks default to GET, status 200,
+// within 1m, interval 5s, timeout 10s (see HTTPCheck.WithDefaults).
+//
+// # Errors
+//
+// Parse is strict: unknown fields, duplicate keys, several YAML documents and
+// values of the wrong type are errors. Every error is a *Error naming the
+// file, line, column and field path ("build.stages[0].tasks[1].retries");
+// when validation finds several problems they come together as Errors,
+// sorted by position. AllErrors flattens either form into a list.
+package pipeline

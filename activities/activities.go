@@ -1,0 +1,66 @@
+package activities
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/logstore"
+)
+
+// Defaults of Activities.
+const (
+	DefaultHeartbeatInterval = time.Second
+	DefaultKillGrace         = 5 * time.Second
+)
+
+// StartNotifier tells a build that a task attempt is running (the worker
+// implements it with a Temporal signal to the build workflow). Errors are
+// only logged: the notice is informative.
+type StartNotifier interface {
+	TaskStarted(ctx context.Context, buildID, runID string, ev TaskStarted) error
+}
+
+// Activities holds the dependencies of Drover's activities; every exported
+// method is an activity.
+type Activities struct {
+	// DataDir holds workspaces, under DataDir/workspaces/<uuid>, each removed
+	// after its task.
+	DataDir  string
+	Source   *gitsource.Source
+	Logs     *logstore.Store
+	Blobs    blobstore.Store
+	Notifier StartNotifier // may be nil
+	// StartedSignalDelay is how long a script must run before the build is
+	// notified (0 = at once); it avoids signals for instant tasks.
+	StartedSignalDelay time.Duration
+	// HeartbeatInterval is how often a running task heartbeats; default 1s.
+	HeartbeatInterval time.Duration
+	// KillGrace is how long a process group has between SIGTERM and SIGKILL;
+	// default 5s.
+	KillGrace time.Duration
+	Logger    *slog.Logger // may be nil
+}
+
+func (a *Activities) heartbeatInterval() time.Duration {
+	if a.HeartbeatInterval > 0 {
+		return a.HeartbeatInterval
+	}
+	return DefaultHeartbeatInterval
+}
+
+func (a *Activities) killGrace() time.Duration {
+	if a.KillGrace > 0 {
+		return a.KillGrace
+	}
+	return DefaultKillGrace
+}
+
+func (a *Activities) logger() *slog.Logger {
+	if a.Logger != nil {
+		return a.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}

@@ -1,0 +1,33 @@
+package activities
+
+import (
+	"strconv"
+	"strings"
+)
+
+// taskEnv is the environment of a task's script: the worker's environment
+// without its DROVER_ variables (they may hold the worker's own settings and
+// secrets), then the variables describing the task, then the task's own.
+func taskEnv(worker []string, in RunTaskInput, attempt int, workspace string) []string {
+	env := make([]string, 0, len(worker)+9+len(in.Task.Env))
+	for _, kv := range worker {
+		if !strings.HasPrefix(kv, "DROVER_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env,
+		"DROVER_PROJECT="+in.Project,
+		"DROVER_BUILD_ID="+in.BuildID,
+		"DROVER_RUN_ID="+in.RunID,
+		"DROVER_COMMIT="+in.Commit,
+		"DROVER_BRANCH="+in.Branch,
+		"DROVER_STAGE="+in.Task.Stage,
+		"DROVER_TASK="+in.Task.Name,
+		"DROVER_ATTEMPT="+strconv.Itoa(attempt),
+		"DROVER_WORKSPACE="+workspace,
+	)
+	for _, v := range in.Task.Env {
+		env = append(env, v.Name+"="+v.Value)
+	}
+	return env
+}

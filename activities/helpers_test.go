@@ -1,0 +1,181 @@
+package activities_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// fakeNotifier records the start notices it gets.
+type fakeNotifier struct {
+	mu     sync.Mutex
+	events []activities.TaskStarted
+	ids    []string
+}
+
+func (f *fakeNotifier) TaskStarted(_ context.Context, buildID, runID string, ev activities.TaskStarted) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.events = append(f.events, ev)
+	f.ids = append(f.ids, buildID+" "+runID)
+	return nil
+}
+
+func (f *fakeNotifier) get() ([]activities.TaskStarted, []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]activities.TaskStarted(nil), f.events...), append([]string(nil), f.ids...)
+}
+
+func newActivities(t *testing.T) *activities.Activities {
+	t.Helper()
+	dir := t.TempDir()
+	return &activities.Activities{
+		DataDir:           filepath.Join(dir, "data"),
+		Source:            gitsource.New(filepath.Join(dir, "git")),
+		Logs:              logstore.New(filepath.Join(dir, "logs")),
+		Blobs:             blobstore.NewFS(filepath.Join(dir, "blobs")),
+		HeartbeatInterval: 50 * time.Millisecond,
+		KillGrace:         500 * time.Millisecond,
+	}
+}
+
+// runTask runs RunTask in a test activity environment whose activities are
+// cancelled when ctx is.
+func runTask(ctx context.Context, t *testing.T, a *activities.Activities, in activities.RunTaskInput) (activities.RunTaskResult, error) {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.SetWorkerOptions(worker.Options{BackgroundActivityContext: ctx})
+	env.RegisterActivity(a)
+	val, err := env.ExecuteActivity(a.RunTask, in)
+	if err != nil {
+		return activities.RunTaskResult{}, err
+	}
+	var res activities.RunTaskResult
+	require.NoError(t, val.Get(&res))
+	return res, nil
+}
+
+func taskInput(run string) activities.RunTaskInput {
+	return activities.RunTaskInput{
+		BuildID: "build/foas/c0ffee",
+		RunID:   "run-1",
+		Project: "foas",
+		Commit:  "c0ffee",
+		Branch:  "main",
+		Task: pipeline.PlanTask{
+			Stage:   "verify",
+			Name:    "unit",
+			Run:     run,
+			Timeout: time.Minute,
+		},
+	}
+}
+
+// appError returns the application error inside an activity error.
+func appError(t *testing.T, err error) *temporal.ApplicationError {
+	t.Helper()
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(err, &appErr), "not an application error: %v", err)
+	return appErr
+}
+
+// readLog returns the task's log without timestamps.
+func readLog(t *testing.T, a *activities.Activities, in activities.RunTaskInput) string {
+	t.Helper()
+	key := logstore.TaskKey(in.BuildID, in.RunID, in.Task.Stage, in.Task.Name)
+	var out strings.Builder
+	for off := int64(0); ; {
+		b, next, err := a.Logs.ReadAt(context.Background(), key, off, 0)
+		if errors.Is(err, logstore.ErrNotFound) {
+			return ""
+		}
+		require.NoError(t, err)
+		if len(b) == 0 {
+			break
+		}
+		off = next
+		for _, line := range strings.SplitAfter(string(b), "\n") {
+			if _, rest, ok := strings.Cut(line, " "); ok {
+				out.WriteString(rest)
+			}
+		}
+	}
+	return out.String()
+}
+
+// requireNoWorkspaces checks that every workspace was removed.
+func requireNoWorkspaces(t *testing.T, a *activities.Activities) {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(a.DataDir, "workspaces"))
+	if errors.Is(err, os.ErrNotExist) {
+		return
+	}
+	require.NoError(t, err)
+	require.Empty(t, entries)
+}
+
+// readPID waits for a pid file written by a script and returns the pid.
+func readPID(t *testing.T, file string) int {
+	t.Helper()
+	var pid int
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(file)
+		if err != nil || !strings.HasSuffix(string(b), "\n") {
+			return false
+		}
+		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond)
+	return pid
+}
+
+// alive reports whether process pid exists and is not a zombie (an orphan
+// that init has not reaped yet is dead for our purpose).
+func alive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// requireGone waits briefly for pid to disappear; the kill is asynchronous
+// only in that the kernel may take a moment to tear the process down.
+func requireGone(t *testing.T, pid int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return !alive(pid) }, 5*time.Second, 10*time.Millisecond, "process %d survived", pid)
+}
+
+// gitRun runs a git command for a test repository.
+func gitRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=T", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=T", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "git %v: %s", args, out)
+	return strings.TrimSpace(string(out))
+}

@@ -1,0 +1,130 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// outputDrainDelay bounds how long output is still read once the process
+// group is dead, in case a process that left the group keeps the pipe open.
+const outputDrainDelay = 2 * time.Second
+
+// processSpec describes a script to run.
+type processSpec struct {
+	Script  string
+	Dir     string
+	Env     []string
+	Output  io.Writer     // stdout and stderr, interleaved
+	Timeout time.Duration // 0 = none
+	// KillGrace is the time between SIGTERM and SIGKILL to the process group.
+	KillGrace time.Duration
+	// OnStart, if set, is called once the process has started.
+	OnStart func()
+}
+
+// processResult is how a script ended.
+type processResult struct {
+	ExitCode   int // -1 when killed by a signal
+	TimedOut   bool
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// runProcess runs spec.Script with bash -eo pipefail in its own process group
+// and waits for it. When ctx is done or the timeout passes, the group gets
+// SIGTERM and, after the grace period, SIGKILL; once the script's main process
+// has exited, whatever is left of its group is killed too. It returns an
+// error wrapping ctx.Err() when ctx ended the script, and an error when the
+// script could not be started; a script that ran returns its exit code.
+func runProcess(ctx context.Context, spec processSpec) (processResult, error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return processResult{}, fmt.Errorf("create output pipe: %w", err)
+	}
+	cmd := exec.Command("bash", "-eo", "pipefail", "-c", spec.Script)
+	cmd.Dir = spec.Dir
+	cmd.Env = spec.Env
+	// The child writes straight into the pipe (an *os.File), so Wait does not
+	// wait for the output to be copied, only for the main process to exit.
+	cmd.Stdout = pw
+	cmd.Stderr = pw
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	res := processResult{StartedAt: time.Now()}
+	err = cmd.Start()
+	_ = pw.Close()
+	if err != nil {
+		_ = pr.Close()
+		return processResult{}, fmt.Errorf("start script: %w", err)
+	}
+	pgid := cmd.Process.Pid
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		_, _ = io.Copy(spec.Output, pr)
+	}()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	if spec.OnStart != nil {
+		spec.OnStart()
+	}
+
+	var timeout <-chan time.Time
+	if spec.Timeout > 0 {
+		t := time.NewTimer(spec.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var waitErr error
+	select {
+	case waitErr = <-exited:
+	case <-ctx.Done():
+		waitErr = terminate(pgid, spec.KillGrace, exited)
+	case <-timeout:
+		res.TimedOut = true
+		waitErr = terminate(pgid, spec.KillGrace, exited)
+	}
+	// Background children must not outlive the task.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	select {
+	case <-copied:
+	case <-time.After(outputDrainDelay):
+		_ = pr.Close()
+		<-copied
+	}
+	_ = pr.Close()
+	res.FinishedAt = time.Now()
+
+	res.ExitCode = 0
+	if waitErr != nil {
+		var exit *exec.ExitError
+		if !errors.As(waitErr, &exit) {
+			return res, fmt.Errorf("wait for script: %w", waitErr)
+		}
+		res.ExitCode = exit.ExitCode()
+	}
+	if !res.TimedOut && ctx.Err() != nil && waitErr != nil {
+		return res, fmt.Errorf("script stopped: %w", ctx.Err())
+	}
+	return res, nil
+}
+
+// terminate sends SIGTERM to the process group, then SIGKILL if the main
+// process has not exited after grace, and returns the main process's exit.
+func terminate(pgid int, grace time.Duration, exited <-chan error) error {
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case err := <-exited:
+		return err
+	case <-t.C:
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		return <-exited
+	}
+}

@@ -1,0 +1,183 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/logstore"
+)
+
+// RunTask runs one attempt of a task: it checks the commit out into a fresh
+// workspace, runs the task's script there in its own process group while
+// streaming its output to the task's log and heartbeating, and on success
+// stores the task's artifacts. A script that exits non-zero or runs past the
+// task's timeout fails with a non-retryable TaskFailed or TaskTimedOut error
+// whose details hold the RunTaskResult; infrastructure failures (checkout,
+// log or blob store) are plain, retryable errors. When the activity is
+// cancelled, the script is killed and ctx's error returned.
+func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (RunTaskResult, error) {
+	attempt := in.PriorAttempts + int(activity.GetInfo(ctx).Attempt)
+	logger := a.logger().With("build_id", in.BuildID, "stage", in.Task.Stage, "task", in.Task.Name, "attempt", attempt)
+	result := RunTaskResult{
+		Attempt: attempt,
+		LogKey:  logstore.TaskKey(in.BuildID, in.RunID, in.Task.Stage, in.Task.Name),
+	}
+
+	stopHeartbeat := a.heartbeat(ctx, attempt)
+	defer stopHeartbeat()
+
+	log, err := a.Logs.Writer(result.LogKey)
+	if err != nil {
+		return result, fmt.Errorf("task %s/%s: %w", in.Task.Stage, in.Task.Name, err)
+	}
+	defer func() {
+		if err := log.Close(); err != nil {
+			logger.Warn("Close task log failed.", "error", err)
+		}
+	}()
+	host, _ := os.Hostname()
+	log.Printf("=== attempt %d on %s ===", attempt, host)
+
+	workspace, err := a.newWorkspace()
+	if err != nil {
+		log.Printf("=== workspace failed: %v ===", err)
+		return result, err
+	}
+	defer func() {
+		if err := removeWorkspace(workspace); err != nil {
+			logger.Warn("Remove workspace failed.", "error", err)
+		}
+	}()
+
+	if in.Task.Checkout {
+		log.Printf("=== checkout %s at %s ===", gitsource.Redact(in.Repository), in.Commit)
+		if err := a.Source.Checkout(ctx, in.Repository, in.Commit, workspace); err != nil {
+			log.Printf("=== checkout failed: %v ===", err)
+			if ctx.Err() != nil {
+				return result, fmt.Errorf("task %s/%s cancelled: %w", in.Task.Stage, in.Task.Name, ctx.Err())
+			}
+			return result, fmt.Errorf("task %s/%s: %w", in.Task.Stage, in.Task.Name, err)
+		}
+	}
+
+	// running ends when the script does, so no start notice follows its end.
+	running, scriptDone := context.WithCancel(ctx)
+	proc, err := runProcess(ctx, processSpec{
+		Script:    in.Task.Run,
+		Dir:       workspace,
+		Env:       taskEnv(os.Environ(), in, attempt, workspace),
+		Output:    log,
+		Timeout:   in.Task.Timeout,
+		KillGrace: a.killGrace(),
+		OnStart:   a.notifyStarted(ctx, running, in, attempt, logger),
+	})
+	scriptDone()
+	result.StartedAt, result.FinishedAt = proc.StartedAt, proc.FinishedAt
+	result.Duration = proc.FinishedAt.Sub(proc.StartedAt)
+	result.ExitCode = proc.ExitCode
+	result.OutputTail = log.Tail()
+	if ctx.Err() != nil && (err != nil || proc.ExitCode != 0) {
+		log.Printf("=== cancelled ===")
+		return result, fmt.Errorf("task %s/%s cancelled: %w", in.Task.Stage, in.Task.Name, ctx.Err())
+	}
+	if err != nil {
+		log.Printf("=== %v ===", err)
+		return result, fmt.Errorf("task %s/%s: %w", in.Task.Stage, in.Task.Name, err)
+	}
+	return a.finish(ctx, in, workspace, result, proc, log, logger)
+}
+
+// finish turns how the script ended into the activity's outcome.
+func (a *Activities) finish(ctx context.Context, in RunTaskInput, workspace string, result RunTaskResult,
+	proc processResult, log *logstore.LineWriter, logger *slog.Logger) (RunTaskResult, error) {
+	switch {
+	case proc.TimedOut:
+		result.ExitCode = -1
+		msg := fmt.Sprintf("task %s/%s timed out after %s", in.Task.Stage, in.Task.Name, in.Task.Timeout)
+		log.Printf("=== %s ===", msg)
+		return result, temporal.NewNonRetryableApplicationError(msg, ErrTypeTaskTimedOut, nil, result)
+	case proc.ExitCode != 0:
+		msg := fmt.Sprintf("task %s/%s exited with code %d", in.Task.Stage, in.Task.Name, proc.ExitCode)
+		log.Printf("=== %s ===", msg)
+		return result, temporal.NewNonRetryableApplicationError(msg, ErrTypeTaskFailed, nil, result)
+	}
+	log.Printf("=== exited with code 0 after %s ===", result.Duration.Round(time.Millisecond))
+	refs, err := a.uploadArtifacts(ctx, in, workspace, result)
+	if err != nil {
+		log.Printf("=== %v ===", err)
+		var appErr *temporal.ApplicationError
+		if !errors.As(err, &appErr) && ctx.Err() != nil {
+			return result, fmt.Errorf("task %s/%s cancelled: %w", in.Task.Stage, in.Task.Name, ctx.Err())
+		}
+		return result, err
+	}
+	for _, r := range refs {
+		log.Printf("=== artifact %s: %s (%d bytes, sha256 %s) ===", r.Name, r.Path, r.Size, r.SHA256)
+	}
+	result.Artifacts = refs
+	logger.Debug("Task succeeded.", "duration", result.Duration)
+	return result, nil
+}
+
+// heartbeat records a heartbeat every HeartbeatInterval until stopped; it is
+// how a cancellation reaches the activity.
+func (a *Activities) heartbeat(ctx context.Context, attempt int) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(a.heartbeatInterval())
+		defer t.Stop()
+		for {
+			activity.RecordHeartbeat(ctx, attempt)
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// notifyStarted returns the OnStart hook that tells the build the attempt is
+// running once the script has run for StartedSignalDelay, unless running is
+// done by then.
+func (a *Activities) notifyStarted(ctx, running context.Context, in RunTaskInput, attempt int, logger *slog.Logger) func() {
+	if a.Notifier == nil {
+		return nil
+	}
+	return func() {
+		ev := TaskStarted{Stage: in.Task.Stage, Task: in.Task.Name, Attempt: attempt, Time: time.Now().UTC()}
+		go func() {
+			if a.StartedSignalDelay > 0 {
+				t := time.NewTimer(a.StartedSignalDelay)
+				defer t.Stop()
+				select {
+				case <-running.Done():
+					return
+				case <-t.C:
+				}
+				if running.Err() != nil {
+					return
+				}
+			}
+			if err := a.Notifier.TaskStarted(ctx, in.BuildID, in.RunID, ev); err != nil {
+				logger.Debug("Notify task started failed.", "error", err)
+			}
+		}()
+	}
+}

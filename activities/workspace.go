@@ -1,0 +1,43 @@
+package activities
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/google/uuid"
+)
+
+// newWorkspace creates an empty directory for one task attempt under
+// DataDir/workspaces.
+func (a *Activities) newWorkspace() (string, error) {
+	base, err := filepath.Abs(filepath.Join(a.DataDir, "workspaces"))
+	if err != nil {
+		return "", fmt.Errorf("create workspace: %w", err)
+	}
+	dir := filepath.Join(base, uuid.NewString())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create workspace: %w", err)
+	}
+	return dir, nil
+}
+
+// removeWorkspace removes dir, making read-only directories (such as a Go
+// module cache) writable first when a plain removal fails.
+func removeWorkspace(dir string) error {
+	if err := os.RemoveAll(dir); err == nil {
+		return nil
+	}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			_ = os.Chmod(p, 0o755)
+		}
+		return nil
+	})
+	if err := os.RemoveAll(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove workspace %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	tworker "go.temporal.io/sdk/worker"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/internal/devserver"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/worker"
+)
+
+// benchEnv is one dev server with Drover's worker and API and a raw worker.
+type benchEnv struct {
+	dir     string
+	server  *testsuite.DevServer
+	client  client.Client
+	ledger  *ledger.Ledger
+	apiURL  string
+	httpSrv *http.Server
+	workers []tworker.Worker
+}
+
+func startEnv(ctx context.Context) (*benchEnv, error) {
+	e := &benchEnv{}
+	var err error
+	if e.dir, err = os.MkdirTemp("", "drover-bench-"); err != nil {
+		return nil, err
+	}
+	fmt.Println("starting Temporal dev server...")
+	if e.server, err = devserver.Start(ctx, devserver.Options{}); err != nil {
+		return nil, fmt.Errorf("start dev server: %w", err)
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	if e.client, err = client.Dial(client.Options{HostPort: e.server.FrontendHostPort(), Logger: log.NewStructuredLogger(quiet)}); err != nil {
+		return nil, err
+	}
+	if e.ledger, err = ledger.Open(ctx, filepath.Join(e.dir, "ledger.db")); err != nil {
+		return nil, err
+	}
+	if err := e.startWorkers(); err != nil {
+		return nil, err
+	}
+	srv := &api.Server{
+		Builds:  &api.TemporalBuilds{Client: e.client},
+		History: e.ledger,
+		Source:  gitsource.New(filepath.Join(e.dir, "git")),
+		Logs:    logstore.New(filepath.Join(e.dir, "logs")),
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	e.apiURL = "http://" + ln.Addr().String()
+	srv.PublicURL = e.apiURL
+	e.httpSrv = &http.Server{Handler: srv.Handler()}
+	go e.httpSrv.Serve(ln)
+	return e, nil
+}
+
+// startWorkers runs Drover's worker in-process, and the raw workflow's worker.
+func (e *benchEnv) startWorkers() error {
+	cfg, err := worker.ConfigFromEnv(func(string) string { return "" })
+	if err != nil {
+		return err
+	}
+	cfg.DataDir, cfg.MaxTasks = e.dir, 200
+	acts := &activities.Activities{
+		DataDir:            e.dir,
+		Source:             gitsource.New(filepath.Join(e.dir, "git")),
+		Logs:               logstore.New(filepath.Join(e.dir, "logs")),
+		Blobs:              blobstore.NewFS(filepath.Join(e.dir, "blobs")),
+		Notifier:           worker.SignalNotifier{Client: e.client},
+		StartedSignalDelay: cfg.StartedDelay,
+		KillGrace:          cfg.KillGrace,
+	}
+	e.workers = worker.NewWorkers(e.client, cfg, acts, &activities.LedgerActivities{Ledger: e.ledger})
+	raw := tworker.New(e.client, rawTaskQueue, tworker.Options{MaxConcurrentActivityExecutionSize: 200})
+	raw.RegisterWorkflow(RawPipeline)
+	raw.RegisterActivity(NoOp)
+	e.workers = append(e.workers, raw)
+	for _, w := range e.workers {
+		if err := w.Start(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *benchEnv) stopWorkers() {
+	for _, w := range e.workers {
+		w.Stop()
+	}
+	e.workers = nil
+}
+
+func (e *benchEnv) close() {
+	if e.httpSrv != nil {
+		e.httpSrv.Close()
+	}
+	e.stopWorkers()
+	if e.ledger != nil {
+		e.ledger.Close()
+	}
+	if e.client != nil {
+		e.client.Close()
+	}
+	if e.server != nil {
+		e.server.Stop()
+	}
+	os.RemoveAll(e.dir)
+}
+
+// makeRepo creates a git repository holding definition and n more commits
+// after it, and returns its path and the n commits.
+func (e *benchEnv) makeRepo(name, definition string, n int) (string, []string, error) {
+	dir := filepath.Join(e.dir, "repos", name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "drover.yaml"), []byte(definition), 0o644); err != nil {
+		return "", nil, err
+	}
+	script := fmt.Sprintf(`set -e
+git init -q -b main
+git add drover.yaml
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
+git commit -q -m definition
+for i in $(seq 1 %d); do git commit -q --allow-empty -m "commit $i"; done
+git rev-list --reverse HEAD~%d..HEAD`, n, n)
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", nil, fmt.Errorf("make bench repository: %w", err)
+	}
+	return dir, strings.Fields(string(out)), nil
+}

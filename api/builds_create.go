@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -52,7 +51,7 @@ func (s *Server) createBuild(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	repo := redactURL(req.Repository)
+	repo := gitsource.Redact(req.Repository)
 	commit, err := s.Source.Resolve(ctx, req.Repository, req.Commit)
 	if err != nil {
 		s.logger().WarnContext(ctx, "resolve commit failed", "repository", repo, "ref", req.Commit, "error", err)
@@ -81,6 +80,8 @@ func (s *Server) createBuild(c *gin.Context) {
 		Plan:        pipeline.NewPlan(project),
 		TriggeredBy: triggeredBy(c),
 		Rerun:       req.Rerun,
+
+		HeartbeatTimeout: s.TaskHeartbeatTimeout,
 	}
 	id, runID, existing, err := s.Builds.Start(ctx, in, req.Rerun)
 	if err != nil {
@@ -171,16 +172,6 @@ func isRemote(repository string) bool {
 	}
 	at, colon := strings.Index(repository, "@"), strings.Index(repository, ":")
 	return at > 0 && colon > at && !strings.Contains(repository[:colon], "/")
-}
-
-// redactURL drops the credentials of a repository URL so it can be shown.
-func redactURL(repository string) string {
-	u, err := url.Parse(repository)
-	if err != nil || u.User == nil || u.Scheme == "" {
-		return repository
-	}
-	u.User = nil
-	return u.String()
 }
 
 func hasControl(s string) bool {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -144,7 +145,7 @@ func (s *Server) cancelBuild(c *gin.Context) {
 
 func (s *Server) summary(b ledger.Build) BuildSummary {
 	return BuildSummary{
-		ID: b.ID, RunID: b.RunID, URL: s.buildURL(b.ID), Project: b.Project, Repository: redactURL(b.Repository),
+		ID: b.ID, RunID: b.RunID, URL: s.buildURL(b.ID), Project: b.Project, Repository: gitsource.Redact(b.Repository),
 		Commit: b.Commit, Branch: b.Branch, Status: b.Status, TriggeredBy: b.TriggeredBy, Rerun: b.Rerun,
 		Version: b.Version, StartedAt: b.StartedAt, FinishedAt: b.FinishedAt,
 	}

@@ -25,6 +25,10 @@ type Config struct {
 	PublicURL string
 	// MaxBody limits request bodies (DROVER_API_MAX_BODY, bytes).
 	MaxBody int64
+	// TaskHeartbeatTimeout is how long a silent task attempt may run before
+	// another worker takes it over (DROVER_TASK_HEARTBEAT_TIMEOUT); zero
+	// means the workflow's default.
+	TaskHeartbeatTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -57,6 +61,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("DROVER_API_MAX_BODY %q: must be a positive number of bytes", raw)
 		}
 		cfg.MaxBody = n
+	}
+	if raw := getenv("DROVER_TASK_HEARTBEAT_TIMEOUT"); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d < 0 {
+			return Config{}, fmt.Errorf("DROVER_TASK_HEARTBEAT_TIMEOUT %q: must be a duration such as 30s", raw)
+		}
+		cfg.TaskHeartbeatTimeout = d
 	}
 	cfg.setDefaults()
 	return cfg, nil

@@ -106,15 +106,8 @@ func (s *Server) classify(err error) *httpError {
 // definitionError maps the errors of pipeline.Parse to a 400 naming the
 // file, line and field of every problem, or returns nil.
 func definitionError(err error) *httpError {
-	var problems []*pipeline.Error
-	var list pipeline.Errors
-	var one *pipeline.Error
-	switch {
-	case errors.As(err, &list):
-		problems = list
-	case errors.As(err, &one):
-		problems = []*pipeline.Error{one}
-	default:
+	problems := pipeline.AllErrors(err)
+	if len(problems) == 0 {
 		return nil
 	}
 	he := errorf(http.StatusBadRequest, codeBadDefinition, "%s", err.Error())

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -10,7 +11,7 @@ import (
 // in the ledger, so they stay empty.
 func stateFromHistory(b ledger.Build, tasks []ledger.Task) workflows.BuildState {
 	state := workflows.BuildState{
-		ID: b.ID, RunID: b.RunID, Project: b.Project, Repository: redactURL(b.Repository), Commit: b.Commit,
+		ID: b.ID, RunID: b.RunID, Project: b.Project, Repository: gitsource.Redact(b.Repository), Commit: b.Commit,
 		Branch: b.Branch, TriggeredBy: b.TriggeredBy, Rerun: b.Rerun, Status: b.Status,
 		StartedAt: b.StartedAt, FinishedAt: b.FinishedAt, Version: b.Version,
 		Stages: []workflows.StageState{}, Events: []workflows.Event{},

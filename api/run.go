@@ -54,20 +54,21 @@ func Run(ctx context.Context, cfg Config) error {
 		PublicURL: cfg.PublicURL,
 		MaxBody:   cfg.MaxBody,
 		Logger:    logger,
-	}
-	return serve(ctx, cfg, srv)
-}
 
-// serve runs the HTTP server of srv until ctx is cancelled.
-func serve(ctx context.Context, cfg Config, srv *Server) error {
+		TaskHeartbeatTimeout: cfg.TaskHeartbeatTimeout,
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
 	}
+	return serve(ctx, ln, cfg, srv)
+}
+
+// serve runs the HTTP server of srv on ln until ctx is cancelled.
+func serve(ctx context.Context, ln net.Listener, cfg Config, srv *Server) error {
 	hs := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
 	}
 	// Followed logs would hold a graceful shutdown until its timeout.
 	hs.RegisterOnShutdown(srv.CloseStreams)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -83,6 +84,10 @@ type Server struct {
 	// MaxBody limits request bodies; zero means DefaultMaxBody.
 	MaxBody int64
 	Logger  *slog.Logger
+	// TaskHeartbeatTimeout is given to builds as BuildInput.HeartbeatTimeout:
+	// how long a silent task attempt may run before another worker takes it
+	// over. Zero means workflows.DefaultHeartbeatTimeout.
+	TaskHeartbeatTimeout time.Duration
 	// LogPollInterval is how often a followed log is read; zero means 200ms.
 	LogPollInterval time.Duration
 	// StatePollInterval is how often a followed log checks whether its task
@@ -129,7 +134,11 @@ func durationOr(d, def time.Duration) time.Duration {
 }
 
 // Handler returns the HTTP handler serving every route of the API.
+// Gin's debug mode, which prints every route, is left unless GIN_MODE asks for it.
 func (s *Server) Handler() http.Handler {
+	if gin.IsDebugging() && os.Getenv(gin.EnvGinMode) == "" {
+		gin.SetMode(gin.ReleaseMode)
+	}
 	engine := gin.New()
 	// Build IDs contain '/': they travel URL-escaped as one path segment, so
 	// route on the raw path and unescape parameter values afterwards.

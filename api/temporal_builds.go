@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -150,7 +151,7 @@ func buildSummary(in workflows.BuildInput) string {
 // buildDetails lists the stages and tasks of the run for Temporal Web.
 func buildDetails(in workflows.BuildInput) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "**Repository:** %s  \n**Commit:** %s  \n", redactURL(in.Repository), in.Commit)
+	fmt.Fprintf(&sb, "**Repository:** %s  \n**Commit:** %s  \n", gitsource.Redact(in.Repository), in.Commit)
 	if in.Branch != "" {
 		fmt.Fprintf(&sb, "**Branch:** %s  \n", in.Branch)
 	}

@@ -7,6 +7,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
@@ -31,11 +32,11 @@ func (b *TemporalBuilds) State(ctx context.Context, id, runID string) (workflows
 	var state workflows.BuildState
 	switch info.GetStatus() {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
-		if err := b.Client.GetWorkflow(ctx, id, runID).Get(ctx, &state); err != nil {
+		if err := b.result(ctx, id, runID, &state); err != nil {
 			return workflows.BuildState{}, fmt.Errorf("result of build %s: %w", id, err)
 		}
 	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
-		runErr := b.Client.GetWorkflow(ctx, id, runID).Get(ctx, &state)
+		runErr := b.result(ctx, id, runID, &state)
 		if !failureDetails(runErr, &state) {
 			b.logger().WarnContext(ctx, "build failure has no state details", "build_id", id, "error", runErr)
 			state = stateFromDescription(info)
@@ -67,6 +68,12 @@ func (b *TemporalBuilds) State(ctx context.Context, id, runID string) (workflows
 		state.FinishedAt = &closed
 	}
 	return state, nil
+}
+
+// result reads the outcome of exactly this run, not of a later one.
+func (b *TemporalBuilds) result(ctx context.Context, id, runID string, state *workflows.BuildState) error {
+	run := b.Client.GetWorkflow(ctx, id, runID)
+	return run.GetWithOptions(ctx, state, client.WorkflowRunGetOptions{DisableFollowingRuns: true})
 }
 
 func (b *TemporalBuilds) query(ctx context.Context, id, runID string, state *workflows.BuildState) error {

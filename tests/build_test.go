@@ -63,11 +63,13 @@ func TestBuildThroughTheAPI(t *testing.T) {
 
 	// The slow task's first line arrives through the followed log while it still runs.
 	lines, done := followLog(t, h, created.ID, "verify", "slow")
-	select {
-	case line := <-lines:
-		require.Contains(t, line, "first line from slow")
-	case <-time.After(20 * time.Second):
-		t.Fatal("no log line while the task runs")
+	timeout := time.After(20 * time.Second)
+	for first := ""; !strings.Contains(first, "first line from slow"); {
+		select {
+		case first = <-lines: // Drover's own "=== attempt ..." lines come first
+		case <-timeout:
+			t.Fatal("no log line while the task runs")
+		}
 	}
 	live := h.state(created.ID)
 	require.Equal(t, workflows.StatusRunning, live.Status)
@@ -128,6 +130,7 @@ func TestBuildThroughTheAPI(t *testing.T) {
 	require.True(t, rerun.Rerun)
 	require.NotEqual(t, created.RunID, rerun.RunID)
 	h.waitFor(created.ID, time.Minute, "the rerun's end", finished)
+	h.recordHistory(created.ID, created.RunID, "build-succeeded")
 }
 
 func TestBadDefinitionIsRefusedBeforeAnyWorkflow(t *testing.T) {
@@ -171,6 +174,7 @@ build:
 	require.Equal(t, workflows.StatusCancelled, final.Status)
 	require.Equal(t, workflows.TaskCancelled, taskOf(final, "long", "sleeper").Status)
 	require.False(t, processAlive(t, pidFile), "the task's background child was killed with its process group")
+	h.recordHistory(created.ID, created.RunID, "build-cancelled")
 }
 
 func TestWorkerKilledMidTaskAnotherAttemptCompletesTheBuild(t *testing.T) {
@@ -206,6 +210,7 @@ build:
 	require.Equal(t, 2, long.Attempt, "the second attempt took the task over")
 	require.Contains(t, long.OutputTail, "attempt 2 done")
 	require.Equal(t, workflows.TaskSucceeded, taskOf(final, "after", "next").Status)
+	h.recordHistory(created.ID, created.RunID, "build-worker-killed")
 }
 
 // followLog follows a task's log over Server-Sent Events: it sends each data
@@ -257,4 +262,41 @@ func processAlive(t *testing.T, pidFile string) bool {
 		time.Sleep(100 * time.Millisecond)
 	}
 	return true
+}
+
+func TestFailingTaskFailsTheBuildAfterItsRetries(t *testing.T) {
+	h := newHarness(t, true)
+	repo, _ := gitRepo(t, map[string]string{"drover.yaml": `project: fail-demo
+build:
+  stages:
+    - name: verify
+      tasks:
+        - name: broken
+          checkout: false
+          retries: 1
+          run: |
+            echo "attempt $DROVER_ATTEMPT failing" >&2
+            exit 3
+        - {name: fine, checkout: false, run: echo fine}
+    - name: never
+      tasks:
+        - {name: skipped, checkout: false, run: echo never}
+`})
+	var created createResp
+	require.Equal(t, http.StatusAccepted, h.do(http.MethodPost, "/api/v1/builds", map[string]any{"repository": repo, "commit": "HEAD"}, &created))
+	final := h.waitFor(created.ID, time.Minute, "the end", finished)
+	require.Equal(t, workflows.StatusFailed, final.Status)
+	broken := taskOf(final, "verify", "broken")
+	require.Equal(t, workflows.TaskFailed, broken.Status)
+	require.Equal(t, 2, broken.Attempt)
+	require.Equal(t, 3, *broken.ExitCode)
+	require.Contains(t, broken.OutputTail, "attempt 2 failing")
+	require.Equal(t, workflows.TaskSucceeded, taskOf(final, "verify", "fine").Status)
+	require.Equal(t, workflows.TaskSkipped, taskOf(final, "never", "skipped").Status)
+
+	b, tasks, err := h.ledger.GetBuild(context.Background(), created.ID, "")
+	require.NoError(t, err)
+	require.Equal(t, workflows.StatusFailed, b.Status)
+	require.Len(t, tasks, 3)
+	h.recordHistory(created.ID, created.RunID, "build-failed")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
@@ -64,7 +65,13 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 // this configuration serves: the default queue with workflows and all
 // activities, and one activities-only worker per label queue.
 func NewWorkers(c client.Client, cfg Config, acts *activities.Activities, ledgerActs *activities.LedgerActivities) []worker.Worker {
-	opts := worker.Options{MaxConcurrentActivityExecutionSize: cfg.MaxTasks}
+	opts := worker.Options{
+		MaxConcurrentActivityExecutionSize: cfg.MaxTasks,
+		// Cancellation reaches a running task only with a heartbeat's answer;
+		// without this the SDK batches heartbeats for up to 80% of the
+		// heartbeat timeout, and a cancelled build would take that long to stop.
+		MaxHeartbeatThrottleInterval: time.Second,
+	}
 	var workers []worker.Worker
 	if !cfg.NoWorkflows {
 		w := worker.New(c, workflows.TaskQueue, opts)

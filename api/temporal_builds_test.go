@@ -1,0 +1,324 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// fakeExecution is one workflow execution known to fakeClient.
+type fakeExecution struct {
+	runID    string
+	status   enumspb.WorkflowExecutionStatus
+	query    *workflows.BuildState // nil: the query fails
+	result   *workflows.BuildState
+	err      error // the run's failure
+	attrs    map[string]string
+	closedAt time.Time
+}
+
+// fakeClient is a WorkflowClient over one execution per workflow ID that
+// applies ID reuse and conflict policies like the server.
+type fakeClient struct {
+	execs    map[string]*fakeExecution
+	starts   []client.StartWorkflowOptions
+	inputs   []workflows.BuildInput
+	canceled []string
+	runs     int
+}
+
+func (f *fakeClient) ExecuteWorkflow(_ context.Context, o client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
+	if wf != workflows.BuildWorkflowName {
+		return nil, errors.New("wrong workflow type")
+	}
+	f.starts = append(f.starts, o)
+	if ex, ok := f.execs[o.ID]; ok {
+		running := ex.status == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+		if running && o.WorkflowIDConflictPolicy == enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING {
+			return fakeRun{runID: ex.runID}, nil
+		}
+		if running || o.WorkflowIDReusePolicy == enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE {
+			if !o.WorkflowExecutionErrorWhenAlreadyStarted {
+				return fakeRun{runID: ex.runID}, nil
+			}
+			return nil, serviceerror.NewWorkflowExecutionAlreadyStarted("already started", "", ex.runID)
+		}
+	}
+	f.runs++
+	f.inputs = append(f.inputs, args[0].(workflows.BuildInput))
+	runID := "run-" + string(rune('0'+f.runs))
+	f.execs[o.ID] = &fakeExecution{runID: runID, status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}
+	return fakeRun{runID: runID}, nil
+}
+
+func (f *fakeClient) DescribeWorkflowExecution(_ context.Context, id, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	ex, ok := f.execs[id]
+	if !ok || (runID != "" && runID != ex.runID) {
+		return nil, serviceerror.NewNotFound("workflow not found")
+	}
+	fields := map[string]*commonpb.Payload{}
+	for k, v := range ex.attrs {
+		p, err := converter.GetDefaultDataConverter().ToPayload(v)
+		if err != nil {
+			return nil, err
+		}
+		fields[k] = p
+	}
+	info := &workflowpb.WorkflowExecutionInfo{
+		Execution:        &commonpb.WorkflowExecution{WorkflowId: id, RunId: ex.runID},
+		Status:           ex.status,
+		StartTime:        timestamppb.New(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)),
+		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: fields},
+	}
+	if !ex.closedAt.IsZero() {
+		info.CloseTime = timestamppb.New(ex.closedAt)
+	}
+	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil
+}
+
+func (f *fakeClient) QueryWorkflow(_ context.Context, id, runID, queryType string, _ ...any) (converter.EncodedValue, error) {
+	ex := f.execs[id]
+	if queryType != workflows.BuildStateQuery || ex == nil || ex.runID != runID || ex.query == nil {
+		return nil, errors.New("query failed: no worker")
+	}
+	return encodedValue{v: *ex.query}, nil
+}
+
+func (f *fakeClient) GetWorkflow(_ context.Context, id, runID string) client.WorkflowRun {
+	return fakeRun{runID: runID, exec: f.execs[id]}
+}
+
+func (f *fakeClient) CancelWorkflow(_ context.Context, id, _ string) error {
+	f.canceled = append(f.canceled, id)
+	return nil
+}
+
+// fakeRun is a client.WorkflowRun whose Get returns its execution's outcome.
+type fakeRun struct {
+	client.WorkflowRun // unused methods panic
+	runID              string
+	exec               *fakeExecution
+}
+
+func (r fakeRun) GetRunID() string { return r.runID }
+
+func (r fakeRun) GetWithOptions(_ context.Context, v any, o client.WorkflowRunGetOptions) error {
+	if !o.DisableFollowingRuns {
+		return errors.New("must not follow runs")
+	}
+	if r.exec.err != nil {
+		return r.exec.err
+	}
+	return roundTrip(*r.exec.result, v)
+}
+
+type encodedValue struct{ v workflows.BuildState }
+
+func (e encodedValue) HasValue() bool  { return true }
+func (e encodedValue) Get(p any) error { return roundTrip(e.v, p) }
+
+// roundTrip decodes a fresh copy of v into p, as a payload would be.
+func roundTrip(v, p any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, p)
+}
+
+// overTheWire turns err into what a client receives: a failure decoded from
+// its proto form, with payload details.
+func overTheWire(err error) error {
+	fc := temporal.GetDefaultFailureConverter()
+	return fc.FailureToError(fc.ErrorToFailure(err))
+}
+
+func testInput() workflows.BuildInput {
+	return workflows.BuildInput{Project: "demo", Repository: "https://tok:secret@git.example.com/demo.git",
+		Commit: testSHA, Branch: "main", TriggeredBy: "alice",
+		Plan: pipeline.Plan{Project: "demo", Stages: []pipeline.PlanStage{
+			{Name: "verify", Tasks: []pipeline.PlanTask{{Name: "unit"}, {Name: "lint"}}},
+			{Name: "package", Tasks: []pipeline.PlanTask{{Name: "tarball"}}},
+		}}}
+}
+
+func TestTemporalBuildsStart(t *testing.T) {
+	fc := &fakeClient{execs: map[string]*fakeExecution{}}
+	b := &TemporalBuilds{Client: fc}
+	ctx := t.Context()
+	id := "build/demo/" + testSHA
+
+	gotID, runID, existing, err := b.Start(ctx, testInput(), false)
+	require.NoError(t, err)
+	require.Equal(t, id, gotID)
+	require.Equal(t, "run-1", runID)
+	require.False(t, existing)
+	o := fc.starts[0]
+	require.Equal(t, workflows.TaskQueue, o.TaskQueue)
+	require.Equal(t, enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, o.WorkflowIDConflictPolicy)
+	require.Equal(t, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, o.WorkflowIDReusePolicy)
+	require.Equal(t, "Build demo main@0123456789ab", o.StaticSummary)
+	require.Contains(t, o.StaticDetails, "1. verify: unit, lint\n2. package: tarball\n")
+	require.NotContains(t, o.StaticDetails, "secret")
+	for key, want := range map[string]string{workflows.SearchAttrProject: "demo", workflows.SearchAttrBranch: "main",
+		workflows.SearchAttrCommit: testSHA, workflows.SearchAttrStatus: "running"} {
+		got, ok := o.TypedSearchAttributes.GetKeyword(temporal.NewSearchAttributeKeyKeyword(key))
+		require.True(t, ok, key)
+		require.Equal(t, want, got, key)
+	}
+
+	// Running: the same run comes back, nothing new starts.
+	_, runID, existing, err = b.Start(ctx, testInput(), false)
+	require.NoError(t, err)
+	require.True(t, existing)
+	require.Equal(t, "run-1", runID)
+	// A rerun of a running build is refused.
+	_, _, _, err = b.Start(ctx, testInput(), true)
+	require.ErrorIs(t, err, ErrBuildRunning)
+
+	// Finished: a normal start returns the closed run, a rerun starts run 2.
+	fc.execs[id].status = enumspb.WORKFLOW_EXECUTION_STATUS_FAILED
+	_, runID, existing, err = b.Start(ctx, testInput(), false)
+	require.NoError(t, err)
+	require.True(t, existing)
+	require.Equal(t, "run-1", runID)
+	_, runID, existing, err = b.Start(ctx, testInput(), true)
+	require.NoError(t, err)
+	require.False(t, existing)
+	require.Equal(t, "run-2", runID)
+	last := fc.starts[len(fc.starts)-1]
+	require.Equal(t, enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE, last.WorkflowIDReusePolicy)
+	require.Equal(t, enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL, last.WorkflowIDConflictPolicy)
+	require.Len(t, fc.inputs, 2)
+}
+
+func TestTemporalBuildsStartRace(t *testing.T) {
+	// Describe saw nothing but the build finished before the start arrived.
+	fc := &fakeClient{execs: map[string]*fakeExecution{}}
+	racing := &racingClient{fakeClient: fc}
+	b := &TemporalBuilds{Client: racing}
+	_, runID, existing, err := b.Start(t.Context(), testInput(), false)
+	require.NoError(t, err)
+	require.True(t, existing)
+	require.Equal(t, "run-0", runID)
+}
+
+// racingClient hides the execution from the first describe, as if it were
+// created between the describe and the start.
+type racingClient struct {
+	*fakeClient
+	described bool
+}
+
+func (r *racingClient) DescribeWorkflowExecution(ctx context.Context, id, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
+	if !r.described {
+		r.described = true
+		r.execs[id] = &fakeExecution{runID: "run-0", status: enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED}
+		return nil, serviceerror.NewNotFound("not found")
+	}
+	return r.fakeClient.DescribeWorkflowExecution(ctx, id, runID)
+}
+
+func TestTemporalBuildsState(t *testing.T) {
+	live := workflows.BuildState{Status: workflows.StatusRunning, Project: "demo", Stages: []workflows.StageState{
+		{Name: "verify", Status: "running", Tasks: []workflows.TaskState{
+			{Name: "unit", Status: workflows.TaskSucceeded}, {Name: "lint", Status: workflows.TaskBuilding}}}}}
+	failed := live
+	failed.Status = workflows.StatusFailed
+	cancelled := live
+	cancelled.Status = workflows.StatusCancelled
+	done := live
+	done.Status = workflows.StatusSucceeded
+	closed := time.Date(2026, 5, 1, 12, 5, 0, 0, time.UTC)
+	attrs := map[string]string{workflows.SearchAttrProject: "demo", workflows.SearchAttrBranch: "main", workflows.SearchAttrCommit: "abc"}
+	const (
+		running    = enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING
+		completed  = enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED
+		wfFailed   = enumspb.WORKFLOW_EXECUTION_STATUS_FAILED
+		canceled   = enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED
+		terminated = enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED
+		timedOut   = enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT
+	)
+	tests := []struct {
+		name       string
+		exec       fakeExecution
+		wantStatus string
+		wantTasks  []string // statuses of verify's tasks; nil: no stages
+		finished   bool
+	}{
+		{"running queried", fakeExecution{status: running, query: &live}, "running", []string{"succeeded", "building"}, false},
+		{"running without worker", fakeExecution{status: running, attrs: attrs}, "running", nil, false},
+		{"completed", fakeExecution{status: completed, result: &done, closedAt: closed}, "succeeded", []string{"succeeded", "building"}, true},
+		{"failed with details", fakeExecution{status: wfFailed, closedAt: closed,
+			err: overTheWire(temporal.NewApplicationError("build failed", "BuildFailed", failed))}, "failed", []string{"succeeded", "building"}, true},
+		{"failed without details", fakeExecution{status: wfFailed, closedAt: closed, attrs: attrs,
+			err: overTheWire(errors.New("panic"))}, "failed", nil, true},
+		{"cancelled with details", fakeExecution{status: canceled, closedAt: closed,
+			err: overTheWire(temporal.NewCanceledError(cancelled))}, "cancelled", []string{"succeeded", "building"}, true},
+		{"terminated, replayed", fakeExecution{status: terminated, closedAt: closed, query: &live}, "cancelled", []string{"succeeded", "cancelled"}, true},
+		{"timed out, no worker", fakeExecution{status: timedOut, closedAt: closed, attrs: attrs}, "failed", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := tt.exec
+			ex.runID = "r1"
+			fc := &fakeClient{execs: map[string]*fakeExecution{"build/demo/abc": &ex}}
+			b := &TemporalBuilds{Client: fc}
+			st, err := b.State(t.Context(), "build/demo/abc", "")
+			require.NoError(t, err)
+			require.Equal(t, "build/demo/abc", st.ID)
+			require.Equal(t, "r1", st.RunID)
+			require.Equal(t, tt.wantStatus, st.Status)
+			require.Equal(t, "demo", st.Project)
+			require.Equal(t, tt.finished, st.FinishedAt != nil)
+			if tt.wantTasks == nil {
+				require.Empty(t, st.Stages)
+				require.Equal(t, "main", st.Branch)
+				require.Equal(t, "abc", st.Commit)
+				require.Equal(t, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), st.StartedAt)
+				return
+			}
+			var got []string
+			for _, task := range st.Stages[0].Tasks {
+				got = append(got, task.Status)
+			}
+			require.Equal(t, tt.wantTasks, got)
+		})
+	}
+
+	fc := &fakeClient{execs: map[string]*fakeExecution{"build/demo/abc": {runID: "r1", status: running}}}
+	b := &TemporalBuilds{Client: fc}
+	_, err := b.State(t.Context(), "build/demo/nope", "")
+	require.ErrorIs(t, err, ErrNotFound)
+	_, err = b.State(t.Context(), "build/demo/abc", "r0")
+	require.ErrorIs(t, err, ErrNotFound)
+}
+
+func TestTemporalBuildsCancel(t *testing.T) {
+	fc := &fakeClient{execs: map[string]*fakeExecution{
+		"build/demo/run":  {runID: "r1", status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING},
+		"build/demo/done": {runID: "r1", status: enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED},
+	}}
+	b := &TemporalBuilds{Client: fc}
+	require.NoError(t, b.Cancel(t.Context(), "build/demo/run"))
+	require.ErrorIs(t, b.Cancel(t.Context(), "build/demo/done"), ErrBuildFinished)
+	require.ErrorIs(t, b.Cancel(t.Context(), "build/demo/nope"), ErrNotFound)
+	require.Equal(t, []string{"build/demo/run"}, fc.canceled)
+}

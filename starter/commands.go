@@ -1,0 +1,170 @@
+package starter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-ci/drover/workflows"
+)
+
+// DefaultURL is the API address used without --url or DROVER_URL.
+const DefaultURL = "http://127.0.0.1:8080"
+
+// Env is what the CLI takes from its process, so tests can supply their own.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// Terminal is true when Stdout is a terminal.
+	Terminal bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// HTTP sends API requests; nil means http.DefaultClient.
+	HTTP *http.Client
+	// WatchInterval between polls of a watched build; zero means DefaultWatchInterval.
+	WatchInterval time.Duration
+}
+
+// ExitError ends the CLI with Code; its cause, if any, was printed already.
+type ExitError struct{ Code int }
+
+// Error says which exit status the CLI ends with.
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// Execute runs the CLI with args and returns its exit code: 0 on success, 1
+// when a command fails or a build it waited for did not succeed, 2 on a
+// usage error.
+func Execute(ctx context.Context, args []string, env Env) int {
+	env.setDefaults()
+	root := NewRootCommand(env)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	var exit *ExitError
+	var apiErr *APIError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.Code
+	case errors.As(err, &apiErr):
+		fmt.Fprintln(env.Stderr, apiErr.Error())
+		return 1
+	case isUsageError(err):
+		fmt.Fprintf(env.Stderr, "drover: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
+		return 2
+	default:
+		fmt.Fprintf(env.Stderr, "drover: %v\n", err)
+		return 1
+	}
+}
+
+// usageError marks a mistake in the command line.
+type usageError struct{ error }
+
+func isUsageError(err error) bool {
+	var u usageError
+	if errors.As(err, &u) {
+		return true
+	}
+	// Cobra reports an unknown subcommand as a plain error.
+	return strings.HasPrefix(err.Error(), "unknown command ")
+}
+
+// exactArgs is cobra.ExactArgs reporting a usage error.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+func (e *Env) setDefaults() {
+	if e.Stdout == nil {
+		e.Stdout = io.Discard
+	}
+	if e.Stderr == nil {
+		e.Stderr = io.Discard
+	}
+	if e.Getenv == nil {
+		e.Getenv = func(string) string { return "" }
+	}
+	if e.Now == nil {
+		e.Now = time.Now
+	}
+}
+
+// NewRootCommand returns the drover command and its subcommands.
+func NewRootCommand(env Env) *cobra.Command {
+	env.setDefaults()
+	baseURL := env.Getenv("DROVER_URL")
+	if baseURL == "" {
+		baseURL = DefaultURL
+	}
+	root := &cobra.Command{
+		Use:           "drover",
+		Short:         "Drover builds and promotes software as durable workflows",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.PersistentFlags().StringVar(&baseURL, "url", baseURL, "Drover API URL (env DROVER_URL)")
+	app := &cli{env: env, baseURL: &baseURL}
+
+	build := &cobra.Command{Use: "build", Short: "Start, watch, list and cancel builds"}
+	build.AddCommand(app.startCommand(), app.watchCommand(), app.listCommand(), app.logsCommand(), app.cancelCommand())
+	root.AddCommand(build)
+	return root
+}
+
+// cli holds what every command needs.
+type cli struct {
+	env     Env
+	baseURL *string
+}
+
+func (a *cli) client() *Client {
+	user := a.env.Getenv("DROVER_USER")
+	if user == "" {
+		user = a.env.Getenv("USER")
+	}
+	return &Client{BaseURL: *a.baseURL, HTTP: a.env.HTTP, User: user}
+}
+
+// watch watches build id and turns its outcome into the exit status.
+func (a *cli) watch(ctx context.Context, id string) error {
+	st, err := Watch(ctx, a.client(), id, a.env.Stdout,
+		WatchOptions{Interval: a.env.WatchInterval, Terminal: a.env.Terminal, Now: a.env.Now})
+	if err != nil {
+		return err
+	}
+	if st.Status != workflows.StatusSucceeded {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+// parseBuildID accepts a build ID or the URL of a build.
+func parseBuildID(arg string) string {
+	const marker = "/api/v1/builds/"
+	if i := strings.Index(arg, marker); i >= 0 && strings.Contains(arg[:i], "://") {
+		rest := arg[i+len(marker):]
+		if j := strings.IndexAny(rest, "/?"); j >= 0 {
+			rest = rest[:j]
+		}
+		if id, err := url.PathUnescape(rest); err == nil {
+			return id
+		}
+	}
+	return arg
+}

@@ -1,0 +1,159 @@
+package starter
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/drover-ci/drover/workflows"
+)
+
+// RenderWatch draws the watch view of a build as it is at now: a header
+// line and a table of every stage and task with its status, attempt and
+// elapsed time (live for running tasks).
+func RenderWatch(st workflows.BuildState, now time.Time) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s  %s  %s  %s\n", st.ID, describeRef(st.Project, st.Branch, st.Commit), st.Status,
+		elapsed(timePtr(st.StartedAt), st.FinishedAt, now))
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STAGE\tTASK\tSTATUS\tATTEMPT\tELAPSED")
+	for _, stage := range st.Stages {
+		for _, t := range stage.Tasks {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", stage.Name, t.Name, taskStatus(t), attempt(t),
+				elapsed(t.StartedAt, t.FinishedAt, now))
+		}
+	}
+	_ = tw.Flush()
+	return sb.String()
+}
+
+// Changes lists, one line each, what changed between two successive states
+// of a build: every task whose status or attempt changed, and the build's
+// own status. With prev nil every task is listed.
+func Changes(prev *workflows.BuildState, cur workflows.BuildState, now time.Time) []string {
+	var lines []string
+	if prev == nil || prev.Status != cur.Status {
+		lines = append(lines, fmt.Sprintf("build %s %s %s", cur.ID, cur.Status,
+			elapsed(timePtr(cur.StartedAt), cur.FinishedAt, now)))
+	}
+	before := map[string]workflows.TaskState{}
+	if prev != nil {
+		for _, s := range prev.Stages {
+			for _, t := range s.Tasks {
+				before[s.Name+"/"+t.Name] = t
+			}
+		}
+	}
+	var tasks []string
+	for _, s := range cur.Stages {
+		for _, t := range s.Tasks {
+			old, seen := before[s.Name+"/"+t.Name]
+			if seen && old.Status == t.Status && old.Attempt == t.Attempt {
+				continue
+			}
+			line := fmt.Sprintf("%s/%s %s", s.Name, t.Name, taskStatus(t))
+			if t.Attempt > 0 {
+				line += fmt.Sprintf(" (attempt %d)", t.Attempt)
+			}
+			if t.FinishedAt != nil {
+				line += " " + elapsed(t.StartedAt, t.FinishedAt, now)
+			}
+			tasks = append(tasks, line)
+		}
+	}
+	// The build's final line comes after its tasks' last changes.
+	if len(lines) > 0 && prev != nil && cur.Status != workflows.StatusRunning {
+		return append(tasks, lines...)
+	}
+	return append(lines, tasks...)
+}
+
+// RenderList draws a table of builds, newest first, with start times
+// relative to now.
+func RenderList(builds []BuildSummary, now time.Time) string {
+	if len(builds) == 0 {
+		return "no builds\n"
+	}
+	var sb strings.Builder
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROJECT\tBRANCH\tCOMMIT\tSTATUS\tSTARTED\tDURATION\tID")
+	for _, b := range builds {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Project, orDash(b.Branch), shortSHA(b.Commit), b.Status,
+			ago(b.StartedAt, now), elapsed(timePtr(b.StartedAt), b.FinishedAt, now), b.ID)
+	}
+	_ = tw.Flush()
+	return sb.String()
+}
+
+func taskStatus(t workflows.TaskState) string {
+	if t.ExitCode != nil && *t.ExitCode != 0 {
+		return fmt.Sprintf("%s (exit %d)", t.Status, *t.ExitCode)
+	}
+	return t.Status
+}
+
+func attempt(t workflows.TaskState) string {
+	if t.Attempt == 0 {
+		return "-"
+	}
+	return fmt.Sprint(t.Attempt)
+}
+
+func describeRef(project, branch, commit string) string {
+	if branch == "" {
+		return project + " " + shortSHA(commit)
+	}
+	return project + " " + branch + "@" + shortSHA(commit)
+}
+
+// elapsed is the time from start to end, or to now while there is no end.
+func elapsed(start, end *time.Time, now time.Time) string {
+	if start == nil || start.IsZero() {
+		return "-"
+	}
+	stop := now
+	if end != nil {
+		stop = *end
+	}
+	return formatDuration(stop.Sub(*start))
+}
+
+// formatDuration prints d compactly: 3.2s, 42s, 1m05s, 2h03m.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < 10*time.Second:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}
+
+func ago(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return formatDuration(now.Sub(t)) + " ago"
+}
+
+func shortSHA(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func timePtr(t time.Time) *time.Time { return &t }

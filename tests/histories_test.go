@@ -1,0 +1,37 @@
+package tests
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/drover-ci/drover/internal/devserver"
+)
+
+// recordHistory saves a finished run's history under workflows/testdata/histories
+// when DROVER_RECORD_HISTORIES=1, for the replay tests that keep later
+// workflow changes compatible with runs in flight.
+func (h *harness) recordHistory(id, runID, name string) {
+	if os.Getenv("DROVER_RECORD_HISTORIES") != "1" {
+		return
+	}
+	t := h.t
+	iter := h.client.GetWorkflowHistory(context.Background(), id, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var hist historypb.History
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(t, err)
+		hist.Events = append(hist.Events, ev)
+	}
+	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
+	require.NoError(t, err)
+	path := filepath.Join(devserver.RepoRoot(), "workflows", "testdata", "histories", name+".json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	t.Logf("recorded %s (%d events)", path, len(hist.Events))
+}

@@ -136,8 +136,9 @@ func (a *Activities) heartbeat(ctx context.Context, attempt int) (stop func()) {
 		defer close(finished)
 		t := time.NewTicker(a.heartbeatInterval())
 		defer t.Stop()
+		// The first heartbeat waits one interval: a task that ends sooner
+		// costs no heartbeat round trip, and the heartbeat timeout is far longer.
 		for {
-			activity.RecordHeartbeat(ctx, attempt)
 			select {
 			case <-done:
 				return
@@ -145,6 +146,7 @@ func (a *Activities) heartbeat(ctx context.Context, attempt int) (stop func()) {
 				return
 			case <-t.C:
 			}
+			activity.RecordHeartbeat(ctx, attempt)
 		}
 	}()
 	return func() {

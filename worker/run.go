@@ -71,6 +71,10 @@ func NewWorkers(c client.Client, cfg Config, acts *activities.Activities, ledger
 		// without this the SDK batches heartbeats for up to 80% of the
 		// heartbeat timeout, and a cancelled build would take that long to stop.
 		MaxHeartbeatThrottleInterval: time.Second,
+		// A stage's tasks are scheduled together; two pollers would pick
+		// them up two at a time.
+		MaxConcurrentActivityTaskPollers: 8,
+		MaxConcurrentWorkflowTaskPollers: 4,
 	}
 	var workers []worker.Worker
 	if !cfg.NoWorkflows {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -24,6 +25,8 @@ func main() {
 // options of a benchmark run.
 type options struct {
 	serial, parallel, concurrency, inflight int
+	explain                                 bool
+	cpuProfile                              string
 }
 
 func run() error {
@@ -32,7 +35,20 @@ func run() error {
 	flag.IntVar(&o.parallel, "parallel", 300, "builds measured at the higher concurrency")
 	flag.IntVar(&o.concurrency, "concurrency", 20, "the higher concurrency")
 	flag.IntVar(&o.inflight, "inflight", 200, "builds in flight for the memory measurement (0 skips it)")
+	flag.BoolVar(&o.explain, "explain", false, "print the event timeline of one build and stop")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the worker and API (in this process) to this file")
 	flag.Parse()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -44,7 +60,7 @@ func run() error {
 	if err := env.latencyAndThroughput(ctx, o); err != nil {
 		return err
 	}
-	if o.inflight > 0 {
+	if o.inflight > 0 && !o.explain {
 		return env.memoryInFlight(ctx, o.inflight)
 	}
 	return nil

@@ -115,6 +115,16 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options) error {
 	if _, err := measure(ctx, "warm-up", warm, 1, raw); err != nil {
 		return err
 	}
+	if o.explain {
+		id, runID, err := e.startBuild(ctx, repo, commits[warm])
+		if err != nil {
+			return err
+		}
+		if err := e.client.GetWorkflow(ctx, id, runID).Get(ctx, nil); err != nil {
+			return err
+		}
+		return e.explain(ctx, id, runID)
+	}
 	var results []result
 	for _, sc := range []struct {
 		name string
@@ -149,10 +159,19 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options) error {
 
 // droverBuild starts a build through the API and waits for its workflow to end.
 func (e *benchEnv) droverBuild(ctx context.Context, repo, commit string) error {
+	id, runID, err := e.startBuild(ctx, repo, commit)
+	if err != nil {
+		return err
+	}
+	return e.client.GetWorkflow(ctx, id, runID).Get(ctx, nil)
+}
+
+// startBuild starts a build through the API.
+func (e *benchEnv) startBuild(ctx context.Context, repo, commit string) (string, string, error) {
 	body, _ := json.Marshal(map[string]string{"repository": repo, "commit": commit, "branch": "main"})
 	resp, err := http.Post(e.apiURL+"/api/v1/builds", "application/json", bytes.NewReader(body))
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	defer resp.Body.Close()
 	var created struct {
@@ -160,7 +179,7 @@ func (e *benchEnv) droverBuild(ctx context.Context, repo, commit string) error {
 		RunID string `json:"run_id"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || resp.StatusCode != http.StatusAccepted {
-		return fmt.Errorf("start build: HTTP %d %v", resp.StatusCode, err)
+		return "", "", fmt.Errorf("start build: HTTP %d %v", resp.StatusCode, err)
 	}
-	return e.client.GetWorkflow(ctx, created.ID, created.RunID).Get(ctx, nil)
+	return created.ID, created.RunID, nil
 }

@@ -49,7 +49,7 @@ Drover is running:
   Temporal Web   http://127.0.0.1:$ui_port
   Temporal       $DROVER_TEMPORAL_ADDRESS
   logs           $state/logs/{temporal,worker,api}.log
-Try:  bin/drover build start --repo examples/hello --watch   (see README)
+Try:  bin/drover build start --repo "\$(scripts/example-repo.sh hello)" --watch
 Ctrl-C stops everything; state is kept in $state.
 MSG
 wait -n "${pids[@]}" || true

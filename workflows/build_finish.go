@@ -49,6 +49,9 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 	}
 	rec.Build, rec.Tasks = b.ledgerBuild(), b.ledgerTasks()
 	b.recordFinished(ctx, rec)
+	if b.state.Status == StatusSucceeded {
+		b.startPromotion(ctx, rec.Version)
+	}
 
 	if err := workflow.UpsertTypedSearchAttributes(ctx,
 		temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(b.state.Status)); err != nil {

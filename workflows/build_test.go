@@ -128,7 +128,8 @@ func TestBuildRunsStagesInOrderAndTasksInParallel(t *testing.T) {
 
 	types := eventTypes(state, "")
 	require.Equal(t, EventBuildStart, types[0])
-	require.Equal(t, EventBuildSuccess, types[len(types)-1])
+	require.Equal(t, []string{EventBuildSuccess, EventArtifactAvailable}, types[len(types)-2:])
+	require.Empty(t, state.PromotionID, "no promotion defined, none started")
 	require.Equal(t, []string{EventTaskStart, EventTaskSuccess}, eventTypes(state, "package/tarball"))
 
 	require.Equal(t, "0123456789ab", state.Version)
@@ -260,4 +261,29 @@ func TestTaskQueueFor(t *testing.T) {
 	require.Equal(t, "drover", TaskQueueFor(nil))
 	require.Equal(t, "drover-gpu", TaskQueueFor([]string{"gpu"}))
 	require.Equal(t, "drover-gpu+linux", TaskQueueFor([]string{"gpu", "linux"}))
+}
+
+func TestBuildStartsThePromotionOfItsVersion(t *testing.T) {
+	be := newBuildEnv(t, nil)
+	var got PromotionInput
+	be.env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in PromotionInput) (PromotionState, error) {
+		got = in
+		return PromotionState{}, nil
+	}, workflow.RegisterOptions{Name: PromotionWorkflowName})
+	be.env.ExecuteWorkflow(BuildWorkflowName, BuildInput{
+		Project: "demo", Repository: "/src/demo", Commit: "0123456789abcdef0123", Branch: "main",
+		TriggeredBy: "alice",
+		Plan:        testPlan(stage("package", false, task("tarball", 0))),
+		Promotion:   &pipeline.Promotion{Environments: []pipeline.Environment{{Name: "dev", Deploy: pipeline.Deploy{Shell: "true"}}}},
+	})
+	require.NoError(t, be.env.GetWorkflowError())
+	var state BuildState
+	require.NoError(t, be.env.GetWorkflowResult(&state))
+	require.Equal(t, PromotionID("demo", "0123456789ab"), state.PromotionID)
+	require.Equal(t, "0123456789ab", got.Version)
+	require.Equal(t, "alice", got.TriggeredBy)
+	require.Equal(t, state.ID, got.BuildID)
+	require.Len(t, got.Environments, 1)
+	require.Len(t, got.Artifacts, 1)
+	require.Equal(t, "artifacts/package/tarball", got.Artifacts[0].Key)
 }

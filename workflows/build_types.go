@@ -44,6 +44,9 @@ type BuildInput struct {
 	// HeartbeatTimeout is how long a silent task attempt may run before another
 	// worker takes it over; zero means DefaultHeartbeatTimeout.
 	HeartbeatTimeout time.Duration `json:"heartbeat_timeout,omitempty"`
+	// Promotion, when set, is promoted once the build succeeds: the build
+	// starts its Promotion workflow, which outlives the build.
+	Promotion *pipeline.Promotion `json:"promotion,omitempty"`
 	// InfraRetries bounds attempts lost to infrastructure (a dead worker, a failed
 	// checkout) per task run; zero means DefaultInfraRetries.
 	InfraRetries int `json:"infra_retries,omitempty"`
@@ -109,6 +112,8 @@ type BuildState struct {
 	Events      []Event      `json:"events"`
 	// Version is the artifact version registered when the build succeeded.
 	Version string `json:"version,omitempty"`
+	// PromotionID is the promotion the build started, if any.
+	PromotionID string `json:"promotion_id,omitempty"`
 }
 
 // StageState is the live state of one stage.

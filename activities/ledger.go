@@ -14,10 +14,21 @@ type BuildRecorder interface {
 	RecordArtifactVersion(ctx context.Context, v ledger.ArtifactVersion) error
 }
 
-// LedgerActivities writes what builds did into the ledger. Its methods run as
-// local activities: the writes are idempotent, so a retry never duplicates a row.
+// Recorder is the part of the ledger the ledger activities write to: builds,
+// and promotions with their deployments and decisions. Every write is an
+// idempotent upsert keyed by workflow and event, so a retry never duplicates a row.
+type Recorder interface {
+	BuildRecorder
+	RecordPromotion(ctx context.Context, p ledger.Promotion) error
+	RecordDeployment(ctx context.Context, d ledger.Deployment) error
+	RecordDecision(ctx context.Context, d ledger.Decision) error
+}
+
+// LedgerActivities writes what builds and promotions did into the ledger. Its
+// methods run as local activities: the writes are idempotent, so a retry never
+// duplicates a row.
 type LedgerActivities struct {
-	Ledger BuildRecorder
+	Ledger Recorder
 }
 
 // RecordBuildFinishedInput is what a build records when it ends.

@@ -125,6 +125,11 @@ type ExternalCheckInput struct {
 	Environment string                 `json:"environment"`
 	Version     string                 `json:"version"`
 	Check       pipeline.ExternalCheck `json:"check"`
+	// RunID and Index place the check's log (which holds the callback URL)
+	// at "promotions/<id>/<run>/<env>/verify-<index>.log"; an empty RunID
+	// means the run of the calling workflow.
+	RunID string `json:"run_id,omitempty"`
+	Index int    `json:"index"` // position in the environment's verify list
 }
 
 // CallbackReport is the body of POST /api/v1/callbacks/{token}.

@@ -1,6 +1,8 @@
 // Package ledger is Drover's record of what happened: projects, builds and their
-// tasks, and artifact versions. Temporal runs the work; activities write its outcome
-// here, so history and "what version is where" questions outlive Temporal's retention.
+// tasks, artifact versions, promotions with their deployments and approval
+// decisions, and one-time callback tokens. Temporal runs the work; activities write
+// its outcome here, so history and "what version is where" questions outlive
+// Temporal's retention.
 //
 // The ledger is a SQL database: SQLite (modernc.org/sqlite, pure Go) by default and
 // PostgreSQL (pgx) in production; Open picks the backend from the DSN. Every write is
@@ -10,8 +12,8 @@
 // # Tables
 //
 //   - schema_migrations(version, name, applied_at): the migrations applied, one row each.
-//   - projects(name PK, repository, created_at, updated_at): every project seen in a build
-//     or an artifact version.
+//   - projects(name PK, repository, created_at, updated_at): every project seen in a build,
+//     an artifact version or a promotion.
 //   - builds(id, run_id PK, project → projects, repository, commit_sha, branch, status,
 //     triggered_by, rerun, version, started_at, finished_at): one row per workflow run of
 //     a build; id is the workflow ID (build/<project>/<commit>), run_id the Temporal run.
@@ -22,6 +24,18 @@
 //     run_id, created_at): a version registered by a successful build or an external CI.
 //   - artifacts(project, version, position PK → artifact_versions, name, path, blob_key,
 //     sha256, size): the blobs of a version, in the order they were given.
+//   - promotions(id, run_id PK, project → projects, version, commit_sha, branch, build_id,
+//     triggered_by, status, started_at, finished_at): one row per workflow run of a
+//     promotion; id is the workflow ID (promote/<project>/<version>).
+//   - deployments(promotion_id, run_id, environment, is_rollback PK, project, version,
+//     result, actor, previous_version, outputs, started_at, finished_at): each deploy of a
+//     version to an environment, and each rollback redeploy; outputs is JSON text. The
+//     latest deployed row of an environment is what is there now (Environments).
+//   - decisions(promotion_id, run_id, environment, actor PK, project, version, approve,
+//     channel, comment, decided_at): every approval and rejection, with who and why.
+//   - callbacks(token_sha256 PK, task_token, kind, promotion_id, environment, created_at,
+//     expires_at, used_at): one-time callback tokens, stored hashed, that complete a
+//     waiting activity by its task token.
 //
 // # Migrations
 //
@@ -31,8 +45,9 @@
 // for a given version the backend's own file replaces the shared one. In every file
 // {{timestamp}} stands for the timestamp column type: TEXT on SQLite (UTC,
 // fixed-width RFC 3339 with microseconds, so text order is time order) and
-// TIMESTAMPTZ on PostgreSQL. Processes opening the ledger at once migrate one at a
-// time: PostgreSQL under an advisory lock, SQLite under BEGIN IMMEDIATE.
+// TIMESTAMPTZ on PostgreSQL, and {{blob}} for binary data: BLOB or BYTEA.
+// Processes opening the ledger at once migrate one at a time: PostgreSQL under an
+// advisory lock, SQLite under BEGIN IMMEDIATE.
 //
 // All timestamps are stored in UTC, truncated to microseconds (PostgreSQL's
 // precision), so both backends return identical values.

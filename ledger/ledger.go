@@ -15,7 +15,8 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
 
-// ErrNotFound is returned (wrapped) when a build, task or artifact version does not exist.
+// ErrNotFound is returned (wrapped) when a build, artifact version, promotion or
+// callback does not exist (or a callback has expired).
 var ErrNotFound = errors.New("not found")
 
 // Dialects of the ledger, as returned by Ledger.Dialect.

@@ -74,13 +74,14 @@ func loadMigrations(fsys fs.FS, dialect string) ([]migration, error) {
 	return out, nil
 }
 
-// expandMacros replaces the dialect macros of a migration: {{timestamp}}.
+// expandMacros replaces the dialect macros of a migration: {{timestamp}} and
+// {{blob}} (binary data).
 func expandMacros(sql, dialect string) string {
-	ts := "TIMESTAMPTZ"
+	ts, blob := "TIMESTAMPTZ", "BYTEA"
 	if dialect == DialectSQLite {
-		ts = "TEXT"
+		ts, blob = "TEXT", "BLOB"
 	}
-	return strings.ReplaceAll(sql, "{{timestamp}}", ts)
+	return strings.NewReplacer("{{timestamp}}", ts, "{{blob}}", blob).Replace(sql)
 }
 
 // txBeginner is *sql.DB or *sql.Conn.

@@ -84,7 +84,7 @@ func backendDialect(dsn string) string {
 
 func TestLoadMigrations(t *testing.T) {
 	fsys := fstest.MapFS{
-		"migrations/0001_init.sql":         {Data: []byte("CREATE TABLE a (t {{timestamp}});")},
+		"migrations/0001_init.sql":         {Data: []byte("CREATE TABLE a (t {{timestamp}}, b {{blob}});")},
 		"migrations/0002_idx.sql":          {Data: []byte("shared")},
 		"migrations/0002_idx.postgres.sql": {Data: []byte("postgres only")},
 		"migrations/0003_fts.sqlite.sql":   {Data: []byte("sqlite only")},
@@ -96,13 +96,13 @@ func TestLoadMigrations(t *testing.T) {
 		want    []migration
 	}{
 		{DialectSQLite, []migration{
-			{1, "migrations/0001_init.sql", "CREATE TABLE a (t TEXT);"},
+			{1, "migrations/0001_init.sql", "CREATE TABLE a (t TEXT, b BLOB);"},
 			{2, "migrations/0002_idx.sql", "shared"},
 			{3, "migrations/0003_fts.sqlite.sql", "sqlite only"},
 			{10, "migrations/0010_later.sql", "later"},
 		}},
 		{DialectPostgres, []migration{
-			{1, "migrations/0001_init.sql", "CREATE TABLE a (t TIMESTAMPTZ);"},
+			{1, "migrations/0001_init.sql", "CREATE TABLE a (t TIMESTAMPTZ, b BYTEA);"},
 			{2, "migrations/0002_idx.postgres.sql", "postgres only"},
 			{10, "migrations/0010_later.sql", "later"},
 		}},

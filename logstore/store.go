@@ -40,6 +40,14 @@ func TaskKey(buildID, runID, stage, task string) string {
 	return strings.Join([]string{"builds", segment(buildID), segment(runID), segment(stage), segment(task) + ".log"}, "/")
 }
 
+// PromotionKey is the key of a log of one step of a promotion run in an
+// environment: "promotions/<escaped promotionID>/<runID>/<environment>/<step>.log",
+// where step is for instance "deploy", "deploy-rollback" or "verify-2". Each
+// part is escaped into a single path segment like in TaskKey.
+func PromotionKey(promotionID, runID, environment, step string) string {
+	return strings.Join([]string{"promotions", segment(promotionID), segment(runID), segment(environment), segment(step) + ".log"}, "/")
+}
+
 func segment(s string) string {
 	e := url.PathEscape(s)
 	if e == "." || e == ".." {

@@ -1,0 +1,99 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"regexp"
+	"sync"
+
+	"github.com/drover-ci/drover/logstore"
+)
+
+// shellDeploy runs the deploy's shell script in a checkout of the version's
+// commit, with the version's artifacts in $DROVER_ARTIFACTS_DIR.
+type shellDeploy struct {
+	a *PromotionActivities
+}
+
+// Deploy runs the script; lines "::output name=value" it prints become the
+// result's outputs. A non-zero exit is a non-retryable DeployFailed error
+// whose details are a DeployResult with the output's tail as Detail.
+func (d shellDeploy) Deploy(ctx context.Context, in DeployInput, log *logstore.LineWriter) (DeployResult, error) {
+	s := stepScript{
+		What:       deployWhat(in),
+		ErrType:    ErrTypeDeployFailed,
+		Script:     in.Deploy.Shell,
+		Repository: in.Repository,
+		Commit:     in.Commit,
+		Artifacts:  in.Artifacts,
+		Env:        deployEnv(in),
+	}
+	out := &outputCollector{w: log}
+	proc, err := d.a.runStepScript(ctx, s, log, out)
+	if err != nil {
+		return DeployResult{}, err
+	}
+	res := DeployResult{Outputs: out.outputs(), LogKey: deployLogKey(ctx, in)}
+	if err := scriptFailure(s, proc, log, DeployResult{Detail: log.Tail(), LogKey: res.LogKey, Outputs: res.Outputs}); err != nil {
+		return res, err
+	}
+	res.Detail = "script exited with code 0"
+	return res, nil
+}
+
+// outputLine is a line that sets a step output: "::output name=value".
+var outputLine = regexp.MustCompile(`^::output ([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$`)
+
+// outputCollector passes a script's output on to w and collects the outputs
+// its lines set; a later line for the same name wins.
+type outputCollector struct {
+	w       io.Writer
+	mu      sync.Mutex
+	partial []byte
+	long    bool // the current line is too long to be an output line
+	values  map[string]string
+}
+
+func (c *outputCollector) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.partial = append(c.partial, p...)
+	for {
+		i := bytes.IndexByte(c.partial, '\n')
+		if i < 0 {
+			break
+		}
+		if !c.long {
+			c.parse(c.partial[:i])
+		}
+		c.partial, c.long = c.partial[i+1:], false
+	}
+	if len(c.partial) > logstore.MaxLineLength {
+		c.partial, c.long = c.partial[:0], true
+	}
+	c.mu.Unlock()
+	return c.w.Write(p)
+}
+
+func (c *outputCollector) parse(line []byte) {
+	m := outputLine.FindSubmatch(bytes.TrimSuffix(line, []byte("\r")))
+	if m == nil {
+		return
+	}
+	if c.values == nil {
+		c.values = map[string]string{}
+	}
+	c.values[string(m[1])] = string(m[2])
+}
+
+// outputs returns the collected outputs, counting a last line without a
+// newline.
+func (c *outputCollector) outputs() map[string]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.partial) > 0 && !c.long {
+		c.parse(c.partial)
+		c.partial = nil
+	}
+	return c.values
+}

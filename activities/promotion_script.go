@@ -1,0 +1,124 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/logstore"
+)
+
+// stepScript is a script a promotion step (a shell deploy, a task check)
+// runs in a fresh workspace, like a build task.
+type stepScript struct {
+	// What names the step in messages, such as "deploy foas 1.2 to staging".
+	What       string
+	ErrType    string // of the non-retryable failures: ErrTypeDeployFailed or ErrTypeCheckFailed
+	Script     string
+	Repository string // checked out at Commit into the workspace when both are set
+	Commit     string
+	Artifacts  []ArtifactRef // downloaded into <workspace>/artifacts/<name>
+	Env        []string      // DROVER_ variables of the step and its own, after the worker's
+	Timeout    time.Duration // 0 = only the activity's own timeout
+}
+
+// runStepScript runs s with its output going to out (which writes to log).
+// It returns how the script ended; a script that ran, whatever its exit
+// code, returns a nil error. Checkout and store failures are retryable
+// errors, artifacts that are missing or corrupt non-retryable s.ErrType
+// errors, and a cancelled activity returns an error wrapping ctx.Err().
+func (a *PromotionActivities) runStepScript(ctx context.Context, s stepScript, log *logstore.LineWriter, out io.Writer) (processResult, error) {
+	attempt := int(activity.GetInfo(ctx).Attempt)
+	stopHeartbeat := a.Tasks.heartbeat(ctx, attempt)
+	defer stopHeartbeat()
+	host, _ := os.Hostname()
+	log.Printf("=== %s: attempt %d on %s ===", s.What, attempt, host)
+
+	workspace, err := a.Tasks.newWorkspace()
+	if err != nil {
+		log.Printf("=== workspace failed: %v ===", err)
+		return processResult{}, fmt.Errorf("%s: %w", s.What, err)
+	}
+	defer func() {
+		if err := removeWorkspace(workspace); err != nil {
+			a.logger().Warn("Remove workspace failed.", "error", err)
+		}
+	}()
+	if s.Repository != "" && s.Commit != "" {
+		log.Printf("=== checkout %s at %s ===", gitsource.Redact(s.Repository), s.Commit)
+		if err := a.Tasks.Source.Checkout(ctx, s.Repository, s.Commit, workspace); err != nil {
+			log.Printf("=== checkout failed: %v ===", err)
+			return processResult{}, stepError(ctx, s.What, err)
+		}
+	}
+	artifactsDir := filepath.Join(workspace, "artifacts")
+	if err := a.downloadArtifacts(ctx, s.Artifacts, artifactsDir, s.ErrType, log); err != nil {
+		log.Printf("=== %v ===", err)
+		return processResult{}, stepError(ctx, s.What, err)
+	}
+
+	env := make([]string, 0, len(os.Environ())+len(s.Env)+2)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DROVER_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "DROVER_WORKSPACE="+workspace, "DROVER_ARTIFACTS_DIR="+artifactsDir)
+	env = append(env, s.Env...)
+	proc, err := runProcess(ctx, processSpec{
+		Script:    s.Script,
+		Dir:       workspace,
+		Env:       env,
+		Output:    out,
+		Timeout:   s.Timeout,
+		KillGrace: a.Tasks.killGrace(),
+	})
+	if ctx.Err() != nil && (err != nil || proc.ExitCode != 0) {
+		log.Printf("=== cancelled ===")
+		return proc, fmt.Errorf("%s cancelled: %w", s.What, ctx.Err())
+	}
+	if err != nil {
+		log.Printf("=== %v ===", err)
+		return proc, fmt.Errorf("%s: %w", s.What, err)
+	}
+	return proc, nil
+}
+
+// stepError wraps err, or ctx's error when the activity was cancelled;
+// application errors (non-retryable ones) pass unchanged.
+func stepError(ctx context.Context, what string, err error) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return err
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s cancelled: %w", what, ctx.Err())
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// scriptFailure returns the non-retryable error of a script that timed out
+// or exited non-zero, with details, or nil when it succeeded.
+func scriptFailure(s stepScript, proc processResult, log *logstore.LineWriter, details any) error {
+	var msg string
+	switch {
+	case proc.TimedOut:
+		msg = fmt.Sprintf("%s: timed out after %s", s.What, s.Timeout)
+	case proc.ExitCode != 0:
+		msg = fmt.Sprintf("%s: script exited with code %d", s.What, proc.ExitCode)
+	default:
+		log.Printf("=== exited with code 0 after %s ===", proc.FinishedAt.Sub(proc.StartedAt).Round(time.Millisecond))
+		return nil
+	}
+	log.Printf("=== %s ===", msg)
+	return temporal.NewNonRetryableApplicationError(msg, s.ErrType, nil, details)
+}

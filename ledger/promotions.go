@@ -1,0 +1,146 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// validate checks the fields every promotion record needs.
+func (p Promotion) validate() error {
+	switch {
+	case p.ID == "":
+		return errors.New("promotion id is empty")
+	case p.RunID == "":
+		return errors.New("promotion run id is empty")
+	case p.Project == "":
+		return errors.New("promotion project is empty")
+	case p.Version == "":
+		return errors.New("promotion version is empty")
+	}
+	return nil
+}
+
+// RecordPromotion upserts a promotion run keyed by (ID, RunID), recording its
+// project if new. An empty Status means running and a zero StartedAt means now.
+// Recording it again updates only its status and finished_at, and a finished
+// promotion (any status but running) never goes back to running. A finished one
+// with a nil FinishedAt gets now, unless it already has one, so recording the
+// same outcome twice leaves the same row.
+func (l *Ledger) RecordPromotion(ctx context.Context, p Promotion) error {
+	if err := p.validate(); err != nil {
+		return fmt.Errorf("record promotion: %w", err)
+	}
+	if p.Status == "" {
+		p.Status = StatusRunning
+	}
+	if p.StartedAt.IsZero() {
+		p.StartedAt = l.now()
+	}
+	finishedAt := "excluded.finished_at"
+	if p.FinishedAt == nil {
+		finishedAt = "COALESCE(promotions.finished_at, excluded.finished_at)"
+		if p.Status != StatusRunning {
+			now := l.now()
+			p.FinishedAt = &now
+		}
+	}
+	err := l.inTx(ctx, func(tx *sql.Tx) error {
+		if err := l.upsertProject(ctx, tx, p.Project, ""); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, l.rebind(`
+			INSERT INTO promotions (id, run_id, project, version, commit_sha, branch, build_id,
+				triggered_by, status, started_at, finished_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id, run_id) DO UPDATE SET
+				status = excluded.status,
+				finished_at = `+finishedAt+`
+			WHERE promotions.status = 'running' OR excluded.status <> 'running'`),
+			p.ID, p.RunID, p.Project, p.Version, p.Commit, p.Branch, p.BuildID,
+			p.TriggeredBy, p.Status, l.timeArg(p.StartedAt), l.timePtrArg(p.FinishedAt))
+		if err != nil {
+			return fmt.Errorf("upsert promotion: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record promotion %s run %s: %w", p.ID, p.RunID, err)
+	}
+	return nil
+}
+
+const promotionColumns = `id, run_id, project, version, commit_sha, branch, build_id,
+	triggered_by, status, started_at, finished_at`
+
+func scanPromotion(row rowScanner) (Promotion, error) {
+	var p Promotion
+	var started, finished dbTime
+	err := row.Scan(&p.ID, &p.RunID, &p.Project, &p.Version, &p.Commit, &p.Branch, &p.BuildID,
+		&p.TriggeredBy, &p.Status, &started, &finished)
+	if err != nil {
+		return Promotion{}, err
+	}
+	p.StartedAt, p.FinishedAt = started.Time, finished.Ptr()
+	return p, nil
+}
+
+// ListPromotions returns the promotion runs matching f, newest first
+// (started_at descending, then id and run id ascending).
+func (l *Ledger) ListPromotions(ctx context.Context, f PromotionFilter) ([]Promotion, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ column, value string }{{"project", f.Project}, {"status", f.Status}} {
+		if c.value != "" {
+			where = append(where, c.column+" = ?")
+			args = append(args, c.value)
+		}
+	}
+	query := "SELECT " + promotionColumns + " FROM promotions"
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY started_at DESC, id, run_id LIMIT ? OFFSET ?"
+	args = append(args, clampLimit(f.Limit), max(f.Offset, 0))
+	rows, err := l.db.QueryContext(ctx, l.rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("list promotions: %w", err)
+	}
+	defer rows.Close()
+	var out []Promotion
+	for rows.Next() {
+		p, err := scanPromotion(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list promotions: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list promotions: %w", err)
+	}
+	return out, nil
+}
+
+// GetPromotion returns a promotion run. An empty runID selects the latest run
+// of the promotion (by started_at). It returns an error wrapping ErrNotFound
+// when there is no such promotion.
+func (l *Ledger) GetPromotion(ctx context.Context, id, runID string) (Promotion, error) {
+	var row *sql.Row
+	if runID == "" {
+		row = l.db.QueryRowContext(ctx, l.rebind("SELECT "+promotionColumns+
+			" FROM promotions WHERE id = ? ORDER BY started_at DESC, run_id DESC LIMIT 1"), id)
+	} else {
+		row = l.db.QueryRowContext(ctx, l.rebind("SELECT "+promotionColumns+
+			" FROM promotions WHERE id = ? AND run_id = ?"), id, runID)
+	}
+	p, err := scanPromotion(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Promotion{}, fmt.Errorf("get promotion %s run %q: %w", id, runID, ErrNotFound)
+	}
+	if err != nil {
+		return Promotion{}, fmt.Errorf("get promotion %s run %q: %w", id, runID, err)
+	}
+	return p, nil
+}

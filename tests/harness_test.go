@@ -127,7 +127,11 @@ func (h *harness) startWorker() {
 		KillGrace:          cfg.KillGrace,
 		HeartbeatInterval:  200 * time.Millisecond,
 	}
-	for _, w := range worker.NewWorkers(h.client, cfg, acts, &activities.LedgerActivities{Ledger: h.ledger}) {
+	for _, w := range worker.NewWorkers(h.client, cfg, worker.ActivitySet{
+		Tasks:      acts,
+		Ledger:     &activities.LedgerActivities{Ledger: h.ledger},
+		Promotions: activities.NewPromotionActivities(acts, h.client, h.ledger, h.ledger, h.api.URL),
+	}) {
 		require.NoError(h.t, w.Start())
 		h.t.Cleanup(w.Stop)
 	}

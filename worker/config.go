@@ -16,6 +16,7 @@ type Config struct {
 	TemporalNamespace string        // DROVER_TEMPORAL_NAMESPACE, default "default"
 	DataDir           string        // DROVER_DATA_DIR, default .drover/data
 	LedgerDSN         string        // DROVER_LEDGER_DSN, default <DataDir>/ledger.db
+	PublicURL         string        // DROVER_PUBLIC_URL, the API's base URL for callback URLs; default http://127.0.0.1:8080
 	Labels            []string      // DROVER_WORKER_LABELS, comma separated runs-on labels served
 	MaxTasks          int           // DROVER_WORKER_MAX_TASKS, default 100 concurrent task attempts
 	StartedDelay      time.Duration // DROVER_STARTED_SIGNAL_DELAY, default 250ms
@@ -32,6 +33,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		NoWorkflows:       getenv("DROVER_WORKER_NO_WORKFLOWS") == "1",
 	}
 	c.LedgerDSN = envOr(getenv, "DROVER_LEDGER_DSN", filepath.Join(c.DataDir, "ledger.db"))
+	c.PublicURL = envOr(getenv, "DROVER_PUBLIC_URL", "http://"+envOr(getenv, "DROVER_API_ADDR", "127.0.0.1:8080"))
 	for _, l := range strings.Split(getenv("DROVER_WORKER_LABELS"), ",") {
 		if l = strings.TrimSpace(l); l != "" {
 			c.Labels = append(c.Labels, l)

@@ -26,12 +26,22 @@ func RegisterWorkflows(r Registry) {
 	r.RegisterWorkflowWithOptions(workflows.Build, workflow.RegisterOptions{Name: workflows.BuildWorkflowName})
 }
 
-// RegisterActivities registers every activity of the given structs.
-func RegisterActivities(r Registry, acts *activities.Activities, ledger *activities.LedgerActivities) {
-	if acts != nil {
-		r.RegisterActivity(acts)
+// ActivitySet holds the activity structs a worker registers; nil ones are skipped.
+type ActivitySet struct {
+	Tasks      *activities.Activities
+	Ledger     *activities.LedgerActivities
+	Promotions *activities.PromotionActivities
+}
+
+// RegisterActivities registers every activity of the set's structs.
+func RegisterActivities(r Registry, set ActivitySet) {
+	if set.Tasks != nil {
+		r.RegisterActivity(set.Tasks)
 	}
-	if ledger != nil {
-		r.RegisterActivity(ledger)
+	if set.Ledger != nil {
+		r.RegisterActivity(set.Ledger)
+	}
+	if set.Promotions != nil {
+		r.RegisterActivity(set.Promotions)
 	}
 }

@@ -47,7 +47,12 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		KillGrace:          cfg.KillGrace,
 		Logger:             logger,
 	}
-	workers := NewWorkers(c, cfg, acts, &activities.LedgerActivities{Ledger: ldg})
+	set := ActivitySet{
+		Tasks:      acts,
+		Ledger:     &activities.LedgerActivities{Ledger: ldg},
+		Promotions: activities.NewPromotionActivities(acts, c, ldg, ldg, cfg.PublicURL),
+	}
+	workers := NewWorkers(c, cfg, set)
 	for _, w := range workers {
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
@@ -64,7 +69,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 // NewWorkers builds (without starting) one Temporal worker per task queue
 // this configuration serves: the default queue with workflows and all
 // activities, and one activities-only worker per label queue.
-func NewWorkers(c client.Client, cfg Config, acts *activities.Activities, ledgerActs *activities.LedgerActivities) []worker.Worker {
+func NewWorkers(c client.Client, cfg Config, set ActivitySet) []worker.Worker {
 	opts := worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.MaxTasks,
 		// Cancellation reaches a running task only with a heartbeat's answer;
@@ -80,12 +85,12 @@ func NewWorkers(c client.Client, cfg Config, acts *activities.Activities, ledger
 	if !cfg.NoWorkflows {
 		w := worker.New(c, workflows.TaskQueue, opts)
 		RegisterWorkflows(w)
-		RegisterActivities(w, acts, ledgerActs)
+		RegisterActivities(w, set)
 		workers = append(workers, w)
 	}
 	for _, q := range LabelQueues(cfg.Labels, workflows.TaskQueueFor) {
 		w := worker.New(c, q, opts)
-		RegisterActivities(w, acts, nil)
+		RegisterActivities(w, ActivitySet{Tasks: set.Tasks})
 		workers = append(workers, w)
 	}
 	return workers

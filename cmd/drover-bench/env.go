@@ -90,7 +90,7 @@ func (e *benchEnv) startWorkers() error {
 		StartedSignalDelay: cfg.StartedDelay,
 		KillGrace:          cfg.KillGrace,
 	}
-	e.workers = worker.NewWorkers(e.client, cfg, acts, &activities.LedgerActivities{Ledger: e.ledger})
+	e.workers = worker.NewWorkers(e.client, cfg, worker.ActivitySet{Tasks: acts, Ledger: &activities.LedgerActivities{Ledger: e.ledger}})
 	raw := tworker.New(e.client, rawTaskQueue, tworker.Options{MaxConcurrentActivityExecutionSize: 200})
 	raw.RegisterWorkflow(RawPipeline)
 	raw.RegisterActivity(NoOp)

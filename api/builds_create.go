@@ -16,7 +16,9 @@ import (
 	"github.com/drover-ci/drover/workflows"
 )
 
-// UserHeader names who triggers a build; without it the trigger is "api".
+// UserHeader names who triggers a build when no identity file is configured
+// (local development); without it the trigger is "api". With an identity
+// file it is ignored: the authenticated user triggers.
 const UserHeader = "X-Drover-User"
 
 // CreateBuildRequest is the body of POST /api/v1/builds.
@@ -78,6 +80,7 @@ func (s *Server) createBuild(c *gin.Context) {
 		Commit:      commit,
 		Branch:      req.branch(),
 		Plan:        pipeline.NewPlan(project),
+		Promotion:   project.Promotion,
 		TriggeredBy: triggeredBy(c),
 		Rerun:       req.Rerun,
 
@@ -135,13 +138,6 @@ func (r *CreateBuildRequest) branch() string {
 		return b
 	}
 	return ""
-}
-
-func triggeredBy(c *gin.Context) string {
-	if u := strings.TrimSpace(c.GetHeader(UserHeader)); u != "" && !hasControl(u) {
-		return u
-	}
-	return "api"
 }
 
 // decodeJSON decodes one JSON object strictly: unknown fields are errors.

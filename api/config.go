@@ -29,6 +29,10 @@ type Config struct {
 	// another worker takes it over (DROVER_TASK_HEARTBEAT_TIMEOUT); zero
 	// means the workflow's default.
 	TaskHeartbeatTimeout time.Duration
+	// IdentityFile lists users, their token hashes and groups
+	// (DROVER_IDENTITY_FILE). Empty: no authentication (local development),
+	// callers name themselves with X-Drover-User.
+	IdentityFile string
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -54,6 +58,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		DataDir:           getenv("DROVER_DATA_DIR"),
 		LedgerDSN:         getenv("DROVER_LEDGER_DSN"),
 		PublicURL:         getenv("DROVER_PUBLIC_URL"),
+		IdentityFile:      getenv("DROVER_IDENTITY_FILE"),
 	}
 	if raw := getenv("DROVER_API_MAX_BODY"); raw != "" {
 		n, err := strconv.ParseInt(raw, 10, 64)

@@ -20,6 +20,8 @@ const (
 	codeBadRepository = "bad_repository"
 	codeNotFound      = "not_found"
 	codeConflict      = "conflict"
+	codeUnauthorized  = "unauthorized"
+	codeForbidden     = "forbidden"
 	codeTooLarge      = "body_too_large"
 	codeUnavailable   = "unavailable"
 	codeInternal      = "internal"
@@ -77,6 +79,9 @@ func (s *Server) mapErrors(c *gin.Context) {
 			slog.String("method", c.Request.Method), slog.String("route", c.FullPath()),
 			slog.Any("error", err))
 	}
+	if he.status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="drover"`)
+	}
 	if c.Writer.Written() {
 		return // a streamed response already started; nothing more can be said
 	}
@@ -86,12 +91,21 @@ func (s *Server) mapErrors(c *gin.Context) {
 func (s *Server) classify(err error) *httpError {
 	var he *httpError
 	var maxBytes *http.MaxBytesError
+	var refused *RefusedError
 	switch {
 	case errors.As(err, &he):
 		return he
 	case errors.As(err, &maxBytes):
 		return errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
 			"request body is larger than %d bytes", maxBytes.Limit)
+	case errors.As(err, &refused) && refused.Forbidden():
+		return errorf(http.StatusForbidden, codeForbidden, "%s", refused.Reason)
+	case errors.As(err, &refused):
+		return errorf(http.StatusConflict, codeConflict, "%s", refused.Reason)
+	case errors.Is(err, ErrPromotionFinished):
+		return errorf(http.StatusConflict, codeConflict, "%s", ErrPromotionFinished.Error())
+	case errors.Is(err, ErrNoAnswer):
+		return errorf(http.StatusServiceUnavailable, codeUnavailable, "%s; is a worker running?", ErrNoAnswer.Error())
 	case errors.Is(err, ErrNotFound):
 		return errorf(http.StatusNotFound, codeNotFound, "build not found")
 	case errors.Is(err, ErrBuildRunning):

@@ -183,6 +183,11 @@ type testServer struct {
 	history *fakeHistory
 	source  *fakeSource
 	logs    *fakeLogs
+
+	promotions *fakePromotions
+	pledger    *fakePromotionLedger
+	callbacks  *fakeCallbacks
+	completer  *fakeCompleter
 }
 
 func newTestServer() *testServer {
@@ -191,9 +196,15 @@ func newTestServer() *testServer {
 		history: &fakeHistory{tasks: map[string][]ledger.Task{}},
 		source:  &fakeSource{refs: map[string]string{}, files: map[string][]byte{}},
 		logs:    newFakeLogs(),
+
+		promotions: newFakePromotions(),
+		pledger:    newFakePromotionLedger(),
+		callbacks:  &fakeCallbacks{callbacks: map[string]ledger.Callback{}, used: map[string]bool{}},
+		completer:  &fakeCompleter{},
 	}
 	ts.Server = &Server{
 		Builds: ts.builds, History: ts.history, Source: ts.source, Logs: ts.logs,
+		Promotions: ts.promotions, PromotionLedger: ts.pledger, Callbacks: ts.callbacks, Completer: ts.completer,
 		PublicURL: "http://drover.test", LogPollInterval: 5 * time.Millisecond, StatePollInterval: 10 * time.Millisecond,
 	}
 	return ts

@@ -14,7 +14,11 @@ import (
 // as one path segment: /api/v1/builds/build%2Fdemo%2Fabc123. Every route that
 // takes an ID also accepts it as ?id=, which wins over the path segment (use
 // "-" there): /api/v1/builds/-/cancel?id=build/demo/abc123. GET /api/v1/builds
-// with ?id= returns that build rather than a list.
+// with ?id= returns that build rather than a list. Promotion IDs
+// (promote/<project>/<version>) travel the same way.
+//
+// Every POST but a callback authenticates (see authenticate); GET routes are
+// open, except /approvals, which answers for its caller.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.health)
 
@@ -25,6 +29,19 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/builds/:id/cancel", s.cancelBuild)
 	// /tasks/<stage>/<task>/log, or /tasks/<task>/log when the name is unique.
 	v1.GET("/builds/:id/tasks/*path", s.taskLog)
+
+	v1.POST("/artifacts", s.registerArtifact)
+	v1.POST("/promotions", s.createPromotion)
+	v1.GET("/promotions", s.listPromotions)
+	v1.GET("/promotions/:id", s.getPromotion)
+	v1.POST("/promotions/:id/approve", s.requireCaller, s.approvePromotion)
+	v1.POST("/promotions/:id/reject", s.requireCaller, s.rejectPromotion)
+	v1.POST("/promotions/:id/skip-bake", s.requireCaller, s.skipBake)
+	v1.POST("/promotions/:id/cancel", s.cancelPromotion)
+	v1.GET("/approvals", s.requireCaller, s.listApprovals)
+	v1.GET("/environments", s.listEnvironments)
+	v1.GET("/environments/:project/:environment/history", s.environmentHistory)
+	v1.POST("/callbacks/:token", s.reportCallback)
 }
 
 // buildURL is the URL of the build id under PublicURL.

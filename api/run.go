@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/log"
 
 	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/logstore"
 )
@@ -29,6 +30,17 @@ func Run(ctx context.Context, cfg Config) error {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("create data dir %s: %w", dir, err)
 		}
+	}
+	var ids Authenticator
+	if cfg.IdentityFile != "" {
+		dir, err := identity.Load(cfg.IdentityFile)
+		if err != nil {
+			return fmt.Errorf("load identity file: %w", err)
+		}
+		ids = dir
+		logger.InfoContext(ctx, "authentication on", "identity_file", cfg.IdentityFile, "users", len(dir.Users()))
+	} else {
+		logger.WarnContext(ctx, "authentication off: no DROVER_IDENTITY_FILE; callers name themselves with X-Drover-User")
 	}
 	led, err := ledger.Open(ctx, cfg.LedgerDSN)
 	if err != nil {
@@ -47,13 +59,18 @@ func Run(ctx context.Context, cfg Config) error {
 	defer tc.Close()
 
 	srv := &Server{
-		Builds:    &TemporalBuilds{Client: tc, Logger: logger},
-		History:   led,
-		Source:    gitsource.New(cfg.GitCacheDir()),
-		Logs:      logstore.New(cfg.LogsDir()),
-		PublicURL: cfg.PublicURL,
-		MaxBody:   cfg.MaxBody,
-		Logger:    logger,
+		Builds:          &TemporalBuilds{Client: tc, Logger: logger},
+		History:         led,
+		Promotions:      &TemporalPromotions{Client: tc, Logger: logger},
+		PromotionLedger: led,
+		Callbacks:       led,
+		Completer:       tc,
+		Source:          gitsource.New(cfg.GitCacheDir()),
+		Logs:            logstore.New(cfg.LogsDir()),
+		PublicURL:       cfg.PublicURL,
+		MaxBody:         cfg.MaxBody,
+		Logger:          logger,
+		Identity:        ids,
 
 		TaskHeartbeatTimeout: cfg.TaskHeartbeatTimeout,
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -25,10 +27,12 @@ func TestConfigFromEnv(t *testing.T) {
 			MaxBody: 1 << 20, ShutdownTimeout: 10 * time.Second}},
 		{name: "set", env: map[string]string{
 			"DROVER_TEMPORAL_ADDRESS": "temporal:7233", "DROVER_TEMPORAL_NAMESPACE": "ci", "DROVER_API_ADDR": ":9000",
-			"DROVER_DATA_DIR": "/var/lib/drover", "DROVER_API_MAX_BODY": "2048", "DROVER_TASK_HEARTBEAT_TIMEOUT": "5s"},
+			"DROVER_DATA_DIR": "/var/lib/drover", "DROVER_API_MAX_BODY": "2048", "DROVER_TASK_HEARTBEAT_TIMEOUT": "5s",
+			"DROVER_IDENTITY_FILE": "/etc/drover/identity.yaml"},
 			want: Config{TemporalAddress: "temporal:7233", TemporalNamespace: "ci", ListenAddr: ":9000",
 				DataDir: "/var/lib/drover", LedgerDSN: "/var/lib/drover/ledger.db", PublicURL: "http://localhost:9000",
-				MaxBody: 2048, TaskHeartbeatTimeout: 5 * time.Second, ShutdownTimeout: 10 * time.Second}},
+				MaxBody: 2048, TaskHeartbeatTimeout: 5 * time.Second, ShutdownTimeout: 10 * time.Second,
+				IdentityFile: "/etc/drover/identity.yaml"}},
 		{name: "explicit ledger and url", env: map[string]string{
 			"DROVER_LEDGER_DSN": "postgres://db/drover", "DROVER_PUBLIC_URL": "https://drover.example.com"}, want: Config{
 			TemporalAddress: "127.0.0.1:7233", TemporalNamespace: "default", ListenAddr: "127.0.0.1:8080",
@@ -82,4 +86,13 @@ func TestServeShutsDownWithOpenStreams(t *testing.T) {
 	}
 	_, err = http.Get(base + "/healthz")
 	require.Error(t, err, "the server no longer listens")
+}
+
+func TestRunRefusesABadIdentityFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "identity.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("users:\n  - {name: alice, token: plain}\n"), 0o600))
+	err := Run(t.Context(), Config{IdentityFile: path, DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0"})
+	require.ErrorContains(t, err, "load identity file: "+path+":2:")
+	require.ErrorContains(t, err, `unknown field "token"`)
+	require.NotContains(t, err.Error(), "plain")
 }

@@ -79,6 +79,15 @@ type Server struct {
 	History BuildHistory
 	Source  SourceReader
 	Logs    LogReader
+	// Promotions and PromotionLedger serve promotions, environments and
+	// artifact registration; Callbacks and Completer serve callbacks.
+	Promotions      Promotions
+	PromotionLedger PromotionLedger
+	Callbacks       CallbackStore
+	Completer       ActivityCompleter
+	// Identity authenticates mutating requests; nil (local development)
+	// trusts the X-Drover-User header instead.
+	Identity Authenticator
 	// PublicURL is the base URL clients reach the API at, without a trailing slash.
 	PublicURL string
 	// MaxBody limits request bodies; zero means DefaultMaxBody.
@@ -146,7 +155,7 @@ func (s *Server) Handler() http.Handler {
 	engine.UnescapePathValues = true
 	engine.RemoveExtraSlash = false
 	engine.HandleMethodNotAllowed = true
-	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody)
+	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody, s.authenticate)
 	engine.NoRoute(func(c *gin.Context) { _ = c.Error(errorf(http.StatusNotFound, codeNotFound, "no such route")) })
 	engine.NoMethod(func(c *gin.Context) {
 		_ = c.Error(errorf(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed"))

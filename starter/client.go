@@ -1,5 +1,6 @@
 // Package starter is Drover's command-line client: it starts, watches,
-// lists and cancels builds and reads their logs through the REST API.
+// lists and cancels builds and reads their logs, promotes versions, decides
+// approvals and shows what is deployed where, through the REST API.
 package starter
 
 import (
@@ -24,8 +25,13 @@ type Client struct {
 	BaseURL string
 	// HTTP sends the requests; nil means http.DefaultClient.
 	HTTP *http.Client
-	// User is sent as X-Drover-User to name who triggers builds.
+	// User is sent as X-Drover-User to name who triggers builds when the
+	// API has no identity file (local development).
 	User string
+	// Token is sent as Authorization: Bearer (DROVER_TOKEN).
+	Token string
+	// Channel is sent as X-Drover-Channel: where decisions come from.
+	Channel string
 }
 
 // StartRequest is the body of POST /api/v1/builds.
@@ -171,6 +177,12 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader, 
 	req.Header.Set("Accept", accept)
 	if c.User != "" {
 		req.Header.Set("X-Drover-User", c.User)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.Channel != "" {
+		req.Header.Set("X-Drover-Channel", c.Channel)
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {

@@ -20,6 +20,7 @@ const DefaultURL = "http://127.0.0.1:8080"
 
 // Env is what the CLI takes from its process, so tests can supply their own.
 type Env struct {
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	// Terminal is true when Stdout is a terminal.
@@ -73,8 +74,8 @@ func isUsageError(err error) bool {
 	if errors.As(err, &u) {
 		return true
 	}
-	// Cobra reports an unknown subcommand as a plain error.
-	return strings.HasPrefix(err.Error(), "unknown command ")
+	// Cobra reports an unknown subcommand and a missing flag as plain errors.
+	return strings.HasPrefix(err.Error(), "unknown command ") || strings.HasPrefix(err.Error(), "required flag(s) ")
 }
 
 // exactArgs is cobra.ExactArgs reporting a usage error.
@@ -88,6 +89,9 @@ func exactArgs(n int) cobra.PositionalArgs {
 }
 
 func (e *Env) setDefaults() {
+	if e.Stdin == nil {
+		e.Stdin = strings.NewReader("")
+	}
 	if e.Stdout == nil {
 		e.Stdout = io.Discard
 	}
@@ -118,12 +122,15 @@ func NewRootCommand(env Env) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	root.PersistentFlags().StringVar(&baseURL, "url", baseURL, "Drover API URL (env DROVER_URL)")
+	root.PersistentFlags().StringVar(&baseURL, "url", baseURL,
+		"Drover API URL (env DROVER_URL); the API token comes from DROVER_TOKEN")
 	app := &cli{env: env, baseURL: &baseURL}
 
 	build := &cobra.Command{Use: "build", Short: "Start, watch, list and cancel builds"}
 	build.AddCommand(app.startCommand(), app.watchCommand(), app.listCommand(), app.logsCommand(), app.cancelCommand())
 	root.AddCommand(build)
+	root.AddCommand(app.promoteCommand(), app.approveCommand(true), app.approveCommand(false), app.approvalsCommand(),
+		app.envCommand(), app.promotionCommand(), tokenCommand(env))
 	return root
 }
 
@@ -138,7 +145,7 @@ func (a *cli) client() *Client {
 	if user == "" {
 		user = a.env.Getenv("USER")
 	}
-	return &Client{BaseURL: *a.baseURL, HTTP: a.env.HTTP, User: user}
+	return &Client{BaseURL: *a.baseURL, HTTP: a.env.HTTP, User: user, Token: a.env.Getenv("DROVER_TOKEN"), Channel: "cli"}
 }
 
 // watch watches build id and turns its outcome into the exit status.
@@ -155,8 +162,11 @@ func (a *cli) watch(ctx context.Context, id string) error {
 }
 
 // parseBuildID accepts a build ID or the URL of a build.
-func parseBuildID(arg string) string {
-	const marker = "/api/v1/builds/"
+func parseBuildID(arg string) string { return parseIDFromURL(arg, "/api/v1/builds/") }
+
+// parseIDFromURL returns the ID in a URL of the API that holds marker
+// followed by an escaped ID, or arg itself when it is no such URL.
+func parseIDFromURL(arg, marker string) string {
 	if i := strings.Index(arg, marker); i >= 0 && strings.Contains(arg[:i], "://") {
 		rest := arg[i+len(marker):]
 		if j := strings.IndexAny(rest, "/?"); j >= 0 {

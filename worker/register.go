@@ -24,6 +24,8 @@ var _ Registry = worker.Worker(nil)
 // RegisterWorkflows registers Drover's workflows.
 func RegisterWorkflows(r Registry) {
 	r.RegisterWorkflowWithOptions(workflows.Build, workflow.RegisterOptions{Name: workflows.BuildWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Promotion, workflow.RegisterOptions{Name: workflows.PromotionWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Environment, workflow.RegisterOptions{Name: workflows.EnvironmentWorkflowName})
 }
 
 // ActivitySet holds the activity structs a worker registers; nil ones are skipped.

@@ -1,0 +1,182 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// RegisterArtifactRequest is the body of POST /api/v1/artifacts: a version
+// built outside Drover, to be promoted.
+type RegisterArtifactRequest struct {
+	Project    string          `json:"project"`
+	Version    string          `json:"version"`
+	Commit     string          `json:"commit"`
+	Branch     string          `json:"branch"`
+	Repository string          `json:"repository"`
+	Artifacts  []ArtifactInput `json:"artifacts"`
+	// Definition is drover.yaml text; without it the definition is read from
+	// Repository at Commit.
+	Definition string `json:"definition"`
+}
+
+// ArtifactInput is one artifact of a registered version: a blob store Key or
+// a URL (kept as the artifact's path), with its checksum and size.
+type ArtifactInput struct {
+	Name   string `json:"name"`
+	URL    string `json:"url"`
+	Key    string `json:"key"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// PromotionStartedResponse answers a request that starts a promotion.
+type PromotionStartedResponse struct {
+	ID       string `json:"id"`
+	RunID    string `json:"run_id"`
+	URL      string `json:"url"`
+	Existing bool   `json:"existing"`
+}
+
+var (
+	namePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
+	sha256Pattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+)
+
+func (s *Server) registerArtifact(c *gin.Context) {
+	ctx := c.Request.Context()
+	var req RegisterArtifactRequest
+	if err := decodeJSON(c.Request.Body, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	var envs []pipeline.Environment
+	var err error
+	switch {
+	case req.Definition != "":
+		envs, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+	case req.Repository != "" && req.Commit != "":
+		envs, req.Commit, err = s.environmentsAt(ctx, req.Project, req.Repository, req.Commit)
+	default:
+		err = errorf(http.StatusBadRequest, codeNoDefinition,
+			"give the definition, or the repository and commit to read %s from", DefinitionFile)
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	version := req.ledgerVersion()
+	if err := s.recordVersion(ctx, version); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	in := workflows.PromotionInput{
+		Project: req.Project, Version: req.Version, Commit: req.Commit, Branch: req.Branch,
+		Repository: req.Repository, TriggeredBy: triggeredBy(c), Environments: envs,
+	}
+	for _, a := range version.Artifacts {
+		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+	}
+	s.startPromotion(c, in)
+}
+
+// recordVersion registers v, refusing a version registered already for
+// another commit.
+func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) error {
+	old, err := s.PromotionLedger.GetArtifactVersion(ctx, v.Project, v.Version)
+	switch {
+	case err == nil && old.Commit != v.Commit:
+		return errorf(http.StatusConflict, codeConflict, "version %s of %s is registered already, for commit %s",
+			v.Version, v.Project, old.Commit)
+	case err != nil && !errors.Is(err, ledger.ErrNotFound):
+		return fmt.Errorf("look up version %s of %s: %w", v.Version, v.Project, err)
+	}
+	if err := s.PromotionLedger.RecordArtifactVersion(ctx, v); err != nil {
+		return fmt.Errorf("record version %s of %s: %w", v.Version, v.Project, err)
+	}
+	return nil
+}
+
+// startPromotion starts the promotion of in and answers 202 (200 when it
+// exists already).
+func (s *Server) startPromotion(c *gin.Context, in workflows.PromotionInput) {
+	ctx := c.Request.Context()
+	id, runID, existing, err := s.Promotions.Start(ctx, in)
+	if err != nil {
+		_ = c.Error(fmt.Errorf("start promotion of %s %s: %w", in.Project, in.Version, err))
+		return
+	}
+	s.logger().InfoContext(ctx, "promotion requested", "promotion_id", id, "run_id", runID,
+		"existing", existing, "triggered_by", in.TriggeredBy)
+	status := http.StatusAccepted
+	if existing {
+		status = http.StatusOK
+	}
+	c.JSON(status, PromotionStartedResponse{ID: id, RunID: runID, URL: s.promotionURL(id), Existing: existing})
+}
+
+func (r *RegisterArtifactRequest) validate() error {
+	for _, f := range []*string{&r.Project, &r.Version, &r.Commit, &r.Branch, &r.Repository} {
+		*f = strings.TrimSpace(*f)
+	}
+	switch {
+	case !namePattern.MatchString(r.Project):
+		return errorf(http.StatusBadRequest, codeBadRequest, "project %q: want letters, digits, '.', '_', '+', '-'", r.Project)
+	case !namePattern.MatchString(r.Version):
+		return errorf(http.StatusBadRequest, codeBadRequest, "version %q: want letters, digits, '.', '_', '+', '-'", r.Version)
+	case strings.HasPrefix(r.Commit, "-") || hasControl(r.Commit) || strings.ContainsAny(r.Commit, " \t"):
+		return errorf(http.StatusBadRequest, codeBadRequest, "commit %q is not a SHA or ref", r.Commit)
+	case hasControl(r.Branch) || strings.ContainsAny(r.Branch, " \t"):
+		return errorf(http.StatusBadRequest, codeBadRequest, "branch %q is not a branch name", r.Branch)
+	case r.Repository != "" && (strings.HasPrefix(r.Repository, "-") || hasControl(r.Repository)):
+		return errorf(http.StatusBadRequest, codeBadRequest, "repository is not a path or URL")
+	}
+	seen := map[string]bool{}
+	for i, a := range r.Artifacts {
+		switch {
+		case a.Name == "" || a.Name == "." || a.Name == ".." || strings.ContainsAny(a.Name, "/\\") || hasControl(a.Name):
+			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: name %q cannot be a file name", i, a.Name)
+		case seen[a.Name]:
+			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: name %q is used twice", i, a.Name)
+		case (a.URL == "") == (a.Key == ""):
+			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: give a url or a key", i)
+		case a.URL != "" && !isHTTPURL(a.URL):
+			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: url must be http or https", i)
+		case a.SHA256 != "" && !sha256Pattern.MatchString(a.SHA256):
+			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: sha256 must be 64 hex digits", i)
+		case a.Size < 0:
+			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: size must not be negative", i)
+		}
+		seen[a.Name] = true
+	}
+	return nil
+}
+
+func (r *RegisterArtifactRequest) ledgerVersion() ledger.ArtifactVersion {
+	v := ledger.ArtifactVersion{Project: r.Project, Version: r.Version, Commit: r.Commit, Branch: r.Branch}
+	for _, a := range r.Artifacts {
+		v.Artifacts = append(v.Artifacts, ledger.Artifact{Name: a.Name, Path: a.URL, Key: a.Key,
+			SHA256: strings.ToLower(a.SHA256), Size: a.Size})
+	}
+	return v
+}
+
+func isHTTPURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

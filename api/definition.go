@@ -1,0 +1,49 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// promotionDefinition parses a project definition that must define the
+// promotion of project: its environments, in order.
+func promotionDefinition(project string, data []byte, where string) ([]pipeline.Environment, error) {
+	p, err := pipeline.Parse(DefinitionFile, data)
+	if err != nil {
+		return nil, err // mapped to bad_definition
+	}
+	if p.Project != project {
+		return nil, errorf(http.StatusBadRequest, codeBadDefinition,
+			"%s %s is the definition of project %q, not %q", DefinitionFile, where, p.Project, project)
+	}
+	if p.Promotion == nil || len(p.Promotion.Environments) == 0 {
+		return nil, errorf(http.StatusBadRequest, codeBadDefinition,
+			"%s %s defines no promotion environments", DefinitionFile, where)
+	}
+	return p.Promotion.Environments, nil
+}
+
+// environmentsAt reads the promotion environments of project from the
+// definition in repository at commit; it returns the full commit SHA too.
+func (s *Server) environmentsAt(ctx context.Context, project, repository, commit string) ([]pipeline.Environment, string, error) {
+	repo := gitsource.Redact(repository)
+	sha, err := s.Source.Resolve(ctx, repository, commit)
+	if err != nil {
+		s.logger().WarnContext(ctx, "resolve commit failed", "repository", repo, "ref", commit, "error", err)
+		return nil, "", errorf(http.StatusBadRequest, codeBadRepository, "cannot resolve %q in repository %s", commit, repo)
+	}
+	data, err := s.Source.ReadFile(ctx, repository, sha, DefinitionFile)
+	if errors.Is(err, gitsource.ErrFileNotFound) {
+		return nil, "", errorf(http.StatusBadRequest, codeNoDefinition, "no %s at %s", DefinitionFile, sha)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("read %s at %s: %w", DefinitionFile, sha, err)
+	}
+	envs, err := promotionDefinition(project, data, "at "+sha)
+	return envs, sha, err
+}

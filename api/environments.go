@@ -1,0 +1,55 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/ledger"
+)
+
+// EnvironmentsResponse answers GET /api/v1/environments: what version is
+// where, by project then environment.
+type EnvironmentsResponse struct {
+	Environments []ledger.EnvironmentStatus `json:"environments"`
+}
+
+// EnvironmentHistoryResponse answers GET
+// /api/v1/environments/{project}/{environment}/history, newest first.
+type EnvironmentHistoryResponse struct {
+	Project     string              `json:"project"`
+	Environment string              `json:"environment"`
+	Deployments []ledger.Deployment `json:"deployments"`
+}
+
+func (s *Server) listEnvironments(c *gin.Context) {
+	project := c.Query("project")
+	envs, err := s.PromotionLedger.Environments(c.Request.Context(), project)
+	if err != nil {
+		_ = c.Error(fmt.Errorf("environments of %q: %w", project, err))
+		return
+	}
+	if envs == nil {
+		envs = []ledger.EnvironmentStatus{}
+	}
+	c.JSON(http.StatusOK, EnvironmentsResponse{Environments: envs})
+}
+
+func (s *Server) environmentHistory(c *gin.Context) {
+	project, env := c.Param("project"), c.Param("environment")
+	limit, err := queryInt(c, "limit", DefaultListLimit, 1, MaxListLimit)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	deps, err := s.PromotionLedger.EnvironmentHistory(c.Request.Context(), project, env, limit)
+	if err != nil {
+		_ = c.Error(fmt.Errorf("history of %s/%s: %w", project, env, err))
+		return
+	}
+	if deps == nil {
+		deps = []ledger.Deployment{}
+	}
+	c.JSON(http.StatusOK, EnvironmentHistoryResponse{Project: project, Environment: env, Deployments: deps})
+}

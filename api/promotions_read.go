@@ -1,0 +1,142 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// PromotionSummary is one promotion in a list.
+type PromotionSummary struct {
+	ID          string     `json:"id"`
+	RunID       string     `json:"run_id"`
+	URL         string     `json:"url"`
+	Project     string     `json:"project"`
+	Version     string     `json:"version"`
+	Commit      string     `json:"commit,omitempty"`
+	Branch      string     `json:"branch,omitempty"`
+	BuildID     string     `json:"build_id,omitempty"`
+	TriggeredBy string     `json:"triggered_by,omitempty"`
+	Status      string     `json:"status"`
+	StartedAt   time.Time  `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+}
+
+// ListPromotionsResponse answers GET /api/v1/promotions; NextOffset is null on the last page.
+type ListPromotionsResponse struct {
+	Promotions []PromotionSummary `json:"promotions"`
+	NextOffset *int               `json:"next_offset"`
+}
+
+func (s *Server) listPromotions(c *gin.Context) {
+	if c.Query("id") != "" {
+		s.getPromotion(c)
+		return
+	}
+	f := ledger.PromotionFilter{Project: c.Query("project"), Status: c.Query("status")}
+	var err error
+	if f.Limit, err = queryInt(c, "limit", DefaultListLimit, 1, MaxListLimit); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if f.Offset, err = queryInt(c, "offset", 0, 0, -1); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	switch f.Status {
+	case "", workflows.PromotionRunning, workflows.PromotionCompleted, workflows.PromotionStopped, workflows.PromotionCancelled:
+	default:
+		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest,
+			"status must be one of running, completed, stopped, cancelled"))
+		return
+	}
+	page := f.Limit
+	f.Limit++ // one more tells whether there is a next page
+	list, err := s.PromotionLedger.ListPromotions(c.Request.Context(), f)
+	if err != nil {
+		_ = c.Error(fmt.Errorf("list promotions: %w", err))
+		return
+	}
+	resp := ListPromotionsResponse{Promotions: make([]PromotionSummary, 0, min(len(list), page))}
+	if len(list) > page {
+		list = list[:page]
+		next := f.Offset + page
+		resp.NextOffset = &next
+	}
+	for _, p := range list {
+		resp.Promotions = append(resp.Promotions, PromotionSummary{
+			ID: p.ID, RunID: p.RunID, URL: s.promotionURL(p.ID), Project: p.Project, Version: p.Version,
+			Commit: p.Commit, Branch: p.Branch, BuildID: p.BuildID, TriggeredBy: p.TriggeredBy,
+			Status: p.Status, StartedAt: p.StartedAt, FinishedAt: p.FinishedAt,
+		})
+	}
+	c.JSON(http.StatusOK, resp)
+}
+
+func (s *Server) getPromotion(c *gin.Context) {
+	id, err := promotionID(c)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	state, err := s.promotionState(c.Request.Context(), id, c.Query("run_id"))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, state)
+}
+
+// promotionState reads a promotion from Temporal, falling back to the
+// ledger for promotions Temporal no longer knows (past retention).
+func (s *Server) promotionState(ctx context.Context, id, runID string) (workflows.PromotionState, error) {
+	state, err := s.Promotions.State(ctx, id, runID)
+	if err == nil {
+		return state, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return workflows.PromotionState{}, fmt.Errorf("state of promotion %s: %w", id, err)
+	}
+	p, err := s.PromotionLedger.GetPromotion(ctx, id, runID)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return workflows.PromotionState{}, promotionNotFound(id)
+	}
+	if err != nil {
+		return workflows.PromotionState{}, fmt.Errorf("promotion %s from ledger: %w", id, err)
+	}
+	return workflows.PromotionState{
+		ID: p.ID, RunID: p.RunID, Project: p.Project, Version: p.Version, Commit: p.Commit, Branch: p.Branch,
+		BuildID: p.BuildID, TriggeredBy: p.TriggeredBy, Status: p.Status, StartedAt: p.StartedAt,
+		FinishedAt: p.FinishedAt, Environments: []workflows.EnvironmentState{}, Events: []workflows.Event{},
+	}, nil
+}
+
+// promotionURL is the URL of the promotion id under PublicURL.
+func (s *Server) promotionURL(id string) string {
+	return strings.TrimRight(s.PublicURL, "/") + "/api/v1/promotions/" + url.PathEscape(id)
+}
+
+// promotionID reads the promotion ID of a request from ?id= or the :id segment.
+func promotionID(c *gin.Context) (string, error) {
+	id := c.Query("id")
+	if id == "" {
+		id = c.Param("id")
+	}
+	if id == "" || id == "-" {
+		return "", errorf(http.StatusBadRequest, codeBadRequest, "missing promotion id")
+	}
+	return id, nil
+}
+
+func promotionNotFound(id string) error {
+	return errorf(http.StatusNotFound, codeNotFound, "promotion %s not found", id)
+}

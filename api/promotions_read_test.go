@@ -1,0 +1,140 @@
+package api
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/workflows"
+)
+
+var p0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
+func tp(d time.Duration) *time.Time { t := p0.Add(d); return &t }
+
+func TestListAndGetPromotions(t *testing.T) {
+	ts := newTestServer()
+	ts.pledger.promotions = []ledger.Promotion{
+		{ID: "promote/demo/2", RunID: "r2", Project: "demo", Version: "2", Status: "running", StartedAt: p0},
+		{ID: "promote/demo/1", RunID: "r1", Project: "demo", Version: "1", Status: "completed", StartedAt: p0.Add(-time.Hour),
+			FinishedAt: tp(-time.Minute), TriggeredBy: "alice"},
+		{ID: "promote/web/1", RunID: "r3", Project: "web", Version: "1", Status: "stopped", StartedAt: p0.Add(-2 * time.Hour)},
+	}
+	rec := ts.do(t, http.MethodGet, "/api/v1/promotions?project=demo&limit=1", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	list := decodeBody[ListPromotionsResponse](t, rec.Body.Bytes())
+	require.Len(t, list.Promotions, 1)
+	require.Equal(t, "promote/demo/2", list.Promotions[0].ID)
+	require.Equal(t, "http://drover.test/api/v1/promotions/promote%2Fdemo%2F2", list.Promotions[0].URL)
+	require.Equal(t, 1, *list.NextOffset)
+	require.Equal(t, ledger.PromotionFilter{Project: "demo", Limit: 2}, ts.pledger.filters[0])
+
+	rec = ts.do(t, http.MethodGet, "/api/v1/promotions?project=demo&offset=1", "")
+	list = decodeBody[ListPromotionsResponse](t, rec.Body.Bytes())
+	require.Nil(t, list.NextOffset)
+	require.Equal(t, "alice", list.Promotions[0].TriggeredBy)
+
+	rec = ts.do(t, http.MethodGet, "/api/v1/promotions?status=done", "")
+	require.Equal(t, http.StatusBadRequest, rec.Code)
+
+	// Live state from Temporal...
+	live := workflows.PromotionState{ID: "promote/demo/2", RunID: "r2", Project: "demo", Version: "2", Status: "running",
+		Current: "prod", Environments: []workflows.EnvironmentState{{Name: "prod", State: workflows.EnvAwaitingApproval}}}
+	ts.promotions.states[live.ID] = live
+	rec = ts.do(t, http.MethodGet, "/api/v1/promotions/promote%2Fdemo%2F2", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, live, decodeBody[workflows.PromotionState](t, rec.Body.Bytes()))
+	// ...or the ledger's record past retention...
+	rec = ts.do(t, http.MethodGet, "/api/v1/promotions?id=promote/demo/1", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	old := decodeBody[workflows.PromotionState](t, rec.Body.Bytes())
+	require.Equal(t, "completed", old.Status)
+	require.Equal(t, "alice", old.TriggeredBy)
+	// ...or nothing.
+	rec = ts.do(t, http.MethodGet, "/api/v1/promotions/promote%2Fdemo%2F3", "")
+	require.Equal(t, http.StatusNotFound, rec.Code)
+	require.Equal(t, "promotion promote/demo/3 not found", decodeBody[ErrorBody](t, rec.Body.Bytes()).Error.Message)
+}
+
+func TestEnvironments(t *testing.T) {
+	ts := newTestServer()
+	ts.pledger.envs = []ledger.EnvironmentStatus{
+		{Project: "demo", Environment: "dev", Version: "2", Since: p0, PromotionID: "promote/demo/2"},
+		{Project: "web", Environment: "prod", Version: "7", Since: p0},
+	}
+	rec := ts.do(t, http.MethodGet, "/api/v1/environments?project=demo", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, ts.pledger.envs[:1], decodeBody[EnvironmentsResponse](t, rec.Body.Bytes()).Environments)
+	rec = ts.do(t, http.MethodGet, "/api/v1/environments?project=none", "")
+	require.JSONEq(t, `{"environments": []}`, rec.Body.String())
+
+	ts.pledger.history = []ledger.Deployment{{PromotionID: "promote/demo/2", Project: "demo", Environment: "dev", Version: "2",
+		Result: "deployed", StartedAt: p0}}
+	rec = ts.do(t, http.MethodGet, "/api/v1/environments/demo/dev/history?limit=5", "")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	h := decodeBody[EnvironmentHistoryResponse](t, rec.Body.Bytes())
+	require.Equal(t, EnvironmentHistoryResponse{Project: "demo", Environment: "dev", Deployments: ts.pledger.history}, h)
+	require.Equal(t, []any{"demo", "dev", 5}, ts.pledger.historyArg)
+}
+
+// approvalGate is a pending approval gate of approvers, waiting since p0+since.
+func approvalGate(since time.Duration, required int, approvers []string, decided ...string) workflows.GateState {
+	g := workflows.GateState{Kind: workflows.GateApproval, State: workflows.GatePending, WaitingSince: tp(since), Deadline: tp(72 * time.Hour),
+		Approvers: approvers, Required: required}
+	for _, actor := range decided {
+		g.Decisions = append(g.Decisions, workflows.DecisionInfo{Actor: actor, Approve: true, At: p0})
+	}
+	return g
+}
+
+func TestWaitingFor(t *testing.T) {
+	earlier := []workflows.EnvironmentState{{Name: "dev", State: workflows.EnvDeployed}, {Name: "staging", State: workflows.EnvSkipped}}
+	promo := func(version string, gate workflows.GateState) workflows.PromotionState {
+		envs := append(append([]workflows.EnvironmentState{}, earlier...),
+			workflows.EnvironmentState{Name: "prod", State: workflows.EnvAwaitingApproval, Gates: []workflows.GateState{gate}})
+		return workflows.PromotionState{ID: "promote/demo/" + version, Project: "demo", Version: version, Commit: "abc",
+			TriggeredBy: "carol", Environments: envs}
+	}
+	notPending := promo("5", approvalGate(0, 1, []string{"alice"}))
+	notPending.Environments[2].State = workflows.EnvQueued
+	states := []workflows.PromotionState{
+		promo("1", approvalGate(2*time.Hour, 1, []string{"alice"})),
+		promo("2", approvalGate(time.Hour, 2, []string{"bob", "group:release"}, "bob")),
+		promo("3", approvalGate(0, 1, []string{"bob"})),                    // not alice's
+		promo("4", approvalGate(0, 2, []string{"group:release"}, "alice")), // alice approved already
+		notPending, // not waiting any more
+		promo("6", approvalGate(0, 1, []string{"release"})), // a user named release, not the group
+	}
+	got := waitingFor(identity.User{Name: "alice", Groups: []string{"release"}}, states)
+	require.Len(t, got, 2)
+	require.Equal(t, Approval{PromotionID: "promote/demo/2", Project: "demo", Version: "2", Commit: "abc", TriggeredBy: "carol",
+		Environment: "prod", WaitingSince: tp(time.Hour), Deadline: tp(72 * time.Hour), Approvals: 1, Required: 2,
+		Approvers: []string{"bob", "group:release"},
+		Earlier:   []EnvironmentResult{{"dev", "deployed"}, {"staging", "skipped"}}}, got[0], "the oldest wait comes first")
+	require.Equal(t, "promote/demo/1", got[1].PromotionID)
+
+	require.Empty(t, waitingFor(identity.User{Name: "dave"}, states))
+	require.Len(t, waitingFor(identity.User{Name: "bob"}, states), 1, "bob approved 2 already; 3 waits for him")
+}
+
+func TestListApprovals(t *testing.T) {
+	ts := newTestServer()
+	ts.Identity = testIdentity()
+	ts.promotions.waiting = []workflows.PromotionState{{ID: "promote/demo/1", Project: "demo", Version: "1",
+		Environments: []workflows.EnvironmentState{{Name: "prod", State: workflows.EnvAwaitingApproval,
+			Gates: []workflows.GateState{approvalGate(0, 1, []string{"group:release"})}}}}}
+	rec := ts.do(t, http.MethodGet, "/api/v1/approvals", "", "Authorization", "Bearer "+aliceToken)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	resp := decodeBody[ApprovalsResponse](t, rec.Body.Bytes())
+	require.Len(t, resp.Approvals, 1)
+	require.Equal(t, "http://drover.test/api/v1/promotions/promote%2Fdemo%2F1", resp.Approvals[0].URL)
+	require.Equal(t, []EnvironmentResult{}, resp.Approvals[0].Earlier)
+
+	rec = ts.do(t, http.MethodGet, "/api/v1/approvals", "", "Authorization", "Bearer "+bobToken)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.JSONEq(t, `{"approvals": []}`, rec.Body.String())
+}

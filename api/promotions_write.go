@@ -1,0 +1,205 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// CreatePromotionRequest is the body of POST /api/v1/promotions: promote a
+// registered version by hand. The environments come from Definition when
+// given, else from drover.yaml at the version's commit in Repository (by
+// default the repository of the build that made the version, or of the project).
+type CreatePromotionRequest struct {
+	Project    string `json:"project"`
+	Version    string `json:"version"`
+	Repository string `json:"repository"`
+	Definition string `json:"definition"`
+}
+
+// DecideRequest is the body of POST /api/v1/promotions/{id}/approve and /reject.
+type DecideRequest struct {
+	Environment string `json:"environment"`
+	Comment     string `json:"comment"`
+}
+
+// SkipBakeRequest is the body of POST /api/v1/promotions/{id}/skip-bake.
+type SkipBakeRequest struct {
+	Environment string `json:"environment"`
+	Reason      string `json:"reason"`
+}
+
+// PromotionActionResponse answers skip-bake and cancel.
+type PromotionActionResponse struct {
+	ID          string `json:"id"`
+	Environment string `json:"environment,omitempty"`
+	Status      string `json:"status"`
+}
+
+func (s *Server) createPromotion(c *gin.Context) {
+	ctx := c.Request.Context()
+	var req CreatePromotionRequest
+	if err := decodeJSON(c.Request.Body, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if !namePattern.MatchString(req.Project) || !namePattern.MatchString(req.Version) {
+		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "project and version are required"))
+		return
+	}
+	v, err := s.PromotionLedger.GetArtifactVersion(ctx, req.Project, req.Version)
+	if errors.Is(err, ledger.ErrNotFound) {
+		_ = c.Error(errorf(http.StatusNotFound, codeNotFound, "version %s of %s is not registered", req.Version, req.Project))
+		return
+	}
+	if err != nil {
+		_ = c.Error(fmt.Errorf("look up version %s of %s: %w", req.Version, req.Project, err))
+		return
+	}
+	repo := strings.TrimSpace(req.Repository)
+	var envs []pipeline.Environment
+	if req.Definition != "" {
+		envs, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+	} else {
+		if repo == "" {
+			repo, err = s.repositoryOf(ctx, v)
+		}
+		if err == nil {
+			envs, _, err = s.environmentsAt(ctx, req.Project, repo, v.Commit)
+		}
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	in := workflows.PromotionInput{
+		Project: v.Project, Version: v.Version, Commit: v.Commit, Branch: v.Branch, Repository: repo,
+		BuildID: v.BuildID, TriggeredBy: triggeredBy(c), Environments: envs,
+	}
+	for _, a := range v.Artifacts {
+		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+	}
+	s.startPromotion(c, in)
+}
+
+// repositoryOf finds the repository of a version: its build's, else its project's.
+func (s *Server) repositoryOf(ctx context.Context, v ledger.ArtifactVersion) (string, error) {
+	if v.BuildID != "" {
+		b, _, err := s.History.GetBuild(ctx, v.BuildID, v.RunID)
+		if err == nil && b.Repository != "" {
+			return b.Repository, nil
+		}
+		if err != nil && !errors.Is(err, ledger.ErrNotFound) {
+			return "", fmt.Errorf("build %s of version %s: %w", v.BuildID, v.Version, err)
+		}
+	}
+	projects, err := s.PromotionLedger.ListProjects(ctx)
+	if err != nil {
+		return "", fmt.Errorf("list projects: %w", err)
+	}
+	for _, p := range projects {
+		if p.Name == v.Project && p.Repository != "" {
+			return p.Repository, nil
+		}
+	}
+	return "", errorf(http.StatusBadRequest, codeNoDefinition,
+		"the repository of %s is unknown: give the repository or the definition", v.Project)
+}
+
+func (s *Server) approvePromotion(c *gin.Context) { s.decide(c, true) }
+func (s *Server) rejectPromotion(c *gin.Context)  { s.decide(c, false) }
+
+func (s *Server) decide(c *gin.Context, approve bool) {
+	id, err := promotionID(c)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	var req DecideRequest
+	if err := decodeJSON(c.Request.Body, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	req.Environment, req.Comment = strings.TrimSpace(req.Environment), strings.TrimSpace(req.Comment)
+	switch {
+	case req.Environment == "":
+		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "environment is required"))
+		return
+	case !approve && req.Comment == "":
+		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "a rejection needs a comment saying why"))
+		return
+	}
+	who := caller(c)
+	d := workflows.Decision{Environment: req.Environment, Approve: approve, Actor: who.Name, Groups: who.Groups,
+		Comment: req.Comment, Channel: channel(c)}
+	res, err := s.Promotions.Decide(c.Request.Context(), id, d)
+	if err != nil {
+		_ = c.Error(promotionError(id, "decide", err))
+		return
+	}
+	s.logger().InfoContext(c.Request.Context(), "promotion decision accepted", "promotion_id", id,
+		"environment", d.Environment, "approve", approve, "actor", d.Actor, "channel", d.Channel, "gate", res.State)
+	c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) skipBake(c *gin.Context) {
+	id, err := promotionID(c)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	var req SkipBakeRequest
+	if err := decodeJSON(c.Request.Body, &req); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	req.Environment, req.Reason = strings.TrimSpace(req.Environment), strings.TrimSpace(req.Reason)
+	if req.Environment == "" || req.Reason == "" {
+		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "environment and reason are required"))
+		return
+	}
+	sb := workflows.SkipBake{Environment: req.Environment, Actor: caller(c).Name, Reason: req.Reason}
+	if err := s.Promotions.SkipBake(c.Request.Context(), id, sb); err != nil {
+		_ = c.Error(promotionError(id, "skip bake of", err))
+		return
+	}
+	s.logger().InfoContext(c.Request.Context(), "bake skipped", "promotion_id", id, "environment", sb.Environment, "actor", sb.Actor)
+	c.JSON(http.StatusOK, PromotionActionResponse{ID: id, Environment: sb.Environment, Status: "bake skipped"})
+}
+
+func (s *Server) cancelPromotion(c *gin.Context) {
+	id, err := promotionID(c)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := s.Promotions.Cancel(c.Request.Context(), id); err != nil {
+		_ = c.Error(promotionError(id, "cancel", err))
+		return
+	}
+	s.logger().InfoContext(c.Request.Context(), "promotion cancel requested", "promotion_id", id, "by", triggeredBy(c))
+	c.JSON(http.StatusAccepted, PromotionActionResponse{ID: id, Status: "cancelling"})
+}
+
+// promotionError gives the errors of Promotions their meaning for promotion id.
+func promotionError(id, op string, err error) error {
+	var refused *RefusedError
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return promotionNotFound(id)
+	case errors.Is(err, ErrPromotionFinished):
+		return errorf(http.StatusConflict, codeConflict, "promotion %s is not running", id)
+	case errors.As(err, &refused), errors.Is(err, ErrNoAnswer):
+		return err
+	}
+	return fmt.Errorf("%s promotion %s: %w", op, id, err)
+}

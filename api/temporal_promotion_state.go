@@ -1,0 +1,190 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/workflows"
+)
+
+// awaitingApprovalQuery finds the running promotions that wait for an approval.
+var awaitingApprovalQuery = fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
+	workflows.PromotionWorkflowName, workflows.SearchAttrState, workflows.EnvAwaitingApproval)
+
+// State returns a run of promotion id (the latest when runID is empty):
+// queried live while it runs, its result once it ended, and what Temporal
+// knows when neither is available.
+func (p *TemporalPromotions) State(ctx context.Context, id, runID string) (workflows.PromotionState, error) {
+	desc, err := p.Client.DescribeWorkflowExecution(ctx, id, runID)
+	if isNotFound(err) {
+		return workflows.PromotionState{}, ErrNotFound
+	}
+	if err != nil {
+		return workflows.PromotionState{}, fmt.Errorf("describe promotion %s: %w", id, err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	runID = info.GetExecution().GetRunId()
+	var state workflows.PromotionState
+	switch info.GetStatus() {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		if err := p.query(ctx, id, runID, &state); err != nil {
+			if ctx.Err() != nil {
+				return workflows.PromotionState{}, fmt.Errorf("query promotion %s: %w", id, ctx.Err())
+			}
+			p.logger().WarnContext(ctx, "query of running promotion failed", "promotion_id", id, "error", err)
+			state = promotionFromDescription(info)
+		}
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED,
+		enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
+		runErr := p.Client.GetWorkflow(ctx, id, runID).GetWithOptions(ctx, &state,
+			client.WorkflowRunGetOptions{DisableFollowingRuns: true})
+		if runErr != nil && !promotionFailureDetails(runErr, &state) {
+			p.logger().WarnContext(ctx, "promotion outcome has no state", "promotion_id", id, "error", runErr)
+			state = promotionFromDescription(info)
+		}
+	default: // terminated, timed out: replay the run for its last state
+		if err := p.query(ctx, id, runID, &state); err != nil {
+			state = promotionFromDescription(info)
+		}
+		state.Status = promotionStatusOf(info.GetStatus())
+	}
+	state.ID, state.RunID = id, runID
+	// A closed run is never shown running, whatever its last state said.
+	if closed := info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING; state.Status == "" ||
+		closed && state.Status == workflows.PromotionRunning {
+		state.Status = promotionStatusOf(info.GetStatus())
+	}
+	if t := info.GetCloseTime(); t != nil && state.FinishedAt == nil {
+		closed := t.AsTime()
+		state.FinishedAt = &closed
+	}
+	return state, nil
+}
+
+func (p *TemporalPromotions) query(ctx context.Context, id, runID string, state *workflows.PromotionState) error {
+	ctx, cancel := context.WithTimeout(ctx, durationOr(p.QueryTimeout, DefaultQueryTimeout))
+	defer cancel()
+	val, err := p.Client.QueryWorkflow(ctx, id, runID, workflows.PromotionStateQuery)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", workflows.PromotionStateQuery, err)
+	}
+	if err := val.Get(state); err != nil {
+		return fmt.Errorf("decode %s: %w", workflows.PromotionStateQuery, err)
+	}
+	return nil
+}
+
+// AwaitingApproval lists the running promotions in state awaiting-approval
+// through visibility, then queries their states, QueryConcurrency at a
+// time. A promotion that does not answer is left out (and logged).
+func (p *TemporalPromotions) AwaitingApproval(ctx context.Context) ([]workflows.PromotionState, error) {
+	var execs []*workflowpb.WorkflowExecutionInfo
+	var token []byte
+	for {
+		resp, err := p.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: awaitingApprovalQuery, PageSize: 1000, NextPageToken: token,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list promotions awaiting approval: %w", err)
+		}
+		execs = append(execs, resp.GetExecutions()...)
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
+		}
+	}
+	states := make([]*workflows.PromotionState, len(execs))
+	limit := p.QueryConcurrency
+	if limit <= 0 {
+		limit = DefaultQueryConcurrency
+	}
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i, ex := range execs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			id, runID := ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId()
+			var st workflows.PromotionState
+			if err := p.query(ctx, id, runID, &st); err != nil {
+				p.logger().WarnContext(ctx, "query of promotion awaiting approval failed", "promotion_id", id, "error", err)
+				return
+			}
+			st.ID, st.RunID = id, runID
+			states[i] = &st
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("query promotions awaiting approval: %w", err)
+	}
+	out := make([]workflows.PromotionState, 0, len(states))
+	for _, st := range states {
+		if st != nil {
+			out = append(out, *st)
+		}
+	}
+	return out, nil
+}
+
+// promotionFailureDetails reads the PromotionState a cancelled or failed
+// Promotion returns as the details of its error.
+func promotionFailureDetails(err error, state *workflows.PromotionState) bool {
+	var canceled *temporal.CanceledError
+	if errors.As(err, &canceled) && canceled.HasDetails() {
+		return canceled.Details(state) == nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.HasDetails() {
+		return appErr.Details(state) == nil
+	}
+	return false
+}
+
+// promotionFromDescription is what can be told of a promotion without its
+// worker: its identity from search attributes and its times.
+func promotionFromDescription(info *workflowpb.WorkflowExecutionInfo) workflows.PromotionState {
+	state := workflows.PromotionState{
+		Status:       promotionStatusOf(info.GetStatus()),
+		Environments: []workflows.EnvironmentState{}, Events: []workflows.Event{},
+	}
+	if t := info.GetStartTime(); t != nil {
+		state.StartedAt = t.AsTime()
+	}
+	fields := info.GetSearchAttributes().GetIndexedFields()
+	dc := converter.GetDefaultDataConverter()
+	for name, dst := range map[string]*string{
+		workflows.SearchAttrProject:     &state.Project,
+		workflows.SearchAttrVersion:     &state.Version,
+		workflows.SearchAttrEnvironment: &state.Current,
+	} {
+		if p, ok := fields[name]; ok {
+			_ = dc.FromPayload(p, dst) // a missing attribute leaves the field empty
+		}
+	}
+	return state
+}
+
+// promotionStatusOf maps a Temporal execution status to a promotion status.
+// A run that failed, was terminated or timed out stopped.
+func promotionStatusOf(s enumspb.WorkflowExecutionStatus) string {
+	switch s {
+	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		return workflows.PromotionRunning
+	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		return workflows.PromotionCompleted
+	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
+		return workflows.PromotionCancelled
+	default:
+		return workflows.PromotionStopped
+	}
+}

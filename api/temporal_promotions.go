@@ -1,0 +1,211 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/workflows"
+)
+
+// PromotionClient is the part of client.Client that TemporalPromotions uses.
+type PromotionClient interface {
+	WorkflowClient
+	UpdateWorkflow(ctx context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error)
+	ListWorkflow(ctx context.Context, request *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
+}
+
+// DefaultUpdateTimeout bounds a decision: without a worker to run the
+// promotion's update handler it would wait as long as its context allows.
+const DefaultUpdateTimeout = 10 * time.Second
+
+// DefaultQueryConcurrency is how many promotions AwaitingApproval queries at once.
+const DefaultQueryConcurrency = 16
+
+// TemporalPromotions implements Promotions over Temporal: one Promotion
+// workflow per project and version.
+type TemporalPromotions struct {
+	Client PromotionClient
+	// TaskQueue of Promotion workflows; empty means workflows.TaskQueue.
+	TaskQueue string
+	// QueryTimeout bounds each state query; zero means DefaultQueryTimeout.
+	QueryTimeout time.Duration
+	// UpdateTimeout bounds decisions and bake skips; zero means DefaultUpdateTimeout.
+	UpdateTimeout time.Duration
+	// QueryConcurrency bounds AwaitingApproval's parallel queries; zero means DefaultQueryConcurrency.
+	QueryConcurrency int
+	Logger           *slog.Logger
+}
+
+// Start starts the Promotion workflow of in; an existing promotion, running
+// or finished, is returned with existing set and never started again.
+func (p *TemporalPromotions) Start(ctx context.Context, in workflows.PromotionInput) (string, string, bool, error) {
+	id := workflows.PromotionID(in.Project, in.Version)
+	desc, err := p.Client.DescribeWorkflowExecution(ctx, id, "")
+	if err == nil {
+		return id, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), true, nil
+	}
+	if !isNotFound(err) {
+		return "", "", false, fmt.Errorf("describe promotion %s: %w", id, err)
+	}
+	opts := client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                p.taskQueue(),
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrProject).ValueSet(in.Project),
+			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrVersion).ValueSet(in.Version),
+			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(workflows.PromotionRunning),
+		),
+		StaticSummary: "Promote " + in.Project + " " + in.Version,
+		StaticDetails: promotionDetails(in),
+		// Report a reuse refused by policy as an error rather than a run.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}
+	run, err := p.Client.ExecuteWorkflow(ctx, opts, workflows.PromotionWorkflowName, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started):
+		return id, started.RunId, true, nil // started or finished meanwhile; no duplicate
+	case err != nil:
+		return "", "", false, fmt.Errorf("start promotion %s: %w", id, err)
+	}
+	p.logger().InfoContext(ctx, "promotion started", "promotion_id", id, "run_id", run.GetRunID())
+	return id, run.GetRunID(), false, nil
+}
+
+// Decide sends a decision to the promotion's DecideUpdate and waits for its
+// outcome. A decision the validator refuses is a *RefusedError.
+func (p *TemporalPromotions) Decide(ctx context.Context, id string, d workflows.Decision) (workflows.DecisionResult, error) {
+	var res workflows.DecisionResult
+	err := p.update(ctx, id, workflows.DecideUpdate, d, &res)
+	return res, err
+}
+
+// SkipBake sends SkipBakeUpdate; a refusal is a *RefusedError.
+func (p *TemporalPromotions) SkipBake(ctx context.Context, id string, s workflows.SkipBake) error {
+	return p.update(ctx, id, workflows.SkipBakeUpdate, s, nil)
+}
+
+// update runs an update of the promotion id and decodes its result into out.
+func (p *TemporalPromotions) update(ctx context.Context, id, name string, arg, out any) error {
+	timeout := durationOr(p.UpdateTimeout, DefaultUpdateTimeout)
+	uctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	h, err := p.Client.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
+		WorkflowID:   id,
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(uctx, out)
+	}
+	if err == nil {
+		return nil
+	}
+	if refused := refusal(err); refused != nil {
+		return refused
+	}
+	if isNotFound(err) {
+		// The server says "not found" for a promotion that has ended too.
+		if _, derr := p.Client.DescribeWorkflowExecution(ctx, id, ""); derr == nil {
+			return ErrPromotionFinished
+		}
+		return ErrNotFound
+	}
+	if ctx.Err() == nil && uctx.Err() != nil {
+		return ErrNoAnswer
+	}
+	return fmt.Errorf("update %s of promotion %s: %w", name, id, err)
+}
+
+// refusal reads the *RefusedError of an update's validator, or returns nil.
+func refusal(err error) *RefusedError {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return nil
+	}
+	msg := appErr.Message()
+	switch t := appErr.Type(); t {
+	case RefusedNotApprover, RefusedSelfApproval, RefusedAlreadyDecided, RefusedNotPending, RefusedSuperseded:
+		return &RefusedError{Kind: t, Reason: msg}
+	case workflows.DecisionRefused:
+		// A refusal without its sub-kind: its message starts with stable words.
+		for prefix, kind := range map[string]string{"not an approver": RefusedNotApprover, "self-approval": RefusedSelfApproval,
+			"already decided": RefusedAlreadyDecided, "superseded": RefusedSuperseded} {
+			if strings.HasPrefix(msg, prefix) {
+				return &RefusedError{Kind: kind, Reason: msg}
+			}
+		}
+		return &RefusedError{Kind: RefusedNotPending, Reason: msg}
+	}
+	return nil
+}
+
+// Cancel requests the cancellation of the running promotion id.
+func (p *TemporalPromotions) Cancel(ctx context.Context, id string) error {
+	desc, err := p.Client.DescribeWorkflowExecution(ctx, id, "")
+	if isNotFound(err) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("describe promotion %s: %w", id, err)
+	}
+	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		return ErrPromotionFinished
+	}
+	err = p.Client.CancelWorkflow(ctx, id, "")
+	if isNotFound(err) {
+		return ErrPromotionFinished
+	}
+	if err != nil {
+		return fmt.Errorf("cancel promotion %s: %w", id, err)
+	}
+	return nil
+}
+
+func (p *TemporalPromotions) taskQueue() string {
+	if p.TaskQueue == "" {
+		return workflows.TaskQueue
+	}
+	return p.TaskQueue
+}
+
+func (p *TemporalPromotions) logger() *slog.Logger {
+	if p.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return p.Logger
+}
+
+// promotionDetails lists the environments of a promotion for Temporal Web.
+func promotionDetails(in workflows.PromotionInput) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "**Version:** %s  \n", in.Version)
+	if in.Commit != "" {
+		fmt.Fprintf(&sb, "**Commit:** %s  \n", in.Commit)
+	}
+	if in.TriggeredBy != "" {
+		fmt.Fprintf(&sb, "**Triggered by:** %s  \n", in.TriggeredBy)
+	}
+	sb.WriteString("\n**Environments:**\n")
+	for i, env := range in.Environments {
+		fmt.Fprintf(&sb, "%d. %s", i+1, env.Name)
+		if env.Approval != nil {
+			fmt.Fprintf(&sb, " (approval: %s)", strings.Join(env.Approval.Approvers, ", "))
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}

@@ -1,0 +1,136 @@
+// Package identity tells who calls Drover: users and their groups come from
+// a YAML file, and a request names its user with a bearer token (or, behind
+// an authenticating proxy, a trusted header). It imports no HTTP framework
+// and no Temporal package.
+package identity
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// ErrNoCredentials is returned by Authenticate when a request carries no
+// credentials at all.
+var ErrNoCredentials = errors.New("no credentials")
+
+// ErrBadCredentials is returned by Authenticate when a request's credentials
+// match no user. It never says which part was wrong.
+var ErrBadCredentials = errors.New("invalid credentials")
+
+// User is an authenticated caller.
+type User struct {
+	Name   string   `json:"name"`
+	Groups []string `json:"groups,omitempty"`
+}
+
+// InGroup reports whether u belongs to group.
+func (u User) InGroup(group string) bool { return slices.Contains(u.Groups, group) }
+
+// MayDecide reports whether u is one of approvers: a user name, or a
+// "group:<name>" entry naming one of u's groups.
+func (u User) MayDecide(approvers []string) bool {
+	for _, a := range approvers {
+		if g, ok := strings.CutPrefix(a, "group:"); ok {
+			if u.InGroup(g) {
+				return true
+			}
+		} else if a == u.Name {
+			return true
+		}
+	}
+	return false
+}
+
+// Directory holds the users of an identity file. It is safe for concurrent use.
+type Directory struct {
+	users []account
+	// trustHeader, when set, names a header set by an authenticating proxy
+	// that carries the user name of requests without a bearer token.
+	trustHeader string
+	// compare is subtle.ConstantTimeCompare; tests count its calls.
+	compare func(a, b []byte) int
+}
+
+type account struct {
+	user User
+	hash [sha256.Size]byte
+}
+
+// HashToken returns the hex SHA-256 of token: what an identity file holds
+// in token_sha256.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Authenticate returns the user a request authenticates as. A bearer token
+// is hashed and compared, in constant time, with the hash of every user, so
+// that neither the time taken nor an early exit tells which user nearly
+// matched. Without an Authorization header, the trusted proxy header (when
+// configured) names the user. ErrNoCredentials: nothing to go by;
+// ErrBadCredentials: credentials that match no user.
+func (d *Directory) Authenticate(r *http.Request) (User, error) {
+	auth := strings.TrimSpace(r.Header.Get("Authorization"))
+	if auth == "" {
+		return d.fromTrustedHeader(r)
+	}
+	scheme, token, ok := strings.Cut(auth, " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return User{}, ErrBadCredentials
+	}
+	sum := sha256.Sum256([]byte(token))
+	match := -1
+	for i := range d.users {
+		// No early exit: every user is compared whatever matched before.
+		if d.compare(sum[:], d.users[i].hash[:]) == 1 {
+			match = i
+		}
+	}
+	if match < 0 {
+		return User{}, ErrBadCredentials
+	}
+	return d.users[match].user.clone(), nil
+}
+
+// fromTrustedHeader reads the user name set by an authenticating proxy; the
+// user's groups come from the file when the user is listed there.
+func (d *Directory) fromTrustedHeader(r *http.Request) (User, error) {
+	if d.trustHeader == "" {
+		return User{}, ErrNoCredentials
+	}
+	name := strings.TrimSpace(r.Header.Get(d.trustHeader))
+	if name == "" {
+		return User{}, ErrNoCredentials
+	}
+	if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return User{}, ErrBadCredentials
+	}
+	for _, a := range d.users {
+		if a.user.Name == name {
+			return a.user.clone(), nil
+		}
+	}
+	return User{Name: name}, nil
+}
+
+// Users returns the names of the users of the directory, in file order.
+func (d *Directory) Users() []string {
+	names := make([]string, len(d.users))
+	for i, a := range d.users {
+		names[i] = a.user.Name
+	}
+	return names
+}
+
+func (u User) clone() User {
+	u.Groups = slices.Clone(u.Groups)
+	return u
+}
+
+func constantTimeCompare(a, b []byte) int { return subtle.ConstantTimeCompare(a, b) }

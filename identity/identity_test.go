@@ -1,0 +1,174 @@
+package identity
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var (
+	aliceHash = HashToken("alice-token")
+	bobHash   = HashToken("bob-token")
+)
+
+func sampleFile() string {
+	return "users:\n" +
+		"  - {name: alice, token_sha256: \"" + aliceHash + "\", groups: [release]}\n" +
+		"  - name: bob\n" +
+		"    token_sha256: " + strings.ToUpper(bobHash) + "\n" +
+		"trust_header: x-forwarded-user\n"
+}
+
+func TestHashToken(t *testing.T) {
+	// sha256("abc"), a published test vector.
+	require.Equal(t, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", HashToken("abc"))
+}
+
+func TestLoad(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "identity.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(sampleFile()), 0o600))
+	d, err := Load(path)
+	require.NoError(t, err)
+	require.Equal(t, []string{"alice", "bob"}, d.Users())
+	require.Equal(t, "X-Forwarded-User", d.trustHeader)
+
+	_, err = Load(filepath.Join(t.TempDir(), "missing.yaml"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []string // fragments of the error
+	}{
+		{"unknown field", "users:\n  - name: alice\n    token: secret\n", []string{"ids.yaml:3:", "unknown field \"token\""}},
+		{"syntax", "users: [\n", []string{"ids.yaml:"}},
+		{"wrong type", "users: {name: alice}\n", []string{"ids.yaml:1:"}},
+		{"no name", "users:\n  - {token_sha256: \"" + aliceHash + "\"}\n", []string{"ids.yaml:2:", "users[0].name"}},
+		{"bad hash", "users:\n  - {name: alice, token_sha256: abc}\n", []string{"ids.yaml:2:", "users[0].token_sha256", "64 hex digits"}},
+		{"plain token instead of hash", "users:\n  - name: alice\n    token_sha256: " + strings.Repeat("z", 64) + "\n",
+			[]string{"ids.yaml:2:", "users[0].token_sha256"}},
+		{"duplicate name", "users:\n  - {name: alice, token_sha256: \"" + aliceHash + "\"}\n  - {name: alice, token_sha256: \"" + bobHash + "\"}\n",
+			[]string{"ids.yaml:3:", `user "alice" is listed twice`}},
+		{"shared token", "users:\n  - {name: alice, token_sha256: \"" + aliceHash + "\"}\n  - {name: bob, token_sha256: \"" + aliceHash + "\"}\n",
+			[]string{"ids.yaml:3:", "shares a token"}},
+		{"bad group", "users:\n  - name: alice\n    token_sha256: \"" + aliceHash + "\"\n    groups: [ok, \"group:release\"]\n",
+			[]string{"ids.yaml:4:", "users[0].groups[1]"}},
+		{"bad header", "trust_header: \"X User\"\n", []string{"ids.yaml:1:", "not a header name"}},
+		{"empty", "", []string{"ids.yaml: no users and no trust_header"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("ids.yaml", []byte(tt.yaml))
+			require.Error(t, err)
+			for _, frag := range tt.want {
+				require.Contains(t, err.Error(), frag)
+			}
+			require.NotContains(t, err.Error(), "secret")
+		})
+	}
+}
+
+func request(header ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/builds", nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	return r
+}
+
+func TestAuthenticate(t *testing.T) {
+	d, err := Parse("ids.yaml", []byte(sampleFile()))
+	require.NoError(t, err)
+	tests := []struct {
+		name   string
+		header []string
+		want   User
+		err    error
+	}{
+		{"token of alice", []string{"Authorization", "Bearer alice-token"}, User{Name: "alice", Groups: []string{"release"}}, nil},
+		{"scheme in any case, hash in upper case", []string{"Authorization", "bearer  bob-token "}, User{Name: "bob"}, nil},
+		{"no header", nil, User{}, ErrNoCredentials},
+		{"wrong token", []string{"Authorization", "Bearer alice-token2"}, User{}, ErrBadCredentials},
+		{"hash as token", []string{"Authorization", "Bearer " + aliceHash}, User{}, ErrBadCredentials},
+		{"empty token", []string{"Authorization", "Bearer "}, User{}, ErrBadCredentials},
+		{"basic auth", []string{"Authorization", "Basic YWxpY2U6eA=="}, User{}, ErrBadCredentials},
+		{"proxy header, known user", []string{"X-Forwarded-User", "alice"}, User{Name: "alice", Groups: []string{"release"}}, nil},
+		{"proxy header, other user", []string{"X-Forwarded-User", "carol"}, User{Name: "carol"}, nil},
+		{"a token wins over the proxy header", []string{"Authorization", "Bearer bob-token", "X-Forwarded-User", "alice"}, User{Name: "bob"}, nil},
+		{"a wrong token is not saved by the proxy header", []string{"Authorization", "Bearer nope", "X-Forwarded-User", "alice"}, User{}, ErrBadCredentials},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := d.Authenticate(request(tt.header...))
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err)
+				require.NotContains(t, err.Error(), "token")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, u)
+		})
+	}
+
+	// Without trust_header the proxy header means nothing.
+	d, err = Parse("ids.yaml", []byte("users:\n  - {name: alice, token_sha256: \""+aliceHash+"\"}\n"))
+	require.NoError(t, err)
+	_, err = d.Authenticate(request("X-Forwarded-User", "alice"))
+	require.ErrorIs(t, err, ErrNoCredentials)
+}
+
+func TestAuthenticateReturnsCopies(t *testing.T) {
+	d, err := Parse("ids.yaml", []byte(sampleFile()))
+	require.NoError(t, err)
+	u, err := d.Authenticate(request("Authorization", "Bearer alice-token"))
+	require.NoError(t, err)
+	u.Groups[0] = "admin"
+	u, err = d.Authenticate(request("Authorization", "Bearer alice-token"))
+	require.NoError(t, err)
+	require.Equal(t, []string{"release"}, u.Groups)
+}
+
+// TestAuthenticateComparesEveryUser checks the constant-time path: whoever
+// matches, and whether anyone does, every user's hash is compared with
+// crypto/subtle, so the work done does not depend on the token.
+func TestAuthenticateComparesEveryUser(t *testing.T) {
+	var yaml strings.Builder
+	yaml.WriteString("users:\n")
+	for _, name := range []string{"u0", "u1", "u2", "u3"} {
+		yaml.WriteString("  - {name: " + name + ", token_sha256: \"" + HashToken(name+"-token") + "\"}\n")
+	}
+	d, err := Parse("ids.yaml", []byte(yaml.String()))
+	require.NoError(t, err)
+	for _, token := range []string{"u0-token", "u3-token", "nobody"} {
+		calls := 0
+		d.compare = func(a, b []byte) int { calls++; return constantTimeCompare(a, b) }
+		_, err := d.Authenticate(request("Authorization", "Bearer "+token))
+		require.Equal(t, token == "nobody", errors.Is(err, ErrBadCredentials), token)
+		require.Equal(t, 4, calls, token)
+	}
+}
+
+func TestMayDecide(t *testing.T) {
+	u := User{Name: "alice", Groups: []string{"release", "ops"}}
+	tests := []struct {
+		approvers []string
+		want      bool
+	}{
+		{[]string{"alice"}, true},
+		{[]string{"bob", "group:ops"}, true},
+		{[]string{"bob", "group:dev"}, false},
+		{[]string{"release"}, false}, // a group must be written group:release
+		{nil, false},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, u.MayDecide(tt.approvers), "%v", tt.approvers)
+	}
+}

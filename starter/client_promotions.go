@@ -1,0 +1,197 @@
+package starter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/drover-ci/drover/workflows"
+)
+
+// PromoteRequest is the body of POST /api/v1/promotions.
+type PromoteRequest struct {
+	Project string `json:"project"`
+	Version string `json:"version"`
+}
+
+// PromotionStarted answers a request that starts a promotion.
+type PromotionStarted struct {
+	ID       string `json:"id"`
+	RunID    string `json:"run_id"`
+	URL      string `json:"url"`
+	Existing bool   `json:"existing"`
+}
+
+// PromotionSummary is one promotion of a list.
+type PromotionSummary struct {
+	ID          string     `json:"id"`
+	RunID       string     `json:"run_id"`
+	URL         string     `json:"url"`
+	Project     string     `json:"project"`
+	Version     string     `json:"version"`
+	Commit      string     `json:"commit,omitempty"`
+	Branch      string     `json:"branch,omitempty"`
+	TriggeredBy string     `json:"triggered_by,omitempty"`
+	Status      string     `json:"status"`
+	StartedAt   time.Time  `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+}
+
+// PromotionList answers GET /api/v1/promotions; NextOffset is nil on the last page.
+type PromotionList struct {
+	Promotions []PromotionSummary `json:"promotions"`
+	NextOffset *int               `json:"next_offset"`
+}
+
+// Approval is an approval gate that waits for the caller.
+type Approval struct {
+	PromotionID  string     `json:"promotion_id"`
+	URL          string     `json:"url"`
+	Project      string     `json:"project"`
+	Version      string     `json:"version"`
+	Environment  string     `json:"environment"`
+	WaitingSince *time.Time `json:"waiting_since,omitempty"`
+	Deadline     *time.Time `json:"deadline,omitempty"`
+	Approvals    int        `json:"approvals"`
+	Required     int        `json:"required"`
+	Earlier      []struct {
+		Environment string `json:"environment"`
+		State       string `json:"state"`
+	} `json:"earlier"`
+}
+
+// EnvironmentStatus is what is deployed in one environment.
+type EnvironmentStatus struct {
+	Project         string    `json:"project"`
+	Environment     string    `json:"environment"`
+	Version         string    `json:"version"`
+	Since           time.Time `json:"since"`
+	PromotionID     string    `json:"promotion_id"`
+	Actor           string    `json:"actor,omitempty"`
+	PreviousVersion string    `json:"previous_version,omitempty"`
+}
+
+// Deployment is one deploy to an environment.
+type Deployment struct {
+	PromotionID     string     `json:"promotion_id"`
+	Version         string     `json:"version"`
+	Rollback        bool       `json:"rollback,omitempty"`
+	Result          string     `json:"result"`
+	Actor           string     `json:"actor,omitempty"`
+	PreviousVersion string     `json:"previous_version,omitempty"`
+	StartedAt       time.Time  `json:"started_at"`
+	FinishedAt      *time.Time `json:"finished_at,omitempty"`
+}
+
+// Promote asks the API to promote a registered version.
+func (c *Client) Promote(ctx context.Context, req PromoteRequest) (PromotionStarted, error) {
+	var resp PromotionStarted
+	err := c.postJSON(ctx, "/api/v1/promotions", req, &resp)
+	return resp, err
+}
+
+// GetPromotion returns the live state of a promotion.
+func (c *Client) GetPromotion(ctx context.Context, id string) (workflows.PromotionState, error) {
+	var st workflows.PromotionState
+	err := c.do(ctx, http.MethodGet, promotionPath(id), nil, &st)
+	return st, err
+}
+
+// ListPromotions returns one page of promotions, newest first.
+func (c *Client) ListPromotions(ctx context.Context, o ListOptions) (PromotionList, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"project": o.Project, "status": o.Status} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	if o.Offset > 0 {
+		q.Set("offset", strconv.Itoa(o.Offset))
+	}
+	var resp PromotionList
+	err := c.do(ctx, http.MethodGet, withQuery("/api/v1/promotions", q), nil, &resp)
+	return resp, err
+}
+
+// Decide approves or rejects the approval gate of environment in a promotion.
+func (c *Client) Decide(ctx context.Context, id, environment string, approve bool, comment string) (workflows.DecisionResult, error) {
+	action := "/reject"
+	if approve {
+		action = "/approve"
+	}
+	var res workflows.DecisionResult
+	err := c.postJSON(ctx, promotionPath(id)+action, map[string]string{"environment": environment, "comment": comment}, &res)
+	return res, err
+}
+
+// SkipBake ends the running bake of environment in a promotion.
+func (c *Client) SkipBake(ctx context.Context, id, environment, reason string) error {
+	return c.postJSON(ctx, promotionPath(id)+"/skip-bake", map[string]string{"environment": environment, "reason": reason}, nil)
+}
+
+// CancelPromotion asks the API to cancel a running promotion.
+func (c *Client) CancelPromotion(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodPost, promotionPath(id)+"/cancel", nil, nil)
+}
+
+// Approvals returns the approval gates that wait for the caller.
+func (c *Client) Approvals(ctx context.Context) ([]Approval, error) {
+	var resp struct {
+		Approvals []Approval `json:"approvals"`
+	}
+	err := c.do(ctx, http.MethodGet, "/api/v1/approvals", nil, &resp)
+	return resp.Approvals, err
+}
+
+// Environments returns what version is where, for one project or all ("").
+func (c *Client) Environments(ctx context.Context, project string) ([]EnvironmentStatus, error) {
+	q := url.Values{}
+	if project != "" {
+		q.Set("project", project)
+	}
+	var resp struct {
+		Environments []EnvironmentStatus `json:"environments"`
+	}
+	err := c.do(ctx, http.MethodGet, withQuery("/api/v1/environments", q), nil, &resp)
+	return resp.Environments, err
+}
+
+// EnvironmentHistory returns the deployments to an environment, newest first.
+func (c *Client) EnvironmentHistory(ctx context.Context, project, environment string, limit int) ([]Deployment, error) {
+	q := url.Values{}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	path := "/api/v1/environments/" + url.PathEscape(project) + "/" + url.PathEscape(environment) + "/history"
+	var resp struct {
+		Deployments []Deployment `json:"deployments"`
+	}
+	err := c.do(ctx, http.MethodGet, withQuery(path, q), nil, &resp)
+	return resp.Deployments, err
+}
+
+func (c *Client) postJSON(ctx context.Context, path string, body, out any) error {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return fmt.Errorf("encode request of %s: %w", path, err)
+	}
+	return c.do(ctx, http.MethodPost, path, bytes.NewReader(data), out)
+}
+
+// promotionPath is the API path of a promotion; the ID travels as one escaped segment.
+func promotionPath(id string) string { return "/api/v1/promotions/" + url.PathEscape(id) }
+
+func withQuery(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}

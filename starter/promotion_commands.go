@@ -1,0 +1,170 @@
+package starter
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/drover-ci/drover/workflows"
+)
+
+func (a *cli) promoteCommand() *cobra.Command {
+	var watch bool
+	cmd := &cobra.Command{
+		Use:   "promote PROJECT VERSION",
+		Short: "Promote a registered version through its environments",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			resp, err := a.client().Promote(ctx, PromoteRequest{Project: args[0], Version: args[1]})
+			if err != nil {
+				return err
+			}
+			if resp.Existing {
+				fmt.Fprintf(a.env.Stdout, "promotion %s exists already (run %s)\n", resp.ID, resp.RunID)
+			} else {
+				fmt.Fprintf(a.env.Stdout, "promotion %s started (run %s)\n", resp.ID, resp.RunID)
+			}
+			fmt.Fprintln(a.env.Stdout, resp.URL)
+			if watch {
+				return a.watchPromotion(ctx, resp.ID)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&watch, "watch", false, "watch the promotion until it ends")
+	return cmd
+}
+
+// approveCommand is "approve" or, with approve false, "reject".
+func (a *cli) approveCommand(approve bool) *cobra.Command {
+	var env, comment string
+	verb, short := "approve", "Approve a promotion's pending approval gate"
+	if !approve {
+		verb, short = "reject", "Reject a promotion's pending approval gate, saying why"
+	}
+	cmd := &cobra.Command{
+		Use:   verb + " PROMOTION_ID --env ENV",
+		Short: short,
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !approve && strings.TrimSpace(comment) == "" {
+				return usageError{fmt.Errorf("reject needs -m REASON")}
+			}
+			id := parsePromotionID(args[0])
+			res, err := a.client().Decide(cmd.Context(), id, env, approve, comment)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.env.Stdout, "%s of %s: gate %s, %d/%d approvals\n", res.Environment, id, res.State,
+				res.Approvals, max(res.Required, 1))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&env, "env", "", "environment whose gate is decided (required)")
+	cmd.Flags().StringVarP(&comment, "message", "m", "", "comment recorded with the decision")
+	_ = cmd.MarkFlagRequired("env")
+	return cmd
+}
+
+func (a *cli) approvalsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "approvals",
+		Short: "List the approval gates that wait for you",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			list, err := a.client().Approvals(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(a.env.Stdout, RenderApprovals(list, a.env.Now()))
+			return nil
+		},
+	}
+}
+
+func (a *cli) promotionCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "promotion", Short: "List, watch, cancel promotions and skip bakes"}
+	var o ListOptions
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List promotions, newest first",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			resp, err := a.client().ListPromotions(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(a.env.Stdout, RenderPromotionList(resp.Promotions, a.env.Now()))
+			if resp.NextOffset != nil {
+				fmt.Fprintf(a.env.Stdout, "more: --offset %d\n", *resp.NextOffset)
+			}
+			return nil
+		},
+	}
+	f := list.Flags()
+	f.StringVar(&o.Project, "project", "", "only promotions of this project")
+	f.StringVar(&o.Status, "status", "", "only promotions with this status: running, completed, stopped, cancelled")
+	f.IntVar(&o.Limit, "limit", 20, "number of promotions to show")
+	f.IntVar(&o.Offset, "offset", 0, "number of promotions to skip")
+
+	watch := &cobra.Command{
+		Use:   "watch ID",
+		Short: "Follow a promotion until it ends; exit 1 unless it completes",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.watchPromotion(cmd.Context(), parsePromotionID(args[0]))
+		},
+	}
+	cancel := &cobra.Command{
+		Use:   "cancel ID",
+		Short: "Cancel a running promotion",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := parsePromotionID(args[0])
+			if err := a.client().CancelPromotion(cmd.Context(), id); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.env.Stdout, "promotion %s is being cancelled\n", id)
+			return nil
+		},
+	}
+	var env, reason string
+	skip := &cobra.Command{
+		Use:   "skip-bake ID --env ENV -m REASON",
+		Short: "End an environment's running bake early",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := parsePromotionID(args[0])
+			if err := a.client().SkipBake(cmd.Context(), id, env, reason); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.env.Stdout, "bake of %s in %s skipped\n", id, env)
+			return nil
+		},
+	}
+	skip.Flags().StringVar(&env, "env", "", "environment whose bake ends (required)")
+	skip.Flags().StringVarP(&reason, "message", "m", "", "why the bake ends early (required)")
+	_ = skip.MarkFlagRequired("env")
+	_ = skip.MarkFlagRequired("message")
+	cmd.AddCommand(list, watch, cancel, skip)
+	return cmd
+}
+
+// watchPromotion watches promotion id and turns its outcome into the exit status.
+func (a *cli) watchPromotion(ctx context.Context, id string) error {
+	st, err := WatchPromotion(ctx, a.client(), id, a.env.Stdout,
+		WatchOptions{Interval: a.env.WatchInterval, Terminal: a.env.Terminal, Now: a.env.Now})
+	if err != nil {
+		return err
+	}
+	if st.Status != workflows.PromotionCompleted {
+		return &ExitError{Code: 1}
+	}
+	return nil
+}
+
+// parsePromotionID accepts a promotion ID or the URL of a promotion.
+func parsePromotionID(arg string) string { return parseIDFromURL(arg, "/api/v1/promotions/") }

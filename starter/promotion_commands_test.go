@@ -1,0 +1,209 @@
+package starter
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/workflows"
+)
+
+const promoURLPath = "/api/v1/promotions/promote%2Fdemo%2F1.0"
+
+var tokenEnv = map[string]string{"DROVER_TOKEN": "s3cret"}
+
+func TestPromote(t *testing.T) {
+	api := &promoAPI{replies: map[string]promoReply{"POST /api/v1/promotions": {202, PromotionStarted{ID: "promote/demo/1.0",
+		RunID: "r1", URL: "http://drover.test" + promoURLPath}}}}
+	code, stdout, stderr := runCLI(t, api, tokenEnv, false, "promote", "demo", "1.0")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, "promotion promote/demo/1.0 started (run r1)\nhttp://drover.test"+promoURLPath+"\n", stdout)
+	req := api.requests[0]
+	require.Equal(t, map[string]any{"project": "demo", "version": "1.0"}, req.body)
+	require.Equal(t, "Bearer s3cret", req.auth)
+	require.Equal(t, "cli", req.channel)
+}
+
+func TestApproveAndReject(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		reply  promoReply
+		code   int
+		stdout string
+		stderr string
+		path   string
+		body   map[string]any
+	}{
+		{name: "approve", args: []string{"approve", "promote/demo/1.0", "--env", "prod", "-m", "lgtm"},
+			reply: promoReply{200, workflows.DecisionResult{Environment: "prod", State: "pending", Approvals: 1, Required: 2}},
+			code:  0, stdout: "prod of promote/demo/1.0: gate pending, 1/2 approvals\n",
+			path: promoURLPath + "/approve", body: map[string]any{"environment": "prod", "comment": "lgtm"}},
+		{name: "approve by URL", args: []string{"approve", "http://drover.test" + promoURLPath, "--env", "prod"},
+			reply: promoReply{200, workflows.DecisionResult{Environment: "prod", State: "approved", Approvals: 1, Required: 1}},
+			code:  0, stdout: "prod of promote/demo/1.0: gate approved, 1/1 approvals\n",
+			path: promoURLPath + "/approve", body: map[string]any{"environment": "prod", "comment": ""}},
+		{name: "reject", args: []string{"reject", "promote/demo/1.0", "--env", "prod", "-m", "broken"},
+			reply: promoReply{200, workflows.DecisionResult{Environment: "prod", State: "rejected", Required: 1}},
+			code:  0, stdout: "prod of promote/demo/1.0: gate rejected, 0/1 approvals\n",
+			path: promoURLPath + "/reject", body: map[string]any{"environment": "prod", "comment": "broken"}},
+		{name: "refused", args: []string{"approve", "promote/demo/1.0", "--env", "prod"},
+			reply: promoReply{403, "self-approval: alice triggered this version"},
+			code:  1, stderr: "self-approval: alice triggered this version\n", path: promoURLPath + "/approve",
+			body: map[string]any{"environment": "prod", "comment": ""}},
+		{name: "reject needs a reason", args: []string{"reject", "promote/demo/1.0", "--env", "prod"}, code: 2,
+			stderr: "reject needs -m REASON"},
+		{name: "env is required", args: []string{"approve", "promote/demo/1.0"}, code: 2, stderr: `required flag(s) "env" not set`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := &promoAPI{replies: map[string]promoReply{
+				"POST " + promoURLPath + "/approve": tt.reply, "POST " + promoURLPath + "/reject": tt.reply}}
+			code, stdout, stderr := runCLI(t, api, tokenEnv, false, tt.args...)
+			require.Equal(t, tt.code, code, stderr)
+			require.Equal(t, tt.stdout, stdout)
+			if tt.code == 2 {
+				require.Contains(t, stderr, tt.stderr)
+				require.Empty(t, api.requests)
+				return
+			}
+			require.Equal(t, tt.stderr, stderr)
+			require.Len(t, api.requests, 1)
+			require.Equal(t, tt.path, api.requests[0].path)
+			require.Equal(t, tt.body, api.requests[0].body)
+			require.Equal(t, "Bearer s3cret", api.requests[0].auth)
+		})
+	}
+}
+
+func TestApprovalsEnvAndLists(t *testing.T) {
+	api := &promoAPI{replies: map[string]promoReply{
+		"GET /api/v1/approvals": {200, map[string]any{"approvals": []map[string]any{{
+			"promotion_id": "promote/demo/1.0", "environment": "prod", "approvals": 1, "required": 2,
+			"waiting_since": t0, "deadline": t0.Add(72 * time.Hour),
+			"earlier": []map[string]string{{"environment": "dev", "state": "deployed"}}}}}},
+		"GET /api/v1/environments": {200, map[string]any{"environments": []EnvironmentStatus{
+			{Project: "demo", Environment: "dev", Version: "1.0", Since: t0, Actor: "alice", PreviousVersion: "0.9"}}}},
+		"GET /api/v1/environments/demo/prod/history": {200, map[string]any{"deployments": []Deployment{
+			{PromotionID: "promote/demo/1.0", Version: "1.0", Result: "rolled_back", StartedAt: t0, FinishedAt: at(30 * time.Second)},
+			{PromotionID: "promote/demo/0.9", Version: "0.9", Rollback: true, Result: "deployed", StartedAt: t0.Add(-time.Hour)}}}},
+		"GET /api/v1/promotions": {200, PromotionList{Promotions: []PromotionSummary{
+			{ID: "promote/demo/1.0", Project: "demo", Version: "1.0", Status: "running", StartedAt: t0, TriggeredBy: "ci"}}}},
+	}}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"approvals"},
+			"PROMOTION         ENVIRONMENT  APPROVALS  WAITING  TIME LEFT  EARLIER\n" +
+				"promote/demo/1.0  prod         1/2        1m30s    71h58m     dev deployed\n"},
+		{[]string{"env", "--project", "demo"},
+			"PROJECT  ENVIRONMENT  VERSION  SINCE      BY     PREVIOUS\n" +
+				"demo     dev          1.0      1m30s ago  alice  0.9\n"},
+		{[]string{"env", "history", "demo", "prod", "--limit", "2"},
+			"VERSION  RESULT               STARTED    DURATION  BY  PREVIOUS  PROMOTION\n" +
+				"1.0      rolled_back          1m30s ago  30s       -   -         promote/demo/1.0\n" +
+				"0.9      deployed (rollback)  1h01m ago  1h01m     -   -         promote/demo/0.9\n"},
+		{[]string{"promotion", "list", "--project", "demo"},
+			"PROJECT  VERSION  STATUS   STARTED    DURATION  BY  ID\n" +
+				"demo     1.0      running  1m30s ago  1m30s     ci  promote/demo/1.0\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, api, tokenEnv, false, tt.args...)
+			require.Equal(t, 0, code, stderr)
+			require.Equal(t, tt.want, stdout)
+		})
+	}
+	queries := map[string]string{}
+	for _, r := range api.requests {
+		queries[r.path] = r.query
+	}
+	require.Equal(t, "project=demo", queries["/api/v1/environments"])
+	require.Equal(t, "limit=2", queries["/api/v1/environments/demo/prod/history"])
+	require.Equal(t, "limit=20&project=demo", queries["/api/v1/promotions"])
+}
+
+func TestPromotionWatch(t *testing.T) {
+	waiting := samplePromotion(workflows.PromotionRunning)
+	approved := samplePromotion(workflows.PromotionRunning)
+	approved.Environments[1].State = workflows.EnvDeploying
+	approved.Environments[1].Gates[0].State = workflows.GateApproved
+	approved.Environments[1].Gates[0].Decisions = append(approved.Environments[1].Gates[0].Decisions,
+		workflows.DecisionInfo{Actor: "carol", Approve: true})
+	approved.Environments[1].Deploy = &workflows.StepState{Kind: "deploy", State: workflows.StepRunning, StartedAt: at(80 * time.Second)}
+	done := approved
+	done.Status = workflows.PromotionCompleted
+	done.FinishedAt = at(85 * time.Second)
+	done.Environments = append([]workflows.EnvironmentState{}, approved.Environments...)
+	done.Environments[1].State = workflows.EnvDeployed
+	done.Environments[1].Deploy = &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded,
+		StartedAt: at(80 * time.Second), FinishedAt: at(84 * time.Second)}
+
+	api := &promoAPI{states: []any{waiting, waiting, approved, done}}
+	code, stdout, stderr := runCLI(t, api, nil, false, "promotion", "watch", "promote/demo/1.0")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, "promotion promote/demo/1.0 running 1m30s\n"+
+		"dev deployed\n"+
+		"dev/deploy succeeded (12s, v1 live)\n"+
+		"prod awaiting-approval\n"+
+		"prod/approval pending (1/2 approvals (bob), 71h58m left)\n"+
+		"prod deploying\n"+
+		"prod/approval approved (2/2 approvals (bob, carol))\n"+
+		"prod/deploy running (10s)\n"+
+		"prod deployed\n"+
+		"prod/deploy succeeded (4.0s)\n"+
+		"promotion promote/demo/1.0 completed 1m25s\n", stdout)
+	require.Equal(t, 4, api.gets)
+
+	stopped := waiting
+	stopped.Status = workflows.PromotionStopped
+	api = &promoAPI{states: []any{stopped}}
+	code, _, _ = runCLI(t, api, nil, false, "promotion", "watch", "promote/demo/1.0")
+	require.Equal(t, 1, code, "a stopped promotion fails the watch")
+}
+
+func TestTokenHash(t *testing.T) {
+	for _, in := range []string{"my-token\n", "my-token", "my-token\r\n"} {
+		var stdout, stderr bytes.Buffer
+		code := Execute(context.Background(), []string{"token", "hash"}, Env{Stdin: strings.NewReader(in), Stdout: &stdout, Stderr: &stderr})
+		require.Equal(t, 0, code, stderr.String())
+		require.Equal(t, identity.HashToken("my-token")+"\n", stdout.String())
+	}
+	var stderr bytes.Buffer
+	code := Execute(context.Background(), []string{"token", "hash"}, Env{Stdin: strings.NewReader("\n"), Stderr: &stderr})
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr.String(), "no token on stdin")
+}
+
+func TestTokenNeverInErrors(t *testing.T) {
+	code, _, stderr := runCLI(t, &promoAPI{replies: map[string]promoReply{"GET /api/v1/approvals": {401, "invalid credentials"}}},
+		tokenEnv, false, "approvals")
+	require.Equal(t, 1, code)
+	require.Equal(t, "invalid credentials\n", stderr)
+	require.NotContains(t, stderr, "s3cret")
+}
+
+func TestPromotionCancelAndSkipBake(t *testing.T) {
+	api := &promoAPI{replies: map[string]promoReply{
+		"POST " + promoURLPath + "/cancel":    {202, map[string]string{"id": "promote/demo/1.0", "status": "cancelling"}},
+		"POST " + promoURLPath + "/skip-bake": {409, "not baking: environment staging has no running bake"},
+	}}
+	code, stdout, stderr := runCLI(t, api, tokenEnv, false, "promotion", "cancel", "promote/demo/1.0")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, "promotion promote/demo/1.0 is being cancelled\n", stdout)
+
+	code, _, stderr = runCLI(t, api, tokenEnv, false, "promotion", "skip-bake", "promote/demo/1.0", "--env", "staging", "-m", "hotfix")
+	require.Equal(t, 1, code)
+	require.Equal(t, "not baking: environment staging has no running bake\n", stderr)
+	require.Equal(t, map[string]any{"environment": "staging", "reason": "hotfix"}, api.requests[1].body)
+
+	code, _, _ = runCLI(t, api, tokenEnv, false, "promotion", "skip-bake", "promote/demo/1.0", "--env", "staging")
+	require.Equal(t, 2, code, "a reason is required")
+	require.Len(t, api.requests, 2)
+}

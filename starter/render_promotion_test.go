@@ -1,0 +1,54 @@
+package starter
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/workflows"
+)
+
+// samplePromotion has dev deployed and prod waiting for a second approval.
+func samplePromotion(status string) workflows.PromotionState {
+	return workflows.PromotionState{ID: "promote/demo/1.0", Project: "demo", Version: "1.0", Status: status, StartedAt: t0,
+		Environments: []workflows.EnvironmentState{
+			{Name: "dev", State: workflows.EnvDeployed, Deploy: &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded,
+				StartedAt: at(time.Second), FinishedAt: at(13 * time.Second), Detail: "v1 live"}},
+			{Name: "prod", State: workflows.EnvAwaitingApproval, Gates: []workflows.GateState{{Kind: "approval",
+				State: workflows.GatePending, WaitingSince: at(20 * time.Second), Deadline: at(72 * time.Hour), Required: 2,
+				Approvers: []string{"group:release"}, Decisions: []workflows.DecisionInfo{{Actor: "bob", Approve: true}}}}},
+		}}
+}
+
+func TestRenderPromotion(t *testing.T) {
+	st := samplePromotion(workflows.PromotionRunning)
+	st.Environments = append(st.Environments, workflows.EnvironmentState{Name: "staging", State: workflows.EnvVerifying,
+		Deploy: &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded, StartedAt: at(0), FinishedAt: at(5 * time.Second)},
+		Verify: []workflows.StepState{
+			{Kind: "http", State: workflows.StepFailed, StartedAt: at(0), FinishedAt: at(15 * time.Second), Error: "got 503, want 200"},
+			{Kind: "bake", State: workflows.StepRunning, StartedAt: at(0), Deadline: at(10 * time.Minute)},
+		},
+		Rollback: &workflows.StepState{Kind: "deploy", State: workflows.StepRunning, StartedAt: at(time.Minute)}})
+	want := "promote/demo/1.0  demo 1.0  running  2m00s\n" +
+		"ENVIRONMENT  STEP      STATE              DETAIL\n" +
+		"dev          -         deployed           \n" +
+		"             deploy    succeeded          12s, v1 live\n" +
+		"prod         -         awaiting-approval  \n" +
+		"             approval  pending            1/2 approvals (bob), 71h58m left\n" +
+		"staging      -         verifying          \n" +
+		"             deploy    succeeded          5.0s\n" +
+		"             http      failed             15s, got 503, want 200\n" +
+		"             bake      running            8m00s left\n" +
+		"             rollback  running            1m00s\n"
+	require.Equal(t, want, RenderPromotion(st, t0.Add(2*time.Minute)))
+}
+
+func TestPromotionChangesIgnoreTheClock(t *testing.T) {
+	st := samplePromotion(workflows.PromotionRunning)
+	// Time passes, nothing happens: nothing to print.
+	require.Empty(t, PromotionChanges(&st, st, t0.Add(time.Hour)))
+	next := samplePromotion(workflows.PromotionRunning)
+	next.Environments[1].Gates[0].Decisions = nil
+	require.Equal(t, []string{"prod/approval pending (0/2 approvals, 71h00m left)"}, PromotionChanges(&st, next, t0.Add(time.Hour)))
+}

@@ -1,0 +1,104 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// Environment serialises the deploys to one environment of a project: at most
+// one promotion holds its lock, the others wait in a FIFO queue. Under the
+// supersede policy a newer version replaces older ones still waiting, which
+// are told so with SignalSuperseded. It never ends on its own: idle, it waits
+// for the next signal, and it continues as new to keep its history small.
+func Environment(ctx workflow.Context, in EnvironmentInput) error {
+	e := &environmentLock{state: EnvironmentLockState{
+		Project: in.Project, Environment: in.Environment, Policy: pipeline.PolicyFIFO,
+	}}
+	if in.State != nil {
+		e.state = *in.State
+	}
+	if err := workflow.SetQueryHandler(ctx, EnvironmentStateQuery, func() (EnvironmentLockState, error) {
+		return e.state, nil
+	}); err != nil {
+		return fmt.Errorf("set query handler: %w", err)
+	}
+	// A continued run may hold a free lock and a queue: grant it first.
+	e.grantNext(ctx)
+
+	receivers := e.receivers(ctx)
+	cancelled := false
+	sel := workflow.NewSelector(ctx)
+	for _, receive := range receivers {
+		sel.AddReceive(receive.ch, func(workflow.ReceiveChannel, bool) { receive.one(ctx) })
+	}
+	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) { cancelled = true })
+
+	for handled := 1; ; handled++ {
+		sel.Select(ctx)
+		if cancelled {
+			return ctx.Err()
+		}
+		if handled < EnvironmentSignalsPerRun && !workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			continue
+		}
+		// Handle every signal already delivered, so none is lost, then carry
+		// the state over to a new run.
+		for more := true; more; {
+			more = false
+			for _, receive := range receivers {
+				for receive.one(ctx) {
+					more = true
+				}
+			}
+		}
+		state := e.state
+		workflow.GetLogger(ctx).Info("Environment continues as new", "signals", handled)
+		return workflow.NewContinueAsNewError(ctx, EnvironmentWorkflowName,
+			EnvironmentInput{Project: state.Project, Environment: state.Environment, State: &state})
+	}
+}
+
+// lockReceiver is one of the Environment workflow's signal channels; one
+// takes a pending signal from it without blocking, handles it and reports
+// whether there was one.
+type lockReceiver struct {
+	ch  workflow.ReceiveChannel
+	one func(ctx workflow.Context) bool
+}
+
+func (e *environmentLock) receivers(ctx workflow.Context) []lockReceiver {
+	onRequest := func(name string, handle func(workflow.Context, activities.LockRequest)) lockReceiver {
+		ch := workflow.GetSignalChannel(ctx, name)
+		return lockReceiver{ch: ch, one: func(ctx workflow.Context) bool {
+			var req activities.LockRequest
+			if !ch.ReceiveAsync(&req) {
+				return false
+			}
+			handle(ctx, req)
+			e.grantNext(ctx)
+			return true
+		}}
+	}
+	onRelease := func(name string) lockReceiver {
+		ch := workflow.GetSignalChannel(ctx, name)
+		return lockReceiver{ch: ch, one: func(ctx workflow.Context) bool {
+			var rel activities.LockRelease
+			if !ch.ReceiveAsync(&rel) {
+				return false
+			}
+			e.release(rel)
+			e.grantNext(ctx)
+			return true
+		}}
+	}
+	return []lockReceiver{
+		onRequest(activities.SignalArrive, e.arrive),
+		onRequest(activities.SignalAcquire, e.acquire),
+		onRelease(activities.SignalRelease),
+		onRelease(activities.SignalLeave),
+	}
+}

@@ -1,0 +1,184 @@
+package workflows
+
+import (
+	"slices"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// environmentLock is the Environment workflow's state and its rules. A
+// request is older than another when its At (the start of its promotion) is
+// earlier: under supersede the newest version wins, however fast the older
+// ones went through the environments before.
+type environmentLock struct {
+	state EnvironmentLockState
+}
+
+// arrive notes a promotion that entered the environment and now waits at its gates.
+func (e *environmentLock) arrive(ctx workflow.Context, req activities.LockRequest) {
+	e.setPolicy(req)
+	if e.isHolder(req.PromotionID) {
+		return // a redelivered arrival
+	}
+	e.remove(req.PromotionID)
+	if e.supersedeIfOutdated(ctx, req) {
+		return
+	}
+	e.supersedeOlder(ctx, req)
+	e.state.Arrived = append(e.state.Arrived, req)
+}
+
+// acquire moves a promotion whose gates have passed into the queue.
+func (e *environmentLock) acquire(ctx workflow.Context, req activities.LockRequest) {
+	e.setPolicy(req)
+	if e.isHolder(req.PromotionID) || slices.ContainsFunc(e.state.Queue, samePromotion(req.PromotionID)) {
+		return
+	}
+	e.state.Arrived = slices.DeleteFunc(e.state.Arrived, samePromotion(req.PromotionID))
+	if e.supersedeIfOutdated(ctx, req) {
+		return
+	}
+	e.supersedeOlder(ctx, req)
+	e.state.Queue = append(e.state.Queue, req)
+}
+
+// release ends a promotion's hold of the lock, or its wait when it leaves
+// without deploying. A deployed result makes its version the current one. A
+// promotion the environment already let go of (superseded) changes nothing.
+func (e *environmentLock) release(rel activities.LockRelease) {
+	switch {
+	case e.isHolder(rel.PromotionID):
+		if rel.Result == EnvDeployed {
+			e.state.Current, e.state.CurrentAt = e.state.Holder.Version, e.state.Holder.At
+		}
+		e.state.Holder = nil
+	case slices.ContainsFunc(e.waiting(), samePromotion(rel.PromotionID)):
+		e.remove(rel.PromotionID)
+	default:
+		return
+	}
+	if rel.Result != "" {
+		e.remember(rel.Version + " " + rel.Result)
+	}
+}
+
+// remember keeps a result in Recent, which holds the latest RecentResults.
+func (e *environmentLock) remember(result string) {
+	e.state.Recent = append(e.state.Recent, result)
+	if n := len(e.state.Recent); n > RecentResults {
+		e.state.Recent = slices.Clone(e.state.Recent[n-RecentResults:])
+	}
+}
+
+// grantNext gives a free lock to the first promotion in the queue.
+func (e *environmentLock) grantNext(ctx workflow.Context) {
+	for e.state.Holder == nil && len(e.state.Queue) > 0 {
+		next := e.state.Queue[0]
+		e.state.Queue = slices.Delete(e.state.Queue, 0, 1)
+		if e.supersedeIfOutdated(ctx, next) {
+			continue
+		}
+		e.state.Holder = &next
+		grant := activities.LockGrant{Environment: e.state.Environment, Previous: e.state.Current}
+		err := workflow.SignalExternalWorkflow(ctx, next.PromotionID, runOf(next), activities.SignalLockGranted, grant).Get(ctx, nil)
+		if err != nil {
+			// The promotion is gone (terminated, or its retention passed): it
+			// will never release the lock.
+			workflow.GetLogger(ctx).Warn("Lock grant not delivered", "promotion_id", next.PromotionID, "error", err)
+			e.state.Holder = nil
+			e.remember(next.Version + " lost")
+		}
+	}
+}
+
+// supersedeIfOutdated tells req it was superseded when, under supersede, a
+// newer version holds, waits for or was deployed in the environment.
+func (e *environmentLock) supersedeIfOutdated(ctx workflow.Context, req activities.LockRequest) bool {
+	if e.state.Policy != pipeline.PolicySupersede {
+		return false
+	}
+	by := ""
+	if e.state.CurrentAt.After(req.At) {
+		by = e.state.Current
+	}
+	for _, other := range e.waiting() {
+		if other.At.After(req.At) {
+			by = other.Version
+		}
+	}
+	if by == "" {
+		return false
+	}
+	e.supersede(ctx, req, by)
+	return true
+}
+
+// supersedeOlder removes every waiting request not newer than req and tells
+// each it was superseded by req's version.
+func (e *environmentLock) supersedeOlder(ctx workflow.Context, req activities.LockRequest) {
+	if e.state.Policy != pipeline.PolicySupersede {
+		return
+	}
+	notNewer := func(o activities.LockRequest) bool { return !o.At.After(req.At) }
+	var older []activities.LockRequest
+	for _, o := range append(slices.Clone(e.state.Arrived), e.state.Queue...) {
+		if notNewer(o) {
+			older = append(older, o)
+		}
+	}
+	e.state.Arrived = slices.DeleteFunc(e.state.Arrived, notNewer)
+	e.state.Queue = slices.DeleteFunc(e.state.Queue, notNewer)
+	for _, o := range older {
+		e.supersede(ctx, o, req.Version)
+	}
+}
+
+func (e *environmentLock) supersede(ctx workflow.Context, req activities.LockRequest, by string) {
+	e.remember(req.Version + " " + EnvSuperseded)
+	msg := activities.Superseded{Environment: e.state.Environment, By: by}
+	if err := workflow.SignalExternalWorkflow(ctx, req.PromotionID, runOf(req), activities.SignalSuperseded, msg).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("Supersession not delivered", "promotion_id", req.PromotionID, "error", err)
+	}
+}
+
+// waiting is the holder and every request waiting, in no particular order.
+func (e *environmentLock) waiting() []activities.LockRequest {
+	all := append(slices.Clone(e.state.Arrived), e.state.Queue...)
+	if e.state.Holder != nil {
+		all = append(all, *e.state.Holder)
+	}
+	return all
+}
+
+func (e *environmentLock) setPolicy(req activities.LockRequest) {
+	if req.Policy != "" {
+		e.state.Policy = req.Policy
+	}
+}
+
+func (e *environmentLock) isHolder(promotionID string) bool {
+	return e.state.Holder != nil && e.state.Holder.PromotionID == promotionID
+}
+
+func (e *environmentLock) remove(promotionID string) {
+	e.state.Arrived = slices.DeleteFunc(e.state.Arrived, samePromotion(promotionID))
+	e.state.Queue = slices.DeleteFunc(e.state.Queue, samePromotion(promotionID))
+}
+
+// runOf is the run a request came from, or "" (the latest run) when its run
+// ID is malformed: Temporal rejects such a signal command, which would fail
+// the environment's workflow tasks until someone intervened.
+func runOf(req activities.LockRequest) string {
+	if uuid.Validate(req.RunID) != nil {
+		return ""
+	}
+	return req.RunID
+}
+
+func samePromotion(id string) func(activities.LockRequest) bool {
+	return func(r activities.LockRequest) bool { return r.PromotionID == id }
+}

@@ -1,0 +1,128 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+)
+
+// Promotion walks a version through its environments in order: for each, the
+// gates (soak of the environment before, schedule window, approval), the
+// environment's lock, the deploy and the verifications, with a rollback to
+// the previous version when a verification fails. It stops at the first
+// environment that does not end deployed (or skipped by its branch filter).
+// A stopped promotion returns its state and no error; a cancelled one returns
+// a CanceledError whose details hold the state.
+func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) {
+	r := newPromotionRun(ctx, in)
+	if err := r.registerHandlers(ctx); err != nil {
+		return PromotionState{}, err
+	}
+	r.listen(ctx)
+	r.publish(ctx)
+	r.recordPromotion(ctx)
+
+	for i := range in.Environments {
+		if !r.runEnvironment(ctx, i) {
+			break
+		}
+	}
+	return r.finish(ctx)
+}
+
+// runEnvironment takes the version through environment i and reports whether
+// the promotion may go on to the next one.
+func (r *promotionRun) runEnvironment(ctx workflow.Context, i int) bool {
+	env := r.in.Environments[i]
+	es := r.env(i)
+	if !env.AcceptsBranch(r.in.Branch) {
+		es.State = EnvSkipped
+		es.Detail = fmt.Sprintf("branch %s is not in %s", r.in.Branch, strings.Join(env.Branches, ", "))
+		return true
+	}
+	r.cur, r.superseded, r.grant, r.skipBake = i, nil, nil, nil
+	es.StartedAt = timePtr(r.now())
+	r.state.Current = env.Name
+
+	result := r.enter(ctx, i)
+	if result == "" {
+		result = r.passGates(ctx, i)
+	}
+	if result == "" {
+		result = r.takeLock(ctx, i)
+	}
+	if result == "" {
+		result = r.deployAndVerify(ctx, i)
+	}
+	r.leave(ctx, i, result)
+	return result == EnvDeployed
+}
+
+// leave settles environment i with its result and lets the environment's
+// lock go: a release when the promotion held it, a leave otherwise.
+func (r *promotionRun) leave(ctx workflow.Context, i int, result string) {
+	if ctx.Err() != nil && result != EnvDeployed {
+		result = EnvCancelled
+	}
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+	env, es := r.in.Environments[i], r.env(i)
+	es.State, es.FinishedAt = result, timePtr(r.now())
+	if result == EnvSuperseded || result == EnvCancelled {
+		for g := range es.Gates {
+			if es.Gates[g].State == GatePending && es.Gates[g].WaitingSince != nil {
+				es.Gates[g].State = GateWithdrawn
+			}
+		}
+	}
+	if result == EnvSuperseded {
+		es.Detail = fmt.Sprintf("superseded by %s", r.superseded.By)
+		r.emit(EventSuperseded, env.Name, fmt.Sprintf("%s %s superseded by %s", env.Name, r.in.Version, r.superseded.By))
+	}
+	if result == EnvDeployed && env.Soak > 0 {
+		until := r.now().Add(env.Soak.Std())
+		r.soakUntil, r.soakFrom = &until, env.Name
+	}
+
+	signal := activities.SignalLeave
+	if r.grant != nil {
+		signal = activities.SignalRelease
+	}
+	rel := activities.LockRelease{PromotionID: r.state.ID, Version: r.in.Version, Result: result}
+	if err := workflow.SignalExternalWorkflow(ctx, EnvironmentID(r.in.Project, env.Name), "", signal, rel).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("Environment lock not released", "environment", env.Name, "signal", signal, "error", err)
+	}
+	r.publish(ctx)
+}
+
+// finish settles the promotion's status, records it and returns the workflow's result.
+func (r *promotionRun) finish(ctx workflow.Context) (PromotionState, error) {
+	cancelled := ctx.Err() != nil
+	ctx, _ = workflow.NewDisconnectedContext(ctx)
+
+	r.state.Status, r.state.Current = PromotionCompleted, ""
+	msg := "completed"
+	for _, es := range r.state.Environments {
+		if es.State != EnvDeployed && es.State != EnvSkipped {
+			r.state.Status = PromotionStopped
+			msg = fmt.Sprintf("stopped: %s %s", es.Name, es.State)
+			break
+		}
+	}
+	if cancelled {
+		r.state.Status, msg = PromotionCancelled, "cancelled"
+	}
+	r.state.FinishedAt = timePtr(r.now())
+	r.emit(EventPromotionComplete, "", msg)
+	r.publish(ctx)
+	// Let accepted decisions finish writing to the ledger.
+	_ = workflow.Await(ctx, func() bool { return r.writes == 0 && workflow.AllHandlersFinished(ctx) })
+	r.recordPromotion(ctx)
+	if cancelled {
+		return r.state, temporal.NewCanceledError(r.state)
+	}
+	return r.state, nil
+}

@@ -1,0 +1,136 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Error types of refused decisions (and refused SkipBake updates). The API
+// answers 403 to NotApprover and SelfApproval, 409 to the others. Each
+// refusal's message starts with stable words: "not an approver:",
+// "self-approval:", "already decided:", "not pending:", "superseded:".
+const (
+	ErrTypeNotApprover    = "NotApprover"
+	ErrTypeSelfApproval   = "SelfApproval"
+	ErrTypeAlreadyDecided = "AlreadyDecided"
+	ErrTypeNotPending     = "NotPending"
+	ErrTypeSuperseded     = "Superseded"
+	// DecisionRefused is the detail every refusal carries.
+	DecisionRefused = "DecisionRefused"
+	// ChannelTemporalWeb is the channel of a decision signalled without one.
+	ChannelTemporalWeb = "temporal-web"
+)
+
+// IsDecisionRefused reports whether err is (or wraps) a refusal of a decision
+// or a SkipBake update, and returns its error type.
+func IsDecisionRefused(err error) (string, bool) {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return "", false
+	}
+	switch t := appErr.Type(); t {
+	case ErrTypeNotApprover, ErrTypeSelfApproval, ErrTypeAlreadyDecided, ErrTypeNotPending, ErrTypeSuperseded:
+		return t, true
+	}
+	return "", false
+}
+
+func refuse(errType, format string, args ...any) error {
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), errType, DecisionRefused)
+}
+
+// validateDecision says why a decision may not be applied, or nil. It only reads the state.
+func (r *promotionRun) validateDecision(d Decision) error {
+	i := r.envIndex(d.Environment)
+	if i < 0 {
+		return refuse(ErrTypeNotPending, "not pending: environment %s has no pending approval (no such environment)", d.Environment)
+	}
+	es := r.env(i)
+	if es.State == EnvSuperseded {
+		return refuse(ErrTypeSuperseded, "superseded: %s %s was %s", d.Environment, r.in.Version, es.Detail)
+	}
+	g := r.gate(i, GateApproval)
+	if g == nil || i != r.cur || es.State != EnvAwaitingApproval || g.State != GatePending {
+		return refuse(ErrTypeNotPending, "not pending: environment %s has no pending approval", d.Environment)
+	}
+	if !mayDecide(g.Approvers, d.Actor, d.Groups) {
+		return refuse(ErrTypeNotApprover, "not an approver: %s is not in %s", actorName(d.Actor), strings.Join(g.Approvers, ", "))
+	}
+	if d.Approve && r.in.Environments[i].Approval.PreventSelfApproval && d.Actor == r.in.TriggeredBy {
+		return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version", d.Actor)
+	}
+	for _, prior := range g.Decisions {
+		if prior.Actor == d.Actor {
+			return refuse(ErrTypeAlreadyDecided, "already decided: %s already approved", d.Actor)
+		}
+	}
+	return nil
+}
+
+// mayDecide reports whether actor, a member of groups, is one of approvers
+// (by name, or by a "group:<name>" entry).
+func mayDecide(approvers []string, actor string, groups []string) bool {
+	if actor == "" {
+		return false
+	}
+	for _, a := range approvers {
+		if group, ok := strings.CutPrefix(a, "group:"); ok {
+			if slices.ContainsFunc(groups, func(g string) bool { return strings.TrimPrefix(g, "group:") == group }) {
+				return true
+			}
+		} else if a == actor {
+			return true
+		}
+	}
+	return false
+}
+
+func actorName(actor string) string {
+	if actor == "" {
+		return "an anonymous caller"
+	}
+	return actor
+}
+
+// decide applies a validated decision to the current environment's approval gate.
+func (r *promotionRun) decide(ctx workflow.Context, d Decision) DecisionResult {
+	i := r.envIndex(d.Environment)
+	g := r.gate(i, GateApproval)
+	info := DecisionInfo{Actor: d.Actor, Approve: d.Approve, Comment: d.Comment, Channel: d.Channel, At: r.now()}
+	g.Decisions = append(g.Decisions, info)
+	n := approvals(*g)
+	if d.Approve {
+		if n >= g.Required {
+			g.State = GateApproved
+		}
+		r.emit(EventApproved, d.Environment, withComment(fmt.Sprintf("%s approved %s (%d of %d)", d.Actor, d.Environment, n, g.Required), d.Comment))
+	} else {
+		g.State = GateRejected
+		r.env(i).Detail = withComment("rejected by "+d.Actor, d.Comment)
+		r.emit(EventRejected, d.Environment, withComment(fmt.Sprintf("%s rejected %s", d.Actor, d.Environment), d.Comment))
+	}
+	res := DecisionResult{Environment: d.Environment, State: g.State, Approvals: n, Required: g.Required}
+	r.publish(ctx)
+	r.recordDecision(ctx, d.Environment, info)
+	return res
+}
+
+func withComment(msg, comment string) string {
+	if comment == "" {
+		return msg
+	}
+	return msg + ": " + comment
+}
+
+// validateSkipBake refuses to skip a bake that is not running.
+func (r *promotionRun) validateSkipBake(s SkipBake) error {
+	if r.cur < 0 || r.env(r.cur).Name != s.Environment || !r.baking || r.skipBake != nil {
+		return refuse(ErrTypeNotPending, "not pending: environment %s has no bake running", s.Environment)
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/ledger"
+)
+
+// fakePromotionActivities plays the promotion activities. Outcomes are
+// scripted by key ("<env>/deploy", "<env>/rollback", "<env>/http", "<env>/task", "<env>/external"):
+// outcomeOK (the default), outcomeFail (non-retryable), outcomeInfra
+// (retryable, then ok).
+type fakePromotionActivities struct {
+	mu      sync.Mutex
+	script  map[string]string
+	calls   map[string]int
+	entered []activities.EnterEnvironmentInput
+	deploys []activities.DeployInput
+	onEnter func(activities.EnterEnvironmentInput)
+}
+
+func newFakePromotionActivities(script map[string]string) *fakePromotionActivities {
+	return &fakePromotionActivities{script: script, calls: map[string]int{}}
+}
+
+func (f *fakePromotionActivities) outcome(key string) (string, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[key]++
+	return f.script[key], f.calls[key]
+}
+
+func (f *fakePromotionActivities) callCount(key string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[key]
+}
+
+func (f *fakePromotionActivities) EnterEnvironment(_ context.Context, in activities.EnterEnvironmentInput) error {
+	f.mu.Lock()
+	f.entered = append(f.entered, in)
+	hook := f.onEnter
+	f.mu.Unlock()
+	if hook != nil {
+		hook(in)
+	}
+	return nil
+}
+
+func (f *fakePromotionActivities) Deploy(_ context.Context, in activities.DeployInput) (activities.DeployResult, error) {
+	key := in.Environment + "/deploy"
+	if in.Rollback {
+		key = in.Environment + "/rollback"
+	}
+	f.mu.Lock()
+	f.deploys = append(f.deploys, in)
+	f.mu.Unlock()
+	switch outcome, n := f.outcome(key); {
+	case outcome == outcomeFail:
+		return activities.DeployResult{}, temporal.NewNonRetryableApplicationError("deploy.sh exited with code 2", activities.ErrTypeDeployFailed, nil)
+	case outcome == outcomeInfra && n == 1:
+		return activities.DeployResult{}, errors.New("connection reset")
+	}
+	return activities.DeployResult{Detail: "deployed " + in.Version, Outputs: map[string]string{"url": "https://" + in.Environment}}, nil
+}
+
+func (f *fakePromotionActivities) check(env, kind string) (activities.CheckResult, error) {
+	if outcome, _ := f.outcome(env + "/" + kind); outcome == outcomeFail {
+		return activities.CheckResult{}, temporal.NewNonRetryableApplicationError("GET /healthz: got 503, want 200", activities.ErrTypeCheckFailed, nil)
+	}
+	return activities.CheckResult{Detail: "passed"}, nil
+}
+
+func (f *fakePromotionActivities) CheckHTTP(_ context.Context, in activities.HTTPCheckInput) (activities.CheckResult, error) {
+	return f.check(in.Environment, "http")
+}
+
+func (f *fakePromotionActivities) CheckTask(_ context.Context, in activities.TaskCheckInput) (activities.CheckResult, error) {
+	return f.check(in.Environment, "task")
+}
+
+func (f *fakePromotionActivities) WaitExternal(_ context.Context, in activities.ExternalCheckInput) (activities.CheckResult, error) {
+	return f.check(in.Environment, "external")
+}
+
+// fakePromotionLedger records what promotions write to the ledger.
+type fakePromotionLedger struct {
+	mu          sync.Mutex
+	promotions  []ledger.Promotion
+	deployments []ledger.Deployment
+	decisions   []ledger.Decision
+}
+
+func (l *fakePromotionLedger) RecordPromotion(_ context.Context, p ledger.Promotion) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.promotions = append(l.promotions, p)
+	return nil
+}
+
+func (l *fakePromotionLedger) RecordDeployment(_ context.Context, d ledger.Deployment) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.deployments = append(l.deployments, d)
+	return nil
+}
+
+func (l *fakePromotionLedger) RecordDecision(_ context.Context, d ledger.Decision) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.decisions = append(l.decisions, d)
+	return nil
+}
+
+// lockSignal is a signal a promotion sent to an Environment workflow.
+type lockSignal struct {
+	Environment string
+	Signal      string
+	Arg         any
+}
+
+// fakeLocks plays the Environment workflows' side for a promotion under
+// test: it grants every acquire at once (with Previous from previous),
+// unless the environment is in hold.
+type fakeLocks struct {
+	env      *testsuite.TestWorkflowEnvironment
+	mu       sync.Mutex
+	previous map[string]string
+	hold     map[string]bool
+	signals  []lockSignal
+}
+
+// signalExternal is the mock of workflow.SignalExternalWorkflow.
+func (l *fakeLocks) signalExternal(_, workflowID, _, signal string, arg any) error {
+	env := workflowID[strings.LastIndex(workflowID, "/")+1:]
+	l.mu.Lock()
+	l.signals = append(l.signals, lockSignal{Environment: env, Signal: signal, Arg: arg})
+	grant := signal == activities.SignalAcquire && !l.hold[env]
+	prev := l.previous[env]
+	l.mu.Unlock()
+	if grant {
+		l.env.SignalWorkflow(activities.SignalLockGranted, activities.LockGrant{Environment: env, Previous: prev})
+	}
+	return nil
+}
+
+// sent lists "<env> <signal> [<result>]" for every signal sent.
+func (l *fakeLocks) sent() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, s := range l.signals {
+		line := s.Environment + " " + s.Signal
+		if rel, ok := s.Arg.(activities.LockRelease); ok {
+			line += " " + rel.Result
+		}
+		out = append(out, line)
+	}
+	return out
+}

@@ -1,0 +1,182 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// await waits until done holds, timeout passes (never when zero), the
+// promotion is superseded in the current environment or cancelled. It
+// returns the environment's result when the wait ended it ("" otherwise) and
+// whether done held.
+func (r *promotionRun) await(ctx workflow.Context, timeout time.Duration, done func() bool) (string, bool) {
+	cond := func() bool { return r.superseded != nil || done() }
+	var err error
+	if timeout > 0 {
+		_, err = workflow.AwaitWithTimeout(ctx, timeout, cond)
+	} else {
+		err = workflow.Await(ctx, cond)
+	}
+	switch {
+	case err != nil || ctx.Err() != nil:
+		return EnvCancelled, false
+	case r.superseded != nil:
+		return EnvSuperseded, false
+	}
+	return "", done()
+}
+
+func never() bool { return false }
+
+// enter registers the promotion at environment i's lock (starting the
+// Environment workflow when needed), so that under supersede a newer version
+// can replace it while it waits at the gates.
+func (r *promotionRun) enter(ctx workflow.Context, i int) string {
+	env := r.in.Environments[i]
+	policy := env.Policy
+	if policy == "" {
+		policy = pipeline.PolicyFIFO
+	}
+	// At is the promotion's start: the age of the version, by which supersede
+	// tells older from newer.
+	r.request = activities.LockRequest{PromotionID: r.state.ID, RunID: r.state.RunID, Version: r.in.Version,
+		Policy: policy, At: r.state.StartedAt}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
+	})
+	err := workflow.ExecuteActivity(actx, activityEnterEnvironment, activities.EnterEnvironmentInput{
+		Project: r.in.Project, Environment: env.Name, Request: r.request,
+	}).Get(ctx, nil)
+	if err == nil {
+		return ""
+	}
+	if ctx.Err() != nil {
+		return EnvCancelled
+	}
+	r.env(i).Detail = "enter environment: " + failureMessage(err)
+	return EnvFailed
+}
+
+// passGates waits at environment i's gates: the soak of the environment
+// before, the window, the approval, and the window again if it closed while
+// the approval waited.
+func (r *promotionRun) passGates(ctx workflow.Context, i int) string {
+	for _, gate := range []func(workflow.Context, int) string{r.soak, r.window, r.approval, r.window} {
+		if result := gate(ctx, i); result != "" {
+			return result
+		}
+	}
+	return ""
+}
+
+// soak waits until the version has stayed long enough, verified, in the
+// environment deployed before this one.
+func (r *promotionRun) soak(ctx workflow.Context, i int) string {
+	until := r.soakUntil
+	if until == nil {
+		return ""
+	}
+	r.soakUntil = nil
+	now := r.now()
+	es := r.env(i)
+	es.Gates = append([]GateState{{Kind: GateSoak, State: GatePending, WaitingSince: &now, Deadline: until,
+		Detail: fmt.Sprintf("soak in %s", r.soakFrom)}}, es.Gates...)
+	if until.After(now) {
+		r.setState(ctx, i, EnvAwaitingSoak)
+		if result, _ := r.await(ctx, until.Sub(now), never); result != "" {
+			return result
+		}
+	}
+	r.gate(i, GateSoak).State = GatePassed
+	return ""
+}
+
+// window waits until environment i's weekly deploy window is open.
+func (r *promotionRun) window(ctx workflow.Context, i int) string {
+	w := r.in.Environments[i].Window
+	if w == nil {
+		return ""
+	}
+	for {
+		now := r.now()
+		opens, err := NextWindowOpening(*w, now)
+		g := r.gate(i, GateWindow)
+		if err != nil {
+			r.env(i).Detail = err.Error()
+			return EnvFailed
+		}
+		if !opens.After(now) {
+			g.State, g.Deadline = GatePassed, nil
+			return ""
+		}
+		g.State, g.Deadline = GatePending, &opens
+		if g.WaitingSince == nil {
+			g.WaitingSince = &now
+		}
+		r.setState(ctx, i, EnvAwaitingWindow)
+		if result, _ := r.await(ctx, opens.Sub(now), never); result != "" {
+			return result
+		}
+	}
+}
+
+// approval asks for environment i's approvals and waits for enough of them,
+// a rejection or the timeout.
+func (r *promotionRun) approval(ctx workflow.Context, i int) string {
+	env := r.in.Environments[i]
+	if env.Approval == nil {
+		return ""
+	}
+	timeout := env.Approval.Timeout.Std()
+	if timeout <= 0 {
+		timeout = DefaultApprovalTimeout
+	}
+	now := r.now()
+	deadline := now.Add(timeout)
+	g := r.gate(i, GateApproval)
+	g.WaitingSince, g.Deadline = &now, &deadline
+	r.emit(EventApprovalRequested, env.Name, fmt.Sprintf("%s %s to %s needs %d approval(s) from %s",
+		r.in.Project, r.in.Version, env.Name, g.Required, strings.Join(g.Approvers, ", ")))
+	r.setState(ctx, i, EnvAwaitingApproval)
+
+	result, decided := r.await(ctx, timeout, func() bool { return r.gate(i, GateApproval).State != GatePending })
+	if result != "" {
+		return result
+	}
+	g = r.gate(i, GateApproval)
+	switch {
+	case !decided:
+		g.State = GateExpired
+		r.env(i).Detail = fmt.Sprintf("no approval within %s", timeout)
+		return EnvExpired
+	case g.State == GateRejected:
+		return EnvRejected
+	}
+	return ""
+}
+
+// takeLock asks environment i's lock for the promotion's turn and waits for it.
+func (r *promotionRun) takeLock(ctx workflow.Context, i int) string {
+	if r.superseded != nil {
+		return EnvSuperseded
+	}
+	r.setState(ctx, i, EnvQueued)
+	id := EnvironmentID(r.in.Project, r.in.Environments[i].Name)
+	if err := workflow.SignalExternalWorkflow(ctx, id, "", activities.SignalAcquire, r.request).Get(ctx, nil); err != nil {
+		if ctx.Err() != nil {
+			return EnvCancelled
+		}
+		r.env(i).Detail = "ask for the lock: " + err.Error()
+		return EnvFailed
+	}
+	result, _ := r.await(ctx, 0, func() bool { return r.grant != nil })
+	return result
+}

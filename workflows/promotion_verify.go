@@ -1,0 +1,131 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// verify runs environment i's checks in order. It returns "" when all
+// passed, EnvCancelled, or EnvFailed with the environment's Detail saying why.
+func (r *promotionRun) verify(ctx workflow.Context, i int) string {
+	env, es := r.in.Environments[i], r.env(i)
+	if len(env.Verify) == 0 {
+		return ""
+	}
+	r.setState(ctx, i, EnvVerifying)
+	for vi, check := range env.Verify {
+		es.Verify = append(es.Verify, StepState{Kind: check.Kind(), State: StepRunning,
+			StartedAt: timePtr(r.now()), Detail: checkText(check)})
+		r.publish(ctx)
+		res, skipped, err := r.runCheck(ctx, i, vi, check)
+		st := &es.Verify[vi]
+		st.FinishedAt = timePtr(r.now())
+		switch {
+		case err != nil:
+			st.State, st.Error = StepFailed, failureMessage(err)
+			if ctx.Err() != nil {
+				return EnvCancelled
+			}
+			es.Detail = fmt.Sprintf("%s check failed: %s", check.Kind(), st.Error)
+			return EnvFailed
+		case skipped:
+			st.State = StepSkipped
+		default:
+			st.State = StepSucceeded
+			if res.Detail != "" {
+				st.Detail = res.Detail
+			}
+		}
+	}
+	return ""
+}
+
+// runCheck runs check vi of environment i; skipped is true for a bake ended early.
+func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.Verify) (res activities.CheckResult, skipped bool, err error) {
+	env := r.in.Environments[i]
+	opts := workflow.ActivityOptions{
+		ActivityID:          fmt.Sprintf("verify/%s/%d", env.Name, vi),
+		WaitForCancellation: true,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
+			MaximumAttempts: checkAttempts, NonRetryableErrorTypes: []string{activities.ErrTypeCheckFailed},
+		},
+	}
+	var name string
+	var in any
+	switch check.Kind() {
+	case pipeline.VerifyHTTP:
+		c := check.HTTP.WithDefaults()
+		// The activity polls until Within itself; the margin covers its last request.
+		opts.StartToCloseTimeout = c.Within.Std() + c.Timeout.Std() + time.Minute
+		name, in = activityCheckHTTP, activities.HTTPCheckInput{PromotionID: r.state.ID, Environment: env.Name, Version: r.in.Version, Check: c}
+	case pipeline.VerifyTask:
+		timeout := check.Task.Timeout.Std()
+		if timeout <= 0 {
+			timeout = pipeline.DefaultTaskTimeout
+		}
+		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
+		name, in = activityCheckTask, activities.TaskCheckInput{
+			PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Environment: env.Name,
+			Version: r.in.Version, Commit: r.in.Commit, Repository: r.in.Repository, Index: vi,
+			Check: *check.Task, Artifacts: r.in.Artifacts,
+		}
+	case pipeline.VerifyExternal:
+		// An outside verifier completes it; no report in time fails the check.
+		timeout := check.External.Timeout.Std()
+		if timeout <= 0 {
+			timeout = DefaultExternalTimeout
+		}
+		opts.StartToCloseTimeout, opts.ScheduleToCloseTimeout = timeout, timeout
+		name, in = activityWaitExternal, activities.ExternalCheckInput{PromotionID: r.state.ID, Environment: env.Name, Version: r.in.Version, Check: *check.External}
+	case pipeline.VerifyBake:
+		skipped, err = r.bake(ctx, i, vi, check.Bake.Std())
+		return res, skipped, err
+	default:
+		return res, false, errors.New("unknown kind of check")
+	}
+	err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), name, in).Get(ctx, &res)
+	return res, false, err
+}
+
+// bake waits durably for d, unless a SkipBakeUpdate ends it early.
+func (r *promotionRun) bake(ctx workflow.Context, i, vi int, d time.Duration) (bool, error) {
+	st := &r.env(i).Verify[vi]
+	st.Deadline = timePtr(r.now().Add(d))
+	r.skipBake, r.baking = nil, true
+	defer func() { r.baking = false }()
+	r.publish(ctx)
+	skipped, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return r.skipBake != nil })
+	if err != nil {
+		return false, err
+	}
+	if skipped {
+		s := r.skipBake
+		st.Detail = withComment("skipped by "+s.Actor, s.Reason)
+		r.emit(EventBakeSkipped, s.Environment, withComment(fmt.Sprintf("%s ended the bake of %s early", s.Actor, s.Environment), s.Reason))
+	}
+	return skipped, nil
+}
+
+// checkText is a short description of a check.
+func checkText(v pipeline.Verify) string {
+	switch v.Kind() {
+	case pipeline.VerifyHTTP:
+		c := v.HTTP.WithDefaults()
+		return fmt.Sprintf("%s %s → %d within %s", c.Method, c.URL, c.Status, c.Within)
+	case pipeline.VerifyTask:
+		return v.Task.Run
+	case pipeline.VerifyExternal:
+		return v.External.Name
+	case pipeline.VerifyBake:
+		return "bake " + v.Bake.String()
+	}
+	return ""
+}

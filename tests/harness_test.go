@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/internal/devserver"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/logstore"
@@ -84,7 +86,22 @@ type harness struct {
 	workers []tworker.Worker
 }
 
-func newHarness(t *testing.T, withWorker bool) *harness {
+// harnessOption changes the API server of a harness before it starts.
+type harnessOption func(*api.Server)
+
+// withUsers configures identities: each user's token is "<name>-token".
+func withUsers(t *testing.T, groups map[string][]string) harnessOption {
+	var b strings.Builder
+	b.WriteString("users:\n")
+	for name, gs := range groups {
+		fmt.Fprintf(&b, "  - {name: %s, token_sha256: %q, groups: [%s]}\n", name, identity.HashToken(name+"-token"), strings.Join(gs, ", "))
+	}
+	dir, err := identity.Parse("identities.yaml", []byte(b.String()))
+	require.NoError(t, err)
+	return func(s *api.Server) { s.Identity = dir }
+}
+
+func newHarness(t *testing.T, withWorker bool, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{t: t, dataDir: t.TempDir()}
 	ctx := context.Background()
@@ -102,6 +119,13 @@ func newHarness(t *testing.T, withWorker bool) *harness {
 		Source:               gitsource.New(filepath.Join(h.dataDir, "git")),
 		Logs:                 logstore.New(filepath.Join(h.dataDir, "logs")),
 		TaskHeartbeatTimeout: 3 * time.Second,
+		Promotions:           &api.TemporalPromotions{Client: h.client},
+		PromotionLedger:      h.ledger,
+		Callbacks:            h.ledger,
+		Completer:            h.client,
+	}
+	for _, o := range opts {
+		o(srv)
 	}
 	h.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { srv.CloseStreams(); h.api.Close() })
@@ -145,6 +169,7 @@ func (h *harness) startWorkerProcess() *exec.Cmd {
 		"DROVER_DATA_DIR="+h.dataDir,
 		"DROVER_LEDGER_DSN="+filepath.Join(h.dataDir, "ledger.db"),
 		"DROVER_STARTED_SIGNAL_DELAY=100ms",
+		"DROVER_PUBLIC_URL="+h.api.URL,
 	)
 	logf, err := os.OpenFile(filepath.Join(h.dataDir, "worker.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	require.NoError(h.t, err)
@@ -163,6 +188,12 @@ func quietLogger() log.Logger { return log.NewStructuredLogger(slog.New(slog.Dis
 // do sends a JSON request to the API and decodes the JSON answer into out.
 func (h *harness) do(method, path string, body, out any) int {
 	h.t.Helper()
+	return h.doAs("", method, path, body, out)
+}
+
+// doAs is do with the bearer token of user ("" for none).
+func (h *harness) doAs(user, method, path string, body, out any) int {
+	h.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -172,6 +203,9 @@ func (h *harness) do(method, path string, body, out any) int {
 	req, err := http.NewRequest(method, h.api.URL+path, rd)
 	require.NoError(h.t, err)
 	req.Header.Set("Content-Type", "application/json")
+	if user != "" {
+		req.Header.Set("Authorization", "Bearer "+user+"-token")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(h.t, err)
 	defer resp.Body.Close()

@@ -43,12 +43,13 @@ type ApprovalsResponse struct {
 }
 
 func (s *Server) listApprovals(c *gin.Context) {
-	states, err := s.Promotions.AwaitingApproval(c.Request.Context())
+	user := caller(c)
+	states, err := s.Promotions.AwaitingApproval(c.Request.Context(), user)
 	if err != nil {
 		_ = c.Error(fmt.Errorf("list promotions awaiting approval: %w", err))
 		return
 	}
-	resp := ApprovalsResponse{Approvals: waitingFor(caller(c), states)}
+	resp := ApprovalsResponse{Approvals: waitingFor(user, states)}
 	for i := range resp.Approvals {
 		resp.Approvals[i].URL = s.promotionURL(resp.Approvals[i].PromotionID)
 	}

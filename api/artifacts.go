@@ -65,13 +65,13 @@ func (s *Server) registerArtifact(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	var envs []pipeline.Environment
+	var def *pipeline.Project
 	var err error
 	switch {
 	case req.Definition != "":
-		envs, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+		def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
 	case req.Repository != "" && req.Commit != "":
-		envs, req.Commit, err = s.environmentsAt(ctx, req.Project, req.Repository, req.Commit)
+		def, req.Commit, err = s.environmentsAt(ctx, req.Project, req.Repository, req.Commit)
 	default:
 		err = errorf(http.StatusBadRequest, codeNoDefinition,
 			"give the definition, or the repository and commit to read %s from", DefinitionFile)
@@ -87,7 +87,7 @@ func (s *Server) registerArtifact(c *gin.Context) {
 	}
 	in := workflows.PromotionInput{
 		Project: req.Project, Version: req.Version, Commit: req.Commit, Branch: req.Branch,
-		Repository: req.Repository, TriggeredBy: triggeredBy(c), Environments: envs,
+		Repository: req.Repository, TriggeredBy: triggeredBy(c), Environments: def.Promotion.Environments, Notify: def.Notify,
 	}
 	for _, a := range version.Artifacts {
 		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})

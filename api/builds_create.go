@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,25 +54,9 @@ func (s *Server) createBuild(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	repo := gitsource.Redact(req.Repository)
-	commit, err := s.Source.Resolve(ctx, req.Repository, req.Commit)
+	commit, project, err := s.definitionAt(ctx, req.Repository, req.Commit)
 	if err != nil {
-		s.logger().WarnContext(ctx, "resolve commit failed", "repository", repo, "ref", req.Commit, "error", err)
-		_ = c.Error(errorf(http.StatusBadRequest, codeBadRepository, "cannot resolve %q in repository %s", req.Commit, repo))
-		return
-	}
-	data, err := s.Source.ReadFile(ctx, req.Repository, commit, DefinitionFile)
-	if errors.Is(err, gitsource.ErrFileNotFound) {
-		_ = c.Error(errorf(http.StatusBadRequest, codeNoDefinition, "no %s at %s", DefinitionFile, commit))
-		return
-	}
-	if err != nil {
-		_ = c.Error(fmt.Errorf("read %s at %s: %w", DefinitionFile, commit, err))
-		return
-	}
-	project, err := pipeline.Parse(DefinitionFile, data)
-	if err != nil {
-		_ = c.Error(err) // mapped to bad_definition
+		_ = c.Error(err)
 		return
 	}
 	in := workflows.BuildInput{
@@ -81,18 +66,53 @@ func (s *Server) createBuild(c *gin.Context) {
 		Branch:      req.branch(),
 		Plan:        pipeline.NewPlan(project),
 		Promotion:   project.Promotion,
+		Notify:      project.Notify,
 		TriggeredBy: triggeredBy(c),
 		Rerun:       req.Rerun,
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
 	}
-	id, runID, existing, err := s.Builds.Start(ctx, in, req.Rerun)
+	status, resp, err := s.startBuild(ctx, in, req.Rerun)
 	if err != nil {
-		_ = c.Error(fmt.Errorf("start build of %s at %s: %w", in.Project, commit, err))
+		_ = c.Error(err)
 		return
 	}
+	c.JSON(status, resp)
+}
+
+// definitionAt resolves ref in repository and reads and parses the
+// definition at that commit. Its errors are ready for c.Error: a ref that
+// does not resolve or a missing definition is a 400, and so is a bad one.
+func (s *Server) definitionAt(ctx context.Context, repository, ref string) (string, *pipeline.Project, error) {
+	repo := gitsource.Redact(repository)
+	commit, err := s.Source.Resolve(ctx, repository, ref)
+	if err != nil {
+		s.logger().WarnContext(ctx, "resolve commit failed", "repository", repo, "ref", ref, "error", err)
+		return "", nil, errorf(http.StatusBadRequest, codeBadRepository, "cannot resolve %q in repository %s", ref, repo)
+	}
+	data, err := s.Source.ReadFile(ctx, repository, commit, DefinitionFile)
+	if errors.Is(err, gitsource.ErrFileNotFound) {
+		return "", nil, errorf(http.StatusBadRequest, codeNoDefinition, "no %s at %s", DefinitionFile, commit)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("read %s at %s: %w", DefinitionFile, commit, err)
+	}
+	project, err := pipeline.Parse(DefinitionFile, data)
+	if err != nil {
+		return "", nil, err // mapped to bad_definition
+	}
+	return commit, project, nil
+}
+
+// startBuild starts in, or finds the build of its commit, and returns the
+// answer: 202 when it started, 200 with the build's status when it existed.
+func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun bool) (int, CreateBuildResponse, error) {
+	id, runID, existing, err := s.Builds.Start(ctx, in, rerun)
+	if err != nil {
+		return 0, CreateBuildResponse{}, fmt.Errorf("start build of %s at %s: %w", in.Project, in.Commit, err)
+	}
 	resp := CreateBuildResponse{ID: id, RunID: runID, URL: s.buildURL(id), Status: workflows.StatusRunning,
-		Existing: existing, Rerun: req.Rerun && !existing}
+		Existing: existing, Rerun: rerun && !existing}
 	status := http.StatusAccepted
 	if existing {
 		status = http.StatusOK
@@ -103,8 +123,8 @@ func (s *Server) createBuild(c *gin.Context) {
 		}
 	}
 	s.logger().InfoContext(ctx, "build requested", "build_id", id, "run_id", runID,
-		"existing", existing, "rerun", req.Rerun, "triggered_by", in.TriggeredBy)
-	c.JSON(status, resp)
+		"existing", existing, "rerun", rerun, "triggered_by", in.TriggeredBy)
+	return status, resp, nil
 }
 
 func (r *CreateBuildRequest) validate() error {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -33,6 +34,14 @@ type Config struct {
 	// (DROVER_IDENTITY_FILE). Empty: no authentication (local development),
 	// callers name themselves with X-Drover-User.
 	IdentityFile string
+	// SlackSigningSecret verifies Slack interactions (DROVER_SLACK_SIGNING_SECRET);
+	// empty turns POST /api/v1/slack/interactions off.
+	SlackSigningSecret string
+	// HookSecrets holds the forge webhook secret of each project
+	// (DROVER_HOOK_SECRET_<PROJECT>) and HookSigning its optional GitLab
+	// signing token (DROVER_HOOK_SIGNING_<PROJECT>), keyed by HookEnvSuffix.
+	HookSecrets map[string]string
+	HookSigning map[string]string
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -59,6 +68,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LedgerDSN:         getenv("DROVER_LEDGER_DSN"),
 		PublicURL:         getenv("DROVER_PUBLIC_URL"),
 		IdentityFile:      getenv("DROVER_IDENTITY_FILE"),
+
+		SlackSigningSecret: getenv("DROVER_SLACK_SIGNING_SECRET"),
 	}
 	if raw := getenv("DROVER_API_MAX_BODY"); raw != "" {
 		n, err := strconv.ParseInt(raw, 10, 64)
@@ -74,6 +85,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		cfg.TaskHeartbeatTimeout = d
 	}
+	// Secrets come from the process environment only; getenv cannot list
+	// the variables, so they are found in os.Environ.
+	cfg.HookSecrets, cfg.HookSigning = HookSecretsFromEnviron(os.Environ())
 	cfg.setDefaults()
 	return cfg, nil
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // promotionDefinition parses a project definition that must define the
-// promotion of project: its environments, in order.
-func promotionDefinition(project string, data []byte, where string) ([]pipeline.Environment, error) {
+// promotion of project and returns it (its environments, in order, and its
+// notification sinks).
+func promotionDefinition(project string, data []byte, where string) (*pipeline.Project, error) {
 	p, err := pipeline.Parse(DefinitionFile, data)
 	if err != nil {
 		return nil, err // mapped to bad_definition
@@ -25,12 +26,12 @@ func promotionDefinition(project string, data []byte, where string) ([]pipeline.
 		return nil, errorf(http.StatusBadRequest, codeBadDefinition,
 			"%s %s defines no promotion environments", DefinitionFile, where)
 	}
-	return p.Promotion.Environments, nil
+	return p, nil
 }
 
-// environmentsAt reads the promotion environments of project from the
+// environmentsAt reads the definition of project, which must define a promotion, from the
 // definition in repository at commit; it returns the full commit SHA too.
-func (s *Server) environmentsAt(ctx context.Context, project, repository, commit string) ([]pipeline.Environment, string, error) {
+func (s *Server) environmentsAt(ctx context.Context, project, repository, commit string) (*pipeline.Project, string, error) {
 	repo := gitsource.Redact(repository)
 	sha, err := s.Source.Resolve(ctx, repository, commit)
 	if err != nil {
@@ -44,6 +45,6 @@ func (s *Server) environmentsAt(ctx context.Context, project, repository, commit
 	if err != nil {
 		return nil, "", fmt.Errorf("read %s at %s: %w", DefinitionFile, sha, err)
 	}
-	envs, err := promotionDefinition(project, data, "at "+sha)
-	return envs, sha, err
+	def, err := promotionDefinition(project, data, "at "+sha)
+	return def, sha, err
 }

@@ -19,7 +19,8 @@ type fakePromotions struct {
 	skips     []workflows.SkipBake
 	canceled  []string
 	waiting   []workflows.PromotionState
-	err       error // returned by Decide, SkipBake and Cancel when set
+	askedBy   []identity.User // the callers of AwaitingApproval
+	err       error           // returned by Decide, SkipBake and Cancel when set
 	result    workflows.DecisionResult
 }
 
@@ -85,9 +86,10 @@ func (f *fakePromotions) Cancel(_ context.Context, id string) error {
 	return nil
 }
 
-func (f *fakePromotions) AwaitingApproval(context.Context) ([]workflows.PromotionState, error) {
+func (f *fakePromotions) AwaitingApproval(_ context.Context, user identity.User) ([]workflows.PromotionState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.askedBy = append(f.askedBy, user)
 	return f.waiting, f.err
 }
 

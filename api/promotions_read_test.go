@@ -137,4 +137,6 @@ func TestListApprovals(t *testing.T) {
 	rec = ts.do(t, http.MethodGet, "/api/v1/approvals", "", "Authorization", "Bearer "+bobToken)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.JSONEq(t, `{"approvals": []}`, rec.Body.String())
+	require.Equal(t, []identity.User{{Name: "alice", Groups: []string{"release"}}, {Name: "bob"}}, ts.promotions.askedBy,
+		"the list is asked for the authenticated caller")
 }

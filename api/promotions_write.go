@@ -66,15 +66,15 @@ func (s *Server) createPromotion(c *gin.Context) {
 		return
 	}
 	repo := strings.TrimSpace(req.Repository)
-	var envs []pipeline.Environment
+	var def *pipeline.Project
 	if req.Definition != "" {
-		envs, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+		def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
 	} else {
 		if repo == "" {
 			repo, err = s.repositoryOf(ctx, v)
 		}
 		if err == nil {
-			envs, _, err = s.environmentsAt(ctx, req.Project, repo, v.Commit)
+			def, _, err = s.environmentsAt(ctx, req.Project, repo, v.Commit)
 		}
 	}
 	if err != nil {
@@ -83,7 +83,7 @@ func (s *Server) createPromotion(c *gin.Context) {
 	}
 	in := workflows.PromotionInput{
 		Project: v.Project, Version: v.Version, Commit: v.Commit, Branch: v.Branch, Repository: repo,
-		BuildID: v.BuildID, TriggeredBy: triggeredBy(c), Environments: envs,
+		BuildID: v.BuildID, TriggeredBy: triggeredBy(c), Environments: def.Promotion.Environments, Notify: def.Notify,
 	}
 	for _, a := range v.Artifacts {
 		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})

@@ -17,8 +17,9 @@ import (
 // with ?id= returns that build rather than a list. Promotion IDs
 // (promote/<project>/<version>) travel the same way.
 //
-// Every POST but a callback authenticates (see authenticate); GET routes are
-// open, except /approvals, which answers for its caller.
+// Every POST but a callback or a Slack interaction (signed by Slack)
+// authenticates (see authenticate); GET routes are open, except /approvals,
+// which answers for its caller.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.health)
 
@@ -42,6 +43,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/environments", s.listEnvironments)
 	v1.GET("/environments/:project/:environment/history", s.environmentHistory)
 	v1.POST("/callbacks/:token", s.reportCallback)
+	v1.POST("/hooks/:project/:forge", s.receiveHook)
+	v1.POST("/slack/interactions", s.slackInteraction)
 }
 
 // buildURL is the URL of the build id under PublicURL.

@@ -32,15 +32,19 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 	var ids Authenticator
+	var slackUsers SlackUserDirectory
 	if cfg.IdentityFile != "" {
 		dir, err := identity.Load(cfg.IdentityFile)
 		if err != nil {
 			return fmt.Errorf("load identity file: %w", err)
 		}
-		ids = dir
+		ids, slackUsers = dir, dir
 		logger.InfoContext(ctx, "authentication on", "identity_file", cfg.IdentityFile, "users", len(dir.Users()))
 	} else {
 		logger.WarnContext(ctx, "authentication off: no DROVER_IDENTITY_FILE; callers name themselves with X-Drover-User")
+	}
+	if cfg.SlackSigningSecret != "" && slackUsers == nil {
+		logger.WarnContext(ctx, "slack interactions on but no identity file links slack users: every decision from slack is refused")
 	}
 	led, err := ledger.Open(ctx, cfg.LedgerDSN)
 	if err != nil {
@@ -71,9 +75,15 @@ func Run(ctx context.Context, cfg Config) error {
 		MaxBody:         cfg.MaxBody,
 		Logger:          logger,
 		Identity:        ids,
+		HookSecrets:     cfg.HookSecrets,
+		HookSigning:     cfg.HookSigning,
+
+		SlackSigningSecret: cfg.SlackSigningSecret,
+		SlackUsers:         slackUsers,
 
 		TaskHeartbeatTimeout: cfg.TaskHeartbeatTimeout,
 	}
+	logger.InfoContext(ctx, "forge webhooks configured", "projects", len(cfg.HookSecrets))
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)

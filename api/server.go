@@ -88,6 +88,15 @@ type Server struct {
 	// Identity authenticates mutating requests; nil (local development)
 	// trusts the X-Drover-User header instead.
 	Identity Authenticator
+	// SlackSigningSecret verifies Slack interactions; empty turns the route
+	// off (404). SlackUsers maps Slack accounts to users; nil links none.
+	SlackSigningSecret string
+	SlackUsers         SlackUserDirectory
+	// HookSecrets holds each project's forge webhook secret and HookSigning
+	// its optional GitLab signing token, keyed by HookEnvSuffix(project). A
+	// project without a secret has no webhook: its deliveries get a 404.
+	HookSecrets map[string]string
+	HookSigning map[string]string
 	// PublicURL is the base URL clients reach the API at, without a trailing slash.
 	PublicURL string
 	// MaxBody limits request bodies; zero means DefaultMaxBody.

@@ -4,21 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/drover-ci/drover/workflows"
 )
-
-// awaitingApprovalQuery finds the running promotions that wait for an approval.
-var awaitingApprovalQuery = fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
-	workflows.PromotionWorkflowName, workflows.SearchAttrState, workflows.EnvAwaitingApproval)
 
 // State returns a run of promotion id (the latest when runID is empty):
 // queried live while it runs, its result once it ended, and what Temporal
@@ -81,59 +75,6 @@ func (p *TemporalPromotions) query(ctx context.Context, id, runID string, state 
 		return fmt.Errorf("decode %s: %w", workflows.PromotionStateQuery, err)
 	}
 	return nil
-}
-
-// AwaitingApproval lists the running promotions in state awaiting-approval
-// through visibility, then queries their states, QueryConcurrency at a
-// time. A promotion that does not answer is left out (and logged).
-func (p *TemporalPromotions) AwaitingApproval(ctx context.Context) ([]workflows.PromotionState, error) {
-	var execs []*workflowpb.WorkflowExecutionInfo
-	var token []byte
-	for {
-		resp, err := p.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-			Query: awaitingApprovalQuery, PageSize: 1000, NextPageToken: token,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list promotions awaiting approval: %w", err)
-		}
-		execs = append(execs, resp.GetExecutions()...)
-		if token = resp.GetNextPageToken(); len(token) == 0 {
-			break
-		}
-	}
-	states := make([]*workflows.PromotionState, len(execs))
-	limit := p.QueryConcurrency
-	if limit <= 0 {
-		limit = DefaultQueryConcurrency
-	}
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	for i, ex := range execs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			id, runID := ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId()
-			var st workflows.PromotionState
-			if err := p.query(ctx, id, runID, &st); err != nil {
-				p.logger().WarnContext(ctx, "query of promotion awaiting approval failed", "promotion_id", id, "error", err)
-				return
-			}
-			st.ID, st.RunID = id, runID
-			states[i] = &st
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("query promotions awaiting approval: %w", err)
-	}
-	out := make([]workflows.PromotionState, 0, len(states))
-	for _, st := range states {
-		if st != nil {
-			out = append(out, *st)
-		}
-	}
-	return out, nil
 }
 
 // promotionFailureDetails reads the PromotionState a cancelled or failed

@@ -28,9 +28,6 @@ type PromotionClient interface {
 // promotion's update handler it would wait as long as its context allows.
 const DefaultUpdateTimeout = 10 * time.Second
 
-// DefaultQueryConcurrency is how many promotions AwaitingApproval queries at once.
-const DefaultQueryConcurrency = 16
-
 // TemporalPromotions implements Promotions over Temporal: one Promotion
 // workflow per project and version.
 type TemporalPromotions struct {
@@ -41,9 +38,7 @@ type TemporalPromotions struct {
 	QueryTimeout time.Duration
 	// UpdateTimeout bounds decisions and bake skips; zero means DefaultUpdateTimeout.
 	UpdateTimeout time.Duration
-	// QueryConcurrency bounds AwaitingApproval's parallel queries; zero means DefaultQueryConcurrency.
-	QueryConcurrency int
-	Logger           *slog.Logger
+	Logger        *slog.Logger
 }
 
 // Start starts the Promotion workflow of in; an existing promotion, running

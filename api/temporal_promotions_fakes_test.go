@@ -28,6 +28,8 @@ type promoExecution struct {
 	err      error // the run's failure
 	attrs    map[string]string
 	closedAt time.Time
+	// pending is its workflows.MemoPendingApproval memo, when set.
+	pending *workflows.PendingApproval
 }
 
 // fakePromotionClient is a PromotionClient over one execution per workflow ID.
@@ -80,20 +82,8 @@ func (f *fakePromotionClient) DescribeWorkflowExecution(_ context.Context, id, r
 	if !ok || (runID != "" && runID != ex.runID) {
 		return nil, serviceerror.NewNotFound("workflow not found")
 	}
-	fields := map[string]*commonpb.Payload{}
-	for k, v := range ex.attrs {
-		p, err := converter.GetDefaultDataConverter().ToPayload(v)
-		if err != nil {
-			return nil, err
-		}
-		fields[k] = p
-	}
-	info := &workflowpb.WorkflowExecutionInfo{
-		Execution:        &commonpb.WorkflowExecution{WorkflowId: id, RunId: ex.runID},
-		Status:           ex.status,
-		StartTime:        timestamppb.New(p0),
-		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: fields},
-	}
+	info := ex.info(id)
+	info.Memo = nil
 	if !ex.closedAt.IsZero() {
 		info.CloseTime = timestamppb.New(ex.closedAt)
 	}
@@ -156,13 +146,40 @@ func (f *fakePromotionClient) ListWorkflow(_ context.Context, req *workflowservi
 		return resp, nil
 	}
 	for _, id := range f.pages[page] {
-		resp.Executions = append(resp.Executions, &workflowpb.WorkflowExecutionInfo{
-			Execution: &commonpb.WorkflowExecution{WorkflowId: id, RunId: f.execs[id].runID}})
+		resp.Executions = append(resp.Executions, f.execs[id].info(id))
 	}
 	if page+1 < len(f.pages) {
 		resp.NextPageToken = make([]byte, page+1)
 	}
 	return resp, nil
+}
+
+// info is what visibility knows of the execution: its search attributes
+// and memo.
+func (ex *promoExecution) info(id string) *workflowpb.WorkflowExecutionInfo {
+	dc := converter.GetDefaultDataConverter()
+	fields := map[string]*commonpb.Payload{}
+	for k, v := range ex.attrs {
+		fields[k] = mustPayload(dc, v)
+	}
+	info := &workflowpb.WorkflowExecutionInfo{
+		Execution:        &commonpb.WorkflowExecution{WorkflowId: id, RunId: ex.runID},
+		Status:           ex.status,
+		StartTime:        timestamppb.New(p0),
+		SearchAttributes: &commonpb.SearchAttributes{IndexedFields: fields},
+	}
+	if ex.pending != nil {
+		info.Memo = &commonpb.Memo{Fields: map[string]*commonpb.Payload{workflows.MemoPendingApproval: mustPayload(dc, *ex.pending)}}
+	}
+	return info
+}
+
+func mustPayload(dc converter.DataConverter, v any) *commonpb.Payload {
+	p, err := dc.ToPayload(v)
+	if err != nil {
+		panic(err)
+	}
+	return p
 }
 
 // updateHandle is a completed update.

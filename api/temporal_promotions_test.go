@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -200,38 +199,4 @@ func TestTemporalPromotionsCancel(t *testing.T) {
 	require.ErrorIs(t, p.Cancel(t.Context(), "promote/demo/done"), ErrPromotionFinished)
 	require.ErrorIs(t, p.Cancel(t.Context(), "promote/demo/nope"), ErrNotFound)
 	require.Equal(t, []string{"promote/demo/run"}, fc.canceled)
-}
-
-func TestTemporalPromotionsAwaitingApproval(t *testing.T) {
-	fc := newFakePromotionClient()
-	var page1, page2 []string
-	for i := range 40 {
-		id := fmt.Sprintf("promote/demo/%d", i)
-		st := workflows.PromotionState{Project: "demo", Version: fmt.Sprint(i), Status: workflows.PromotionRunning}
-		ex := &promoExecution{runID: fmt.Sprintf("r%d", i), status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, query: &st}
-		if i == 7 {
-			ex.query = nil // its worker does not answer
-		}
-		fc.execs[id] = ex
-		if i < 25 {
-			page1 = append(page1, id)
-		} else {
-			page2 = append(page2, id)
-		}
-	}
-	fc.pages = [][]string{page1, page2}
-	p := &TemporalPromotions{Client: fc, QueryConcurrency: 4}
-
-	states, err := p.AwaitingApproval(t.Context())
-	require.NoError(t, err)
-	require.Len(t, states, 39)
-	require.Equal(t, "promote/demo/0", states[0].ID, "in the order visibility listed them")
-	require.Equal(t, "r0", states[0].RunID)
-	require.Equal(t, "promote/demo/39", states[38].ID)
-	require.Len(t, fc.queries, 40)
-	require.LessOrEqual(t, fc.maxIn, 4, "at most QueryConcurrency queries at once")
-	require.Greater(t, fc.maxIn, 1, "queries run concurrently")
-	require.Len(t, fc.listed, 2)
-	require.Equal(t, "WorkflowType = 'Promotion' AND DroverState = 'awaiting-approval' AND ExecutionStatus = 'Running'",
-		fc.listed[0].GetQuery())
 }

@@ -26,6 +26,8 @@ var ErrBadCredentials = errors.New("invalid credentials")
 type User struct {
 	Name   string   `json:"name"`
 	Groups []string `json:"groups,omitempty"`
+	// SlackUser is the user's Slack member ID, when the identity file links one.
+	SlackUser string `json:"slack_user,omitempty"`
 }
 
 // InGroup reports whether u belongs to group.

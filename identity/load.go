@@ -25,6 +25,9 @@ type fileUser struct {
 	Name        string   `yaml:"name"`
 	TokenSHA256 string   `yaml:"token_sha256"`
 	Groups      []string `yaml:"groups"`
+	// SlackUser is the user's Slack member ID (U123ABC), so that the user
+	// can decide promotions from Slack; optional.
+	SlackUser string `yaml:"slack_user"`
 }
 
 // FileError is a problem at a position of an identity file.
@@ -73,7 +76,7 @@ func Parse(name string, data []byte) (*Directory, error) {
 		errs = append(errs, at("$.trust_header", fmt.Sprintf("trust_header %q is not a header name", f.TrustHeader)))
 	}
 	d := &Directory{trustHeader: textproto.CanonicalMIMEHeaderKey(f.TrustHeader), compare: constantTimeCompare}
-	names, hashes := map[string]bool{}, map[string]bool{}
+	names, hashes, slackUsers := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, u := range f.Users {
 		field := fmt.Sprintf("users[%d]", i)
 		base := fmt.Sprintf("$.users[%d]", i)
@@ -101,11 +104,18 @@ func Parse(name string, data []byte) (*Directory, error) {
 				bad = true
 			}
 		}
+		if err := checkSlackUser(u.SlackUser, slackUsers); err != nil {
+			errs = append(errs, at(base+".slack_user", fmt.Sprintf("%s.slack_user: user %q %s", field, u.Name, err)))
+			bad = true
+		}
 		if bad {
 			continue
 		}
 		names[u.Name], hashes[hash] = true, true
-		a := account{user: User{Name: u.Name, Groups: u.Groups}}
+		if u.SlackUser != "" {
+			slackUsers[u.SlackUser] = true
+		}
+		a := account{user: User{Name: u.Name, Groups: u.Groups, SlackUser: u.SlackUser}}
 		copy(a.hash[:], raw)
 		d.users = append(d.users, a)
 	}

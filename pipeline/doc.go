@@ -42,6 +42,10 @@
 //	notify:
 //	  slack: {channel: "#deploys"}
 //	  webhooks: [{url: https://hooks.example.com/drover, events: [ARTIFACT_AVAILABLE]}]  # no events: all
+//	triggers:                          # which forge webhook pushes build (see Triggers)
+//	  branches: [main, "release/*"]    # path.Match patterns; default every branch
+//	  tags: ["v*"]                     # default: no tag is built
+//	  paths: [src, "cmd/*"]            # changed files (or their directories); default any
 //
 // Durations are Go duration strings ("15s", "10m", "1h30m"); a duration that
 // is written must be more than zero. HTTP checks default to GET, status 200,

@@ -8,6 +8,9 @@ type Project struct {
 	Build      Build      `yaml:"build" json:"build"`
 	Promotion  *Promotion `yaml:"promotion" json:"promotion,omitempty"`
 	Notify     *Notify    `yaml:"notify" json:"notify,omitempty"`
+	// Triggers selects the forge pushes that start a build; nil builds
+	// every branch and no tag.
+	Triggers *Triggers `yaml:"triggers" json:"triggers,omitempty"`
 }
 
 // Build is the build definition: stages run in order.

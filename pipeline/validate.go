@@ -54,6 +54,9 @@ func (v *validator) project(p *Project) {
 	if p.Notify != nil {
 		v.notify(*p.Notify)
 	}
+	if p.Triggers != nil {
+		v.triggers(*p.Triggers)
+	}
 }
 
 // name checks a required name against namePattern.

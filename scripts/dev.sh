@@ -2,6 +2,14 @@
 # Runs Drover locally: a Temporal dev server (state in .drover/temporal.db,
 # Temporal Web on :8233), the worker and the API. Ctrl-C stops everything.
 set -euo pipefail
+# DROVER_IDENTITY_FILE (users, token hashes, groups) turns authentication on;
+# a relative path is taken from the caller's directory. Unset: no
+# authentication, callers name themselves (local development).
+if [ -n "${DROVER_IDENTITY_FILE:-}" ]; then
+  [ -r "$DROVER_IDENTITY_FILE" ] || { echo "DROVER_IDENTITY_FILE $DROVER_IDENTITY_FILE: not readable" >&2; exit 1; }
+  DROVER_IDENTITY_FILE=$(cd "$(dirname "$DROVER_IDENTITY_FILE")" && pwd)/$(basename "$DROVER_IDENTITY_FILE")
+  export DROVER_IDENTITY_FILE
+fi
 cd "$(dirname "$0")/.."
 root=$(pwd)
 state="$root/.drover"
@@ -26,7 +34,10 @@ cleanup() {
   for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[$i]}" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup INT TERM EXIT
+# After Ctrl-C or TERM, stop everything and exit (not "a process exited" below).
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
 
 "$temporal" "${args[@]}" >"$state/logs/temporal.log" 2>&1 &
 pids+=($!)
@@ -36,6 +47,14 @@ for _ in $(seq 1 60); do
 done
 "$temporal" operator cluster health --address "$DROVER_TEMPORAL_ADDRESS" >/dev/null || {
   echo "Temporal dev server did not start; see $state/logs/temporal.log" >&2; exit 1; }
+# start-dev registers --search-attribute only in a new database: register the
+# ones Drover added since .drover/temporal.db was made (workflows that set an
+# unknown attribute stall).
+known=$("$temporal" operator search-attribute list --address "$DROVER_TEMPORAL_ADDRESS" | awk '{print $1}')
+while IFS='=' read -r name type; do
+  [ -z "$name" ] || grep -qx "$name" <<<"$known" ||
+    "$temporal" operator search-attribute create --address "$DROVER_TEMPORAL_ADDRESS" --name "$name" --type "$type" >/dev/null
+done < deploy/temporal/search-attributes.txt
 
 bin/drover-worker >"$state/logs/worker.log" 2>&1 &
 pids+=($!)
@@ -43,12 +62,18 @@ bin/drover-api >"$state/logs/api.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 40); do curl -fsS "http://$DROVER_API_ADDR/healthz" >/dev/null 2>&1 && break; sleep 0.25; done
 
+if [ -n "${DROVER_IDENTITY_FILE:-}" ]; then
+  auth="identity file $DROVER_IDENTITY_FILE (the CLI sends DROVER_TOKEN)"
+else
+  auth="off (no DROVER_IDENTITY_FILE; callers name themselves)"
+fi
 cat <<MSG
 Drover is running:
   API            http://$DROVER_API_ADDR
   Temporal Web   http://127.0.0.1:$ui_port
   Temporal       $DROVER_TEMPORAL_ADDRESS
   logs           $state/logs/{temporal,worker,api}.log
+  authentication $auth
 Try:  bin/drover build start --repo "\$(scripts/example-repo.sh hello)" --watch
 Ctrl-C stops everything; state is kept in $state.
 MSG

@@ -2,12 +2,14 @@ package worker
 
 import (
 	"fmt"
-
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/pipeline"
 )
 
 // Config is the worker's configuration, read once from the environment.
@@ -22,6 +24,16 @@ type Config struct {
 	StartedDelay      time.Duration // DROVER_STARTED_SIGNAL_DELAY, default 250ms
 	KillGrace         time.Duration // DROVER_KILL_GRACE, default 5s
 	NoWorkflows       bool          // DROVER_WORKER_NO_WORKFLOWS=1: serve only labelled task queues
+	Notify            NotifyConfig  // global notification sinks
+}
+
+// NotifyConfig holds the global notification sinks; secrets are never logged.
+type NotifyConfig struct {
+	SlackToken    string                   // DROVER_SLACK_TOKEN: a bot token; empty disables Slack
+	SlackChannel  string                   // DROVER_SLACK_CHANNEL: for projects that name none
+	WebhookSecret string                   // DROVER_WEBHOOK_SECRET: HMAC key of outgoing webhooks
+	Webhooks      []pipeline.WebhookNotify // DROVER_NOTIFY_WEBHOOKS: comma separated URLs sent every event
+	Statuses      activities.StatusTargets // DROVER_STATUS_TARGETS and DROVER_STATUS_<KEY>_*
 }
 
 // ConfigFromEnv reads the Config from environment variables.
@@ -53,6 +65,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.KillGrace, err = time.ParseDuration(envOr(getenv, "DROVER_KILL_GRACE", "5s")); err != nil {
 		return c, fmt.Errorf("DROVER_KILL_GRACE: %w", err)
+	}
+	c.Notify = NotifyConfig{SlackToken: getenv("DROVER_SLACK_TOKEN"), SlackChannel: getenv("DROVER_SLACK_CHANNEL"),
+		WebhookSecret: getenv("DROVER_WEBHOOK_SECRET")}
+	for _, u := range strings.Split(getenv("DROVER_NOTIFY_WEBHOOKS"), ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			c.Notify.Webhooks = append(c.Notify.Webhooks, pipeline.WebhookNotify{URL: u})
+		}
+	}
+	if c.Notify.Statuses, err = activities.StatusTargetsFromEnv(getenv); err != nil {
+		return c, err
 	}
 	return c, nil
 }

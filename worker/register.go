@@ -33,6 +33,7 @@ type ActivitySet struct {
 	Tasks      *activities.Activities
 	Ledger     *activities.LedgerActivities
 	Promotions *activities.PromotionActivities
+	Notifier   *activities.Notifier
 }
 
 // RegisterActivities registers every activity of the set's structs.
@@ -45,5 +46,8 @@ func RegisterActivities(r Registry, set ActivitySet) {
 	}
 	if set.Promotions != nil {
 		r.RegisterActivity(set.Promotions)
+	}
+	if set.Notifier != nil {
+		r.RegisterActivity(set.Notifier)
 	}
 }

@@ -51,6 +51,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Tasks:      acts,
 		Ledger:     &activities.LedgerActivities{Ledger: ldg},
 		Promotions: activities.NewPromotionActivities(acts, c, ldg, ldg, cfg.PublicURL),
+		Notifier:   newNotifier(cfg, ldg, logger),
 	}
 	workers := NewWorkers(c, cfg, set)
 	for _, w := range workers {

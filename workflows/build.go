@@ -23,6 +23,7 @@ func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
 		return BuildState{}, fmt.Errorf("set query handler: %w", err)
 	}
 	b.listenForStartedTasks(ctx)
+	b.startNotifier(ctx)
 
 	b.emit(Event{Type: EventBuildStart, Message: fmt.Sprintf("%s@%s", in.Branch, shortCommit(in.Commit))})
 	b.recordStarted(ctx)

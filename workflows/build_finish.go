@@ -57,6 +57,7 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 		temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(b.state.Status)); err != nil {
 		workflow.GetLogger(ctx).Warn("Search attribute not updated", "error", err)
 	}
+	b.notify.drain(ctx)
 	switch b.state.Status {
 	case StatusFailed:
 		return b.state, temporal.NewNonRetryableApplicationError("build failed: "+b.failedTasks(), "BuildFailed", nil, b.state)

@@ -27,6 +27,8 @@ type buildRun struct {
 	in    BuildInput
 	state BuildState
 	now   func() time.Time
+	// notify sends events to the build's sinks; nil when there are none.
+	notify *notifier
 }
 
 func newBuildRun(ctx workflow.Context, in BuildInput) *buildRun {
@@ -73,6 +75,7 @@ func (b *buildRun) infraRetries() int {
 func (b *buildRun) emit(ev Event) {
 	ev.Time = b.now()
 	b.state.Events = append(b.state.Events, ev)
+	b.notify.send(ev)
 }
 
 // listenForStartedTasks marks a scheduled task as building when its attempt

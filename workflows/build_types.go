@@ -50,6 +50,9 @@ type BuildInput struct {
 	// InfraRetries bounds attempts lost to infrastructure (a dead worker, a failed
 	// checkout) per task run; zero means DefaultInfraRetries.
 	InfraRetries int `json:"infra_retries,omitempty"`
+	// Notify holds the project's notification sinks (drover.yaml notify);
+	// the worker's global sinks are added to them.
+	Notify *pipeline.Notify `json:"notify,omitempty"`
 }
 
 // Defaults of BuildInput.

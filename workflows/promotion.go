@@ -23,6 +23,7 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 		return PromotionState{}, err
 	}
 	r.listen(ctx)
+	r.startNotifier(ctx)
 	r.publish(ctx)
 	r.recordPromotion(ctx)
 
@@ -120,6 +121,7 @@ func (r *promotionRun) finish(ctx workflow.Context) (PromotionState, error) {
 	r.publish(ctx)
 	// Let accepted decisions finish writing to the ledger.
 	_ = workflow.Await(ctx, func() bool { return r.writes == 0 && workflow.AllHandlersFinished(ctx) })
+	r.notify.drain(ctx)
 	r.recordPromotion(ctx)
 	if cancelled {
 		return r.state, temporal.NewCanceledError(r.state)

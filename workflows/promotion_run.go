@@ -56,6 +56,8 @@ type promotionRun struct {
 	baking bool
 	// writes counts ledger writes of decisions still in flight.
 	writes int
+	// notify sends events to the promotion's sinks; nil when there are none.
+	notify *notifier
 }
 
 func newPromotionRun(ctx workflow.Context, in PromotionInput) *promotionRun {
@@ -123,7 +125,9 @@ func (r *promotionRun) envIndex(name string) int {
 
 // emit appends an event to the promotion's event list.
 func (r *promotionRun) emit(typ, env, msg string) {
-	r.state.Events = append(r.state.Events, Event{Type: typ, Time: r.now(), Stage: env, Message: msg})
+	ev := Event{Type: typ, Time: r.now(), Stage: env, Message: msg}
+	r.state.Events = append(r.state.Events, ev)
+	r.notify.send(ev)
 }
 
 // setState moves environment i to a state and publishes it.
@@ -132,21 +136,23 @@ func (r *promotionRun) setState(ctx workflow.Context, i int, state string) {
 	r.publish(ctx)
 }
 
-// publish shows the promotion's state in its search attributes and in the
-// current details Temporal Web displays.
+// publish shows the promotion's state in its search attributes (a pending
+// approval gate in its memo too, see publishApproval) and in the current
+// details Temporal Web displays.
 func (r *promotionRun) publish(ctx workflow.Context) {
 	envName, envState := "", ""
 	if r.cur >= 0 {
 		envName, envState = r.env(r.cur).Name, r.env(r.cur).State
 	}
 	kw := temporal.NewSearchAttributeKeyKeyword
-	err := workflow.UpsertTypedSearchAttributes(ctx,
+	updates := append([]temporal.SearchAttributeUpdate{
 		kw(SearchAttrProject).ValueSet(r.in.Project),
 		kw(SearchAttrVersion).ValueSet(r.in.Version),
 		kw(SearchAttrEnvironment).ValueSet(envName),
 		kw(SearchAttrState).ValueSet(envState),
 		kw(SearchAttrStatus).ValueSet(r.state.Status),
-	)
+	}, r.publishApproval(ctx)...)
+	err := workflow.UpsertTypedSearchAttributes(ctx, updates...)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("Search attributes not updated", "error", err)
 	}

@@ -60,6 +60,9 @@ type PromotionInput struct {
 	TriggeredBy  string                   `json:"triggered_by,omitempty"`
 	Environments []pipeline.Environment   `json:"environments"`
 	Artifacts    []activities.ArtifactRef `json:"artifacts,omitempty"`
+	// Notify holds the project's notification sinks (drover.yaml notify);
+	// the worker's global sinks are added to them.
+	Notify *pipeline.Notify `json:"notify,omitempty"`
 }
 
 // Decision is an approval or a rejection of one environment's approval gate.

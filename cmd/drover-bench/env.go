@@ -58,10 +58,12 @@ func startEnv(ctx context.Context) (*benchEnv, error) {
 		return nil, err
 	}
 	srv := &api.Server{
-		Builds:  &api.TemporalBuilds{Client: e.client},
-		History: e.ledger,
-		Source:  gitsource.New(filepath.Join(e.dir, "git")),
-		Logs:    logstore.New(filepath.Join(e.dir, "logs")),
+		Builds:          &api.TemporalBuilds{Client: e.client},
+		History:         e.ledger,
+		Source:          gitsource.New(filepath.Join(e.dir, "git")),
+		Logs:            logstore.New(filepath.Join(e.dir, "logs")),
+		Promotions:      &api.TemporalPromotions{Client: e.client},
+		PromotionLedger: e.ledger,
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,7 +92,8 @@ func (e *benchEnv) startWorkers() error {
 		StartedSignalDelay: cfg.StartedDelay,
 		KillGrace:          cfg.KillGrace,
 	}
-	e.workers = worker.NewWorkers(e.client, cfg, worker.ActivitySet{Tasks: acts, Ledger: &activities.LedgerActivities{Ledger: e.ledger}})
+	e.workers = worker.NewWorkers(e.client, cfg, worker.ActivitySet{Tasks: acts, Ledger: &activities.LedgerActivities{Ledger: e.ledger},
+		Promotions: activities.NewPromotionActivities(acts, e.client, e.ledger, e.ledger, "")})
 	raw := tworker.New(e.client, rawTaskQueue, tworker.Options{MaxConcurrentActivityExecutionSize: 200})
 	raw.RegisterWorkflow(RawPipeline)
 	raw.RegisterActivity(NoOp)

@@ -46,10 +46,11 @@ func Start(ctx context.Context, opts Options) (*testsuite.DevServer, error) {
 	var sas []temporal.SearchAttributeUpdate
 	for _, a := range attrs {
 		name, typ, _ := strings.Cut(a, "=")
-		if typ != "Keyword" {
-			return nil, fmt.Errorf("search attribute %s: only Keyword is supported here, got %q", name, typ)
+		sa, err := searchAttribute(name, typ)
+		if err != nil {
+			return nil, err
 		}
-		sas = append(sas, temporal.NewSearchAttributeKeyKeyword(name).ValueSet(""))
+		sas = append(sas, sa)
 	}
 	var extra []string
 	for _, d := range dyn {
@@ -69,6 +70,19 @@ func Start(ctx context.Context, opts Options) (*testsuite.DevServer, error) {
 		Stdout:           out,
 		Stderr:           out,
 	})
+}
+
+// searchAttribute declares a search attribute of a type for the dev server
+// (which registers it by name and type; the value is never used).
+func searchAttribute(name, typ string) (temporal.SearchAttributeUpdate, error) {
+	switch typ {
+	case "Keyword":
+		return temporal.NewSearchAttributeKeyKeyword(name).ValueSet(""), nil
+	case "KeywordList":
+		return temporal.NewSearchAttributeKeyKeywordList(name).ValueSet([]string{}), nil
+	default:
+		return nil, fmt.Errorf("search attribute %s: only Keyword and KeywordList are supported here, got %q", name, typ)
+	}
 }
 
 // CLIPath returns the Temporal CLI binary: $DROVER_TEMPORAL_CLI when set,

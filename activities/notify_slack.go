@@ -1,0 +1,95 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"go.temporal.io/sdk/temporal"
+)
+
+// slackPermanentErrors are Slack API errors no retry can fix.
+var slackPermanentErrors = []string{
+	"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "not_authed",
+	"account_inactive", "token_revoked", "missing_scope", "message_not_found", "cant_update_message",
+}
+
+// PostSlack posts the run's message with chat.postMessage when in.TS is empty
+// and updates it in place with chat.update otherwise, so a run has one
+// message. A pending approval gets Approve and Reject buttons.
+func (n *Notifier) PostSlack(ctx context.Context, in SlackMessage) (SlackPosted, error) {
+	sink := SinkSlack + " " + in.Channel
+	if n.Slack == nil {
+		err := temporal.NewNonRetryableApplicationError("slack is not configured", ErrTypeSinkRejected, nil)
+		n.record(ctx, sink, in.Event, "", err)
+		return SlackPosted{}, err
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(slackFallback(in), false), slack.MsgOptionBlocks(n.slackBlocks(in)...)}
+	var out SlackPosted
+	var err error
+	if in.TS == "" {
+		out.Channel, out.TS, err = n.Slack.PostMessageContext(ctx, in.Channel, opts...)
+	} else {
+		out.Channel, out.TS, _, err = n.Slack.UpdateMessageContext(ctx, in.Channel, in.TS, opts...)
+	}
+	if err != nil {
+		err = slackError(err)
+		n.record(ctx, sink, in.Event, "", err)
+		return SlackPosted{}, fmt.Errorf("post %s to %s: %w", in.Event.Type, sink, err)
+	}
+	n.record(ctx, sink, in.Event, "", nil)
+	if out.TS == "" {
+		out.TS = in.TS
+	}
+	return out, nil
+}
+
+// slackError makes a Slack error that no retry can fix non-retryable.
+func slackError(err error) error {
+	var se slack.SlackErrorResponse
+	msg := err.Error()
+	if errors.As(err, &se) {
+		msg = se.Err
+	}
+	for _, p := range slackPermanentErrors {
+		if msg == p {
+			return temporal.NewNonRetryableApplicationError("slack: "+msg, ErrTypeSinkRejected, nil)
+		}
+	}
+	return err
+}
+
+func slackFallback(in SlackMessage) string {
+	if len(in.Lines) == 0 {
+		return in.Title
+	}
+	return in.Title + ": " + in.Lines[len(in.Lines)-1]
+}
+
+func (n *Notifier) slackBlocks(in SlackMessage) []slack.Block {
+	text := in.Title
+	if len(in.Lines) > 0 {
+		text += "\n" + strings.Join(in.Lines, "\n")
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),
+	}
+	if u := n.runURL(in.Event); u != "" || in.RunURL != "" {
+		if in.RunURL != "" {
+			u = in.RunURL
+		}
+		blocks = append(blocks, slack.NewContextBlock("run",
+			slack.NewTextBlockObject(slack.MarkdownType, "<"+u+"|Open in Drover>", false, false)))
+	}
+	if a := in.Approval; a != nil {
+		value := a.PromotionID + "|" + a.Environment
+		approve := slack.NewButtonBlockElement(SlackActionApprove, value,
+			slack.NewTextBlockObject(slack.PlainTextType, "Approve "+a.Environment, false, false)).WithStyle(slack.StylePrimary)
+		reject := slack.NewButtonBlockElement(SlackActionReject, value,
+			slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger)
+		blocks = append(blocks, slack.NewActionBlock("approval", approve, reject))
+	}
+	return blocks
+}

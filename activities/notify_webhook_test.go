@@ -1,0 +1,88 @@
+package activities_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/activities"
+)
+
+// hookReceiver answers 500 to its first failures requests, then 204, and
+// keeps what it received.
+type hookReceiver struct {
+	mu       sync.Mutex
+	failures int
+	bodies   [][]byte
+	headers  []http.Header
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.bodies = append(h.bodies, body)
+	h.headers = append(h.headers, r.Header.Clone())
+	if len(h.bodies) <= h.failures {
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func TestDeliverWebhookSignedAndRetryable(t *testing.T) {
+	recv := &hookReceiver{failures: 3}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	rec := &fakeDeliveries{}
+	n := &activities.Notifier{WebhookSecret: "s3cret", Deliveries: rec, PublicURL: "https://drover.example.com"}
+	in := activities.WebhookDelivery{URL: srv.URL + "/hook?token=hide-me", Event: sampleEvent("BUILD_SUCCESS"), IdempotencyKey: "build/foas/x/run-1/3/abc"}
+
+	for range 3 {
+		err := n.DeliverWebhook(context.Background(), in)
+		require.ErrorContains(t, err, "500")
+		require.NotContains(t, err.Error(), "hide-me")
+	}
+	require.NoError(t, n.DeliverWebhook(context.Background(), in))
+
+	require.Len(t, recv.bodies, 4)
+	for i, body := range recv.bodies {
+		h := recv.headers[i]
+		require.Equal(t, "BUILD_SUCCESS", h.Get(activities.HeaderEvent))
+		require.Equal(t, in.IdempotencyKey, h.Get(activities.HeaderDelivery))
+		require.True(t, activities.VerifyWebhookSignature("s3cret", body, h.Get(activities.HeaderSignature)))
+		require.False(t, activities.VerifyWebhookSignature("other", body, h.Get(activities.HeaderSignature)))
+	}
+	var got activities.NotifyEvent
+	require.NoError(t, json.Unmarshal(recv.bodies[3], &got))
+	require.Equal(t, "BUILD_SUCCESS", got.Type)
+	require.Equal(t, "https://drover.example.com/api/v1/builds/build%2Ffoas%2F0123456789abcdef", got.URL)
+
+	ds := rec.get()
+	require.Len(t, ds, 4)
+	require.Equal(t, 1, okCount(ds))
+	require.True(t, ds[3].OK)
+	require.Equal(t, "got 500 Internal Server Error", ds[0].Error)
+	require.Equal(t, in.IdempotencyKey, ds[0].DeliveryID)
+	require.NotContains(t, ds[0].Sink, "hide-me")
+}
+
+func TestDeliverWebhookUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL + "/gone?key=secret-key"
+	srv.Close()
+	rec := &fakeDeliveries{}
+	n := &activities.Notifier{Deliveries: rec}
+	err := n.DeliverWebhook(context.Background(), activities.WebhookDelivery{URL: url, Event: sampleEvent("BUILD_START")})
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "secret-key")
+	require.Len(t, rec.get(), 1)
+	require.False(t, rec.get()[0].OK)
+	require.NotContains(t, rec.get()[0].Error, "secret-key")
+}

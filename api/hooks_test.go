@@ -1,0 +1,173 @@
+package api
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/workflows"
+)
+
+func TestHookStartsBuildPerForge(t *testing.T) {
+	tests := []struct {
+		forge, payload, event string
+		vars                  []string
+		branch, triggeredBy   string
+	}{
+		{"github", "github-push", "push", nil, "main", "github:Codertocat"},
+		{"gitea", "gitea-push", "push", nil, "main", "gitea:gitea"},
+		{"forgejo", "gitea-push", "push", nil, "main", "forgejo:gitea"},
+		{"gogs", "gogs-push", "push", nil, "main", "gogs:unknwon"},
+		{"gitlab", "gitlab-push", "Push Hook", []string{"__REF__", "refs/heads/release/1.x"}, "release/1.x", "gitlab:jsmith"},
+		{"gitlab", "gitlab-tag-push", "Tag Push Hook", []string{"__REF__", "refs/tags/v1.0.0"}, "tag:v1.0.0", "gitlab:jsmith"},
+		{"github", "github-push", "push", []string{"__REF__", "refs/tags/v2"}, "tag:v2", "github:Codertocat"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.forge+" "+tt.event+" "+tt.branch, func(t *testing.T) {
+			f := newHookFixture(t, hookYAML)
+			rec := f.deliver(t, tt.forge, tt.event, f.payload(t, tt.payload, tt.vars...), hookSecretValue)
+			require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+			resp := decodeBody[CreateBuildResponse](t, rec.Body.Bytes())
+			require.Equal(t, CreateBuildResponse{ID: "build/demo/" + f.commit, RunID: "run-1",
+				URL: "http://drover.test/api/v1/builds/build%2Fdemo%2F" + f.commit, Status: workflows.StatusRunning}, resp)
+
+			require.Len(t, f.builds.started, 1)
+			in := f.builds.started[0]
+			require.Equal(t, "demo", in.Project)
+			require.Equal(t, f.repo.dir, in.Repository)
+			require.Equal(t, f.commit, in.Commit)
+			require.Equal(t, tt.branch, in.Branch)
+			require.Equal(t, tt.triggeredBy, in.TriggeredBy)
+			require.Equal(t, "unit", in.Plan.Stages[0].Tasks[0].Name)
+		})
+	}
+}
+
+func TestHookAcceptsFileURL(t *testing.T) {
+	f := newHookFixture(t, hookYAML)
+	rec := f.deliver(t, "github", "push", f.payload(t, "github-push", "__CLONE_URL__", "file://"+f.repo.dir), hookSecretValue)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Equal(t, "file://"+f.repo.dir, f.builds.started[0].Repository)
+}
+
+func TestHookRedeliveryStartsOneBuild(t *testing.T) {
+	f := newHookFixture(t, hookYAML)
+	body := f.payload(t, "github-push")
+	first := f.deliver(t, "github", "push", body, hookSecretValue)
+	require.Equal(t, http.StatusAccepted, first.Code, first.Body.String())
+	require.False(t, decodeBody[CreateBuildResponse](t, first.Body.Bytes()).Existing)
+
+	// The forge redelivers the same delivery, then the push reaches a second hook.
+	for _, forge := range []string{"github", "gitea"} {
+		payload := body
+		if forge == "gitea" {
+			payload = f.payload(t, "gitea-push")
+		}
+		again := f.deliver(t, forge, "push", payload, hookSecretValue)
+		require.Equal(t, http.StatusOK, again.Code, again.Body.String())
+		resp := decodeBody[CreateBuildResponse](t, again.Body.Bytes())
+		require.True(t, resp.Existing)
+		require.Equal(t, "build/demo/"+f.commit, resp.ID)
+		require.Equal(t, workflows.StatusRunning, resp.Status)
+	}
+	require.Len(t, f.builds.started, 1)
+}
+
+func TestHookPingAndIgnoredEvents(t *testing.T) {
+	tests := []struct {
+		forge, event, body string
+		want               HookResponse
+	}{
+		{"github", "ping", "", HookResponse{Status: HookPong}},
+		{"github", "issues", `{"action": "opened"}`, HookResponse{Status: HookIgnored, Reason: "event issues is not built"}},
+		{"gitea", "pull_request", `{"action": "opened"}`, HookResponse{Status: HookIgnored, Reason: "event pull_request is not built"}},
+		{"gogs", "create", `{"ref": "x"}`, HookResponse{Status: HookIgnored, Reason: "event create is not built"}},
+		{"gitlab", "Merge Request Hook", `{"object_kind": "merge_request"}`,
+			HookResponse{Status: HookIgnored, Reason: "event Merge Request Hook is not built"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.forge+" "+tt.event, func(t *testing.T) {
+			f := newHookFixture(t, hookYAML)
+			body := tt.body
+			if body == "" {
+				body = f.payload(t, "github-ping")
+			}
+			rec := f.deliver(t, tt.forge, tt.event, body, hookSecretValue)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			require.Equal(t, tt.want, decodeBody[HookResponse](t, rec.Body.Bytes()))
+			require.Empty(t, f.builds.started)
+		})
+	}
+}
+
+func TestHookSkips(t *testing.T) {
+	const zero = "0000000000000000000000000000000000000000"
+	const onlyMain = `project: demo
+triggers:
+  branches: [main]
+  paths: ["src", "go.mod"]
+build:
+  stages:
+    - {name: verify, tasks: [{name: unit, run: go test ./...}]}
+`
+	tests := []struct {
+		name, definition, forge, payload, event string
+		vars                                    []string
+		reason                                  string
+	}{
+		{"skip ci", hookYAML, "github", "github-push", "push",
+			[]string{"__MESSAGE__", "Fix a typo [skip ci]"}, "asks to skip CI"},
+		{"ci skip", hookYAML, "gitlab", "gitlab-push", "Push Hook",
+			[]string{"__MESSAGE__", "Docs only [CI SKIP]"}, "asks to skip CI"},
+		{"github branch deletion", hookYAML, "github", "github-push", "push",
+			[]string{"__DELETED__", "true", "__AFTER__", zero}, "ref refs/heads/main was deleted"},
+		{"gitea branch deletion", hookYAML, "gitea", "gitea-push", "push",
+			[]string{"__AFTER__", zero}, "was deleted"},
+		{"gitlab branch deletion", hookYAML, "gitlab", "gitlab-push", "Push Hook",
+			[]string{"__AFTER__", zero}, "was deleted"},
+		{"branch not matched", onlyMain, "github", "github-push", "push",
+			[]string{"__REF__", "refs/heads/feature/x"}, "branch feature/x matches no pattern of triggers.branches"},
+		{"paths not matched", onlyMain, "gogs", "gogs-push", "push",
+			[]string{"__FILE__", "docs/index.md"}, "no changed file matches triggers.paths"},
+		{"tags not built by default", onlyMain, "gitlab", "gitlab-tag-push", "Tag Push Hook",
+			[]string{"__REF__", "refs/tags/v1.0.0"}, "tag v1.0.0: the project builds no tags"},
+		{"tag not matched", hookYAML, "github", "github-push", "push",
+			[]string{"__REF__", "refs/tags/nightly"}, "tag nightly matches no pattern of triggers.tags"},
+		{"not a branch or tag", hookYAML, "github", "github-push", "push",
+			[]string{"__REF__", "refs/notes/commits"}, `ref "refs/notes/commits" is not a branch or a tag`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newHookFixture(t, tt.definition)
+			rec := f.deliver(t, tt.forge, tt.event, f.payload(t, tt.payload, tt.vars...), hookSecretValue)
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			resp := decodeBody[HookResponse](t, rec.Body.Bytes())
+			require.Equal(t, HookSkipped, resp.Status)
+			require.Contains(t, resp.Reason, tt.reason)
+			require.Empty(t, f.builds.started)
+		})
+	}
+}
+
+// TestHookTriggersReadAtPushedCommit checks that the rules come from the
+// drover.yaml of the pushed commit, not of another one.
+func TestHookTriggersReadAtPushedCommit(t *testing.T) {
+	f := newHookFixture(t, hookYAML)
+	older := f.commit
+	f.commit = f.repo.commit(`project: demo
+triggers: {paths: [src]}
+build: {stages: [{name: verify, tasks: [{name: unit, run: "true"}]}]}
+`)
+	rec := f.deliver(t, "github", "push", f.payload(t, "github-push", "__FILE__", "README.md"), hookSecretValue)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, HookSkipped, decodeBody[HookResponse](t, rec.Body.Bytes()).Status)
+
+	rec = f.deliver(t, "github", "push", f.payload(t, "github-push", "__FILE__", "README.md", "__AFTER__", older), hookSecretValue)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Equal(t, older, f.builds.started[0].Commit)
+
+	rec = f.deliver(t, "github", "push", f.payload(t, "github-push", "__FILE__", "src/app/main.go"), hookSecretValue)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Len(t, f.builds.started, 2)
+}

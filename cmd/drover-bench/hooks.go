@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/gitsource"
+)
+
+// hookBenchDefinition is a one-task build, so that the builds the webhooks
+// start end soon.
+const hookBenchDefinition = `project: hooks
+build:
+  stages:
+    - name: one
+      tasks: [{name: t, run: 'true', checkout: false}]
+`
+
+const hookBenchSecret = "bench-hook-secret"
+
+// hookAnswer is the API's answer to one delivery.
+type hookAnswer struct {
+	status    int
+	id, runID string
+	existing  bool
+	latency   time.Duration
+}
+
+// webhooks measures signed GitHub pushes: n deliveries of distinct commits
+// from 20 concurrent senders (p50/p99 of the answer), then 1,000
+// redeliveries of one push, which must start exactly one build.
+func (e *benchEnv) webhooks(ctx context.Context, n int) error {
+	const senders, redeliveries = 20, 1000
+	repo, commits, err := e.makeRepo("hooks", hookBenchDefinition, n+1)
+	if err != nil {
+		return err
+	}
+	url, stop, err := e.hookServer()
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	fmt.Printf("running %d signed GitHub pushes from %d senders...\n", n, senders)
+	answers, err := sendHooks(ctx, url, n, senders, func(i int) []byte { return githubPush(repo, commits[i]) })
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(answers, func(a, b hookAnswer) int { return int(a.latency - b.latency) })
+	started := 0
+	for _, a := range answers {
+		if a.status == http.StatusAccepted {
+			started++
+		}
+	}
+	p50, p99 := answers[len(answers)/2], answers[min(len(answers)-1, len(answers)*99/100)]
+	fmt.Printf("webhook answer p50 %s (%s), p99 %s (%s); %d builds started\n",
+		p50.latency.Round(100*time.Microsecond), p50.id, p99.latency.Round(100*time.Microsecond), p99.id, started)
+
+	fmt.Printf("redelivering one push %d times from %d senders...\n", redeliveries, senders)
+	push := githubPush(repo, commits[n])
+	again, err := sendHooks(ctx, url, redeliveries, senders, func(int) []byte { return push })
+	if err != nil {
+		return err
+	}
+	// A build started is a workflow run: deliveries racing the first one's
+	// start may be answered 202 too, but with the same run.
+	runs := map[string]bool{}
+	answered202 := 0
+	for _, a := range again {
+		runs[a.id+" "+a.runID] = true
+		if a.status == http.StatusAccepted {
+			answered202++
+		}
+	}
+	fmt.Printf("redeliveries: %d builds started (want 1); %d answers were 202, %d were 200 existing\n",
+		len(runs), answered202, len(again)-answered202)
+	if len(runs) != 1 {
+		return fmt.Errorf("redelivery of one push started %d builds", len(runs))
+	}
+	fmt.Println("waiting for the webhook builds to end...")
+	return e.waitBuilds(ctx, append(answers, again[0]), senders)
+}
+
+// hookServer serves a second API, with a webhook secret for project hooks,
+// on a loopback port.
+func (e *benchEnv) hookServer() (string, func(), error) {
+	srv := &api.Server{
+		Builds:      &api.TemporalBuilds{Client: e.client},
+		History:     e.ledger,
+		Source:      gitsource.New(filepath.Join(e.dir, "git-hooks")),
+		HookSecrets: map[string]string{api.HookEnvSuffix("hooks"): hookBenchSecret},
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv.PublicURL = "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	return srv.PublicURL + "/api/v1/hooks/hooks/github", func() { hs.Close() }, nil
+}
+
+// sendHooks posts n signed deliveries from senders goroutines.
+func sendHooks(ctx context.Context, url string, n, senders int, body func(i int) []byte) ([]hookAnswer, error) {
+	answers := make([]hookAnswer, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range senders {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				a, err := deliverHook(ctx, url, body(i), i)
+				if err != nil {
+					mu.Lock()
+					firstErr = cmpErr(firstErr, err)
+					mu.Unlock()
+					return
+				}
+				answers[i] = a
+			}
+		})
+	}
+	wg.Wait()
+	return answers, firstErr
+}
+
+// deliverHook posts one push signed as GitHub signs it.
+func deliverHook(ctx context.Context, url string, body []byte, i int) (hookAnswer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return hookAnswer{}, err
+	}
+	mac := hmac.New(sha256.New, []byte(hookBenchSecret))
+	mac.Write(body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "push")
+	req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("bench-%d", i))
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	t0 := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return hookAnswer{}, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID       string `json:"id"`
+		RunID    string `json:"run_id"`
+		Existing bool   `json:"existing"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&out)
+	a := hookAnswer{status: resp.StatusCode, id: out.ID, runID: out.RunID, existing: out.Existing, latency: time.Since(t0)}
+	if err != nil || (resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK) || out.ID == "" {
+		return a, fmt.Errorf("webhook delivery: HTTP %d %v", resp.StatusCode, err)
+	}
+	return a, nil
+}
+
+// githubPush is a GitHub push of commit to main in repo.
+func githubPush(repo, commit string) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"ref": "refs/heads/main", "before": "0123456789012345678901234567890123456789", "after": commit,
+		"created": false, "deleted": false, "forced": false,
+		"repository": map[string]any{"name": "hooks", "full_name": "bench/hooks", "clone_url": repo},
+		"pusher":     map[string]any{"name": "bench", "email": "bench@localhost"},
+		"sender":     map[string]any{"login": "bench"},
+		"head_commit": map[string]any{"id": commit, "message": "bench commit",
+			"added": []string{}, "removed": []string{}, "modified": []string{"drover.yaml"}},
+		"commits": []any{map[string]any{"id": commit, "message": "bench commit",
+			"added": []string{}, "removed": []string{}, "modified": []string{"drover.yaml"}}},
+	})
+	return b
+}
+
+// waitBuilds waits for the builds of answers to end.
+func (e *benchEnv) waitBuilds(ctx context.Context, answers []hookAnswer, workers int) error {
+	ids := make(chan string)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range workers {
+		wg.Go(func() {
+			for id := range ids {
+				if err := e.client.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
+					mu.Lock()
+					firstErr = cmpErr(firstErr, fmt.Errorf("build %s: %w", id, err))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for _, a := range answers {
+		ids <- a.id
+	}
+	close(ids)
+	wg.Wait()
+	return firstErr
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// benchApprover approves every benchmark promotion (X-Drover-User, no identity file).
+const benchApprover = "bench"
+
+// benchEnvironment is the one environment of a benchmark promotion.
+const benchEnvironment = "prod"
+
+// approvalLatency starts n promotions waiting for bench's approval, approves
+// them one at a time through the API and prints how long after each HTTP
+// answer the Deploy activity started (its ActivityTaskStarted event time;
+// the server runs on this machine, so the clocks agree).
+func (e *benchEnv) approvalLatency(ctx context.Context, n int) error {
+	fmt.Printf("\nstarting %d promotions that wait for approval...\n", n)
+	version := "approve-1"
+	ids, projects, err := e.startPromotions(ctx, "lat", version, n)
+	defer e.terminate(context.WithoutCancel(ctx), environmentIDs(projects))
+	defer e.terminate(context.WithoutCancel(ctx), ids)
+	if err != nil {
+		return err
+	}
+	if err := e.waitAwaiting(ctx, version, n, 3*time.Minute); err != nil {
+		return err
+	}
+	fmt.Printf("approving %d promotions one at a time through the API...\n", n)
+	sent, answered := make([]time.Time, n), make([]time.Time, n)
+	for i, id := range ids {
+		sent[i] = time.Now()
+		if err := e.approve(ctx, id); err != nil {
+			return err
+		}
+		answered[i] = time.Now()
+	}
+	fromAnswer := result{name: "answer → deploy started", latencies: make([]time.Duration, n)}
+	fromRequest := result{name: "request → deploy started", latencies: make([]time.Duration, n)}
+	for i, id := range ids {
+		if err := e.client.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
+			return fmt.Errorf("promotion %s: %w", id, err)
+		}
+		started, err := e.deployStarted(ctx, id)
+		if err != nil {
+			return err
+		}
+		fromAnswer.latencies[i] = started.Sub(answered[i])
+		fromRequest.latencies[i] = started.Sub(sent[i])
+	}
+	fmt.Println()
+	fmt.Printf("%-26s %6s %10s %10s %10s\n", "approval → deploy", "runs", "p50", "p99", "max")
+	for _, r := range []result{fromAnswer, fromRequest} {
+		fmt.Printf("%-26s %6d %10s %10s %10s\n", r.name, len(r.latencies), r.p(0.5).Round(100*time.Microsecond),
+			r.p(0.99).Round(100*time.Microsecond), r.p(1).Round(100*time.Microsecond))
+	}
+	fmt.Printf("approval accepted → deploy started p99: %s (target < 100ms)\n", fromAnswer.p(0.99).Round(100*time.Microsecond))
+	return nil
+}
+
+// benchPromotion is a promotion of project's version to one environment
+// whose approval waits for bench and whose deploy runs `true`.
+func benchPromotion(project, version string) workflows.PromotionInput {
+	return workflows.PromotionInput{
+		Project: project, Version: version, TriggeredBy: "bench-starter",
+		Environments: []pipeline.Environment{{
+			Name:     benchEnvironment,
+			Approval: &pipeline.Approval{Approvers: []string{benchApprover}, Required: 1},
+			Deploy:   pipeline.Deploy{Shell: "true"},
+		}},
+	}
+}
+
+// startPromotions starts n promotions of version, each of its own project
+// "<prefix>-<i>" (so none queues behind another at its environment's lock),
+// 20 at a time, and returns their workflow IDs and projects.
+func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, n int) ([]string, []string, error) {
+	ids, projects := make([]string, n), make([]string, n)
+	for i := range n {
+		projects[i] = fmt.Sprintf("%s-%04d", prefix, i)
+		ids[i] = workflows.PromotionID(projects[i], version)
+	}
+	err := forEach(n, 20, func(i int) error {
+		in := benchPromotion(projects[i], version)
+		_, err := e.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: ids[i], TaskQueue: workflows.TaskQueue,
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrProject).ValueSet(in.Project),
+				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrVersion).ValueSet(in.Version),
+				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(workflows.PromotionRunning),
+			),
+		}, workflows.PromotionWorkflowName, in)
+		if err != nil {
+			return fmt.Errorf("start promotion %s: %w", ids[i], err)
+		}
+		return nil
+	})
+	return ids, projects, err
+}
+
+// waitAwaiting waits until n promotions of version await approval, as visibility says.
+func (e *benchEnv) waitAwaiting(ctx context.Context, version string, n int, timeout time.Duration) error {
+	query := fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
+		workflows.PromotionWorkflowName, workflows.SearchAttrVersion, version, workflows.SearchAttrState, workflows.EnvAwaitingApproval)
+	deadline := time.Now().Add(timeout)
+	var count int64
+	for time.Now().Before(deadline) {
+		resp, err := e.client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query})
+		if err != nil {
+			return fmt.Errorf("count promotions awaiting approval: %w", err)
+		}
+		if count = resp.GetCount(); count >= int64(n) {
+			return nil
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return fmt.Errorf("only %d of %d promotions await approval after %s", count, n, timeout)
+}
+
+// approve approves promotion id's environment through the API as bench.
+func (e *benchEnv) approve(ctx context.Context, id string) error {
+	target := e.apiURL + "/api/v1/promotions/" + url.PathEscape(id) + "/approve"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target,
+		bytes.NewReader([]byte(`{"environment": "`+benchEnvironment+`"}`)))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(api.UserHeader, benchApprover)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("approve %s: %w", id, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("approve %s: HTTP %d", id, resp.StatusCode)
+	}
+	return nil
+}
+
+// deployStarted reads when the promotion's Deploy activity started from its history.
+func (e *benchEnv) deployStarted(ctx context.Context, id string) (time.Time, error) {
+	iter := e.client.GetWorkflowHistory(ctx, id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var scheduled int64
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			return time.Time{}, fmt.Errorf("history of %s: %w", id, err)
+		}
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == "Deploy" {
+			scheduled = ev.GetEventId()
+		}
+		if a := ev.GetActivityTaskStartedEventAttributes(); a != nil && scheduled != 0 && a.GetScheduledEventId() == scheduled {
+			return ev.GetEventTime().AsTime(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("history of %s: no Deploy activity started", id)
+}
+
+// environmentIDs are the Environment workflows of the benchmark's projects.
+func environmentIDs(projects []string) []string {
+	ids := make([]string, len(projects))
+	for i, p := range projects {
+		ids[i] = workflows.EnvironmentID(p, benchEnvironment)
+	}
+	return ids
+}
+
+// terminate ends the running workflows among ids, 20 at a time; those that
+// ended already are skipped.
+func (e *benchEnv) terminate(ctx context.Context, ids []string) {
+	_ = forEach(len(ids), 20, func(i int) error {
+		_ = e.client.TerminateWorkflow(ctx, ids[i], "", "benchmark cleanup")
+		return nil
+	})
+}
+
+// forEach runs fn for 0..n-1, concurrency at a time, and returns the first error.
+func forEach(n, concurrency int, fn func(i int) error) error {
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, concurrency)
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := fn(i); err != nil {
+				mu.Lock()
+				first = cmpErr(first, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}

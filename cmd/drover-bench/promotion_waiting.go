@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/internal/devserver"
+)
+
+// approvalsRequests is how many times GET /api/v1/approvals is timed.
+const approvalsRequests = 20
+
+// approvalsWhileWaiting runs the worker binary alone, starts n promotions
+// that wait for bench's approval, and once all of them wait prints the
+// worker's resident memory and how fast GET /api/v1/approvals answers bench.
+func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int) error {
+	e.stopWorkers()
+	bin := filepath.Join(e.dir, "drover-worker")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/drover-worker")
+	build.Dir, build.Stderr = devserver.RepoRoot(), os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build worker: %w", err)
+	}
+	w := exec.CommandContext(ctx, bin)
+	w.Env = append(os.Environ(), "DROVER_TEMPORAL_ADDRESS="+e.server.FrontendHostPort(), "DROVER_DATA_DIR="+e.dir,
+		"DROVER_LEDGER_DSN="+filepath.Join(e.dir, "ledger.db"))
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer func() {
+		_ = w.Process.Kill()
+		_ = w.Wait()
+	}()
+
+	fmt.Printf("\nstarting %d promotions that wait for approval (worker binary)...\n", n)
+	t0 := time.Now()
+	version := "wait-1"
+	ids, projects, err := e.startPromotions(ctx, "wait", version, n)
+	defer e.terminate(context.WithoutCancel(ctx), environmentIDs(projects))
+	defer e.terminate(context.WithoutCancel(ctx), ids)
+	if err != nil {
+		return err
+	}
+	if err := e.waitAwaiting(ctx, version, n, 5*time.Minute); err != nil {
+		return err
+	}
+	fmt.Printf("%d promotions await approval after %s\n", n, time.Since(t0).Round(time.Millisecond))
+	rss, hwm := memory(w.Process.Pid)
+	fmt.Printf("worker with %d promotions awaiting approval: RSS %.1f MiB, peak %.1f MiB (target < 300 MiB)\n",
+		n, float64(rss)/1024, float64(hwm)/1024)
+
+	if os.Getenv("PROBE") != "" {
+		for _, q := range []string{
+			"WorkflowType = 'Promotion' AND DroverState = 'awaiting-approval' AND ExecutionStatus = 'Running' AND DroverApprovers IN ('bench')",
+			"WorkflowType = 'Promotion' AND DroverState = 'awaiting-approval' AND ExecutionStatus = 'Running'",
+			"DroverApprovers = 'bench'",
+			"DroverState = 'awaiting-approval'",
+			"WorkflowType = 'Promotion'",
+			"",
+		} {
+			for _, size := range []int32{1000, 100} {
+				s := time.Now()
+				rows, pages := 0, 0
+				var token []byte
+				for {
+					resp, err := e.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: size, NextPageToken: token})
+					if err != nil {
+						return err
+					}
+					rows += len(resp.GetExecutions())
+					pages++
+					if token = resp.GetNextPageToken(); len(token) == 0 {
+						break
+					}
+				}
+				fmt.Printf("%8s rows=%d pages=%d size=%d %q\n", time.Since(s).Round(time.Millisecond), rows, pages, size, q)
+			}
+		}
+	}
+	res := result{name: "GET /api/v1/approvals", latencies: make([]time.Duration, approvalsRequests)}
+	count := 0
+	for i := range approvalsRequests {
+		s := time.Now()
+		if count, err = e.listApprovals(ctx); err != nil {
+			return err
+		}
+		res.latencies[i] = time.Since(s)
+	}
+	fmt.Printf("GET /api/v1/approvals as %s x%d: %d approvals, p50 %s, p99 %s (target < 200ms)\n", benchApprover,
+		approvalsRequests, count, res.p(0.5).Round(100*time.Microsecond), res.p(0.99).Round(100*time.Microsecond))
+	return nil
+}
+
+// listApprovals asks the API what waits for bench and returns how many approvals it listed.
+func (e *benchEnv) listApprovals(ctx context.Context) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.apiURL+"/api/v1/approvals", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set(api.UserHeader, benchApprover)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("list approvals: %w", err)
+	}
+	defer resp.Body.Close()
+	var body api.ApprovalsResponse
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("list approvals: HTTP %d %v", resp.StatusCode, err)
+	}
+	return len(body.Approvals), nil
+}

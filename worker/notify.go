@@ -1,0 +1,28 @@
+package worker
+
+import (
+	"log/slog"
+
+	"github.com/slack-go/slack"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/ledger"
+)
+
+// newNotifier builds the notification activities from the worker's
+// configuration; deliveries are recorded in the ledger.
+func newNotifier(cfg Config, ldg *ledger.Ledger, logger *slog.Logger) *activities.Notifier {
+	n := &activities.Notifier{
+		SlackChannelDefault: cfg.Notify.SlackChannel,
+		Webhooks:            cfg.Notify.Webhooks,
+		WebhookSecret:       cfg.Notify.WebhookSecret,
+		Statuses:            cfg.Notify.Statuses,
+		Deliveries:          ldg,
+		PublicURL:           cfg.PublicURL,
+		Logger:              logger,
+	}
+	if cfg.Notify.SlackToken != "" {
+		n.Slack = slack.New(cfg.Notify.SlackToken)
+	}
+	return n
+}

@@ -1,0 +1,48 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+)
+
+// Commit status context of builds.
+const statusContextBuild = "drover/build"
+
+// startNotifier sets up the build's notifications (see newNotifier).
+func (b *buildRun) startNotifier(ctx workflow.Context) {
+	base := activities.NotifyEvent{Kind: "build", Project: b.in.Project, Repository: b.in.Repository,
+		Commit: b.in.Commit, Branch: b.in.Branch}
+	b.notify = newNotifier(ctx, activities.ResolveSinksInput{Notify: b.in.Notify, Repository: b.in.Repository}, base, notifyHooks{
+		fill: func(ev *activities.NotifyEvent) {
+			ev.Status, ev.Version = b.state.Status, b.state.Version
+		},
+		title: func() string {
+			return fmt.Sprintf("*%s* build `%s@%s`: %s", b.in.Project, b.in.Branch, shortCommit(b.in.Commit), b.state.Status)
+		},
+		status: b.commitStatus,
+		record: func(ev Event) {
+			ev.Time = b.now()
+			b.state.Events = append(b.state.Events, ev)
+		},
+	})
+}
+
+// commitStatus is the drover/build status: pending from the start, then
+// success or failure.
+func (b *buildRun) commitStatus(ev Event) (activities.CommitStatus, bool) {
+	cs := activities.CommitStatus{Repository: b.in.Repository, Commit: b.in.Commit, Context: statusContextBuild}
+	switch ev.Type {
+	case EventBuildStart:
+		cs.State, cs.Description = activities.StatusPending, "build running"
+	case EventBuildSuccess:
+		cs.State, cs.Description = activities.StatusSuccess, "build succeeded, "+ev.Message
+	case EventBuildFail:
+		cs.State, cs.Description = activities.StatusFailure, "build "+ev.Message
+	default:
+		return cs, false
+	}
+	return cs, true
+}

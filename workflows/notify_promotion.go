@@ -1,0 +1,62 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+)
+
+// startNotifier sets up the promotion's notifications (see newNotifier).
+func (r *promotionRun) startNotifier(ctx workflow.Context) {
+	base := activities.NotifyEvent{Kind: "promotion", Project: r.in.Project, Repository: r.in.Repository,
+		Commit: r.in.Commit, Branch: r.in.Branch, Version: r.in.Version}
+	r.notify = newNotifier(ctx, activities.ResolveSinksInput{Notify: r.in.Notify, Repository: r.in.Repository}, base, notifyHooks{
+		fill: func(ev *activities.NotifyEvent) {
+			ev.Status, ev.Environment = r.state.Status, ev.Stage
+		},
+		title: func() string {
+			return fmt.Sprintf("*%s %s* promotion: %s", r.in.Project, r.in.Version, r.state.Status)
+		},
+		status:   r.commitStatus,
+		approval: r.slackApproval,
+		record: func(ev Event) {
+			ev.Time = r.now()
+			r.state.Events = append(r.state.Events, ev)
+		},
+	})
+}
+
+// commitStatus is the drover/deploy/<env> status an event sets.
+func (r *promotionRun) commitStatus(ev Event) (activities.CommitStatus, bool) {
+	cs := activities.CommitStatus{Repository: r.in.Repository, Commit: r.in.Commit, Context: "drover/deploy/" + ev.Stage}
+	switch ev.Type {
+	case EventApprovalRequested:
+		cs.State, cs.Description = activities.StatusPending, r.in.Version+" awaiting approval"
+	case EventDeployStarted:
+		cs.State, cs.Description = activities.StatusPending, "deploying "+r.in.Version
+	case EventDeployCompleted:
+		cs.State, cs.Description = activities.StatusSuccess, r.in.Version+" deployed"
+	case EventVerificationCompleted:
+		cs.State, cs.Description = activities.StatusSuccess, r.in.Version+" deployed and verified"
+	case EventDeployFailed, EventVerificationFailed, EventRolledBack, EventRejected:
+		cs.State, cs.Description = activities.StatusFailure, ev.Message
+	default:
+		return cs, false
+	}
+	return cs, ev.Stage != ""
+}
+
+// slackApproval is the current environment's approval gate while it waits
+// for decisions: the Slack message then carries Approve and Reject buttons.
+func (r *promotionRun) slackApproval() *activities.SlackApproval {
+	if r.cur < 0 || r.state.Status != PromotionRunning {
+		return nil
+	}
+	g := r.gate(r.cur, GateApproval)
+	if g == nil || g.State != GatePending || g.WaitingSince == nil {
+		return nil
+	}
+	return &activities.SlackApproval{PromotionID: r.state.ID, Environment: r.env(r.cur).Name}
+}

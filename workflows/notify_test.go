@@ -1,0 +1,195 @@
+package workflows
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// deliveryLog records delivery attempts in memory.
+type deliveryLog struct {
+	mu  sync.Mutex
+	all []ledger.Delivery
+}
+
+func (d *deliveryLog) RecordDelivery(_ context.Context, x ledger.Delivery) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.all = append(d.all, x)
+	return nil
+}
+
+func (d *deliveryLog) forEvent(sinkPrefix, event string) (attempts, ok int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, x := range d.all {
+		if strings.HasPrefix(x.Sink, sinkPrefix) && x.Event == event {
+			attempts++
+			if x.OK {
+				ok++
+			}
+		}
+	}
+	return attempts, ok
+}
+
+// receiver is an outgoing-webhook receiver that answers 500 to its first
+// failures requests (all of them when failures < 0) and checks signatures.
+type receiver struct {
+	mu         sync.Mutex
+	failures   int
+	secret     string
+	deliveries []string // X-Drover-Delivery of each request
+	badSigs    int
+}
+
+func (h *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.deliveries = append(h.deliveries, r.Header.Get(activities.HeaderDelivery))
+	if !activities.VerifyWebhookSignature(h.secret, body, r.Header.Get(activities.HeaderSignature)) {
+		h.badSigs++
+	}
+	if h.failures < 0 || len(h.deliveries) <= h.failures {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (h *receiver) get() ([]string, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.deliveries...), h.badSigs
+}
+
+func eventsOf(st BuildState, typ string) []string {
+	var out []string
+	for _, ev := range st.Events {
+		if ev.Type == typ {
+			out = append(out, ev.Message)
+		}
+	}
+	return out
+}
+
+func runNotifiedBuild(t *testing.T, n *activities.Notifier, notify *pipeline.Notify, repo string) BuildState {
+	t.Helper()
+	be := newBuildEnv(t, nil)
+	be.env.RegisterActivity(n)
+	be.env.ExecuteWorkflow(Build, BuildInput{Project: "demo", Repository: repo, Commit: "0123456789abcdef0123", Branch: "main",
+		Plan: testPlan(stage("test", false, task("unit", 0))), Notify: notify})
+	require.True(t, be.env.IsWorkflowCompleted())
+	require.NoError(t, be.env.GetWorkflowError())
+	var st BuildState
+	require.NoError(t, be.env.GetWorkflowResult(&st))
+	require.Equal(t, StatusSucceeded, st.Status)
+	return st
+}
+
+func TestBuildWebhookRetriedUntilDelivered(t *testing.T) {
+	recv := &receiver{failures: 3, secret: "hmac-key"}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	log := &deliveryLog{}
+	n := &activities.Notifier{WebhookSecret: "hmac-key", Deliveries: log}
+	notify := &pipeline.Notify{Webhooks: []pipeline.WebhookNotify{{URL: srv.URL + "/in", Events: []string{EventBuildSuccess}}}}
+
+	st := runNotifiedBuild(t, n, notify, "/srv/git/demo")
+
+	ids, badSigs := recv.get()
+	require.Len(t, ids, 4)
+	require.Zero(t, badSigs)
+	for _, id := range ids {
+		require.Equal(t, ids[0], id, "every attempt carries the same delivery id")
+	}
+	require.True(t, strings.HasPrefix(ids[0], st.ID+"/"+st.RunID+"/"), ids[0])
+	attempts, ok := log.forEvent(activities.SinkWebhook, EventBuildSuccess)
+	require.Equal(t, 4, attempts)
+	require.Equal(t, 1, ok)
+	require.Equal(t, []string{activities.WebhookSinkName(srv.URL+"/in") + " " + EventBuildSuccess}, eventsOf(st, EventSinkDelivered))
+	require.Empty(t, eventsOf(st, EventSinkFailed))
+}
+
+func TestBuildSucceedsWhenSinkAlwaysFails(t *testing.T) {
+	recv := &receiver{failures: -1}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	log := &deliveryLog{}
+	n := &activities.Notifier{Deliveries: log, Webhooks: []pipeline.WebhookNotify{{URL: srv.URL + "/down?token=abc", Events: []string{EventBuildStart}}}}
+
+	st := runNotifiedBuild(t, n, nil, "/srv/git/demo")
+
+	failed := eventsOf(st, EventSinkFailed)
+	require.Len(t, failed, 1)
+	require.Contains(t, failed[0], "webhook "+strings.TrimPrefix(srv.URL, "http://")+"/down BUILD_START")
+	require.Contains(t, failed[0], "503")
+	require.NotContains(t, failed[0], "token=abc")
+	attempts, ok := log.forEvent(activities.SinkWebhook, EventBuildStart)
+	require.Greater(t, attempts, 3)
+	require.Zero(t, ok)
+}
+
+func TestBuildPostsOneSlackMessageAndCommitStatuses(t *testing.T) {
+	var mu sync.Mutex
+	var slackCalls []string // method ts
+	slackSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		slackCalls = append(slackCalls, strings.TrimPrefix(r.URL.Path, "/")+" "+r.PostForm.Get("channel")+" "+r.PostForm.Get("ts"))
+		mu.Unlock()
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "C42", "ts": "1700000000.000200"})
+	}))
+	defer slackSrv.Close()
+	var statuses []string
+	forge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		statuses = append(statuses, r.URL.Path+" "+body["context"]+" "+body["state"])
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer forge.Close()
+	log := &deliveryLog{}
+	n := &activities.Notifier{
+		Slack: slack.New("xoxb-test", slack.OptionAPIURL(slackSrv.URL+"/")), SlackChannelDefault: "#builds", Deliveries: log,
+		Statuses: activities.StatusTargets{{Host: "github.com", Forge: activities.ForgeGitHub, BaseURL: forge.URL, Token: "t"}},
+	}
+
+	st := runNotifiedBuild(t, n, &pipeline.Notify{Slack: &pipeline.SlackNotify{Channel: "#demo"}}, "https://github.com/acme/demo.git")
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, slackCalls)
+	require.Equal(t, "chat.postMessage #demo ", slackCalls[0])
+	for _, c := range slackCalls[1:] {
+		require.Equal(t, "chat.update C42 1700000000.000200", c)
+	}
+	require.Equal(t, []string{
+		"/repos/acme/demo/statuses/0123456789abcdef0123 drover/build pending",
+		"/repos/acme/demo/statuses/0123456789abcdef0123 drover/build success",
+	}, statuses)
+	require.Empty(t, eventsOf(st, EventSinkFailed))
+	_, ok := log.forEvent(activities.SinkStatus, EventBuildSuccess)
+	require.Equal(t, 1, ok)
+}
+
+func TestBuildWithoutSinksSendsNothing(t *testing.T) {
+	st := runNotifiedBuild(t, &activities.Notifier{}, nil, "/srv/git/demo")
+	require.Empty(t, eventsOf(st, EventSinkDelivered))
+	require.Empty(t, eventsOf(st, EventSinkFailed))
+}

@@ -61,17 +61,11 @@ func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rer
 		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
 	} else {
-		// Describe first so the caller learns whether the build existed; the
-		// policies below still make a racing start return the same run.
-		desc, err := b.Client.DescribeWorkflowExecution(ctx, id, "")
-		if err == nil {
-			return id, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), true, nil
-		}
-		if !isNotFound(err) {
-			return "", "", false, fmt.Errorf("describe build %s: %w", id, err)
-		}
+		// One start, no describe: a running or finished build with this ID
+		// comes back as "already started" with its run, so racing deliveries
+		// of one push all learn that the build exists.
 		opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE
-		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+		opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL
 	}
 	run, err := b.Client.ExecuteWorkflow(ctx, opts, workflows.BuildWorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
@@ -79,7 +73,7 @@ func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rer
 	case errors.As(err, &started) && rerun:
 		return "", "", false, ErrBuildRunning
 	case errors.As(err, &started):
-		return id, started.RunId, true, nil // finished meanwhile; no duplicate
+		return id, started.RunId, true, nil
 	case err != nil:
 		return "", "", false, fmt.Errorf("start build %s: %w", id, err)
 	}

@@ -172,7 +172,7 @@ func TestTemporalBuildsStart(t *testing.T) {
 	require.False(t, existing)
 	o := fc.starts[0]
 	require.Equal(t, workflows.TaskQueue, o.TaskQueue)
-	require.Equal(t, enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, o.WorkflowIDConflictPolicy)
+	require.Equal(t, enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL, o.WorkflowIDConflictPolicy)
 	require.Equal(t, enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, o.WorkflowIDReusePolicy)
 	require.Equal(t, "Build demo main@0123456789ab", o.StaticSummary)
 	require.Contains(t, o.StaticDetails, "1. verify: unit, lint\n2. package: tarball\n")
@@ -210,30 +210,16 @@ func TestTemporalBuildsStart(t *testing.T) {
 }
 
 func TestTemporalBuildsStartRace(t *testing.T) {
-	// Describe saw nothing but the build finished before the start arrived.
+	// Another delivery of the same push started the build a moment ago: this
+	// start learns that it exists and gets its run, and starts nothing.
 	fc := &fakeClient{execs: map[string]*fakeExecution{}}
-	racing := &racingClient{fakeClient: fc}
-	b := &TemporalBuilds{Client: racing}
+	fc.execs["build/demo/"+testSHA] = &fakeExecution{runID: "run-0", status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING}
+	b := &TemporalBuilds{Client: fc}
 	_, runID, existing, err := b.Start(t.Context(), testInput(), false)
 	require.NoError(t, err)
 	require.True(t, existing)
 	require.Equal(t, "run-0", runID)
-}
-
-// racingClient hides the execution from the first describe, as if it were
-// created between the describe and the start.
-type racingClient struct {
-	*fakeClient
-	described bool
-}
-
-func (r *racingClient) DescribeWorkflowExecution(ctx context.Context, id, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
-	if !r.described {
-		r.described = true
-		r.execs[id] = &fakeExecution{runID: "run-0", status: enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED}
-		return nil, serviceerror.NewNotFound("not found")
-	}
-	return r.fakeClient.DescribeWorkflowExecution(ctx, id, runID)
+	require.Empty(t, fc.inputs)
 }
 
 func TestTemporalBuildsState(t *testing.T) {

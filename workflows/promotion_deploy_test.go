@@ -138,7 +138,7 @@ func TestPromotionSoaksBeforeTheNextEnvironment(t *testing.T) {
 	require.Equal(t, EnvAwaitingSoak, soaking.Environments[1].State)
 	require.Equal(t, GateSoak, soaking.Environments[1].Gates[0].Kind)
 	require.Equal(t, promotionStart.Add(6*time.Hour), soaking.Environments[1].Gates[0].Deadline.UTC())
-	require.Equal(t, GatePending, soaking.Environments[1].Gates[1].State, "the approval waits for the soak")
+	require.Equal(t, GateWaiting, soaking.Environments[1].Gates[1].State, "the approval waits for the soak")
 	require.Nil(t, soaking.Environments[1].Gates[1].WaitingSince)
 
 	prod := state.Environments[1]

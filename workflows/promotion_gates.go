@@ -142,7 +142,7 @@ func (r *promotionRun) approval(ctx workflow.Context, i int) string {
 	now := r.now()
 	deadline := now.Add(timeout)
 	g := r.gate(i, GateApproval)
-	g.WaitingSince, g.Deadline = &now, &deadline
+	g.State, g.WaitingSince, g.Deadline = GatePending, &now, &deadline
 	r.emit(EventApprovalRequested, env.Name, fmt.Sprintf("%s %s to %s needs %d approval(s) from %s",
 		r.in.Project, r.in.Version, env.Name, g.Required, strings.Join(g.Approvers, ", ")))
 	r.setState(ctx, i, EnvAwaitingApproval)

@@ -73,10 +73,10 @@ func newPromotionRun(ctx workflow.Context, in PromotionInput) *promotionRun {
 	for i, env := range in.Environments {
 		es := EnvironmentState{Name: env.Name, State: EnvPending}
 		if w := env.Window; w != nil {
-			es.Gates = append(es.Gates, GateState{Kind: GateWindow, State: GatePending, Detail: windowText(*w)})
+			es.Gates = append(es.Gates, GateState{Kind: GateWindow, State: GateWaiting, Detail: windowText(*w)})
 		}
 		if a := env.Approval; a != nil {
-			es.Gates = append(es.Gates, GateState{Kind: GateApproval, State: GatePending,
+			es.Gates = append(es.Gates, GateState{Kind: GateApproval, State: GateWaiting,
 				Approvers: a.Approvers, Required: requiredApprovals(*a)})
 		}
 		r.state.Environments[i] = es

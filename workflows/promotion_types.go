@@ -124,6 +124,7 @@ const (
 
 // Gate and step states.
 const (
+	GateWaiting   = "waiting" // not reached yet
 	GatePending   = "pending"
 	GateApproved  = "approved"
 	GateRejected  = "rejected"

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -55,55 +54,26 @@ func (s *Server) listBuilds(c *gin.Context) {
 		s.getBuild(c)
 		return
 	}
-	f := ledger.BuildFilter{Project: c.Query("project"), Branch: c.Query("branch"), Status: c.Query("status")}
-	var err error
-	if f.Limit, err = queryInt(c, "limit", DefaultListLimit, 1, MaxListLimit); err != nil {
+	q, err := readListQuery(c, workflows.StatusRunning, workflows.StatusSucceeded, workflows.StatusFailed,
+		workflows.StatusCancelled)
+	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	if f.Offset, err = queryInt(c, "offset", 0, 0, -1); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	switch f.Status {
-	case "", workflows.StatusRunning, workflows.StatusSucceeded, workflows.StatusFailed, workflows.StatusCancelled:
-	default:
-		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest,
-			"status must be one of running, succeeded, failed, cancelled"))
-		return
-	}
-	page := f.Limit
-	f.Limit++ // one more tells whether there is a next page
-	builds, err := s.History.ListBuilds(c.Request.Context(), f)
+	builds, err := s.History.ListBuilds(c.Request.Context(), ledger.BuildFilter{
+		Project: c.Query("project"), Branch: c.Query("branch"), Status: q.Status,
+		Limit: q.fetchLimit(), Offset: q.Offset,
+	})
 	if err != nil {
 		_ = c.Error(fmt.Errorf("list builds: %w", err))
 		return
 	}
-	resp := ListBuildsResponse{Builds: make([]BuildSummary, 0, min(len(builds), page))}
-	if len(builds) > page {
-		builds = builds[:page]
-		next := f.Offset + page
-		resp.NextOffset = &next
-	}
-	for _, b := range builds {
-		resp.Builds = append(resp.Builds, s.summary(b))
-	}
+	var resp ListBuildsResponse
+	resp.Builds, resp.NextOffset = page(q, builds, s.summary)
 	c.JSON(http.StatusOK, resp)
 }
 
-func (s *Server) getBuild(c *gin.Context) {
-	id, err := buildID(c)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	state, err := s.buildState(c.Request.Context(), id, c.Query("run_id"))
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusOK, state)
-}
+func (s *Server) getBuild(c *gin.Context) { serveRunState(c, buildID, s.buildState) }
 
 // buildState reads a build from Temporal, falling back to the ledger for
 // builds Temporal no longer knows (past retention).
@@ -149,20 +119,4 @@ func (s *Server) summary(b ledger.Build) BuildSummary {
 		Commit: b.Commit, Branch: b.Branch, Status: b.Status, TriggeredBy: b.TriggeredBy, Rerun: b.Rerun,
 		Version: b.Version, StartedAt: b.StartedAt, FinishedAt: b.FinishedAt,
 	}
-}
-
-// queryInt reads an integer query parameter within [lo, hi] (hi < 0: no upper bound).
-func queryInt(c *gin.Context, name string, def, lo, hi int) (int, error) {
-	raw := c.Query(name)
-	if raw == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < lo || (hi >= 0 && n > hi) {
-		if hi < 0 {
-			return 0, errorf(http.StatusBadRequest, codeBadRequest, "%s must be an integer >= %d", name, lo)
-		}
-		return 0, errorf(http.StatusBadRequest, codeBadRequest, "%s must be an integer from %d to %d", name, lo, hi)
-	}
-	return n, nil
 }

@@ -42,59 +42,25 @@ func (s *Server) listPromotions(c *gin.Context) {
 		s.getPromotion(c)
 		return
 	}
-	f := ledger.PromotionFilter{Project: c.Query("project"), Status: c.Query("status")}
-	var err error
-	if f.Limit, err = queryInt(c, "limit", DefaultListLimit, 1, MaxListLimit); err != nil {
+	q, err := readListQuery(c, workflows.PromotionRunning, workflows.PromotionCompleted, workflows.PromotionStopped,
+		workflows.PromotionCancelled)
+	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	if f.Offset, err = queryInt(c, "offset", 0, 0, -1); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	switch f.Status {
-	case "", workflows.PromotionRunning, workflows.PromotionCompleted, workflows.PromotionStopped, workflows.PromotionCancelled:
-	default:
-		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest,
-			"status must be one of running, completed, stopped, cancelled"))
-		return
-	}
-	page := f.Limit
-	f.Limit++ // one more tells whether there is a next page
-	list, err := s.PromotionLedger.ListPromotions(c.Request.Context(), f)
+	list, err := s.PromotionLedger.ListPromotions(c.Request.Context(), ledger.PromotionFilter{
+		Project: c.Query("project"), Status: q.Status, Limit: q.fetchLimit(), Offset: q.Offset,
+	})
 	if err != nil {
 		_ = c.Error(fmt.Errorf("list promotions: %w", err))
 		return
 	}
-	resp := ListPromotionsResponse{Promotions: make([]PromotionSummary, 0, min(len(list), page))}
-	if len(list) > page {
-		list = list[:page]
-		next := f.Offset + page
-		resp.NextOffset = &next
-	}
-	for _, p := range list {
-		resp.Promotions = append(resp.Promotions, PromotionSummary{
-			ID: p.ID, RunID: p.RunID, URL: s.promotionURL(p.ID), Project: p.Project, Version: p.Version,
-			Commit: p.Commit, Branch: p.Branch, BuildID: p.BuildID, TriggeredBy: p.TriggeredBy,
-			Status: p.Status, StartedAt: p.StartedAt, FinishedAt: p.FinishedAt,
-		})
-	}
+	var resp ListPromotionsResponse
+	resp.Promotions, resp.NextOffset = page(q, list, s.promotionSummary)
 	c.JSON(http.StatusOK, resp)
 }
 
-func (s *Server) getPromotion(c *gin.Context) {
-	id, err := promotionID(c)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	state, err := s.promotionState(c.Request.Context(), id, c.Query("run_id"))
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusOK, state)
-}
+func (s *Server) getPromotion(c *gin.Context) { serveRunState(c, promotionID, s.promotionState) }
 
 // promotionState reads a promotion from Temporal, falling back to the
 // ledger for promotions Temporal no longer knows (past retention).
@@ -118,6 +84,14 @@ func (s *Server) promotionState(ctx context.Context, id, runID string) (workflow
 		BuildID: p.BuildID, TriggeredBy: p.TriggeredBy, Status: p.Status, StartedAt: p.StartedAt,
 		FinishedAt: p.FinishedAt, Environments: []workflows.EnvironmentState{}, Events: []workflows.Event{},
 	}, nil
+}
+
+func (s *Server) promotionSummary(p ledger.Promotion) PromotionSummary {
+	return PromotionSummary{
+		ID: p.ID, RunID: p.RunID, URL: s.promotionURL(p.ID), Project: p.Project, Version: p.Version,
+		Commit: p.Commit, Branch: p.Branch, BuildID: p.BuildID, TriggeredBy: p.TriggeredBy,
+		Status: p.Status, StartedAt: p.StartedAt, FinishedAt: p.FinishedAt,
+	}
 }
 
 // promotionURL is the URL of the promotion id under PublicURL.

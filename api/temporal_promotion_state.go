@@ -2,14 +2,10 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/drover-ci/drover/workflows"
 )
@@ -18,14 +14,10 @@ import (
 // queried live while it runs, its result once it ended, and what Temporal
 // knows when neither is available.
 func (p *TemporalPromotions) State(ctx context.Context, id, runID string) (workflows.PromotionState, error) {
-	desc, err := p.Client.DescribeWorkflowExecution(ctx, id, runID)
-	if isNotFound(err) {
-		return workflows.PromotionState{}, ErrNotFound
-	}
+	info, err := describeRun(ctx, p.Client, "promotion", id, runID)
 	if err != nil {
-		return workflows.PromotionState{}, fmt.Errorf("describe promotion %s: %w", id, err)
+		return workflows.PromotionState{}, err
 	}
-	info := desc.GetWorkflowExecutionInfo()
 	runID = info.GetExecution().GetRunId()
 	var state workflows.PromotionState
 	switch info.GetStatus() {
@@ -39,9 +31,8 @@ func (p *TemporalPromotions) State(ctx context.Context, id, runID string) (workf
 		}
 	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED,
 		enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
-		runErr := p.Client.GetWorkflow(ctx, id, runID).GetWithOptions(ctx, &state,
-			client.WorkflowRunGetOptions{DisableFollowingRuns: true})
-		if runErr != nil && !promotionFailureDetails(runErr, &state) {
+		runErr := runResult(ctx, p.Client, id, runID, &state)
+		if runErr != nil && !failureState(runErr, &state) {
 			p.logger().WarnContext(ctx, "promotion outcome has no state", "promotion_id", id, "error", runErr)
 			state = promotionFromDescription(info)
 		}
@@ -57,38 +48,14 @@ func (p *TemporalPromotions) State(ctx context.Context, id, runID string) (workf
 		closed && state.Status == workflows.PromotionRunning {
 		state.Status = promotionStatusOf(info.GetStatus())
 	}
-	if t := info.GetCloseTime(); t != nil && state.FinishedAt == nil {
-		closed := t.AsTime()
-		state.FinishedAt = &closed
+	if state.FinishedAt == nil {
+		state.FinishedAt = closeTime(info)
 	}
 	return state, nil
 }
 
 func (p *TemporalPromotions) query(ctx context.Context, id, runID string, state *workflows.PromotionState) error {
-	ctx, cancel := context.WithTimeout(ctx, durationOr(p.QueryTimeout, DefaultQueryTimeout))
-	defer cancel()
-	val, err := p.Client.QueryWorkflow(ctx, id, runID, workflows.PromotionStateQuery)
-	if err != nil {
-		return fmt.Errorf("query %s: %w", workflows.PromotionStateQuery, err)
-	}
-	if err := val.Get(state); err != nil {
-		return fmt.Errorf("decode %s: %w", workflows.PromotionStateQuery, err)
-	}
-	return nil
-}
-
-// promotionFailureDetails reads the PromotionState a cancelled or failed
-// Promotion returns as the details of its error.
-func promotionFailureDetails(err error, state *workflows.PromotionState) bool {
-	var canceled *temporal.CanceledError
-	if errors.As(err, &canceled) && canceled.HasDetails() {
-		return canceled.Details(state) == nil
-	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.HasDetails() {
-		return appErr.Details(state) == nil
-	}
-	return false
+	return queryState(ctx, p.Client, p.QueryTimeout, id, runID, workflows.PromotionStateQuery, state)
 }
 
 // promotionFromDescription is what can be told of a promotion without its
@@ -101,17 +68,11 @@ func promotionFromDescription(info *workflowpb.WorkflowExecutionInfo) workflows.
 	if t := info.GetStartTime(); t != nil {
 		state.StartedAt = t.AsTime()
 	}
-	fields := info.GetSearchAttributes().GetIndexedFields()
-	dc := converter.GetDefaultDataConverter()
-	for name, dst := range map[string]*string{
+	keywordAttributes(info, map[string]*string{
 		workflows.SearchAttrProject:     &state.Project,
 		workflows.SearchAttrVersion:     &state.Version,
 		workflows.SearchAttrEnvironment: &state.Current,
-	} {
-		if p, ok := fields[name]; ok {
-			_ = dc.FromPayload(p, dst) // a missing attribute leaves the field empty
-		}
-	}
+	})
 	return state
 }
 

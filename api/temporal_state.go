@@ -2,14 +2,10 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/drover-ci/drover/workflows"
 )
@@ -19,25 +15,21 @@ import (
 // details of its failure once it failed or was cancelled, and what Temporal
 // knows when it was terminated or timed out.
 func (b *TemporalBuilds) State(ctx context.Context, id, runID string) (workflows.BuildState, error) {
-	desc, err := b.Client.DescribeWorkflowExecution(ctx, id, runID)
-	if isNotFound(err) {
-		return workflows.BuildState{}, ErrNotFound
-	}
+	info, err := describeRun(ctx, b.Client, "build", id, runID)
 	if err != nil {
-		return workflows.BuildState{}, fmt.Errorf("describe build %s: %w", id, err)
+		return workflows.BuildState{}, err
 	}
-	info := desc.GetWorkflowExecutionInfo()
 	runID = info.GetExecution().GetRunId()
 
 	var state workflows.BuildState
 	switch info.GetStatus() {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
-		if err := b.result(ctx, id, runID, &state); err != nil {
+		if err := runResult(ctx, b.Client, id, runID, &state); err != nil {
 			return workflows.BuildState{}, fmt.Errorf("result of build %s: %w", id, err)
 		}
 	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED, enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
-		runErr := b.result(ctx, id, runID, &state)
-		if !failureDetails(runErr, &state) {
+		runErr := runResult(ctx, b.Client, id, runID, &state)
+		if !failureState(runErr, &state) {
 			b.logger().WarnContext(ctx, "build failure has no state details", "build_id", id, "error", runErr)
 			state = stateFromDescription(info)
 		}
@@ -63,48 +55,14 @@ func (b *TemporalBuilds) State(ctx context.Context, id, runID string) (workflows
 	if state.Status == "" {
 		state.Status = statusOf(info.GetStatus())
 	}
-	if t := info.GetCloseTime(); t != nil && state.FinishedAt == nil && state.Status != workflows.StatusRunning {
-		closed := t.AsTime()
-		state.FinishedAt = &closed
+	if state.FinishedAt == nil && state.Status != workflows.StatusRunning {
+		state.FinishedAt = closeTime(info)
 	}
 	return state, nil
 }
 
-// result reads the outcome of exactly this run, not of a later one.
-func (b *TemporalBuilds) result(ctx context.Context, id, runID string, state *workflows.BuildState) error {
-	run := b.Client.GetWorkflow(ctx, id, runID)
-	return run.GetWithOptions(ctx, state, client.WorkflowRunGetOptions{DisableFollowingRuns: true})
-}
-
 func (b *TemporalBuilds) query(ctx context.Context, id, runID string, state *workflows.BuildState) error {
-	timeout := b.QueryTimeout
-	if timeout <= 0 {
-		timeout = DefaultQueryTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	val, err := b.Client.QueryWorkflow(ctx, id, runID, workflows.BuildStateQuery)
-	if err != nil {
-		return fmt.Errorf("query %s: %w", workflows.BuildStateQuery, err)
-	}
-	if err := val.Get(state); err != nil {
-		return fmt.Errorf("decode %s: %w", workflows.BuildStateQuery, err)
-	}
-	return nil
-}
-
-// failureDetails reads the BuildState a failed or cancelled Build returns as
-// the details of its error.
-func failureDetails(err error, state *workflows.BuildState) bool {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.HasDetails() {
-		return appErr.Details(state) == nil
-	}
-	var canceled *temporal.CanceledError
-	if errors.As(err, &canceled) && canceled.HasDetails() {
-		return canceled.Details(state) == nil
-	}
-	return false
+	return queryState(ctx, b.Client, b.QueryTimeout, id, runID, workflows.BuildStateQuery, state)
 }
 
 // stateFromDescription is what can be told of a build without its worker:
@@ -117,17 +75,11 @@ func stateFromDescription(info *workflowpb.WorkflowExecutionInfo) workflows.Buil
 	if t := info.GetStartTime(); t != nil {
 		state.StartedAt = t.AsTime()
 	}
-	fields := info.GetSearchAttributes().GetIndexedFields()
-	dc := converter.GetDefaultDataConverter()
-	for name, dst := range map[string]*string{
+	keywordAttributes(info, map[string]*string{
 		workflows.SearchAttrProject: &state.Project,
 		workflows.SearchAttrBranch:  &state.Branch,
 		workflows.SearchAttrCommit:  &state.Commit,
-	} {
-		if p, ok := fields[name]; ok {
-			_ = dc.FromPayload(p, dst) // a missing attribute leaves the field empty
-		}
-	}
+	})
 	return state
 }
 
@@ -135,9 +87,8 @@ func stateFromDescription(info *workflowpb.WorkflowExecutionInfo) workflows.Buil
 // as ended: the build and its unfinished tasks.
 func closeStoppedState(state *workflows.BuildState, info *workflowpb.WorkflowExecutionInfo) {
 	state.Status = statusOf(info.GetStatus())
-	if t := info.GetCloseTime(); t != nil {
-		closed := t.AsTime()
-		state.FinishedAt = &closed
+	if closed := closeTime(info); closed != nil {
+		state.FinishedAt = closed
 	}
 	for i := range state.Stages {
 		st := &state.Stages[i]

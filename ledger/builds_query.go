@@ -3,18 +3,11 @@ package ledger
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strings"
 )
 
 const buildColumns = `id, run_id, project, repository, commit_sha, branch, status,
 	triggered_by, rerun, version, started_at, finished_at`
-
-// rowScanner is *sql.Row or *sql.Rows.
-type rowScanner interface {
-	Scan(dest ...any) error
-}
 
 func scanBuild(row rowScanner) (Build, error) {
 	var b Build
@@ -31,59 +24,18 @@ func scanBuild(row rowScanner) (Build, error) {
 // ListBuilds returns the builds matching f, newest first (started_at descending,
 // then id and run id ascending).
 func (l *Ledger) ListBuilds(ctx context.Context, f BuildFilter) ([]Build, error) {
-	var where []string
-	var args []any
-	for _, c := range []struct{ column, value string }{
+	return buildRuns.list(ctx, l, []columnFilter{
 		{"project", f.Project}, {"branch", f.Branch}, {"status", f.Status},
-	} {
-		if c.value != "" {
-			where = append(where, c.column+" = ?")
-			args = append(args, c.value)
-		}
-	}
-	query := "SELECT " + buildColumns + " FROM builds"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY started_at DESC, id, run_id LIMIT ? OFFSET ?"
-	args = append(args, clampLimit(f.Limit), max(f.Offset, 0))
-	rows, err := l.db.QueryContext(ctx, l.rebind(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list builds: %w", err)
-	}
-	defer rows.Close()
-	var out []Build
-	for rows.Next() {
-		b, err := scanBuild(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list builds: %w", err)
-		}
-		out = append(out, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list builds: %w", err)
-	}
-	return out, nil
+	}, f.Limit, f.Offset)
 }
 
 // GetBuild returns a build run and its tasks ordered by stage and task index.
 // An empty runID selects the latest run of the build (by started_at). It returns
 // an error wrapping ErrNotFound when there is no such build.
 func (l *Ledger) GetBuild(ctx context.Context, id, runID string) (Build, []Task, error) {
-	var row *sql.Row
-	if runID == "" {
-		row = l.db.QueryRowContext(ctx, l.rebind("SELECT "+buildColumns+
-			" FROM builds WHERE id = ? ORDER BY started_at DESC, run_id DESC LIMIT 1"), id)
-	} else {
-		row = l.db.QueryRowContext(ctx, l.rebind("SELECT "+buildColumns+
-			" FROM builds WHERE id = ? AND run_id = ?"), id, runID)
-	}
-	b, err := scanBuild(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Build{}, nil, fmt.Errorf("get build %s run %q: %w", id, runID, ErrNotFound)
-	}
+	b, err := buildRuns.get(ctx, l, id, runID)
 	if err != nil {
-		return Build{}, nil, fmt.Errorf("get build %s run %q: %w", id, runID, err)
+		return Build{}, nil, err
 	}
 	tasks, err := l.buildTasks(ctx, b.ID, b.RunID)
 	if err != nil {

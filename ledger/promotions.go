@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // validate checks the fields every promotion record needs.
@@ -90,57 +89,12 @@ func scanPromotion(row rowScanner) (Promotion, error) {
 // ListPromotions returns the promotion runs matching f, newest first
 // (started_at descending, then id and run id ascending).
 func (l *Ledger) ListPromotions(ctx context.Context, f PromotionFilter) ([]Promotion, error) {
-	var where []string
-	var args []any
-	for _, c := range []struct{ column, value string }{{"project", f.Project}, {"status", f.Status}} {
-		if c.value != "" {
-			where = append(where, c.column+" = ?")
-			args = append(args, c.value)
-		}
-	}
-	query := "SELECT " + promotionColumns + " FROM promotions"
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY started_at DESC, id, run_id LIMIT ? OFFSET ?"
-	args = append(args, clampLimit(f.Limit), max(f.Offset, 0))
-	rows, err := l.db.QueryContext(ctx, l.rebind(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("list promotions: %w", err)
-	}
-	defer rows.Close()
-	var out []Promotion
-	for rows.Next() {
-		p, err := scanPromotion(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list promotions: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list promotions: %w", err)
-	}
-	return out, nil
+	return promotionRuns.list(ctx, l, []columnFilter{{"project", f.Project}, {"status", f.Status}}, f.Limit, f.Offset)
 }
 
 // GetPromotion returns a promotion run. An empty runID selects the latest run
 // of the promotion (by started_at). It returns an error wrapping ErrNotFound
 // when there is no such promotion.
 func (l *Ledger) GetPromotion(ctx context.Context, id, runID string) (Promotion, error) {
-	var row *sql.Row
-	if runID == "" {
-		row = l.db.QueryRowContext(ctx, l.rebind("SELECT "+promotionColumns+
-			" FROM promotions WHERE id = ? ORDER BY started_at DESC, run_id DESC LIMIT 1"), id)
-	} else {
-		row = l.db.QueryRowContext(ctx, l.rebind("SELECT "+promotionColumns+
-			" FROM promotions WHERE id = ? AND run_id = ?"), id, runID)
-	}
-	p, err := scanPromotion(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Promotion{}, fmt.Errorf("get promotion %s run %q: %w", id, runID, ErrNotFound)
-	}
-	if err != nil {
-		return Promotion{}, fmt.Errorf("get promotion %s run %q: %w", id, runID, err)
-	}
-	return p, nil
+	return promotionRuns.get(ctx, l, id, runID)
 }

@@ -72,18 +72,11 @@ func Changes(prev *workflows.BuildState, cur workflows.BuildState, now time.Time
 // RenderList draws a table of builds, newest first, with start times
 // relative to now.
 func RenderList(builds []BuildSummary, now time.Time) string {
-	if len(builds) == 0 {
-		return "no builds\n"
-	}
-	var sb strings.Builder
-	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT\tBRANCH\tCOMMIT\tSTATUS\tSTARTED\tDURATION\tID")
-	for _, b := range builds {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.Project, orDash(b.Branch), shortSHA(b.Commit), b.Status,
-			ago(b.StartedAt, now), elapsed(timePtr(b.StartedAt), b.FinishedAt, now), b.ID)
-	}
-	_ = tw.Flush()
-	return sb.String()
+	header := []string{"PROJECT", "BRANCH", "COMMIT", "STATUS", "STARTED", "DURATION", "ID"}
+	return renderTable(builds, "no builds", header, func(b BuildSummary) []string {
+		return []string{b.Project, orDash(b.Branch), shortSHA(b.Commit), b.Status,
+			ago(b.StartedAt, now), elapsed(timePtr(b.StartedAt), b.FinishedAt, now), b.ID}
+	})
 }
 
 func taskStatus(t workflows.TaskState) string {

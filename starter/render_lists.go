@@ -3,19 +3,13 @@ package starter
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
 // RenderApprovals draws the approval gates that wait for the caller.
 func RenderApprovals(list []Approval, now time.Time) string {
-	if len(list) == 0 {
-		return "nothing waits for your approval\n"
-	}
-	var sb strings.Builder
-	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROMOTION\tENVIRONMENT\tAPPROVALS\tWAITING\tTIME LEFT\tEARLIER")
-	for _, a := range list {
+	header := []string{"PROMOTION", "ENVIRONMENT", "APPROVALS", "WAITING", "TIME LEFT", "EARLIER"}
+	return renderTable(list, "nothing waits for your approval", header, func(a Approval) []string {
 		waiting, left := "-", "-"
 		if a.WaitingSince != nil {
 			waiting = formatDuration(now.Sub(*a.WaitingSince))
@@ -27,61 +21,37 @@ func RenderApprovals(list []Approval, now time.Time) string {
 		for _, e := range a.Earlier {
 			earlier = append(earlier, e.Environment+" "+e.State)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\t%s\n", a.PromotionID, a.Environment, a.Approvals, max(a.Required, 1),
-			waiting, left, orDash(strings.Join(earlier, ", ")))
-	}
-	_ = tw.Flush()
-	return sb.String()
+		return []string{a.PromotionID, a.Environment, fmt.Sprintf("%d/%d", a.Approvals, max(a.Required, 1)),
+			waiting, left, orDash(strings.Join(earlier, ", "))}
+	})
 }
 
 // RenderEnvironments draws what version is where.
 func RenderEnvironments(envs []EnvironmentStatus, now time.Time) string {
-	if len(envs) == 0 {
-		return "nothing deployed yet\n"
-	}
-	var sb strings.Builder
-	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT\tENVIRONMENT\tVERSION\tSINCE\tBY\tPREVIOUS")
-	for _, e := range envs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Project, e.Environment, e.Version, ago(e.Since, now),
-			orDash(e.Actor), orDash(e.PreviousVersion))
-	}
-	_ = tw.Flush()
-	return sb.String()
+	header := []string{"PROJECT", "ENVIRONMENT", "VERSION", "SINCE", "BY", "PREVIOUS"}
+	return renderTable(envs, "nothing deployed yet", header, func(e EnvironmentStatus) []string {
+		return []string{e.Project, e.Environment, e.Version, ago(e.Since, now), orDash(e.Actor), orDash(e.PreviousVersion)}
+	})
 }
 
 // RenderHistory draws the deployments to one environment, newest first.
 func RenderHistory(deps []Deployment, now time.Time) string {
-	if len(deps) == 0 {
-		return "no deployments\n"
-	}
-	var sb strings.Builder
-	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tRESULT\tSTARTED\tDURATION\tBY\tPREVIOUS\tPROMOTION")
-	for _, d := range deps {
+	header := []string{"VERSION", "RESULT", "STARTED", "DURATION", "BY", "PREVIOUS", "PROMOTION"}
+	return renderTable(deps, "no deployments", header, func(d Deployment) []string {
 		result := d.Result
 		if d.Rollback {
 			result += " (rollback)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.Version, result, ago(d.StartedAt, now),
-			elapsed(timePtr(d.StartedAt), d.FinishedAt, now), orDash(d.Actor), orDash(d.PreviousVersion), d.PromotionID)
-	}
-	_ = tw.Flush()
-	return sb.String()
+		return []string{d.Version, result, ago(d.StartedAt, now), elapsed(timePtr(d.StartedAt), d.FinishedAt, now),
+			orDash(d.Actor), orDash(d.PreviousVersion), d.PromotionID}
+	})
 }
 
 // RenderPromotionList draws a table of promotions, newest first.
 func RenderPromotionList(list []PromotionSummary, now time.Time) string {
-	if len(list) == 0 {
-		return "no promotions\n"
-	}
-	var sb strings.Builder
-	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROJECT\tVERSION\tSTATUS\tSTARTED\tDURATION\tBY\tID")
-	for _, p := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Project, p.Version, p.Status, ago(p.StartedAt, now),
-			elapsed(timePtr(p.StartedAt), p.FinishedAt, now), orDash(p.TriggeredBy), p.ID)
-	}
-	_ = tw.Flush()
-	return sb.String()
+	header := []string{"PROJECT", "VERSION", "STATUS", "STARTED", "DURATION", "BY", "ID"}
+	return renderTable(list, "no promotions", header, func(p PromotionSummary) []string {
+		return []string{p.Project, p.Version, p.Status, ago(p.StartedAt, now),
+			elapsed(timePtr(p.StartedAt), p.FinishedAt, now), orDash(p.TriggeredBy), p.ID}
+	})
 }

@@ -32,6 +32,29 @@ type WatchOptions struct {
 // Watch polls build id and draws it to out until the build ends, and
 // returns its final state.
 func Watch(ctx context.Context, c *Client, id string, out io.Writer, o WatchOptions) (workflows.BuildState, error) {
+	return watch(ctx, out, o, watcher[workflows.BuildState]{
+		fetch:   func(ctx context.Context) (workflows.BuildState, error) { return c.GetBuild(ctx, id) },
+		render:  RenderWatch,
+		changes: Changes,
+		running: func(st workflows.BuildState) bool { return st.Status == workflows.StatusRunning },
+	})
+}
+
+// watcher is what watch needs to know of one kind of run (build,
+// promotion): how to fetch its state, draw it whole, list what changed and
+// tell whether it still runs.
+type watcher[S any] struct {
+	fetch   func(ctx context.Context) (S, error)
+	render  func(st S, now time.Time) string
+	changes func(prev *S, cur S, now time.Time) []string
+	running func(st S) bool
+}
+
+// watch polls w and draws each state to out until the run ends, and
+// returns its final state. A poll that fails with a server error is
+// retried, up to maxPollFailures in a row; any other failure ends watching.
+func watch[S any](ctx context.Context, out io.Writer, o WatchOptions, w watcher[S]) (S, error) {
+	var zero S
 	interval := o.Interval
 	if interval <= 0 {
 		interval = DefaultWatchInterval
@@ -40,38 +63,38 @@ func Watch(ctx context.Context, c *Client, id string, out io.Writer, o WatchOpti
 	if now == nil {
 		now = time.Now
 	}
-	var prev *workflows.BuildState
+	var prev *S
 	drawn, failures := 0, 0
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
-		st, err := c.GetBuild(ctx, id)
+		st, err := w.fetch(ctx)
 		switch {
 		case err == nil:
 			failures = 0
 			if o.Terminal {
-				drawn = redraw(out, drawn, RenderWatch(st, now()))
+				drawn = redraw(out, drawn, w.render(st, now()))
 			} else {
-				for _, line := range Changes(prev, st, now()) {
+				for _, line := range w.changes(prev, st, now()) {
 					fmt.Fprintln(out, line)
 				}
 			}
-			if st.Status != workflows.StatusRunning {
+			if !w.running(st) {
 				return st, nil
 			}
 			prev = &st
 		case ctx.Err() != nil:
-			return workflows.BuildState{}, ctx.Err()
+			return zero, ctx.Err()
 		default:
 			var apiErr *APIError
 			failures++
 			if errors.As(err, &apiErr) && apiErr.Status < 500 || failures >= maxPollFailures {
-				return workflows.BuildState{}, err
+				return zero, err
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return workflows.BuildState{}, ctx.Err()
+			return zero, ctx.Err()
 		case <-ticker.C:
 		}
 	}

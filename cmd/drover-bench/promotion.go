@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
@@ -27,8 +28,8 @@ const benchEnvironment = "prod"
 
 // approvalLatency starts n promotions waiting for bench's approval, approves
 // them one at a time through the API and prints how long after each HTTP
-// answer the Deploy activity started (its ActivityTaskStarted event time;
-// the server runs on this machine, so the clocks agree).
+// answer the Deploy activity started (its ActivityTaskStarted event time),
+// with the steps in between.
 func (e *benchEnv) approvalLatency(ctx context.Context, n int) error {
 	fmt.Printf("\nstarting %d promotions that wait for approval...\n", n)
 	version := "approve-1"
@@ -52,21 +53,29 @@ func (e *benchEnv) approvalLatency(ctx context.Context, n int) error {
 	}
 	fromAnswer := result{name: "answer → deploy started", latencies: make([]time.Duration, n)}
 	fromRequest := result{name: "request → deploy started", latencies: make([]time.Duration, n)}
+	// The steps in between, from the promotion's history.
+	steps := []result{{name: "  request → update accepted"}, {name: "  → update completed"}, {name: "  → lock asked"},
+		{name: "  → lock granted"}, {name: "  → deploy scheduled"}, {name: "  → deploy started"}}
 	for i, id := range ids {
 		if err := e.client.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
 			return fmt.Errorf("promotion %s: %w", id, err)
 		}
-		started, err := e.deployStarted(ctx, id)
+		m, err := e.approvalMilestones(ctx, id)
 		if err != nil {
 			return err
 		}
-		fromAnswer.latencies[i] = started.Sub(answered[i])
-		fromRequest.latencies[i] = started.Sub(sent[i])
+		fromAnswer.latencies[i] = m[len(m)-1].Sub(answered[i])
+		fromRequest.latencies[i] = m[len(m)-1].Sub(sent[i])
+		prev := sent[i]
+		for s, at := range m {
+			steps[s].latencies = append(steps[s].latencies, at.Sub(prev))
+			prev = at
+		}
 	}
 	fmt.Println()
-	fmt.Printf("%-26s %6s %10s %10s %10s\n", "approval → deploy", "runs", "p50", "p99", "max")
-	for _, r := range []result{fromAnswer, fromRequest} {
-		fmt.Printf("%-26s %6d %10s %10s %10s\n", r.name, len(r.latencies), r.p(0.5).Round(100*time.Microsecond),
+	fmt.Printf("%-28s %6s %10s %10s %10s\n", "approval → deploy", "runs", "p50", "p99", "max")
+	for _, r := range append([]result{fromAnswer, fromRequest}, steps...) {
+		fmt.Printf("%-28s %6d %10s %10s %10s\n", r.name, len(r.latencies), r.p(0.5).Round(100*time.Microsecond),
 			r.p(0.99).Round(100*time.Microsecond), r.p(1).Round(100*time.Microsecond))
 	}
 	fmt.Printf("approval accepted → deploy started p99: %s (target < 100ms)\n", fromAnswer.p(0.99).Round(100*time.Microsecond))
@@ -153,23 +162,41 @@ func (e *benchEnv) approve(ctx context.Context, id string) error {
 	return nil
 }
 
-// deployStarted reads when the promotion's Deploy activity started from its history.
-func (e *benchEnv) deployStarted(ctx context.Context, id string) (time.Time, error) {
+// approvalMilestones reads from promotion id's history when its approval
+// was accepted and completed, when it asked its environment's lock and got
+// it, and when its Deploy activity was scheduled and started (the server
+// runs on this machine, so its clock is ours).
+func (e *benchEnv) approvalMilestones(ctx context.Context, id string) ([]time.Time, error) {
 	iter := e.client.GetWorkflowHistory(ctx, id, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var scheduled int64
+	m := make([]time.Time, 6)
+	var deploy int64
 	for iter.HasNext() {
 		ev, err := iter.Next()
 		if err != nil {
-			return time.Time{}, fmt.Errorf("history of %s: %w", id, err)
+			return nil, fmt.Errorf("history of %s: %w", id, err)
 		}
-		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityType().GetName() == "Deploy" {
-			scheduled = ev.GetEventId()
-		}
-		if a := ev.GetActivityTaskStartedEventAttributes(); a != nil && scheduled != 0 && a.GetScheduledEventId() == scheduled {
-			return ev.GetEventTime().AsTime(), nil
+		at := ev.GetEventTime().AsTime()
+		switch {
+		case ev.GetWorkflowExecutionUpdateAcceptedEventAttributes() != nil:
+			m[0] = at
+		case ev.GetWorkflowExecutionUpdateCompletedEventAttributes() != nil:
+			m[1] = at
+		case ev.GetExternalWorkflowExecutionSignaledEventAttributes() != nil && !m[0].IsZero() && m[2].IsZero():
+			m[2] = at
+		case ev.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == activities.SignalLockGranted:
+			m[3] = at
+		case ev.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName() == "Deploy":
+			m[4], deploy = at, ev.GetEventId()
+		case deploy != 0 && ev.GetActivityTaskStartedEventAttributes().GetScheduledEventId() == deploy:
+			m[5] = at
 		}
 	}
-	return time.Time{}, fmt.Errorf("history of %s: no Deploy activity started", id)
+	for _, t := range m {
+		if t.IsZero() {
+			return nil, fmt.Errorf("history of %s: approval or deploy missing", id)
+		}
+	}
+	return m, nil
 }
 
 // environmentIDs are the Environment workflows of the benchmark's projects.

@@ -8,9 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
-
-	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/internal/devserver"
@@ -58,36 +58,12 @@ func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int) error {
 	fmt.Printf("worker with %d promotions awaiting approval: RSS %.1f MiB, peak %.1f MiB (target < 300 MiB)\n",
 		n, float64(rss)/1024, float64(hwm)/1024)
 
-	if os.Getenv("PROBE") != "" {
-		for _, q := range []string{
-			"WorkflowType = 'Promotion' AND DroverState = 'awaiting-approval' AND ExecutionStatus = 'Running' AND DroverApprovers IN ('bench')",
-			"WorkflowType = 'Promotion' AND DroverState = 'awaiting-approval' AND ExecutionStatus = 'Running'",
-			"DroverApprovers = 'bench'",
-			"DroverState = 'awaiting-approval'",
-			"WorkflowType = 'Promotion'",
-			"",
-		} {
-			for _, size := range []int32{1000, 100} {
-				s := time.Now()
-				rows, pages := 0, 0
-				var token []byte
-				for {
-					resp, err := e.client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: size, NextPageToken: token})
-					if err != nil {
-						return err
-					}
-					rows += len(resp.GetExecutions())
-					pages++
-					if token = resp.GetNextPageToken(); len(token) == 0 {
-						break
-					}
-				}
-				fmt.Printf("%8s rows=%d pages=%d size=%d %q\n", time.Since(s).Round(time.Millisecond), rows, pages, size, q)
-			}
-		}
-	}
+	// Let the server finish writing visibility before timing reads of it.
+	time.Sleep(5 * time.Second)
+	server := devServerPid()
 	res := result{name: "GET /api/v1/approvals", latencies: make([]time.Duration, approvalsRequests)}
 	count := 0
+	serverCPU0, selfCPU0 := cpuTime(server), cpuTime(os.Getpid())
 	for i := range approvalsRequests {
 		s := time.Now()
 		if count, err = e.listApprovals(ctx); err != nil {
@@ -95,9 +71,39 @@ func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int) error {
 		}
 		res.latencies[i] = time.Since(s)
 	}
+	serverCPU, selfCPU := cpuTime(server)-serverCPU0, cpuTime(os.Getpid())-selfCPU0
 	fmt.Printf("GET /api/v1/approvals as %s x%d: %d approvals, p50 %s, p99 %s (target < 200ms)\n", benchApprover,
 		approvalsRequests, count, res.p(0.5).Round(100*time.Microsecond), res.p(0.99).Round(100*time.Microsecond))
+	fmt.Printf("CPU per request: Temporal server %s, API and client %s\n",
+		(serverCPU / approvalsRequests).Round(100*time.Microsecond), (selfCPU / approvalsRequests).Round(100*time.Microsecond))
 	return nil
+}
+
+// devServerPid is the pid of the Temporal dev server this process started, or 0.
+func devServerPid() int {
+	for _, pid := range children(os.Getpid()) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(comm)) == "temporal" {
+			return pid
+		}
+	}
+	return 0
+}
+
+// cpuTime is the user and system CPU time pid used so far (0 when unknown).
+func cpuTime(pid int) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil || pid == 0 {
+		return 0
+	}
+	// utime and stime are the 12th and 13th fields after the command name, in
+	// clock ticks (USER_HZ, 100 on Linux).
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.Atoi(fields[11])
+	stime, _ := strconv.Atoi(fields[12])
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // listApprovals asks the API what waits for bench and returns how many approvals it listed.

@@ -41,7 +41,11 @@ type Activities struct {
 	// KillGrace is how long a process group has between SIGTERM and SIGKILL;
 	// default 5s.
 	KillGrace time.Duration
-	Logger    *slog.Logger // may be nil
+	// PublishRoot, when set, is given to every task as $DROVER_PUBLISH_ROOT:
+	// the directory a task publishes its output into (the filesystem blob
+	// store of the convert-and-publish flow).
+	PublishRoot string
+	Logger      *slog.Logger // may be nil
 }
 
 func (a *Activities) heartbeatInterval() time.Duration {

@@ -3,13 +3,17 @@ package activities
 import (
 	"strconv"
 	"strings"
+
+	"github.com/drover-ci/drover/gitsource"
 )
 
 // taskEnv is the environment of a task's script: the worker's environment
 // without its DROVER_ variables (they may hold the worker's own settings and
 // secrets), then the variables describing the task, then the task's own.
-func taskEnv(worker []string, in RunTaskInput, attempt int, workspace string) []string {
-	env := make([]string, 0, len(worker)+9+len(in.Task.Env))
+// The repository is given without credentials; publishRoot, when set, is
+// DROVER_PUBLISH_ROOT.
+func taskEnv(worker []string, in RunTaskInput, attempt int, workspace, publishRoot string) []string {
+	env := make([]string, 0, len(worker)+11+len(in.Task.Env))
 	for _, kv := range worker {
 		if !strings.HasPrefix(kv, "DROVER_") {
 			env = append(env, kv)
@@ -25,7 +29,11 @@ func taskEnv(worker []string, in RunTaskInput, attempt int, workspace string) []
 		"DROVER_TASK="+in.Task.Name,
 		"DROVER_ATTEMPT="+strconv.Itoa(attempt),
 		"DROVER_WORKSPACE="+workspace,
+		"DROVER_REPOSITORY="+gitsource.Redact(in.Repository),
 	)
+	if publishRoot != "" {
+		env = append(env, "DROVER_PUBLISH_ROOT="+publishRoot)
+	}
 	for _, v := range in.Task.Env {
 		env = append(env, v.Name+"="+v.Value)
 	}

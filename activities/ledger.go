@@ -15,13 +15,16 @@ type BuildRecorder interface {
 }
 
 // Recorder is the part of the ledger the ledger activities write to: builds,
-// and promotions with their deployments and decisions. Every write is an
-// idempotent upsert keyed by workflow and event, so a retry never duplicates a row.
+// and promotions with their deployments, decisions and pending approval
+// gates. Every write is an idempotent upsert (or delete) keyed by workflow and
+// event, so a retry never duplicates a row.
 type Recorder interface {
 	BuildRecorder
 	RecordPromotion(ctx context.Context, p ledger.Promotion) error
 	RecordDeployment(ctx context.Context, d ledger.Deployment) error
 	RecordDecision(ctx context.Context, d ledger.Decision) error
+	PutPendingApproval(ctx context.Context, p ledger.PendingApproval) error
+	DeletePendingApproval(ctx context.Context, promotionID, environment string) error
 }
 
 // LedgerActivities writes what builds and promotions did into the ledger. Its

@@ -73,7 +73,7 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (RunTaskResul
 	proc, err := runProcess(ctx, processSpec{
 		Script:    in.Task.Run,
 		Dir:       workspace,
-		Env:       taskEnv(os.Environ(), in, attempt, workspace),
+		Env:       taskEnv(os.Environ(), in, attempt, workspace, a.PublishRoot),
 		Output:    log,
 		Timeout:   in.Task.Timeout,
 		KillGrace: a.killGrace(),

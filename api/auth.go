@@ -20,8 +20,9 @@ const callerKey = "drover.caller"
 // publicPrefix holds the routes that authenticate by other means: a
 // callback carries its own one-time token, a Slack interaction Slack's
 // signature (the Slack user is mapped to a Drover user by the handler), a
-// forge webhook its signature.
-var publicPrefix = []string{"/api/v1/callbacks/", "/api/v1/slack/", "/api/v1/hooks/"}
+// forge webhook its signature, a web page's form its session cookie and
+// CSRF token (package web).
+var publicPrefix = []string{"/api/v1/callbacks/", "/api/v1/slack/", "/api/v1/hooks/", "/ui/"}
 
 // authenticate identifies the caller of every mutating request. With an
 // Identity the request must authenticate (401 otherwise) and only the

@@ -42,6 +42,12 @@ type Config struct {
 	// signing token (DROVER_HOOK_SIGNING_<PROJECT>), keyed by HookEnvSuffix.
 	HookSecrets map[string]string
 	HookSigning map[string]string
+	// Polls lists the projects whose branch heads are polled for missed
+	// pushes (DROVER_POLL_<PROJECT>), every PollInterval
+	// (DROVER_POLL_INTERVAL; zero means DefaultPollInterval); no Polls
+	// means no polling.
+	Polls        []PollTarget
+	PollInterval time.Duration
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -88,6 +94,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	// Secrets come from the process environment only; getenv cannot list
 	// the variables, so they are found in os.Environ.
 	cfg.HookSecrets, cfg.HookSigning = HookSecretsFromEnviron(os.Environ())
+	polls, interval, err := PollConfigFromEnviron(os.Environ())
+	if err != nil {
+		return Config{}, err
+	}
+	if len(polls) > 0 {
+		cfg.Polls, cfg.PollInterval = polls, interval
+	}
 	cfg.setDefaults()
 	return cfg, nil
 }

@@ -103,6 +103,9 @@ type fakePromotionLedger struct {
 	versions   map[string]ledger.ArtifactVersion // by project/version
 	recorded   []ledger.ArtifactVersion
 	projects   []ledger.Project
+	pending    []ledger.PendingApproval // what ListPendingApprovals returns
+	pendingErr error
+	pendingN   int // calls of ListPendingApprovals
 }
 
 func newFakePromotionLedger() *fakePromotionLedger {

@@ -83,6 +83,9 @@ type PromotionLedger interface {
 	// GetArtifactVersion wraps ledger.ErrNotFound when absent.
 	GetArtifactVersion(ctx context.Context, project, version string) (ledger.ArtifactVersion, error)
 	ListProjects(ctx context.Context) ([]ledger.Project, error)
+	// ListPendingApprovals returns every approval gate that waits for
+	// decisions, oldest wait first.
+	ListPendingApprovals(ctx context.Context) ([]ledger.PendingApproval, error)
 }
 
 // CallbackStore hands out one-time callbacks; *ledger.Ledger implements it.

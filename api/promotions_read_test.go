@@ -120,23 +120,3 @@ func TestWaitingFor(t *testing.T) {
 	require.Empty(t, waitingFor(identity.User{Name: "dave"}, states))
 	require.Len(t, waitingFor(identity.User{Name: "bob"}, states), 1, "bob approved 2 already; 3 waits for him")
 }
-
-func TestListApprovals(t *testing.T) {
-	ts := newTestServer()
-	ts.Identity = testIdentity()
-	ts.promotions.waiting = []workflows.PromotionState{{ID: "promote/demo/1", Project: "demo", Version: "1",
-		Environments: []workflows.EnvironmentState{{Name: "prod", State: workflows.EnvAwaitingApproval,
-			Gates: []workflows.GateState{approvalGate(0, 1, []string{"group:release"})}}}}}
-	rec := ts.do(t, http.MethodGet, "/api/v1/approvals", "", "Authorization", "Bearer "+aliceToken)
-	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	resp := decodeBody[ApprovalsResponse](t, rec.Body.Bytes())
-	require.Len(t, resp.Approvals, 1)
-	require.Equal(t, "http://drover.test/api/v1/promotions/promote%2Fdemo%2F1", resp.Approvals[0].URL)
-	require.Equal(t, []EnvironmentResult{}, resp.Approvals[0].Earlier)
-
-	rec = ts.do(t, http.MethodGet, "/api/v1/approvals", "", "Authorization", "Bearer "+bobToken)
-	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.JSONEq(t, `{"approvals": []}`, rec.Body.String())
-	require.Equal(t, []identity.User{{Name: "alice", Groups: []string{"release"}}, {Name: "bob"}}, ts.promotions.askedBy,
-		"the list is asked for the authenticated caller")
-}

@@ -45,6 +45,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/callbacks/:token", s.reportCallback)
 	v1.POST("/hooks/:project/:forge", s.receiveHook)
 	v1.POST("/slack/interactions", s.slackInteraction)
+
+	s.registerPages(r) // web pages: /, /builds/:id, /promotions/:id, /approvals, /environments, /ui/...
 }
 
 // buildURL is the URL of the build id under PublicURL.

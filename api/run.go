@@ -61,6 +61,15 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
+	if len(cfg.Polls) > 0 {
+		interval := cfg.PollInterval
+		if interval <= 0 {
+			interval = DefaultPollInterval
+		}
+		if err := EnsurePollSchedules(ctx, TemporalPollSchedules{Client: tc.ScheduleClient()}, cfg.Polls, interval, logger); err != nil {
+			return err
+		}
+	}
 
 	srv := &Server{
 		Builds:          &TemporalBuilds{Client: tc, Logger: logger},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -135,32 +134,4 @@ func TestTemporalPromotionsAwaitingApprovalListFails(t *testing.T) {
 	p := &TemporalPromotions{Client: failingList{newFakePromotionClient()}}
 	_, err := p.AwaitingApproval(t.Context(), identity.User{Name: "alice"})
 	require.ErrorContains(t, err, "list promotions awaiting approval: visibility unavailable")
-}
-
-func TestListApprovalsFromVisibility(t *testing.T) {
-	fc := newFakePromotionClient()
-	fc.execs["promote/demo/1"] = pendingAt("1", 2*time.Hour, []string{"alice"})
-	fc.execs["promote/demo/2"] = pendingAt("2", time.Hour, []string{"bench", "alice"})
-	fc.execs["promote/demo/3"] = pendingAt("3", 0, []string{"bench"}, "bench") // bench approved already
-	fc.pages = [][]string{{"promote/demo/1", "promote/demo/2", "promote/demo/3"}}
-	ts := newTestServer()
-	ts.Promotions = &TemporalPromotions{Client: fc}
-
-	rec := ts.do(t, http.MethodGet, "/api/v1/approvals", "", UserHeader, "bench")
-	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	resp := decodeBody[ApprovalsResponse](t, rec.Body.Bytes())
-	require.Len(t, resp.Approvals, 1, "only what waits for bench, not what bench approved: %+v", resp.Approvals)
-	got := resp.Approvals[0]
-	require.Equal(t, "promote/demo/2", got.PromotionID)
-	require.Equal(t, "http://drover.test/api/v1/promotions/promote%2Fdemo%2F2", got.URL)
-	require.Equal(t, "prod", got.Environment)
-	require.Equal(t, "carol", got.TriggeredBy)
-	require.Equal(t, 0, got.Approvals)
-	require.Equal(t, 2, got.Required)
-	require.Equal(t, []string{"bench", "alice"}, got.Approvers)
-	require.True(t, p0.Add(time.Hour).Equal(*got.WaitingSince))
-	require.True(t, p0.Add(72*time.Hour).Equal(*got.Deadline))
-	require.Equal(t, []EnvironmentResult{{"dev", "deployed"}}, got.Earlier)
-	require.Contains(t, fc.listed[0].GetQuery(), "DroverApprovers IN ('bench')")
-	require.Empty(t, fc.queries)
 }

@@ -84,6 +84,9 @@ type harness struct {
 	client  client.Client
 	api     *httptest.Server
 	workers []tworker.Worker
+	// publishRoot is the in-process worker's DROVER_PUBLISH_ROOT; set it
+	// before startWorker.
+	publishRoot string
 }
 
 // harnessOption changes the API server of a harness before it starts.
@@ -150,11 +153,13 @@ func (h *harness) startWorker() {
 		StartedSignalDelay: cfg.StartedDelay,
 		KillGrace:          cfg.KillGrace,
 		HeartbeatInterval:  200 * time.Millisecond,
+		PublishRoot:        h.publishRoot,
 	}
 	for _, w := range worker.NewWorkers(h.client, cfg, worker.ActivitySet{
 		Tasks:      acts,
 		Ledger:     &activities.LedgerActivities{Ledger: h.ledger},
 		Promotions: activities.NewPromotionActivities(acts, h.client, h.ledger, h.ledger, h.api.URL),
+		Heads:      &activities.HeadPoller{APIURL: h.api.URL},
 	}) {
 		require.NoError(h.t, w.Start())
 		h.t.Cleanup(w.Stop)

@@ -24,6 +24,8 @@ type Config struct {
 	StartedDelay      time.Duration // DROVER_STARTED_SIGNAL_DELAY, default 250ms
 	KillGrace         time.Duration // DROVER_KILL_GRACE, default 5s
 	NoWorkflows       bool          // DROVER_WORKER_NO_WORKFLOWS=1: serve only labelled task queues
+	PollToken         string        // DROVER_POLL_TOKEN: API token of the poll activity (Bearer); secret
+	PublishRoot       string        // DROVER_PUBLISH_ROOT: directory tasks publish into, given to them as $DROVER_PUBLISH_ROOT
 	Notify            NotifyConfig  // global notification sinks
 }
 
@@ -43,6 +45,8 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		TemporalNamespace: envOr(getenv, "DROVER_TEMPORAL_NAMESPACE", "default"),
 		DataDir:           envOr(getenv, "DROVER_DATA_DIR", filepath.Join(".drover", "data")),
 		NoWorkflows:       getenv("DROVER_WORKER_NO_WORKFLOWS") == "1",
+		PollToken:         getenv("DROVER_POLL_TOKEN"),
+		PublishRoot:       getenv("DROVER_PUBLISH_ROOT"),
 	}
 	c.LedgerDSN = envOr(getenv, "DROVER_LEDGER_DSN", filepath.Join(c.DataDir, "ledger.db"))
 	c.PublicURL = envOr(getenv, "DROVER_PUBLIC_URL", "http://"+envOr(getenv, "DROVER_API_ADDR", "127.0.0.1:8080"))

@@ -26,6 +26,7 @@ func RegisterWorkflows(r Registry) {
 	r.RegisterWorkflowWithOptions(workflows.Build, workflow.RegisterOptions{Name: workflows.BuildWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.Promotion, workflow.RegisterOptions{Name: workflows.PromotionWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.Environment, workflow.RegisterOptions{Name: workflows.EnvironmentWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Poll, workflow.RegisterOptions{Name: workflows.PollWorkflowName})
 }
 
 // ActivitySet holds the activity structs a worker registers; nil ones are skipped.
@@ -34,6 +35,7 @@ type ActivitySet struct {
 	Ledger     *activities.LedgerActivities
 	Promotions *activities.PromotionActivities
 	Notifier   *activities.Notifier
+	Heads      *activities.HeadPoller
 }
 
 // RegisterActivities registers every activity of the set's structs.
@@ -49,5 +51,8 @@ func RegisterActivities(r Registry, set ActivitySet) {
 	}
 	if set.Notifier != nil {
 		r.RegisterActivity(set.Notifier)
+	}
+	if set.Heads != nil {
+		r.RegisterActivity(set.Heads)
 	}
 }

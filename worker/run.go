@@ -45,6 +45,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Notifier:           SignalNotifier{Client: c},
 		StartedSignalDelay: cfg.StartedDelay,
 		KillGrace:          cfg.KillGrace,
+		PublishRoot:        cfg.PublishRoot,
 		Logger:             logger,
 	}
 	set := ActivitySet{
@@ -52,6 +53,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Ledger:     &activities.LedgerActivities{Ledger: ldg},
 		Promotions: activities.NewPromotionActivities(acts, c, ldg, ldg, cfg.PublicURL),
 		Notifier:   newNotifier(cfg, ldg, logger),
+		Heads:      &activities.HeadPoller{APIURL: cfg.PublicURL, Token: cfg.PollToken, Logger: logger},
 	}
 	workers := NewWorkers(c, cfg, set)
 	for _, w := range workers {

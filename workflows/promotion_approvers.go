@@ -1,10 +1,14 @@
 package workflows
 
 import (
+	"reflect"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/ledger"
 )
 
 // SearchAttrApprovers (KeywordList) holds, while a promotion's approval gate
@@ -72,7 +76,9 @@ func (r *promotionRun) pendingApproval() *PendingApproval {
 // publishApproval shows the pending approval gate in the memo and returns the
 // SearchAttrApprovers update that goes with it: set while the gate is
 // pending, unset once when it ends. It returns nil when there is nothing to
-// show or clear, and always for runs that began before this code.
+// show or clear, and always for runs that began before this code. Runs that
+// began after approvalsLedgerChangeID also write the gate to the ledger (see
+// syncApprovals).
 func (r *promotionRun) publishApproval(ctx workflow.Context) []temporal.SearchAttributeUpdate {
 	pending := r.pendingApproval()
 	_, shown := workflow.GetInfo(ctx).Memo.GetFields()[MemoPendingApproval]
@@ -81,6 +87,10 @@ func (r *promotionRun) publishApproval(ctx workflow.Context) []temporal.SearchAt
 	}
 	if workflow.GetVersion(ctx, approversChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return nil
+	}
+	if workflow.GetVersion(ctx, approvalsLedgerChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+		r.approvals.want = pending
+		r.syncApprovals(ctx)
 	}
 	key := temporal.NewSearchAttributeKeyKeywordList(SearchAttrApprovers)
 	var memo any // nil removes the key
@@ -92,4 +102,65 @@ func (r *promotionRun) publishApproval(ctx workflow.Context) []temporal.SearchAt
 		workflow.GetLogger(ctx).Warn("Memo not updated", "error", err)
 	}
 	return []temporal.SearchAttributeUpdate{update}
+}
+
+// approvalsLedgerChangeID versions the ledger writes of the pending approval
+// gate (see syncApprovals), so that histories recorded before them replay.
+const approvalsLedgerChangeID = "approvals-ledger"
+
+// Names of the local activities that keep the ledger's pending approvals.
+const (
+	activityPutPendingApproval    = "PutPendingApproval"
+	activityDeletePendingApproval = "DeletePendingApproval"
+)
+
+// approvalsLedger keeps the ledger's row of the promotion's pending approval
+// gate in step with the gate. Writes run one at a time, so that a late put
+// never lands after the delete that should have followed it.
+type approvalsLedger struct {
+	want    *PendingApproval // what the ledger should hold; nil: no row
+	have    *PendingApproval // what the writes made it hold
+	syncing bool
+}
+
+// syncApprovals writes the pending approval gate (r.approvals.want) to the
+// ledger: a put when it starts and after each approval, a delete when it
+// ends. The writes run in their own coroutine, disconnected from ctx so that
+// a cancelled promotion still clears its gate, and count in r.writes so that
+// the promotion ends only after them.
+func (r *promotionRun) syncApprovals(ctx workflow.Context) {
+	if r.approvals.syncing || reflect.DeepEqual(r.approvals.want, r.approvals.have) {
+		return
+	}
+	r.approvals.syncing = true
+	r.writes++
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	workflow.Go(dctx, func(ctx workflow.Context) {
+		defer func() { r.approvals.syncing, r.writes = false, r.writes-1 }()
+		for !reflect.DeepEqual(r.approvals.want, r.approvals.have) {
+			want, have := r.approvals.want, r.approvals.have
+			if have != nil && (want == nil || want.Environment != have.Environment) {
+				r.writeLedger(ctx, activityDeletePendingApproval, activities.DeletePendingApprovalInput{
+					PromotionID: r.state.ID, Environment: have.Environment})
+				r.approvals.have = nil
+				continue
+			}
+			r.writeLedger(ctx, activityPutPendingApproval, r.ledgerPendingApproval(*want))
+			r.approvals.have = want
+		}
+	})
+}
+
+// ledgerPendingApproval is the ledger's row of a pending approval gate.
+func (r *promotionRun) ledgerPendingApproval(p PendingApproval) ledger.PendingApproval {
+	out := ledger.PendingApproval{
+		PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Version: r.in.Version,
+		Commit: p.Commit, Branch: p.Branch, TriggeredBy: p.TriggeredBy, Environment: p.Environment,
+		Approvers: p.Approvers, Required: p.Required, ApprovedBy: p.ApprovedBy,
+		WaitingSince: p.WaitingSince, Deadline: p.Deadline, UpdatedAt: r.now(),
+	}
+	for _, e := range p.Earlier {
+		out.Earlier = append(out.Earlier, ledger.EnvironmentResult{Environment: e.Environment, State: e.State})
+	}
+	return out
 }

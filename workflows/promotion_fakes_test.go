@@ -96,6 +96,9 @@ type fakePromotionLedger struct {
 	promotions  []ledger.Promotion
 	deployments []ledger.Deployment
 	decisions   []ledger.Decision
+	// approvals lists the pending approval writes: "put <env> approved_by=[...]", "delete <env>".
+	approvals []string
+	pending   map[string]ledger.PendingApproval // the rows, by environment
 }
 
 func (l *fakePromotionLedger) RecordPromotion(_ context.Context, p ledger.Promotion) error {

@@ -54,8 +54,10 @@ type promotionRun struct {
 	request activities.LockRequest
 	// baking is true while the current environment's bake runs.
 	baking bool
-	// writes counts ledger writes of decisions still in flight.
+	// writes counts ledger writes of decisions and pending approvals still in flight.
 	writes int
+	// approvals keeps the ledger's pending approval gate in step (see syncApprovals).
+	approvals approvalsLedger
 	// notify sends events to the promotion's sinks; nil when there are none.
 	notify *notifier
 }

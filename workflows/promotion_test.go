@@ -36,14 +36,16 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 		locks: &fakeLocks{env: env, previous: map[string]string{}, hold: map[string]bool{}}}
 	env.RegisterWorkflowWithOptions(Promotion, workflow.RegisterOptions{Name: PromotionWorkflowName})
 	for name, fn := range map[string]any{
-		activityEnterEnvironment: pe.acts.EnterEnvironment,
-		activityDeploy:           pe.acts.Deploy,
-		activityCheckHTTP:        pe.acts.CheckHTTP,
-		activityCheckTask:        pe.acts.CheckTask,
-		activityWaitExternal:     pe.acts.WaitExternal,
-		activityRecordPromotion:  pe.ledger.RecordPromotion,
-		activityRecordDeployment: pe.ledger.RecordDeployment,
-		activityRecordDecision:   pe.ledger.RecordDecision,
+		activityEnterEnvironment:      pe.acts.EnterEnvironment,
+		activityDeploy:                pe.acts.Deploy,
+		activityCheckHTTP:             pe.acts.CheckHTTP,
+		activityCheckTask:             pe.acts.CheckTask,
+		activityWaitExternal:          pe.acts.WaitExternal,
+		activityRecordPromotion:       pe.ledger.RecordPromotion,
+		activityRecordDeployment:      pe.ledger.RecordDeployment,
+		activityRecordDecision:        pe.ledger.RecordDecision,
+		activityPutPendingApproval:    pe.ledger.PutPendingApproval,
+		activityDeletePendingApproval: pe.ledger.DeletePendingApproval,
 	} {
 		env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}

@@ -1,0 +1,67 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// PollTrigger is who triggers the builds a poll starts, when the API has no
+// identity file; with one, it is the user of the poll's token.
+const PollTrigger = "drover-poll"
+
+// buildOutcome is what the API did with one head.
+type buildOutcome int
+
+const (
+	buildSkipped buildOutcome = iota
+	buildStarted
+	buildExisting
+)
+
+// buildRequest is the body of POST /api/v1/builds (api.CreateBuildRequest).
+type buildRequest struct {
+	Repository string `json:"repository"`
+	Commit     string `json:"commit"`
+	Branch     string `json:"branch"`
+}
+
+// requestBuild asks the API to build h: 202 means started, 200 that the
+// build existed, another 4xx that the head cannot be built.
+func (p *HeadPoller) requestBuild(ctx context.Context, repository string, h head) (buildOutcome, error) {
+	body, err := json.Marshal(buildRequest{Repository: repository, Commit: h.Commit, Branch: h.Branch})
+	if err != nil {
+		return 0, fmt.Errorf("encode build request: %w", err)
+	}
+	url := strings.TrimRight(p.APIURL, "/") + "/api/v1/builds"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, fmt.Errorf("create build request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	// Names the trigger when the API runs without identities; with them the
+	// token's user triggers.
+	req.Header.Set("X-Drover-User", PollTrigger)
+	if p.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+p.Token)
+	}
+	resp, err := p.httpClient().Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("POST %s: %w", url, urlErrorCause(err))
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	switch {
+	case resp.StatusCode == http.StatusAccepted:
+		return buildStarted, nil
+	case resp.StatusCode == http.StatusOK:
+		return buildExisting, nil
+	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnprocessableEntity:
+		return buildSkipped, nil
+	}
+	return 0, fmt.Errorf("POST %s: status %s", url, resp.Status)
+}

@@ -1,0 +1,156 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/workflows"
+)
+
+var errNotFound = errors.New("not found")
+
+type fakeBuilds struct {
+	mu        sync.Mutex
+	state     workflows.BuildState
+	cancelled []string
+}
+
+func (f *fakeBuilds) State(_ context.Context, id, _ string) (workflows.BuildState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id != f.state.ID {
+		return workflows.BuildState{}, errNotFound
+	}
+	return f.state, nil
+}
+
+func (f *fakeBuilds) Cancel(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancelled = append(f.cancelled, id)
+	return nil
+}
+
+// refusal is what the API returns for a decision the validator refused.
+type refusal struct {
+	reason    string
+	forbidden bool
+}
+
+func (r *refusal) Error() string   { return r.reason }
+func (r *refusal) Forbidden() bool { return r.forbidden }
+
+type fakePromotions struct {
+	mu        sync.Mutex
+	state     workflows.PromotionState
+	decisions []workflows.Decision
+	refuse    error
+}
+
+func (f *fakePromotions) State(_ context.Context, id, _ string) (workflows.PromotionState, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id != f.state.ID {
+		return workflows.PromotionState{}, errNotFound
+	}
+	return f.state, nil
+}
+
+func (f *fakePromotions) Decide(_ context.Context, _ string, d workflows.Decision) (workflows.DecisionResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.decisions = append(f.decisions, d)
+	if f.refuse != nil {
+		return workflows.DecisionResult{}, f.refuse
+	}
+	return workflows.DecisionResult{Environment: d.Environment, State: workflows.GateApproved, Approvals: 1, Required: 1}, nil
+}
+
+type fakeLedger struct {
+	builds []ledger.Build
+	proms  []ledger.Promotion
+	envs   []ledger.EnvironmentStatus
+	deps   []ledger.Deployment
+}
+
+func (f *fakeLedger) ListBuilds(_ context.Context, flt ledger.BuildFilter) ([]ledger.Build, error) {
+	var out []ledger.Build
+	for _, b := range f.builds {
+		if (flt.Project == "" || b.Project == flt.Project) && (flt.Status == "" || b.Status == flt.Status) {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeLedger) ListPromotions(_ context.Context, flt ledger.PromotionFilter) ([]ledger.Promotion, error) {
+	var out []ledger.Promotion
+	for _, p := range f.proms {
+		if (flt.Project == "" || p.Project == flt.Project) && (flt.Status == "" || p.Status == flt.Status) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeLedger) Environments(context.Context, string) ([]ledger.EnvironmentStatus, error) {
+	return f.envs, nil
+}
+
+func (f *fakeLedger) EnvironmentHistory(context.Context, string, string, int) ([]ledger.Deployment, error) {
+	return f.deps, nil
+}
+
+type fakeQueue struct{ waiting []Approval }
+
+func (f *fakeQueue) Waiting(_ context.Context, user identity.User) ([]Approval, error) {
+	var out []Approval
+	for _, a := range f.waiting {
+		if user.MayDecide(a.Approvers) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// fakeAuth knows tokens "alice-token", "bob-token" (group release) and "carol-token".
+type fakeAuth struct{}
+
+func (fakeAuth) Authenticate(r *http.Request) (identity.User, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return identity.User{}, identity.ErrNoCredentials
+	}
+	switch token {
+	case "alice-token":
+		return identity.User{Name: "alice"}, nil
+	case "bob-token":
+		return identity.User{Name: "bob", Groups: []string{"release"}}, nil
+	case "carol-token":
+		return identity.User{Name: "carol"}, nil
+	}
+	return identity.User{}, identity.ErrBadCredentials
+}
+
+// pendingProd is a promotion waiting for an approval of prod by group:release.
+func pendingProd() workflows.PromotionState {
+	since := time.Now().Add(-time.Minute)
+	deadline := time.Now().Add(time.Hour)
+	return workflows.PromotionState{
+		ID: "promote/demo/1.0.0", Project: "demo", Version: "1.0.0", Commit: "abc123", Status: workflows.PromotionRunning,
+		TriggeredBy: "alice", Current: "prod", StartedAt: since,
+		Environments: []workflows.EnvironmentState{
+			{Name: "dev", State: workflows.EnvDeployed},
+			{Name: "prod", State: workflows.EnvAwaitingApproval, Gates: []workflows.GateState{{
+				Kind: workflows.GateApproval, State: workflows.GatePending, WaitingSince: &since, Deadline: &deadline,
+				Approvers: []string{"group:release"}, Required: 1,
+			}}},
+		},
+	}
+}

@@ -1,0 +1,187 @@
+// Package web serves Drover's pages for approvers and teams: the runs list,
+// a build with its live task logs, a promotion with its approval forms, what
+// waits for the signed-in user and what version is in which environment.
+// Pages are server-rendered from embedded templates; a little JavaScript
+// follows Server-Sent Events for live updates, and every form works without it.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/workflows"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// Builds reads and cancels builds; the API's build reader implements it.
+type Builds interface {
+	// State returns the latest state of build id; Options.NotFound when absent.
+	State(ctx context.Context, id, runID string) (workflows.BuildState, error)
+	Cancel(ctx context.Context, id string) error
+}
+
+// Promotions reads and decides promotions; api.Promotions implements it.
+type Promotions interface {
+	State(ctx context.Context, id, runID string) (workflows.PromotionState, error)
+	// Decide returns an error with a Forbidden() bool method when the
+	// promotion's validator refused the decision; its message is the reason.
+	Decide(ctx context.Context, id string, d workflows.Decision) (workflows.DecisionResult, error)
+}
+
+// Ledger reads the history the pages list; *ledger.Ledger implements it.
+type Ledger interface {
+	ListBuilds(ctx context.Context, f ledger.BuildFilter) ([]ledger.Build, error)
+	ListPromotions(ctx context.Context, f ledger.PromotionFilter) ([]ledger.Promotion, error)
+	Environments(ctx context.Context, project string) ([]ledger.EnvironmentStatus, error)
+	EnvironmentHistory(ctx context.Context, project, environment string, limit int) ([]ledger.Deployment, error)
+}
+
+// ApprovalQueue lists the approval gates that wait for a user, oldest first.
+type ApprovalQueue interface {
+	Waiting(ctx context.Context, user identity.User) ([]Approval, error)
+}
+
+// Authenticator checks the API token a user signs in with; *identity.Directory implements it.
+type Authenticator interface {
+	Authenticate(r *http.Request) (identity.User, error)
+}
+
+// Approval is an approval gate waiting for the signed-in user.
+type Approval struct {
+	PromotionID  string
+	Project      string
+	Version      string
+	Commit       string
+	Branch       string
+	TriggeredBy  string
+	Environment  string
+	WaitingSince *time.Time
+	Deadline     *time.Time
+	Approvals    int
+	Required     int
+	Approvers    []string
+	// Earlier holds "environment: state" of the environments before this one.
+	Earlier []EnvironmentResult
+}
+
+// EnvironmentResult is where a promotion stands in an earlier environment.
+type EnvironmentResult struct {
+	Environment string
+	State       string
+}
+
+// Options configures the pages.
+type Options struct {
+	// SessionKey signs session cookies and CSRF tokens (DROVER_SESSION_KEY);
+	// empty: a random key, so sessions end when the process restarts.
+	SessionKey []byte
+	// PublicURL is where users reach Drover; https makes cookies Secure.
+	PublicURL string
+	// TemporalWebURL is the base URL of Temporal Web (DROVER_TEMPORAL_WEB_URL).
+	TemporalWebURL string
+	// Namespace is the Temporal namespace runs live in.
+	Namespace string
+	// SessionTTL is how long a sign-in lasts; zero means 12h.
+	SessionTTL time.Duration
+	// PollInterval is how often live pages re-read state; zero means 1s.
+	PollInterval time.Duration
+	// NotFound is the error Builds and Promotions return for unknown IDs.
+	NotFound error
+	Logger   *slog.Logger
+	// Closing, when closed, ends every event stream (graceful shutdown).
+	Closing <-chan struct{}
+}
+
+// DefaultTemporalWebURL is Temporal Web of the local dev server.
+const DefaultTemporalWebURL = "http://127.0.0.1:8233"
+
+// OptionsFromEnv reads DROVER_SESSION_KEY and DROVER_TEMPORAL_WEB_URL through getenv.
+func OptionsFromEnv(getenv func(string) string) Options {
+	o := Options{TemporalWebURL: getenv("DROVER_TEMPORAL_WEB_URL")}
+	if k := getenv("DROVER_SESSION_KEY"); k != "" {
+		o.SessionKey = []byte(k)
+	}
+	return o
+}
+
+// Pages serves the web pages. Build it with New.
+type Pages struct {
+	builds     Builds
+	promotions Promotions
+	ledger     Ledger
+	approvals  ApprovalQueue
+	auth       Authenticator
+	opts       Options
+	sessions   *sessions
+	tmpl       map[string]*template.Template
+}
+
+// New returns the pages over their dependencies; auth nil means
+// authentication is off (local development): users sign in with a name.
+func New(b Builds, p Promotions, l Ledger, q ApprovalQueue, auth Authenticator, opts Options) (*Pages, error) {
+	if opts.TemporalWebURL == "" {
+		opts.TemporalWebURL = DefaultTemporalWebURL
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.NotFound == nil {
+		opts.NotFound = errors.New("not found")
+	}
+	sess, err := newSessions(opts.SessionKey, opts.SessionTTL, strings.HasPrefix(opts.PublicURL, "https://"))
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	return &Pages{builds: b, promotions: p, ledger: l, approvals: q, auth: auth, opts: opts, sessions: sess, tmpl: tmpl}, nil
+}
+
+// Register adds the pages' routes to r. Pages are GETs; every form posts
+// under /ui/, which the API's token authentication leaves to the session
+// and CSRF checks of this package.
+func (p *Pages) Register(r gin.IRoutes) {
+	assets, _ := fs.Sub(assetFS, "assets")
+	r.StaticFS("/ui/assets", http.FS(assets))
+	r.GET("/", p.runsPage)
+	r.GET("/builds/:id", p.buildPage)
+	r.GET("/promotions/:id", p.promotionPage)
+	r.GET("/approvals", p.approvalsPage)
+	r.GET("/environments", p.environmentsPage)
+	r.GET("/environments/:project/:environment", p.historyPage)
+	r.GET("/signin", p.signinPage)
+	r.GET("/ui/events/runs", p.runsEvents)
+	r.GET("/ui/events/builds/:id", p.buildEvents)
+	r.GET("/ui/events/promotions/:id", p.promotionEvents)
+	r.POST("/ui/signin", p.signin)
+	r.POST("/ui/signout", p.requireForm(false), p.signout)
+	r.POST("/ui/builds/:id/cancel", p.requireForm(true), p.cancelBuild)
+	r.POST("/ui/promotions/:id/decide", p.requireForm(true), p.decide)
+}

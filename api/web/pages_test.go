@@ -1,0 +1,295 @@
+package web
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/workflows"
+)
+
+type harness struct {
+	t     *testing.T
+	srv   *httptest.Server
+	proms *fakePromotions
+	build *fakeBuilds
+}
+
+func newHarness(t *testing.T, publicURL string) *harness {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	h := &harness{t: t, proms: &fakePromotions{state: pendingProd()},
+		build: &fakeBuilds{state: workflows.BuildState{ID: "build/demo/abc123", Project: "demo", Commit: "abc123",
+			Status: workflows.StatusRunning, StartedAt: time.Now(), Stages: []workflows.StageState{{Name: "test", Status: "running",
+				Tasks: []workflows.TaskState{{Name: "unit", Status: workflows.TaskBuilding, Attempt: 1}}}}}}}
+	led := &fakeLedger{
+		builds: []ledger.Build{{ID: "build/demo/abc123", Project: "demo", Commit: "abc123", Status: "running", StartedAt: time.Now()}},
+		proms:  []ledger.Promotion{{ID: "promote/demo/1.0.0", Project: "demo", Version: "1.0.0", Status: "running", StartedAt: time.Now().Add(-time.Hour)}},
+		envs:   []ledger.EnvironmentStatus{{Project: "demo", Environment: "dev", Version: "1.0.0", Since: time.Now(), Actor: "alice"}},
+	}
+	queue := &fakeQueue{waiting: []Approval{{PromotionID: "promote/demo/1.0.0", Project: "demo", Version: "1.0.0",
+		Environment: "prod", Approvers: []string{"group:release"}, Required: 1}}}
+	pages, err := New(h.build, h.proms, led, queue, fakeAuth{}, Options{PublicURL: publicURL, NotFound: errNotFound,
+		SessionKey: []byte("test-key")})
+	require.NoError(t, err)
+	engine := gin.New()
+	engine.UseRawPath, engine.UnescapePathValues = true, true
+	pages.Register(engine)
+	h.srv = httptest.NewServer(engine)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// client is a browser: it keeps cookies and does not follow redirects.
+func (h *harness) client() *http.Client {
+	jar := newJar()
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// get returns the status and body of a page.
+func (h *harness) get(c *http.Client, path string) (int, string) {
+	h.t.Helper()
+	resp, err := c.Get(h.srv.URL + path)
+	require.NoError(h.t, err)
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, _ = ioCopy(&b, resp)
+	return resp.StatusCode, b.String()
+}
+
+func (h *harness) csrf(c *http.Client, path string) string {
+	h.t.Helper()
+	_, body := h.get(c, path)
+	m := csrfRe.FindStringSubmatch(body)
+	require.NotNil(h.t, m, "no csrf token on %s", path)
+	return m[1]
+}
+
+func (h *harness) post(c *http.Client, path string, form url.Values) (*http.Response, string) {
+	h.t.Helper()
+	resp, err := c.PostForm(h.srv.URL+path, form)
+	require.NoError(h.t, err)
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, _ = ioCopy(&b, resp)
+	return resp, b.String()
+}
+
+func (h *harness) signIn(c *http.Client, token string) *http.Response {
+	h.t.Helper()
+	resp, _ := h.post(c, "/ui/signin", url.Values{"csrf": {h.csrf(c, "/signin")}, "token": {token}, "next": {"/approvals"}})
+	return resp
+}
+
+const promoPath = "/promotions/promote%2Fdemo%2F1.0.0"
+
+func TestSignInSetsSessionCookieWithFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name, publicURL string
+		secure          bool
+	}{{"http", "http://127.0.0.1:8080", false}, {"https", "https://drover.example.com", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, tc.publicURL)
+			c := h.client()
+			resp := h.signIn(c, "bob-token")
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			require.Equal(t, "/approvals", resp.Header.Get("Location"))
+			var session *http.Cookie
+			for _, ck := range resp.Cookies() {
+				if ck.Name == SessionCookie {
+					session = ck
+				}
+			}
+			require.NotNil(t, session)
+			require.True(t, session.HttpOnly)
+			require.Equal(t, http.SameSiteLaxMode, session.SameSite)
+			require.Equal(t, tc.secure, session.Secure)
+			require.NotContains(t, session.Value, "bob-token")
+			_, body := h.get(c, "/approvals")
+			require.Contains(t, body, `Signed in as <strong id="whoami">bob</strong>`)
+			require.Contains(t, body, "demo 1.0.0 → prod")
+		})
+	}
+}
+
+func TestSignInRefusesBadTokenAndSignOutEndsSession(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	resp := h.signIn(c, "wrong")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	_, body := h.get(c, "/approvals")
+	require.Contains(t, body, "Sign in to see what waits")
+
+	require.Equal(t, http.StatusSeeOther, h.signIn(c, "alice-token").StatusCode)
+	resp, _ = h.post(c, "/ui/signout", url.Values{"csrf": {h.csrf(c, "/")}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, body = h.get(c, "/")
+	require.NotContains(t, body, "Signed in as")
+}
+
+func TestForgedSessionCookieIsNotASession(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	require.Equal(t, http.StatusSeeOther, h.signIn(c, "carol-token").StatusCode)
+	u, _ := url.Parse(h.srv.URL)
+	ck := c.Jar.Cookies(u)
+	for _, k := range ck {
+		if k.Name == SessionCookie {
+			// Claim to be bob, in group release, with carol's signature.
+			_, sig, _ := strings.Cut(k.Value, ".")
+			payload := base64.RawURLEncoding.EncodeToString([]byte(`{"n":"bob","g":["release"],"e":9999999999}`))
+			k.Value = payload + "." + sig
+		}
+	}
+	c.Jar.SetCookies(u, ck)
+	_, body := h.get(c, promoPath)
+	require.NotContains(t, body, "Signed in as")
+	require.NotContains(t, body, "Approve prod")
+}
+
+func TestFormsRefuseMissingOrBadCSRF(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	require.Equal(t, http.StatusSeeOther, h.signIn(c, "bob-token").StatusCode)
+	for _, tc := range []struct {
+		name string
+		form url.Values
+	}{
+		{"no token", url.Values{"environment": {"prod"}, "decision": {"approve"}, "confirm": {"yes"}}},
+		{"bad token", url.Values{"csrf": {"forged"}, "environment": {"prod"}, "decision": {"approve"}, "confirm": {"yes"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, _ := h.post(c, "/ui/promotions/-/decide?id=promote/demo/1.0.0", tc.form)
+			require.Equal(t, http.StatusForbidden, resp.StatusCode)
+			resp, _ = h.post(c, "/ui/builds/-/cancel?id=build/demo/abc123", tc.form)
+			require.Equal(t, http.StatusForbidden, resp.StatusCode)
+		})
+	}
+	require.Empty(t, h.proms.decisions)
+	require.Empty(t, h.build.cancelled)
+}
+
+func TestMutatingFormsNeedASession(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	token := h.csrf(c, "/signin") // a valid token of an anonymous page
+	resp, _ := h.post(c, "/ui/promotions/-/decide?id=promote/demo/1.0.0",
+		url.Values{"csrf": {token}, "environment": {"prod"}, "decision": {"approve"}, "confirm": {"yes"}})
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	require.Empty(t, h.proms.decisions)
+}
+
+func TestApproveConfirmsThenDecidesAsSignedInUserFromWeb(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	require.Equal(t, http.StatusSeeOther, h.signIn(c, "bob-token").StatusCode)
+	_, body := h.get(c, promoPath)
+	require.Contains(t, body, "Approve prod")
+	token := csrfRe.FindStringSubmatch(body)[1]
+	form := url.Values{"csrf": {token}, "environment": {"prod"}, "decision": {"approve"}, "comment": {"ship it"},
+		"actor": {"mallory"}}
+
+	resp, body := h.post(c, "/ui/promotions/"+url.PathEscape("promote/demo/1.0.0")+"/decide", form)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, body, "Yes, approve")
+	require.Empty(t, h.proms.decisions, "the first post only asks for confirmation")
+
+	form.Set("confirm", "yes")
+	resp, _ = h.post(c, "/ui/promotions/"+url.PathEscape("promote/demo/1.0.0")+"/decide", form)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, []workflows.Decision{{Environment: "prod", Approve: true, Actor: "bob", Groups: []string{"release"},
+		Comment: "ship it", Channel: "web"}}, h.proms.decisions)
+}
+
+func TestRefusedDecisionShowsValidatorReason(t *testing.T) {
+	h := newHarness(t, "")
+	h.proms.refuse = &refusal{reason: "alice triggered this version and may not approve it", forbidden: true}
+	c := h.client()
+	require.Equal(t, http.StatusSeeOther, h.signIn(c, "bob-token").StatusCode)
+	resp, body := h.post(c, "/ui/promotions/-/decide?id=promote/demo/1.0.0", url.Values{"csrf": {h.csrf(c, promoPath)},
+		"environment": {"prod"}, "decision": {"reject"}, "confirm": {"yes"}})
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	require.Contains(t, body, "Refused: alice triggered this version and may not approve it")
+	require.Len(t, h.proms.decisions, 1)
+	require.False(t, h.proms.decisions[0].Approve)
+}
+
+func TestApproveButtonOnlyForApprovers(t *testing.T) {
+	for _, tc := range []struct {
+		token string
+		shown bool
+	}{{"bob-token", true}, {"carol-token", false}, {"", false}} {
+		t.Run(tc.token, func(t *testing.T) {
+			h := newHarness(t, "")
+			c := h.client()
+			if tc.token != "" {
+				require.Equal(t, http.StatusSeeOther, h.signIn(c, tc.token).StatusCode)
+			}
+			status, body := h.get(c, promoPath)
+			require.Equal(t, http.StatusOK, status)
+			require.Contains(t, body, "awaiting-approval")
+			require.Equal(t, tc.shown, strings.Contains(body, "Approve prod"))
+			require.Contains(t, body, "http://127.0.0.1:8233/namespaces/default/workflows/promote%2Fdemo%2F1.0.0")
+		})
+	}
+}
+
+func TestPagesRender(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	for _, tc := range []struct{ path, want string }{
+		{"/", "promotion promote/demo/1.0.0"},
+		{"/?status=succeeded", "No runs yet."},
+		{"/builds/build%2Fdemo%2Fabc123", `data-log="/api/v1/builds/build%2Fdemo%2Fabc123/tasks/test/unit/log?follow=1"`},
+		{"/environments", `href="/environments/demo/dev"`},
+		{"/environments/demo/dev", "No deployments."},
+		{"/ui/assets/live.js", "EventSource"},
+	} {
+		status, body := h.get(c, tc.path)
+		require.Equal(t, http.StatusOK, status, tc.path)
+		require.Contains(t, body, tc.want, tc.path)
+	}
+	status, _ := h.get(c, "/builds/nope")
+	require.Equal(t, http.StatusNotFound, status)
+}
+
+func TestCancelBuildWithSession(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	_, body := h.get(c, "/builds/build%2Fdemo%2Fabc123")
+	require.NotContains(t, body, "Cancel build")
+	require.Equal(t, http.StatusSeeOther, h.signIn(c, "carol-token").StatusCode)
+	_, body = h.get(c, "/builds/build%2Fdemo%2Fabc123")
+	require.Contains(t, body, "Cancel build")
+	resp, _ := h.post(c, "/ui/builds/build%2Fdemo%2Fabc123/cancel", url.Values{"csrf": {csrfRe.FindStringSubmatch(body)[1]}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, []string{"build/demo/abc123"}, h.build.cancelled)
+}
+
+func TestBuildEventsSendStateUntilTheBuildEnds(t *testing.T) {
+	h := newHarness(t, "")
+	h.build.mu.Lock()
+	h.build.state.Status = workflows.StatusSucceeded
+	h.build.mu.Unlock()
+	status, body := h.get(h.client(), "/ui/events/builds/build%2Fdemo%2Fabc123")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `data: {"id":"build/demo/abc123"`)
+	require.Contains(t, body, "event: end")
+}
+
+func TestLocalPathKeepsRedirectsOnSite(t *testing.T) {
+	for in, want := range map[string]string{"/approvals": "/approvals", "//evil.example": "/", "https://evil": "/", "": "/", "/\\evil": "/"} {
+		require.Equal(t, want, localPath(in), in)
+	}
+}

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// PromotionView is a promotion as its page shows it.
+type PromotionView struct {
+	State       workflows.PromotionState
+	Envs        []EnvView
+	Running     bool
+	TemporalURL string
+}
+
+// EnvView is one environment of the track.
+type EnvView struct {
+	workflows.EnvironmentState
+	Gates []GateView
+}
+
+// GateView is a gate, with whether the signed-in user may decide it now.
+type GateView struct {
+	workflows.GateState
+	Approvals int
+	CanDecide bool
+}
+
+// promotionLive is what the promotion's event stream sends: enough to tell
+// the page when to refresh.
+type promotionLive struct {
+	Status  string            `json:"status"`
+	Current string            `json:"current"`
+	Envs    map[string]string `json:"envs"`
+	Gates   []string          `json:"gates"`
+}
+
+func (p *Pages) promotionView(st workflows.PromotionState, user identity.User, signedIn bool) PromotionView {
+	v := PromotionView{State: st, Running: st.Status == workflows.PromotionRunning, TemporalURL: p.temporalURL(st.ID)}
+	for _, env := range st.Environments {
+		ev := EnvView{EnvironmentState: env}
+		for _, g := range env.Gates {
+			gv := GateView{GateState: g}
+			for _, d := range g.Decisions {
+				if d.Approve {
+					gv.Approvals++
+				}
+			}
+			gv.CanDecide = signedIn && v.Running && mayDecide(user, env, g)
+			ev.Gates = append(ev.Gates, gv)
+		}
+		v.Envs = append(v.Envs, ev)
+	}
+	return v
+}
+
+// mayDecide reports whether user is one of the approvers of a pending
+// approval gate and has not decided it yet. The promotion's validator
+// remains the authority (self-approval, for one, is its call).
+func mayDecide(user identity.User, env workflows.EnvironmentState, g workflows.GateState) bool {
+	if g.Kind != workflows.GateApproval || g.State != workflows.GatePending || env.State != workflows.EnvAwaitingApproval {
+		return false
+	}
+	if !user.MayDecide(g.Approvers) {
+		return false
+	}
+	return !slices.ContainsFunc(g.Decisions, func(d workflows.DecisionInfo) bool { return d.Actor == user.Name })
+}
+
+func live(st workflows.PromotionState) promotionLive {
+	l := promotionLive{Status: st.Status, Current: st.Current, Envs: map[string]string{}, Gates: []string{}}
+	for _, env := range st.Environments {
+		l.Envs[env.Name] = env.State
+		for _, g := range env.Gates {
+			l.Gates = append(l.Gates, env.Name+":"+g.Kind+":"+g.State+":"+strconv.Itoa(len(g.Decisions)))
+		}
+	}
+	return l
+}
+
+func (p *Pages) readPromotion(c *gin.Context) (workflows.PromotionState, bool) {
+	st, err := p.promotions.State(c.Request.Context(), runID(c), "")
+	switch {
+	case errors.Is(err, p.opts.NotFound):
+		p.renderError(c, http.StatusNotFound, "No promotion has this ID.")
+		return st, false
+	case err != nil:
+		p.opts.Logger.ErrorContext(c.Request.Context(), "promotion page: read state failed", "promotion_id", runID(c), "error", err)
+		p.renderError(c, http.StatusBadGateway, "The promotion could not be read. Try again in a moment.")
+		return st, false
+	}
+	return st, true
+}
+
+func (p *Pages) promotionPage(c *gin.Context) { p.showPromotion(c, http.StatusOK) }
+
+func (p *Pages) showPromotion(c *gin.Context, status int) {
+	st, ok := p.readPromotion(c)
+	if !ok {
+		return
+	}
+	user, signedIn := p.user(c)
+	p.render(c, status, "promotion", "Promotion "+st.Project+" "+st.Version, p.promotionView(st, user, signedIn))
+}
+
+func (p *Pages) promotionEvents(c *gin.Context) {
+	id := runID(c)
+	p.stream(c, func(ctx context.Context) (any, error) {
+		st, err := p.promotions.State(ctx, id, "")
+		if err != nil {
+			return nil, err
+		}
+		return live(st), nil
+	}, func(v any) bool { return v.(promotionLive).Status != workflows.PromotionRunning })
+}
+
+// confirmData is the confirmation step of a decision.
+type confirmData struct {
+	ID, Environment, Decision, Comment string
+}
+
+// decide approves or rejects a gate: the first post shows a confirmation
+// step, the confirmed one asks the promotion, whose validator decides.
+func (p *Pages) decide(c *gin.Context) {
+	id := runID(c)
+	user, _ := p.user(c)
+	d := confirmData{ID: id, Environment: c.PostForm("environment"), Decision: c.PostForm("decision"), Comment: c.PostForm("comment")}
+	if d.Decision != "approve" && d.Decision != "reject" || d.Environment == "" {
+		p.renderError(c, http.StatusBadRequest, "Choose approve or reject for an environment.")
+		return
+	}
+	if c.PostForm("confirm") != "yes" {
+		p.render(c, http.StatusOK, "confirm", "Confirm", d)
+		return
+	}
+	res, err := p.promotions.Decide(c.Request.Context(), id, workflows.Decision{
+		Environment: d.Environment, Approve: d.Decision == "approve", Actor: user.Name, Groups: user.Groups,
+		Comment: d.Comment, Channel: "web",
+	})
+	var refused interface{ Forbidden() bool }
+	switch {
+	case errors.As(err, &refused):
+		c.Set("web.error", "Refused: "+err.Error())
+		status := http.StatusConflict
+		if refused.Forbidden() {
+			status = http.StatusForbidden
+		}
+		p.showPromotion(c, status)
+		return
+	case err != nil:
+		p.opts.Logger.WarnContext(c.Request.Context(), "web decision failed", "promotion_id", id, "error", err)
+		c.Set("web.error", "The decision could not be delivered: the promotion may have ended or is not answering. Try again.")
+		p.showPromotion(c, http.StatusBadGateway)
+		return
+	}
+	p.opts.Logger.InfoContext(c.Request.Context(), "web decision", "promotion_id", id, "environment", d.Environment,
+		"approve", d.Decision == "approve", "by", user.Name)
+	verb := map[string]string{"approve": "Approved", "reject": "Rejected"}[d.Decision]
+	msg := verb + " " + d.Environment + ": gate " + res.State
+	c.Redirect(http.StatusSeeOther, "/promotions/"+url.PathEscape(id)+"?msg="+url.QueryEscape(msg))
+}

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/ledger"
+)
+
+// runsLimit is how many builds and how many promotions the runs list shows.
+const runsLimit = 100
+
+// Run is one build or promotion in the runs list.
+type Run struct {
+	Kind      string    `json:"kind"` // build or promotion
+	ID        string    `json:"id"`
+	URL       string    `json:"url"`
+	Project   string    `json:"project"`
+	Branch    string    `json:"branch"`
+	Ref       string    `json:"ref"` // commit of a build, version of a promotion
+	Status    string    `json:"status"`
+	By        string    `json:"by"`
+	StartedAt time.Time `json:"started_at"`
+	Started   string    `json:"started"`
+}
+
+type runsFilter struct {
+	Project, Branch, Status string
+}
+
+type runsData struct {
+	Filter   runsFilter
+	Runs     []Run
+	Statuses []string
+	Query    string
+}
+
+var (
+	buildStatuses     = []string{"running", "succeeded", "failed", "cancelled"}
+	promotionStatuses = []string{"running", "completed", "stopped", "cancelled"}
+)
+
+func readRunsFilter(c *gin.Context) runsFilter {
+	return runsFilter{Project: c.Query("project"), Branch: c.Query("branch"), Status: c.Query("status")}
+}
+
+// runs lists builds and promotions matching f, newest first.
+func (p *Pages) runs(ctx context.Context, f runsFilter) ([]Run, error) {
+	out := []Run{}
+	if f.Status == "" || slices.Contains(buildStatuses, f.Status) {
+		builds, err := p.ledger.ListBuilds(ctx, ledger.BuildFilter{Project: f.Project, Branch: f.Branch, Status: f.Status, Limit: runsLimit})
+		if err != nil {
+			return nil, fmt.Errorf("list builds: %w", err)
+		}
+		for _, b := range builds {
+			out = append(out, Run{Kind: "build", ID: b.ID, URL: "/builds/" + url.PathEscape(b.ID), Project: b.Project,
+				Branch: b.Branch, Ref: short(b.Commit), Status: b.Status, By: b.TriggeredBy, StartedAt: b.StartedAt})
+		}
+	}
+	if f.Status == "" || slices.Contains(promotionStatuses, f.Status) {
+		proms, err := p.ledger.ListPromotions(ctx, ledger.PromotionFilter{Project: f.Project, Status: f.Status, Limit: runsLimit})
+		if err != nil {
+			return nil, fmt.Errorf("list promotions: %w", err)
+		}
+		for _, pr := range proms {
+			if f.Branch != "" && pr.Branch != f.Branch {
+				continue
+			}
+			out = append(out, Run{Kind: "promotion", ID: pr.ID, URL: "/promotions/" + url.PathEscape(pr.ID), Project: pr.Project,
+				Branch: pr.Branch, Ref: pr.Version, Status: pr.Status, By: pr.TriggeredBy, StartedAt: pr.StartedAt})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartedAt.After(out[j].StartedAt) })
+	for i := range out {
+		out[i].Started = when(out[i].StartedAt)
+	}
+	return out, nil
+}
+
+func (p *Pages) runsPage(c *gin.Context) {
+	f := readRunsFilter(c)
+	runs, err := p.runs(c.Request.Context(), f)
+	if err != nil {
+		p.opts.Logger.ErrorContext(c.Request.Context(), "runs page failed", "error", err)
+		p.renderError(c, http.StatusBadGateway, "The runs could not be read. Try again in a moment.")
+		return
+	}
+	q := url.Values{"project": {f.Project}, "branch": {f.Branch}, "status": {f.Status}}
+	p.render(c, http.StatusOK, "runs", "Runs", runsData{Filter: f, Runs: runs,
+		Statuses: append(slices.Clone(buildStatuses), promotionStatuses[1:]...), Query: q.Encode()})
+}
+
+func (p *Pages) runsEvents(c *gin.Context) {
+	f := readRunsFilter(c)
+	p.stream(c, func(ctx context.Context) (any, error) { return p.runs(ctx, f) }, nil)
+}

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/identity"
+)
+
+type signinData struct {
+	Next   string
+	AuthOn bool
+}
+
+func (p *Pages) signinPage(c *gin.Context) {
+	p.render(c, http.StatusOK, "signin", "Sign in", signinData{Next: localPath(c.Query("next")), AuthOn: p.auth != nil})
+}
+
+// signin checks the API token of the form (the user name when
+// authentication is off) and starts a session.
+func (p *Pages) signin(c *gin.Context) {
+	next := localPath(c.PostForm("next"))
+	if !p.validCSRF(c, "") {
+		p.renderError(c, http.StatusForbidden, "This form has expired or did not come from Drover. Reload the page and try again.")
+		return
+	}
+	token := strings.TrimSpace(c.PostForm("token"))
+	user, ok := p.authenticate(c, token)
+	if !ok {
+		c.Set("web.error", "Sign-in failed: that token matches no user.")
+		p.render(c, http.StatusUnauthorized, "signin", "Sign in", signinData{Next: next, AuthOn: p.auth != nil})
+		return
+	}
+	value, err := p.sessions.encode(user)
+	if err != nil {
+		p.renderError(c, http.StatusInternalServerError, "Could not start a session.")
+		return
+	}
+	p.sessions.setCookie(c, SessionCookie, value, int(p.opts.SessionTTL.Seconds()))
+	p.opts.Logger.InfoContext(c.Request.Context(), "web sign-in", "user", user.Name)
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+func (p *Pages) authenticate(c *gin.Context, token string) (identity.User, bool) {
+	if token == "" || strings.ContainsFunc(token, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return identity.User{}, false
+	}
+	if p.auth == nil {
+		return identity.User{Name: token}, true
+	}
+	r, err := http.NewRequestWithContext(c.Request.Context(), http.MethodGet, "/", nil)
+	if err != nil {
+		return identity.User{}, false
+	}
+	r.Header.Set("Authorization", "Bearer "+token)
+	user, err := p.auth.Authenticate(r)
+	if err != nil {
+		p.opts.Logger.InfoContext(c.Request.Context(), "web sign-in failed", "remote", c.ClientIP())
+		return identity.User{}, false
+	}
+	return user, true
+}
+
+func (p *Pages) signout(c *gin.Context) {
+	p.sessions.setCookie(c, SessionCookie, "", -1)
+	c.Redirect(http.StatusSeeOther, "/?msg=Signed+out.")
+}
+
+// localPath keeps redirects on this site: a path, never //host or a URL.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.HasPrefix(next, "/signin") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,92 @@
+package ledger_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/ledger/ledgertest"
+)
+
+var approvalsStart = time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
+
+func samplePending(id, env string, wait time.Duration) ledger.PendingApproval {
+	return ledger.PendingApproval{
+		PromotionID: id, RunID: "run-1", Project: "demo", Version: "1.2.0", Commit: "0123abc", Branch: "main",
+		TriggeredBy: "dave", Environment: env, Approvers: []string{"alice", "group:release"}, Required: 2,
+		WaitingSince: approvalsStart.Add(wait), Deadline: approvalsStart.Add(wait + 72*time.Hour),
+		Earlier:   []ledger.EnvironmentResult{{Environment: "dev", State: "deployed"}},
+		UpdatedAt: approvalsStart.Add(wait),
+	}
+}
+
+func TestPendingApprovalsPutListDelete(t *testing.T) {
+	ledgertest.ForEach(t, func(t *testing.T, l *ledger.Ledger) {
+		ctx := context.Background()
+		older := samplePending("promote/demo/1", "prod", 0)
+		newer := samplePending("promote/demo/2", "staging", time.Hour)
+		newer.Earlier, newer.Commit = nil, ""
+		require.NoError(t, l.PutPendingApproval(ctx, newer))
+		require.NoError(t, l.PutPendingApproval(ctx, older))
+
+		got, err := l.ListPendingApprovals(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []ledger.PendingApproval{older, newer}, got, "oldest wait first, lists round-trip")
+
+		approved := older
+		approved.ApprovedBy, approved.UpdatedAt = []string{"bob"}, approvalsStart.Add(2*time.Hour)
+		require.NoError(t, l.PutPendingApproval(ctx, approved), "a second put replaces the row")
+		got, err = l.ListPendingApprovals(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []ledger.PendingApproval{approved, newer}, got)
+
+		require.NoError(t, l.DeletePendingApproval(ctx, "promote/demo/1", "prod"))
+		require.NoError(t, l.DeletePendingApproval(ctx, "promote/demo/1", "prod"), "delete is idempotent")
+		require.NoError(t, l.DeletePendingApproval(ctx, "promote/demo/2", "prod"), "only the environment named")
+		got, err = l.ListPendingApprovals(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []ledger.PendingApproval{newer}, got)
+	})
+}
+
+func TestPendingApprovalsEmptyList(t *testing.T) {
+	ledgertest.ForEach(t, func(t *testing.T, l *ledger.Ledger) {
+		got, err := l.ListPendingApprovals(context.Background())
+		require.NoError(t, err)
+		require.NotNil(t, got)
+		require.Empty(t, got)
+	})
+}
+
+func TestPutPendingApprovalValidates(t *testing.T) {
+	ledgertest.ForEach(t, func(t *testing.T, l *ledger.Ledger) {
+		for name, change := range map[string]func(*ledger.PendingApproval){
+			"no promotion":   func(p *ledger.PendingApproval) { p.PromotionID = "" },
+			"no run":         func(p *ledger.PendingApproval) { p.RunID = "" },
+			"no environment": func(p *ledger.PendingApproval) { p.Environment = "" },
+		} {
+			p := samplePending("promote/demo/1", "prod", 0)
+			change(&p)
+			require.Error(t, l.PutPendingApproval(context.Background(), p), name)
+		}
+		got, err := l.ListPendingApprovals(context.Background())
+		require.NoError(t, err)
+		require.Empty(t, got)
+	})
+}
+
+func TestPutPendingApprovalStampsUpdatedAt(t *testing.T) {
+	ledgertest.ForEach(t, func(t *testing.T, l *ledger.Ledger) {
+		p := samplePending("promote/demo/1", "prod", 0)
+		p.UpdatedAt = time.Time{}
+		before := time.Now().Add(-time.Minute)
+		require.NoError(t, l.PutPendingApproval(context.Background(), p))
+		got, err := l.ListPendingApprovals(context.Background())
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		require.True(t, got[0].UpdatedAt.After(before), "a zero UpdatedAt is stamped with the ledger's clock")
+	})
+}

@@ -1,0 +1,155 @@
+package tests
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/internal/devserver"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// TestConvertAndPublish runs examples/convert end to end: a signed Gitea
+// push of a repository of Markdown files is answered at once with its
+// build, the build converts the files to HTML and publishes them with a
+// build_log.json under u/<owner>/<repo>/<commit>/ in the publish root.
+func TestConvertAndPublish(t *testing.T) {
+	const secret = "gitea-hook-secret"
+	h := newHarness(t, false, func(s *api.Server) {
+		s.HookSecrets = map[string]string{api.HookEnvSuffix("convert-demo"): secret}
+	})
+	h.publishRoot = t.TempDir()
+	h.startWorker()
+	repo, commit := exampleRepo(t, "convert", filepath.Join(t.TempDir(), "alice", "notes"))
+
+	payload := giteaPush(t, repo, commit)
+	var created createResp
+	require.Equal(t, http.StatusAccepted, h.postHook("convert-demo", "gitea", payload, secret, &created))
+	require.Equal(t, workflows.BuildID("convert-demo", commit), created.ID)
+	require.Equal(t, workflows.StatusRunning, created.Status)
+
+	// The forge redelivering the push finds the same build.
+	var again createResp
+	require.Equal(t, http.StatusOK, h.postHook("convert-demo", "gitea", payload, secret, &again))
+	require.Equal(t, created.ID, again.ID)
+	require.True(t, again.Existing)
+
+	end := h.waitFor(created.ID, 60*time.Second, "build end", finished)
+	require.Equal(t, workflows.StatusSucceeded, end.Status, "task output: %s", taskOf(end, "publish", "html").OutputTail)
+
+	out := filepath.Join(h.publishRoot, "u", "alice", "notes", commit)
+	index, err := os.ReadFile(filepath.Join(out, "index.html"))
+	require.NoError(t, err)
+	require.Contains(t, string(index), "<h1>Notes</h1>")
+	require.Contains(t, string(index), "<strong>Markdown</strong>")
+	require.Contains(t, string(index), "&lt;script&gt;")
+	setup, err := os.ReadFile(filepath.Join(out, "guide", "setup.html"))
+	require.NoError(t, err)
+	require.Contains(t, string(setup), "<h2>Setup</h2>")
+
+	var buildLog struct {
+		BuildID string   `json:"build_id"`
+		Task    string   `json:"task"`
+		Owner   string   `json:"owner"`
+		Repo    string   `json:"repo"`
+		Commit  string   `json:"commit"`
+		Branch  string   `json:"branch"`
+		Files   []string `json:"files"`
+		Started string   `json:"started_at"`
+		Ended   string   `json:"finished_at"`
+	}
+	data, err := os.ReadFile(filepath.Join(out, "build_log.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &buildLog), "build_log.json: %s", data)
+	require.Equal(t, created.ID, buildLog.BuildID)
+	require.Equal(t, "html", buildLog.Task)
+	require.Equal(t, []string{"alice", "notes", commit, "main"}, []string{buildLog.Owner, buildLog.Repo, buildLog.Commit, buildLog.Branch})
+	require.Equal(t, []string{"guide/setup.html", "index.html"}, buildLog.Files)
+	_, err = time.Parse(time.RFC3339, buildLog.Started)
+	require.NoError(t, err)
+	_, err = time.Parse(time.RFC3339, buildLog.Ended)
+	require.NoError(t, err)
+}
+
+// exampleRepo commits a copy of examples/<name> into a new git repository
+// at dir and returns dir and the commit.
+func exampleRepo(t *testing.T, name, dir string) (string, string) {
+	t.Helper()
+	src := filepath.Join(devserver.RepoRoot(), "examples", name)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, rel), data, info.Mode().Perm())
+	})
+	require.NoError(t, err)
+	git(t, dir, "init", "-q", "-b", "main")
+	return dir, commitFiles(t, dir, nil)
+}
+
+// giteaPush is Gitea's documented push payload (api/testdata/hooks) for a
+// push of commit to main in the repository cloned from cloneURL.
+func giteaPush(t *testing.T, cloneURL, commit string) []byte {
+	t.Helper()
+	tmpl, err := os.ReadFile(filepath.Join(devserver.RepoRoot(), "api", "testdata", "hooks", "gitea-push.json"))
+	require.NoError(t, err)
+	quoted, err := json.Marshal(cloneURL)
+	require.NoError(t, err)
+	return []byte(strings.NewReplacer(
+		"__REF__", "refs/heads/main",
+		"__AFTER__", commit,
+		"__MESSAGE__", "Add notes",
+		"__FILE__", "docs/index.md",
+		`"__CLONE_URL__"`, string(quoted),
+	).Replace(string(tmpl)))
+}
+
+// postHook delivers payload to the project's webhook signed as Gitea
+// signs it (hex HMAC-SHA256 of the body) and decodes the answer into out.
+func (h *harness) postHook(project, forge string, payload []byte, secret string, out any) int {
+	h.t.Helper()
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(payload)
+	req, err := http.NewRequest(http.MethodPost, h.api.URL+"/api/v1/hooks/"+project+"/"+forge, bytes.NewReader(payload))
+	require.NoError(h.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Gitea-Event", "push")
+	req.Header.Set("X-Gitea-Delivery", "4b1a9a3e-delivery")
+	req.Header.Set("X-Gitea-Signature", hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(h.t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(h.t, err)
+	require.NoError(h.t, json.Unmarshal(data, out), "body: %s", data)
+	return resp.StatusCode
+}

@@ -12,3 +12,8 @@ echo "== go test" >&2
 go test -count=1 -timeout 20m ./...
 echo "== fuzz pipeline.Parse (${FUZZTIME:-15s})" >&2
 go test ./pipeline -run '^$' -fuzz FuzzParse -fuzztime "${FUZZTIME:-15s}"
+echo "== browser tests (headless chromium, playwright-core)" >&2
+if ! bash scripts/browser-test.sh; then
+  echo "browser test failed once; running it again to tell a flake from a failure" >&2
+  bash scripts/browser-test.sh
+fi

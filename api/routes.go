@@ -30,6 +30,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/builds/:id/cancel", s.cancelBuild)
 	// /tasks/<stage>/<task>/log, or /tasks/<task>/log when the name is unique.
 	v1.GET("/builds/:id/tasks/*path", s.taskLog)
+	v1.GET("/builds/:id/artifacts/:stage/:task/:name", s.downloadArtifact)
 
 	v1.POST("/artifacts", s.registerArtifact)
 	v1.POST("/promotions", s.createPromotion)

@@ -7,12 +7,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 
+	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
@@ -80,6 +82,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Completer:       tc,
 		Source:          gitsource.New(cfg.GitCacheDir()),
 		Logs:            logstore.New(cfg.LogsDir()),
+		Blobs:           blobstore.NewFS(filepath.Join(cfg.DataDir, "blobs")), // as the worker stores them,
 		PublicURL:       cfg.PublicURL,
 		MaxBody:         cfg.MaxBody,
 		Logger:          logger,

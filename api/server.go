@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -79,6 +80,9 @@ type Server struct {
 	History BuildHistory
 	Source  SourceReader
 	Logs    LogReader
+	// Blobs holds the artifacts that builds upload, served by
+	// GET /api/v1/builds/{id}/artifacts/...; nil serves none (404).
+	Blobs blobstore.Store
 	// Promotions and PromotionLedger serve promotions, environments and
 	// artifact registration; Callbacks and Completer serve callbacks.
 	Promotions      Promotions

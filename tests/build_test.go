@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -97,9 +98,18 @@ func TestBuildThroughTheAPI(t *testing.T) {
 	sum := sha256.Sum256(data)
 	require.Equal(t, hex.EncodeToString(sum[:]), art.SHA256)
 	require.EqualValues(t, len(data), art.Size)
+	// The API serves the same bytes.
+	resp, err := http.Get(h.api.URL + api.ArtifactPath(created.ID, "package", "tarball", art.Name))
+	require.NoError(t, err)
+	served, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	servedSum := sha256.Sum256(served)
+	require.Equal(t, art.SHA256, hex.EncodeToString(servedSum[:]))
 
 	// The whole log of a task, and the quick task saw the DROVER_* variables.
-	resp, err := http.Get(h.api.URL + buildPath(created.ID) + "/tasks/verify/quick/log")
+	resp, err = http.Get(h.api.URL + buildPath(created.ID) + "/tasks/verify/quick/log")
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()

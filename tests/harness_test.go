@@ -121,6 +121,7 @@ func newHarness(t *testing.T, withWorker bool, opts ...harnessOption) *harness {
 		History:              h.ledger,
 		Source:               gitsource.New(filepath.Join(h.dataDir, "git")),
 		Logs:                 logstore.New(filepath.Join(h.dataDir, "logs")),
+		Blobs:                blobstore.NewFS(filepath.Join(h.dataDir, "blobs")),
 		TaskHeartbeatTimeout: 3 * time.Second,
 		Promotions:           &api.TemporalPromotions{Client: h.client},
 		PromotionLedger:      h.ledger,

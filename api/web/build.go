@@ -48,11 +48,13 @@ type TaskView struct {
 	Artifacts []ArtifactLink `json:"artifacts,omitempty"`
 }
 
-// ArtifactLink is an artifact a task uploaded.
+// ArtifactLink is an artifact a task uploaded; URL downloads it through the
+// API, empty when it has no blob store key.
 type ArtifactLink struct {
 	Name string `json:"name"`
 	Path string `json:"path"`
 	Size int64  `json:"size"`
+	URL  string `json:"url,omitempty"`
 }
 
 func (p *Pages) buildView(st workflows.BuildState) BuildView {
@@ -61,6 +63,7 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 		Duration: duration(&st.StartedAt, st.FinishedAt), Running: st.Status == workflows.StatusRunning,
 		TemporalURL: p.temporalURL(st.ID)}
 	base := "/api/v1/builds/" + url.PathEscape(st.ID) + "/tasks/"
+	artifactBase := "/api/v1/builds/" + url.PathEscape(st.ID) + "/artifacts/"
 	for _, s := range st.Stages {
 		sv := StageView{Name: s.Name, Status: s.Status}
 		for _, t := range s.Tasks {
@@ -68,7 +71,11 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 				Duration: duration(t.StartedAt, t.FinishedAt), ExitCode: t.ExitCode, Error: t.Error,
 				LogURL: base + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/log"}
 			for _, a := range t.Artifacts {
-				tv.Artifacts = append(tv.Artifacts, ArtifactLink{Name: a.Name, Path: a.Path, Size: a.Size})
+				link := ArtifactLink{Name: a.Name, Path: a.Path, Size: a.Size}
+				if a.Key != "" {
+					link.URL = artifactBase + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/" + url.PathEscape(a.Name)
+				}
+				tv.Artifacts = append(tv.Artifacts, link)
 			}
 			sv.Tasks = append(sv.Tasks, tv)
 		}

@@ -83,22 +83,29 @@ func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rer
 
 // Cancel requests the cancellation of the running build id.
 func (b *TemporalBuilds) Cancel(ctx context.Context, id string) error {
-	desc, err := b.Client.DescribeWorkflowExecution(ctx, id, "")
+	return cancelRunning(ctx, b.Client, "build", id, ErrBuildFinished)
+}
+
+// cancelRunning requests the cancellation of the running workflow id (a
+// "build" or a "promotion", for messages): ErrNotFound when there is none,
+// finished when it already ended, including between the describe and the cancel.
+func cancelRunning(ctx context.Context, c WorkflowClient, kind, id string, finished error) error {
+	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if isNotFound(err) {
 		return ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("describe build %s: %w", id, err)
+		return fmt.Errorf("describe %s %s: %w", kind, id, err)
 	}
 	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return ErrBuildFinished
+		return finished
 	}
-	err = b.Client.CancelWorkflow(ctx, id, "")
+	err = c.CancelWorkflow(ctx, id, "")
 	if isNotFound(err) {
-		return ErrBuildFinished // it ended between describe and cancel
+		return finished
 	}
 	if err != nil {
-		return fmt.Errorf("cancel build %s: %w", id, err)
+		return fmt.Errorf("cancel %s %s: %w", kind, id, err)
 	}
 	return nil
 }

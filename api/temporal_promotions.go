@@ -150,24 +150,7 @@ func refusal(err error) *RefusedError {
 
 // Cancel requests the cancellation of the running promotion id.
 func (p *TemporalPromotions) Cancel(ctx context.Context, id string) error {
-	desc, err := p.Client.DescribeWorkflowExecution(ctx, id, "")
-	if isNotFound(err) {
-		return ErrNotFound
-	}
-	if err != nil {
-		return fmt.Errorf("describe promotion %s: %w", id, err)
-	}
-	if desc.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-		return ErrPromotionFinished
-	}
-	err = p.Client.CancelWorkflow(ctx, id, "")
-	if isNotFound(err) {
-		return ErrPromotionFinished
-	}
-	if err != nil {
-		return fmt.Errorf("cancel promotion %s: %w", id, err)
-	}
-	return nil
+	return cancelRunning(ctx, p.Client, "promotion", id, ErrPromotionFinished)
 }
 
 func (p *TemporalPromotions) taskQueue() string {

@@ -116,10 +116,12 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options) error {
 		return err
 	}
 	if o.explain {
+		t0 := time.Now()
 		id, runID, err := e.startBuild(ctx, repo, commits[warm])
 		if err != nil {
 			return err
 		}
+		fmt.Printf("the API answered in %s\n", time.Since(t0).Round(100*time.Microsecond))
 		if err := e.client.GetWorkflow(ctx, id, runID).Get(ctx, nil); err != nil {
 			return err
 		}

@@ -99,36 +99,6 @@ func nonNil(list []string) []string {
 	return list
 }
 
-// waitingFor picks, from promotion states, the pending approval gates that
-// user may decide and has not approved yet, oldest wait first. The web pages
-// use it; GET /api/v1/approvals reads the ledger instead (approvalsFor).
-func waitingFor(user identity.User, states []workflows.PromotionState) []Approval {
-	out := []Approval{}
-	for _, st := range states {
-		var earlier []EnvironmentResult
-		for _, env := range st.Environments {
-			for _, g := range env.Gates {
-				if g.Kind != workflows.GateApproval || g.State != workflows.GatePending || env.State != workflows.EnvAwaitingApproval ||
-					!user.MayDecide(g.Approvers) || approvedBy(g, user.Name) {
-					continue
-				}
-				out = append(out, Approval{
-					PromotionID: st.ID, Project: st.Project, Version: st.Version, Commit: st.Commit, Branch: st.Branch,
-					TriggeredBy: st.TriggeredBy, Environment: env.Name, WaitingSince: g.WaitingSince, Deadline: g.Deadline,
-					Approvals: approvals(g), Required: max(g.Required, 1), Approvers: g.Approvers,
-					Earlier: append([]EnvironmentResult{}, earlier...),
-				})
-			}
-			earlier = append(earlier, EnvironmentResult{Environment: env.Name, State: env.State})
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].WaitingSince, out[j].WaitingSince
-		return a != nil && (b == nil || a.Before(*b))
-	})
-	return out
-}
-
 func approvals(g workflows.GateState) int {
 	n := 0
 	for _, d := range g.Decisions {

@@ -73,7 +73,6 @@ func TestListApprovals(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.JSONEq(t, `{"approvals": []}`, rec.Body.String())
 	require.Equal(t, 2, ts.pledger.pendingN, "one ledger query per request")
-	require.Empty(t, ts.promotions.askedBy, "Temporal visibility is not asked")
 }
 
 func TestListApprovalsLedgerFails(t *testing.T) {

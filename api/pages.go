@@ -49,12 +49,12 @@ type pageLedger struct {
 type pageApprovals struct{ s *Server }
 
 func (a pageApprovals) Waiting(ctx context.Context, user identity.User) ([]web.Approval, error) {
-	states, err := a.s.Promotions.AwaitingApproval(ctx, user)
+	approvals, err := a.s.approvalsFor(ctx, user)
 	if err != nil {
-		return nil, fmt.Errorf("list promotions awaiting approval: %w", err)
+		return nil, fmt.Errorf("list approvals waiting for %s: %w", user.Name, err)
 	}
 	var out []web.Approval
-	for _, ap := range waitingFor(user, states) {
+	for _, ap := range approvals {
 		earlier := make([]web.EnvironmentResult, 0, len(ap.Earlier))
 		for _, e := range ap.Earlier {
 			earlier = append(earlier, web.EnvironmentResult{Environment: e.Environment, State: e.State})

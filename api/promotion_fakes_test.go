@@ -18,9 +18,7 @@ type fakePromotions struct {
 	decisions []workflows.Decision
 	skips     []workflows.SkipBake
 	canceled  []string
-	waiting   []workflows.PromotionState
-	askedBy   []identity.User // the callers of AwaitingApproval
-	err       error           // returned by Decide, SkipBake and Cancel when set
+	err       error // returned by Decide, SkipBake and Cancel when set
 	result    workflows.DecisionResult
 }
 
@@ -84,13 +82,6 @@ func (f *fakePromotions) Cancel(_ context.Context, id string) error {
 	}
 	f.canceled = append(f.canceled, id)
 	return nil
-}
-
-func (f *fakePromotions) AwaitingApproval(_ context.Context, user identity.User) ([]workflows.PromotionState, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.askedBy = append(f.askedBy, user)
-	return f.waiting, f.err
 }
 
 // fakePromotionLedger is a PromotionLedger over slices.

@@ -61,12 +61,6 @@ type Promotions interface {
 	SkipBake(ctx context.Context, id string, s workflows.SkipBake) error
 	// Cancel requests the cancellation of a running promotion.
 	Cancel(ctx context.Context, id string) error
-	// AwaitingApproval returns the running promotions whose pending approval
-	// gate names user (or one of its groups) among its approvers, as far as
-	// the approvals list needs them: identity, earlier environments' states
-	// and the pending gate with the approvals so far. It may include gates
-	// user already approved.
-	AwaitingApproval(ctx context.Context, user identity.User) ([]workflows.PromotionState, error)
 }
 
 // PromotionLedger reads and records what promotions need in the ledger;

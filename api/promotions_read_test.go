@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -79,44 +78,4 @@ func TestEnvironments(t *testing.T) {
 	h := decodeBody[EnvironmentHistoryResponse](t, rec.Body.Bytes())
 	require.Equal(t, EnvironmentHistoryResponse{Project: "demo", Environment: "dev", Deployments: ts.pledger.history}, h)
 	require.Equal(t, []any{"demo", "dev", 5}, ts.pledger.historyArg)
-}
-
-// approvalGate is a pending approval gate of approvers, waiting since p0+since.
-func approvalGate(since time.Duration, required int, approvers []string, decided ...string) workflows.GateState {
-	g := workflows.GateState{Kind: workflows.GateApproval, State: workflows.GatePending, WaitingSince: tp(since), Deadline: tp(72 * time.Hour),
-		Approvers: approvers, Required: required}
-	for _, actor := range decided {
-		g.Decisions = append(g.Decisions, workflows.DecisionInfo{Actor: actor, Approve: true, At: p0})
-	}
-	return g
-}
-
-func TestWaitingFor(t *testing.T) {
-	earlier := []workflows.EnvironmentState{{Name: "dev", State: workflows.EnvDeployed}, {Name: "staging", State: workflows.EnvSkipped}}
-	promo := func(version string, gate workflows.GateState) workflows.PromotionState {
-		envs := append(append([]workflows.EnvironmentState{}, earlier...),
-			workflows.EnvironmentState{Name: "prod", State: workflows.EnvAwaitingApproval, Gates: []workflows.GateState{gate}})
-		return workflows.PromotionState{ID: "promote/demo/" + version, Project: "demo", Version: version, Commit: "abc",
-			TriggeredBy: "carol", Environments: envs}
-	}
-	notPending := promo("5", approvalGate(0, 1, []string{"alice"}))
-	notPending.Environments[2].State = workflows.EnvQueued
-	states := []workflows.PromotionState{
-		promo("1", approvalGate(2*time.Hour, 1, []string{"alice"})),
-		promo("2", approvalGate(time.Hour, 2, []string{"bob", "group:release"}, "bob")),
-		promo("3", approvalGate(0, 1, []string{"bob"})),                    // not alice's
-		promo("4", approvalGate(0, 2, []string{"group:release"}, "alice")), // alice approved already
-		notPending, // not waiting any more
-		promo("6", approvalGate(0, 1, []string{"release"})), // a user named release, not the group
-	}
-	got := waitingFor(identity.User{Name: "alice", Groups: []string{"release"}}, states)
-	require.Len(t, got, 2)
-	require.Equal(t, Approval{PromotionID: "promote/demo/2", Project: "demo", Version: "2", Commit: "abc", TriggeredBy: "carol",
-		Environment: "prod", WaitingSince: tp(time.Hour), Deadline: tp(72 * time.Hour), Approvals: 1, Required: 2,
-		Approvers: []string{"bob", "group:release"},
-		Earlier:   []EnvironmentResult{{"dev", "deployed"}, {"staging", "skipped"}}}, got[0], "the oldest wait comes first")
-	require.Equal(t, "promote/demo/1", got[1].PromotionID)
-
-	require.Empty(t, waitingFor(identity.User{Name: "dave"}, states))
-	require.Len(t, waitingFor(identity.User{Name: "bob"}, states), 1, "bob approved 2 already; 3 waits for him")
 }

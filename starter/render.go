@@ -25,7 +25,22 @@ func RenderWatch(st workflows.BuildState, now time.Time) string {
 		}
 	}
 	_ = tw.Flush()
+	for _, line := range sinkFailures(st.Events) {
+		fmt.Fprintln(&sb, line)
+	}
 	return sb.String()
+}
+
+// sinkFailures lists the notifications that failed for good: they never
+// fail the build, but the person watching it should know.
+func sinkFailures(events []workflows.Event) []string {
+	var lines []string
+	for _, ev := range events {
+		if ev.Type == workflows.EventSinkFailed {
+			lines = append(lines, "notification failed: "+ev.Message)
+		}
+	}
+	return lines
 }
 
 // Changes lists, one line each, what changed between two successive states
@@ -62,6 +77,11 @@ func Changes(prev *workflows.BuildState, cur workflows.BuildState, now time.Time
 			tasks = append(tasks, line)
 		}
 	}
+	var failed []string
+	if prev != nil {
+		failed = sinkFailures(prev.Events)
+	}
+	tasks = append(tasks, sinkFailures(cur.Events)[len(failed):]...)
 	// The build's final line comes after its tasks' last changes.
 	if len(lines) > 0 && prev != nil && cur.Status != workflows.StatusRunning {
 		return append(tasks, lines...)

@@ -132,3 +132,19 @@ func TestFormatDuration(t *testing.T) {
 		require.Equal(t, tt.want, formatDuration(tt.d), tt.d.String())
 	}
 }
+
+func TestWatchShowsFailedNotifications(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 10, 0, time.UTC)
+	st := workflows.BuildState{ID: "build/demo/abc", Project: "demo", Status: workflows.StatusSucceeded,
+		StartedAt: now.Add(-10 * time.Second),
+		Events: []workflows.Event{
+			{Type: workflows.EventBuildStart},
+			{Type: workflows.EventSinkFailed, Message: "webhook#1a2b BUILD_START: HTTP 500"},
+		}}
+	require.Contains(t, RenderWatch(st, now), "notification failed: webhook#1a2b BUILD_START: HTTP 500")
+
+	prev := st
+	prev.Events = st.Events[:1]
+	require.Contains(t, Changes(&prev, st, now), "notification failed: webhook#1a2b BUILD_START: HTTP 500")
+	require.NotContains(t, Changes(&st, st, now), "notification failed: webhook#1a2b BUILD_START: HTTP 500", "reported once")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/drover-ci/drover/internal/proctest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,11 +207,11 @@ func TestDeployCancelKillsScript(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		readPID(t, pidFile)
+		proctest.ReadPID(t, pidFile)
 		cancel()
 	}()
 	err := execute(ctx, t, pa, pa.Deploy, in, nil)
 	require.ErrorContains(t, err, "cancelled")
-	requireGone(t, readPID(t, pidFile))
+	proctest.RequireGone(t, proctest.ReadPID(t, pidFile))
 	requireNoWorkspaces(t, pa.Tasks)
 }

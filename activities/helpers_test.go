@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -132,40 +131,6 @@ func requireNoWorkspaces(t *testing.T, a *activities.Activities) {
 	}
 	require.NoError(t, err)
 	require.Empty(t, entries)
-}
-
-// readPID waits for a pid file written by a script and returns the pid.
-func readPID(t *testing.T, file string) int {
-	t.Helper()
-	var pid int
-	require.Eventually(t, func() bool {
-		b, err := os.ReadFile(file)
-		if err != nil || !strings.HasSuffix(string(b), "\n") {
-			return false
-		}
-		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil
-	}, 10*time.Second, 10*time.Millisecond)
-	return pid
-}
-
-// alive reports whether process pid exists and is not a zombie (an orphan
-// that init has not reaped yet is dead for our purpose).
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
-}
-
-// requireGone waits briefly for pid to disappear; the kill is asynchronous
-// only in that the kernel may take a moment to tear the process down.
-func requireGone(t *testing.T, pid int) {
-	t.Helper()
-	require.Eventually(t, func() bool { return !alive(pid) }, 5*time.Second, 10*time.Millisecond, "process %d survived", pid)
 }
 
 // gitRun runs a git command for a test repository.

@@ -2,9 +2,9 @@ package activities
 
 import (
 	"context"
+	"github.com/drover-ci/drover/internal/proctest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,36 +32,6 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func waitPID(t *testing.T, file string) int {
-	t.Helper()
-	var pid int
-	require.Eventually(t, func() bool {
-		b, err := os.ReadFile(file)
-		if err != nil || !strings.HasSuffix(string(b), "\n") {
-			return false
-		}
-		pid, err = strconv.Atoi(strings.TrimSpace(string(b)))
-		return err == nil
-	}, 10*time.Second, 10*time.Millisecond)
-	return pid
-}
-
-// running reports whether pid exists and is not a zombie.
-func running(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
-}
-
-func requireStopped(t *testing.T, pid int) {
-	t.Helper()
-	require.Eventually(t, func() bool { return !running(pid) }, 5*time.Second, 10*time.Millisecond, "process %d survived", pid)
-}
-
 func TestRunProcessKillsLeftoverChildren(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -83,7 +53,7 @@ func TestRunProcessKillsLeftoverChildren(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, tt.exit, res.ExitCode)
 			require.False(t, res.TimedOut)
-			requireStopped(t, waitPID(t, pidFile))
+			proctest.RequireGone(t, proctest.ReadPID(t, pidFile))
 		})
 	}
 }
@@ -96,7 +66,7 @@ func TestRunProcessReturnsWhenAnEscapedProcessHoldsTheOutput(t *testing.T) {
 		Env:    []string{"PIDFILE=" + pidFile, "PATH=" + os.Getenv("PATH")},
 		Output: &out, KillGrace: time.Second,
 	})
-	pid := waitPID(t, pidFile)
+	pid := proctest.ReadPID(t, pidFile)
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 	require.NoError(t, err)
 	require.Equal(t, 0, res.ExitCode)
@@ -111,7 +81,7 @@ func TestRunProcessCancelEscalatesToSIGKILL(t *testing.T) {
 	started := make(chan struct{})
 	go func() {
 		<-started
-		waitPID(t, pidFile)
+		proctest.ReadPID(t, pidFile)
 		cancel()
 	}()
 	res, err := runProcess(ctx, processSpec{
@@ -123,7 +93,7 @@ func TestRunProcessCancelEscalatesToSIGKILL(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, -1, res.ExitCode, "killed by SIGKILL")
 	require.Contains(t, out.String(), "got TERM")
-	requireStopped(t, waitPID(t, pidFile))
+	proctest.RequireGone(t, proctest.ReadPID(t, pidFile))
 }
 
 func TestRunProcessTimeout(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/drover-ci/drover/internal/proctest"
 	"io"
 	"os"
 	"path/filepath"
@@ -226,7 +227,7 @@ func TestRunTaskTimeoutKillsProcessGroup(t *testing.T) {
 	require.NoError(t, appErr.Details(&res))
 	require.Equal(t, -1, res.ExitCode)
 	require.Equal(t, "started\n", res.OutputTail)
-	requireGone(t, readPID(t, pidFile))
+	proctest.RequireGone(t, proctest.ReadPID(t, pidFile))
 	require.Contains(t, readLog(t, a, in), "timed out")
 	requireNoWorkspaces(t, a)
 }
@@ -239,13 +240,13 @@ func TestRunTaskCancelKillsProcessGroup(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
-		readPID(t, pidFile)
+		proctest.ReadPID(t, pidFile)
 		cancel()
 	}()
 	_, err := runTask(ctx, t, a, in)
 	require.ErrorContains(t, err, "cancelled")
 	require.ErrorContains(t, err, context.Canceled.Error())
-	requireGone(t, readPID(t, pidFile))
+	proctest.RequireGone(t, proctest.ReadPID(t, pidFile))
 	require.Contains(t, readLog(t, a, in), "=== cancelled ===")
 	requireNoWorkspaces(t, a)
 }

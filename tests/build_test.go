@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/drover-ci/drover/internal/proctest"
 	"io"
 	"net/http"
 	"os"
@@ -183,7 +184,8 @@ build:
 	final := h.waitFor(created.ID, 30*time.Second, "cancelled", finished)
 	require.Equal(t, workflows.StatusCancelled, final.Status)
 	require.Equal(t, workflows.TaskCancelled, taskOf(final, "long", "sleeper").Status)
-	require.False(t, processAlive(t, pidFile), "the task's background child was killed with its process group")
+	// The task's background child was killed with its process group.
+	proctest.RequireGone(t, proctest.ReadPID(t, pidFile))
 	h.recordHistory(created.ID, created.RunID, "build-cancelled")
 }
 
@@ -255,23 +257,6 @@ func followLog(t *testing.T, h *harness, id, stage, task string) (<-chan string,
 		}
 	}()
 	return lines, done
-}
-
-func processAlive(t *testing.T, pidFile string) bool {
-	data, err := os.ReadFile(pidFile)
-	require.NoError(t, err)
-	var pid int
-	for _, c := range strings.TrimSpace(string(data)) {
-		pid = pid*10 + int(c-'0')
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if syscall.Kill(pid, 0) != nil {
-			return false
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return true
 }
 
 func TestFailingTaskFailsTheBuildAfterItsRetries(t *testing.T) {

@@ -27,16 +27,7 @@ func TestPromotionSlackApprovalButtonsAndDeployStatus(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "C7", "ts": "1700000000.000300"})
 	}))
 	defer slackSrv.Close()
-	var statuses []string
-	forge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body map[string]string
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		mu.Lock()
-		statuses = append(statuses, r.URL.Path+" "+body["context"]+" "+body["state"])
-		mu.Unlock()
-		w.WriteHeader(http.StatusCreated)
-	}))
-	defer forge.Close()
+	forge, statuses := statusForge(t)
 
 	pe := newPromotionEnv(t, nil)
 	pe.env.RegisterActivity(&activities.Notifier{
@@ -63,9 +54,9 @@ func TestPromotionSlackApprovalButtonsAndDeployStatus(t *testing.T) {
 	require.NotContains(t, last, `"action_id":"approve"`)
 	require.Contains(t, last, "PROMOTION_COMPLETE")
 
-	require.NotEmpty(t, statuses)
-	require.Equal(t, "/api/v1/repos/acme/demo/statuses/0123456789abcdef drover/deploy/prod pending", statuses[0])
-	require.Equal(t, "/api/v1/repos/acme/demo/statuses/0123456789abcdef drover/deploy/prod success", statuses[len(statuses)-1])
+	require.NotEmpty(t, statuses())
+	require.Equal(t, "/api/v1/repos/acme/demo/statuses/0123456789abcdef drover/deploy/prod pending", statuses()[0])
+	require.Equal(t, "/api/v1/repos/acme/demo/statuses/0123456789abcdef drover/deploy/prod success", statuses()[len(statuses())-1])
 	require.Empty(t, promotionSinkFailures(state))
 }
 

@@ -154,16 +154,7 @@ func TestBuildPostsOneSlackMessageAndCommitStatuses(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "C42", "ts": "1700000000.000200"})
 	}))
 	defer slackSrv.Close()
-	var statuses []string
-	forge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body map[string]string
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		mu.Lock()
-		statuses = append(statuses, r.URL.Path+" "+body["context"]+" "+body["state"])
-		mu.Unlock()
-		w.WriteHeader(http.StatusCreated)
-	}))
-	defer forge.Close()
+	forge, statuses := statusForge(t)
 	log := &deliveryLog{}
 	n := &activities.Notifier{
 		Slack: slack.New("xoxb-test", slack.OptionAPIURL(slackSrv.URL+"/")), SlackChannelDefault: "#builds", Deliveries: log,
@@ -182,7 +173,7 @@ func TestBuildPostsOneSlackMessageAndCommitStatuses(t *testing.T) {
 	require.Equal(t, []string{
 		"/repos/acme/demo/statuses/0123456789abcdef0123 drover/build pending",
 		"/repos/acme/demo/statuses/0123456789abcdef0123 drover/build success",
-	}, statuses)
+	}, statuses())
 	require.Empty(t, eventsOf(st, EventSinkFailed))
 	_, ok := log.forEvent(activities.SinkStatus, EventBuildSuccess)
 	require.Equal(t, 1, ok)
@@ -192,4 +183,25 @@ func TestBuildWithoutSinksSendsNothing(t *testing.T) {
 	st := runNotifiedBuild(t, &activities.Notifier{}, nil, "/srv/git/demo")
 	require.Empty(t, eventsOf(st, EventSinkDelivered))
 	require.Empty(t, eventsOf(st, EventSinkFailed))
+}
+
+// statusForge is a forge's commit-status endpoint that records
+// "<path> <context> <state>" for every status it is sent.
+func statusForge(t *testing.T) (*httptest.Server, func() []string) {
+	var mu sync.Mutex
+	var statuses []string
+	forge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		statuses = append(statuses, r.URL.Path+" "+body["context"]+" "+body["state"])
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(forge.Close)
+	return forge, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), statuses...)
+	}
 }

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/postgres.sh
 export DROVER_TEMPORAL_CLI="$(bash scripts/temporal-cli.sh)"
 export DROVER_REQUIRE_POSTGRES=1
+export DROVER_VERSITYGW="$(bash scripts/versitygw.sh)"
+export DROVER_REQUIRE_S3=1
 echo "== go vet" >&2
 go vet ./...
 echo "== go test" >&2

@@ -57,7 +57,7 @@ func (s *Source) remoteReadFile(ctx context.Context, repository, commit, file st
 			_, _ = git(ctx, dir, repository, "fetch", "--quiet", "origin", commit)
 		}
 	}
-	return readBlob(ctx, dir, repository, commit, file)
+	return s.readBlob(ctx, dir, repository, commit, file)
 }
 
 // mirror returns the directory of the bare mirror of repository, cloning it

@@ -29,8 +29,9 @@ var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
 type Source struct {
 	CacheDir string
 
-	mu    sync.Mutex
-	locks map[string]*sync.Mutex // per mirror directory
+	mu      sync.Mutex
+	locks   map[string]*sync.Mutex // per mirror directory
+	batches map[string]*catFile    // per repository directory
 }
 
 // New returns a Source that caches remote repositories under cacheDir.
@@ -50,7 +51,7 @@ func (s *Source) Resolve(ctx context.Context, repository, ref string) (string, e
 		err error
 	)
 	if dir, ok := localDir(repository); ok {
-		out, err = revParse(ctx, dir, repository, ref)
+		out, err = s.revParse(ctx, dir, repository, ref)
 	} else {
 		out, err = s.remoteResolve(ctx, repository, ref)
 	}
@@ -72,7 +73,7 @@ func (s *Source) ReadFile(ctx context.Context, repository, commit, file string) 
 	}
 	var b []byte
 	if dir, ok := localDir(repository); ok {
-		b, err = readBlob(ctx, dir, repository, commit, clean)
+		b, err = s.readBlob(ctx, dir, repository, commit, clean)
 	} else {
 		b, err = s.remoteReadFile(ctx, repository, commit, clean)
 	}
@@ -84,6 +85,23 @@ func (s *Source) ReadFile(ctx context.Context, repository, commit, file string) 
 
 // errUnknownRevision is returned when a ref or commit is not in a repository.
 var errUnknownRevision = errors.New("unknown revision")
+
+// revParse returns the commit that ref names in the repository at dir. A
+// full SHA is looked up by the repository's cat-file process; names of
+// branches and tags, which move, by a fresh rev-parse.
+func (s *Source) revParse(ctx context.Context, dir, repo, ref string) ([]byte, error) {
+	if !fullSHA.MatchString(ref) {
+		return revParse(ctx, dir, repo, ref)
+	}
+	objs, err := s.catObjects(ctx, dir, ref+"^{commit}")
+	if err != nil {
+		return nil, fmt.Errorf("git cat-file: %w", err)
+	}
+	if objs[0].typ != "commit" {
+		return nil, errUnknownRevision
+	}
+	return []byte(objs[0].oid), nil
+}
 
 // revParse returns the commit that ref names in the repository at dir.
 func revParse(ctx context.Context, dir, repo, ref string) ([]byte, error) {
@@ -98,23 +116,24 @@ func revParse(ctx context.Context, dir, repo, ref string) ([]byte, error) {
 	return out, nil
 }
 
-// readBlob reads file at commit in the repository at dir.
-func readBlob(ctx context.Context, dir, repo, commit, file string) ([]byte, error) {
-	if _, err := revParse(ctx, dir, repo, commit); err != nil {
-		return nil, err
-	}
-	spec := commit + ":" + file
-	typ, err := git(ctx, dir, repo, "cat-file", "-t", spec)
+// readBlob reads file at commit in the repository at dir, with one round
+// trip to the repository's cat-file process.
+func (s *Source) readBlob(ctx context.Context, dir, repo, commit, file string) ([]byte, error) {
+	objs, err := s.catObjects(ctx, dir, commit+"^{commit}", commit+":"+file)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, ErrFileNotFound
+		return nil, fmt.Errorf("git cat-file: %w", err)
 	}
-	if t := string(bytes.TrimSpace(typ)); t != "blob" {
+	if objs[0].typ != "commit" {
+		return nil, errUnknownRevision
+	}
+	switch t := objs[1].typ; t {
+	case "blob":
+		return objs[1].content, nil
+	case "":
+		return nil, ErrFileNotFound
+	default:
 		return nil, fmt.Errorf("%w: a %s, not a file", ErrFileNotFound, t)
 	}
-	return git(ctx, dir, repo, "cat-file", "blob", spec)
 }
 
 // localDir returns the directory of a local repository: a path or a file://

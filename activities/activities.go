@@ -30,7 +30,7 @@ type Activities struct {
 	// after its task.
 	DataDir  string
 	Source   *gitsource.Source
-	Logs     *logstore.Store
+	Logs     logstore.Logs
 	Blobs    blobstore.Store
 	Notifier StartNotifier // may be nil
 	// StartedSignalDelay is how long a script must run before the build is

@@ -162,6 +162,7 @@ func TestDeployFailures(t *testing.T) {
 		{
 			name: "unknown deploy kind",
 			prepare: func(t *testing.T, pa *activities.PromotionActivities, in *activities.DeployInput) {
+				pa.Actions = map[string]activities.DeployAction{} // a worker built without it
 				in.Deploy = pipeline.Deploy{CloudFormation: &pipeline.CloudFormationDeploy{Stack: "s", Template: "t"}}
 			},
 			message: "deploy kind cloudformation is not available on this worker",

@@ -85,6 +85,7 @@ func (n *Notifier) ResolveSinks(_ context.Context, in ResolveSinksInput) (Notify
 
 // record stores one attempt's outcome; errors are logged only.
 func (n *Notifier) record(ctx context.Context, sink string, ev NotifyEvent, deliveryID string, err error) {
+	countDeliveryAttempt(ctx, sink, err)
 	if n.Deliveries == nil {
 		return
 	}

@@ -86,10 +86,19 @@ func (n *Notifier) slackBlocks(in SlackMessage) []slack.Block {
 	if a := in.Approval; a != nil {
 		value := a.PromotionID + "|" + a.Environment
 		approve := slack.NewButtonBlockElement(SlackActionApprove, value,
-			slack.NewTextBlockObject(slack.PlainTextType, "Approve "+a.Environment, false, false)).WithStyle(slack.StylePrimary)
+			slack.NewTextBlockObject(slack.PlainTextType, "Approve "+a.Environment, false, false)).WithStyle(slack.StylePrimary).
+			WithConfirm(slackConfirm("Approve "+a.Environment+"?", "Deploy to "+a.Environment+" once the approvals are complete.", "Approve"))
 		reject := slack.NewButtonBlockElement(SlackActionReject, value,
-			slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger)
+			slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger).
+			WithConfirm(slackConfirm("Reject "+a.Environment+"?", "The promotion stops at "+a.Environment+".", "Reject"))
 		blocks = append(blocks, slack.NewActionBlock("approval", approve, reject))
 	}
 	return blocks
+}
+
+// slackConfirm is the dialog Slack shows before it sends a click, so that
+// an approval is never a slip of the mouse.
+func slackConfirm(title, text, confirm string) *slack.ConfirmationBlockObject {
+	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	return slack.NewConfirmationBlockObject(plain(title), plain(text), plain(confirm), plain("Cancel"))
 }

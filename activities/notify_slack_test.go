@@ -95,6 +95,7 @@ func TestPostSlackPostsThenUpdates(t *testing.T) {
 	require.Contains(t, first, `"action_id":"approve"`)
 	require.Contains(t, first, `"action_id":"reject"`)
 	require.Contains(t, first, `"value":"promote/foas/1.2.3|staging"`)
+	require.Contains(t, first, `"confirm":{"title":{"type":"plain_text","text":"Approve staging?"`, "a click asks before it approves")
 	require.Contains(t, first, "https://drover.example.com/api/v1/builds/")
 	second := blocksOf(t, calls[1].Form.Get("blocks"))
 	require.NotContains(t, second, `"action_id":"approve"`)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -67,6 +68,13 @@ type PromotionActivities struct {
 	Actions map[string]DeployAction
 	// TaskQueue of Environment workflows; empty means DefaultTaskQueue.
 	TaskQueue string
+	// CloudFormation runs cloudformation deploys; nil fails them (see
+	// NewLazyCloudFormation). CloudFormationPoll is how often they poll;
+	// 0 means DefaultCloudFormationPoll.
+	CloudFormation     CloudFormationAPI
+	CloudFormationPoll time.Duration
+	// S3 publishes s3 deploys; nil fails them (see NewLazyS3).
+	S3 S3Client
 }
 
 // NewPromotionActivities returns promotion activities over tasks (for
@@ -88,8 +96,10 @@ func NewPromotionActivities(tasks *Activities, tc TemporalClient, callbacks Call
 
 func (a *PromotionActivities) builtinActions() map[string]DeployAction {
 	return map[string]DeployAction{
-		pipeline.DeployShell:   shellDeploy{a: a},
-		pipeline.DeployWebhook: webhookDeploy{a: a},
+		pipeline.DeployShell:          shellDeploy{a: a},
+		pipeline.DeployWebhook:        webhookDeploy{a: a},
+		pipeline.DeployCloudFormation: cloudFormationDeploy{a: a},
+		pipeline.DeployS3:             s3Deploy{a: a},
 	}
 }
 

@@ -22,8 +22,16 @@ import (
 // task's timeout fails with a non-retryable TaskFailed or TaskTimedOut error
 // whose details hold the RunTaskResult; infrastructure failures (checkout,
 // log or blob store) are plain, retryable errors. When the activity is
-// cancelled, the script is killed and ctx's error returned.
+// cancelled, the script is killed and ctx's error returned. Each attempt's
+// duration is recorded (drover_task_duration_seconds).
 func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (RunTaskResult, error) {
+	start := time.Now()
+	res, err := a.runTask(ctx, in)
+	observeTask(ctx, in.Project, time.Since(start), err)
+	return res, err
+}
+
+func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (RunTaskResult, error) {
 	attempt := in.PriorAttempts + int(activity.GetInfo(ctx).Attempt)
 	logger := a.logger().With("build_id", in.BuildID, "stage", in.Task.Stage, "task", in.Task.Name, "attempt", attempt)
 	result := RunTaskResult{

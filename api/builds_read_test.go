@@ -142,9 +142,9 @@ func TestGetBuild(t *testing.T) {
 func TestGetBuildTemporalDown(t *testing.T) {
 	ts := newTestServer()
 	ts.builds.stateErr = errors.New("rpc error: connection refused 10.1.2.3")
-	rec := ts.do(t, http.MethodGet, "/api/v1/builds/build%2Fdemo%2Fabc", "")
+	rec := ts.do(t, http.MethodGet, "/api/v1/builds/build%2Fdemo%2Fabc", "", RequestIDHeader, "req-1")
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
-	require.JSONEq(t, `{"error": {"code": "internal", "message": "internal error"}}`, rec.Body.String())
+	require.JSONEq(t, `{"error": {"code": "internal", "message": "internal error", "request_id": "req-1"}}`, rec.Body.String())
 }
 
 func TestCancelBuild(t *testing.T) {

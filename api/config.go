@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/drover-ci/drover/telemetry"
 )
 
 // Config is the configuration of the API process, read once at start.
@@ -37,6 +39,10 @@ type Config struct {
 	// SlackSigningSecret verifies Slack interactions (DROVER_SLACK_SIGNING_SECRET);
 	// empty turns POST /api/v1/slack/interactions off.
 	SlackSigningSecret string
+	// SlackResponseHosts are the hosts a Slack interaction's response_url
+	// may point at (DROVER_SLACK_RESPONSE_HOSTS, comma separated); empty
+	// means DefaultSlackResponseHost.
+	SlackResponseHosts []string
 	// HookSecrets holds the forge webhook secret of each project
 	// (DROVER_HOOK_SECRET_<PROJECT>) and HookSigning its optional GitLab
 	// signing token (DROVER_HOOK_SIGNING_<PROJECT>), keyed by HookEnvSuffix.
@@ -48,6 +54,12 @@ type Config struct {
 	// means no polling.
 	Polls        []PollTarget
 	PollInterval time.Duration
+	// MetricsToken, when set, is the bearer token GET /metrics requires
+	// (DROVER_METRICS_TOKEN); empty serves metrics to anyone.
+	MetricsToken string
+	// Tracing exports spans of requests and Temporal calls; nil (no OTLP
+	// endpoint configured) exports none. The caller shuts it down.
+	Tracing *telemetry.Tracing
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -74,9 +86,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LedgerDSN:         getenv("DROVER_LEDGER_DSN"),
 		PublicURL:         getenv("DROVER_PUBLIC_URL"),
 		IdentityFile:      getenv("DROVER_IDENTITY_FILE"),
+		MetricsToken:      getenv("DROVER_METRICS_TOKEN"),
 
 		SlackSigningSecret: getenv("DROVER_SLACK_SIGNING_SECRET"),
 	}
+	cfg.SlackResponseHosts = splitSlackHosts(getenv("DROVER_SLACK_RESPONSE_HOSTS"))
 	if raw := getenv("DROVER_API_MAX_BODY"); raw != "" {
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || n <= 0 {

@@ -38,6 +38,8 @@ type ErrorInfo struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Details []any  `json:"details,omitempty"`
+	// RequestID is the request's X-Request-Id, to quote when reporting a problem.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // DefinitionProblem is one detail of a bad_definition error.
@@ -85,7 +87,7 @@ func (s *Server) mapErrors(c *gin.Context) {
 	if c.Writer.Written() {
 		return // a streamed response already started; nothing more can be said
 	}
-	c.JSON(he.status, ErrorBody{Error: ErrorInfo{Code: he.code, Message: he.message, Details: he.details}})
+	c.JSON(he.status, ErrorBody{Error: ErrorInfo{Code: he.code, Message: he.message, Details: he.details, RequestID: requestID(c)}})
 }
 
 func (s *Server) classify(err error) *httpError {
@@ -158,17 +160,25 @@ func (s *Server) recoverPanics(c *gin.Context) {
 				slog.String("route", c.FullPath()), slog.Any("panic", r))
 			if !c.Writer.Written() {
 				c.AbortWithStatusJSON(http.StatusInternalServerError,
-					ErrorBody{Error: ErrorInfo{Code: codeInternal, Message: "internal error"}})
+					ErrorBody{Error: ErrorInfo{Code: codeInternal, Message: "internal error", RequestID: requestID(c)}})
 			}
 		}
 	}()
 	c.Next()
 }
 
+// logRequests logs one line per request. It names the route template, never
+// the raw path or query (which may hold a callback token or an API token),
+// and no header.
 func (s *Server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	s.logger().DebugContext(c.Request.Context(), "request",
-		slog.String("method", c.Request.Method), slog.String("route", c.FullPath()),
-		slog.Int("status", c.Writer.Status()), slog.Duration("elapsed", time.Since(start)))
+	level := slog.LevelInfo
+	if quietRoute(c.FullPath()) {
+		level = slog.LevelDebug
+	}
+	s.logger().Log(c.Request.Context(), level, "request",
+		slog.String("method", c.Request.Method), slog.String("route", routeLabel(c)),
+		slog.Int("status", c.Writer.Status()), slog.Duration("elapsed", time.Since(start)),
+		slog.String("request_id", requestID(c)))
 }

@@ -22,6 +22,7 @@ import (
 // which answers for its caller.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.health)
+	r.GET("/metrics", s.serveMetrics)
 
 	v1 := r.Group("/api/v1")
 	v1.POST("/builds", s.createBuild)

@@ -7,18 +7,16 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 
-	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/identity"
-	"github.com/drover-ci/drover/ledger"
-	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/storage"
 )
 
 // Run builds the API's clients from cfg and serves until ctx is cancelled,
@@ -27,6 +25,11 @@ func Run(ctx context.Context, cfg Config) error {
 	cfg.setDefaults()
 	logger := cfg.Logger
 	gin.SetMode(gin.ReleaseMode)
+	metrics, httpMetrics, err := newAPIMetrics()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = metrics.Shutdown(context.WithoutCancel(ctx)) }()
 
 	for _, dir := range []string{cfg.LogsDir(), cfg.GitCacheDir()} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -48,19 +51,22 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.SlackSigningSecret != "" && slackUsers == nil {
 		logger.WarnContext(ctx, "slack interactions on but no identity file links slack users: every decision from slack is refused")
 	}
-	led, err := ledger.Open(ctx, cfg.LedgerDSN)
+	led, err := bootstrap.OpenLedger(ctx, cfg.LedgerDSN, logger)
 	if err != nil {
-		return fmt.Errorf("open ledger: %w", err)
+		return err
 	}
 	defer led.Close()
 
-	tc, err := client.DialContext(ctx, client.Options{
+	tc, err := bootstrap.DialTemporal(ctx, client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    log.NewStructuredLogger(logger),
-	})
+		// The API's client emits the SDK's client metrics and traces its calls.
+		MetricsHandler: metrics.TemporalHandler(),
+		Interceptors:   cfg.Tracing.ClientInterceptors(),
+	}, logger)
 	if err != nil {
-		return fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
+		return err
 	}
 	defer tc.Close()
 	if len(cfg.Polls) > 0 {
@@ -73,6 +79,15 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 
+	storeCfg, err := storage.FromEnv(os.Getenv, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	logs, blobs, err := storage.Open(ctx, storeCfg, cfg.DataDir) // as the workers store them
+	if err != nil {
+		return err
+	}
+	logger.InfoContext(ctx, "log and blob stores opened", "kind", storeCfg.Kind, "bucket", storeCfg.Bucket, "prefix", storeCfg.Prefix)
 	srv := &Server{
 		Builds:          &TemporalBuilds{Client: tc, Logger: logger},
 		History:         led,
@@ -81,8 +96,8 @@ func Run(ctx context.Context, cfg Config) error {
 		Callbacks:       led,
 		Completer:       tc,
 		Source:          gitsource.New(cfg.GitCacheDir()),
-		Logs:            logstore.New(cfg.LogsDir()),
-		Blobs:           blobstore.NewFS(filepath.Join(cfg.DataDir, "blobs")), // as the worker stores them,
+		Logs:            logs,
+		Blobs:           blobs,
 		PublicURL:       cfg.PublicURL,
 		MaxBody:         cfg.MaxBody,
 		Logger:          logger,
@@ -92,8 +107,14 @@ func Run(ctx context.Context, cfg Config) error {
 
 		SlackSigningSecret: cfg.SlackSigningSecret,
 		SlackUsers:         slackUsers,
+		SlackResponseHosts: cfg.SlackResponseHosts,
 
 		TaskHeartbeatTimeout: cfg.TaskHeartbeatTimeout,
+	}
+	srv.Metrics, srv.MetricsHandler, srv.MetricsToken = httpMetrics, metrics.Handler(), cfg.MetricsToken
+	srv.Tracer = cfg.Tracing.TracerProvider()
+	if err := metrics.Registry.Register(&ApprovalsWaiting{Ledger: led, Logger: logger}); err != nil {
+		return fmt.Errorf("register approvals metric: %w", err)
 	}
 	logger.InfoContext(ctx, "forge webhooks configured", "projects", len(cfg.HookSecrets))
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
@@ -126,6 +147,7 @@ func serve(ctx context.Context, ln net.Listener, cfg Config, srv *Server) error 
 	if err := hs.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shut down http server: %w", err)
 	}
+	srv.waitSlackAnswers(shutdownCtx)
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve http: %w", err)
 	}

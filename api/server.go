@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/ledger"
@@ -61,7 +62,7 @@ type SourceReader interface {
 	ReadFile(ctx context.Context, repository, commit, path string) ([]byte, error)
 }
 
-// LogReader reads task logs; *logstore.Store implements it.
+// LogReader reads task logs; every logstore.Logs (files or S3) implements it.
 type LogReader interface {
 	// ReadAt returns up to max bytes from offset and the next offset;
 	// logstore.ErrNotFound while the log does not exist.
@@ -96,6 +97,12 @@ type Server struct {
 	// off (404). SlackUsers maps Slack accounts to users; nil links none.
 	SlackSigningSecret string
 	SlackUsers         SlackUserDirectory
+	// SlackResponseHosts are the hosts (host or host:port) a Slack
+	// interaction's response_url may point at, over https only; nil means
+	// DefaultSlackResponseHost. SlackHTTP posts to them; nil means a client
+	// with a timeout that follows no redirect.
+	SlackResponseHosts []string
+	SlackHTTP          *http.Client
 	// HookSecrets holds each project's forge webhook secret and HookSigning
 	// its optional GitLab signing token, keyed by HookEnvSuffix(project). A
 	// project without a secret has no webhook: its deliveries get a 404.
@@ -115,10 +122,19 @@ type Server struct {
 	// StatePollInterval is how often a followed log checks whether its task
 	// ended; zero means 1s.
 	StatePollInterval time.Duration
+	// Metrics counts and times requests; nil records none. MetricsHandler
+	// serves GET /metrics (nil: 404), to callers sending MetricsToken as a
+	// bearer token when it is set. Tracer traces requests; nil traces none.
+	Metrics        *HTTPMetrics
+	MetricsHandler http.Handler
+	MetricsToken   string
+	Tracer         trace.TracerProvider
 
 	closeOnce sync.Once
 	stopOnce  sync.Once
 	closing   chan struct{}
+	// slackReplies counts Slack interactions still being decided and answered.
+	slackReplies sync.WaitGroup
 }
 
 // closingCh is closed by CloseStreams.
@@ -168,6 +184,7 @@ func (s *Server) Handler() http.Handler {
 	engine.UnescapePathValues = true
 	engine.RemoveExtraSlash = false
 	engine.HandleMethodNotAllowed = true
+	engine.Use(s.observability()...)
 	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody, s.authenticate)
 	engine.NoRoute(func(c *gin.Context) { _ = c.Error(errorf(http.StatusNotFound, codeNotFound, "no such route")) })
 	engine.NoMethod(func(c *gin.Context) {

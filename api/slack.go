@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,8 +23,9 @@ type SlackUserDirectory interface {
 	BySlackUser(id string) (identity.User, bool)
 }
 
-// SlackResponse is the body of the answer to a Slack interaction: a message
-// Slack shows to the user who clicked, and only to them when ephemeral.
+// SlackResponse is the answer to a Slack interaction, posted to its
+// response_url: a message Slack shows to the user who clicked, and only to
+// them when ephemeral.
 type SlackResponse struct {
 	ResponseType    string `json:"response_type"`
 	ReplaceOriginal bool   `json:"replace_original"`
@@ -44,8 +46,11 @@ const slackNotLinked = "Your Slack account is not linked to a Drover user"
 // interactivity request URL. The request authenticates by Slack's signature
 // over the raw body, and the clicking Slack user is mapped to a Drover user
 // through the identity file: only then is an approve or reject button
-// turned into a decision. Whatever the decision's fate, Slack is answered
-// 200 with an ephemeral text, since Slack shows nothing of other answers.
+// turned into a decision. Slack wants a 200 within 3 seconds and ignores
+// the body of the answer to a block action, so the button is acknowledged
+// at once with an empty 200, and the decision is taken afterwards: what it
+// did, or why it was refused, reaches the user as an ephemeral message
+// posted to the interaction's response_url (see answerSlack).
 func (s *Server) slackInteraction(c *gin.Context) {
 	if s.SlackSigningSecret == "" {
 		_ = c.Error(errorf(http.StatusNotFound, codeNotFound, "no such route"))
@@ -72,13 +77,16 @@ func (s *Server) slackInteraction(c *gin.Context) {
 		c.Status(http.StatusOK)
 		return
 	}
-	user, ok := s.slackUser(cb.User.ID)
-	if !ok {
-		s.logger().InfoContext(c.Request.Context(), "slack user not linked", "slack_user", cb.User.ID)
-		c.JSON(http.StatusOK, ephemeral(slackNotLinked))
-		return
-	}
-	c.JSON(http.StatusOK, ephemeral(s.slackDecide(c, user, action)))
+	// The gin context is reused once the handler returns: the answer gets
+	// only values, and a context that outlives the request.
+	ctx := context.WithoutCancel(c.Request.Context())
+	userID, responseURL, clicked := cb.User.ID, cb.ResponseURL, *action
+	s.slackReplies.Add(1)
+	go func() {
+		defer s.slackReplies.Done()
+		s.answerSlack(ctx, userID, responseURL, clicked)
+	}()
+	c.Status(http.StatusOK)
 }
 
 // verifySlackSignature checks Slack's v0 signature of body: a request

@@ -1,11 +1,11 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/gin-gonic/gin"
 	"github.com/slack-go/slack"
 
 	"github.com/drover-ci/drover/identity"
@@ -18,9 +18,8 @@ const SlackComment = "from Slack"
 
 // slackDecide turns a clicked approve or reject button into a decision of
 // user and returns what to tell them: what the decision did, or why it was
-// not taken. A refusal is an answer, not an error: Slack shows only 200s.
-func (s *Server) slackDecide(c *gin.Context, user identity.User, action *slack.BlockAction) string {
-	ctx := c.Request.Context()
+// not taken. A refusal is an answer to the user, not an error.
+func (s *Server) slackDecide(ctx context.Context, user identity.User, action slack.BlockAction) string {
 	id, env, ok := strings.Cut(action.Value, "|")
 	id, env = strings.TrimSpace(id), strings.TrimSpace(env)
 	if !ok || id == "" || env == "" {
@@ -31,7 +30,7 @@ func (s *Server) slackDecide(c *gin.Context, user identity.User, action *slack.B
 		Comment: SlackComment, Channel: "slack"}
 	res, err := s.Promotions.Decide(ctx, id, d)
 	if err != nil {
-		return s.slackRefusal(c, id, d, err)
+		return s.slackRefusal(ctx, id, d, err)
 	}
 	s.logger().InfoContext(ctx, "promotion decision accepted", "promotion_id", id,
 		"environment", env, "approve", approve, "actor", d.Actor, "channel", d.Channel, "gate", res.State)
@@ -46,11 +45,11 @@ func (s *Server) slackDecide(c *gin.Context, user identity.User, action *slack.B
 }
 
 // slackRefusal says why Decide did not take decision d of promotion id.
-func (s *Server) slackRefusal(c *gin.Context, id string, d workflows.Decision, err error) string {
+func (s *Server) slackRefusal(ctx context.Context, id string, d workflows.Decision, err error) string {
 	var refused *RefusedError
 	switch {
 	case errors.As(err, &refused):
-		s.logger().InfoContext(c.Request.Context(), "promotion decision refused", "promotion_id", id,
+		s.logger().InfoContext(ctx, "promotion decision refused", "promotion_id", id,
 			"environment", d.Environment, "actor", d.Actor, "channel", d.Channel, "kind", refused.Kind)
 		return refused.Reason
 	case errors.Is(err, ErrNotFound):
@@ -60,7 +59,7 @@ func (s *Server) slackRefusal(c *gin.Context, id string, d workflows.Decision, e
 	case errors.Is(err, ErrNoAnswer):
 		return "The promotion did not answer in time; try again in a moment"
 	}
-	s.logger().ErrorContext(c.Request.Context(), "slack decision failed", "promotion_id", id,
+	s.logger().ErrorContext(ctx, "slack decision failed", "promotion_id", id,
 		"environment", d.Environment, "actor", d.Actor, "error", err)
 	return "Drover could not record your decision; try again, or decide with the drover CLI"
 }

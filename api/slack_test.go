@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -23,31 +24,84 @@ import (
 
 const slackSecret = "8f742231b10e8888abcd99yyyzzz85a5"
 
+// slackHooks fakes Slack's response_url endpoint (hooks.slack.com) over
+// TLS: every answer posted to it arrives on got, its raw body on raw.
+type slackHooks struct {
+	srv *httptest.Server
+	got chan SlackResponse
+	raw chan string
+}
+
+func newSlackHooks(t *testing.T) *slackHooks {
+	t.Helper()
+	h := &slackHooks{got: make(chan SlackResponse, 8), raw: make(chan string, 8)}
+	h.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, "/actions/T0/1/x", http.StatusFound)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		var got SlackResponse
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") ||
+			json.Unmarshal(body, &got) != nil {
+			http.Error(w, "invalid_payload", http.StatusBadRequest)
+			return
+		}
+		h.got <- got
+		h.raw <- string(body)
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// url is a response_url on the fake.
+func (h *slackHooks) url() string { return h.srv.URL + "/actions/T0/1/x" }
+
+// answer waits for the one answer posted to the fake.
+func (h *slackHooks) answer(t *testing.T) SlackResponse {
+	t.Helper()
+	select {
+	case got := <-h.got:
+		raw := <-h.raw
+		require.Equal(t, "ephemeral", got.ResponseType)
+		require.False(t, got.ReplaceOriginal)
+		require.Contains(t, raw, `"replace_original":false`)
+		return got
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer was posted to the response_url")
+		return SlackResponse{}
+	}
+}
+
 // slackTestServer serves with a signing secret and an identity file linking
 // bob (group release) to the Slack account U0BOB and carol to U0CAROL; it
 // authenticates like production, so a bearer token would be required of
-// any other POST.
-func slackTestServer(t *testing.T) *testServer {
+// any other POST. Answers go to the returned fake response_url host.
+func slackTestServer(t *testing.T) (*testServer, *slackHooks) {
 	t.Helper()
 	dir, err := identity.Parse("ids.yaml", []byte("users:\n"+
 		"  - {name: bob, token_sha256: \""+identity.HashToken("bob-token")+"\", groups: [release], slack_user: U0BOB}\n"+
 		"  - {name: carol, token_sha256: \""+identity.HashToken("carol-token")+"\", slack_user: U0CAROL}\n"))
 	require.NoError(t, err)
+	hooks := newSlackHooks(t)
 	ts := newTestServer()
 	ts.SlackSigningSecret = slackSecret
 	ts.SlackUsers = dir
 	ts.Identity = dir
-	return ts
+	ts.SlackResponseHosts = []string{strings.TrimPrefix(hooks.srv.URL, "https://")}
+	ts.SlackHTTP = hooks.srv.Client()
+	return ts, hooks
 }
 
 // slackBody is the form Slack posts when slackUser clicks the button
-// actionID whose value is value.
-func slackBody(t *testing.T, slackUser, actionID, value string) string {
+// actionID whose value is value; answers go to responseURL.
+func slackBody(t *testing.T, slackUser, actionID, value, responseURL string) string {
 	t.Helper()
 	payload, err := json.Marshal(map[string]any{
 		"type":         "block_actions",
 		"user":         map[string]string{"id": slackUser, "username": "someone"},
-		"response_url": "https://hooks.slack.invalid/actions/T0/1/x",
+		"response_url": responseURL,
 		"actions": []map[string]string{{
 			"type": "button", "action_id": actionID, "block_id": "approval", "value": value,
 		}},
@@ -74,15 +128,14 @@ func serveSlack(ts *testServer, req *http.Request) *httptest.ResponseRecorder {
 	return rec
 }
 
-func slackAnswer(t *testing.T, rec *httptest.ResponseRecorder) SlackResponse {
+// slackAnswer checks that Slack got an empty 200 at once, as it ignores
+// the body of an answer to a block action, and returns the answer posted
+// to the response_url.
+func slackAnswer(t *testing.T, hooks *slackHooks, rec *httptest.ResponseRecorder) SlackResponse {
 	t.Helper()
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	var got SlackResponse
-	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
-	require.Equal(t, "ephemeral", got.ResponseType)
-	require.False(t, got.ReplaceOriginal)
-	require.Contains(t, rec.Body.String(), `"replace_original":false`)
-	return got
+	require.Empty(t, rec.Body.String())
+	return hooks.answer(t)
 }
 
 func TestSlackInteractionDecides(t *testing.T) {
@@ -102,12 +155,12 @@ func TestSlackInteractionDecides(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := slackTestServer(t)
+			ts, hooks := slackTestServer(t)
 			ts.promotions.result = tt.result
-			body := slackBody(t, "U0BOB", tt.action, "promote/web/1.4.0|prod")
-			got := slackAnswer(t, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
+			body := slackBody(t, "U0BOB", tt.action, "promote/web/1.4.0|prod", hooks.url())
+			got := slackAnswer(t, hooks, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
 			require.Equal(t, tt.text, got.Text)
-			require.Equal(t, []workflows.Decision{tt.want}, ts.promotions.decisions)
+			require.Equal(t, []workflows.Decision{tt.want}, ts.decisions())
 		})
 	}
 }
@@ -129,37 +182,107 @@ func TestSlackInteractionRefusalsAreAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := slackTestServer(t)
+			ts, hooks := slackTestServer(t)
 			ts.promotions.err = tt.err
-			body := slackBody(t, "U0CAROL", SlackActionApprove, "promote/web/1.4.0|prod")
-			got := slackAnswer(t, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
+			body := slackBody(t, "U0CAROL", SlackActionApprove, "promote/web/1.4.0|prod", hooks.url())
+			got := slackAnswer(t, hooks, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
 			require.Equal(t, tt.text, got.Text)
-			require.Len(t, ts.promotions.decisions, 1)
-			require.Equal(t, "carol", ts.promotions.decisions[0].Actor)
-			require.Empty(t, ts.promotions.decisions[0].Groups)
+			decisions := ts.decisions()
+			require.Len(t, decisions, 1)
+			require.Equal(t, "carol", decisions[0].Actor)
+			require.Empty(t, decisions[0].Groups)
 		})
 	}
 }
 
 func TestSlackInteractionUnknownUser(t *testing.T) {
 	for _, slackUser := range []string{"U0MALLORY", ""} {
-		ts := slackTestServer(t)
-		body := slackBody(t, slackUser, SlackActionApprove, "promote/web/1.4.0|prod")
-		got := slackAnswer(t, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
+		ts, hooks := slackTestServer(t)
+		body := slackBody(t, slackUser, SlackActionApprove, "promote/web/1.4.0|prod", hooks.url())
+		got := slackAnswer(t, hooks, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
 		require.Equal(t, "Your Slack account is not linked to a Drover user", got.Text)
-		require.Empty(t, ts.promotions.decisions)
+		require.Empty(t, ts.decisions())
 	}
 
 	// Without a directory of Slack users nobody is linked.
-	ts := slackTestServer(t)
+	ts, hooks := slackTestServer(t)
 	ts.SlackUsers = nil
-	body := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0|prod")
-	require.Equal(t, slackNotLinked, slackAnswer(t, serveSlack(ts, slackRequest(body, time.Now(), slackSecret))).Text)
-	require.Empty(t, ts.promotions.decisions)
+	body := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0|prod", hooks.url())
+	require.Equal(t, slackNotLinked, slackAnswer(t, hooks, serveSlack(ts, slackRequest(body, time.Now(), slackSecret))).Text)
+	require.Empty(t, ts.decisions())
+}
+
+// A response_url Drover may not post to does not stop the decision: the
+// run's message shows it; only the answer to the clicking user is lost.
+func TestSlackInteractionAnswersOnlyAllowedHosts(t *testing.T) {
+	tests := []struct {
+		name        string
+		responseURL func(h *slackHooks) string
+		hosts       []string
+	}{
+		{"not configured: only hooks.slack.com", func(h *slackHooks) string { return h.url() }, nil},
+		{"plain http", func(h *slackHooks) string { return strings.Replace(h.url(), "https://", "http://", 1) }, []string{"configured"}},
+		{"another host", func(*slackHooks) string { return "https://169.254.169.254/latest/meta-data" }, []string{"configured"}},
+		{"a redirect", func(h *slackHooks) string { return h.srv.URL + "/redirect" }, []string{"configured"}},
+		{"none", func(*slackHooks) string { return "" }, []string{"configured"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, hooks := slackTestServer(t)
+			if tt.hosts == nil {
+				ts.SlackResponseHosts = nil
+			}
+			body := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0|prod", tt.responseURL(hooks))
+			rec := serveSlack(ts, slackRequest(body, time.Now(), slackSecret))
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			ts.slackReplies.Wait()
+			require.Len(t, ts.decisions(), 1)
+			require.Empty(t, hooks.got)
+		})
+	}
+}
+
+func TestSlackResponseURL(t *testing.T) {
+	s := &Server{}
+	for raw, ok := range map[string]bool{
+		"https://hooks.slack.com/actions/T0/1/x":     true,
+		"https://HOOKS.slack.com/actions/T0/1/x":     true,
+		"https://hooks.slack.com:443/actions/T0/1/x": true,
+		"http://hooks.slack.com/actions/T0/1/x":      false,
+		"https://hooks.slack.com:8443/actions":       false,
+		"https://hooks.slack.com.evil.test/actions":  false,
+		"https://evil.test/hooks.slack.com":          false,
+		"https://hooks.slack.com@evil.test/actions":  false,
+		"https://evil.test#@hooks.slack.com":         false,
+		"//hooks.slack.com/actions":                  false,
+		"":                                           false,
+		"https://[::1":                               false,
+	} {
+		_, err := s.slackResponseURL(raw)
+		require.Equal(t, ok, err == nil, "%q: %v", raw, err)
+		if err != nil {
+			require.NotContains(t, err.Error(), "/actions", "errors do not quote the response_url")
+		}
+	}
+	s.SlackResponseHosts = []string{"127.0.0.1:8443"}
+	_, err := s.slackResponseURL("https://127.0.0.1:8443/actions/x")
+	require.NoError(t, err)
+	_, err = s.slackResponseURL("https://hooks.slack.com/actions/x")
+	require.Error(t, err, "configured hosts replace the default")
+	_, err = s.slackResponseURL("https://127.0.0.1:9443/actions/x")
+	require.Error(t, err)
+}
+
+func TestReplySlackRefusesRedirects(t *testing.T) {
+	ts, hooks := slackTestServer(t)
+	err := ts.replySlack(t.Context(), hooks.srv.URL+"/redirect", ephemeral("hello"))
+	require.ErrorContains(t, err, "302")
+	require.NotContains(t, err.Error(), "/redirect")
+	require.Empty(t, hooks.got)
 }
 
 func TestSlackInteractionRefusesUnsigned(t *testing.T) {
-	body := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0|prod")
+	body := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0|prod", "https://hooks.slack.com/actions/T0/1/x")
 	tests := []struct {
 		name string
 		req  func() *http.Request
@@ -170,7 +293,7 @@ func TestSlackInteractionRefusesUnsigned(t *testing.T) {
 		{"forged", func() *http.Request { return slackRequest(body, time.Now(), "not-the-secret") }, "invalid Slack signature"},
 		{"body changed after signing", func() *http.Request {
 			req := slackRequest(body, time.Now(), slackSecret)
-			forged := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/6.6.6|prod")
+			forged := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/6.6.6|prod", "https://hooks.slack.com/actions/T0/1/x")
 			req.Body = io.NopCloser(strings.NewReader(forged))
 			req.ContentLength = int64(len(forged))
 			return req
@@ -194,29 +317,32 @@ func TestSlackInteractionRefusesUnsigned(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := slackTestServer(t)
+			ts, hooks := slackTestServer(t)
 			rec := serveSlack(ts, tt.req())
 			require.Equal(t, http.StatusUnauthorized, rec.Code, rec.Body.String())
 			require.Contains(t, rec.Body.String(), tt.want)
 			require.NotContains(t, rec.Body.String(), slackSecret)
-			require.Empty(t, ts.promotions.decisions)
+			ts.slackReplies.Wait()
+			require.Empty(t, ts.decisions())
+			require.Empty(t, hooks.got)
 		})
 	}
 }
 
 func TestSlackInteractionOff(t *testing.T) {
-	ts := slackTestServer(t)
+	ts, hooks := slackTestServer(t)
 	ts.SlackSigningSecret = ""
-	body := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0|prod")
+	body := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0|prod", hooks.url())
 	rec := serveSlack(ts, slackRequest(body, time.Now(), ""))
 	require.Equal(t, http.StatusNotFound, rec.Code)
-	require.Empty(t, ts.promotions.decisions)
+	ts.slackReplies.Wait()
+	require.Empty(t, ts.decisions())
 }
 
 func TestSlackInteractionBodyLimit(t *testing.T) {
-	ts := slackTestServer(t)
+	ts, hooks := slackTestServer(t)
 	ts.MaxBody = 256
-	body := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0|prod"+strings.Repeat("x", 300))
+	body := slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0|prod"+strings.Repeat("x", 300), hooks.url())
 	req := slackRequest(body, time.Now(), slackSecret)
 	rec := serveSlack(ts, req)
 	require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
@@ -226,34 +352,42 @@ func TestSlackInteractionBodyLimit(t *testing.T) {
 	req.ContentLength = -1
 	rec = serveSlack(ts, req)
 	require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
-	require.Empty(t, ts.promotions.decisions)
+	ts.slackReplies.Wait()
+	require.Empty(t, ts.decisions())
 }
 
 func TestSlackInteractionIgnoresOthers(t *testing.T) {
+	hooksURL := "https://hooks.slack.com/actions/T0/1/x"
 	tests := []struct {
 		name string
 		body string
 		code int
 		text string
 	}{
-		{"another button", slackBody(t, "U0BOB", "open-build", "https://drover.test/builds/x"), http.StatusOK, ""},
+		{"another button", slackBody(t, "U0BOB", "open-build", "https://drover.test/builds/x", hooksURL), http.StatusOK, ""},
 		{"another interaction", url.Values{"payload": {`{"type":"view_closed","user":{"id":"U0BOB"}}`}}.Encode(), http.StatusOK, ""},
-		{"a button without a promotion", slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0"), http.StatusOK,
+		{"a button without a promotion", slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0", ""), http.StatusOK,
 			"This button names no promotion; decide with the drover CLI instead"},
 		{"no payload", "hello=world", http.StatusBadRequest, ""},
 		{"bad payload", url.Values{"payload": {"{not json"}}.Encode(), http.StatusBadRequest, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := slackTestServer(t)
-			rec := serveSlack(ts, slackRequest(tt.body, time.Now(), slackSecret))
+			ts, hooks := slackTestServer(t)
+			body := tt.body
+			if tt.text != "" {
+				// The answer goes to this test's fake response_url.
+				body = slackBody(t, "U0BOB", SlackActionApprove, "promote/web/1.4.0", hooks.url())
+			}
+			rec := serveSlack(ts, slackRequest(body, time.Now(), slackSecret))
 			require.Equal(t, tt.code, rec.Code, rec.Body.String())
 			if tt.text != "" {
-				require.Equal(t, tt.text, slackAnswer(t, rec).Text)
+				require.Equal(t, tt.text, slackAnswer(t, hooks, rec).Text)
 			} else if tt.code == http.StatusOK {
 				require.Empty(t, rec.Body.String())
 			}
-			require.Empty(t, ts.promotions.decisions)
+			ts.slackReplies.Wait()
+			require.Empty(t, ts.decisions())
 		})
 	}
 }
@@ -270,4 +404,29 @@ func TestConfigSlackSigningSecret(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Equal(t, slackSecret, cfg.SlackSigningSecret)
+	require.Empty(t, cfg.SlackResponseHosts)
+
+	cfg, err = ConfigFromEnv(func(k string) string {
+		return map[string]string{"DROVER_SLACK_RESPONSE_HOSTS": " hooks.slack.com, slack.test:8443,"}[k]
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"hooks.slack.com", "slack.test:8443"}, cfg.SlackResponseHosts)
+}
+
+// decisions reads the fake's decisions under its lock: Slack's are taken
+// after the handler has answered.
+func (ts *testServer) decisions() []workflows.Decision {
+	ts.promotions.mu.Lock()
+	defer ts.promotions.mu.Unlock()
+	return append([]workflows.Decision(nil), ts.promotions.decisions...)
+}
+
+func TestWaitSlackAnswers(t *testing.T) {
+	s := &Server{}
+	s.slackReplies.Add(1)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	s.waitSlackAnswers(ctx) // gives up when the shutdown's time is over
+	s.slackReplies.Done()
+	s.waitSlackAnswers(t.Context())
 }

@@ -1,5 +1,6 @@
 // Package blobstore keeps blobs such as build artifacts under slash-separated
-// keys. FS stores them on the local filesystem; an S3 store comes later.
+// keys. FS stores them on the local filesystem, S3 in an S3 bucket (AWS or
+// any S3-compatible server).
 package blobstore
 
 import (

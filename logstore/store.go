@@ -1,5 +1,7 @@
-// Package logstore keeps task logs as append-only, timestamped line files that
-// can be read while they are being written. An S3 variant comes later.
+// Package logstore keeps task logs as append-only, timestamped lines that can
+// be read while they are being written: Store on the local filesystem, S3Logs
+// in an S3 bucket, where a worker's logs can be read by an API on another
+// machine.
 package logstore
 
 import (
@@ -21,8 +23,24 @@ var ErrNotFound = errors.New("log not found")
 // DefaultReadMax is the most ReadAt returns when asked for max <= 0.
 const DefaultReadMax = 256 << 10
 
-// Store keeps task logs as append-only files under Dir; the log under key
-// "a/b.log" is the file Dir/a/b.log.
+// Logs keeps task logs under slash-separated keys such as TaskKey's.
+//
+// Writer opens the log under key for appending (creating it if needed); what
+// it writes becomes visible to ReadAt as it goes, possibly with a short delay.
+// ReadAt returns up to max bytes (DefaultReadMax when max <= 0) of the log
+// from offset and the offset to read from next; when the bytes read hold a
+// line end they are cut after the last one, so callers see whole lines. At
+// the end of the log it returns no bytes and offset unchanged, and
+// errors.Is(err, ErrNotFound) while the log does not exist. Keys that are
+// empty, absolute, or hold empty, "." or ".." segments are refused.
+type Logs interface {
+	Writer(key string) (*LineWriter, error)
+	ReadAt(ctx context.Context, key string, offset int64, max int) ([]byte, int64, error)
+}
+
+// Store is the filesystem implementation of Logs: it keeps task logs as
+// append-only files under Dir; the log under key "a/b.log" is the file
+// Dir/a/b.log.
 type Store struct {
 	Dir string
 }
@@ -31,6 +49,8 @@ type Store struct {
 func New(dir string) *Store {
 	return &Store{Dir: dir}
 }
+
+var _ Logs = (*Store)(nil)
 
 // TaskKey is the key of the log of one task of a build run:
 // "builds/<escaped buildID>/<runID>/<stage>/<task>.log". Each part is escaped
@@ -112,13 +132,21 @@ func (s *Store) ReadAt(ctx context.Context, key string, offset int64, max int) (
 }
 
 func (s *Store) path(key string) (string, error) {
+	if err := validateKey(key); err != nil {
+		return "", err
+	}
+	return filepath.Join(s.Dir, filepath.FromSlash(key)), nil
+}
+
+// validateKey refuses keys that could name something outside the store.
+func validateKey(key string) error {
 	if key == "" || strings.HasPrefix(key, "/") || strings.ContainsAny(key, "\\\x00") {
-		return "", fmt.Errorf("invalid log key %q", key)
+		return fmt.Errorf("invalid log key %q", key)
 	}
 	for _, seg := range strings.Split(key, "/") {
 		if seg == "" || seg == "." || seg == ".." {
-			return "", fmt.Errorf("invalid log key %q", key)
+			return fmt.Errorf("invalid log key %q", key)
 		}
 	}
-	return filepath.Join(s.Dir, filepath.FromSlash(key)), nil
+	return nil
 }

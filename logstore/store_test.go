@@ -19,7 +19,7 @@ var lineRE = regexp.MustCompile(`^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (.*)$
 
 // readLines reads the whole log and returns its lines without timestamps,
 // checking that every line carries one.
-func readLines(t *testing.T, s *logstore.Store, key string) []string {
+func readLines(t *testing.T, s logstore.Logs, key string) []string {
 	t.Helper()
 	var all []byte
 	for off := int64(0); ; {

@@ -2,6 +2,7 @@ package logstore
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -19,19 +20,21 @@ const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // LineWriter appends output to a log one timestamped line at a time:
 // "<RFC 3339 UTC time with milliseconds> <line>\n". A line is written as soon
-// as it is complete, so readers see it while the task still runs. It is safe
-// for concurrent use.
+// as it is complete, so readers see it while the task still runs (as soon as
+// its sink makes it visible). It is safe for concurrent use.
 type LineWriter struct {
 	mu      sync.Mutex
-	f       *os.File
+	f       io.WriteCloser // the sink: gets whole lines only
 	partial []byte
 	tail    []byte
 	err     error // first write error, returned by every later call
 	now     func() time.Time
 }
 
-func newLineWriter(f *os.File) *LineWriter {
-	return &LineWriter{f: f, now: time.Now}
+// newLineWriter returns a LineWriter writing whole timestamped lines to sink,
+// which it closes on Close.
+func newLineWriter(sink io.WriteCloser) *LineWriter {
+	return &LineWriter{f: sink, now: time.Now}
 }
 
 // Write appends p to the log, writing each line it completes.

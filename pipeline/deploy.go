@@ -1,5 +1,7 @@
 package pipeline
 
+import "regexp"
+
 // Deploy kinds, as returned by Deploy.Kind.
 const (
 	DeployShell          = "shell"
@@ -32,19 +34,52 @@ func (d Deploy) Kind() string {
 	return ""
 }
 
-// CloudFormationDeploy creates or updates a stack from a template in the repository.
+// CloudFormationDeploy creates or updates a stack through a change set, from
+// a template in the repository (read at the version's commit) or stored as
+// one of the version's artifacts. Exactly one of Template and
+// TemplateArtifact is set.
 type CloudFormationDeploy struct {
-	Stack      string            `yaml:"stack" json:"stack"`
-	Template   string            `yaml:"template" json:"template"`
+	Stack string `yaml:"stack" json:"stack"`
+	// Template is a path in the repository.
+	Template string `yaml:"template" json:"template"`
+	// TemplateArtifact names an artifact of the version.
+	TemplateArtifact string `yaml:"template_artifact" json:"template_artifact,omitempty"`
+	// Parameters are the stack's parameters; values may hold the
+	// placeholders of ParameterPlaceholder.
 	Parameters map[string]string `yaml:"parameters" json:"parameters,omitempty"`
+	// Capabilities acknowledge what the template does (CAPABILITY_IAM, ...).
+	Capabilities []string `yaml:"capabilities" json:"capabilities,omitempty"`
+	// Region overrides the worker's AWS region for this stack.
+	Region string `yaml:"region" json:"region,omitempty"`
 }
 
-// S3Deploy publishes files under a bucket prefix.
+// ParameterPlaceholder matches a placeholder in a CloudFormation parameter
+// value: {version}, {commit}, {environment}, {project}, and
+// {artifact.<name>.url} or {artifact.<name>.sha256} for an artifact of the
+// version. The first group is what is between the braces.
+var ParameterPlaceholder = regexp.MustCompile(`\{((?:version|commit|environment|project)|artifact\.[^{}/]+\.(?:url|sha256))\}`)
+
+// CloudFormationCapabilities are the capabilities a template may be granted.
+var CloudFormationCapabilities = []string{"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"}
+
+// S3Deploy publishes files under a bucket prefix: an artifact (a .tar.gz
+// or .tgz is unpacked) or a directory of a checkout of the version's commit.
+// See s3deploy.go for its placeholders and layout.
 type S3Deploy struct {
 	Bucket string `yaml:"bucket" json:"bucket"`
+	// Prefix is templated with {project}, {version}, {commit},
+	// {environment}, {owner} and {repo}, such as "u/{owner}/{repo}/{commit}/".
 	Prefix string `yaml:"prefix" json:"prefix,omitempty"`
-	// Source is the artifact name or workspace path to publish.
-	Source string `yaml:"source" json:"source"`
+	// Artifact names the artifact to publish; Source is its older name.
+	Artifact string `yaml:"artifact" json:"artifact,omitempty"`
+	Source   string `yaml:"source" json:"source,omitempty"`
+	// Path is a directory of the repository to publish instead.
+	Path string `yaml:"path" json:"path,omitempty"`
+	// Atomic publishes each version under <prefix>.releases/<version>/ and
+	// then points <prefix>current.json at it.
+	Atomic       bool              `yaml:"atomic" json:"atomic,omitempty"`
+	ContentTypes map[string]string `yaml:"content_types" json:"content_types,omitempty"`
+	CacheControl string            `yaml:"cache_control" json:"cache_control,omitempty"`
 }
 
 // WebhookDeploy asks an external deployer to deploy, and waits for it to

@@ -28,7 +28,13 @@
 //	      window: {days: [mon, tue], start: "09:00", end: "17:00", timezone: Europe/Paris}
 //	      deploy:                      # exactly one of:
 //	        shell: ./deploy.sh prod
-//	        # cloudformation: {stack: foas-prod, template: deploy/stack.yaml, parameters: {Env: prod}}
+//	        # cloudformation:          # a change set, created then executed
+//	        #   stack: foas-prod         # required
+//	        #   template: deploy/stack.yaml   # in the repository at the version's commit, or
+//	        #   # template_artifact: template # an artifact of the version; exactly one
+//	        #   parameters: {Env: prod, Version: "{version}", Site: "{artifact.site.url}"}
+//	        #   capabilities: [CAPABILITY_IAM]  # CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND
+//	        #   region: eu-west-3        # default: the worker's region
 //	        # s3: {bucket: site, prefix: "foas/", source: dist}
 //	        # webhook: {url: https://deployer.example.com/hook, timeout: 1h}
 //	      verify:                      # each entry exactly one of:
@@ -46,6 +52,10 @@
 //	  branches: [main, "release/*"]    # path.Match patterns; default every branch
 //	  tags: ["v*"]                     # default: no tag is built
 //	  paths: [src, "cmd/*"]            # changed files (or their directories); default any
+//
+// CloudFormation parameter values may hold {version}, {commit},
+// {environment}, {project}, {artifact.<name>.url} (the artifact's download
+// URL on the API) and {artifact.<name>.sha256}.
 //
 // Durations are Go duration strings ("15s", "10m", "1h30m"); a duration that
 // is written must be more than zero. HTTP checks default to GET, status 200,

@@ -67,18 +67,10 @@ func (v *validator) deploy(field string, d Deploy) {
 		DeployS3: d.S3 != nil, DeployWebhook: d.Webhook != nil,
 	}, DeployShell, DeployCloudFormation, DeployS3, DeployWebhook)
 	if c := d.CloudFormation; c != nil {
-		if c.Stack == "" {
-			v.add(field+".cloudformation.stack", "required")
-		}
-		v.relativePath(field+".cloudformation.template", c.Template, "repository")
+		v.cloudFormation(field+".cloudformation", *c)
 	}
 	if s := d.S3; s != nil {
-		if s.Bucket == "" {
-			v.add(field+".s3.bucket", "required")
-		}
-		if s.Source == "" {
-			v.add(field+".s3.source", "required")
-		}
+		v.s3Deploy(field+".s3", *s)
 	}
 	if w := d.Webhook; w != nil {
 		v.url(field+".webhook.url", w.URL)

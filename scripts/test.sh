@@ -14,6 +14,10 @@ echo "== go test" >&2
 go test -count=1 -timeout 20m ./...
 echo "== fuzz pipeline.Parse (${FUZZTIME:-15s})" >&2
 go test ./pipeline -run '^$' -fuzz FuzzParse -fuzztime "${FUZZTIME:-15s}"
+echo "== deployment: images' binaries, compose file, kubernetes manifests, workflowcheck" >&2
+bash scripts/docker-build-check.sh
+bash scripts/compose-check.sh
+bash scripts/workflowcheck.sh
 echo "== browser tests (headless chromium, playwright-core)" >&2
 if ! bash scripts/browser-test.sh; then
   echo "browser test failed once; running it again to tell a flake from a failure" >&2

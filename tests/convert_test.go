@@ -24,14 +24,15 @@ import (
 
 // TestConvertAndPublish runs examples/convert end to end: a signed Gitea
 // push of a repository of Markdown files is answered at once with its
-// build, the build converts the files to HTML and publishes them with a
-// build_log.json under u/<owner>/<repo>/<commit>/ in the publish root.
+// build, the build converts the files to an HTML tarball, and its promotion
+// publishes them with the s3 deploy action, with a build_log.json, under
+// u/<owner>/<repo>/<commit>/ in a real S3 server.
 func TestConvertAndPublish(t *testing.T) {
 	const secret = "gitea-hook-secret"
 	h := newHarness(t, false, func(s *api.Server) {
 		s.HookSecrets = map[string]string{api.HookEnvSuffix("convert-demo"): secret}
 	})
-	h.publishRoot = t.TempDir()
+	srv := h.useS3("convert-site")
 	h.startWorker()
 	repo, commit := exampleRepo(t, "convert", filepath.Join(t.TempDir(), "alice", "notes"))
 
@@ -47,41 +48,51 @@ func TestConvertAndPublish(t *testing.T) {
 	require.Equal(t, created.ID, again.ID)
 	require.True(t, again.Existing)
 
-	end := h.waitFor(created.ID, 60*time.Second, "build end", finished)
+	end := h.waitFor(created.ID, 60*time.Second, "build end and its promotion", promoted)
 	require.Equal(t, workflows.StatusSucceeded, end.Status, "task output: %s", taskOf(end, "publish", "html").OutputTail)
+	st := h.waitForPromotion(end.PromotionID, 60*time.Second, "the end", promotionDone)
+	require.Equal(t, workflows.PromotionCompleted, st.Status, "site: %+v", envOf(st, "site"))
+	prefix := "u/alice/notes/" + commit + "/"
+	require.Equal(t, "s3://convert-site/"+prefix, envOf(st, "site").Deploy.Outputs["url"])
 
-	out := filepath.Join(h.publishRoot, "u", "alice", "notes", commit)
-	index, err := os.ReadFile(filepath.Join(out, "index.html"))
-	require.NoError(t, err)
-	require.Contains(t, string(index), "<h1>Notes</h1>")
-	require.Contains(t, string(index), "<strong>Markdown</strong>")
-	require.Contains(t, string(index), "&lt;script&gt;")
-	setup, err := os.ReadFile(filepath.Join(out, "guide", "setup.html"))
-	require.NoError(t, err)
-	require.Contains(t, string(setup), "<h2>Setup</h2>")
+	index := getObject(t, srv, "convert-site", prefix+"index.html")
+	require.Equal(t, "text/html; charset=utf-8", index.ContentType)
+	require.Contains(t, index.Body, "<h1>Notes</h1>")
+	require.Contains(t, index.Body, "<strong>Markdown</strong>")
+	require.Contains(t, index.Body, "&lt;script&gt;")
+	setup := getObject(t, srv, "convert-site", prefix+"guide/setup.html")
+	require.Contains(t, setup.Body, "<h2>Setup</h2>")
 
 	var buildLog struct {
-		BuildID string   `json:"build_id"`
-		Task    string   `json:"task"`
-		Owner   string   `json:"owner"`
-		Repo    string   `json:"repo"`
-		Commit  string   `json:"commit"`
-		Branch  string   `json:"branch"`
-		Files   []string `json:"files"`
-		Started string   `json:"started_at"`
-		Ended   string   `json:"finished_at"`
+		BuildID string `json:"build_id"`
+		Owner   string `json:"owner"`
+		Repo    string `json:"repo"`
+		Commit  string `json:"commit"`
+		Branch  string `json:"branch"`
+		Tasks   []struct {
+			Stage, Name, Status string
+			Attempt             int
+			StartedAt           time.Time `json:"started_at"`
+			FinishedAt          time.Time `json:"finished_at"`
+		} `json:"tasks"`
+		Files []struct {
+			Path, SHA256 string
+			Size         int64
+		} `json:"files"`
 	}
-	data, err := os.ReadFile(filepath.Join(out, "build_log.json"))
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(data, &buildLog), "build_log.json: %s", data)
+	getJSON(t, srv, "convert-site", prefix+"build_log.json", &buildLog)
 	require.Equal(t, created.ID, buildLog.BuildID)
-	require.Equal(t, "html", buildLog.Task)
 	require.Equal(t, []string{"alice", "notes", commit, "main"}, []string{buildLog.Owner, buildLog.Repo, buildLog.Commit, buildLog.Branch})
-	require.Equal(t, []string{"guide/setup.html", "index.html"}, buildLog.Files)
-	_, err = time.Parse(time.RFC3339, buildLog.Started)
-	require.NoError(t, err)
-	_, err = time.Parse(time.RFC3339, buildLog.Ended)
-	require.NoError(t, err)
+	require.Len(t, buildLog.Tasks, 1)
+	require.Equal(t, []string{"publish", "html", "succeeded"}, []string{buildLog.Tasks[0].Stage, buildLog.Tasks[0].Name, buildLog.Tasks[0].Status})
+	require.Equal(t, 1, buildLog.Tasks[0].Attempt)
+	require.False(t, buildLog.Tasks[0].FinishedAt.Before(buildLog.Tasks[0].StartedAt))
+	var files []string
+	for _, f := range buildLog.Files {
+		files = append(files, f.Path)
+		require.Len(t, f.SHA256, 64)
+	}
+	require.Equal(t, []string{"guide/setup.html", "index.html"}, files)
 }
 
 // exampleRepo commits a copy of examples/<name> into a new git repository

@@ -87,6 +87,15 @@ type harness struct {
 	// publishRoot is the in-process worker's DROVER_PUBLISH_ROOT; set it
 	// before startWorker.
 	publishRoot string
+	// s3 is the in-process worker's S3 client for s3 deploys; set it
+	// before startWorker (see useS3).
+	s3 activities.S3Client
+	// blobs replaces the in-process worker's filesystem blob store when
+	// set before startWorker (the API's is set with a harnessOption).
+	blobs blobstore.Store
+	// cfn is the in-process worker's CloudFormation client; set it before
+	// startWorker (see useCloudFormation).
+	cfn activities.CloudFormationAPI
 }
 
 // harnessOption changes the API server of a harness before it starts.
@@ -156,10 +165,13 @@ func (h *harness) startWorker() {
 		HeartbeatInterval:  200 * time.Millisecond,
 		PublishRoot:        h.publishRoot,
 	}
+	if h.blobs != nil {
+		acts.Blobs = h.blobs
+	}
 	for _, w := range worker.NewWorkers(h.client, cfg, worker.ActivitySet{
 		Tasks:      acts,
 		Ledger:     &activities.LedgerActivities{Ledger: h.ledger},
-		Promotions: activities.NewPromotionActivities(acts, h.client, h.ledger, h.ledger, h.api.URL),
+		Promotions: h.withCloudFormation(h.withS3(activities.NewPromotionActivities(acts, h.client, h.ledger, h.ledger, h.api.URL))),
 		Heads:      &activities.HeadPoller{APIURL: h.api.URL},
 	}) {
 		require.NoError(h.t, w.Start())
@@ -167,8 +179,9 @@ func (h *harness) startWorker() {
 	}
 }
 
-// startWorkerProcess runs bin/drover-worker on the harness's data dir.
-func (h *harness) startWorkerProcess() *exec.Cmd {
+// startWorkerProcess runs bin/drover-worker on the harness's data dir, with
+// env (NAME=value) added to its environment.
+func (h *harness) startWorkerProcess(env ...string) *exec.Cmd {
 	cmd := exec.Command(workerBin)
 	cmd.Env = append(os.Environ(),
 		"DROVER_TEMPORAL_ADDRESS="+server.FrontendHostPort(),
@@ -177,6 +190,7 @@ func (h *harness) startWorkerProcess() *exec.Cmd {
 		"DROVER_STARTED_SIGNAL_DELAY=100ms",
 		"DROVER_PUBLIC_URL="+h.api.URL,
 	)
+	cmd.Env = append(cmd.Env, env...)
 	logf, err := os.OpenFile(filepath.Join(h.dataDir, "worker.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	require.NoError(h.t, err)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -250,6 +264,13 @@ func (h *harness) waitFor(id string, within time.Duration, what string, cond fun
 }
 
 func finished(s workflows.BuildState) bool { return s.Status != workflows.StatusRunning }
+
+// promoted is finished, and for a succeeded build also its promotion
+// started: the build records itself before it starts the promotion, so a
+// succeeded state can briefly lack the promotion's ID.
+func promoted(s workflows.BuildState) bool {
+	return finished(s) && (s.Status != workflows.StatusSucceeded || s.PromotionID != "")
+}
 
 func taskOf(s workflows.BuildState, stage, task string) workflows.TaskState {
 	for _, st := range s.Stages {

@@ -109,12 +109,15 @@ promotion:
 	require.Equal(t, http.StatusUnauthorized, h.do(http.MethodPost, "/api/v1/builds", map[string]any{"repository": repo, "commit": "main"}, nil))
 	var created createResp
 	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds", map[string]any{"repository": repo, "commit": "main", "branch": "main"}, &created))
-	build := h.waitFor(created.ID, time.Minute, "the end", finished)
+	build := h.waitFor(created.ID, time.Minute, "the end and its promotion", promoted)
 	require.Equal(t, workflows.StatusSucceeded, build.Status)
 	require.Equal(t, workflows.PromotionID("promo-demo", commit[:12]), build.PromotionID)
 
 	id := build.PromotionID
 	st := h.waitForPromotion(id, time.Minute, "prod awaiting approval", awaiting("prod"))
+	// A run waiting here for days sees worker upgrades: its history so far
+	// is replayed against every later version of the workflow code.
+	h.recordHistory(id, st.RunID, "promotion-awaiting-approval")
 	require.Equal(t, workflows.EnvDeployed, envOf(st, "dev").State)
 	require.Equal(t, workflows.EnvDeployed, envOf(st, "staging").State)
 	require.Equal(t, "http://dev.example", envOf(st, "dev").Deploy.Outputs["url"])

@@ -10,6 +10,7 @@ import (
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/telemetry"
 )
 
 // Config is the worker's configuration, read once from the environment.
@@ -27,12 +28,18 @@ type Config struct {
 	PollToken         string        // DROVER_POLL_TOKEN: API token of the poll activity (Bearer); secret
 	PublishRoot       string        // DROVER_PUBLISH_ROOT: directory tasks publish into, given to them as $DROVER_PUBLISH_ROOT
 	Notify            NotifyConfig  // global notification sinks
+	MetricsAddr       string        // DROVER_WORKER_METRICS_ADDR: /metrics and /healthz; default 127.0.0.1:9090, "off" disables
+	// Tracing exports spans of workflows and activities; nil (no OTLP
+	// endpoint configured) exports none. Not read from the environment: the
+	// caller makes it with telemetry.NewTracing and shuts it down.
+	Tracing *telemetry.Tracing
 }
 
 // NotifyConfig holds the global notification sinks; secrets are never logged.
 type NotifyConfig struct {
 	SlackToken    string                   // DROVER_SLACK_TOKEN: a bot token; empty disables Slack
 	SlackChannel  string                   // DROVER_SLACK_CHANNEL: for projects that name none
+	SlackAPIURL   string                   // DROVER_SLACK_API_URL: the Slack Web API's base URL; default https://slack.com/api/
 	WebhookSecret string                   // DROVER_WEBHOOK_SECRET: HMAC key of outgoing webhooks
 	Webhooks      []pipeline.WebhookNotify // DROVER_NOTIFY_WEBHOOKS: comma separated URLs sent every event
 	Statuses      activities.StatusTargets // DROVER_STATUS_TARGETS and DROVER_STATUS_<KEY>_*
@@ -47,6 +54,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		NoWorkflows:       getenv("DROVER_WORKER_NO_WORKFLOWS") == "1",
 		PollToken:         getenv("DROVER_POLL_TOKEN"),
 		PublishRoot:       getenv("DROVER_PUBLISH_ROOT"),
+		MetricsAddr:       envOr(getenv, "DROVER_WORKER_METRICS_ADDR", DefaultMetricsAddr),
+	}
+	if strings.EqualFold(strings.TrimSpace(c.MetricsAddr), "off") {
+		c.MetricsAddr = ""
 	}
 	c.LedgerDSN = envOr(getenv, "DROVER_LEDGER_DSN", filepath.Join(c.DataDir, "ledger.db"))
 	c.PublicURL = envOr(getenv, "DROVER_PUBLIC_URL", "http://"+envOr(getenv, "DROVER_API_ADDR", "127.0.0.1:8080"))
@@ -71,7 +82,11 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("DROVER_KILL_GRACE: %w", err)
 	}
 	c.Notify = NotifyConfig{SlackToken: getenv("DROVER_SLACK_TOKEN"), SlackChannel: getenv("DROVER_SLACK_CHANNEL"),
-		WebhookSecret: getenv("DROVER_WEBHOOK_SECRET")}
+		SlackAPIURL: getenv("DROVER_SLACK_API_URL"), WebhookSecret: getenv("DROVER_WEBHOOK_SECRET")}
+	if u := c.Notify.SlackAPIURL; u != "" && !strings.HasSuffix(u, "/") {
+		// slack-go appends method names to it: "<url>chat.postMessage".
+		c.Notify.SlackAPIURL += "/"
+	}
 	for _, u := range strings.Split(getenv("DROVER_NOTIFY_WEBHOOKS"), ",") {
 		if u = strings.TrimSpace(u); u != "" {
 			c.Notify.Webhooks = append(c.Notify.Webhooks, pipeline.WebhookNotify{URL: u})

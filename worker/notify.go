@@ -22,7 +22,11 @@ func newNotifier(cfg Config, ldg *ledger.Ledger, logger *slog.Logger) *activitie
 		Logger:              logger,
 	}
 	if cfg.Notify.SlackToken != "" {
-		n.Slack = slack.New(cfg.Notify.SlackToken)
+		var opts []slack.Option
+		if cfg.Notify.SlackAPIURL != "" {
+			opts = append(opts, slack.OptionAPIURL(cfg.Notify.SlackAPIURL))
+		}
+		n.Slack = slack.New(cfg.Notify.SlackToken, opts...)
 	}
 	return n
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -12,36 +13,61 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/drover-ci/drover/activities"
-	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/awsclient"
+	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/gitsource"
-	"github.com/drover-ci/drover/ledger"
-	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/storage"
+	"github.com/drover-ci/drover/telemetry"
 	"github.com/drover-ci/drover/workflows"
 )
 
 // Run connects to Temporal and the ledger and serves Drover's task queues until ctx ends.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
-	ldg, err := ledger.Open(ctx, cfg.LedgerDSN)
+	metrics, err := telemetry.NewMetrics()
 	if err != nil {
-		return fmt.Errorf("open ledger: %w", err)
+		return err
+	}
+	defer func() { _ = metrics.Shutdown(context.WithoutCancel(ctx)) }()
+	ldg, err := bootstrap.OpenLedger(ctx, cfg.LedgerDSN, logger)
+	if err != nil {
+		return err
 	}
 	defer ldg.Close()
 
-	c, err := client.DialContext(ctx, client.Options{
+	c, err := bootstrap.DialTemporal(ctx, client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    log.NewStructuredLogger(logger),
-	})
+		// Workers made from this client record into metrics and trace
+		// workflows and activities with the client's interceptors.
+		MetricsHandler: metrics.TemporalHandler(),
+		Interceptors:   cfg.Tracing.ClientInterceptors(),
+	}, logger)
 	if err != nil {
-		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+		return err
 	}
 	defer c.Close()
+	// drover-setup fails on this; the worker goes on, since a cluster may
+	// keep its operator API from workers (Temporal Cloud) while the
+	// attributes are there.
+	if err := bootstrap.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, logger); err != nil {
+		logger.WarnContext(ctx, "search attributes not verified; workflows stall if one is missing (run drover-setup)", "error", err.Error())
+	}
 
+	storeCfg, err := storage.FromEnv(os.Getenv, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	logs, blobs, err := storage.Open(ctx, storeCfg, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	logger.Info("Log and blob stores opened.", "kind", storeCfg.Kind, "bucket", storeCfg.Bucket, "prefix", storeCfg.Prefix)
 	acts := &activities.Activities{
 		DataDir:            cfg.DataDir,
 		Source:             gitsource.New(filepath.Join(cfg.DataDir, "git")),
-		Logs:               logstore.New(filepath.Join(cfg.DataDir, "logs")),
-		Blobs:              blobstore.NewFS(filepath.Join(cfg.DataDir, "blobs")),
+		Logs:               logs,
+		Blobs:              blobs,
 		Notifier:           SignalNotifier{Client: c},
 		StartedSignalDelay: cfg.StartedDelay,
 		KillGrace:          cfg.KillGrace,
@@ -55,12 +81,21 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Notifier:   newNotifier(cfg, ldg, logger),
 		Heads:      &activities.HeadPoller{APIURL: cfg.PublicURL, Token: cfg.PollToken, Logger: logger},
 	}
+	set.Promotions.S3 = activities.NewLazyS3(awsclient.FromEnv(os.Getenv))
+	// Built on first use: a worker without AWS configuration still starts.
+	set.Promotions.CloudFormation = activities.NewLazyCloudFormation(awsclient.FromEnv(os.Getenv))
 	workers := NewWorkers(c, cfg, set)
 	for _, w := range workers {
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}
 		defer w.Stop()
+	}
+	if stop := startMetricsServer(cfg.MetricsAddr, MetricsMux(metrics.Handler(), func(ctx context.Context) error {
+		_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+		return err
+	}), logger); stop != nil {
+		defer stop()
 	}
 	logger.Info("Worker started", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace,
 		"data_dir", cfg.DataDir, "labels", cfg.Labels, "ledger", ldg.Dialect())

@@ -27,6 +27,7 @@ func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
 
 	b.emit(Event{Type: EventBuildStart, Message: fmt.Sprintf("%s@%s", in.Branch, shortCommit(in.Commit))})
 	b.recordStarted(ctx)
+	count(ctx, MetricBuildsStarted, "project", in.Project)
 
 	for si := range in.Plan.Stages {
 		if !b.runStage(ctx, si) {

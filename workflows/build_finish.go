@@ -38,6 +38,7 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 	}
 	finished := b.now()
 	b.state.FinishedAt = &finished
+	count(ctx, MetricBuildsFinished, "project", b.in.Project, "result", b.state.Status)
 
 	rec := activities.RecordBuildFinishedInput{}
 	if b.state.Status == StatusSucceeded {

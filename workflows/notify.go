@@ -222,6 +222,9 @@ func (n *notifier) enqueue(l *lane, job laneJob) {
 
 // outcome records a delivery's end in the run's events.
 func (n *notifier) outcome(sink, event string, err error) {
+	if err != nil {
+		count(n.ctx, MetricSinkDeliveryFailures, "sink", sinkKind(sink))
+	}
 	if n.hooks.record == nil {
 		return
 	}

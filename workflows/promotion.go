@@ -26,6 +26,7 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 	r.startNotifier(ctx)
 	r.publish(ctx)
 	r.recordPromotion(ctx)
+	count(ctx, MetricPromotionsStarted, "project", in.Project)
 
 	for i := range in.Environments {
 		if !r.runEnvironment(ctx, i) {
@@ -117,6 +118,7 @@ func (r *promotionRun) finish(ctx workflow.Context) (PromotionState, error) {
 		r.state.Status, msg = PromotionCancelled, "cancelled"
 	}
 	r.state.FinishedAt = timePtr(r.now())
+	count(ctx, MetricPromotionsFinished, "project", r.in.Project, "result", r.state.Status)
 	r.emit(EventPromotionComplete, "", msg)
 	r.publish(ctx)
 	// Let accepted decisions finish writing to the ledger.

@@ -45,6 +45,7 @@ func (r *promotionRun) deployAndVerify(ctx workflow.Context, i int) string {
 			r.emit(EventDeployFailed, env.Name, es.Deploy.Error)
 		}
 		r.recordDeployment(ctx, i, dep)
+		count(ctx, MetricDeploys, "project", r.in.Project, "environment", env.Name, "result", dep.Result)
 		return dep.Result
 	}
 	es.Deploy.State, es.Deploy.Outputs = StepSucceeded, res.Outputs
@@ -71,6 +72,7 @@ func (r *promotionRun) deployAndVerify(ctx workflow.Context, i int) string {
 	}
 	dep.FinishedAt = timePtr(r.now())
 	r.recordDeployment(ctx, i, dep)
+	count(ctx, MetricDeploys, "project", r.in.Project, "environment", env.Name, "result", dep.Result)
 	return dep.Result
 }
 
@@ -81,6 +83,7 @@ func (r *promotionRun) rollback(ctx workflow.Context, i int, previous string) st
 	started := r.now()
 	es.Rollback = &StepState{Kind: StepRollback, State: StepRunning, StartedAt: &started, Detail: "redeploy " + previous}
 	r.setState(ctx, i, EnvRollingBack)
+	count(ctx, MetricRollbacks, "project", r.in.Project, "environment", env.Name)
 	rb := ledger.Deployment{Version: previous, Rollback: true, Result: ledger.ResultDeploying, PreviousVersion: r.in.Version, StartedAt: started}
 	r.recordDeployment(ctx, i, rb)
 
@@ -127,7 +130,10 @@ func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, ar
 			timeout = DefaultDeployTimeout
 		}
 		opts.StartToCloseTimeout, opts.ScheduleToCloseTimeout = timeout, timeout
-	case pipeline.DeployShell:
+	case pipeline.DeployShell, pipeline.DeployCloudFormation, pipeline.DeployS3:
+		// These heartbeat while they run, so a dead worker is noticed in
+		// seconds, not at the one-hour timeout; a retried CloudFormation
+		// deploy picks up its change set where it was.
 		opts.HeartbeatTimeout = DefaultHeartbeatTimeout
 	}
 	in := activities.DeployInput{

@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/telemetry"
 )
 
 func main() {
@@ -27,15 +29,21 @@ func run(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel(getenv("DROVER_LOG_LEVEL"))}))
+	if cfg.Logger, err = telemetry.Logger(getenv("DROVER_LOG_FORMAT"), getenv("DROVER_LOG_LEVEL"), os.Stderr); err != nil {
+		return err
+	}
+	if cfg.Tracing, err = telemetry.NewTracing(ctx, "drover-api", getenv); err != nil {
+		return err
+	}
+	defer shutdownTracing(cfg.Tracing, cfg.Logger)
 	return api.Run(ctx, cfg)
 }
 
-// logLevel parses DROVER_LOG_LEVEL (debug, info, warn, error); info by default.
-func logLevel(s string) slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(s)); err != nil {
-		return slog.LevelInfo
+// shutdownTracing flushes the spans still buffered, for at most 5s.
+func shutdownTracing(t *telemetry.Tracing, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		logger.Warn("spans not flushed", "error", err)
 	}
-	return l
 }

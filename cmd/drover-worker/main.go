@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/drover-ci/drover/telemetry"
 	"github.com/drover-ci/drover/worker"
 )
 
@@ -26,6 +28,22 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger, err := telemetry.Logger(os.Getenv("DROVER_LOG_FORMAT"), os.Getenv("DROVER_LOG_LEVEL"), os.Stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.Tracing, err = telemetry.NewTracing(ctx, "drover-worker", os.Getenv); err != nil {
+		return err
+	}
+	defer shutdownTracing(cfg.Tracing, logger)
 	return worker.Run(ctx, cfg, logger)
+}
+
+// shutdownTracing flushes the spans still buffered, for at most 5s.
+func shutdownTracing(t *telemetry.Tracing, logger *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := t.Shutdown(ctx); err != nil {
+		logger.Warn("Spans not flushed", "error", err)
+	}
 }

@@ -7,7 +7,6 @@ set -euo pipefail
 src=${1:?usage: convert.sh SRC OUT}
 out=${2:?usage: convert.sh SRC OUT}
 mkdir -p "$out"
-date -u +%Y-%m-%dT%H:%M:%SZ > "$out/.started"
 
 to_html() {
   awk -v title="$2" '

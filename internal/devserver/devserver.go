@@ -3,7 +3,6 @@
 package devserver
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+
+	temporalconfig "github.com/drover-ci/drover/deploy/temporal"
 )
 
 // Options of a dev server.
@@ -34,26 +35,20 @@ func Start(ctx context.Context, opts Options) (*testsuite.DevServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	root := RepoRoot()
-	attrs, err := readLines(filepath.Join(root, "deploy", "temporal", "search-attributes.txt"))
-	if err != nil {
-		return nil, err
-	}
-	dyn, err := readLines(filepath.Join(root, "deploy", "temporal", "dynamic-config.txt"))
+	attrs, err := temporalconfig.SearchAttributes()
 	if err != nil {
 		return nil, err
 	}
 	var sas []temporal.SearchAttributeUpdate
 	for _, a := range attrs {
-		name, typ, _ := strings.Cut(a, "=")
-		sa, err := searchAttribute(name, typ)
+		sa, err := searchAttribute(a.Name, a.Type)
 		if err != nil {
 			return nil, err
 		}
 		sas = append(sas, sa)
 	}
 	var extra []string
-	for _, d := range dyn {
+	for _, d := range temporalconfig.DynamicConfig() {
 		extra = append(extra, "--dynamic-config-value", d)
 	}
 	out := opts.Output
@@ -104,20 +99,4 @@ func CLIPath(ctx context.Context) (string, error) {
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-func readLines(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
-			lines = append(lines, l)
-		}
-	}
-	return lines, sc.Err()
 }

@@ -1,0 +1,112 @@
+package pipeline
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// S3PrefixPlaceholders are the names an S3 deploy's prefix may use as {name}.
+var S3PrefixPlaceholders = []string{"project", "version", "commit", "environment", "owner", "repo"}
+
+var placeholderPattern = regexp.MustCompile(`\{[^{}]*\}`)
+
+// ArtifactName is the artifact the deploy publishes (Artifact, or its older
+// name Source), or "" when it publishes a directory.
+func (d S3Deploy) ArtifactName() string {
+	if d.Artifact != "" {
+		return d.Artifact
+	}
+	return d.Source
+}
+
+// ExpandPrefix replaces the {name} placeholders of d.Prefix with vars and
+// returns a prefix that is empty or ends with "/". It fails when a
+// placeholder has no value (an unknown name, or an owner that cannot be
+// derived from the repository).
+func (d S3Deploy) ExpandPrefix(vars map[string]string) (string, error) {
+	var missing []string
+	out := placeholderPattern.ReplaceAllStringFunc(d.Prefix, func(m string) string {
+		name := m[1 : len(m)-1]
+		v := vars[name]
+		if v == "" {
+			missing = append(missing, m)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("prefix %q: no value for %s", d.Prefix, strings.Join(missing, ", "))
+	}
+	out = strings.TrimLeft(out, "/")
+	if out != "" && !strings.HasSuffix(out, "/") {
+		out += "/"
+	}
+	return out, nil
+}
+
+// RepositoryOwnerName returns the last two parts of a repository URL or
+// path, without a ".git" suffix: "https://git.example.com/alice/notes.git"
+// and "/srv/git/alice/notes" both give "alice", "notes". Either is empty
+// when the repository has fewer parts.
+func RepositoryOwnerName(repository string) (owner, name string) {
+	r := strings.TrimRight(strings.ReplaceAll(repository, "\\", "/"), "/")
+	r = strings.TrimSuffix(r, ".git")
+	// scp-like "git@host:owner/repo" has the owner after the colon.
+	if i := strings.LastIndex(r, ":"); i >= 0 && !strings.Contains(r[i:], "//") {
+		r = r[:i] + "/" + r[i+1:]
+	}
+	parts := strings.Split(r, "/")
+	if n := len(parts); n >= 2 {
+		owner, name = parts[n-2], parts[n-1]
+	} else if n == 1 {
+		name = parts[0]
+	}
+	if owner == "." || owner == ".." || strings.Contains(owner, "@") {
+		owner = ""
+	}
+	if name == "." || name == ".." {
+		name = ""
+	}
+	return owner, name
+}
+
+func (v *validator) s3Deploy(field string, s S3Deploy) {
+	if strings.TrimSpace(s.Bucket) == "" {
+		v.add(field+".bucket", "required")
+	}
+	if s.Artifact != "" && s.Source != "" {
+		v.add(field+".source", "is the older name of artifact: set only artifact")
+	}
+	switch {
+	case s.ArtifactName() == "" && s.Path == "":
+		v.add(field, "set one of artifact, path")
+	case s.ArtifactName() != "" && s.Path != "":
+		v.add(field, "set only one of artifact, path; found artifact and path")
+	case s.Path != "":
+		v.relativePath(field+".path", s.Path, "repository")
+	}
+	for _, m := range placeholderPattern.FindAllString(s.Prefix, -1) {
+		if !slices.Contains(S3PrefixPlaceholders, m[1:len(m)-1]) {
+			v.add(field+".prefix", "unknown placeholder %s: use {%s}", m, strings.Join(S3PrefixPlaceholders, "}, {"))
+		}
+	}
+	if p := placeholderPattern.ReplaceAllString(s.Prefix, "x"); strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {
+		v.add(field+".prefix", "must be a relative key prefix without '..'")
+	} else if strings.ContainsAny(p, "{}") {
+		v.add(field+".prefix", "has an unclosed placeholder")
+	}
+	for _, ext := range slices.Sorted(maps.Keys(s.ContentTypes)) {
+		ct := s.ContentTypes[ext]
+		if !strings.HasPrefix(ext, ".") || strings.Contains(ext[1:], "/") {
+			v.add(field+".content_types", "key %q must be a file extension starting with '.'", ext)
+		}
+		if strings.TrimSpace(ct) == "" || strings.ContainsAny(ct, "\r\n") {
+			v.add(field+".content_types", "content type of %q must be one non-empty line", ext)
+		}
+	}
+	if strings.ContainsAny(s.CacheControl, "\r\n") {
+		v.add(field+".cache_control", "must be one line")
+	}
+}

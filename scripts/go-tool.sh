@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Prints the path of a pinned Go tool, building it from the Go module proxy on
+# first use and caching it under $(go env GOPATH)/drover-tools (like
+# scripts/temporal-cli.sh). Usage: scripts/go-tool.sh kustomize|workflowcheck
+set -euo pipefail
+case "${1:-}" in
+  # The last versions checked to build with Go 1.26.
+  kustomize) name=kustomize pkg=sigs.k8s.io/kustomize/kustomize/v5 version=v5.8.1 ;;
+  workflowcheck) name=workflowcheck pkg=go.temporal.io/sdk/contrib/tools/workflowcheck version=v0.6.0 ;;
+  *) echo "usage: $0 kustomize|workflowcheck" >&2; exit 2 ;;
+esac
+dir="${DROVER_TOOLS_DIR:-$(go env GOPATH)/drover-tools}/$name-$version"
+if [ ! -x "$dir/$name" ]; then
+  echo "building $name $version (once)..." >&2
+  mkdir -p "$dir"
+  GOBIN="$dir" GOFLAGS=-buildvcs=false go install "$pkg@$version" >&2
+fi
+echo "$dir/$name"

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs Temporal's workflowcheck (static determinism checks) over the
+# workflows. A finding that is safe gets a `//workflowcheck:ignore` comment
+# on that line, with the reason.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+wfc=$(bash scripts/go-tool.sh workflowcheck)
+echo "== workflowcheck ./workflows/..." >&2
+"$wfc" -config scripts/workflowcheck.yaml ./workflows/...

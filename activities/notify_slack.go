@@ -99,6 +99,8 @@ func (n *Notifier) slackBlocks(in SlackMessage) []slack.Block {
 // slackConfirm is the dialog Slack shows before it sends a click, so that
 // an approval is never a slip of the mouse.
 func slackConfirm(title, text, confirm string) *slack.ConfirmationBlockObject {
-	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	return slack.NewConfirmationBlockObject(plain(title), plain(text), plain(confirm), plain("Cancel"))
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -21,7 +22,8 @@ import (
 // listens at the address, then brings a dev server up there WITHOUT Drover's
 // search attributes: the dial logs a clear line per attempt and succeeds once
 // the server is up; a missing namespace is reported and waited for; and the
-// search attributes are registered once, then left alone.
+// search attributes are registered once, then left alone, and one already
+// there with another type is refused with a clear error.
 func TestStartupWithTemporalDown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal dev server")
@@ -109,6 +111,21 @@ func TestStartupWithTemporalDown(t *testing.T) {
 		require.NoError(t, EnsureSearchAttributes(t.Context(), got.c, "default", logger))
 		require.Equal(t, 1, logs.count("search attributes registered"), "a second call must change nothing")
 		require.Equal(t, have, custom())
+	})
+
+	t.Run("attribute of another type", func(t *testing.T) {
+		_, err := got.c.WorkflowService().RegisterNamespace(t.Context(), &workflowservice.RegisterNamespaceRequest{
+			Namespace: "clash", WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour),
+		})
+		require.NoError(t, err)
+		_, err = got.c.OperatorService().AddSearchAttributes(t.Context(), &operatorservice.AddSearchAttributesRequest{
+			Namespace:        "clash",
+			SearchAttributes: map[string]enumspb.IndexedValueType{"DroverProject": enumspb.INDEXED_VALUE_TYPE_TEXT},
+		})
+		require.NoError(t, err)
+		logger, _ := newCapturedLogger()
+		err = EnsureSearchAttributes(t.Context(), got.c, "clash", logger)
+		require.ErrorContains(t, err, "search attribute DroverProject in namespace clash is a Text, Drover needs a Keyword")
 	})
 }
 

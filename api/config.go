@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/drover-ci/drover/api/web"
+	"github.com/drover-ci/drover/storage"
 	"github.com/drover-ci/drover/telemetry"
 )
 
@@ -60,6 +62,12 @@ type Config struct {
 	// Tracing exports spans of requests and Temporal calls; nil (no OTLP
 	// endpoint configured) exports none. The caller shuts it down.
 	Tracing *telemetry.Tracing
+	// Storage says where task logs and artifacts are kept (DROVER_BLOB_STORE,
+	// DROVER_S3_*), as the workers keep them.
+	Storage storage.Config
+	// Pages holds the web pages' options (DROVER_SESSION_KEY,
+	// DROVER_TEMPORAL_WEB_URL).
+	Pages web.Options
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -115,6 +123,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if len(polls) > 0 {
 		cfg.Polls, cfg.PollInterval = polls, interval
 	}
+	if cfg.Storage, err = storage.FromEnv(getenv, cfg.dataDirOrDefault()); err != nil {
+		return Config{}, err
+	}
+	cfg.Pages = web.OptionsFromEnv(getenv)
 	cfg.setDefaults()
 	return cfg, nil
 }
@@ -147,6 +159,13 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+}
+
+func (c Config) dataDirOrDefault() string {
+	if c.DataDir == "" {
+		return DefaultDataDir
+	}
+	return c.DataDir
 }
 
 // LogsDir is where task logs are kept.

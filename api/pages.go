@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/gin-gonic/gin"
 
@@ -13,10 +12,9 @@ import (
 )
 
 // registerPages adds the web pages (package web) to r, over the same
-// dependencies as the API. DROVER_SESSION_KEY and DROVER_TEMPORAL_WEB_URL
-// configure them.
+// dependencies as the API, with s.Pages's options.
 func (s *Server) registerPages(r *gin.Engine) {
-	opts := web.OptionsFromEnv(os.Getenv)
+	opts := s.Pages
 	opts.PublicURL, opts.NotFound, opts.Logger, opts.Closing = s.PublicURL, ErrNotFound, s.logger(), s.closingCh()
 	var auth web.Authenticator
 	if s.Identity != nil {

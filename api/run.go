@@ -79,10 +79,7 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 
-	storeCfg, err := storage.FromEnv(os.Getenv, cfg.DataDir)
-	if err != nil {
-		return err
-	}
+	storeCfg := cfg.Storage
 	logs, blobs, err := storage.Open(ctx, storeCfg, cfg.DataDir) // as the workers store them
 	if err != nil {
 		return err
@@ -98,6 +95,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Source:          gitsource.New(cfg.GitCacheDir()),
 		Logs:            logs,
 		Blobs:           blobs,
+		Pages:           cfg.Pages,
 		PublicURL:       cfg.PublicURL,
 		MaxBody:         cfg.MaxBody,
 		Logger:          logger,

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
@@ -84,6 +85,9 @@ type Server struct {
 	// Blobs holds the artifacts that builds upload, served by
 	// GET /api/v1/builds/{id}/artifacts/...; nil serves none (404).
 	Blobs blobstore.Store
+	// Pages configures the web pages (session key, Temporal Web URL); the
+	// zero value means a random session key and the default URL.
+	Pages web.Options
 	// Promotions and PromotionLedger serve promotions, environments and
 	// artifact registration; Callbacks and Completer serve callbacks.
 	Promotions      Promotions

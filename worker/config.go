@@ -9,26 +9,30 @@ import (
 	"time"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/awsclient"
 	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/storage"
 	"github.com/drover-ci/drover/telemetry"
 )
 
 // Config is the worker's configuration, read once from the environment.
 type Config struct {
-	TemporalAddress   string        // DROVER_TEMPORAL_ADDRESS, default 127.0.0.1:7233
-	TemporalNamespace string        // DROVER_TEMPORAL_NAMESPACE, default "default"
-	DataDir           string        // DROVER_DATA_DIR, default .drover/data
-	LedgerDSN         string        // DROVER_LEDGER_DSN, default <DataDir>/ledger.db
-	PublicURL         string        // DROVER_PUBLIC_URL, the API's base URL for callback URLs; default http://127.0.0.1:8080
-	Labels            []string      // DROVER_WORKER_LABELS, comma separated runs-on labels served
-	MaxTasks          int           // DROVER_WORKER_MAX_TASKS, default 100 concurrent task attempts
-	StartedDelay      time.Duration // DROVER_STARTED_SIGNAL_DELAY, default 250ms
-	KillGrace         time.Duration // DROVER_KILL_GRACE, default 5s
-	NoWorkflows       bool          // DROVER_WORKER_NO_WORKFLOWS=1: serve only labelled task queues
-	PollToken         string        // DROVER_POLL_TOKEN: API token of the poll activity (Bearer); secret
-	PublishRoot       string        // DROVER_PUBLISH_ROOT: directory tasks publish into, given to them as $DROVER_PUBLISH_ROOT
-	Notify            NotifyConfig  // global notification sinks
-	MetricsAddr       string        // DROVER_WORKER_METRICS_ADDR: /metrics and /healthz; default 127.0.0.1:9090, "off" disables
+	TemporalAddress   string           // DROVER_TEMPORAL_ADDRESS, default 127.0.0.1:7233
+	TemporalNamespace string           // DROVER_TEMPORAL_NAMESPACE, default "default"
+	DataDir           string           // DROVER_DATA_DIR, default .drover/data
+	LedgerDSN         string           // DROVER_LEDGER_DSN, default <DataDir>/ledger.db
+	PublicURL         string           // DROVER_PUBLIC_URL, the API's base URL for callback URLs; default http://127.0.0.1:8080
+	Labels            []string         // DROVER_WORKER_LABELS, comma separated runs-on labels served
+	MaxTasks          int              // DROVER_WORKER_MAX_TASKS, default 100 concurrent task attempts
+	StartedDelay      time.Duration    // DROVER_STARTED_SIGNAL_DELAY, default 250ms
+	KillGrace         time.Duration    // DROVER_KILL_GRACE, default 5s
+	NoWorkflows       bool             // DROVER_WORKER_NO_WORKFLOWS=1: serve only labelled task queues
+	PollToken         string           // DROVER_POLL_TOKEN: API token of the poll activity (Bearer); secret
+	PublishRoot       string           // DROVER_PUBLISH_ROOT: directory tasks publish into, given to them as $DROVER_PUBLISH_ROOT
+	Notify            NotifyConfig     // global notification sinks
+	MetricsAddr       string           // DROVER_WORKER_METRICS_ADDR: /metrics and /healthz; default 127.0.0.1:9090, "off" disables
+	Storage           storage.Config   // DROVER_BLOB_STORE, DROVER_S3_*: where logs and artifacts are kept
+	AWS               awsclient.Config // DROVER_AWS_REGION, DROVER_S3_ENDPOINT, DROVER_CLOUDFORMATION_ENDPOINT: the s3 and cloudformation deploys
 	// Tracing exports spans of workflows and activities; nil (no OTLP
 	// endpoint configured) exports none. Not read from the environment: the
 	// caller makes it with telemetry.NewTracing and shuts it down.
@@ -95,6 +99,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.Notify.Statuses, err = activities.StatusTargetsFromEnv(getenv); err != nil {
 		return c, err
 	}
+	if c.Storage, err = storage.FromEnv(getenv, c.DataDir); err != nil {
+		return c, err
+	}
+	c.AWS = awsclient.FromEnv(getenv)
 	return c, nil
 }
 

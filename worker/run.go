@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/drover-ci/drover/activities"
-	"github.com/drover-ci/drover/awsclient"
 	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/storage"
@@ -54,10 +52,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		logger.WarnContext(ctx, "search attributes not verified; workflows stall if one is missing (run drover-setup)", "error", err.Error())
 	}
 
-	storeCfg, err := storage.FromEnv(os.Getenv, cfg.DataDir)
-	if err != nil {
-		return err
-	}
+	storeCfg := cfg.Storage
 	logs, blobs, err := storage.Open(ctx, storeCfg, cfg.DataDir)
 	if err != nil {
 		return err
@@ -81,9 +76,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Notifier:   newNotifier(cfg, ldg, logger),
 		Heads:      &activities.HeadPoller{APIURL: cfg.PublicURL, Token: cfg.PollToken, Logger: logger},
 	}
-	set.Promotions.S3 = activities.NewLazyS3(awsclient.FromEnv(os.Getenv))
+	set.Promotions.S3 = activities.NewLazyS3(cfg.AWS)
 	// Built on first use: a worker without AWS configuration still starts.
-	set.Promotions.CloudFormation = activities.NewLazyCloudFormation(awsclient.FromEnv(os.Getenv))
+	set.Promotions.CloudFormation = activities.NewLazyCloudFormation(cfg.AWS)
 	workers := NewWorkers(c, cfg, set)
 	for _, w := range workers {
 		if err := w.Start(); err != nil {

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/gitsource"
 )
@@ -73,6 +75,13 @@ func (e *benchEnv) webhooks(ctx context.Context, n int) error {
 	p50, p99 := answers[len(answers)/2], answers[min(len(answers)-1, len(answers)*99/100)]
 	fmt.Printf("webhook answer p50 %s (%s), p99 %s (%s); %d builds started\n",
 		p50.latency.Round(100*time.Microsecond), p50.id, p99.latency.Round(100*time.Microsecond), p99.id, started)
+
+	floor, err := rawStarts(ctx, e.client, n, senders)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("floor: Temporal's own StartWorkflow from %d senders (no webhook, no git): p50 %s, p99 %s\n",
+		senders, floor[len(floor)/2].Round(100*time.Microsecond), floor[min(len(floor)-1, len(floor)*99/100)].Round(100*time.Microsecond))
 
 	fmt.Printf("redelivering one push %d times from %d senders...\n", redeliveries, senders)
 	push := githubPush(repo, commits[n])
@@ -220,4 +229,47 @@ func (e *benchEnv) waitBuilds(ctx context.Context, answers []hookAnswer, workers
 	close(ids)
 	wg.Wait()
 	return firstErr
+}
+
+// rawStarts starts n workflows of an unregistered type on an unpolled task
+// queue from senders goroutines and returns the sorted latencies: what a
+// webhook answer costs at least, since it answers once its build's workflow
+// is started (durably) in Temporal.
+func rawStarts(ctx context.Context, c client.Client, n, senders int) ([]time.Duration, error) {
+	lat := make([]time.Duration, n)
+	runs := make([]client.WorkflowRun, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, senders)
+	for range senders {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				start := time.Now()
+				run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+					ID: fmt.Sprintf("bench-raw-start-%d", i), TaskQueue: "bench-raw-start-unpolled"}, "RawStart")
+				if err != nil {
+					errs <- fmt.Errorf("raw start: %w", err)
+					return
+				}
+				lat[i] = time.Since(start)
+				runs[i] = run
+			}
+		})
+	}
+	wg.Wait()
+	for _, run := range runs {
+		if run != nil {
+			_ = c.TerminateWorkflow(context.WithoutCancel(ctx), run.GetID(), run.GetRunID(), "benchmark floor measured")
+		}
+	}
+	close(errs)
+	if err := <-errs; err != nil {
+		return nil, err
+	}
+	slices.Sort(lat)
+	return lat, nil
 }

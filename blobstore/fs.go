@@ -83,7 +83,12 @@ func (s *FS) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 
 // Stat describes the blob under key; it reads the blob to hash it.
 func (s *FS) Stat(ctx context.Context, key string) (Object, error) {
-	rc, err := s.Get(ctx, key)
+	return hashBlob(ctx, s, key)
+}
+
+// hashBlob describes the blob under key in store by reading and hashing it.
+func hashBlob(ctx context.Context, store Store, key string) (Object, error) {
+	rc, err := store.Get(ctx, key)
 	if err != nil {
 		return Object{}, err
 	}

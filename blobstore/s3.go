@@ -136,17 +136,7 @@ func (s *S3) Stat(ctx context.Context, key string) (Object, error) {
 	if sum := out.Metadata[SHA256Metadata]; sum != "" {
 		return Object{Key: key, Size: aws.ToInt64(out.ContentLength), SHA256: strings.ToLower(sum)}, nil
 	}
-	rc, err := s.Get(ctx, key)
-	if err != nil {
-		return Object{}, err
-	}
-	defer func() { _ = rc.Close() }()
-	h := sha256.New()
-	n, err := io.Copy(h, ctxReader{ctx: ctx, r: rc})
-	if err != nil {
-		return Object{}, fmt.Errorf("stat blob %s: %w", key, err)
-	}
-	return Object{Key: key, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return hashBlob(ctx, s, key)
 }
 
 // s3NotFound wraps err with ErrNotFound when S3 says the object does not

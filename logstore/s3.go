@@ -92,14 +92,9 @@ func (l *S3Logs) Writer(key string) (*LineWriter, error) {
 // ReadAt reads the log under key as Logs says, from the chunks holding
 // offset and the ones after it.
 func (l *S3Logs) ReadAt(ctx context.Context, key string, offset int64, max int) ([]byte, int64, error) {
-	if err := ctx.Err(); err != nil {
+	max, err := readArgs(ctx, key, offset, max)
+	if err != nil {
 		return nil, offset, err
-	}
-	if offset < 0 {
-		return nil, offset, fmt.Errorf("read log %s: negative offset %d", key, offset)
-	}
-	if max <= 0 {
-		max = DefaultReadMax
 	}
 	if err := validateKey(key); err != nil {
 		return nil, offset, err

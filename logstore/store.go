@@ -98,14 +98,9 @@ func (s *Store) Writer(key string) (*LineWriter, error) {
 // hold a line end, they are cut after the last one so that callers see whole
 // lines. At the end of the log it returns no bytes and offset unchanged.
 func (s *Store) ReadAt(ctx context.Context, key string, offset int64, max int) ([]byte, int64, error) {
-	if err := ctx.Err(); err != nil {
+	max, err := readArgs(ctx, key, offset, max)
+	if err != nil {
 		return nil, offset, err
-	}
-	if offset < 0 {
-		return nil, offset, fmt.Errorf("read log %s: negative offset %d", key, offset)
-	}
-	if max <= 0 {
-		max = DefaultReadMax
 	}
 	p, err := s.path(key)
 	if err != nil {
@@ -149,4 +144,19 @@ func validateKey(key string) error {
 		}
 	}
 	return nil
+}
+
+// readArgs checks a ReadAt call's context and offset and returns the number
+// of bytes to read at most.
+func readArgs(ctx context.Context, key string, offset int64, max int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if offset < 0 {
+		return 0, fmt.Errorf("read log %s: negative offset %d", key, offset)
+	}
+	if max <= 0 {
+		max = DefaultReadMax
+	}
+	return max, nil
 }

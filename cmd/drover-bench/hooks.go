@@ -133,6 +133,17 @@ func (e *benchEnv) hookServer() (string, func(), error) {
 // sendHooks posts n signed deliveries from senders goroutines.
 func sendHooks(ctx context.Context, url string, n, senders int, body func(i int) []byte) ([]hookAnswer, error) {
 	answers := make([]hookAnswer, n)
+	err := fanOut(n, senders, func(i int) error {
+		a, err := deliverHook(ctx, url, body(i), i)
+		answers[i] = a
+		return err
+	})
+	return answers, err
+}
+
+// fanOut calls do(0) … do(n-1) from senders goroutines; a sender stops at
+// its first error, and the first error is returned.
+func fanOut(n, senders int, do func(i int) error) error {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -144,19 +155,17 @@ func sendHooks(ctx context.Context, url string, n, senders int, body func(i int)
 				if i >= n {
 					return
 				}
-				a, err := deliverHook(ctx, url, body(i), i)
-				if err != nil {
+				if err := do(i); err != nil {
 					mu.Lock()
 					firstErr = cmpErr(firstErr, err)
 					mu.Unlock()
 					return
 				}
-				answers[i] = a
 			}
 		})
 	}
 	wg.Wait()
-	return answers, firstErr
+	return firstErr
 }
 
 // deliverHook posts one push signed as GitHub signs it.
@@ -238,36 +247,22 @@ func (e *benchEnv) waitBuilds(ctx context.Context, answers []hookAnswer, workers
 func rawStarts(ctx context.Context, c client.Client, n, senders int) ([]time.Duration, error) {
 	lat := make([]time.Duration, n)
 	runs := make([]client.WorkflowRun, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, senders)
-	for range senders {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				start := time.Now()
-				run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-					ID: fmt.Sprintf("bench-raw-start-%d", i), TaskQueue: "bench-raw-start-unpolled"}, "RawStart")
-				if err != nil {
-					errs <- fmt.Errorf("raw start: %w", err)
-					return
-				}
-				lat[i] = time.Since(start)
-				runs[i] = run
-			}
-		})
-	}
-	wg.Wait()
+	err := fanOut(n, senders, func(i int) error {
+		start := time.Now()
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: fmt.Sprintf("bench-raw-start-%d", i), TaskQueue: "bench-raw-start-unpolled"}, "RawStart")
+		if err != nil {
+			return fmt.Errorf("raw start: %w", err)
+		}
+		lat[i], runs[i] = time.Since(start), run
+		return nil
+	})
 	for _, run := range runs {
 		if run != nil {
 			_ = c.TerminateWorkflow(context.WithoutCancel(ctx), run.GetID(), run.GetRunID(), "benchmark floor measured")
 		}
 	}
-	close(errs)
-	if err := <-errs; err != nil {
+	if err != nil {
 		return nil, err
 	}
 	slices.Sort(lat)

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+	"github.com/aws/smithy-go"
 	"go.temporal.io/sdk/activity"
 
 	"github.com/drover-ci/drover/logstore"
@@ -123,9 +124,30 @@ func (d cloudFormationDeploy) deploy(ctx context.Context, r *cfnRun) (DeployResu
 	_, err = r.api.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{
 		StackName: aws.String(r.stack), ChangeSetName: aws.String(r.changeSet)}, r.opts...)
 	if err != nil {
-		return DeployResult{}, r.apiFailure("execute change set", err)
+		if !r.executionStarted(ctx, err) {
+			return DeployResult{}, r.apiFailure("execute change set", err)
+		}
+		r.log.Printf("=== change set %s is executing already (an earlier request got through) ===", r.changeSet)
 	}
 	return r.waitStack(ctx, aws.ToTime(cs.CreationTime))
+}
+
+// executionStarted says whether ExecuteChangeSet failed with err only
+// because the change set is executing already: the SDK retried a request
+// whose first try did get through (its answer was lost or a 5xx), and the
+// retry is refused with InvalidChangeSetStatus. That is no failure.
+func (r *cfnRun) executionStarted(ctx context.Context, err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidChangeSetStatus" {
+		return false
+	}
+	cs, derr := r.describeChangeSet(ctx)
+	if derr != nil {
+		return false
+	}
+	// Gone: executions delete the stack's change sets; waitStack reports the stack.
+	return cs == nil || cs.ExecutionStatus == types.ExecutionStatusExecuteInProgress ||
+		cs.ExecutionStatus == types.ExecutionStatusExecuteComplete || cs.ExecutionStatus == types.ExecutionStatusExecuteFailed
 }
 
 // createChangeSet creates the run's change set: CREATE for a stack that

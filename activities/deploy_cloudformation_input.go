@@ -84,6 +84,10 @@ func (a *PromotionActivities) cloudFormationTemplate(ctx context.Context, in Dep
 			return "", stepError(ctx, "checkout", err)
 		}
 		file, what = filepath.Join(workspace, filepath.FromSlash(c.Template)), c.Template+" at "+in.Commit
+		if _, err := os.Stat(file); err == nil && !insideDir(workspace, file) {
+			// A symbolic link must not send the worker's own files to AWS.
+			return "", deployFailed("%s: template %s leads out of the repository through a symbolic link", deployWhat(in), c.Template)
+		}
 	}
 	body, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {

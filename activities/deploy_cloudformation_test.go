@@ -136,6 +136,19 @@ func TestCloudFormationDeployFromRepository(t *testing.T) {
 	require.Equal(t, 1, fake.Count("ExecuteChangeSet"))
 	st, _ = fake.Stack("infra-dev")
 	require.Len(t, st.ChangeSets, 1)
+
+	// A template that is a symbolic link out of the repository is refused.
+	outside := filepath.Join(t.TempDir(), "credentials")
+	require.NoError(t, os.WriteFile(outside, []byte("aws_secret_access_key = secret\n"), 0o600))
+	require.NoError(t, os.Symlink(outside, filepath.Join(repo, "deploy", "link.yaml")))
+	gitRun(t, repo, "add", ".")
+	gitRun(t, repo, "commit", "-q", "-m", "link")
+	in.Commit = gitRun(t, repo, "rev-parse", "HEAD")
+	in.PromotionID, in.Deploy.CloudFormation.Template = "promote/infra/1.0-link", "deploy/link.yaml"
+	appErr := appError(t, execute(context.Background(), t, pa, pa.Deploy, in, nil))
+	require.True(t, appErr.NonRetryable(), "%v", appErr)
+	require.Contains(t, appErr.Error(), "leads out of the repository")
+	require.Equal(t, 2, fake.Count("CreateChangeSet"), "nothing was sent")
 }
 
 func slicesIndex(calls []cfnfake.Call, action string) int {
@@ -281,4 +294,54 @@ func TestCloudFormationRetryResumesAnExecution(t *testing.T) {
 	require.Equal(t, 1, fake.Count("CreateChangeSet"))
 	require.Equal(t, 1, fake.Count("ExecuteChangeSet"))
 	require.Contains(t, readKey(t, pa, res.LogKey), "Bucket AWS::S3::Bucket CREATE_COMPLETE")
+}
+
+func TestCloudFormationExecuteRetriedBySDKIsNoFailure(t *testing.T) {
+	fake := cfnfake.New()
+	// The first ExecuteChangeSet gets through but its answer is a 500 (as
+	// when the response is lost): the SDK sends it again, and CloudFormation
+	// refuses the second with InvalidChangeSetStatus while the stack deploys.
+	failed := false
+	pa := newCloudFormationActivities(t, fake, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil && r.PostForm.Get("Action") == "ExecuteChangeSet" && !failed {
+			failed = true
+			fake.ServeHTTP(httptest.NewRecorder(), r)
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`<ErrorResponse><Error><Type>Receiver</Type><Code>InternalFailure</Code><Message>boom</Message></Error><RequestId>r</RequestId></ErrorResponse>`))
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	in := cfnInput("promote/infra/1.0", "1.0", pipeline.CloudFormationDeploy{Stack: "infra-dev", TemplateArtifact: "template",
+		Parameters: map[string]string{"Version": "{version}"}})
+	in.Artifacts = []activities.ArtifactRef{putArtifact(t, pa, "template", cfnTemplate)}
+	var res activities.DeployResult
+	require.NoError(t, execute(context.Background(), t, pa, pa.Deploy, in, &res))
+	require.Equal(t, "1.0", res.Outputs["Version"])
+	require.Equal(t, 2, fake.Count("ExecuteChangeSet"), "the SDK sent the request twice")
+	st, _ := fake.Stack("infra-dev")
+	require.Equal(t, "CREATE_COMPLETE", st.Status)
+}
+
+func TestCloudFormationBusyStackIsRetryable(t *testing.T) {
+	fake := cfnfake.New()
+	// Another update starts between the stack check and CreateChangeSet.
+	pa := newCloudFormationActivities(t, fake, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil && r.PostForm.Get("Action") == "CreateChangeSet" {
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>` +
+				`<Message>Stack:arn:aws:cloudformation:us-east-1:1:stack/infra-dev/x is in UPDATE_IN_PROGRESS state and can not be updated.</Message>` +
+				`</Error><RequestId>r</RequestId></ErrorResponse>`))
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	in := cfnInput("promote/infra/1.0", "1.0", pipeline.CloudFormationDeploy{Stack: "infra-dev", TemplateArtifact: "template",
+		Parameters: map[string]string{"Version": "{version}"}})
+	in.Artifacts = []activities.ArtifactRef{putArtifact(t, pa, "template", cfnTemplate)}
+	appErr := appError(t, execute(context.Background(), t, pa, pa.Deploy, in, nil))
+	require.False(t, appErr.NonRetryable(), "%v", appErr)
+	require.Contains(t, appErr.Error(), "UPDATE_IN_PROGRESS state")
 }

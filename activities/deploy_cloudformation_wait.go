@@ -183,16 +183,21 @@ func doesNotExist(err error) bool {
 
 // apiFailure wraps a failed call: what CloudFormation refuses (a bad
 // template or parameters, missing capabilities) cannot succeed on retry and
-// is a DeployFailed error; everything else (throttling that outlasted the
-// client's retries, network, server errors) stays retryable.
+// is a DeployFailed error; everything else (a stack busy with another
+// update, throttling that outlasted the client's retries, network, server
+// errors) stays retryable.
 func (r *cfnRun) apiFailure(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%s cancelled: %w", deployWhat(r.in), err)
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "ValidationError", "InsufficientCapabilitiesException", "InvalidChangeSetStatus", "AccessDenied", "AccessDeniedException":
+		switch code := ae.ErrorCode(); {
+		case code == "ValidationError" && strings.Contains(ae.ErrorMessage(), "_IN_PROGRESS state"):
+			// "Stack:... is in UPDATE_IN_PROGRESS state and can not be
+			// updated": someone else's update is running; it will end.
+		case slices.Contains([]string{"ValidationError", "InsufficientCapabilitiesException", "InvalidChangeSetStatus",
+			"AccessDenied", "AccessDeniedException"}, code):
 			return deployFailed("%s: %s %s of stack %s: %s: %s", deployWhat(r.in), op, r.changeSet, r.stack, ae.ErrorCode(), ae.ErrorMessage())
 		}
 	}

@@ -59,6 +59,12 @@ func (d s3Deploy) collect(ctx context.Context, in DeployInput, spec pipeline.S3D
 		return nil, cleanup, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("publish path %s: not a directory at commit %s", spec.Path, in.Commit), ErrTypeDeployFailed, nil)
 	}
+	// A symbolic link in the path (public -> /root) must not publish the
+	// worker's own files.
+	if !insideDir(checkout, root) {
+		return nil, cleanup, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("publish path %s: leads out of the repository through a symbolic link", spec.Path), ErrTypeDeployFailed, nil)
+	}
 	files, err := walkFiles(root, log)
 	return files, cleanup, err
 }
@@ -156,6 +162,20 @@ func writeFile(target string, r io.Reader) error {
 		err = cerr
 	}
 	return err
+}
+
+// insideDir says whether path, its symbolic links resolved, is dir or under it.
+func insideDir(dir, path string) bool {
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false
+	}
+	realPath, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(realDir, realPath)
+	return err == nil && filepath.IsLocal(rel)
 }
 
 // walkFiles lists the regular files under root in lexical order, leaving

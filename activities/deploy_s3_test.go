@@ -268,6 +268,20 @@ func TestS3DeployDirectoryFromCheckout(t *testing.T) {
 	_, obj := e.get(t, prefix+"css/site.css")
 	require.Equal(t, "text/css; charset=utf-8", aws.ToString(obj.ContentType))
 	require.Equal(t, "2", res.Outputs["files"])
+
+	// A path through a symbolic link out of the checkout publishes nothing.
+	outside := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(outside, ".aws"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(outside, ".aws", "credentials"), []byte("secret"), 0o600))
+	require.NoError(t, os.Symlink(outside, filepath.Join(repo, "escape")))
+	gitRun(t, repo, "add", ".")
+	gitRun(t, repo, "commit", "-q", "-m", "link")
+	in.Commit = gitRun(t, repo, "rev-parse", "HEAD")
+	in.Deploy.S3 = &pipeline.S3Deploy{Bucket: "site", Prefix: "x/", Path: "escape/.aws"}
+	appErr := appError(t, execute(context.Background(), t, e.pa, e.pa.Deploy, in, nil))
+	require.True(t, appErr.NonRetryable(), "%v", appErr)
+	require.Contains(t, appErr.Error(), "leads out of the repository")
+	require.Empty(t, e.keys(t, "x/"))
 }
 
 // pointer reads <prefix>current.json.

@@ -135,9 +135,16 @@ func attempt(ctx context.Context) int {
 	return 1
 }
 
-// WebhookSinkName names a webhook sink without its query or credentials.
+// WebhookSinkName names a webhook sink by its host and a hash of the whole
+// URL ("webhook hooks.example.com #1a2b3c4d5e6f"): the name goes into logs,
+// the ledger and run events, and many webhook URLs carry their secret in
+// the path (Slack's /services/T/B/<secret>) or the query.
 func WebhookSinkName(raw string) string {
-	return SinkWebhook + " " + strings.TrimPrefix(strings.TrimPrefix(safeURL(raw), "https://"), "http://")
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return SinkWebhook + " (invalid URL) #" + URLHash(raw)
+	}
+	return SinkWebhook + " " + u.Host + " #" + URLHash(raw)
 }
 
 // URLHash is the short hash of a URL that ends a webhook's idempotency key.

@@ -86,3 +86,16 @@ func TestDeliverWebhookUnreachable(t *testing.T) {
 	require.False(t, rec.get()[0].OK)
 	require.NotContains(t, rec.get()[0].Error, "secret-key")
 }
+
+func TestWebhookSinkNameKeepsSecretsOut(t *testing.T) {
+	for _, raw := range []string{
+		"https://hooks.slack.com/services/T000/B000/s3cr3t-path-token",
+		"https://user:s3cr3t-path-token@hooks.example.com/in?token=s3cr3t-path-token",
+	} {
+		name := activities.WebhookSinkName(raw)
+		require.NotContains(t, name, "s3cr3t-path-token", raw)
+		require.Contains(t, name, "webhook hooks.")
+	}
+	require.NotEqual(t, activities.WebhookSinkName("https://h.example/a"), activities.WebhookSinkName("https://h.example/b"),
+		"two webhooks on one host are told apart")
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/drover-ci/drover/api/web"
+	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/storage"
 	"github.com/drover-ci/drover/telemetry"
 )
@@ -62,6 +63,9 @@ type Config struct {
 	// Tracing exports spans of requests and Temporal calls; nil (no OTLP
 	// endpoint configured) exports none. The caller shuts it down.
 	Tracing *telemetry.Tracing
+	// TemporalTLS authenticates to Temporal with TLS, mTLS or an API key
+	// (DROVER_TEMPORAL_TLS*, DROVER_TEMPORAL_API_KEY).
+	TemporalTLS bootstrap.TemporalConnection
 	// Storage says where task logs and artifacts are kept (DROVER_BLOB_STORE,
 	// DROVER_S3_*), as the workers keep them.
 	Storage storage.Config
@@ -127,6 +131,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	cfg.Pages = web.OptionsFromEnv(getenv)
+	cfg.TemporalTLS = bootstrap.TemporalConnectionFromEnv(getenv)
 	cfg.setDefaults()
 	return cfg, nil
 }

@@ -57,14 +57,18 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer led.Close()
 
-	tc, err := bootstrap.DialTemporal(ctx, client.Options{
+	opts := client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    log.NewStructuredLogger(logger),
 		// The API's client emits the SDK's client metrics and traces its calls.
 		MetricsHandler: metrics.TemporalHandler(),
 		Interceptors:   cfg.Tracing.ClientInterceptors(),
-	}, logger)
+	}
+	if err := cfg.TemporalTLS.Apply(&opts); err != nil {
+		return err
+	}
+	tc, err := bootstrap.DialTemporal(ctx, opts, logger)
 	if err != nil {
 		return err
 	}

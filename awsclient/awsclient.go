@@ -14,6 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
+// defaultRegion signs requests to endpoints that ignore the region.
+const defaultRegion = "us-east-1"
+
 // Config says how to reach AWS. Zero values mean "from the standard AWS
 // configuration chain" (AWS_REGION, AWS_ACCESS_KEY_ID, ~/.aws/config, ...).
 type Config struct {
@@ -64,10 +67,6 @@ func (c Config) Load(ctx context.Context) (aws.Config, error) {
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
-	if cfg.Region == "" {
-		// S3-compatible servers ignore the region, but the SDK refuses to sign without one.
-		cfg.Region = "us-east-1"
-	}
 	return cfg, nil
 }
 
@@ -76,6 +75,12 @@ func (c Config) S3(ctx context.Context) (*s3.Client, error) {
 	cfg, err := c.Load(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Region == "" {
+		// S3-compatible servers ignore the region, but the SDK refuses to
+		// sign without one; AWS's S3 answers a wrong one with a redirect
+		// that storage.Open reports.
+		cfg.Region = defaultRegion
 	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if c.S3Endpoint != "" {
@@ -90,6 +95,12 @@ func (c Config) CloudFormation(ctx context.Context) (*cloudformation.Client, err
 	cfg, err := c.Load(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Region == "" && c.CloudFormationEndpoint != "" {
+		// A local endpoint ignores the region. Against AWS no region is
+		// left empty on purpose: stacks must not land in a region nobody
+		// chose, and the SDK's error says a region is required.
+		cfg.Region = defaultRegion
 	}
 	return cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) {
 		if c.CloudFormationEndpoint != "" {

@@ -4,6 +4,7 @@
 package deploy
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,4 +63,22 @@ func TestComposeStack(t *testing.T) {
 		require.NotEmpty(t, c.Services[name].Healthcheck, name)
 	}
 	require.Equal(t, "service_completed_successfully", c.Services["api"].DependsOn["drover-setup"].Condition)
+
+	// While a new volume is initialised, postgres serves its init scripts on
+	// the socket only: a socket check would pass before the real server is up.
+	require.Contains(t, healthcheckCommand(c.Services["postgresql"]), "pg_isready -h 127.0.0.1")
+	// An open port is not a frontend that serves: ask its gRPC health check,
+	// with the temporal CLI the server image ships.
+	require.Contains(t, healthcheckCommand(c.Services["temporal"]), "temporal operator cluster health")
+}
+
+// healthcheckCommand is a service's health check test as one string.
+func healthcheckCommand(s service) string {
+	var parts []string
+	if test, ok := s.Healthcheck["test"].([]any); ok {
+		for _, p := range test {
+			parts = append(parts, fmt.Sprint(p))
+		}
+	}
+	return strings.Join(parts, " ")
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
 // remoteResolve resolves ref in the mirror of repository. Branches and tags
@@ -70,7 +71,14 @@ func (s *Source) mirror(ctx context.Context, repository string) (dir string, fre
 	dir = filepath.Join(s.CacheDir, hex.EncodeToString(sum[:16])+".git")
 	l := s.lock(dir)
 	l.Lock()
-	unlock = l.Unlock
+	// Workers and the API in other processes (containers sharing one data
+	// volume) may clone or fetch the same mirror: hold a file lock too.
+	fileUnlock, err := lockFile(dir + ".lock")
+	if err != nil {
+		l.Unlock()
+		return "", false, nil, err
+	}
+	unlock = func() { fileUnlock(); l.Unlock() }
 	if _, err := os.Stat(dir); err == nil {
 		// Credentials in the URL may have changed since the clone.
 		if _, err := git(ctx, dir, repository, "remote", "set-url", "origin", repository); err != nil {
@@ -113,6 +121,26 @@ func cloneMirror(ctx context.Context, dir, repository string) error {
 func fetchMirror(ctx context.Context, dir, repository string) error {
 	_, err := git(ctx, dir, repository, "fetch", "--quiet", "--prune", "--tags", "--force", "origin")
 	return err
+}
+
+// lockFile takes an exclusive flock on path, creating it, and returns its
+// release.
+func lockFile(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create git cache: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock git cache: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("lock git cache: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	}, nil
 }
 
 func (s *Source) lock(dir string) *sync.Mutex {

@@ -3,7 +3,10 @@ package logstore_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,4 +222,43 @@ func TestS3LogsReaderRelistsAfterAReplacedChunk(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "two\nthree\n", string(b))
 	require.Equal(t, int64(14), next)
+}
+
+// answerLostTransport forwards requests, but answers the first chunk PUT
+// that got through with a 500, as when S3's answer is lost on the way.
+type answerLostTransport struct {
+	mu   sync.Mutex
+	lost bool
+}
+
+func (a *answerLostTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err != nil || a.lost || r.Method != http.MethodPut || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	a.lost = true
+	_ = resp.Body.Close()
+	body := `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>lost</Message></Error>`
+	return &http.Response{StatusCode: http.StatusInternalServerError, Status: "500 Internal Server Error", Proto: "HTTP/1.1",
+		ProtoMajor: 1, ProtoMinor: 1, Header: http.Header{"Content-Type": {"application/xml"}},
+		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+}
+
+func TestS3LogsUploadRetriedBySDKIsNotDuplicated(t *testing.T) {
+	srv := s3test.Start(t)
+	bucket := srv.Bucket(t, "logs")
+	client := srv.Client(t)
+	lossy := s3.New(client.Options(), func(o *s3.Options) { o.HTTPClient = &http.Client{Transport: &answerLostTransport{}} })
+	logs := logstore.NewS3(lossy, bucket, "drover/logs")
+	logs.FlushInterval = time.Hour
+	key := "builds/b/r/s/t.log"
+	w, err := logs.Writer(key)
+	require.NoError(t, err)
+	w.Printf("only once")
+	require.NoError(t, w.Close())
+	lines := readLines(t, logstore.NewS3(client, bucket, "drover/logs"), key)
+	require.Equal(t, []string{"only once"}, lines)
+	require.Equal(t, []string{"0000000000000000"}, chunkKeys(t, client, bucket, key))
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -115,6 +116,11 @@ func (s *s3Sink) upload(chunk []byte) error {
 		if !isPreconditionFailed(err) {
 			return err
 		}
+		// The SDK retries a PUT whose answer was lost or a 5xx: when the
+		// chunk there is this one, the first try got through.
+		if mine, err := s.chunkIs(ctx, s.offset, chunk); err != nil || mine {
+			return err
+		}
 		chunks, err := s.logs.list(ctx, s.key, "")
 		if err != nil {
 			return err
@@ -124,6 +130,21 @@ func (s *s3Sink) upload(chunk []byte) error {
 		}
 	}
 	return errors.New("other writers keep taking the log's end")
+}
+
+// chunkIs says whether the chunk at offset holds exactly chunk.
+func (s *s3Sink) chunkIs(ctx context.Context, offset int64, chunk []byte) (bool, error) {
+	out, err := s.logs.client.GetObject(ctx, &s3.GetObjectInput{
+		Bucket: aws.String(s.logs.bucket), Key: aws.String(s.logs.chunkKey(s.key, offset))})
+	if err != nil {
+		return false, err
+	}
+	defer func() { _ = out.Body.Close() }()
+	got, err := io.ReadAll(io.LimitReader(out.Body, int64(len(chunk))+1))
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(got, chunk), nil
 }
 
 func isPreconditionFailed(err error) bool {

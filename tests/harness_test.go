@@ -153,6 +153,7 @@ func newHarness(t *testing.T, withWorker bool, opts ...harnessOption) *harness {
 func (h *harness) startWorker() {
 	cfg, err := worker.ConfigFromEnv(func(string) string { return "" })
 	require.NoError(h.t, err)
+	cfg.StopTimeout = 0 // nothing to wait for when a test or the benchmark ends
 	cfg.DataDir, cfg.StartedDelay, cfg.KillGrace = h.dataDir, 100*time.Millisecond, time.Second
 	acts := &activities.Activities{
 		DataDir:            h.dataDir,

@@ -142,6 +142,7 @@ func TestSharedStorageS3(t *testing.T) {
 func (h *harness) startWorkerOn(dataDir string, labels []string, cfg storage.Config) {
 	wcfg, err := worker.ConfigFromEnv(func(string) string { return "" })
 	require.NoError(h.t, err)
+	wcfg.StopTimeout = 0 // nothing to wait for when a test or the benchmark ends
 	wcfg.DataDir, wcfg.StartedDelay, wcfg.KillGrace, wcfg.Labels = dataDir, 100*time.Millisecond, time.Second, labels
 	logs, blobs, err := storage.Open(context.Background(), cfg, dataDir)
 	require.NoError(h.t, err)

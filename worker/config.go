@@ -10,6 +10,7 @@ import (
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/awsclient"
+	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/storage"
 	"github.com/drover-ci/drover/telemetry"
@@ -17,22 +18,24 @@ import (
 
 // Config is the worker's configuration, read once from the environment.
 type Config struct {
-	TemporalAddress   string           // DROVER_TEMPORAL_ADDRESS, default 127.0.0.1:7233
-	TemporalNamespace string           // DROVER_TEMPORAL_NAMESPACE, default "default"
-	DataDir           string           // DROVER_DATA_DIR, default .drover/data
-	LedgerDSN         string           // DROVER_LEDGER_DSN, default <DataDir>/ledger.db
-	PublicURL         string           // DROVER_PUBLIC_URL, the API's base URL for callback URLs; default http://127.0.0.1:8080
-	Labels            []string         // DROVER_WORKER_LABELS, comma separated runs-on labels served
-	MaxTasks          int              // DROVER_WORKER_MAX_TASKS, default 100 concurrent task attempts
-	StartedDelay      time.Duration    // DROVER_STARTED_SIGNAL_DELAY, default 250ms
-	KillGrace         time.Duration    // DROVER_KILL_GRACE, default 5s
-	NoWorkflows       bool             // DROVER_WORKER_NO_WORKFLOWS=1: serve only labelled task queues
-	PollToken         string           // DROVER_POLL_TOKEN: API token of the poll activity (Bearer); secret
-	PublishRoot       string           // DROVER_PUBLISH_ROOT: directory tasks publish into, given to them as $DROVER_PUBLISH_ROOT
-	Notify            NotifyConfig     // global notification sinks
-	MetricsAddr       string           // DROVER_WORKER_METRICS_ADDR: /metrics and /healthz; default 127.0.0.1:9090, "off" disables
-	Storage           storage.Config   // DROVER_BLOB_STORE, DROVER_S3_*: where logs and artifacts are kept
-	AWS               awsclient.Config // DROVER_AWS_REGION, DROVER_S3_ENDPOINT, DROVER_CLOUDFORMATION_ENDPOINT: the s3 and cloudformation deploys
+	TemporalAddress   string                       // DROVER_TEMPORAL_ADDRESS, default 127.0.0.1:7233
+	TemporalNamespace string                       // DROVER_TEMPORAL_NAMESPACE, default "default"
+	DataDir           string                       // DROVER_DATA_DIR, default .drover/data
+	LedgerDSN         string                       // DROVER_LEDGER_DSN, default <DataDir>/ledger.db
+	PublicURL         string                       // DROVER_PUBLIC_URL, the API's base URL for callback URLs; default http://127.0.0.1:8080
+	Labels            []string                     // DROVER_WORKER_LABELS, comma separated runs-on labels served
+	MaxTasks          int                          // DROVER_WORKER_MAX_TASKS, default 100 concurrent task attempts
+	StartedDelay      time.Duration                // DROVER_STARTED_SIGNAL_DELAY, default 250ms
+	KillGrace         time.Duration                // DROVER_KILL_GRACE, default 5s
+	StopTimeout       time.Duration                // DROVER_WORKER_STOP_TIMEOUT, default 25s: how long a stopping worker lets running tasks finish
+	TemporalTLS       bootstrap.TemporalConnection // DROVER_TEMPORAL_TLS*, DROVER_TEMPORAL_API_KEY: TLS, mTLS or an API key (Temporal Cloud)
+	NoWorkflows       bool                         // DROVER_WORKER_NO_WORKFLOWS=1: serve only labelled task queues
+	PollToken         string                       // DROVER_POLL_TOKEN: API token of the poll activity (Bearer); secret
+	PublishRoot       string                       // DROVER_PUBLISH_ROOT: directory tasks publish into, given to them as $DROVER_PUBLISH_ROOT
+	Notify            NotifyConfig                 // global notification sinks
+	MetricsAddr       string                       // DROVER_WORKER_METRICS_ADDR: /metrics and /healthz; default 127.0.0.1:9090, "off" disables
+	Storage           storage.Config               // DROVER_BLOB_STORE, DROVER_S3_*: where logs and artifacts are kept
+	AWS               awsclient.Config             // DROVER_AWS_REGION, DROVER_S3_ENDPOINT, DROVER_CLOUDFORMATION_ENDPOINT: the s3 and cloudformation deploys
 	// Tracing exports spans of workflows and activities; nil (no OTLP
 	// endpoint configured) exports none. Not read from the environment: the
 	// caller makes it with telemetry.NewTracing and shuts it down.
@@ -85,6 +88,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.KillGrace, err = time.ParseDuration(envOr(getenv, "DROVER_KILL_GRACE", "5s")); err != nil {
 		return c, fmt.Errorf("DROVER_KILL_GRACE: %w", err)
 	}
+	if c.StopTimeout, err = time.ParseDuration(envOr(getenv, "DROVER_WORKER_STOP_TIMEOUT", "25s")); err != nil || c.StopTimeout < 0 {
+		return c, fmt.Errorf("DROVER_WORKER_STOP_TIMEOUT: want a duration such as 25s")
+	}
 	c.Notify = NotifyConfig{SlackToken: getenv("DROVER_SLACK_TOKEN"), SlackChannel: getenv("DROVER_SLACK_CHANNEL"),
 		SlackAPIURL: getenv("DROVER_SLACK_API_URL"), WebhookSecret: getenv("DROVER_WEBHOOK_SECRET")}
 	if u := c.Notify.SlackAPIURL; u != "" && !strings.HasSuffix(u, "/") {
@@ -103,6 +109,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.AWS = awsclient.FromEnv(getenv)
+	c.TemporalTLS = bootstrap.TemporalConnectionFromEnv(getenv)
 	return c, nil
 }
 

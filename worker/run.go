@@ -32,7 +32,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	}
 	defer ldg.Close()
 
-	c, err := bootstrap.DialTemporal(ctx, client.Options{
+	opts := client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    log.NewStructuredLogger(logger),
@@ -40,7 +40,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		// workflows and activities with the client's interceptors.
 		MetricsHandler: metrics.TemporalHandler(),
 		Interceptors:   cfg.Tracing.ClientInterceptors(),
-	}, logger)
+	}
+	if err := cfg.TemporalTLS.Apply(&opts); err != nil {
+		return err
+	}
+	c, err := bootstrap.DialTemporal(ctx, opts, logger)
 	if err != nil {
 		return err
 	}
@@ -105,6 +109,10 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 func NewWorkers(c client.Client, cfg Config, set ActivitySet) []worker.Worker {
 	opts := worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.MaxTasks,
+		// On SIGTERM running tasks get this long to finish before they are
+		// cancelled (and retried elsewhere); compose and Kubernetes give the
+		// process a little more before they kill it.
+		WorkerStopTimeout: cfg.StopTimeout,
 		// Cancellation reaches a running task only with a heartbeat's answer;
 		// without this the SDK batches heartbeats for up to 80% of the
 		// heartbeat timeout, and a cancelled build would take that long to stop.

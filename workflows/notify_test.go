@@ -135,7 +135,7 @@ func TestBuildSucceedsWhenSinkAlwaysFails(t *testing.T) {
 
 	failed := eventsOf(st, EventSinkFailed)
 	require.Len(t, failed, 1)
-	require.Contains(t, failed[0], "webhook "+strings.TrimPrefix(srv.URL, "http://")+"/down BUILD_START")
+	require.Contains(t, failed[0], activities.WebhookSinkName(srv.URL+"/down?token=abc")+" BUILD_START")
 	require.Contains(t, failed[0], "503")
 	require.NotContains(t, failed[0], "token=abc")
 	attempts, ok := log.forEvent(activities.SinkWebhook, EventBuildStart)

@@ -82,6 +82,7 @@ func (e *benchEnv) startWorkers() error {
 	if err != nil {
 		return err
 	}
+	cfg.StopTimeout = 0 // nothing to wait for when a test or the benchmark ends
 	cfg.DataDir, cfg.MaxTasks = e.dir, 200
 	acts := &activities.Activities{
 		DataDir:            e.dir,

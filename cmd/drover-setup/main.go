@@ -11,7 +11,8 @@
 // DROVER_DATA_DIR (default .drover/data), DROVER_TEMPORAL_ADDRESS (default
 // 127.0.0.1:7233), DROVER_TEMPORAL_NAMESPACE (default "default") and
 // DROVER_SETUP_TIMEOUT (default 5m: how long to wait for the ledger and
-// Temporal before failing).
+// Temporal before failing); it logs as DROVER_LOG_FORMAT and
+// DROVER_LOG_LEVEL say.
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"go.temporal.io/sdk/log"
 
 	"github.com/drover-ci/drover/bootstrap"
+	"github.com/drover-ci/drover/telemetry"
 )
 
 func main() {
@@ -38,7 +40,13 @@ func main() {
 		}
 		return
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// The same log format as the worker and the API (DROVER_LOG_FORMAT,
+	// DROVER_LOG_LEVEL), so one log pipeline reads all three.
+	logger, err := telemetry.Logger(os.Getenv("DROVER_LOG_FORMAT"), os.Getenv("DROVER_LOG_LEVEL"), os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "drover-setup:", err)
+		os.Exit(1)
+	}
 	if err := run(logger); err != nil {
 		logger.Error("drover-setup failed", "error", err.Error())
 		os.Exit(1)
@@ -49,6 +57,7 @@ func main() {
 type config struct {
 	LedgerDSN, TemporalAddress, Namespace string
 	Timeout                               time.Duration
+	TemporalTLS                           bootstrap.TemporalConnection
 }
 
 func configFromEnv(getenv func(string) string) (config, error) {
@@ -62,6 +71,7 @@ func configFromEnv(getenv func(string) string) (config, error) {
 		LedgerDSN:       or("DROVER_LEDGER_DSN", filepath.Join(or("DROVER_DATA_DIR", filepath.Join(".drover", "data")), "ledger.db")),
 		TemporalAddress: or("DROVER_TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		Namespace:       or("DROVER_TEMPORAL_NAMESPACE", "default"),
+		TemporalTLS:     bootstrap.TemporalConnectionFromEnv(getenv),
 	}
 	var err error
 	if c.Timeout, err = time.ParseDuration(or("DROVER_SETUP_TIMEOUT", "5m")); err != nil || c.Timeout <= 0 {
@@ -89,11 +99,15 @@ func run(logger *slog.Logger) error {
 		return fmt.Errorf("close ledger: %w", err)
 	}
 
-	c, err := bootstrap.DialTemporal(ctx, client.Options{
+	opts := client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.Namespace,
 		Logger:    log.NewStructuredLogger(logger),
-	}, logger)
+	}
+	if err := cfg.TemporalTLS.Apply(&opts); err != nil {
+		return err
+	}
+	c, err := bootstrap.DialTemporal(ctx, opts, logger)
 	if err != nil {
 		return err
 	}

@@ -133,9 +133,13 @@ func (f *Fake) executeChangeSet(form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cs.status != "CREATE_COMPLETE" || cs.exec != "AVAILABLE" {
+	if cs.status != "CREATE_COMPLETE" {
 		return nil, &apiError{http.StatusBadRequest, "InvalidChangeSetStatus",
 			fmt.Sprintf("ChangeSet [%s] cannot be executed in its current status of [%s]", cs.id, cs.status)}
+	}
+	if cs.exec != "AVAILABLE" {
+		return nil, &apiError{http.StatusBadRequest, "InvalidChangeSetStatus",
+			fmt.Sprintf("ChangeSet [%s] cannot be executed in its current execution status of [%s]", cs.id, cs.exec)}
 	}
 	if strings.HasSuffix(s.status, "_IN_PROGRESS") && s.status != "REVIEW_IN_PROGRESS" {
 		return nil, validationError("Stack:%s is in %s state and can not be updated.", s.id, s.status)
@@ -149,9 +153,11 @@ func (f *Fake) deleteChangeSet(form url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cs.exec == "EXECUTE_IN_PROGRESS" {
+	// CloudFormation keeps a change set whose execution failed, and refuses
+	// to delete it ("Cannot delete ChangeSet in execution status EXECUTE_FAILED").
+	if cs.exec == "EXECUTE_IN_PROGRESS" || cs.exec == "EXECUTE_FAILED" {
 		return nil, &apiError{http.StatusBadRequest, "InvalidChangeSetStatus",
-			fmt.Sprintf("Cannot delete ChangeSet in status %s", cs.exec)}
+			fmt.Sprintf("Cannot delete ChangeSet in execution status %s", cs.exec)}
 	}
 	delete(s.changeSets, cs.name)
 	return emptyResult{}, nil

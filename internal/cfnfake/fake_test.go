@@ -193,6 +193,11 @@ func TestCloudFormationFailedExecutionsRollBack(t *testing.T) {
 	cs, err := c.DescribeChangeSet(ctx, &cloudformation.DescribeChangeSetInput{StackName: aws.String("broken"), ChangeSetName: aws.String("first")})
 	require.NoError(t, err)
 	require.Equal(t, types.ExecutionStatusExecuteFailed, cs.ExecutionStatus)
+	_, err = c.DeleteChangeSet(ctx, &cloudformation.DeleteChangeSetInput{StackName: aws.String("broken"), ChangeSetName: aws.String("first")})
+	require.Equal(t, "InvalidChangeSetStatus", apiCode(err), "a failed execution's change set stays")
+	_, err = c.ExecuteChangeSet(ctx, &cloudformation.ExecuteChangeSetInput{StackName: aws.String("broken"), ChangeSetName: aws.String("first")})
+	require.Equal(t, "InvalidChangeSetStatus", apiCode(err))
+	require.ErrorContains(t, err, "execution status of [EXECUTE_FAILED]")
 	events, err := c.DescribeStackEvents(ctx, &cloudformation.DescribeStackEventsInput{StackName: aws.String("broken")})
 	require.NoError(t, err)
 	var reasons []string

@@ -1,0 +1,77 @@
+package bootstrap
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+
+	"go.temporal.io/sdk/client"
+)
+
+// TemporalConnection says how to authenticate to the Temporal frontend:
+// nothing (a local or in-cluster server), TLS, mTLS with a client
+// certificate, or an API key (Temporal Cloud takes either of the last two).
+type TemporalConnection struct {
+	// TLS turns TLS on with the system's roots (DROVER_TEMPORAL_TLS=1); a
+	// certificate, a CA or an API key turn it on too.
+	TLS bool
+	// CertFile and KeyFile are the client certificate and key for mTLS
+	// (DROVER_TEMPORAL_TLS_CERT, DROVER_TEMPORAL_TLS_KEY).
+	CertFile, KeyFile string
+	// CAFile verifies the server with this CA instead of the system's roots
+	// (DROVER_TEMPORAL_TLS_CA); ServerName overrides the name checked
+	// (DROVER_TEMPORAL_TLS_SERVER_NAME).
+	CAFile, ServerName string
+	// APIKey is sent as a bearer token on every call
+	// (DROVER_TEMPORAL_API_KEY); a secret.
+	APIKey string
+}
+
+// TemporalConnectionFromEnv reads the connection settings through getenv.
+func TemporalConnectionFromEnv(getenv func(string) string) TemporalConnection {
+	return TemporalConnection{
+		TLS:        getenv("DROVER_TEMPORAL_TLS") == "1" || getenv("DROVER_TEMPORAL_TLS") == "true",
+		CertFile:   getenv("DROVER_TEMPORAL_TLS_CERT"),
+		KeyFile:    getenv("DROVER_TEMPORAL_TLS_KEY"),
+		CAFile:     getenv("DROVER_TEMPORAL_TLS_CA"),
+		ServerName: getenv("DROVER_TEMPORAL_TLS_SERVER_NAME"),
+		APIKey:     getenv("DROVER_TEMPORAL_API_KEY"),
+	}
+}
+
+// Apply sets opts's TLS and credentials. Files are read now, so a wrong path
+// is an error at start, naming the variable (never the key's content).
+func (c TemporalConnection) Apply(opts *client.Options) error {
+	if (c.CertFile == "") != (c.KeyFile == "") {
+		return errors.New("DROVER_TEMPORAL_TLS_CERT and DROVER_TEMPORAL_TLS_KEY go together: set both for mTLS, or neither")
+	}
+	if !c.TLS && c.CertFile == "" && c.CAFile == "" && c.APIKey == "" {
+		return nil
+	}
+	cfg := &tls.Config{ServerName: c.ServerName, MinVersion: tls.VersionTLS12}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return fmt.Errorf("DROVER_TEMPORAL_TLS_CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("DROVER_TEMPORAL_TLS_CA: no PEM certificate in %s", c.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return fmt.Errorf("DROVER_TEMPORAL_TLS_CERT/KEY: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	opts.ConnectionOptions.TLS = cfg
+	if c.APIKey != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(c.APIKey)
+	}
+	return nil
+}

@@ -28,8 +28,10 @@ const maxTemplateBody = 51200
 var notChangeSetChars = regexp.MustCompile(`[^a-zA-Z0-9]+`)
 
 // changeSetName is the change set of a deploy: the same for every attempt
-// of one promotion's deploy to one environment (so a retried activity finds
-// it), distinct for its rollback. It follows CloudFormation's rule
+// of one promotion run's deploy to one environment (so a retried activity
+// finds it), distinct for its rollback and for another run of the same
+// promotion (a reset in Temporal Web deploys afresh instead of finding the
+// first run's failed execution, which CloudFormation keeps). It follows CloudFormation's rule
 // [a-zA-Z][-a-zA-Z0-9]*, at most 128 characters; the hash keeps names
 // distinct when sanitizing or shortening would make them collide.
 func changeSetName(in DeployInput) string {
@@ -37,7 +39,7 @@ func changeSetName(in DeployInput) string {
 	if in.Rollback {
 		suffix = "-rollback"
 	}
-	h := sha256.Sum256([]byte(in.PromotionID + "\x00" + in.Environment + "\x00" + suffix))
+	h := sha256.Sum256([]byte(in.PromotionID + "\x00" + in.Environment + "\x00" + suffix + "\x00" + in.RunID))
 	hash := "-" + hex.EncodeToString(h[:])[:10]
 	body := strings.Trim(notChangeSetChars.ReplaceAllString(in.PromotionID+"-"+in.Environment, "-"), "-")
 	const prefix = "drover-"

@@ -33,6 +33,11 @@ func TestCloudFormationChangeSetName(t *testing.T) {
 			seen[got] = tt.name
 		})
 	}
+	// Another run of the promotion (a reset) gets its own change set.
+	run1 := DeployInput{PromotionID: "promote/a/1", Environment: "x", RunID: "run-1"}
+	run2 := run1
+	run2.RunID = "run-2"
+	require.NotEqual(t, changeSetName(run1), changeSetName(run2))
 	// Names that sanitize alike stay distinct.
 	require.NotEqual(t, changeSetName(DeployInput{PromotionID: "promote/a/1.2", Environment: "x"}),
 		changeSetName(DeployInput{PromotionID: "promote/a/1-2", Environment: "x"}))

@@ -126,7 +126,9 @@ func TestInfraBranchPerEnvironment(t *testing.T) {
 
 	// A push to main waits for prod's approval, which releases it.
 	git(t, repo, "checkout", "-q", "main")
-	mainCommit := commitFiles(t, repo, map[string]string{"resources.d/topic.yaml": "Topic:\n  Type: AWS::SNS::Topic\n"})
+	// Not dev's change: made in the same second on the same parent, the
+	// same tree would be the same commit, already built.
+	mainCommit := commitFiles(t, repo, map[string]string{"resources.d/alerts.yaml": "Alerts:\n  Type: AWS::SNS::Topic\n"})
 	id = h.buildBranch(repo, mainCommit, "main")
 	st = h.waitForPromotion(id, 2*time.Minute, "prod awaiting approval", func(s workflows.PromotionState) bool {
 		return awaiting("prod")(s) || promotionDone(s)

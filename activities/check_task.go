@@ -39,15 +39,8 @@ func (a *PromotionActivities) CheckTask(ctx context.Context, in TaskCheckInput) 
 		Repository: in.Repository,
 		Commit:     in.Commit,
 		Artifacts:  in.Artifacts,
-		Env: []string{
-			"DROVER_PROJECT=" + in.Project,
-			"DROVER_VERSION=" + in.Version,
-			"DROVER_ENVIRONMENT=" + in.Environment,
-			"DROVER_COMMIT=" + in.Commit,
-			"DROVER_PROMOTION_ID=" + in.PromotionID,
-			"DROVER_RUN_ID=" + in.RunID,
-			"DROVER_CHECK_INDEX=" + strconv.Itoa(in.Index),
-		},
+		Env: append(promotionStepEnv(in.Project, in.Version, in.Environment, in.Commit, in.PromotionID, in.RunID),
+			"DROVER_CHECK_INDEX="+strconv.Itoa(in.Index)),
 		Timeout: timeout,
 	}
 	proc, err := a.runStepScript(ctx, s, log, log)

@@ -95,17 +95,23 @@ func deployWhat(in DeployInput) string {
 	return fmt.Sprintf("deploy %s %s to %s", in.Project, in.Version, in.Environment)
 }
 
+// promotionStepEnv is the DROVER_ environment every script of a promotion
+// step (deploy, task check) gets.
+func promotionStepEnv(project, version, environment, commit, promotionID, runID string) []string {
+	return []string{
+		"DROVER_PROJECT=" + project,
+		"DROVER_VERSION=" + version,
+		"DROVER_ENVIRONMENT=" + environment,
+		"DROVER_COMMIT=" + commit,
+		"DROVER_PROMOTION_ID=" + promotionID,
+		"DROVER_RUN_ID=" + runID,
+	}
+}
+
 // deployEnv is the DROVER_ environment of a deploy script, then in.Env in
 // name order.
 func deployEnv(in DeployInput) []string {
-	env := []string{
-		"DROVER_PROJECT=" + in.Project,
-		"DROVER_VERSION=" + in.Version,
-		"DROVER_ENVIRONMENT=" + in.Environment,
-		"DROVER_COMMIT=" + in.Commit,
-		"DROVER_PROMOTION_ID=" + in.PromotionID,
-		"DROVER_RUN_ID=" + in.RunID,
-	}
+	env := promotionStepEnv(in.Project, in.Version, in.Environment, in.Commit, in.PromotionID, in.RunID)
 	if in.Rollback {
 		env = append(env, "DROVER_ROLLBACK=1")
 	}

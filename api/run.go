@@ -65,10 +65,7 @@ func Run(ctx context.Context, cfg Config) error {
 		MetricsHandler: metrics.TemporalHandler(),
 		Interceptors:   cfg.Tracing.ClientInterceptors(),
 	}
-	if err := cfg.TemporalTLS.Apply(&opts); err != nil {
-		return err
-	}
-	tc, err := bootstrap.DialTemporal(ctx, opts, logger)
+	tc, err := cfg.TemporalTLS.Dial(ctx, opts, logger)
 	if err != nil {
 		return err
 	}
@@ -83,12 +80,11 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 
-	storeCfg := cfg.Storage
-	logs, blobs, err := storage.Open(ctx, storeCfg, cfg.DataDir) // as the workers store them
+	logs, blobs, err := storage.Open(ctx, cfg.Storage, cfg.DataDir) // as the workers store them
 	if err != nil {
 		return err
 	}
-	logger.InfoContext(ctx, "log and blob stores opened", "kind", storeCfg.Kind, "bucket", storeCfg.Bucket, "prefix", storeCfg.Prefix)
+	logger.InfoContext(ctx, "log and blob stores opened", "kind", cfg.Storage.Kind, "bucket", cfg.Storage.Bucket, "prefix", cfg.Storage.Prefix)
 	srv := &Server{
 		Builds:          &TemporalBuilds{Client: tc, Logger: logger},
 		History:         led,

@@ -154,11 +154,22 @@ func (s *Server) CloseStreams() {
 	s.stopOnce.Do(func() { close(ch) })
 }
 
-func (s *Server) logger() *slog.Logger {
-	if s.Logger == nil {
+func (s *Server) logger() *slog.Logger { return loggerOr(s.Logger) }
+
+// loggerOr is l, or a logger that discards when l is nil.
+func loggerOr(l *slog.Logger) *slog.Logger {
+	if l == nil {
 		return slog.New(slog.DiscardHandler)
 	}
-	return s.Logger
+	return l
+}
+
+// taskQueueOr is q, or Drover's default task queue when q is empty.
+func taskQueueOr(q string) string {
+	if q == "" {
+		return workflows.TaskQueue
+	}
+	return q
 }
 
 func (s *Server) maxBody() int64 {

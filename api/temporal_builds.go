@@ -110,19 +110,9 @@ func cancelRunning(ctx context.Context, c WorkflowClient, kind, id string, finis
 	return nil
 }
 
-func (b *TemporalBuilds) taskQueue() string {
-	if b.TaskQueue == "" {
-		return workflows.TaskQueue
-	}
-	return b.TaskQueue
-}
+func (b *TemporalBuilds) taskQueue() string { return taskQueueOr(b.TaskQueue) }
 
-func (b *TemporalBuilds) logger() *slog.Logger {
-	if b.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return b.Logger
-}
+func (b *TemporalBuilds) logger() *slog.Logger { return loggerOr(b.Logger) }
 
 func isNotFound(err error) bool {
 	var nf *serviceerror.NotFound

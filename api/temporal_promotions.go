@@ -153,19 +153,9 @@ func (p *TemporalPromotions) Cancel(ctx context.Context, id string) error {
 	return cancelRunning(ctx, p.Client, "promotion", id, ErrPromotionFinished)
 }
 
-func (p *TemporalPromotions) taskQueue() string {
-	if p.TaskQueue == "" {
-		return workflows.TaskQueue
-	}
-	return p.TaskQueue
-}
+func (p *TemporalPromotions) taskQueue() string { return taskQueueOr(p.TaskQueue) }
 
-func (p *TemporalPromotions) logger() *slog.Logger {
-	if p.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return p.Logger
-}
+func (p *TemporalPromotions) logger() *slog.Logger { return loggerOr(p.Logger) }
 
 // promotionDetails lists the environments of a promotion for Temporal Web.
 func promotionDetails(in workflows.PromotionInput) string {

@@ -1,10 +1,12 @@
 package bootstrap
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"go.temporal.io/sdk/client"
@@ -74,4 +76,13 @@ func (c TemporalConnection) Apply(opts *client.Options) error {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(c.APIKey)
 	}
 	return nil
+}
+
+// Dial applies c to opts and dials Temporal as DialTemporal does, retrying
+// until Temporal answers or ctx ends.
+func (c TemporalConnection) Dial(ctx context.Context, opts client.Options, logger *slog.Logger) (client.Client, error) {
+	if err := c.Apply(&opts); err != nil {
+		return nil, err
+	}
+	return DialTemporal(ctx, opts, logger)
 }

@@ -21,7 +21,7 @@ func (s *Source) remoteResolve(ctx context.Context, repository, ref string) ([]b
 	}
 	defer unlock()
 	if fresh || fullSHA.MatchString(ref) {
-		if out, err := revParse(ctx, dir, repository, ref); err == nil {
+		if out, err := s.commitOf(ctx, dir, repository, ref); err == nil {
 			return out, nil
 		}
 	}
@@ -30,11 +30,11 @@ func (s *Source) remoteResolve(ctx context.Context, repository, ref string) ([]b
 			return nil, err
 		}
 	}
-	out, err := revParse(ctx, dir, repository, ref)
+	out, err := s.commitOf(ctx, dir, repository, ref)
 	if errors.Is(err, errUnknownRevision) && fullSHA.MatchString(ref) {
 		// A commit no branch or tag reaches (yet): ask for it by name.
 		if _, ferr := git(ctx, dir, repository, "fetch", "--quiet", "origin", ref); ferr == nil {
-			return revParse(ctx, dir, repository, ref)
+			return s.commitOf(ctx, dir, repository, ref)
 		}
 	}
 	return out, err
@@ -48,7 +48,7 @@ func (s *Source) remoteReadFile(ctx context.Context, repository, commit, file st
 		return nil, err
 	}
 	defer unlock()
-	if _, err := revParse(ctx, dir, repository, commit); errors.Is(err, errUnknownRevision) {
+	if _, err := s.commitOf(ctx, dir, repository, commit); errors.Is(err, errUnknownRevision) {
 		if !fresh {
 			if err := fetchMirror(ctx, dir, repository); err != nil {
 				return nil, err

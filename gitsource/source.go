@@ -51,7 +51,7 @@ func (s *Source) Resolve(ctx context.Context, repository, ref string) (string, e
 		err error
 	)
 	if dir, ok := localDir(repository); ok {
-		out, err = s.revParse(ctx, dir, repository, ref)
+		out, err = s.commitOf(ctx, dir, repository, ref)
 	} else {
 		out, err = s.remoteResolve(ctx, repository, ref)
 	}
@@ -86,10 +86,10 @@ func (s *Source) ReadFile(ctx context.Context, repository, commit, file string) 
 // errUnknownRevision is returned when a ref or commit is not in a repository.
 var errUnknownRevision = errors.New("unknown revision")
 
-// revParse returns the commit that ref names in the repository at dir. A
+// commitOf returns the commit that ref names in the repository at dir. A
 // full SHA is looked up by the repository's cat-file process; names of
 // branches and tags, which move, by a fresh rev-parse.
-func (s *Source) revParse(ctx context.Context, dir, repo, ref string) ([]byte, error) {
+func (s *Source) commitOf(ctx context.Context, dir, repo, ref string) ([]byte, error) {
 	if !fullSHA.MatchString(ref) {
 		return revParse(ctx, dir, repo, ref)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/drover-ci/drover/activities"
-	"github.com/drover-ci/drover/awsclient"
 	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/storage"
@@ -34,8 +33,7 @@ type Config struct {
 	PublishRoot       string                       // DROVER_PUBLISH_ROOT: directory tasks publish into, given to them as $DROVER_PUBLISH_ROOT
 	Notify            NotifyConfig                 // global notification sinks
 	MetricsAddr       string                       // DROVER_WORKER_METRICS_ADDR: /metrics and /healthz; default 127.0.0.1:9090, "off" disables
-	Storage           storage.Config               // DROVER_BLOB_STORE, DROVER_S3_*: where logs and artifacts are kept
-	AWS               awsclient.Config             // DROVER_AWS_REGION, DROVER_S3_ENDPOINT, DROVER_CLOUDFORMATION_ENDPOINT: the s3 and cloudformation deploys
+	Storage           storage.Config               // DROVER_BLOB_STORE, DROVER_S3_*, DROVER_AWS_REGION, DROVER_CLOUDFORMATION_ENDPOINT: where logs and artifacts are kept, and how the s3 and cloudformation deploys reach AWS
 	// Tracing exports spans of workflows and activities; nil (no OTLP
 	// endpoint configured) exports none. Not read from the environment: the
 	// caller makes it with telemetry.NewTracing and shuts it down.
@@ -108,7 +106,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.Storage, err = storage.FromEnv(getenv, c.DataDir); err != nil {
 		return c, err
 	}
-	c.AWS = awsclient.FromEnv(getenv)
 	c.TemporalTLS = bootstrap.TemporalConnectionFromEnv(getenv)
 	return c, nil
 }

@@ -41,10 +41,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		MetricsHandler: metrics.TemporalHandler(),
 		Interceptors:   cfg.Tracing.ClientInterceptors(),
 	}
-	if err := cfg.TemporalTLS.Apply(&opts); err != nil {
-		return err
-	}
-	c, err := bootstrap.DialTemporal(ctx, opts, logger)
+	c, err := cfg.TemporalTLS.Dial(ctx, opts, logger)
 	if err != nil {
 		return err
 	}
@@ -56,12 +53,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		logger.WarnContext(ctx, "search attributes not verified; workflows stall if one is missing (run drover-setup)", "error", err.Error())
 	}
 
-	storeCfg := cfg.Storage
-	logs, blobs, err := storage.Open(ctx, storeCfg, cfg.DataDir)
+	logs, blobs, err := storage.Open(ctx, cfg.Storage, cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	logger.Info("Log and blob stores opened.", "kind", storeCfg.Kind, "bucket", storeCfg.Bucket, "prefix", storeCfg.Prefix)
+	logger.Info("Log and blob stores opened.", "kind", cfg.Storage.Kind, "bucket", cfg.Storage.Bucket, "prefix", cfg.Storage.Prefix)
 	acts := &activities.Activities{
 		DataDir:            cfg.DataDir,
 		Source:             gitsource.New(filepath.Join(cfg.DataDir, "git")),
@@ -80,9 +76,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Notifier:   newNotifier(cfg, ldg, logger),
 		Heads:      &activities.HeadPoller{APIURL: cfg.PublicURL, Token: cfg.PollToken, Logger: logger},
 	}
-	set.Promotions.S3 = activities.NewLazyS3(cfg.AWS)
+	set.Promotions.S3 = activities.NewLazyS3(cfg.Storage.AWS)
 	// Built on first use: a worker without AWS configuration still starts.
-	set.Promotions.CloudFormation = activities.NewLazyCloudFormation(cfg.AWS)
+	set.Promotions.CloudFormation = activities.NewLazyCloudFormation(cfg.Storage.AWS)
 	workers := NewWorkers(c, cfg, set)
 	for _, w := range workers {
 		if err := w.Start(); err != nil {

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -139,33 +138,6 @@ func sendHooks(ctx context.Context, url string, n, senders int, body func(i int)
 		return err
 	})
 	return answers, err
-}
-
-// fanOut calls do(0) … do(n-1) from senders goroutines; a sender stops at
-// its first error, and the first error is returned.
-func fanOut(n, senders int, do func(i int) error) error {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for range senders {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				if err := do(i); err != nil {
-					mu.Lock()
-					firstErr = cmpErr(firstErr, err)
-					mu.Unlock()
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
 }
 
 // deliverHook posts one push signed as GitHub signs it.

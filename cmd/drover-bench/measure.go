@@ -48,34 +48,17 @@ func (r result) throughput() float64 { return float64(len(r.latencies)) / r.wall
 // measure runs n units with the given concurrency.
 func measure(ctx context.Context, name string, n, concurrency int, start starter) (result, error) {
 	res := result{name: name, concurrency: concurrency, latencies: make([]time.Duration, n)}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	var firstErr error
-	var mu sync.Mutex
 	t0 := time.Now()
-	for range concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				s := time.Now()
-				if err := start(ctx, i); err != nil {
-					mu.Lock()
-					firstErr = cmpErr(firstErr, err)
-					mu.Unlock()
-					return
-				}
-				res.latencies[i] = time.Since(s)
-			}
-		}()
-	}
-	wg.Wait()
+	err := fanOut(n, concurrency, func(i int) error {
+		s := time.Now()
+		if err := start(ctx, i); err != nil {
+			return err
+		}
+		res.latencies[i] = time.Since(s)
+		return nil
+	})
 	res.wall = time.Since(t0)
-	return res, firstErr
+	return res, err
 }
 
 func cmpErr(a, b error) error {
@@ -184,4 +167,31 @@ func (e *benchEnv) startBuild(ctx context.Context, repo, commit string) (string,
 		return "", "", fmt.Errorf("start build: HTTP %d %v", resp.StatusCode, err)
 	}
 	return created.ID, created.RunID, nil
+}
+
+// fanOut calls do(0) … do(n-1) from senders goroutines; a sender stops at
+// its first error, and the first error is returned.
+func fanOut(n, senders int, do func(i int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range senders {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := do(i); err != nil {
+					mu.Lock()
+					firstErr = cmpErr(firstErr, err)
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return firstErr
 }

@@ -18,11 +18,9 @@ import (
 // sleeps, and reports the worker's resident memory once all of them run.
 func (e *benchEnv) memoryInFlight(ctx context.Context, n int) error {
 	e.stopWorkers()
-	bin := filepath.Join(e.dir, "drover-worker")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/drover-worker")
-	build.Dir, build.Stderr = devserver.RepoRoot(), os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build worker: %w", err)
+	bin, err := e.buildWorkerBinary(ctx)
+	if err != nil {
+		return err
 	}
 	repo, commits, err := e.makeRepo("sleepers", `project: sleepers
 build:
@@ -101,4 +99,16 @@ func memory(pid int) (rss, hwm int) {
 		}
 	}
 	return rss, hwm
+}
+
+// buildWorkerBinary builds cmd/drover-worker into the bench's directory, for
+// the measures that run the worker alone in its own process.
+func (e *benchEnv) buildWorkerBinary(ctx context.Context) (string, error) {
+	bin := filepath.Join(e.dir, "drover-worker")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/drover-worker")
+	build.Dir, build.Stderr = devserver.RepoRoot(), os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("build worker: %w", err)
+	}
+	return bin, nil
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/drover-ci/drover/api"
-	"github.com/drover-ci/drover/internal/devserver"
 )
 
 // approvalsRequests is how many times GET /api/v1/approvals is timed.
@@ -24,11 +23,9 @@ const approvalsRequests = 20
 // worker's resident memory and how fast GET /api/v1/approvals answers bench.
 func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int) error {
 	e.stopWorkers()
-	bin := filepath.Join(e.dir, "drover-worker")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/drover-worker")
-	build.Dir, build.Stderr = devserver.RepoRoot(), os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build worker: %w", err)
+	bin, err := e.buildWorkerBinary(ctx)
+	if err != nil {
+		return err
 	}
 	w := exec.CommandContext(ctx, bin)
 	w.Env = append(os.Environ(), "DROVER_TEMPORAL_ADDRESS="+e.server.FrontendHostPort(), "DROVER_DATA_DIR="+e.dir,

@@ -104,10 +104,7 @@ func run(logger *slog.Logger) error {
 		Namespace: cfg.Namespace,
 		Logger:    log.NewStructuredLogger(logger),
 	}
-	if err := cfg.TemporalTLS.Apply(&opts); err != nil {
-		return err
-	}
-	c, err := bootstrap.DialTemporal(ctx, opts, logger)
+	c, err := cfg.TemporalTLS.Dial(ctx, opts, logger)
 	if err != nil {
 		return err
 	}

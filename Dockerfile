@@ -6,7 +6,7 @@
 # the processes tasks leave behind. scripts/docker-build-check.sh runs the
 # build command below outside Docker so CI proves the images' contents compile.
 
-FROM golang:1.26.8-bookworm AS build
+FROM golang:1.27.3-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download

@@ -1,5 +1,7 @@
 # Drover: `make dev` runs it locally, `make test` runs every test.
-.PHONY: build dev test bench fuzz vet
+# go.mod needs Go 1.27.3 (security fixes after 1.26.8); the Go module proxy serves it.
+export GOTOOLCHAIN ?= go1.27.3
+.PHONY: build dev test bench fuzz vet screenshots
 
 build:
 	mkdir -p bin
@@ -19,3 +21,7 @@ bench: build
 
 vet:
 	go vet ./...
+
+# Refreshes the README's screenshots in docs/ (make test writes them to build/screenshots/).
+screenshots:
+	SHOTS_DIR=$(CURDIR)/docs bash scripts/browser-test.sh

@@ -4,9 +4,12 @@
 # missing, builds bin/, starts a Temporal dev server, the worker and the API
 # (identity file examples/identities.yaml: alice, bob in group release,
 # carol) on free ports, runs tests/browser/pages.test.mjs, saves a
-# screenshot of each page into docs/ and stops everything it started.
+# screenshot of each page into build/screenshots/ (SHOTS_DIR; `make screenshots`
+# refreshes docs/) and stops everything it started.
 #   bash scripts/browser-test.sh          # KEEP=1 keeps the temporary directory
 set -euo pipefail
+# go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
@@ -105,5 +108,7 @@ git -C "$repo" init -q -b main
 git -C "$repo" add -A
 git -C "$repo" -c user.name=drover -c user.email=drover@localhost commit -q -m "web demo"
 
-DROVER_URL="$DROVER_PUBLIC_URL" DROVER_REPO="$repo" SHOTS_DIR="$root/docs" PROFILE_DIR="$tmp/chromium" \
+shots="${SHOTS_DIR:-$root/build/screenshots}"
+mkdir -p "$shots"
+DROVER_URL="$DROVER_PUBLIC_URL" DROVER_REPO="$repo" SHOTS_DIR="$shots" PROFILE_DIR="$tmp/chromium" \
   node tests/browser/pages.test.mjs

@@ -4,6 +4,8 @@
 # interpolates it without contacting a daemon) and the Kubernetes manifests
 # (rendered with kustomize).
 set -euo pipefail
+# go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 cd "$(dirname "$0")/.."
 if ! command -v docker-compose >/dev/null; then
   echo "installing docker-compose from Debian's packages..." >&2

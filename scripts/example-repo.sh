@@ -2,6 +2,8 @@
 # Turns examples/<name> into a git repository of its own under .drover/examples/<name>
 # (a commit per run), so Drover can build it, and prints its path.
 set -euo pipefail
+# go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 cd "$(dirname "$0")/.."
 name=${1:?usage: scripts/example-repo.sh NAME}
 src="examples/$name"; dst=".drover/examples/$name"

@@ -3,6 +3,8 @@
 # first use and caching it under $(go env GOPATH)/drover-tools (like
 # scripts/temporal-cli.sh). Usage: scripts/go-tool.sh kustomize|workflowcheck
 set -euo pipefail
+# go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 case "${1:-}" in
   # The last versions checked to build with Go 1.26.
   kustomize) name=kustomize pkg=sigs.k8s.io/kustomize/kustomize/v5 version=v5.8.1 ;;

@@ -2,6 +2,8 @@
 # Runs every test: vet, unit, workflow, activity, ledger (SQLite and PostgreSQL),
 # integration tests against a real Temporal dev server, and a short fuzz run.
 set -euo pipefail
+# go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 cd "$(dirname "$0")/.."
 bash scripts/postgres.sh
 export DROVER_TEMPORAL_CLI="$(bash scripts/temporal-cli.sh)"

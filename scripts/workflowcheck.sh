@@ -3,6 +3,8 @@
 # workflows. A finding that is safe gets a `//workflowcheck:ignore` comment
 # on that line, with the reason.
 set -euo pipefail
+# go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 cd "$(dirname "$0")/.."
 wfc=$(bash scripts/go-tool.sh workflowcheck)
 echo "== workflowcheck ./workflows/..." >&2

@@ -1,7 +1,8 @@
-# Drover: `make dev` runs it locally, `make test` runs every test.
+# Drover: `make dev` runs it locally, `make test` runs every test, `make unit`
+# only those that need no Temporal server, PostgreSQL, versitygw or browser.
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the Go module proxy serves it.
 export GOTOOLCHAIN ?= go1.27.3
-.PHONY: build dev test bench fuzz vet screenshots
+.PHONY: build dev test unit lint bench fuzz vet screenshots
 
 build:
 	mkdir -p bin
@@ -12,6 +13,9 @@ dev: build
 
 test:
 	bash scripts/test.sh
+
+unit:
+	go test -short ./...
 
 fuzz:
 	go test ./pipeline -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-15s}

@@ -61,9 +61,12 @@ func openTestLedger(t *testing.T, dsn string) *Ledger {
 
 // postgresTestDSN creates a database drover_test_<random> on the server named by
 // DROVER_TEST_POSTGRES and drops it when t ends. It skips t when the server is
-// unreachable, unless DROVER_REQUIRE_POSTGRES=1.
+// unreachable, unless DROVER_REQUIRE_POSTGRES=1, and always in -short mode.
 func postgresTestDSN(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL: skipped in -short mode")
+	}
 	server := os.Getenv("DROVER_TEST_POSTGRES")
 	if server == "" {
 		server = defaultTestPostgres

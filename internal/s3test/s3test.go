@@ -47,9 +47,13 @@ func Binary() string {
 
 // Start starts a versitygw for the test and stops it when the test ends. When
 // the binary is missing the test is skipped, or fails when DROVER_REQUIRE_S3=1
-// (as in `make test`, which builds it with scripts/versitygw.sh).
+// (as in `make test`, which builds it with scripts/versitygw.sh). In -short
+// mode (make unit) the test is always skipped.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs versitygw: skipped in -short mode")
+	}
 	bin := Binary()
 	if _, err := os.Stat(bin); err != nil {
 		if os.Getenv("DROVER_REQUIRE_S3") == "1" {

@@ -4,7 +4,7 @@
 // PostgreSQL tests use the server named by DROVER_TEST_POSTGRES (default
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable), creating a
 // database per test and dropping it afterwards. They are skipped when the server
-// does not answer, unless DROVER_REQUIRE_POSTGRES=1.
+// does not answer, unless DROVER_REQUIRE_POSTGRES=1, and always in -short mode.
 package ledgertest
 
 import (
@@ -58,9 +58,12 @@ func SQLiteDSN(t *testing.T) string {
 }
 
 // PostgresDSN creates an empty database drover_test_<random> and returns its DSN;
-// the database is dropped when t ends.
+// the database is dropped when t ends. In -short mode (make unit) t is skipped.
 func PostgresDSN(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs PostgreSQL: skipped in -short mode")
+	}
 	server := os.Getenv("DROVER_TEST_POSTGRES")
 	if server == "" {
 		server = defaultPostgres

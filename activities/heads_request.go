@@ -55,12 +55,12 @@ func (p *HeadPoller) requestBuild(ctx context.Context, repository string, h head
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	switch {
-	case resp.StatusCode == http.StatusAccepted:
+	switch resp.StatusCode {
+	case http.StatusAccepted:
 		return buildStarted, nil
-	case resp.StatusCode == http.StatusOK:
+	case http.StatusOK:
 		return buildExisting, nil
-	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnprocessableEntity:
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
 		return buildSkipped, nil
 	}
 	return 0, fmt.Errorf("POST %s: status %s", url, resp.Status)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
-	"github.com/drover-ci/drover/workflows"
 )
 
 // Approval is an approval gate that waits for the caller.
@@ -97,23 +96,4 @@ func nonNil(list []string) []string {
 		return []string{}
 	}
 	return list
-}
-
-func approvals(g workflows.GateState) int {
-	n := 0
-	for _, d := range g.Decisions {
-		if d.Approve {
-			n++
-		}
-	}
-	return n
-}
-
-func approvedBy(g workflows.GateState, actor string) bool {
-	for _, d := range g.Decisions {
-		if d.Actor == actor {
-			return true
-		}
-	}
-	return false
 }

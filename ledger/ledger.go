@@ -42,11 +42,6 @@ func WithLogger(log *slog.Logger) Option {
 	return func(l *Ledger) { l.log = log }
 }
 
-// WithClock sets the clock used for timestamps the caller leaves zero.
-func WithClock(now func() time.Time) Option {
-	return func(l *Ledger) { l.now = now }
-}
-
 // Open opens and migrates the ledger. A dsn starting with "postgres://" or
 // "postgresql://" opens PostgreSQL; anything else is a SQLite file path, optionally
 // prefixed "sqlite:", whose parent directory is created. SQLite runs in WAL mode

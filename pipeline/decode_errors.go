@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -59,8 +60,8 @@ func describeType(t reflect.Type) string {
 // parsing again without the duplicate key check, or only the text before it.
 func syntaxError(file string, data []byte, err error) *Error {
 	out := &Error{File: file, Line: 1, Column: 1, Msg: err.Error()}
-	ye, ok := err.(yaml.Error)
-	if !ok {
+	var ye yaml.Error
+	if !errors.As(err, &ye) {
 		return out
 	}
 	out.Msg = ye.GetMessage()

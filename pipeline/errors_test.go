@@ -29,7 +29,7 @@ func TestErrorFormat(t *testing.T) {
 func TestErrorsUnwrapAndAll(t *testing.T) {
 	first := &Error{File: "f", Line: 1, Column: 1, Field: "project", Msg: "required"}
 	second := &Error{File: "f", Line: 4, Column: 3, Field: "build.stages", Msg: "at least one stage is required"}
-	var err error = fmt.Errorf("parse: %w", Errors{first, second})
+	err := fmt.Errorf("parse: %w", Errors{first, second})
 
 	require.Equal(t, "parse: f:1:1: project: required\nf:4:3: build.stages: at least one stage is required", err.Error())
 	var one *Error

@@ -55,7 +55,9 @@ func (rec *approvalRecorder) observe(now time.Time, info *workflow.Info) {
 		rec.memos = append(rec.memos, at+" "+memo)
 	}
 	attr := ""
-	if p, ok := info.SearchAttributes.GetIndexedFields()[SearchAttrApprovers]; ok {
+	// The raw payloads, not the typed accessor: that one drops an unset
+	// attribute, which this recorder must tell from one never set.
+	if p, ok := info.SearchAttributes.GetIndexedFields()[SearchAttrApprovers]; ok { //nolint:staticcheck // SA1019, see above
 		var approvers []string
 		_ = dc.FromPayload(p, &approvers) // an unset attribute decodes to nothing
 		attr = "unset"

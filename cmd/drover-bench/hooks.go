@@ -165,8 +165,11 @@ func deliverHook(ctx context.Context, url string, body []byte, i int) (hookAnswe
 	}
 	err = json.NewDecoder(resp.Body).Decode(&out)
 	a := hookAnswer{status: resp.StatusCode, id: out.ID, runID: out.RunID, existing: out.Existing, latency: time.Since(t0)}
-	if err != nil || (resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK) || out.ID == "" {
-		return a, fmt.Errorf("webhook delivery: HTTP %d %v", resp.StatusCode, err)
+	if err != nil {
+		return a, fmt.Errorf("webhook delivery: HTTP %d: %w", resp.StatusCode, err)
+	}
+	if (resp.StatusCode != http.StatusAccepted && resp.StatusCode != http.StatusOK) || out.ID == "" {
+		return a, fmt.Errorf("webhook delivery: HTTP %d, id %q", resp.StatusCode, out.ID)
 	}
 	return a, nil
 }

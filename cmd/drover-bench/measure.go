@@ -163,8 +163,11 @@ func (e *benchEnv) startBuild(ctx context.Context, repo, commit string) (string,
 		ID    string `json:"id"`
 		RunID string `json:"run_id"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || resp.StatusCode != http.StatusAccepted {
-		return "", "", fmt.Errorf("start build: HTTP %d %v", resp.StatusCode, err)
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil {
+		return "", "", fmt.Errorf("start build: HTTP %d: %w", resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusAccepted {
+		return "", "", fmt.Errorf("start build: HTTP %d", resp.StatusCode)
 	}
 	return created.ID, created.RunID, nil
 }

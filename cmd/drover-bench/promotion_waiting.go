@@ -116,8 +116,11 @@ func (e *benchEnv) listApprovals(ctx context.Context) (int, error) {
 	}
 	defer resp.Body.Close()
 	var body api.ApprovalsResponse
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("list approvals: HTTP %d %v", resp.StatusCode, err)
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return 0, fmt.Errorf("list approvals: HTTP %d: %w", resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("list approvals: HTTP %d", resp.StatusCode)
 	}
 	return len(body.Approvals), nil
 }

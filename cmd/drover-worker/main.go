@@ -9,6 +9,12 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+	// A zone database in the binary: deploy windows name zones, which
+	// workflow code loads with time.LoadLocation. Go uses it when the host
+	// has none (a scratch or distroless image), so a window never fails to
+	// load there; a host with its own database still uses that one, until
+	// promotions are compiled to zone-independent rules (issue 14, item 4).
+	_ "time/tzdata"
 
 	"github.com/drover-ci/drover/telemetry"
 	"github.com/drover-ci/drover/worker"

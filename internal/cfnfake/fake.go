@@ -15,6 +15,7 @@
 package cfnfake
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -136,8 +137,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := h(r.PostForm)
 	if err != nil {
-		e, ok := err.(*apiError)
-		if !ok {
+		var e *apiError
+		if !errors.As(err, &e) {
 			e = &apiError{http.StatusInternalServerError, "InternalFailure", err.Error()}
 		}
 		writeError(w, requestID, e)

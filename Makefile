@@ -17,6 +17,10 @@ test:
 unit:
 	go test -short ./...
 
+# golangci-lint v2.15.0 (built once by scripts/go-tool.sh) with .golangci.yaml.
+lint:
+	"$$(bash scripts/go-tool.sh golangci-lint)" run ./...
+
 fuzz:
 	go test ./pipeline -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-15s}
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: vet, unit, workflow, activity, ledger (SQLite and PostgreSQL),
-# integration tests against a real Temporal dev server, and a short fuzz run.
+# Runs every test: vet, golangci-lint, unit, workflow, activity, ledger (SQLite
+# and PostgreSQL), integration tests against a real Temporal dev server, and a
+# short fuzz run.
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
@@ -12,6 +13,8 @@ export DROVER_VERSITYGW="$(bash scripts/versitygw.sh)"
 export DROVER_REQUIRE_S3=1
 echo "== go vet" >&2
 go vet ./...
+echo "== golangci-lint (.golangci.yaml)" >&2
+"$(bash scripts/go-tool.sh golangci-lint)" run ./...
 echo "== go test" >&2
 go test -count=1 -timeout 20m ./...
 echo "== fuzz pipeline.Parse (${FUZZTIME:-15s})" >&2

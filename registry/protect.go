@@ -159,7 +159,7 @@ func (pr Protection) apply(e pipeline.Environment, branch string) pipeline.Envir
 func tagPatterns(tags []string) []string {
 	out := make([]string, 0, len(tags))
 	for _, t := range tags {
-		out = append(out, "refs/tags/"+t)
+		out = append(out, "tag:"+t)
 	}
 	return out
 }

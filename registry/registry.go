@@ -120,7 +120,7 @@ type Protection struct {
 	Timeout             pipeline.Duration
 	// Branches are path.Match patterns of the branches whose versions may
 	// enter; empty means every branch. Tags are patterns of tags, matched
-	// against versions whose branch is "refs/tags/<tag>".
+	// against versions of tag pushes, whose branch is "tag:<tag>".
 	Branches []string
 	Tags     []string
 	// Window restricts deploys to a weekly schedule.

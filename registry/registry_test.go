@@ -253,9 +253,9 @@ func TestProtect(t *testing.T) {
 				require.True(t, e.AcceptsBranch("main"))
 				require.Equal(t, reg, rule(e.Rules, "branches").Origin)
 			}},
-		{name: "registered tags", branch: "refs/tags/v1.2",
+		{name: "registered tags", branch: "tag:v1.2",
 			check: func(t *testing.T, e pipeline.Environment) {
-				require.True(t, e.AcceptsBranch("refs/tags/v1.2"))
+				require.True(t, e.AcceptsBranch("tag:v1.2"))
 			}},
 		{name: "commit narrows branches", branch: "main",
 			prod: func(e *pipeline.Environment) { e.Branches = []string{"release"} },

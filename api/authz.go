@@ -333,4 +333,6 @@ func (s *Server) listAudit(c *gin.Context) {
 }
 
 // userOf is the identity of a decision's author, for checks made outside a request.
-func userOf(name string, groups []string) identity.User { return identity.User{Name: name, Groups: groups} }
+func userOf(name string, groups []string) identity.User {
+	return identity.User{Name: name, Groups: groups}
+}

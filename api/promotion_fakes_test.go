@@ -6,8 +6,8 @@ import (
 	"sync"
 
 	"github.com/drover-ci/drover/identity"
-	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 

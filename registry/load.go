@@ -223,12 +223,22 @@ func parse(name string, data []byte) (*snapshot, error) {
 					"%q is not a repository URL (local paths go under paths)", repo)
 			}
 		}
+		p.Repositories = append([]string{}, fp.Repositories...)
 		for j, dir := range fp.Paths {
-			if !filepath.IsAbs(dir) {
-				at(fmt.Sprintf("%s.paths[%d]", base, j), fmt.Sprintf("%s.paths[%d]", field, j), "%q is not an absolute path", dir)
+			switch {
+			case strings.TrimSpace(dir) == "" || strings.Contains(dir, "://"):
+				at(fmt.Sprintf("%s.paths[%d]", base, j), fmt.Sprintf("%s.paths[%d]", field, j), "%q is not a local path", dir)
+			case !filepath.IsAbs(dir):
+				// Relative to the projects file's directory.
+				abs, err := filepath.Abs(filepath.Join(filepath.Dir(name), dir))
+				if err != nil {
+					at(fmt.Sprintf("%s.paths[%d]", base, j), fmt.Sprintf("%s.paths[%d]", field, j), "%q: %v", dir, err)
+				}
+				p.Repositories = append(p.Repositories, abs)
+			default:
+				p.Repositories = append(p.Repositories, filepath.Clean(dir))
 			}
 		}
-		p.Repositories = append(append([]string{}, fp.Repositories...), fp.Paths...)
 		if p.HookSecretEnv == "" {
 			p.HookSecretEnv = "DROVER_HOOK_SECRET_" + hookEnvSuffix(fp.Name)
 		} else if !envVarName.MatchString(p.HookSecretEnv) {

@@ -3,6 +3,7 @@ package registry
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,7 +74,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown field", "projects:\n  - name: a\n    repositories: [https://x/a]\n    colour: red\n", `projects.yaml:4:5`},
 		{"no repositories", "projects:\n  - name: a\n", "projects[0]: project \"a\" lists no repositories"},
 		{"twice", "projects:\n  - name: a\n    paths: [/a]\n  - name: a\n    paths: [/b]\n", `projects[1].name: project "a" is registered twice`},
-		{"relative path", "projects:\n  - name: a\n    paths: [a/b]\n", `projects.yaml:3:13: projects[0].paths[0]: "a/b" is not an absolute path`},
+		{"url as path", "projects:\n  - name: a\n    paths: [\"https://x/a\"]\n", `projects.yaml:3:13: projects[0].paths[0]: "https://x/a" is not a local path`},
 		{"local repository", "projects:\n  - name: a\n    repositories: [/a]\n", "projects[0].repositories[0]"},
 		{"reads", "projects:\n  - name: a\n    paths: [/a]\n    reads: open\n", "projects[0].reads: must be public or private"},
 		{"network mode", "projects:\n  - name: a\n    paths: [/a]\n    network: {task: bridge}\n", "projects[0].network.task: must be host or none"},
@@ -301,4 +302,17 @@ func TestProtect(t *testing.T) {
 	})}, "main")
 	require.NoError(t, err)
 	require.Equal(t, def, rule(got[0].Rules, "approvers").Origin)
+}
+
+func TestExampleProjectsFile(t *testing.T) {
+	r, err := Load(filepath.Join("..", "examples", "projects.yaml"), 0, nil)
+	require.NoError(t, err)
+	for _, name := range []string{"hello", "webapp", "release-demo", "infra", "convert-demo"} {
+		p, ok := r.Project(name)
+		require.True(t, ok, name)
+		root, err := filepath.Abs(filepath.Join("..", ".drover", "examples"))
+		require.NoError(t, err)
+		require.True(t, p.HasRepository(filepath.Join(root, strings.TrimSuffix(name, "-demo"))),
+			"%s: a relative path is taken from the projects file's directory: %v", name, p.Repositories)
+	}
 }

@@ -89,6 +89,9 @@ func (s *Server) registerArtifact(c *gin.Context) {
 		if _, err = s.registeredRepository(c, req.Project, req.Repository, "register"); err == nil {
 			def, req.Commit, err = s.environmentsAt(ctx, req.Project, req.Repository, req.Commit)
 		}
+		if err == nil {
+			err = s.onBranch(c, registered, req.Repository, req.Commit, req.Branch, "register")
+		}
 	default:
 		err = errorf(http.StatusBadRequest, codeNoDefinition,
 			"give the definition, or the repository and commit to read %s from", DefinitionFile)

@@ -27,6 +27,32 @@ type AuditLog interface {
 // is not registered.
 const codeUnregistered = "unregistered"
 
+// BranchVerifier tells whether a commit is on a branch of a repository; a
+// Source that implements it (*gitsource.Source) lets the API refuse a build
+// or version that claims a branch its commit is not on.
+type BranchVerifier interface {
+	OnBranch(ctx context.Context, repository, commit, branch string) (bool, error)
+}
+
+// onBranch refuses (403, audited) a commit of registered project p that is
+// claimed to be on branch but is not: protected environments admit versions
+// by branch, so the branch must be true.
+func (s *Server) onBranch(c *gin.Context, p *registry.Project, repository, commit, branch, action string) error {
+	v, ok := s.Source.(BranchVerifier)
+	if p == nil || branch == "" || !ok {
+		return nil
+	}
+	on, err := v.OnBranch(c.Request.Context(), repository, commit, branch)
+	if err != nil {
+		return fmt.Errorf("check branch %s of %s: %w", branch, commit, err)
+	}
+	if !on {
+		return s.refuse(c, http.StatusForbidden, codeForbidden, action, p.Name, commit,
+			fmt.Sprintf("commit %s is not on branch %s of %s", commit, branch, gitsource.Redact(repository)))
+	}
+	return nil
+}
+
 // protecting reports whether the API enforces the registration of projects:
 // when a projects file or an identity file is configured. Without either
 // (local development) every project and repository is accepted.

@@ -67,6 +67,9 @@ func (s *Server) createBuild(c *gin.Context) {
 	if err == nil {
 		err = s.authorize(c, project.Project, registry.RoleBuild)
 	}
+	if err == nil {
+		err = s.onBranch(c, registered, req.Repository, commit, req.branch(), "build")
+	}
 	if err != nil {
 		_ = c.Error(err)
 		return

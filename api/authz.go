@@ -10,8 +10,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/api/web"
+
 	"github.com/drover-ci/drover/gitsource"
-	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
@@ -231,8 +232,9 @@ func (s *Server) refuse(c *gin.Context, status int, code, action, project, targe
 }
 
 // audit records e; a failure to record is logged, never answered.
-func (s *Server) audit(c *gin.Context, e ledger.AuditEntry) {
-	ctx := c.Request.Context()
+func (s *Server) audit(c *gin.Context, e ledger.AuditEntry) { s.auditCtx(c.Request.Context(), e) }
+
+func (s *Server) auditCtx(ctx context.Context, e ledger.AuditEntry) {
 	s.logger().WarnContext(ctx, "request refused", "actor", e.Actor, "action", e.Action, "project", e.Project,
 		"channel", e.Channel, "reason", e.Reason)
 	if s.Audit == nil {
@@ -358,7 +360,43 @@ func (s *Server) listAudit(c *gin.Context) {
 	c.JSON(http.StatusOK, AuditResponse{Entries: entries})
 }
 
-// userOf is the identity of a decision's author, for checks made outside a request.
-func userOf(name string, groups []string) identity.User {
-	return identity.User{Name: name, Groups: groups}
+// forbiddenError is a refusal of the web pages' forms: the pages answer 403
+// with its message.
+type forbiddenError struct{ msg string }
+
+func (e *forbiddenError) Error() string   { return e.msg }
+func (e *forbiddenError) Forbidden() bool { return true }
+
+// authorizeForm is authorize for a form of the web pages, whose signed-in
+// user the pages put in ctx (web.FormUser): a *forbiddenError when the user
+// may not act with role on project (audited with channel web).
+func (s *Server) authorizeForm(ctx context.Context, project string, role registry.Role, action, target string) error {
+	if !s.protecting() {
+		return nil
+	}
+	who, _ := web.FormUser(ctx)
+	name := cmpOr(who.Name, "anonymous")
+	refuse := func(reason string) error {
+		s.auditCtx(ctx, ledger.AuditEntry{Actor: name, Action: action, Project: project,
+			Target: target, Channel: "web", Outcome: ledger.AuditRefused, Reason: reason})
+		return &forbiddenError{msg: reason}
+	}
+	if s.Registry == nil {
+		return refuse(fmt.Sprintf("project %s is not registered: an identity file is configured but no projects file (set DROVER_PROJECTS_FILE)", project))
+	}
+	p, ok := s.Registry.Project(project)
+	if !ok {
+		return refuse(fmt.Sprintf("project %s is not registered", project))
+	}
+	if s.Identity != nil && !p.Allows(who, role) {
+		return refuse(fmt.Sprintf("%s lacks role %s on project %s", name, role, project))
+	}
+	return nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -20,7 +21,7 @@ func (s *Server) registerPages(r *gin.Engine) {
 	if s.Identity != nil {
 		auth = s.Identity
 	}
-	pages, err := web.New(pageBuilds{s}, s.Promotions, pageLedger{s.History, s.PromotionLedger}, pageApprovals{s}, auth, opts)
+	pages, err := web.New(pageBuilds{s}, pagePromotions{s.Promotions, s}, pageLedger{s.History, s.PromotionLedger}, pageApprovals{s}, auth, opts)
 	if err != nil {
 		// Only the embedded templates or the system's random source can fail.
 		panic(fmt.Sprintf("web pages: %v", err))
@@ -35,7 +36,30 @@ func (b pageBuilds) State(ctx context.Context, id, runID string) (workflows.Buil
 	return b.s.buildState(ctx, id, runID)
 }
 
-func (b pageBuilds) Cancel(ctx context.Context, id string) error { return b.s.Builds.Cancel(ctx, id) }
+func (b pageBuilds) Cancel(ctx context.Context, id string) error {
+	if err := b.s.authorizeForm(ctx, projectOfID(id), registry.RoleBuild, "cancel", id); err != nil {
+		return err
+	}
+	return b.s.Builds.Cancel(ctx, id)
+}
+
+// pagePromotions decides promotions for the pages' forms, after checking
+// the signed-in user's role.
+type pagePromotions struct {
+	Promotions
+	s *Server
+}
+
+func (p pagePromotions) Decide(ctx context.Context, id string, d workflows.Decision) (workflows.DecisionResult, error) {
+	action := "reject"
+	if d.Approve {
+		action = "approve"
+	}
+	if err := p.s.authorizeForm(ctx, projectOfID(id), registry.RolePromote, action, id); err != nil {
+		return workflows.DecisionResult{}, err
+	}
+	return p.Promotions.Decide(ctx, id, d)
+}
 
 // pageLedger joins the build and promotion ledgers.
 type pageLedger struct {

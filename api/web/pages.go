@@ -164,6 +164,22 @@ func New(b Builds, p Promotions, l Ledger, q ApprovalQueue, auth Authenticator, 
 	return &Pages{builds: b, promotions: p, ledger: l, approvals: q, auth: auth, opts: opts, sessions: sess, tmpl: tmpl}, nil
 }
 
+// formUserKey is the context key of the user a form acts for.
+type formUserKey struct{}
+
+// withFormUser is ctx carrying the signed-in user of a form.
+func withFormUser(ctx context.Context, u identity.User) context.Context {
+	return context.WithValue(ctx, formUserKey{}, u)
+}
+
+// FormUser returns the signed-in user on whose behalf a form of the pages
+// calls Builds.Cancel or Promotions.Decide, so that they can check the
+// user's role; false outside a form.
+func FormUser(ctx context.Context) (identity.User, bool) {
+	u, ok := ctx.Value(formUserKey{}).(identity.User)
+	return u, ok
+}
+
 // Register adds the pages' routes to r. Pages are GETs; every form posts
 // under /ui/, which the API's token authentication leaves to the session
 // and CSRF checks of this package.

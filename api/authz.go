@@ -13,6 +13,7 @@ import (
 	"github.com/drover-ci/drover/api/web"
 
 	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
@@ -371,14 +372,20 @@ func (e *forbiddenError) Forbidden() bool { return true }
 // user the pages put in ctx (web.FormUser): a *forbiddenError when the user
 // may not act with role on project (audited with channel web).
 func (s *Server) authorizeForm(ctx context.Context, project string, role registry.Role, action, target string) error {
+	who, _ := web.FormUser(ctx)
+	return s.authorizeUser(ctx, who, project, role, action, target, "web")
+}
+
+// authorizeUser checks, outside an API request (web forms, Slack), that who
+// holds role on project; a *forbiddenError (audited with channel) when not.
+func (s *Server) authorizeUser(ctx context.Context, who identity.User, project string, role registry.Role, action, target, channel string) error {
 	if !s.protecting() {
 		return nil
 	}
-	who, _ := web.FormUser(ctx)
 	name := cmpOr(who.Name, "anonymous")
 	refuse := func(reason string) error {
 		s.auditCtx(ctx, ledger.AuditEntry{Actor: name, Action: action, Project: project,
-			Target: target, Channel: "web", Outcome: ledger.AuditRefused, Reason: reason})
+			Target: target, Channel: channel, Outcome: ledger.AuditRefused, Reason: reason})
 		return &forbiddenError{msg: reason}
 	}
 	if s.Registry == nil {

@@ -10,8 +10,8 @@ import (
 	"github.com/drover-ci/drover/identity"
 )
 
-// ChannelHeader names where a decision comes from (cli or web); without it
-// the channel is "api".
+// ChannelHeader was how a client named where a decision came from. It is
+// ignored: the server sets the channel (see channel).
 const ChannelHeader = "X-Drover-Channel"
 
 // callerKey is the gin context key of the authenticated identity.User.
@@ -101,15 +101,11 @@ func triggeredBy(c *gin.Context) string {
 	return "api"
 }
 
-// channel is where a decision comes from.
-func channel(c *gin.Context) string {
-	switch ch := strings.ToLower(strings.TrimSpace(c.GetHeader(ChannelHeader))); ch {
-	case "cli", "web":
-		return ch
-	default:
-		return "api"
-	}
-}
+// channel is where a decision sent to the API comes from: always "api",
+// set by the server and never taken from a header. The CLI is an API client
+// with the same bearer token, so its decisions read "api" too; the web pages
+// ("web") and Slack ("slack") set theirs on their own routes.
+func channel(*gin.Context) string { return "api" }
 
 func isPublic(route string) bool {
 	for _, p := range publicPrefix {

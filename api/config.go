@@ -11,6 +11,7 @@ import (
 
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/bootstrap"
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/storage"
 	"github.com/drover-ci/drover/telemetry"
 )
@@ -72,6 +73,14 @@ type Config struct {
 	// Pages holds the web pages' options (DROVER_SESSION_KEY,
 	// DROVER_TEMPORAL_WEB_URL).
 	Pages web.Options
+	// DecisionKey is the base64 Ed25519 seed that signs decisions
+	// (DROVER_DECISION_KEY). Empty: the key kept in DecisionKeyFile (made
+	// once, mode 0600), for local development.
+	DecisionKey string
+	// OperatorDecisions turns the temporal-operator override on in the
+	// promotions the API starts (DROVER_TEMPORAL_OPERATOR_DECISIONS=true);
+	// off by default.
+	OperatorDecisions bool
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -101,6 +110,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		MetricsToken:      getenv("DROVER_METRICS_TOKEN"),
 
 		SlackSigningSecret: getenv("DROVER_SLACK_SIGNING_SECRET"),
+		DecisionKey:        getenv("DROVER_DECISION_KEY"),
+	}
+	if raw := getenv("DROVER_TEMPORAL_OPERATOR_DECISIONS"); raw != "" {
+		on, err := strconv.ParseBool(raw)
+		if err != nil {
+			return Config{}, fmt.Errorf("DROVER_TEMPORAL_OPERATOR_DECISIONS %q: want true or false", raw)
+		}
+		cfg.OperatorDecisions = on
 	}
 	cfg.SlackResponseHosts = splitSlackHosts(getenv("DROVER_SLACK_RESPONSE_HOSTS"))
 	if raw := getenv("DROVER_API_MAX_BODY"); raw != "" {
@@ -134,6 +151,30 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg.TemporalTLS = bootstrap.TemporalConnectionFromEnv(getenv)
 	cfg.setDefaults()
 	return cfg, nil
+}
+
+// DecisionKeyFile is where a development API keeps its decision key when
+// DROVER_DECISION_KEY is not set.
+func (c *Config) DecisionKeyFile() string {
+	return filepath.Join(c.dataDirOrDefault(), "decision-key")
+}
+
+// decisionSigner is the signer of cfg's decision key.
+func (c *Config) decisionSigner() (*decision.Signer, bool, error) {
+	if c.DecisionKey != "" {
+		seed, err := decision.ParseSeed(c.DecisionKey)
+		if err != nil {
+			return nil, false, fmt.Errorf("DROVER_DECISION_KEY: %w", err)
+		}
+		s, err := decision.NewSigner(seed)
+		return s, false, err
+	}
+	seed, err := decision.LoadOrCreateSeed(c.DecisionKeyFile())
+	if err != nil {
+		return nil, false, err
+	}
+	s, err := decision.NewSigner(seed)
+	return s, true, err
 }
 
 func (c *Config) setDefaults() {

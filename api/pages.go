@@ -20,7 +20,7 @@ func (s *Server) registerPages(r *gin.Engine) {
 	if s.Identity != nil {
 		auth = s.Identity
 	}
-	pages, err := web.New(pageBuilds{s}, s.Promotions, pageLedger{s.History, s.PromotionLedger}, pageApprovals{s}, auth, opts)
+	pages, err := web.New(pageBuilds{s}, pagePromotions{s.Promotions, s}, pageLedger{s.History, s.PromotionLedger}, pageApprovals{s}, auth, opts)
 	if err != nil {
 		// Only the embedded templates or the system's random source can fail.
 		panic(fmt.Sprintf("web pages: %v", err))

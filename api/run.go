@@ -51,6 +51,19 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.SlackSigningSecret != "" && slackUsers == nil {
 		logger.WarnContext(ctx, "slack interactions on but no identity file links slack users: every decision from slack is refused")
 	}
+	signer, fromFile, err := cfg.decisionSigner()
+	if err != nil {
+		return err
+	}
+	if fromFile {
+		logger.WarnContext(ctx, "decision key read from the data dir; set DROVER_DECISION_KEY in production",
+			"file", cfg.DecisionKeyFile(), "key_id", signer.PublicKey().ID)
+	} else {
+		logger.InfoContext(ctx, "decision key configured", "key_id", signer.PublicKey().ID)
+	}
+	if cfg.OperatorDecisions {
+		logger.WarnContext(ctx, "temporal-operator override on: unsigned decisions sent straight to Temporal count in new promotions")
+	}
 	led, err := bootstrap.OpenLedger(ctx, cfg.LedgerDSN, logger)
 	if err != nil {
 		return err
@@ -108,6 +121,8 @@ func Run(ctx context.Context, cfg Config) error {
 		SlackResponseHosts: cfg.SlackResponseHosts,
 
 		TaskHeartbeatTimeout: cfg.TaskHeartbeatTimeout,
+		Decisions:            signer,
+		OperatorDecisions:    cfg.OperatorDecisions,
 	}
 	srv.Metrics, srv.MetricsHandler, srv.MetricsToken = httpMetrics, metrics.Handler(), cfg.MetricsToken
 	srv.Tracer = cfg.Tracing.TracerProvider()

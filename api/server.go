@@ -16,6 +16,7 @@ import (
 
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -133,6 +134,13 @@ type Server struct {
 	MetricsHandler http.Handler
 	MetricsToken   string
 	Tracer         trace.TracerProvider
+	// Decisions signs every decision and bake skip the API sends to a
+	// promotion; its public key goes into every build and promotion the API
+	// starts. nil signs nothing, and real promotions then refuse every
+	// decision. OperatorDecisions turns on the temporal-operator override in
+	// the promotions the API starts (see workflows.PromotionInput).
+	Decisions         *decision.Signer
+	OperatorDecisions bool
 
 	closeOnce sync.Once
 	stopOnce  sync.Once
@@ -184,6 +192,14 @@ func durationOr(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// decisionKeys are the public keys promotions started by s trust.
+func (s *Server) decisionKeys() []decision.PublicKey {
+	if s.Decisions == nil {
+		return nil
+	}
+	return []decision.PublicKey{s.Decisions.PublicKey()}
 }
 
 // Handler returns the HTTP handler serving every route of the API.

@@ -50,7 +50,9 @@ type fakePromotions struct {
 	mu        sync.Mutex
 	state     workflows.PromotionState
 	decisions []workflows.Decision
-	refuse    error
+	// requestIDs are the request ids the decisions carried.
+	requestIDs []string
+	refuse     error
 }
 
 func (f *fakePromotions) State(_ context.Context, id, _ string) (workflows.PromotionState, error) {
@@ -65,6 +67,8 @@ func (f *fakePromotions) State(_ context.Context, id, _ string) (workflows.Promo
 func (f *fakePromotions) Decide(_ context.Context, _ string, d workflows.Decision) (workflows.DecisionResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.requestIDs = append(f.requestIDs, d.Proof.Nonce)
+	d.Proof = nil
 	f.decisions = append(f.decisions, d)
 	if f.refuse != nil {
 		return workflows.DecisionResult{}, f.refuse

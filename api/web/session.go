@@ -86,6 +86,13 @@ func (s *sessions) decode(value string) (identity.User, bool) {
 	return identity.User{Name: d.Name, Groups: d.Groups}, true
 }
 
+// newRequestID is a random id for a decision's form.
+func newRequestID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 // user returns the signed-in user of a request.
 func (p *Pages) user(c *gin.Context) (identity.User, bool) {
 	ck, err := c.Request.Cookie(SessionCookie)

@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
-	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -48,22 +47,13 @@ func decisionRequestID(c *gin.Context, fromBody string) (string, error) {
 func NewRequestID() string { return uuid.NewString() }
 
 // signedDecision signs d for promotion id under requestID, which is also
-// the Temporal Update ID of the decision. Without a signer (tests that do
-// not start a real promotion) d goes unsigned and a real promotion refuses it.
+// the Temporal Update ID of the decision.
 func (s *Server) signedDecision(id, requestID string, d workflows.Decision) workflows.Decision {
-	if s.Decisions == nil {
-		d.Proof = &decision.Proof{Nonce: requestID}
-		return d
-	}
-	return workflows.SignDecision(s.Decisions, id, requestID, time.Now().UTC(), d)
+	return workflows.SignDecision(s.signer(), id, requestID, time.Now().UTC(), d)
 }
 
 func (s *Server) signedSkipBake(id, requestID string, sb workflows.SkipBake) workflows.SkipBake {
-	if s.Decisions == nil {
-		sb.Proof = &decision.Proof{Nonce: requestID}
-		return sb
-	}
-	return workflows.SignSkipBake(s.Decisions, id, requestID, time.Now().UTC(), sb)
+	return workflows.SignSkipBake(s.signer(), id, requestID, time.Now().UTC(), sb)
 }
 
 // decideOnce sends a signed decision with requestID as its Update ID. When

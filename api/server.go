@@ -4,7 +4,9 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -136,13 +138,14 @@ type Server struct {
 	Tracer         trace.TracerProvider
 	// Decisions signs every decision and bake skip the API sends to a
 	// promotion; its public key goes into every build and promotion the API
-	// starts. nil signs nothing, and real promotions then refuse every
-	// decision. OperatorDecisions turns on the temporal-operator override in
+	// starts. nil means a random key made on first use, for this process's
+	// lifetime only (tests, benchmarks). OperatorDecisions turns on the temporal-operator override in
 	// the promotions the API starts (see workflows.PromotionInput).
 	Decisions         *decision.Signer
 	OperatorDecisions bool
 
-	closeOnce sync.Once
+	signerOnce sync.Once
+	closeOnce  sync.Once
 	stopOnce  sync.Once
 	closing   chan struct{}
 	// slackReplies counts Slack interactions still being decided and answered.
@@ -194,12 +197,26 @@ func durationOr(d, def time.Duration) time.Duration {
 	return d
 }
 
-// decisionKeys are the public keys promotions started by s trust.
-func (s *Server) decisionKeys() []decision.PublicKey {
-	if s.Decisions == nil {
-		return nil
-	}
-	return []decision.PublicKey{s.Decisions.PublicKey()}
+// signer is s.Decisions, made at random on first use when nil.
+func (s *Server) signer() *decision.Signer {
+	s.signerOnce.Do(func() {
+		if s.Decisions != nil {
+			return
+		}
+		seed := make([]byte, 32)
+		if _, err := rand.Read(seed); err != nil {
+			panic(fmt.Sprintf("decision key: %v", err)) // crypto/rand does not fail
+		}
+		s.Decisions, _ = decision.NewSigner(seed)
+	})
+	return s.Decisions
+}
+
+// DecisionKeys are the public keys that promotions started by s trust.
+// Whoever starts a promotion without the API (a benchmark, a test) passes
+// them in its PromotionInput.
+func (s *Server) DecisionKeys() []decision.PublicKey {
+	return []decision.PublicKey{s.signer().PublicKey()}
 }
 
 // Handler returns the HTTP handler serving every route of the API.

@@ -146,8 +146,8 @@ type Server struct {
 
 	signerOnce sync.Once
 	closeOnce  sync.Once
-	stopOnce  sync.Once
-	closing   chan struct{}
+	stopOnce   sync.Once
+	closing    chan struct{}
 	// slackReplies counts Slack interactions still being decided and answered.
 	slackReplies sync.WaitGroup
 }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/decision"
+	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/workflows"
 )
 

@@ -40,6 +40,9 @@ type Config struct {
 	// (DROVER_IDENTITY_FILE). Empty: no authentication (local development),
 	// callers name themselves with X-Drover-User.
 	IdentityFile string
+	// IdentityReloadInterval is how often the identity file is checked for
+	// changes (DROVER_IDENTITY_RELOAD_INTERVAL); zero means 10s.
+	IdentityReloadInterval time.Duration
 	// SlackSigningSecret verifies Slack interactions (DROVER_SLACK_SIGNING_SECRET);
 	// empty turns POST /api/v1/slack/interactions off.
 	SlackSigningSecret string
@@ -111,6 +114,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 		SlackSigningSecret: getenv("DROVER_SLACK_SIGNING_SECRET"),
 		DecisionKey:        getenv("DROVER_DECISION_KEY"),
+	}
+	if raw := getenv("DROVER_IDENTITY_RELOAD_INTERVAL"); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d <= 0 || d > time.Minute {
+			return Config{}, fmt.Errorf("DROVER_IDENTITY_RELOAD_INTERVAL %q: want a duration from 1s to 1m", raw)
+		}
+		cfg.IdentityReloadInterval = d
 	}
 	if raw := getenv("DROVER_TEMPORAL_OPERATOR_DECISIONS"); raw != "" {
 		on, err := strconv.ParseBool(raw)

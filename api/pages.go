@@ -16,6 +16,7 @@ import (
 func (s *Server) registerPages(r *gin.Engine) {
 	opts := s.Pages
 	opts.PublicURL, opts.NotFound, opts.Logger, opts.Closing = s.PublicURL, ErrNotFound, s.logger(), s.closingCh()
+	opts.Revocations, opts.Limiter, opts.ClientAddr = s.SessionRevocations, s.authLimiter(), s.clientAddr
 	var auth web.Authenticator
 	if s.Identity != nil {
 		auth = s.Identity

@@ -44,6 +44,9 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("load identity file: %w", err)
 		}
 		ids, slackUsers = dir, dir
+		// Changes of the file apply without a restart; a broken one is
+		// logged and the users loaded before stay.
+		go dir.Watch(ctx, cfg.IdentityFile, cfg.IdentityReloadInterval, logger)
 		logger.InfoContext(ctx, "authentication on", "identity_file", cfg.IdentityFile, "users", len(dir.Users()))
 	} else {
 		logger.WarnContext(ctx, "authentication off: no DROVER_IDENTITY_FILE; callers name themselves with X-Drover-User")
@@ -123,6 +126,7 @@ func Run(ctx context.Context, cfg Config) error {
 		TaskHeartbeatTimeout: cfg.TaskHeartbeatTimeout,
 		Decisions:            signer,
 		OperatorDecisions:    cfg.OperatorDecisions,
+		SessionRevocations:   led,
 	}
 	srv.Metrics, srv.MetricsHandler, srv.MetricsToken = httpMetrics, metrics.Handler(), cfg.MetricsToken
 	srv.Tracer = cfg.Tracing.TracerProvider()

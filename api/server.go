@@ -19,6 +19,7 @@ import (
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/decision"
+	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -143,11 +144,18 @@ type Server struct {
 	// the promotions the API starts (see workflows.PromotionInput).
 	Decisions         *decision.Signer
 	OperatorDecisions bool
+	// AuthLimiter blocks, per client address, repeated failed
+	// authentications (429 with Retry-After); nil means the defaults (10
+	// failures a minute). SessionRevocations keeps signed-out web sessions
+	// (the ledger, shared by replicas); nil keeps them in this process.
+	AuthLimiter        *identity.FailureLimiter
+	SessionRevocations web.SessionRevocations
 
-	signerOnce sync.Once
-	closeOnce  sync.Once
-	stopOnce   sync.Once
-	closing    chan struct{}
+	signerOnce  sync.Once
+	limiterOnce sync.Once
+	closeOnce   sync.Once
+	stopOnce    sync.Once
+	closing     chan struct{}
 	// slackReplies counts Slack interactions still being decided and answered.
 	slackReplies sync.WaitGroup
 }

@@ -131,15 +131,23 @@ func (fakeAuth) Authenticate(r *http.Request) (identity.User, error) {
 	if !ok {
 		return identity.User{}, identity.ErrNoCredentials
 	}
-	switch token {
-	case "alice-token":
-		return identity.User{Name: "alice"}, nil
-	case "bob-token":
-		return identity.User{Name: "bob", Groups: []string{"release"}}, nil
-	case "carol-token":
-		return identity.User{Name: "carol"}, nil
+	if u, ok := fakeUsers[strings.TrimSuffix(token, "-token")]; ok && strings.HasSuffix(token, "-token") {
+		return u, nil
 	}
 	return identity.User{}, identity.ErrBadCredentials
+}
+
+// fakeUsers are the users of fakeAuth; tests change them to edit the "identity file".
+var fakeUsers = map[string]identity.User{
+	"alice": {Name: "alice"},
+	"bob":   {Name: "bob", Groups: []string{"release"}},
+	"carol": {Name: "carol"},
+}
+
+// Lookup reads the user's current entry, as identity.Directory does.
+func (fakeAuth) Lookup(name string) (identity.User, bool) {
+	u, ok := fakeUsers[name]
+	return u, ok
 }
 
 // pendingProd is a promotion waiting for an approval of prod by group:release.

@@ -69,6 +69,11 @@ type account struct {
 	hash [sha256.Size]byte
 }
 
+// MinTokenBytes is the shortest token `drover token hash` accepts: a token
+// is a secret that must not be guessed, so it needs the entropy of 32 bytes
+// (any shorter one is refused, not warned about).
+const MinTokenBytes = 32
+
 // HashToken returns the hex SHA-256 of token: what an identity file holds
 // in token_sha256.
 func HashToken(token string) string {

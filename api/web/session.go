@@ -231,12 +231,14 @@ func (p *Pages) validCSRF(c *gin.Context, user string) bool {
 }
 
 // requireForm guards a form post: a valid CSRF token always, and a session
-// when needSession. A forged post gets 403.
+// when needSession. A post without a valid session gets 401, a forged one 403.
 func (p *Pages) requireForm(needSession bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		user, ok := p.user(c)
 		if needSession && !ok {
-			p.renderError(c, http.StatusForbidden, "Sign in first: this action needs a session.")
+			// 401: no session, or one that was signed out or whose user left
+			// the identity file.
+			p.renderError(c, http.StatusUnauthorized, "Sign in first: this action needs a session.")
 			c.Abort()
 			return
 		}

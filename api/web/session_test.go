@@ -38,7 +38,7 @@ func TestSignOutRevokesTheSessionServerSide(t *testing.T) {
 	require.NotContains(t, body, `id="whoami"`)
 	form := url.Values{"csrf": {h.csrf(replay, "/signin")}, "environment": {"prod"}, "decision": {"approve"}, "confirm": {"yes"}}
 	resp, _ = h.post(replay, "/ui"+promoPath+"/decide", form)
-	require.Equal(t, http.StatusForbidden, resp.StatusCode, "a revoked session decides nothing")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "a revoked session decides nothing")
 	require.Empty(t, h.proms.decisions)
 }
 

@@ -1,0 +1,80 @@
+package identity
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// DefaultReloadInterval is how often Watch looks at the identity file.
+const DefaultReloadInterval = 10 * time.Second
+
+// Reload reads the identity file at path again and, when it is valid,
+// replaces the directory's users, trust header and proxies with its content.
+// A file that does not load leaves the directory as it was.
+func (d *Directory) Reload(path string) error {
+	next, err := Load(path)
+	if err != nil {
+		return err
+	}
+	d.replace(next)
+	return nil
+}
+
+func (d *Directory) replace(next *Directory) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.users, d.trustHeader, d.proxies = next.users, next.trustHeader, next.proxies
+}
+
+// Watch re-reads the identity file at path every interval (zero means
+// DefaultReloadInterval) until ctx ends, and applies it when its content
+// changed: group changes, new and removed users take effect without a
+// restart. A broken file is logged at ERROR, once per content, and the
+// previous content stays in force.
+func (d *Directory) Watch(ctx context.Context, path string, interval time.Duration, logger *slog.Logger) {
+	if interval <= 0 {
+		interval = DefaultReloadInterval
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	last, _ := os.ReadFile(path)
+	var lastBad []byte
+	unreadable := false
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			if !unreadable {
+				logger.ErrorContext(ctx, "identity file not readable; keeping the users loaded before", "file", path, "error", err)
+			}
+			unreadable = true
+			continue
+		}
+		unreadable = false
+		if bytes.Equal(data, last) {
+			continue
+		}
+		next, err := Parse(path, data)
+		if err != nil {
+			if !bytes.Equal(data, lastBad) {
+				logger.ErrorContext(ctx, "identity file not reloaded: it has errors; keeping the users loaded before",
+					"file", path, "error", err.Error())
+				lastBad = data
+			}
+			continue
+		}
+		d.replace(next)
+		last, lastBad = data, nil
+		logger.InfoContext(ctx, "identity file reloaded", "file", path, "users", len(next.users))
+	}
+}

@@ -53,6 +53,10 @@ type BuildInput struct {
 	// Notify holds the project's notification sinks (drover.yaml notify);
 	// the worker's global sinks are added to them.
 	Notify *pipeline.Notify `json:"notify,omitempty"`
+	// SecretsAllowed is true when the project trusts the build's branch with
+	// its secrets: only then do its tasks (and its promotion's steps) get the
+	// secrets they name. Decided where the build starts.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
 }
 
 // Defaults of BuildInput.

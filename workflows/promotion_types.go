@@ -63,6 +63,8 @@ type PromotionInput struct {
 	// Notify holds the project's notification sinks (drover.yaml notify);
 	// the worker's global sinks are added to them.
 	Notify *pipeline.Notify `json:"notify,omitempty"`
+	// SecretsAllowed: as BuildInput's, for the deploys and checks.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
 }
 
 // Decision is an approval or a rejection of one environment's approval gate.

@@ -14,6 +14,7 @@ import (
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/secrets"
 	"github.com/drover-ci/drover/storage"
 	"github.com/drover-ci/drover/telemetry"
 	"github.com/drover-ci/drover/workflows"
@@ -68,6 +69,16 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		KillGrace:          cfg.KillGrace,
 		PublishRoot:        cfg.PublishRoot,
 		Logger:             logger,
+	}
+	if err := SetUpSandbox(ctx, cfg.Sandbox, acts, logger); err != nil {
+		return err
+	}
+	if cfg.Sandbox.SecretsKey != "" {
+		cipher, err := secrets.CipherFromBase64(cfg.Sandbox.SecretsKey)
+		if err != nil {
+			return fmt.Errorf("DROVER_SECRETS_KEY: %w", err)
+		}
+		acts.Secrets = &secrets.Secrets{Store: ldg, Cipher: cipher}
 	}
 	set := ActivitySet{
 		Tasks:      acts,

@@ -72,6 +72,10 @@ type Config struct {
 	// Pages holds the web pages' options (DROVER_SESSION_KEY,
 	// DROVER_TEMPORAL_WEB_URL).
 	Pages web.Options
+	// SecretsKey is DROVER_SECRETS_KEY: base64 of the 32-byte AES-256-GCM
+	// key project secrets are sealed with (the workers' key); empty turns
+	// the secrets routes off.
+	SecretsKey string
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -99,6 +103,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PublicURL:         getenv("DROVER_PUBLIC_URL"),
 		IdentityFile:      getenv("DROVER_IDENTITY_FILE"),
 		MetricsToken:      getenv("DROVER_METRICS_TOKEN"),
+		SecretsKey:        getenv("DROVER_SECRETS_KEY"),
 
 		SlackSigningSecret: getenv("DROVER_SLACK_SIGNING_SECRET"),
 	}

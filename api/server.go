@@ -112,6 +112,12 @@ type Server struct {
 	// project without a secret has no webhook: its deliveries get a 404.
 	HookSecrets map[string]string
 	HookSigning map[string]string
+	// Secrets sets project secrets and SecretLedger lists and removes them;
+	// nil turns the secrets routes off (404). Audit records their changes;
+	// nil records none.
+	Secrets      SecretStore
+	SecretLedger SecretLedger
+	Audit        AuditRecorder
 	// PublicURL is the base URL clients reach the API at, without a trailing slash.
 	PublicURL string
 	// MaxBody limits request bodies; zero means DefaultMaxBody.
@@ -133,6 +139,10 @@ type Server struct {
 	MetricsHandler http.Handler
 	MetricsToken   string
 	Tracer         trace.TracerProvider
+
+	// pages are the web pages, whose session cookie also lets a browser
+	// read logs and artifacts (see requireReader).
+	pages *web.Pages
 
 	closeOnce sync.Once
 	stopOnce  sync.Once

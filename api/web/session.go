@@ -86,6 +86,16 @@ func (s *sessions) decode(value string) (identity.User, bool) {
 	return identity.User{Name: d.Name, Groups: d.Groups}, true
 }
 
+// SessionUser returns the user signed in to the web pages by r's session
+// cookie, if any; the API accepts it for reads that need a caller.
+func (p *Pages) SessionUser(r *http.Request) (identity.User, bool) {
+	ck, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return identity.User{}, false
+	}
+	return p.sessions.decode(ck.Value)
+}
+
 // user returns the signed-in user of a request.
 func (p *Pages) user(c *gin.Context) (identity.User, bool) {
 	ck, err := c.Request.Cookie(SessionCookie)

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/secrets"
 )
 
 // shellDeploy runs the deploy's shell script in a checkout of the version's
@@ -34,7 +35,13 @@ func (d shellDeploy) Deploy(ctx context.Context, in DeployInput, log *logstore.L
 		Service: in.Deploy.Service,
 	}
 	out := &outputCollector{w: log}
-	proc, masker, err := d.a.runStepScript(ctx, s, log, out)
+	var proc processResult
+	var masker *secrets.Masker
+	err := d.a.withDeployLease(ctx, in, log, func(ctx context.Context) error {
+		var err error
+		proc, masker, err = d.a.runStepScript(ctx, s, log, out)
+		return err
+	})
 	if err != nil {
 		return DeployResult{}, err
 	}

@@ -88,6 +88,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Heads:      &activities.HeadPoller{APIURL: cfg.PublicURL, Token: cfg.PollToken, Logger: logger},
 	}
 	set.Promotions.S3 = activities.NewLazyS3(cfg.Storage.AWS)
+	set.Promotions.Fence = ldg
 	// Built on first use: a worker without AWS configuration still starts.
 	set.Promotions.CloudFormation = activities.NewLazyCloudFormation(cfg.Storage.AWS)
 	workers := NewWorkers(c, cfg, set)

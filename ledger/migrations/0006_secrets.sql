@@ -11,3 +11,14 @@ CREATE TABLE secrets (
     set_at      {{timestamp}} NOT NULL,
     PRIMARY KEY (project, environment, name)
 );
+
+-- The fence of shell deploys: one attempt at a time per environment. holder
+-- names an activity attempt; a later attempt takes the lease only once the
+-- holder stopped renewing it (expires_at passed) or released it.
+CREATE TABLE deploy_leases (
+    project     TEXT NOT NULL,
+    environment TEXT NOT NULL,
+    holder      TEXT NOT NULL,
+    expires_at  {{timestamp}} NOT NULL,
+    PRIMARY KEY (project, environment)
+);

@@ -121,9 +121,11 @@ func runProcess(ctx context.Context, spec processSpec) (processResult, error) {
 		res.TimedOut = true
 		waitErr = terminate(pgid, spec.KillGrace, exited)
 	}
-	// Background children must not outlive the task (a service's leave
-	// the group with setsid).
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	// Background children must not outlive the task, unless it starts a
+	// service.
+	if !spec.Service || res.TimedOut || ctx.Err() != nil {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
 	select {
 	case <-copied:
 	case <-time.After(outputDrainDelay):

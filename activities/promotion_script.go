@@ -56,7 +56,11 @@ func (a *PromotionActivities) runStepScript(ctx context.Context, s stepScript, l
 	host, _ := os.Hostname()
 	log.Printf("=== %s: attempt %d on %s ===", s.What, attempt, host)
 
-	workspace, err := a.Tasks.newWorkspace()
+	newWorkspace := a.Tasks.newWorkspace
+	if s.Service && a.Tasks.Sandbox != nil {
+		newWorkspace = a.Tasks.newServiceWorkspace
+	}
+	workspace, err := newWorkspace()
 	if err != nil {
 		log.Printf("=== workspace failed: %v ===", err)
 		return processResult{}, nil, fmt.Errorf("%s: %w", s.What, err)
@@ -79,6 +83,11 @@ func (a *PromotionActivities) runStepScript(ctx context.Context, s stepScript, l
 		return processResult{}, nil, stepError(ctx, s.What, err)
 	}
 
+	if s.Service && a.Tasks.Sandbox != nil {
+		if err := a.Tasks.Sandbox.Chown(workspace); err != nil {
+			return processResult{}, nil, fmt.Errorf("%s: workspace: %w", s.What, err)
+		}
+	}
 	granted, err := a.Tasks.grantSecrets(ctx, s.Project, s.Environment, s.SecretsAllowed, s.Secrets, log, s.ErrType)
 	if err != nil {
 		return processResult{}, nil, stepError(ctx, s.What, err)

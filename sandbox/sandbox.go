@@ -95,8 +95,10 @@ type Step struct {
 	// Network is NetworkHost or NetworkNone; empty means the Sandbox's default.
 	Network string
 	// Service keeps the host's PID namespace and lets the script's processes
-	// outlive it (a deploy that starts a long-running service); everything
-	// else about the sandbox stays.
+	// outlive it (a deploy that starts a long-running service). So that it
+	// can neither signal nor inspect the worker's processes, bwrap then runs
+	// as the real uid UID (the worker must be root), and Workspace must be
+	// reachable and writable by that uid (see ServiceDirMode).
 	Service bool
 	// Writable are more host directories bound writable at their own path
 	// (the worker's publish root, for instance).
@@ -187,8 +189,29 @@ func (s *Sandbox) Command(script string, st Step) (cmd *exec.Cmd, cleanup func()
 		// bwrap dies with the worker; --die-with-parent and the PID
 		// namespace then take every process of the script with it.
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	} else {
+		if os.Geteuid() != 0 {
+			cleanup()
+			return nil, nil, fmt.Errorf("sandbox: service steps run as uid %d, which needs a worker running as root", s.UID)
+		}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(s.UID), Gid: uint32(s.GID), Groups: []uint32{}}
 	}
 	return cmd, cleanup, nil
+}
+
+// ServiceDirMode is the mode of the directories above a service step's
+// workspace: traversable, not listable, by the service's uid.
+const ServiceDirMode = 0o711
+
+// Chown gives dir and everything under it to the sandbox's uid, so that a
+// service step (which runs as that uid) can write its workspace.
+func (s *Sandbox) Chown(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, s.UID, s.GID)
+	})
 }
 
 // Check runs a trivial script in a sandbox like a task's, with the given

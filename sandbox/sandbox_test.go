@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -113,4 +114,36 @@ func TestNewRefuses(t *testing.T) {
 	require.Error(t, err)
 	_, err = sandbox.New(sandbox.Options{Binds: []string{"relative"}})
 	require.Error(t, err)
+}
+
+func TestServiceStepOutlivesItsScriptButNotTheWorkersRights(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("service steps need a root worker")
+	}
+	s := newSandbox(t, sandbox.Options{})
+	base, err := os.MkdirTemp("", "drover-service-test-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(base) })
+	require.NoError(t, os.Chmod(base, sandbox.ServiceDirMode))
+	ws := filepath.Join(base, "ws")
+	require.NoError(t, os.Mkdir(ws, 0o700))
+	require.NoError(t, s.Chown(ws))
+	t.Setenv("DROVER_TEST_WORKER_SECRET", "service-must-not-see-this")
+	out, err := run(t, s, `
+setsid sleep 30 >/dev/null 2>&1 < /dev/null &
+echo "service=$!"
+echo "uid=$(id -u)"
+cat /proc/$WORKER_PID/environ >/dev/null 2>&1 && echo "environ readable" || echo "environ denied"
+kill -0 $WORKER_PID 2>/dev/null && echo "worker signalable" || echo "worker not signalable"
+echo ok > written
+`, sandbox.Step{Workspace: ws, Env: []string{"PATH=/usr/bin:/bin", "WORKER_PID=" + strconv.Itoa(os.Getpid())}, Service: true})
+	require.NoError(t, err, out)
+	require.Contains(t, out, "uid=65534\nenviron denied\nworker not signalable\n")
+	pid, err := strconv.Atoi(strings.TrimPrefix(strings.Split(out, "\n")[0], "service="))
+	require.NoError(t, err, out)
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	require.NoError(t, syscall.Kill(pid, 0), "the service outlived its script")
+	b, err := os.ReadFile(filepath.Join(ws, "written"))
+	require.NoError(t, err)
+	require.Equal(t, "ok\n", string(b))
 }

@@ -46,11 +46,13 @@ CMD ["drover-api"]
 
 # worker: tasks are bash scripts; curl, make and unzip cover what most
 # build and deploy scripts call. Add your toolchains in an image FROM this one.
+# bubblewrap sandboxes every script; it needs user namespaces, which Docker's
+# default seccomp profile denies (see the README's "Sandbox" section).
 FROM runtime AS worker
 USER root
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      bash curl make unzip xz-utils \
+      bash bubblewrap curl make unzip xz-utils \
  && rm -rf /var/lib/apt/lists/*
 USER 10001:10001
 COPY --from=build /out/drover-worker /usr/local/bin/

@@ -8,6 +8,7 @@ import (
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/sandbox"
 )
 
 // Defaults of Activities.
@@ -46,6 +47,32 @@ type Activities struct {
 	// store of the convert-and-publish flow).
 	PublishRoot string
 	Logger      *slog.Logger // may be nil
+	// Sandbox runs every task, deploy and check script under bwrap; nil runs
+	// them directly (DROVER_SANDBOX=off), still with an explicit environment.
+	Sandbox *sandbox.Sandbox
+	// Secrets reads the values of the secrets a step names; nil fails steps
+	// that name any.
+	Secrets SecretValues
+	// PassEnv names worker environment variables every script receives
+	// (DROVER_SANDBOX_PASS_ENV) besides PATH, HOME and LANG.
+	PassEnv []string
+	// StepNetwork, when set, chooses the network of a project's steps by
+	// kind ("task", "deploy", "check"): sandbox.NetworkHost or NetworkNone.
+	// integrator: wire to registry's (*Project).StepNetwork.
+	StepNetwork func(project, kind string) string
+	// LogLimit bounds what one script's output may add to its log
+	// (DROVER_TASK_LOG_LIMIT); 0 means DefaultLogLimit, negative no limit.
+	LogLimit int64
+}
+
+// DefaultLogLimit is the most output of one script kept in its log.
+const DefaultLogLimit = 64 << 20
+
+func (a *Activities) logLimit() int64 {
+	if a.LogLimit == 0 {
+		return DefaultLogLimit
+	}
+	return a.LogLimit
 }
 
 func (a *Activities) heartbeatInterval() time.Duration {

@@ -41,9 +41,14 @@ func (a *PromotionActivities) CheckTask(ctx context.Context, in TaskCheckInput) 
 		Artifacts:  in.Artifacts,
 		Env: append(promotionStepEnv(in.Project, in.Version, in.Environment, in.Commit, in.PromotionID, in.RunID),
 			"DROVER_CHECK_INDEX="+strconv.Itoa(in.Index)),
-		Timeout: timeout,
+		Timeout:        timeout,
+		Kind:           "check",
+		Project:        in.Project,
+		Environment:    in.Environment,
+		Secrets:        in.Check.Secrets,
+		SecretsAllowed: in.SecretsAllowed,
 	}
-	proc, err := a.runStepScript(ctx, s, log, log)
+	proc, _, err := a.runStepScript(ctx, s, log, log)
 	if err != nil {
 		return CheckResult{LogKey: key}, err
 	}

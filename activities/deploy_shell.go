@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/secrets"
 )
 
 // shellDeploy runs the deploy's shell script in a checkout of the version's
@@ -28,13 +29,29 @@ func (d shellDeploy) Deploy(ctx context.Context, in DeployInput, log *logstore.L
 		Commit:     in.Commit,
 		Artifacts:  in.Artifacts,
 		Env:        deployEnv(in),
+		Kind:       "deploy",
+		Project:    in.Project, Environment: in.Environment,
+		Secrets: in.Deploy.Secrets, SecretsAllowed: in.SecretsAllowed,
+		Service: in.Deploy.Service,
 	}
 	out := &outputCollector{w: log}
-	proc, err := d.a.runStepScript(ctx, s, log, out)
+	var proc processResult
+	var masker *secrets.Masker
+	err := d.a.withDeployLease(ctx, in, log, func(ctx context.Context) error {
+		var err error
+		proc, masker, err = d.a.runStepScript(ctx, s, log, out)
+		return err
+	})
 	if err != nil {
 		return DeployResult{}, err
 	}
-	res := DeployResult{Outputs: out.outputs(), LogKey: deployLogKey(ctx, in)}
+	// Outputs are parsed from the raw output: mask them before they reach
+	// the workflow.
+	outputs := out.outputs()
+	for k, v := range outputs {
+		outputs[k] = masker.String(v)
+	}
+	res := DeployResult{Outputs: outputs, LogKey: deployLogKey(ctx, in)}
 	if err := scriptFailure(s, proc, log, DeployResult{Detail: log.Tail(), LogKey: res.LogKey, Outputs: res.Outputs}); err != nil {
 		return res, err
 	}

@@ -2,23 +2,18 @@ package activities
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/drover-ci/drover/gitsource"
 )
 
-// taskEnv is the environment of a task's script: the worker's environment
-// without its DROVER_ variables (they may hold the worker's own settings and
+// taskEnv is the environment of a task's script: base (PATH, HOME, LANG:
+// never the worker's whole environment, which holds its settings and
 // secrets), then the variables describing the task, then the task's own.
 // The repository is given without credentials; publishRoot, when set, is
 // DROVER_PUBLISH_ROOT.
-func taskEnv(worker []string, in RunTaskInput, attempt int, workspace, publishRoot string) []string {
-	env := make([]string, 0, len(worker)+11+len(in.Task.Env))
-	for _, kv := range worker {
-		if !strings.HasPrefix(kv, "DROVER_") {
-			env = append(env, kv)
-		}
-	}
+func taskEnv(base []string, in RunTaskInput, attempt int, workspace, publishRoot string) []string {
+	env := make([]string, 0, len(base)+11+len(in.Task.Env))
+	env = append(env, base...)
 	env = append(env,
 		"DROVER_PROJECT="+in.Project,
 		"DROVER_BUILD_ID="+in.BuildID,

@@ -58,7 +58,10 @@ type Notifier struct {
 // ResolveSinks returns the sinks of a run: the project's webhooks and the
 // global ones, the project's Slack channel (or the default one) when Slack is
 // configured, and commit statuses when the repository's host has a target.
-// Workflows run it once, as a local activity, so their history records the answer.
+// Workflows run it once, as a local activity, so their history records the
+// answer: a global webhook, whose URL comes from the worker's configuration
+// and may hold a token, is therefore returned as a reference
+// (GlobalSinkRef), resolved by DeliverWebhook.
 func (n *Notifier) ResolveSinks(_ context.Context, in ResolveSinksInput) (NotifySinks, error) {
 	var s NotifySinks
 	if in.Notify != nil {
@@ -68,7 +71,7 @@ func (n *Notifier) ResolveSinks(_ context.Context, in ResolveSinksInput) (Notify
 		if !slices.ContainsFunc(s.Webhooks, func(o pipeline.WebhookNotify) bool {
 			return o.URL == w.URL && slices.Equal(o.Events, w.Events)
 		}) {
-			s.Webhooks = append(s.Webhooks, w)
+			s.Webhooks = append(s.Webhooks, pipeline.WebhookNotify{URL: GlobalSinkRef(w.URL), Events: w.Events})
 		}
 	}
 	if n.Slack != nil {
@@ -133,6 +136,27 @@ func attempt(ctx context.Context) int {
 		return int(activity.GetInfo(ctx).Attempt)
 	}
 	return 1
+}
+
+// globalSinkPrefix starts the reference of a global webhook sink.
+const globalSinkPrefix = "drover-sink://global/"
+
+// GlobalSinkRef is what workflow history holds of a global webhook sink
+// (DROVER_NOTIFY_WEBHOOKS): "drover-sink://global/<hash of the URL>".
+func GlobalSinkRef(rawURL string) string { return globalSinkPrefix + URLHash(rawURL) }
+
+// resolveWebhook returns the URL a delivery posts to: a global sink's
+// reference is looked up in the worker's configuration.
+func (n *Notifier) resolveWebhook(target string) (string, bool) {
+	if !strings.HasPrefix(target, globalSinkPrefix) {
+		return target, true
+	}
+	for _, w := range n.Webhooks {
+		if GlobalSinkRef(w.URL) == target {
+			return w.URL, true
+		}
+	}
+	return "", false
 }
 
 // WebhookSinkName names a webhook sink by its host and a hash of the whole

@@ -30,7 +30,8 @@ func TestResolveSinks(t *testing.T) {
 			activities.NotifySinks{Webhooks: project.Webhooks, SlackChannel: "#foas", CommitStatus: true}},
 		{"defaults only", activities.Notifier{Webhooks: []pipeline.WebhookNotify{global}, Slack: slack.New("x"), SlackChannelDefault: "#builds", Statuses: targets},
 			activities.ResolveSinksInput{Repository: "/srv/git/foas"},
-			activities.NotifySinks{Webhooks: []pipeline.WebhookNotify{global}, SlackChannel: "#builds"}},
+			// The global sink's URL comes from the worker's configuration: only a reference enters history.
+			activities.NotifySinks{Webhooks: []pipeline.WebhookNotify{{URL: activities.GlobalSinkRef(global.URL)}}, SlackChannel: "#builds"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.n.ResolveSinks(context.Background(), tc.in)

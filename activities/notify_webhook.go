@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"go.temporal.io/sdk/temporal"
 )
 
 // Headers of an outgoing webhook.
@@ -35,6 +37,10 @@ func (n *Notifier) DeliverWebhook(ctx context.Context, in WebhookDelivery) error
 }
 
 func (n *Notifier) postWebhook(ctx context.Context, in WebhookDelivery) error {
+	target, ok := n.resolveWebhook(in.URL)
+	if !ok {
+		return temporal.NewNonRetryableApplicationError("global webhook sink no longer configured on this worker (DROVER_NOTIFY_WEBHOOKS)", ErrTypeSinkRejected, nil)
+	}
 	ev := in.Event
 	ev.URL = n.runURL(ev)
 	body, err := json.Marshal(ev)
@@ -43,7 +49,7 @@ func (n *Notifier) postWebhook(ctx context.Context, in WebhookDelivery) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, notifyRequestTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("create request: %w", urlErrorCause(err))
 	}

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/drover-ci/drover/sandbox"
 )
 
 // outputDrainDelay bounds how long output is still read once the process
@@ -26,6 +28,17 @@ type processSpec struct {
 	KillGrace time.Duration
 	// OnStart, if set, is called once the process has started.
 	OnStart func()
+	// Sandbox, when set, runs the script under bwrap (see package sandbox)
+	// with the step's network, files and writable directories; nil runs it
+	// directly (DROVER_SANDBOX=off).
+	Sandbox  *sandbox.Sandbox
+	Network  string            // sandbox.NetworkHost or NetworkNone; "" = the sandbox's default
+	Service  bool              // processes may outlive the script (see sandbox.Step.Service)
+	Files    map[string][]byte // written read-only into the sandbox (secrets as files)
+	Writable []string          // more host directories the script may write
+	// Pids, when set, records the script's process group while it runs, so a
+	// restarted worker can kill what a dead one left (sandbox.Pids).
+	Pids *sandbox.Pids
 }
 
 // processResult is how a script ended.
@@ -47,22 +60,28 @@ func runProcess(ctx context.Context, spec processSpec) (processResult, error) {
 	if err != nil {
 		return processResult{}, fmt.Errorf("create output pipe: %w", err)
 	}
-	cmd := exec.Command("bash", "-eo", "pipefail", "-c", spec.Script)
-	cmd.Dir = spec.Dir
-	cmd.Env = spec.Env
+	cmd, cleanup, err := command(spec)
+	if err != nil {
+		_ = pr.Close()
+		_ = pw.Close()
+		return processResult{}, err
+	}
 	// The child writes straight into the pipe (an *os.File), so Wait does not
 	// wait for the output to be copied, only for the main process to exit.
 	cmd.Stdout = pw
 	cmd.Stderr = pw
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	res := processResult{StartedAt: time.Now()}
 	err = cmd.Start()
 	_ = pw.Close()
+	cleanup()
 	if err != nil {
 		_ = pr.Close()
 		return processResult{}, fmt.Errorf("start script: %w", err)
 	}
 	pgid := cmd.Process.Pid
+	if spec.Pids != nil && !spec.Service {
+		defer spec.Pids.Record(pgid)()
+	}
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
@@ -80,17 +99,33 @@ func runProcess(ctx context.Context, spec processSpec) (processResult, error) {
 		defer t.Stop()
 		timeout = t.C
 	}
+	// An activity past its deadline is retried by Temporal at once, maybe
+	// on this host: the attempt must be dead by then, so it is stopped a
+	// grace period (plus a margin) before the deadline.
+	var deadline <-chan time.Time
+	if dl, ok := ctx.Deadline(); ok {
+		if d := time.Until(dl) - spec.KillGrace - deadlineMargin; d > 0 {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			deadline = t.C
+		}
+	}
 	var waitErr error
 	select {
 	case waitErr = <-exited:
 	case <-ctx.Done():
 		waitErr = terminate(pgid, spec.KillGrace, exited)
+	case <-deadline:
+		waitErr = terminate(pgid, spec.KillGrace, exited)
 	case <-timeout:
 		res.TimedOut = true
 		waitErr = terminate(pgid, spec.KillGrace, exited)
 	}
-	// Background children must not outlive the task.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	// Background children must not outlive the task, unless it starts a
+	// service.
+	if !spec.Service || res.TimedOut || ctx.Err() != nil {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
 	select {
 	case <-copied:
 	case <-time.After(outputDrainDelay):
@@ -112,6 +147,31 @@ func runProcess(ctx context.Context, spec processSpec) (processResult, error) {
 		return res, fmt.Errorf("script stopped: %w", ctx.Err())
 	}
 	return res, nil
+}
+
+// deadlineMargin is how long before its activity's deadline (less the kill
+// grace) a script is stopped.
+const deadlineMargin = time.Second
+
+// command builds the script's command: in the sandbox when spec has one,
+// else bash in its own process group that gets SIGKILL when the worker dies.
+func command(spec processSpec) (*exec.Cmd, func(), error) {
+	if spec.Sandbox != nil {
+		cmd, cleanup, err := spec.Sandbox.Command(spec.Script, sandbox.Step{Workspace: spec.Dir, Env: spec.Env,
+			Network: spec.Network, Service: spec.Service, Writable: spec.Writable, Files: spec.Files})
+		if err != nil {
+			return nil, nil, fmt.Errorf("start script: %w", err)
+		}
+		return cmd, cleanup, nil
+	}
+	cmd := exec.Command("bash", "-eo", "pipefail", "-c", spec.Script)
+	cmd.Dir = spec.Dir
+	cmd.Env = spec.Env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if !spec.Service {
+		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	}
+	return cmd, func() {}, nil
 }
 
 // terminate sends SIGTERM to the process group, then SIGKILL if the main

@@ -75,6 +75,11 @@ type PromotionActivities struct {
 	CloudFormationPoll time.Duration
 	// S3 publishes s3 deploys; nil fails them (see NewLazyS3).
 	S3 S3Client
+	// Fence keeps shell deploys to one attempt at a time per environment;
+	// nil runs them unfenced. DeployLeaseTTL is its lease's lifetime; 0
+	// means DefaultDeployLeaseTTL.
+	Fence          DeployFence
+	DeployLeaseTTL time.Duration
 }
 
 // NewPromotionActivities returns promotion activities over tasks (for

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/secrets"
 )
 
 // stepScript is a script a promotion step (a shell deploy, a task check)
@@ -27,8 +28,18 @@ type stepScript struct {
 	Repository string // checked out at Commit into the workspace when both are set
 	Commit     string
 	Artifacts  []ArtifactRef // downloaded into <workspace>/artifacts/<name>
-	Env        []string      // DROVER_ variables of the step and its own, after the worker's
+	Env        []string      // DROVER_ variables of the step and its own, after PATH, HOME and LANG
 	Timeout    time.Duration // 0 = only the activity's own timeout
+	// Kind is the step's kind for its network: "deploy" or "check".
+	Kind string
+	// Project and Environment own the secrets the step names in Secrets;
+	// SecretsAllowed false (an untrusted branch) gives it none.
+	Project, Environment string
+	Secrets              []pipeline.SecretRef
+	SecretsAllowed       bool
+	// Service lets the script's processes outlive it (a deploy that starts
+	// a service).
+	Service bool
 }
 
 // runStepScript runs s with its output going to out (which writes to log).
@@ -36,17 +47,23 @@ type stepScript struct {
 // code, returns a nil error. Checkout and store failures are retryable
 // errors, artifacts that are missing or corrupt non-retryable s.ErrType
 // errors, and a cancelled activity returns an error wrapping ctx.Err().
-func (a *PromotionActivities) runStepScript(ctx context.Context, s stepScript, log *logstore.LineWriter, out io.Writer) (processResult, error) {
+// From the moment the step's secrets are read, log masks their values; the
+// returned Masker masks them in what the caller reports.
+func (a *PromotionActivities) runStepScript(ctx context.Context, s stepScript, log *logstore.LineWriter, out io.Writer) (processResult, *secrets.Masker, error) {
 	attempt := int(activity.GetInfo(ctx).Attempt)
 	stopHeartbeat := a.Tasks.heartbeat(ctx, attempt)
 	defer stopHeartbeat()
 	host, _ := os.Hostname()
 	log.Printf("=== %s: attempt %d on %s ===", s.What, attempt, host)
 
-	workspace, err := a.Tasks.newWorkspace()
+	newWorkspace := a.Tasks.newWorkspace
+	if s.Service && a.Tasks.Sandbox != nil {
+		newWorkspace = a.Tasks.newServiceWorkspace
+	}
+	workspace, err := newWorkspace()
 	if err != nil {
 		log.Printf("=== workspace failed: %v ===", err)
-		return processResult{}, fmt.Errorf("%s: %w", s.What, err)
+		return processResult{}, nil, fmt.Errorf("%s: %w", s.What, err)
 	}
 	defer func() {
 		if err := removeWorkspace(workspace); err != nil {
@@ -57,23 +74,31 @@ func (a *PromotionActivities) runStepScript(ctx context.Context, s stepScript, l
 		log.Printf("=== checkout %s at %s ===", gitsource.Redact(s.Repository), s.Commit)
 		if err := a.Tasks.Source.Checkout(ctx, s.Repository, s.Commit, workspace); err != nil {
 			log.Printf("=== checkout failed: %v ===", err)
-			return processResult{}, stepError(ctx, s.What, err)
+			return processResult{}, nil, stepError(ctx, s.What, err)
 		}
 	}
 	artifactsDir := filepath.Join(workspace, "artifacts")
 	if err := a.downloadArtifacts(ctx, s.Artifacts, artifactsDir, s.ErrType, log); err != nil {
 		log.Printf("=== %v ===", err)
-		return processResult{}, stepError(ctx, s.What, err)
+		return processResult{}, nil, stepError(ctx, s.What, err)
 	}
 
-	env := make([]string, 0, len(os.Environ())+len(s.Env)+2)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DROVER_") {
-			env = append(env, kv)
+	if s.Service && a.Tasks.Sandbox != nil {
+		if err := a.Tasks.Sandbox.Chown(workspace); err != nil {
+			return processResult{}, nil, fmt.Errorf("%s: workspace: %w", s.What, err)
 		}
 	}
+	granted, err := a.Tasks.grantSecrets(ctx, s.Project, s.Environment, s.SecretsAllowed, s.Secrets, log, s.ErrType)
+	if err != nil {
+		return processResult{}, nil, stepError(ctx, s.What, err)
+	}
+	defer granted.cleanup()
+	log.SetLimit(a.Tasks.logLimit())
+
+	env := a.Tasks.baseEnv()
 	env = append(env, "DROVER_WORKSPACE="+workspace, "DROVER_ARTIFACTS_DIR="+artifactsDir)
 	env = append(env, s.Env...)
+	env = append(env, granted.Env...)
 	proc, err := runProcess(ctx, processSpec{
 		Script:    s.Script,
 		Dir:       workspace,
@@ -81,16 +106,21 @@ func (a *PromotionActivities) runStepScript(ctx context.Context, s stepScript, l
 		Output:    out,
 		Timeout:   s.Timeout,
 		KillGrace: a.Tasks.killGrace(),
+		Sandbox:   a.Tasks.Sandbox,
+		Network:   a.Tasks.stepNetwork(s.Project, s.Kind),
+		Service:   s.Service,
+		Files:     granted.Files,
+		Pids:      a.Tasks.sandboxPids(),
 	})
 	if ctx.Err() != nil && (err != nil || proc.ExitCode != 0) {
 		log.Printf("=== cancelled ===")
-		return proc, fmt.Errorf("%s cancelled: %w", s.What, ctx.Err())
+		return proc, granted.Masker, fmt.Errorf("%s cancelled: %w", s.What, ctx.Err())
 	}
 	if err != nil {
 		log.Printf("=== %v ===", err)
-		return proc, fmt.Errorf("%s: %w", s.What, err)
+		return proc, granted.Masker, fmt.Errorf("%s: %w", s.What, err)
 	}
-	return proc, nil
+	return proc, granted.Masker, nil
 }
 
 // stepError wraps err, or ctx's error when the activity was cancelled;

@@ -79,6 +79,13 @@ type DeployInput struct {
 	Artifacts   []ArtifactRef     `json:"artifacts,omitempty"`
 	Rollback    bool              `json:"rollback,omitempty"`
 	Env         map[string]string `json:"env,omitempty"`
+	// SecretsAllowed is true when the version's branch may receive the
+	// secrets its deploy names (see the Promotion's input).
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+	// Lease is the environment lock's lease this deploy runs under (empty
+	// for promotions started before leases); a shell deploy checks it is
+	// still held before its script starts.
+	Lease string `json:"lease,omitempty"`
 }
 
 // DeployResult is what a deploy reported.
@@ -116,6 +123,8 @@ type TaskCheckInput struct {
 	Index       int                `json:"index"` // position in the environment's verify list
 	Check       pipeline.TaskCheck `json:"check"`
 	Artifacts   []ArtifactRef      `json:"artifacts,omitempty"`
+	// SecretsAllowed: as DeployInput's.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
 }
 
 // ExternalCheckInput is the input of the WaitExternal activity: it completes

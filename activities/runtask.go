@@ -51,6 +51,7 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (RunTaskResul
 			logger.Warn("Close task log failed.", "error", err)
 		}
 	}()
+	log.SetLimit(a.logLimit())
 	host, _ := os.Hostname()
 	log.Printf("=== attempt %d on %s ===", attempt, host)
 
@@ -76,16 +77,31 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (RunTaskResul
 		}
 	}
 
+	granted, err := a.grantSecrets(ctx, in.Project, "", in.SecretsAllowed, in.Task.Secrets, log, ErrTypeBadTask)
+	if err != nil {
+		return result, err
+	}
+	defer granted.cleanup()
+	var writable []string
+	if a.PublishRoot != "" {
+		writable = append(writable, a.PublishRoot)
+	}
+
 	// running ends when the script does, so no start notice follows its end.
 	running, scriptDone := context.WithCancel(ctx)
 	proc, err := runProcess(ctx, processSpec{
 		Script:    in.Task.Run,
 		Dir:       workspace,
-		Env:       taskEnv(os.Environ(), in, attempt, workspace, a.PublishRoot),
+		Env:       append(taskEnv(a.baseEnv(), in, attempt, workspace, a.PublishRoot), granted.Env...),
 		Output:    log,
 		Timeout:   in.Task.Timeout,
 		KillGrace: a.killGrace(),
 		OnStart:   a.notifyStarted(ctx, running, in, attempt, logger),
+		Sandbox:   a.Sandbox,
+		Network:   a.stepNetwork(in.Project, "task"),
+		Files:     granted.Files,
+		Writable:  writable,
+		Pids:      a.sandboxPids(),
 	})
 	scriptDone()
 	result.StartedAt, result.FinishedAt = proc.StartedAt, proc.FinishedAt

@@ -21,12 +21,15 @@ import (
 func TestRunTaskSuccessLogsOutputAndEnv(t *testing.T) {
 	t.Setenv("DROVER_WORKER_TOKEN", "hunter2")
 	t.Setenv("WORKER_VISIBLE", "yes")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "worker-aws-secret")
 	a := newActivities(t)
+	// Scripts get PATH, HOME, LANG and what the worker passes on by name.
+	a.PassEnv = []string{"WORKER_VISIBLE"}
 	in := taskInput(`echo "hello from $DROVER_PROJECT"
 echo "to stderr" >&2
 echo "build=$DROVER_BUILD_ID run=$DROVER_RUN_ID commit=$DROVER_COMMIT branch=$DROVER_BRANCH"
 echo "stage=$DROVER_STAGE task=$DROVER_TASK attempt=$DROVER_ATTEMPT"
-echo "custom=$CUSTOM worker=$WORKER_VISIBLE token=${DROVER_WORKER_TOKEN:-unset}"
+echo "custom=$CUSTOM worker=$WORKER_VISIBLE token=${DROVER_WORKER_TOKEN:-unset} aws=${AWS_SECRET_ACCESS_KEY:-unset}"
 [ "$DROVER_WORKSPACE" = "$PWD" ] && echo "in workspace"
 cat /dev/stdin
 printf 'no newline at end'`)
@@ -52,7 +55,7 @@ printf 'no newline at end'`)
 		"to stderr\n",
 		"build=build/foas/c0ffee run=run-1 commit=c0ffee branch=main\n",
 		"stage=verify task=unit attempt=1\n",
-		"custom=value-1 worker=yes token=unset\n",
+		"custom=value-1 worker=yes token=unset aws=unset\n",
 		"in workspace\n",
 		"no newline at end\n",
 	} {

@@ -38,6 +38,9 @@ type RunTaskInput struct {
 	// PriorAttempts counts attempts made by earlier activity executions of
 	// this task; the attempt number is PriorAttempts + the activity's attempt.
 	PriorAttempts int `json:"prior_attempts"`
+	// SecretsAllowed is true when the build's branch may receive the
+	// project's secrets (see the Build's input); false gives the task none.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
 }
 
 // RunTaskResult is the outcome of a task attempt. It is also the details of

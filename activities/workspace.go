@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/google/uuid"
+
+	"github.com/drover-ci/drover/sandbox"
 )
 
 // newWorkspace creates an empty directory for one task attempt under
@@ -20,6 +22,24 @@ func (a *Activities) newWorkspace() (string, error) {
 	dir := filepath.Join(base, uuid.NewString())
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create workspace: %w", err)
+	}
+	return dir, nil
+}
+
+// newServiceWorkspace creates the workspace of a service step, which runs as
+// the sandbox's own uid: under <temp dir>/drover-services, whose mode lets
+// that uid reach (not list) it, whatever the data dir's parents allow.
+func (a *Activities) newServiceWorkspace() (string, error) {
+	base := filepath.Join(os.TempDir(), "drover-services")
+	if err := os.MkdirAll(base, sandbox.ServiceDirMode); err != nil {
+		return "", fmt.Errorf("create service workspace: %w", err)
+	}
+	if err := os.Chmod(base, sandbox.ServiceDirMode); err != nil {
+		return "", fmt.Errorf("create service workspace: %w", err)
+	}
+	dir := filepath.Join(base, uuid.NewString())
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create service workspace: %w", err)
 	}
 	return dir, nil
 }

@@ -139,6 +139,7 @@ func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) er
 // startPromotion starts the promotion of in and answers 202 (200 when it
 // exists already).
 func (s *Server) startPromotion(c *gin.Context, in workflows.PromotionInput) {
+	in.SecretsAllowed = s.secretsAllowed(in.Project, in.Branch)
 	ctx := c.Request.Context()
 	in.DecisionKeys, in.OperatorDecisions = s.DecisionKeys(), s.OperatorDecisions
 	id, runID, existing, err := s.Promotions.Start(ctx, in)

@@ -61,6 +61,33 @@ func (s *Server) requireCaller(c *gin.Context) {
 	c.Next()
 }
 
+// requireReader guards reads of logs and artifacts: with an identity file
+// configured they need a token, or the web pages' session cookie; without
+// one (local development) they stay open.
+// integrator: add the registry's per-project read rule.
+func (s *Server) requireReader(c *gin.Context) {
+	if s.Identity == nil {
+		c.Next()
+		return
+	}
+	if _, ok := c.Get(callerKey); !ok {
+		if u, ok := s.sessionUser(c); ok {
+			c.Set(callerKey, u)
+		} else if !s.identify(c) {
+			c.Abort()
+			return
+		}
+	}
+	c.Next()
+}
+
+func (s *Server) sessionUser(c *gin.Context) (identity.User, bool) {
+	if s.pages == nil {
+		return identity.User{}, false
+	}
+	return s.pages.SessionUser(c.Request)
+}
+
 // identify records the caller in c, or records a 401 and returns false.
 func (s *Server) identify(c *gin.Context) bool {
 	if s.Identity == nil {

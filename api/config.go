@@ -88,6 +88,10 @@ type Config struct {
 	// promotions the API starts (DROVER_TEMPORAL_OPERATOR_DECISIONS=true);
 	// off by default.
 	OperatorDecisions bool
+	// SecretsKey is DROVER_SECRETS_KEY: base64 of the 32-byte AES-256-GCM
+	// key project secrets are sealed with (the workers' key); empty turns
+	// the secrets routes off.
+	SecretsKey string
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -116,6 +120,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		IdentityFile:      getenv("DROVER_IDENTITY_FILE"),
 		ProjectsFile:      getenv("DROVER_PROJECTS_FILE"),
 		MetricsToken:      getenv("DROVER_METRICS_TOKEN"),
+		SecretsKey:        getenv("DROVER_SECRETS_KEY"),
 
 		SlackSigningSecret: getenv("DROVER_SLACK_SIGNING_SECRET"),
 		DecisionKey:        getenv("DROVER_DECISION_KEY"),

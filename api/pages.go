@@ -29,6 +29,7 @@ func (s *Server) registerPages(r *gin.Engine) {
 		panic(fmt.Sprintf("web pages: %v", err))
 	}
 	pages.Register(r)
+	s.pages = pages
 }
 
 // pageBuilds reads builds as the API does: Temporal, then the ledger.

@@ -30,8 +30,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/builds/:id", s.getBuild)
 	v1.POST("/builds/:id/cancel", s.cancelBuild)
 	// /tasks/<stage>/<task>/log, or /tasks/<task>/log when the name is unique.
-	v1.GET("/builds/:id/tasks/*path", s.taskLog)
-	v1.GET("/builds/:id/artifacts/:stage/:task/:name", s.downloadArtifact)
+	v1.GET("/builds/:id/tasks/*path", s.requireReader, s.taskLog)
+	v1.GET("/builds/:id/artifacts/:stage/:task/:name", s.requireReader, s.downloadArtifact)
 
 	v1.POST("/artifacts", s.registerArtifact)
 	v1.POST("/promotions", s.createPromotion)
@@ -48,6 +48,9 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/hooks/:project/:forge", s.receiveHook)
 	v1.POST("/slack/interactions", s.slackInteraction)
 	v1.GET("/audit", s.listAudit)
+	v1.GET("/projects/:project/secrets", s.listSecrets)
+	v1.PUT("/projects/:project/secrets/:name", s.setSecret)
+	v1.DELETE("/projects/:project/secrets/:name", s.deleteSecret)
 
 	s.registerPages(r) // web pages: /, /builds/:id, /promotions/:id, /approvals, /environments, /ui/...
 }

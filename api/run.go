@@ -17,6 +17,7 @@ import (
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/registry"
+	"github.com/drover-ci/drover/secrets"
 	"github.com/drover-ci/drover/storage"
 )
 
@@ -151,6 +152,16 @@ func Run(ctx context.Context, cfg Config) error {
 		SessionRevocations:   led,
 	}
 	srv.Metrics, srv.MetricsHandler, srv.MetricsToken = httpMetrics, metrics.Handler(), cfg.MetricsToken
+	srv.SecretLedger, srv.Audit = led, led
+	if cfg.SecretsKey != "" {
+		cipher, err := secrets.CipherFromBase64(cfg.SecretsKey)
+		if err != nil {
+			return fmt.Errorf("DROVER_SECRETS_KEY: %w", err)
+		}
+		srv.Secrets = &secrets.Secrets{Store: led, Cipher: cipher}
+	} else {
+		logger.InfoContext(ctx, "secrets off: no DROVER_SECRETS_KEY")
+	}
 	srv.Tracer = cfg.Tracing.TracerProvider()
 	if err := metrics.Registry.Register(&ApprovalsWaiting{Ledger: led, Logger: logger}); err != nil {
 		return fmt.Errorf("register approvals metric: %w", err)

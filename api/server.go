@@ -124,6 +124,11 @@ type Server struct {
 	// project without a secret has no webhook: its deliveries get a 404.
 	HookSecrets map[string]string
 	HookSigning map[string]string
+	// Secrets sets project secrets and SecretLedger lists and removes them;
+	// nil turns the secrets routes off (404). Audit (above) records their
+	// changes.
+	Secrets      SecretStore
+	SecretLedger SecretLedger
 	// PublicURL is the base URL clients reach the API at, without a trailing slash.
 	PublicURL string
 	// MaxBody limits request bodies; zero means DefaultMaxBody.
@@ -158,6 +163,10 @@ type Server struct {
 	// (the ledger, shared by replicas); nil keeps them in this process.
 	AuthLimiter        *identity.FailureLimiter
 	SessionRevocations web.SessionRevocations
+
+	// pages are the web pages, whose session cookie also lets a browser
+	// read logs and artifacts (see requireReader).
+	pages *web.Pages
 
 	signerOnce  sync.Once
 	limiterOnce sync.Once

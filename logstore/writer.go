@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -29,6 +30,32 @@ type LineWriter struct {
 	tail    []byte
 	err     error // first write error, returned by every later call
 	now     func() time.Time
+	// mask, when set, rewrites every line (secrets masked) before it is
+	// written or kept in the tail; see SetMask.
+	mask func([]byte) []byte
+	// limit, when positive, bounds the output bytes written; see SetLimit.
+	limit   int64
+	written int64
+	cut     bool
+}
+
+// SetMask makes w pass every line, of the output and of Printf, through
+// mask before writing it; Tail then holds masked lines. Output is masked a
+// whole line at a time, so a value split across writes is masked too. Call it
+// before the first Write.
+func (w *LineWriter) SetMask(mask func([]byte) []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.mask = mask
+}
+
+// SetLimit bounds the output given to Write that is kept to n bytes (n <= 0:
+// no limit): past it, one last line says the output was cut and the rest is
+// dropped (Printf lines are still written).
+func (w *LineWriter) SetLimit(n int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.limit = n
 }
 
 // newLineWriter returns a LineWriter writing whole timestamped lines to sink,
@@ -44,7 +71,33 @@ func (w *LineWriter) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	w.keepTail(p)
+	if w.cut {
+		return len(p), nil
+	}
+	if w.limit > 0 && w.written+int64(len(p)) > w.limit {
+		// Keep what fits, then say so.
+		keep := max(w.limit-w.written, 0)
+		n := len(p)
+		if _, err := w.writeOutput(p[:keep]); err != nil {
+			return 0, err
+		}
+		if len(w.partial) > 0 {
+			_ = w.write(w.emitLine(w.timestamp(), trimCR(w.partial), nil))
+			w.partial = w.partial[:0]
+		}
+		w.cut = true
+		_ = w.write(appendLine(nil, w.timestamp(), fmt.Appendf(nil,
+			"=== output cut: the script printed more than %d bytes (DROVER_TASK_LOG_LIMIT); the rest is dropped ===", w.limit)))
+		return n, w.err
+	}
+	return w.writeOutput(p)
+}
+
+func (w *LineWriter) writeOutput(p []byte) (int, error) {
+	w.written += int64(len(p))
+	if w.mask == nil {
+		w.keepTail(p)
+	}
 	ts := w.timestamp()
 	var out []byte
 	for rest := p; len(rest) > 0; {
@@ -59,7 +112,7 @@ func (w *LineWriter) Write(p []byte) (int, error) {
 			rest = rest[1:]
 		}
 		w.partial = append(w.partial, line...)
-		out = appendLine(out, ts, trimCR(w.partial))
+		out = w.emitLine(ts, trimCR(w.partial), out)
 		w.partial = w.partial[:0]
 	}
 	if err := w.write(out); err != nil {
@@ -85,7 +138,11 @@ func (w *LineWriter) Printf(format string, args ...any) {
 		if i < 0 {
 			i = len(msg)
 		}
-		out = appendLine(out, ts, msg[:i])
+		line := msg[:i]
+		if w.mask != nil {
+			line = w.mask(line)
+		}
+		out = appendLine(out, ts, line)
 		msg = msg[i:]
 		if len(msg) > 0 && msg[0] == '\n' {
 			msg = msg[1:]
@@ -100,6 +157,12 @@ func (w *LineWriter) Tail() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	t := w.tail
+	if w.mask != nil && len(w.partial) > 0 {
+		t = append(slices.Clone(t), w.mask(trimCR(w.partial))...)
+		if len(t) > TailSize {
+			t = t[len(t)-TailSize:]
+		}
+	}
 	for len(t) > 0 && !utf8.RuneStart(t[0]) {
 		t = t[1:]
 	}
@@ -114,7 +177,7 @@ func (w *LineWriter) Close() error {
 		return w.err
 	}
 	if len(w.partial) > 0 && w.err == nil {
-		_ = w.write(appendLine(nil, w.timestamp(), trimCR(w.partial)))
+		_ = w.write(w.emitLine(w.timestamp(), trimCR(w.partial), nil))
 		w.partial = nil
 	}
 	if err := w.f.Close(); err != nil && w.err == nil {
@@ -137,6 +200,17 @@ func (w *LineWriter) write(b []byte) error {
 		return w.err
 	}
 	return nil
+}
+
+// emitLine appends the log line of an output line to out, masked when a mask
+// is set (and then kept in the tail, masked).
+func (w *LineWriter) emitLine(ts, line, out []byte) []byte {
+	if w.mask != nil {
+		line = w.mask(line)
+		w.keepTail(line)
+		w.keepTail([]byte{'\n'})
+	}
+	return appendLine(out, ts, line)
 }
 
 func (w *LineWriter) keepTail(p []byte) {

@@ -41,6 +41,7 @@ func planTask(stage string, t Task) PlanTask {
 		pt.Env = append(pt.Env, EnvVar{Name: name, Value: value})
 	}
 	slices.SortFunc(pt.Env, func(a, b EnvVar) int { return cmp.Compare(a.Name, b.Name) })
+	pt.Secrets = t.Secrets
 	for _, a := range t.Artifacts {
 		pt.Artifacts = append(pt.Artifacts, Artifact{Name: a.Name, Path: path.Clean(a.Path)})
 	}

@@ -17,6 +17,12 @@ type Deploy struct {
 	CloudFormation *CloudFormationDeploy `yaml:"cloudformation" json:"cloudformation,omitempty"`
 	S3             *S3Deploy             `yaml:"s3" json:"s3,omitempty"`
 	Webhook        *WebhookDeploy        `yaml:"webhook" json:"webhook,omitempty"`
+	// Secrets are the secrets a shell deploy receives: the environment's,
+	// then the project's, by name.
+	Secrets []SecretRef `yaml:"secrets" json:"secrets,omitempty"`
+	// Service marks a shell deploy that starts a long-running service: its
+	// processes may outlive the script (no PID namespace of its own).
+	Service bool `yaml:"service" json:"service,omitempty"`
 }
 
 // Kind names the kind of deploy that is set, or "" when none is.

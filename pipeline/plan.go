@@ -36,6 +36,8 @@ type PlanTask struct {
 	// Env holds extra environment variables, sorted by name.
 	Env       []EnvVar   `json:"env,omitempty"`
 	Artifacts []Artifact `json:"artifacts,omitempty"`
+	// Secrets names the secrets the task receives: names, never values.
+	Secrets []SecretRef `json:"secrets,omitempty"`
 }
 
 // EnvVar is one environment variable given to a task.

@@ -41,6 +41,9 @@ type Task struct {
 	Checkout  *bool             `yaml:"checkout" json:"checkout,omitempty"`
 	Env       map[string]string `yaml:"env" json:"env,omitempty"`
 	Artifacts []Artifact        `yaml:"artifacts" json:"artifacts,omitempty"`
+	// Secrets are the project's secrets the task receives (none for a
+	// build of a branch the project does not trust).
+	Secrets []SecretRef `yaml:"secrets" json:"secrets,omitempty"`
 }
 
 // Artifact is a file a task produces, stored in the blob store when the task succeeds.

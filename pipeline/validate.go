@@ -137,6 +137,7 @@ func (v *validator) task(field string, t Task, seen map[string]string) {
 			v.add(field+".env."+name, "variables starting with DROVER_ are reserved for Drover")
 		}
 	}
+	v.secrets(field, t.Secrets)
 	names := map[string]string{}
 	for i, a := range t.Artifacts {
 		af := fmt.Sprintf("%s.artifacts[%d]", field, i)

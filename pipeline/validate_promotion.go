@@ -69,6 +69,10 @@ func (v *validator) deploy(field string, d Deploy) {
 	if c := d.CloudFormation; c != nil {
 		v.cloudFormation(field+".cloudformation", *c)
 	}
+	v.secrets(field, d.Secrets)
+	if (len(d.Secrets) > 0 || d.Service) && strings.TrimSpace(d.Shell) == "" {
+		v.add(field, "secrets and service are for shell deploys")
+	}
 	if s := d.S3; s != nil {
 		v.s3Deploy(field+".s3", *s)
 	}
@@ -101,6 +105,7 @@ func (v *validator) verify(field string, c Verify) {
 			v.add(field+".task.run", "required")
 		}
 		v.timeout(field+".task.timeout", t.Timeout, MaxTaskTimeout)
+		v.secrets(field+".task", t.Secrets)
 	}
 	if c.Bake != nil && *c.Bake <= 0 {
 		v.add(field+".bake", "must be more than 0")

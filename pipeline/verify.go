@@ -83,6 +83,8 @@ type TaskCheck struct {
 	Run string `yaml:"run" json:"run"`
 	// Timeout bounds the script; zero means DefaultTaskTimeout.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// Secrets are the secrets the check receives, like a shell deploy's.
+	Secrets []SecretRef `yaml:"secrets" json:"secrets,omitempty"`
 }
 
 // ExternalCheck waits for an external system to report the verification

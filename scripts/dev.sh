@@ -31,6 +31,26 @@ ui_port=${DROVER_TEMPORAL_UI_PORT:-8233}
 export DROVER_TEMPORAL_ADDRESS="127.0.0.1:$port"
 export DROVER_DATA_DIR="${DROVER_DATA_DIR:-$state/data}"
 export DROVER_API_ADDR="${DROVER_API_ADDR:-127.0.0.1:8080}"
+# Project secrets are sealed with DROVER_SECRETS_KEY (32 random bytes, base64):
+# generated once into the data dir (mode 0600), shared by the worker and the API.
+if [ -z "${DROVER_SECRETS_KEY:-}" ]; then
+  keyfile="$DROVER_DATA_DIR/secrets.key"
+  if [ ! -s "$keyfile" ]; then
+    mkdir -p "$DROVER_DATA_DIR"
+    (umask 077 && head -c 32 /dev/urandom | base64 > "$keyfile")
+  fi
+  chmod 600 "$keyfile"
+  DROVER_SECRETS_KEY=$(cat "$keyfile")
+  export DROVER_SECRETS_KEY
+fi
+# Scripts run sandboxed with a private /tmp: the examples' deploys keep their
+# environments in these directories, which every sandbox may write (the
+# webapp's deploys start services, which run as uid 65534).
+if [ -z "${DROVER_SANDBOX_BINDS:-}" ]; then
+  mkdir -p /tmp/drover-hello /tmp/drover-webapp
+  chmod 1777 /tmp/drover-hello /tmp/drover-webapp 2>/dev/null || true
+  export DROVER_SANDBOX_BINDS=/tmp/drover-hello,/tmp/drover-webapp
+fi
 
 args=(server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port"
   --db-filename "$state/temporal.db" --log-level error)

@@ -6,6 +6,16 @@ set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 cd "$(dirname "$0")/.."
+# Every task, deploy and check script runs under bubblewrap; the worker
+# refuses to start without it, and the sandbox tests need it.
+if ! command -v bwrap >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap
+  else
+    echo "bubblewrap (bwrap) is missing: apt-get install bubblewrap" >&2
+    exit 1
+  fi
+fi
 bash scripts/postgres.sh
 export DROVER_TEMPORAL_CLI="$(bash scripts/temporal-cli.sh)"
 export DROVER_REQUIRE_POSTGRES=1

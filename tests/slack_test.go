@@ -227,9 +227,11 @@ func approveButton(c slackCall) (string, bool) {
 func TestSlackApprovalMovesThePromotion(t *testing.T) {
 	fake := newFakeSlack(t)
 	h := newHarness(t, false, withSlack(t, fake))
+	outDir := t.TempDir()
+	out := filepath.Join(outDir, "prod.txt")
+	// The deploy writes out from its sandbox: the directory is bound into it.
 	h.startWorkerProcess("DROVER_SLACK_TOKEN="+slackToken, "DROVER_SLACK_API_URL="+fake.srv.URL+"/api",
-		"SSL_CERT_FILE="+fake.caFile(t))
-	out := filepath.Join(t.TempDir(), "prod.txt")
+		"SSL_CERT_FILE="+fake.caFile(t), "DROVER_SANDBOX_BINDS="+outDir)
 	repo, commit := gitRepo(t, map[string]string{"drover.yaml": fmt.Sprintf(`project: slack-demo
 build:
   stages:

@@ -34,6 +34,7 @@ type Config struct {
 	Notify            NotifyConfig                 // global notification sinks
 	MetricsAddr       string                       // DROVER_WORKER_METRICS_ADDR: /metrics and /healthz; default 127.0.0.1:9090, "off" disables
 	Storage           storage.Config               // DROVER_BLOB_STORE, DROVER_S3_*, DROVER_AWS_REGION, DROVER_CLOUDFORMATION_ENDPOINT: where logs and artifacts are kept, and how the s3 and cloudformation deploys reach AWS
+	Sandbox           SandboxConfig                // DROVER_SANDBOX*, DROVER_TASK_LOG_LIMIT, DROVER_SECRETS_KEY: how scripts are sandboxed and what they receive
 	// Tracing exports spans of workflows and activities; nil (no OTLP
 	// endpoint configured) exports none. Not read from the environment: the
 	// caller makes it with telemetry.NewTracing and shuts it down.
@@ -107,6 +108,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.TemporalTLS = bootstrap.TemporalConnectionFromEnv(getenv)
+	if c.Sandbox, err = sandboxConfigFromEnv(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/secrets"
 	"github.com/drover-ci/drover/storage"
 	"github.com/drover-ci/drover/telemetry"
 	"github.com/drover-ci/drover/workflows"
@@ -69,6 +70,16 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		PublishRoot:        cfg.PublishRoot,
 		Logger:             logger,
 	}
+	if err := SetUpSandbox(ctx, cfg.Sandbox, acts, logger); err != nil {
+		return err
+	}
+	if cfg.Sandbox.SecretsKey != "" {
+		cipher, err := secrets.CipherFromBase64(cfg.Sandbox.SecretsKey)
+		if err != nil {
+			return fmt.Errorf("DROVER_SECRETS_KEY: %w", err)
+		}
+		acts.Secrets = &secrets.Secrets{Store: ldg, Cipher: cipher}
+	}
 	set := ActivitySet{
 		Tasks:      acts,
 		Ledger:     &activities.LedgerActivities{Ledger: ldg},
@@ -78,6 +89,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Audit:      &activities.AuditActivities{Ledger: ldg},
 	}
 	set.Promotions.S3 = activities.NewLazyS3(cfg.Storage.AWS)
+	set.Promotions.Fence = ldg
 	// Built on first use: a worker without AWS configuration still starts.
 	set.Promotions.CloudFormation = activities.NewLazyCloudFormation(cfg.Storage.AWS)
 	workers := NewWorkers(c, cfg, set)

@@ -92,6 +92,8 @@ func (b *buildRun) runTask(ctx workflow.Context, si, ti int) bool {
 			Branch:        b.in.Branch,
 			Task:          task,
 			PriorAttempts: prior,
+			// Only names travel; the worker reads the values.
+			SecretsAllowed: b.in.SecretsAllowed,
 		}).Get(ctx, &res)
 
 		var appErr *temporal.ApplicationError

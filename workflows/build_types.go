@@ -58,6 +58,10 @@ type BuildInput struct {
 	// build starts (see PromotionInput).
 	DecisionKeys      []decision.PublicKey `json:"decision_keys,omitempty"`
 	OperatorDecisions bool                 `json:"operator_decisions,omitempty"`
+	// SecretsAllowed is true when the project trusts the build's branch with
+	// its secrets: only then do its tasks (and its promotion's steps) get the
+	// secrets they name. Decided where the build starts.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
 }
 
 // Defaults of BuildInput.

@@ -140,6 +140,7 @@ func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, ar
 		PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Environment: env.Name,
 		Version: version, Commit: r.in.Commit, Repository: r.in.Repository,
 		Deploy: env.Deploy, Artifacts: artifacts, Rollback: rollback,
+		SecretsAllowed: r.in.SecretsAllowed,
 	}
 	if rollback {
 		// The previous version's commit and artifacts are not this one's: the

@@ -73,6 +73,8 @@ type PromotionInput struct {
 	// decision sent straight to Temporal counts, recorded with the channel
 	// temporal-operator. Off by default (DROVER_TEMPORAL_OPERATOR_DECISIONS).
 	OperatorDecisions bool `json:"operator_decisions,omitempty"`
+	// SecretsAllowed: as BuildInput's, for the deploys and checks.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
 }
 
 // Decision is an approval or a rejection of one environment's approval gate.

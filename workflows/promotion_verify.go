@@ -75,7 +75,7 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 		name, in = activityCheckTask, activities.TaskCheckInput{
 			PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Environment: env.Name,
 			Version: r.in.Version, Commit: r.in.Commit, Repository: r.in.Repository, Index: vi,
-			Check: *check.Task, Artifacts: r.in.Artifacts,
+			Check: *check.Task, Artifacts: r.in.Artifacts, SecretsAllowed: r.in.SecretsAllowed,
 		}
 	case pipeline.VerifyExternal:
 		// An outside verifier completes it; no report in time fails the check.

@@ -163,13 +163,16 @@ func (p *Pages) user(c *gin.Context) (identity.User, bool) {
 		s := v.(signedIn)
 		return s.user, s.ok
 	}
-	u, ok := p.sessionUser(c)
+	u, ok := p.SessionUser(c.Request)
 	c.Set(userKey, signedIn{u, ok})
 	return u, ok
 }
 
-func (p *Pages) sessionUser(c *gin.Context) (identity.User, bool) {
-	ck, err := c.Request.Cookie(SessionCookie)
+// SessionUser returns the user signed in to the web pages by r's session
+// cookie, if any (not revoked, still in the identity file, with its groups
+// of now); the API accepts it for reads that need a caller.
+func (p *Pages) SessionUser(r *http.Request) (identity.User, bool) {
+	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return identity.User{}, false
 	}
@@ -177,10 +180,10 @@ func (p *Pages) sessionUser(c *gin.Context) (identity.User, bool) {
 	if !ok {
 		return identity.User{}, false
 	}
-	revoked, err := p.revocations.SessionRevoked(c.Request.Context(), d.ID)
+	revoked, err := p.revocations.SessionRevoked(r.Context(), d.ID)
 	if err != nil {
 		// Fail closed: a session that cannot be checked is not honoured.
-		p.opts.Logger.ErrorContext(c.Request.Context(), "session check failed; treating the request as signed out", "error", err)
+		p.opts.Logger.ErrorContext(r.Context(), "session check failed; treating the request as signed out", "error", err)
 		return identity.User{}, false
 	}
 	if revoked {

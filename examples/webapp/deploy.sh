@@ -17,8 +17,10 @@ fi
 cp "$DROVER_ARTIFACTS_DIR/webapp" "$home/webapp"
 chmod +x "$home/webapp"
 # setsid: the service must outlive this deploy script's process group, which
-# Drover kills when the script exits. Until the child has called setsid it is
-# still in that group, so wait for it to lead its own session first.
+# Drover kills when the script exits unless the deploy says service: true (as
+# drover.yaml does: the sandbox then lets it outlive the script). Until the
+# child has called setsid it is still in that group, so wait for it to lead its
+# own session first.
 setsid "$home/webapp" -addr "127.0.0.1:$port" >"$home/webapp.log" 2>&1 < /dev/null &
 pid=$!
 for _ in $(seq 1 50); do

@@ -177,6 +177,10 @@ func (h *harness) startWorker() {
 		KillGrace:          cfg.KillGrace,
 		HeartbeatInterval:  200 * time.Millisecond,
 		PublishRoot:        h.publishRoot,
+		// Scripts get an explicit environment, not the worker's: the
+		// examples' tests hand them their settings by name, as
+		// DROVER_SANDBOX_PASS_ENV does in production.
+		PassEnv: []string{"HELLO_HOME", "RELEASE_S3_ENDPOINT"},
 	}
 	if h.blobs != nil {
 		acts.Blobs = h.blobs

@@ -135,7 +135,8 @@ func TestBuildSucceedsWhenSinkAlwaysFails(t *testing.T) {
 
 	failed := eventsOf(st, EventSinkFailed)
 	require.Len(t, failed, 1)
-	require.Contains(t, failed[0], activities.WebhookSinkName(srv.URL+"/down?token=abc")+" BUILD_START")
+	// A global sink is in history as a reference: its URL is the worker's configuration.
+	require.Contains(t, failed[0], activities.WebhookSinkName(activities.GlobalSinkRef(srv.URL+"/down?token=abc"))+" BUILD_START")
 	require.Contains(t, failed[0], "503")
 	require.NotContains(t, failed[0], "token=abc")
 	attempts, ok := log.forEvent(activities.SinkWebhook, EventBuildStart)

@@ -54,6 +54,7 @@ type fileEnvironment struct {
 	Branches            []string          `yaml:"branches"`
 	Tags                []string          `yaml:"tags"`
 	Window              *pipeline.Window  `yaml:"window"`
+	RequiredChecks      []pipeline.Verify `yaml:"required_checks"`
 }
 
 // FileError is a problem at a position of a projects file.
@@ -302,13 +303,30 @@ func parse(name string, data []byte) (*snapshot, error) {
 					at(eb+".window.timezone", ef+".window.timezone", "unknown time zone %q", w.Timezone)
 				}
 			}
+			for k, v := range fe.RequiredChecks {
+				kinds := 0
+				for _, set := range []bool{v.HTTP != nil, v.Task != nil, v.Bake != nil, v.External != nil} {
+					if set {
+						kinds++
+					}
+				}
+				switch {
+				case kinds != 1:
+					at(fmt.Sprintf("%s.required_checks[%d]", eb, k), fmt.Sprintf("%s.required_checks[%d]", ef, k),
+						"a check is one of http, task, bake or external")
+				case v.HTTP != nil && v.HTTP.URL == "", v.Task != nil && strings.TrimSpace(v.Task.Run) == "",
+					v.Bake != nil && *v.Bake <= 0:
+					at(fmt.Sprintf("%s.required_checks[%d]", eb, k), fmt.Sprintf("%s.required_checks[%d]", ef, k),
+						"an http check needs a url, a task check a run, a bake a duration")
+				}
+			}
 			required := fe.Required
 			if required == 0 && len(fe.Approvers) > 0 {
 				required = 1
 			}
 			p.Environments = append(p.Environments, Protection{Name: fe.Name, Approvers: fe.Approvers, Required: required,
 				PreventSelfApproval: fe.PreventSelfApproval, Timeout: fe.Timeout, Branches: fe.Branches, Tags: fe.Tags,
-				Window: fe.Window})
+				Window: fe.Window, RequiredChecks: fe.RequiredChecks})
 		}
 		s.projects[p.Name] = p
 		s.order = append(s.order, p.Name)

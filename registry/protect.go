@@ -31,7 +31,8 @@ func (e *ProtectionError) Error() string {
 //     registered timeout wins when set;
 //   - branches: a version enters only when both the registration (its
 //     branches and tags) and drover.yaml accept its branch;
-//   - window: the registered window applies, when there is one.
+//   - window: the registered window applies, when there is one;
+//   - required checks: run after the environment's own verification.
 //
 // Every returned environment carries Rules saying where each rule came from.
 // A protected environment that envs leaves out is a *ProtectionError. A nil p
@@ -142,6 +143,16 @@ func (pr Protection) apply(e pipeline.Environment, branch string) pipeline.Envir
 		// patterns decide, so a commit cannot widen them.
 		e.Branches = registered
 		rule("branches", pipeline.OriginRegistration, strings.Join(registered, ", "))
+	}
+
+	// Required checks run after the commit's own.
+	if len(pr.RequiredChecks) > 0 {
+		kinds := make([]string, 0, len(pr.RequiredChecks))
+		for _, v := range pr.RequiredChecks {
+			kinds = append(kinds, v.Kind())
+		}
+		e.Verify = append(append([]pipeline.Verify{}, e.Verify...), pr.RequiredChecks...)
+		rule("required_checks", pipeline.OriginRegistration, strings.Join(kinds, ", "))
 	}
 
 	// Window: the registered one applies.

@@ -125,6 +125,9 @@ type Protection struct {
 	Tags     []string
 	// Window restricts deploys to a weekly schedule.
 	Window *pipeline.Window
+	// RequiredChecks run after the environment's own verification, whatever
+	// drover.yaml says.
+	RequiredChecks []pipeline.Verify
 }
 
 // Project returns the registered project name.

@@ -33,6 +33,9 @@ projects:
         branches: [main]
         tags: ["v*"]
         window: {days: [mon, tue], start: "09:00", end: "17:00", timezone: Europe/Paris}
+        required_checks:
+          - http: {url: "https://hello.example.com/healthz", status: 200}
+          - bake: 10m
   - name: docs
     repositories: [https://git.example.com/acme/docs]
     reads: public
@@ -87,6 +90,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad pattern", "projects:\n  - name: a\n    paths: [/a]\n    trusted_branches: ['[']\n", "projects[0].trusted_branches[0]"},
 		{"bad hook env", "projects:\n  - name: a\n    paths: [/a]\n    hook_secret_env: 'A-B'\n", "projects[0].hook_secret_env"},
 		{"not yaml", "projects: [", "projects.yaml"},
+		{"two kinds in a check", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{bake: 1m, task: {run: x}}]}]\n",
+			"projects[0].environments[0].required_checks[0]: a check is one of http, task, bake or external"},
+		{"check without url", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{http: {status: 200}}]}]\n",
+			"an http check needs a url"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("projects.yaml", []byte(tt.file))
@@ -272,6 +279,17 @@ func TestProtect(t *testing.T) {
 				require.Equal(t, "09:00", e.Window.Start)
 				require.Equal(t, "Europe/Paris", e.Window.Timezone)
 				require.Equal(t, reg, rule(e.Rules, "window").Origin)
+			}},
+		{name: "registered checks run after the commit's", branch: "main",
+			prod: func(e *pipeline.Environment) {
+				e.Verify = []pipeline.Verify{{Task: &pipeline.TaskCheck{Run: "./smoke.sh"}}}
+			},
+			check: func(t *testing.T, e pipeline.Environment) {
+				require.Len(t, e.Verify, 3)
+				require.Equal(t, "./smoke.sh", e.Verify[0].Task.Run)
+				require.Equal(t, "https://hello.example.com/healthz", e.Verify[1].HTTP.URL)
+				require.Equal(t, pipeline.Duration(10*time.Minute), *e.Verify[2].Bake)
+				require.Equal(t, "http, bake", rule(e.Rules, "required_checks").Value)
 			}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,6 +37,9 @@ type fileProject struct {
 	TrustedBranches []string          `yaml:"trusted_branches"`
 	Network         map[string]string `yaml:"network"`
 	Environments    []fileEnvironment `yaml:"environments"`
+	// OnlyRegisteredEnvironments refuses definitions with environments
+	// the registration does not list.
+	OnlyRegisteredEnvironments bool `yaml:"only_registered_environments"`
 }
 
 type fileRoles struct {
@@ -213,7 +216,7 @@ func parse(name string, data []byte) (*snapshot, error) {
 			continue
 		}
 		p := &Project{Name: fp.Name, HookSecretEnv: fp.HookSecretEnv, Reads: fp.Reads, TrustedBranches: fp.TrustedBranches,
-			Network: map[string]string{}, admins: f.Admins,
+			Network: map[string]string{}, admins: f.Admins, OnlyRegisteredEnvironments: fp.OnlyRegisteredEnvironments,
 			Roles: map[Role][]string{RoleBuild: fp.Roles.Build, RolePromote: fp.Roles.Promote, RoleAdmin: fp.Roles.Admin}}
 		if len(fp.Repositories)+len(fp.Paths) == 0 {
 			at(base, field, "project %q lists no repositories (or paths)", fp.Name)

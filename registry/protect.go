@@ -14,9 +14,16 @@ import (
 type ProtectionError struct {
 	Project     string
 	Environment string
+	// Unregistered is set when the definition adds Environment, which a
+	// project with only_registered_environments does not list.
+	Unregistered bool
 }
 
 func (e *ProtectionError) Error() string {
+	if e.Unregistered {
+		return fmt.Sprintf("%s defines environment %s, which the registration of project %s does not list (only_registered_environments)",
+			pipeline.OriginDefinition, e.Environment, e.Project)
+	}
 	return fmt.Sprintf("%s leaves out environment %s, which the registration of project %s protects",
 		pipeline.OriginDefinition, e.Environment, e.Project)
 }
@@ -35,7 +42,8 @@ func (e *ProtectionError) Error() string {
 //   - required checks: run after the environment's own verification.
 //
 // Every returned environment carries Rules saying where each rule came from.
-// A protected environment that envs leaves out is a *ProtectionError. A nil p
+// A protected environment that envs leaves out is a *ProtectionError, and so
+// is, with only_registered_environments, one the registration does not list. A nil p
 // returns envs as they are.
 func (p *Project) Protect(envs []pipeline.Environment, branch string) ([]pipeline.Environment, error) {
 	if p == nil {
@@ -49,6 +57,9 @@ func (p *Project) Protect(envs []pipeline.Environment, branch string) ([]pipelin
 	out := make([]pipeline.Environment, len(envs))
 	for i, e := range envs {
 		prot, ok := p.Protected(e.Name)
+		if !ok && p.OnlyRegisteredEnvironments {
+			return nil, &ProtectionError{Project: p.Name, Environment: e.Name, Unregistered: true}
+		}
 		if !ok {
 			out[i] = withDefinitionRules(e)
 			continue

@@ -24,6 +24,7 @@ projects:
       promote: ["group:release"]
       admin: [alice]
     trusted_branches: [main, "release/*"]
+    only_registered_environments: false
     network: {task: none}
     environments:
       - name: prod
@@ -307,6 +308,15 @@ func TestProtect(t *testing.T) {
 	var perr *ProtectionError
 	require.ErrorAs(t, err, &perr)
 	require.Equal(t, "prod", perr.Environment)
+
+	strict := *hello
+	strict.OnlyRegisteredEnvironments = true
+	_, err = strict.Protect([]pipeline.Environment{env("prod", nil), env("production", nil)}, "main")
+	require.ErrorAs(t, err, &perr)
+	require.True(t, perr.Unregistered)
+	require.Equal(t, "production", perr.Environment)
+	_, err = strict.Protect([]pipeline.Environment{env("prod", nil)}, "main")
+	require.NoError(t, err)
 
 	var none *Project
 	envs := []pipeline.Environment{env("prod", nil)}

@@ -340,7 +340,18 @@ func TestExampleProjectsFile(t *testing.T) {
 		require.True(t, ok, name)
 		root, err := filepath.Abs(filepath.Join("..", ".drover", "examples"))
 		require.NoError(t, err)
-		require.True(t, p.HasRepository(filepath.Join(root, strings.TrimSuffix(name, "-demo"))),
+		dir := strings.TrimSuffix(name, "-demo")
+		require.True(t, p.HasRepository(filepath.Join(root, dir)),
 			"%s: a relative path is taken from the projects file's directory: %v", name, p.Repositories)
+		// The example's own drover.yaml meets its registration.
+		data, err := os.ReadFile(filepath.Join("..", "examples", dir, "drover.yaml"))
+		require.NoError(t, err)
+		def, err := pipeline.Parse("drover.yaml", data)
+		require.NoError(t, err)
+		require.Equal(t, name, def.Project)
+		if def.Promotion != nil {
+			_, err = p.Protect(def.Promotion.Environments, "main")
+			require.NoError(t, err, name)
+		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/api/web"
-
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
@@ -92,33 +91,22 @@ func (s *Server) registeredRepository(c *gin.Context, project, repository, actio
 	return p, nil
 }
 
-// repositoryProject returns the project that registers repository, before
-// anything is read from it: a repository no project lists is refused (403),
-// so that no one makes the API fetch an arbitrary URL or server path.
-func (s *Server) repositoryProject(c *gin.Context, repository, action string) (*registry.Project, error) {
+// knownRepository checks, before anything is read from repository, that
+// some project lists it: a repository no project lists is refused (403), so
+// that no one makes the API fetch an arbitrary URL or server path.
+func (s *Server) knownRepository(c *gin.Context, repository, action string) error {
 	if !s.protecting() {
-		return nil, nil
-	}
-	if s.Registry == nil {
-		return nil, s.refuse(c, http.StatusForbidden, codeUnregistered, action, "", gitsource.Redact(repository),
-			"no project is registered: an identity file is configured but no projects file (set DROVER_PROJECTS_FILE)")
-	}
-	p, ok := s.Registry.ForRepository(repository)
-	if !ok {
-		return nil, s.refuse(c, http.StatusForbidden, codeUnregistered, action, "", gitsource.Redact(repository),
-			fmt.Sprintf("repository %s is not registered for any project", gitsource.Redact(repository)))
-	}
-	return p, nil
-}
-
-// sameProject refuses a definition whose project is not the one that
-// registers its repository.
-func (s *Server) sameProject(c *gin.Context, registered *registry.Project, project, action, repository string) error {
-	if registered == nil || registered.Name == project {
 		return nil
 	}
-	return s.refuse(c, http.StatusForbidden, codeUnregistered, action, project, gitsource.Redact(repository),
-		fmt.Sprintf("repository %s is registered for project %s, not %s", gitsource.Redact(repository), registered.Name, project))
+	if s.Registry == nil {
+		return s.refuse(c, http.StatusForbidden, codeUnregistered, action, "", gitsource.Redact(repository),
+			"no project is registered: an identity file is configured but no projects file (set DROVER_PROJECTS_FILE)")
+	}
+	if _, ok := s.Registry.ForRepository(repository); !ok {
+		return s.refuse(c, http.StatusForbidden, codeUnregistered, action, "", gitsource.Redact(repository),
+			fmt.Sprintf("repository %s is not registered for any project", gitsource.Redact(repository)))
+	}
+	return nil
 }
 
 // protectedPromotion is the promotion a build of def starts when it

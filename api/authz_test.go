@@ -77,6 +77,9 @@ func TestRolesOnStateChangingRoutes(t *testing.T) {
 	ts.promotions.result = workflows.DecisionResult{Environment: "prod", State: workflows.GateApproved}
 	ts.source.refs[testRepo+"@main"] = testSHA
 	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(promoYAML)
+	otherSHA := strings.Repeat("e", 40)
+	ts.source.refs[testRepo+"@other"] = otherSHA
+	ts.source.files[testRepo+"@"+otherSHA+":drover.yaml"] = []byte(strings.Replace(goodYAML, "project: demo", "project: open", 1))
 	build := "/api/v1/builds/build%2Fdemo%2F" + testSHA
 	ts.promotions.states["promote/demo/1.0"] = workflows.PromotionState{ID: "promote/demo/1.0", Status: workflows.PromotionRunning}
 	ts.builds.states["build/demo/"+testSHA] = workflows.BuildState{ID: "build/demo/" + testSHA, Status: workflows.StatusRunning}
@@ -110,6 +113,8 @@ func TestRolesOnStateChangingRoutes(t *testing.T) {
 			"repository /srv/repos/evil is not registered for project demo"},
 		{"build of an unregistered repository", "alice", http.MethodPost, "/api/v1/builds",
 			`{"repository": "/etc", "commit": "main"}`, 403, "repository /etc is not registered for any project"},
+		{"build of a repository as another project", "alice", http.MethodPost, "/api/v1/builds",
+			`{"repository": "` + testRepo + `", "commit": "other"}`, 403, "repository /srv/repos/demo is not registered for project open"},
 		{"build without the role", "carol", http.MethodPost, "/api/v1/builds",
 			`{"repository": "` + testRepo + `", "commit": "main"}`, 403, "carol lacks role build on project demo"},
 		{"private read without a token", "", http.MethodGet, promoPath, "", 401, ""},

@@ -227,6 +227,6 @@ func (p *Pages) Register(r gin.IRoutes) {
 	r.GET("/ui/events/promotions/:id", p.withPageUser, p.promotionEvents)
 	r.POST("/ui/signin", p.signin)
 	r.POST("/ui/signout", p.requireForm(false), p.signout)
-	r.POST("/ui/builds/:id/cancel", p.requireForm(true), p.cancelBuild)
-	r.POST("/ui/promotions/:id/decide", p.requireForm(true), p.decide)
+	r.POST("/ui/builds/:id/cancel", p.requireForm(true), p.withPageUser, p.cancelBuild)
+	r.POST("/ui/promotions/:id/decide", p.requireForm(true), p.withPageUser, p.decide)
 }

@@ -81,9 +81,12 @@ type Config struct {
 	// DROVER_TEMPORAL_WEB_URL).
 	Pages web.Options
 	// DecisionKey is the base64 Ed25519 seed that signs decisions
-	// (DROVER_DECISION_KEY). Empty: the key kept in DecisionKeyFile (made
-	// once, mode 0600), for local development.
-	DecisionKey string
+	// (DROVER_DECISION_KEY). Empty: the key kept in KeyFile
+	// (DROVER_DECISION_KEY_FILE, default <data dir>/decision-key; made
+	// once, mode 0600), for local development. The file must not be
+	// readable by workers: their tasks could forge decisions with it.
+	DecisionKey     string
+	DecisionKeyPath string
 	// OperatorDecisions turns the temporal-operator override on in the
 	// promotions the API starts (DROVER_TEMPORAL_OPERATOR_DECISIONS=true);
 	// off by default.
@@ -124,6 +127,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 
 		SlackSigningSecret: getenv("DROVER_SLACK_SIGNING_SECRET"),
 		DecisionKey:        getenv("DROVER_DECISION_KEY"),
+		DecisionKeyPath:    getenv("DROVER_DECISION_KEY_FILE"),
 	}
 	if raw := getenv("DROVER_IDENTITY_RELOAD_INTERVAL"); raw != "" {
 		d, err := time.ParseDuration(raw)
@@ -173,9 +177,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return cfg, nil
 }
 
-// DecisionKeyFile is where a development API keeps its decision key when
+// DecisionKeyFile is where the API keeps its decision key when
 // DROVER_DECISION_KEY is not set.
 func (c *Config) DecisionKeyFile() string {
+	if c.DecisionKeyPath != "" {
+		return c.DecisionKeyPath
+	}
 	return filepath.Join(c.dataDirOrDefault(), "decision-key")
 }
 

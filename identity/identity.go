@@ -60,6 +60,9 @@ type Directory struct {
 	// honoured only from the addresses of proxies (trusted_proxies).
 	trustHeader string
 	proxies     []netip.Prefix
+	// source is the SHA-256 of the file content loaded, so that Watch
+	// applies a change whenever it happened.
+	source [sha256.Size]byte
 	// compare is subtle.ConstantTimeCompare; tests count its calls.
 	compare func(a, b []byte) int
 }

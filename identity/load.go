@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -79,7 +80,8 @@ func Parse(name string, data []byte) (*Directory, error) {
 	if f.TrustHeader != "" && !validHeaderName(f.TrustHeader) {
 		errs = append(errs, at("$.trust_header", fmt.Sprintf("trust_header %q is not a header name", f.TrustHeader)))
 	}
-	d := &Directory{trustHeader: textproto.CanonicalMIMEHeaderKey(f.TrustHeader), compare: constantTimeCompare}
+	d := &Directory{trustHeader: textproto.CanonicalMIMEHeaderKey(f.TrustHeader), compare: constantTimeCompare,
+		source: sha256.Sum256(data)}
 	for i, cidr := range f.TrustedProxies {
 		p, err := netip.ParsePrefix(strings.TrimSpace(cidr))
 		if err != nil {

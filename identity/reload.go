@@ -3,6 +3,7 @@ package identity
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"log/slog"
 	"os"
 	"time"
@@ -26,7 +27,14 @@ func (d *Directory) Reload(path string) error {
 func (d *Directory) replace(next *Directory) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.users, d.trustHeader, d.proxies = next.users, next.trustHeader, next.proxies
+	d.users, d.trustHeader, d.proxies, d.source = next.users, next.trustHeader, next.proxies, next.source
+}
+
+// loaded reports whether data is the content the directory holds.
+func (d *Directory) loaded(data []byte) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.source == sha256.Sum256(data)
 }
 
 // Watch re-reads the identity file at path every interval (zero means
@@ -41,7 +49,6 @@ func (d *Directory) Watch(ctx context.Context, path string, interval time.Durati
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	last, _ := os.ReadFile(path)
 	var lastBad []byte
 	unreadable := false
 	t := time.NewTicker(interval)
@@ -61,7 +68,7 @@ func (d *Directory) Watch(ctx context.Context, path string, interval time.Durati
 			continue
 		}
 		unreadable = false
-		if bytes.Equal(data, last) {
+		if d.loaded(data) {
 			continue
 		}
 		next, err := Parse(path, data)
@@ -74,7 +81,7 @@ func (d *Directory) Watch(ctx context.Context, path string, interval time.Durati
 			continue
 		}
 		d.replace(next)
-		last, lastBad = data, nil
+		lastBad = nil
 		logger.InfoContext(ctx, "identity file reloaded", "file", path, "users", len(next.users))
 	}
 }

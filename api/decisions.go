@@ -58,26 +58,29 @@ func (s *Server) signedSkipBake(id, requestID string, sb workflows.SkipBake) wor
 }
 
 // decideOnce sends a signed decision with requestID as its Update ID. When
-// the promotion refuses it as already decided or not pending, or has ended,
-// a decision with the same request id that it applied earlier is the answer
-// (the first attempt's outcome, reached after a timeout).
+// the promotion refuses it or has ended, a decision with the same request id
+// that it applied earlier is the answer (the first attempt's outcome,
+// reached after a timeout).
 func (s *Server) decideOnce(ctx context.Context, id, requestID string, d workflows.Decision) (workflows.DecisionResult, error) {
 	res, err := s.Promotions.Decide(ctx, id, s.signedDecision(id, requestID, d))
 	if err == nil {
 		return res, nil
 	}
 	var refused *RefusedError
-	if errors.Is(err, ErrPromotionFinished) || errors.As(err, &refused) && !refused.Forbidden() {
-		if earlier, ok := s.earlierDecision(ctx, id, requestID); ok {
+	if errors.Is(err, ErrPromotionFinished) || errors.As(err, &refused) {
+		// Found by its request id: the caller's own decision, applied by an
+		// earlier attempt (a refusal as replayed or already decided is
+		// about that one).
+		if earlier, ok := s.earlierDecision(ctx, id, requestID, d.Actor); ok {
 			return earlier, nil
 		}
 	}
 	return res, err
 }
 
-// earlierDecision finds the outcome of the decision with requestID in the
-// promotion's state.
-func (s *Server) earlierDecision(ctx context.Context, id, requestID string) (workflows.DecisionResult, bool) {
+// earlierDecision finds the outcome of actor's decision with requestID in
+// the promotion's state.
+func (s *Server) earlierDecision(ctx context.Context, id, requestID, actor string) (workflows.DecisionResult, bool) {
 	st, err := s.Promotions.State(ctx, id, "")
 	if err != nil {
 		return workflows.DecisionResult{}, false
@@ -85,7 +88,7 @@ func (s *Server) earlierDecision(ctx context.Context, id, requestID string) (wor
 	for _, es := range st.Environments {
 		for _, g := range es.Gates {
 			for _, d := range g.Decisions {
-				if d.RequestID == requestID {
+				if d.RequestID == requestID && d.Actor == actor {
 					return workflows.DecisionResult{Environment: es.Name, State: g.State, Approvals: approvals(g), Required: g.Required}, true
 				}
 			}

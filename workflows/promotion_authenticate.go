@@ -123,6 +123,17 @@ func (r *promotionRun) useNonce(p *decision.Proof) {
 	r.nonces[p.Nonce] = true
 }
 
+// replayed refuses a claim whose nonce a decision applied already: a copy
+// of a signed decision (from the history, or a retry whose Update ID
+// Temporal no longer knows). The validator rejects it without recording it
+// (the signed decision it copies counted once, and may be the caller's own).
+func (r *promotionRun) replayed(c claim) error {
+	if !r.signed || c.proof == nil || c.proof.Nonce == "" || !r.nonces[c.proof.Nonce] {
+		return nil
+	}
+	return refuse(ErrTypeUnauthenticated, "unauthenticated: replayed: request %s was used already", clip(c.proof.Nonce))
+}
+
 // validateUnauthenticated is the update validator's answer to a claim that
 // did not authenticate: nil (let the handler record the attempt and refuse
 // it) while the promotion still records forgeries, else the refusal itself.

@@ -31,6 +31,9 @@ func (r *promotionRun) registerHandlers(ctx workflow.Context) error {
 			return r.decide(ctx, d), nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d Decision) error {
+			if err := r.replayed(decisionClaim(d)); err != nil {
+				return err
+			}
 			ch, err := r.authenticate(decisionClaim(d))
 			if err != nil {
 				return r.validateUnauthenticated(err)
@@ -54,6 +57,9 @@ func (r *promotionRun) registerHandlers(ctx workflow.Context) error {
 			return nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, s SkipBake) error {
+			if err := r.replayed(skipBakeClaim(s)); err != nil {
+				return err
+			}
 			if _, err := r.authenticate(skipBakeClaim(s)); err != nil {
 				return r.validateUnauthenticated(err)
 			}

@@ -118,6 +118,9 @@ func (s *Sandbox) Command(script string, st Step) (cmd *exec.Cmd, cleanup func()
 		netw = s.Network
 	}
 	args := []string{"--unshare-user", "--uid", strconv.Itoa(s.UID), "--gid", strconv.Itoa(s.GID),
+		// No nested user namespaces: a script cannot regain capabilities
+		// in one of its own.
+		"--disable-userns",
 		"--unshare-ipc", "--unshare-uts", "--hostname", "drover-task", "--unshare-cgroup-try"}
 	if !st.Service {
 		args = append(args, "--unshare-pid", "--die-with-parent")

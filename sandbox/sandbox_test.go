@@ -56,6 +56,7 @@ stat -c 'mode=%a' /run/drover/secrets/TOKEN
 touch /usr/x 2>/dev/null && echo "usr writable" || echo "usr read-only"
 touch /etc/x 2>/dev/null && echo "etc writable" || echo "etc read-only"
 [ -e "$HOME_OF_WORKER" ] && echo "worker home visible" || echo "worker home hidden"
+unshare --user true 2>/dev/null && echo "nested userns" || echo "no nested userns"
 `, sandbox.Step{
 		Workspace: ws,
 		Env:       []string{"PATH=/usr/bin:/bin", "SHARED=" + shared, "HOME_OF_WORKER=" + os.Getenv("HOME"), "WORKER_PID=" + strconv.Itoa(os.Getpid())},
@@ -75,6 +76,7 @@ touch /etc/x 2>/dev/null && echo "etc writable" || echo "etc read-only"
 	if os.Getenv("HOME") != "" {
 		require.Contains(t, out, "worker home hidden")
 	}
+	require.Contains(t, out, "no nested userns")
 	b, err := os.ReadFile(filepath.Join(ws, "out.txt"))
 	require.NoError(t, err)
 	require.Equal(t, "made\n", string(b))

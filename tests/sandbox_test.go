@@ -368,3 +368,59 @@ func indent(s string, n int) string {
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
+
+func TestServiceDeployOutlivesItsSandboxedScript(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("service deploys run as uid 65534, which needs a root worker")
+	}
+	h, store, env := sandboxHarness(t)
+	// The service runs as uid 65534: its bind must be reachable by it (a
+	// t.TempDir sits in a 0700 directory).
+	dir, err := os.MkdirTemp("", "drover-service-bind-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o777))
+	env = append(env, "DROVER_SANDBOX_BINDS="+dir)
+	h.startWorkerProcess(env...)
+	require.NoError(t, store.Set(context.Background(), "svc", "prod", "SERVICE_TOKEN", []byte("service-token-value-77"), "test"))
+	definition := `project: svc
+build:
+  stages: [{name: s, tasks: [{name: t, run: "true"}]}]
+promotion:
+  environments:
+    - name: prod
+      deploy:
+        service: true
+        secrets: [SERVICE_TOKEN]
+        shell: |
+          setsid bash -c 'echo "$SERVICE_TOKEN" > ` + dir + `/seen; exec sleep 300' >/dev/null 2>&1 < /dev/null &
+          echo $! > ` + dir + `/pid
+          id -u > ` + dir + `/uid
+          echo "::output token=$SERVICE_TOKEN"
+`
+	var started struct{ ID string }
+	require.Equal(t, http.StatusAccepted, h.do(http.MethodPost, "/api/v1/artifacts", map[string]any{
+		"project": "svc", "version": "1.0", "commit": strings.Repeat("d", 40), "branch": "main", "definition": definition,
+	}, &started))
+	st := h.waitForPromotion(started.ID, time.Minute, "the end", promotionDone)
+	require.Equal(t, workflows.PromotionCompleted, st.Status)
+	require.Equal(t, "***", envOf(st, "prod").Deploy.Outputs["token"], "outputs are masked")
+
+	pid, err := strconv.Atoi(strings.TrimSpace(readFile(t, filepath.Join(dir, "pid"))))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	require.NoError(t, syscall.Kill(pid, 0), "the service outlived its deploy")
+	require.Equal(t, "65534\n", readFile(t, filepath.Join(dir, "uid")))
+	require.Eventually(t, func() bool { return readFile(t, filepath.Join(dir, "seen")) == "service-token-value-77\n" },
+		5*time.Second, 50*time.Millisecond, "the service got its secret")
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return ""
+	}
+	require.NoError(t, err)
+	return string(b)
+}

@@ -70,6 +70,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer tc.Close()
+	// Calls that wait for no worker give up fast when Temporal is unreachable (503).
+	bc := BoundedClient{Client: tc}
 	if len(cfg.Polls) > 0 {
 		interval := cfg.PollInterval
 		if interval <= 0 {
@@ -86,12 +88,12 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	logger.InfoContext(ctx, "log and blob stores opened", "kind", cfg.Storage.Kind, "bucket", cfg.Storage.Bucket, "prefix", cfg.Storage.Prefix)
 	srv := &Server{
-		Builds:          &TemporalBuilds{Client: tc, Logger: logger},
+		Builds:          &TemporalBuilds{Client: bc, Logger: logger},
 		History:         led,
-		Promotions:      &TemporalPromotions{Client: tc, Logger: logger},
+		Promotions:      &TemporalPromotions{Client: bc, Logger: logger},
 		PromotionLedger: led,
 		Callbacks:       led,
-		Completer:       tc,
+		Completer:       bc,
 		Source:          gitsource.New(cfg.GitCacheDir()),
 		Logs:            logs,
 		Blobs:           blobs,

@@ -200,7 +200,7 @@ func (s *Server) Handler() http.Handler {
 	engine.RemoveExtraSlash = false
 	engine.HandleMethodNotAllowed = true
 	engine.Use(s.observability()...)
-	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody, s.authenticate)
+	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody, s.checkIDs, s.authenticate)
 	engine.NoRoute(func(c *gin.Context) { _ = c.Error(errorf(http.StatusNotFound, codeNotFound, "no such route")) })
 	engine.NoMethod(func(c *gin.Context) {
 		_ = c.Error(errorf(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed"))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the path of a pinned Go tool, building it from the Go module proxy on
 # first use and caching it under $(go env GOPATH)/drover-tools (like
-# scripts/temporal-cli.sh). Usage: scripts/go-tool.sh kustomize|workflowcheck
+# scripts/temporal-cli.sh). Usage: scripts/go-tool.sh kustomize|workflowcheck|govulncheck
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
@@ -9,7 +9,8 @@ case "${1:-}" in
   # The last versions checked to build with Go 1.26.
   kustomize) name=kustomize pkg=sigs.k8s.io/kustomize/kustomize/v5 version=v5.8.1 ;;
   workflowcheck) name=workflowcheck pkg=go.temporal.io/sdk/contrib/tools/workflowcheck version=v0.6.0 ;;
-  *) echo "usage: $0 kustomize|workflowcheck" >&2; exit 2 ;;
+  govulncheck) name=govulncheck pkg=golang.org/x/vuln/cmd/govulncheck version=v1.9.0 ;;
+  *) echo "usage: $0 kustomize|workflowcheck|govulncheck" >&2; exit 2 ;;
 esac
 dir="${DROVER_TOOLS_DIR:-$(go env GOPATH)/drover-tools}/$name-$version"
 if [ ! -x "$dir/$name" ]; then

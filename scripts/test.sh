@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: vet, unit, workflow, activity, ledger (SQLite and PostgreSQL),
-# integration tests against a real Temporal dev server, and a short fuzz run.
+# integration tests against a real Temporal dev server, govulncheck, and a short
+# fuzz run of every parser of outside input.
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
@@ -12,6 +13,8 @@ export DROVER_VERSITYGW="$(bash scripts/versitygw.sh)"
 export DROVER_REQUIRE_S3=1
 echo "== go vet" >&2
 go vet ./...
+echo "== govulncheck (database from the golang.org/x/vulndb module, offline)" >&2
+bash scripts/govulncheck.sh
 echo "== go test" >&2
 go test -count=1 -timeout 20m ./...
 # fuzz runs one fuzz target briefly. Go's fuzz coordinator can report its own

@@ -16,6 +16,7 @@ import (
 	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/internal/health"
 	"github.com/drover-ci/drover/storage"
 )
 
@@ -110,6 +111,18 @@ func Run(ctx context.Context, cfg Config) error {
 		SlackResponseHosts: cfg.SlackResponseHosts,
 
 		TaskHeartbeatTimeout: cfg.TaskHeartbeatTimeout,
+	}
+	srv.Health = &health.Checker{Logger: logger, Checks: []health.Check{
+		{Name: "temporal", Run: func(ctx context.Context) error {
+			_, err := bc.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}},
+		{Name: "ledger", Run: led.Ping},
+		health.Blobs(blobs),
+		health.Disk(cfg.DataDir, 0),
+	}}
+	if err := metrics.Registry.Register(srv.Health); err != nil {
+		return fmt.Errorf("register dependency metric: %w", err)
 	}
 	srv.Metrics, srv.MetricsHandler, srv.MetricsToken = httpMetrics, metrics.Handler(), cfg.MetricsToken
 	srv.Tracer = cfg.Tracing.TracerProvider()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/internal/health"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -114,6 +115,9 @@ type Server struct {
 	HookSigning map[string]string
 	// PublicURL is the base URL clients reach the API at, without a trailing slash.
 	PublicURL string
+	// Health checks each dependency for GET /healthz (Temporal, ledger,
+	// blob store, disk); nil checks the ledger only.
+	Health *health.Checker
 	// MaxBody limits request bodies; zero means DefaultMaxBody.
 	MaxBody int64
 	Logger  *slog.Logger

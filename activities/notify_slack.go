@@ -62,16 +62,47 @@ func slackError(err error) error {
 }
 
 func slackFallback(in SlackMessage) string {
+	title := slackTitle(in.Title)
 	if len(in.Lines) == 0 {
-		return in.Title
+		return title
 	}
-	return in.Title + ": " + in.Lines[len(in.Lines)-1]
+	return title + ": " + slackLine(in.Lines[len(in.Lines)-1])
+}
+
+// slackEscaper applies Slack's escaping rules for message text: '&', '<' and
+// '>' become entities, so no user text (a branch name, a comment, a failure
+// message) can write a mention (<!channel>, <@U123>) or a link
+// (<https://evil.example|Approve>). Drover's own links are built in blocks
+// of their own, never in this text.
+var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// slackBacktick stands for a backtick of user text: Slack has no escape for
+// '`', and one would end the code span the text is shown in.
+const slackBacktick = "ˋ" // U+02CB MODIFIER LETTER GRAVE ACCENT
+
+// slackLine escapes an event line, which Drover does not format: every
+// backtick in it is the user's.
+func slackLine(s string) string {
+	return strings.ReplaceAll(slackEscaper.Replace(s), "`", slackBacktick)
+}
+
+// slackTitle escapes a run's title. Drover formats it with at most one code
+// span, around the branch and commit ("*demo* build `main@abc123`: running"):
+// its first and last backticks are kept and any between them, which come
+// from the branch name, are replaced.
+func slackTitle(s string) string {
+	s = slackEscaper.Replace(s)
+	first, last := strings.Index(s, "`"), strings.LastIndex(s, "`")
+	if first < 0 || first == last {
+		return strings.ReplaceAll(s, "`", slackBacktick)
+	}
+	return s[:first+1] + strings.ReplaceAll(s[first+1:last], "`", slackBacktick) + s[last:]
 }
 
 func (n *Notifier) slackBlocks(in SlackMessage) []slack.Block {
-	text := in.Title
-	if len(in.Lines) > 0 {
-		text += "\n" + strings.Join(in.Lines, "\n")
+	text := slackTitle(in.Title)
+	for _, l := range in.Lines {
+		text += "\n" + slackLine(l)
 	}
 	blocks := []slack.Block{
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil),

@@ -133,8 +133,8 @@ func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun 
 	status := http.StatusAccepted
 	if existing {
 		status = http.StatusOK
-		if st, err := s.Builds.State(ctx, id, runID); err == nil {
-			resp.Status = st.Status
+		if st, err := s.existingStatus(ctx, id, runID); err == nil {
+			resp.Status = st
 		} else {
 			s.logger().WarnContext(ctx, "read state of existing build failed", "build_id", id, "error", err)
 		}
@@ -142,6 +142,23 @@ func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun 
 	s.logger().InfoContext(ctx, "build requested", "build_id", id, "run_id", runID,
 		"existing", existing, "rerun", rerun, "triggered_by", in.TriggeredBy)
 	return status, resp, nil
+}
+
+// BuildStatuser is implemented by Builds that can tell a build's status
+// without asking its worker (TemporalBuilds describes the run).
+type BuildStatuser interface {
+	Status(ctx context.Context, id, runID string) (string, error)
+}
+
+// existingStatus is the status of a build that was found existing: a
+// duplicate delivery is answered from Temporal's description of the run,
+// never by waiting on a query that no worker may be up to answer.
+func (s *Server) existingStatus(ctx context.Context, id, runID string) (string, error) {
+	if st, ok := s.Builds.(BuildStatuser); ok {
+		return st.Status(ctx, id, runID)
+	}
+	state, err := s.Builds.State(ctx, id, runID)
+	return state.Status, err
 }
 
 func (r *CreateBuildRequest) validate() error {

@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
 
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -60,6 +64,8 @@ type httpError struct {
 	code    string
 	message string
 	details []any
+	// retryAfter, when set, is sent as Retry-After (seconds).
+	retryAfter int
 }
 
 func (e *httpError) Error() string { return e.message }
@@ -82,6 +88,9 @@ func (s *Server) mapErrors(c *gin.Context) {
 		s.logger().ErrorContext(c.Request.Context(), "request failed",
 			slog.String("method", c.Request.Method), slog.String("route", c.FullPath()),
 			slog.Any("error", err))
+	}
+	if he.retryAfter > 0 {
+		c.Header("Retry-After", strconv.Itoa(he.retryAfter))
 	}
 	if he.status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="drover"`)
@@ -108,6 +117,11 @@ func (s *Server) classify(err error) *httpError {
 		return errorf(http.StatusConflict, codeConflict, "%s", refused.Reason)
 	case errors.Is(err, ErrPromotionFinished):
 		return errorf(http.StatusConflict, codeConflict, "%s", ErrPromotionFinished.Error())
+	case errors.Is(err, ErrTemporalUnavailable):
+		he := errorf(http.StatusServiceUnavailable, codeUnavailable,
+			"Temporal is unreachable; retry in %d seconds (a retry is safe: it finds whatever this request did)", TemporalRetryAfter)
+		he.retryAfter = TemporalRetryAfter
+		return he
 	case errors.Is(err, ErrNoAnswer):
 		return errorf(http.StatusServiceUnavailable, codeUnavailable, "%s; is a worker running?", ErrNoAnswer.Error())
 	case errors.Is(err, ErrNotFound):
@@ -117,6 +131,11 @@ func (s *Server) classify(err error) *httpError {
 	}
 	if de := definitionError(err); de != nil {
 		return de
+	}
+	var invalid *serviceerror.InvalidArgument
+	if errors.As(err, &invalid) {
+		// What the request named (an ID, a run) Temporal finds malformed.
+		return errorf(http.StatusBadRequest, codeBadRequest, "invalid request: %s", invalid.Message)
 	}
 	return errorf(http.StatusInternalServerError, codeInternal, "internal error")
 }
@@ -150,6 +169,46 @@ func (s *Server) limitBody(c *gin.Context) {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()
+}
+
+// MaxIDBytes is the longest build or promotion ID a request may name.
+const MaxIDBytes = 512
+
+// runIDPattern is what a run ID may be: Temporal's are UUIDs; one that is
+// not a UUID but passes here is refused by Temporal as an invalid argument,
+// also a 400.
+var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// checkIDs refuses, with a 400, a request whose ?run_id= is not a run ID or
+// whose ID (?id= or the :id segment) is too long or holds control
+// characters, before a handler hands them to Temporal or the ledger.
+func (s *Server) checkIDs(c *gin.Context) {
+	if runID := c.Query("run_id"); runID != "" && !runIDPattern.MatchString(runID) {
+		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "run_id %q is not a run ID", truncate(runID, 64)))
+		c.Abort()
+		return
+	}
+	for _, id := range []string{c.Query("id"), c.Param("id")} {
+		switch {
+		case len(id) > MaxIDBytes:
+			_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "id is %d bytes, over the limit of %d bytes", len(id), MaxIDBytes))
+			c.Abort()
+			return
+		case hasControl(id) || !utf8.ValidString(id):
+			_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "id %q holds control characters or invalid UTF-8", truncate(id, 64)))
+			c.Abort()
+			return
+		}
+	}
+	c.Next()
+}
+
+// truncate cuts s to at most n bytes, for quoting client input in errors.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }
 
 func (s *Server) recoverPanics(c *gin.Context) {

@@ -73,6 +73,17 @@ func buildID(c *gin.Context) (string, error) {
 }
 
 func (s *Server) health(c *gin.Context) {
+	if s.Health != nil {
+		// One check per dependency; 503 names the ones that fail.
+		rep, ok := s.Health.Run(c.Request.Context())
+		c.Header("Cache-Control", "no-store")
+		status := http.StatusOK
+		if !ok {
+			status = http.StatusServiceUnavailable
+		}
+		c.JSON(status, rep)
+		return
+	}
 	if err := s.History.Ping(c.Request.Context()); err != nil {
 		s.logger().WarnContext(c.Request.Context(), "health check failed", "error", err)
 		_ = c.Error(errorf(http.StatusServiceUnavailable, codeUnavailable, "ledger unreachable"))

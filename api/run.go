@@ -16,6 +16,7 @@ import (
 	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/internal/health"
 	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/secrets"
 	"github.com/drover-ci/drover/storage"
@@ -107,6 +108,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer tc.Close()
+	// Calls that wait for no worker give up fast when Temporal is unreachable (503).
+	bc := BoundedClient{Client: tc}
 	if len(cfg.Polls) > 0 {
 		interval := cfg.PollInterval
 		if interval <= 0 {
@@ -123,12 +126,12 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	logger.InfoContext(ctx, "log and blob stores opened", "kind", cfg.Storage.Kind, "bucket", cfg.Storage.Bucket, "prefix", cfg.Storage.Prefix)
 	srv := &Server{
-		Builds:          &TemporalBuilds{Client: tc, Logger: logger},
+		Builds:          &TemporalBuilds{Client: bc, Logger: logger},
 		History:         led,
-		Promotions:      &TemporalPromotions{Client: tc, Logger: logger},
+		Promotions:      &TemporalPromotions{Client: bc, Logger: logger},
 		PromotionLedger: led,
 		Callbacks:       led,
-		Completer:       tc,
+		Completer:       bc,
 		Source:          gitsource.New(cfg.GitCacheDir()),
 		Logs:            logs,
 		Blobs:           blobs,
@@ -150,6 +153,18 @@ func Run(ctx context.Context, cfg Config) error {
 		Decisions:            signer,
 		OperatorDecisions:    cfg.OperatorDecisions,
 		SessionRevocations:   led,
+	}
+	srv.Health = &health.Checker{Logger: logger, Checks: []health.Check{
+		{Name: "temporal", Run: func(ctx context.Context) error {
+			_, err := bc.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}},
+		{Name: "ledger", Run: led.Ping},
+		health.Blobs(blobs),
+		health.Disk(cfg.DataDir, 0),
+	}}
+	if err := metrics.Registry.Register(srv.Health); err != nil {
+		return fmt.Errorf("register dependency metric: %w", err)
 	}
 	srv.Metrics, srv.MetricsHandler, srv.MetricsToken = httpMetrics, metrics.Handler(), cfg.MetricsToken
 	srv.SecretLedger, srv.Audit = led, led

@@ -20,6 +20,7 @@ import (
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/internal/health"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
@@ -131,6 +132,9 @@ type Server struct {
 	SecretLedger SecretLedger
 	// PublicURL is the base URL clients reach the API at, without a trailing slash.
 	PublicURL string
+	// Health checks each dependency for GET /healthz (Temporal, ledger,
+	// blob store, disk); nil checks the ledger only.
+	Health *health.Checker
 	// MaxBody limits request bodies; zero means DefaultMaxBody.
 	MaxBody int64
 	Logger  *slog.Logger
@@ -258,7 +262,7 @@ func (s *Server) Handler() http.Handler {
 	engine.RemoveExtraSlash = false
 	engine.HandleMethodNotAllowed = true
 	engine.Use(s.observability()...)
-	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody, s.authenticate)
+	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody, s.checkIDs, s.authenticate)
 	engine.NoRoute(func(c *gin.Context) { _ = c.Error(errorf(http.StatusNotFound, codeNotFound, "no such route")) })
 	engine.NoMethod(func(c *gin.Context) {
 		_ = c.Error(errorf(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed"))

@@ -61,6 +61,16 @@ func (b *TemporalBuilds) State(ctx context.Context, id, runID string) (workflows
 	return state, nil
 }
 
+// Status returns the status of a run of build id from Temporal's
+// description of it, without a query: it needs no worker.
+func (b *TemporalBuilds) Status(ctx context.Context, id, runID string) (string, error) {
+	info, err := describeRun(ctx, b.Client, "build", id, runID)
+	if err != nil {
+		return "", err
+	}
+	return statusOf(info.GetStatus()), nil
+}
+
 func (b *TemporalBuilds) query(ctx context.Context, id, runID string, state *workflows.BuildState) error {
 	return queryState(ctx, b.Client, b.QueryTimeout, id, runID, workflows.BuildStateQuery, state)
 }

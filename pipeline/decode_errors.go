@@ -59,9 +59,10 @@ func describeType(t reflect.Type) string {
 // effort: the path of the last field written before the error, found by
 // parsing again without the duplicate key check, or only the text before it.
 func syntaxError(file string, data []byte, err error) *Error {
-	out := &Error{File: file, Line: 1, Column: 1, Msg: err.Error()}
+	out := &Error{File: file, Line: 1, Column: 1}
 	var ye yaml.Error
 	if !errors.As(err, &ye) {
+		out.Msg = err.Error()
 		return out
 	}
 	out.Msg = ye.GetMessage()

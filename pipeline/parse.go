@@ -22,7 +22,9 @@ func LoadFile(path string) (*Project, error) {
 	return Parse(filepath.Base(path), data)
 }
 
-// Parse decodes and validates a drover.yaml; file names it in errors.
+// Parse decodes and validates a drover.yaml; file names it in errors. A
+// definition over one of the limits (MaxDefinitionBytes, MaxDepth, MaxNodes,
+// MaxStages, MaxTasks, MaxPlanBytes) is refused before the work it bounds.
 //
 // Decoding is strict: unknown fields, duplicate keys and values of the wrong
 // type are errors. Every error is a *Error or, when several problems are
@@ -30,12 +32,18 @@ func LoadFile(path string) (*Project, error) {
 // stops at the first one; unknown fields, and then validation problems, are
 // all reported together.
 func Parse(file string, data []byte) (*Project, error) {
+	if err := checkTokens(file, data); err != nil {
+		return nil, err
+	}
 	f, err := parseYAML(data)
 	if err != nil {
 		return nil, syntaxError(file, data, err)
 	}
 	body, err := singleBody(file, f)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTree(file, body); err != nil {
 		return nil, err
 	}
 	idx := newFieldIndex(body)
@@ -48,6 +56,9 @@ func Parse(file string, data []byte) (*Project, error) {
 		return nil, decodeError(file, idx, err)
 	}
 	if err := validate(file, &p, idx); err != nil {
+		return nil, err
+	}
+	if err := checkEncoded(file, &p); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -115,7 +126,10 @@ func (e *nodeError) Error() string { return e.msg }
 
 // decodeError turns an error of the YAML decoder into an *Error naming the field.
 func decodeError(file string, idx *fieldIndex, err error) *Error {
-	out := &Error{File: file, Line: 1, Column: 1, Msg: err.Error()}
+	// The message is never err.Error() of a yaml.Error: that prints the
+	// tokens around the problem, at a cost that grows with the square of a
+	// long flow sequence.
+	out := &Error{File: file, Line: 1, Column: 1}
 	var at pos
 	var found bool
 	var ne *nodeError
@@ -127,6 +141,8 @@ func decodeError(file string, idx *fieldIndex, err error) *Error {
 	case errors.As(err, &ye):
 		at, found = tokenPos(ye.GetToken())
 		out.Msg = decodeMessage(ye)
+	default:
+		out.Msg = err.Error()
 	}
 	if !found {
 		return out

@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
@@ -26,20 +26,72 @@ type field struct {
 // fieldIndex maps the field paths of a parsed document ("build.stages[0].name")
 // to where they are written, and the positions of its tokens back to paths.
 // Aliases are not followed: what an alias refers to is indexed at its anchor.
+//
+// Paths are never built while indexing: a path is a node of a tree (its
+// parent and its last segment) known by the hash of its text, which extends
+// the parent's hash by the segment. Building each path string would cost the
+// sum of all path lengths, which grows with depth squared, or with a long
+// key times the entries below it. The text of a path is built only for the
+// few positions an error is reported at.
 type fieldIndex struct {
-	byPath map[string]field
-	byPos  map[pos]string
+	byPath map[uint64]field
+	byPos  map[pos]int32 // index into nodes
+	nodes  []pathNode
 	sorted []pos // keys of byPos in order, built on first use
 }
 
+// pathNode is one path of the index: its parent's index, the segment it
+// adds (".key", "key" at the top, or "[i]") and the hash of its text.
+type pathNode struct {
+	parent int32
+	seg    string
+	hash   uint64
+}
+
+// FNV-1a, which hashes a string by extending the hash of its prefix.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func extendHash(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+func hashPath(path string) uint64 { return extendHash(fnvOffset, path) }
+
+// root is the index of the empty path.
+const root int32 = 0
+
 func newFieldIndex(body ast.Node) *fieldIndex {
-	x := &fieldIndex{byPath: map[string]field{}, byPos: map[pos]string{}}
-	x.define("", body)
-	x.walk(body, "")
+	x := &fieldIndex{byPath: map[uint64]field{}, byPos: map[pos]int32{},
+		nodes: []pathNode{{parent: -1, hash: fnvOffset}}}
+	x.define(root, body)
+	x.walk(body, root)
 	return x
 }
 
-func (x *fieldIndex) walk(n ast.Node, path string) {
+// child adds the path of parent extended by seg.
+func (x *fieldIndex) child(parent int32, seg string) int32 {
+	x.nodes = append(x.nodes, pathNode{parent: parent, seg: seg, hash: extendHash(x.nodes[parent].hash, seg)})
+	return int32(len(x.nodes) - 1)
+}
+
+// text builds the path string of node id.
+func (x *fieldIndex) text(id int32) string {
+	var segs []string
+	for ; id > root; id = x.nodes[id].parent {
+		segs = append(segs, x.nodes[id].seg)
+	}
+	slices.Reverse(segs)
+	return strings.Join(segs, "")
+}
+
+func (x *fieldIndex) walk(n ast.Node, path int32) {
 	if n == nil {
 		return
 	}
@@ -57,7 +109,7 @@ func (x *fieldIndex) walk(n ast.Node, path string) {
 		x.entry(n, path)
 	case *ast.SequenceNode:
 		for i, v := range n.Values {
-			p := fmt.Sprintf("%s[%d]", path, i)
+			p := x.child(path, "["+strconv.Itoa(i)+"]")
 			x.define(p, v)
 			x.walk(v, p)
 		}
@@ -65,7 +117,7 @@ func (x *fieldIndex) walk(n ast.Node, path string) {
 }
 
 // entry indexes one key: value pair of a mapping at path.
-func (x *fieldIndex) entry(mv *ast.MappingValueNode, path string) {
+func (x *fieldIndex) entry(mv *ast.MappingValueNode, path int32) {
 	if mv == nil || mv.Key == nil {
 		return
 	}
@@ -76,10 +128,11 @@ func (x *fieldIndex) entry(mv *ast.MappingValueNode, path string) {
 	if key == nil {
 		return
 	}
-	p := key.Value
-	if path != "" {
-		p = path + "." + key.Value
+	seg := key.Value
+	if path != root {
+		seg = "." + key.Value
 	}
+	p := x.child(path, seg)
 	x.define(p, mv)
 	x.mark(key, p)
 	x.walk(mv.Value, p)
@@ -87,8 +140,9 @@ func (x *fieldIndex) entry(mv *ast.MappingValueNode, path string) {
 
 // define records where the field at path is written: n is its key: value
 // pair in a mapping or its entry in a sequence. The first definition wins.
-func (x *fieldIndex) define(path string, n ast.Node) {
-	if _, ok := x.byPath[path]; ok {
+func (x *fieldIndex) define(path int32, n ast.Node) {
+	h := x.nodes[path].hash
+	if _, ok := x.byPath[h]; ok {
 		return
 	}
 	at, ok := startOf(n)
@@ -99,11 +153,11 @@ func (x *fieldIndex) define(path string, n ast.Node) {
 	if mv, isPair := n.(*ast.MappingValueNode); isPair {
 		value = mv.Value
 	}
-	x.byPath[path] = field{at: at, null: value == nil || value.Type() == ast.NullType}
+	x.byPath[h] = field{at: at, null: value == nil || value.Type() == ast.NullType}
 }
 
 // mark maps the position of tk to path, unless a position already has one.
-func (x *fieldIndex) mark(tk *token.Token, path string) {
+func (x *fieldIndex) mark(tk *token.Token, path int32) {
 	at, ok := tokenPos(tk)
 	if !ok {
 		return
@@ -117,7 +171,7 @@ func (x *fieldIndex) mark(tk *token.Token, path string) {
 // lookup returns where the field at path, or its nearest written parent, is.
 func (x *fieldIndex) lookup(path string) pos {
 	for {
-		if f, ok := x.byPath[path]; ok {
+		if f, ok := x.byPath[hashPath(path)]; ok {
 			return f.at
 		}
 		if path == "" {
@@ -129,15 +183,15 @@ func (x *fieldIndex) lookup(path string) pos {
 
 // isSet reports whether the field at path is written with a non-null value.
 func (x *fieldIndex) isSet(path string) bool {
-	f, ok := x.byPath[path]
+	f, ok := x.byPath[hashPath(path)]
 	return ok && !f.null
 }
 
 // pathAt returns the path of the token at p and true, or else the path of
 // the nearest token before p and false.
 func (x *fieldIndex) pathAt(p pos) (string, bool) {
-	if path, ok := x.byPos[p]; ok {
-		return path, true
+	if id, ok := x.byPos[p]; ok {
+		return x.text(id), true
 	}
 	if x.sorted == nil {
 		for at := range x.byPos {
@@ -149,7 +203,7 @@ func (x *fieldIndex) pathAt(p pos) (string, bool) {
 	if i == 0 {
 		return "", false
 	}
-	return x.byPos[x.sorted[i-1]], false
+	return x.text(x.byPos[x.sorted[i-1]]), false
 }
 
 // parentPath strips the last ".key" or "[i]" of path.

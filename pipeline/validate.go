@@ -96,6 +96,9 @@ func (v *validator) build(b Build) {
 		v.add("build.stages", "at least one stage is required")
 		return
 	}
+	if !v.checkCounts(b) {
+		return
+	}
 	seen := map[string]string{}
 	for i, s := range b.Stages {
 		field := fmt.Sprintf("build.stages[%d]", i)

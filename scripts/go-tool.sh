@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the path of a pinned Go tool, building it from the Go module proxy on
 # first use and caching it under $(go env GOPATH)/drover-tools (like
-# scripts/temporal-cli.sh). Usage: scripts/go-tool.sh kustomize|workflowcheck|golangci-lint
+# scripts/temporal-cli.sh). Usage: scripts/go-tool.sh kustomize|workflowcheck|golangci-lint|govulncheck
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
@@ -12,7 +12,8 @@ case "${1:-}" in
   # The newest release the module proxy serves; its go.mod asks for Go 1.26.0
   # and it builds with Go 1.27.3.
   golangci-lint) name=golangci-lint pkg=github.com/golangci/golangci-lint/v2/cmd/golangci-lint version=v2.15.0 ;;
-  *) echo "usage: $0 kustomize|workflowcheck|golangci-lint" >&2; exit 2 ;;
+  govulncheck) name=govulncheck pkg=golang.org/x/vuln/cmd/govulncheck version=v1.9.0 ;;
+  *) echo "usage: $0 kustomize|workflowcheck|golangci-lint|govulncheck" >&2; exit 2 ;;
 esac
 dir="${DROVER_TOOLS_DIR:-$(go env GOPATH)/drover-tools}/$name-$version"
 if [ ! -x "$dir/$name" ]; then

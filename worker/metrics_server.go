@@ -15,7 +15,8 @@ import (
 const DefaultMetricsAddr = "127.0.0.1:9090"
 
 // MetricsMux serves GET /metrics from metrics and GET /healthz, which answers
-// 200 "ok" while health returns nil and 503 otherwise.
+// 200 "ok" while health returns nil and 503 with its error (which must name
+// the failing dependencies and hold no internals) otherwise.
 func MetricsMux(metrics http.Handler, health func(context.Context) error) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics)
@@ -23,7 +24,7 @@ func MetricsMux(metrics http.Handler, health func(context.Context) error) http.H
 		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 		defer cancel()
 		if err := health(ctx); err != nil {
-			http.Error(w, "unhealthy: temporal unreachable", http.StatusServiceUnavailable)
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("ok\n"))

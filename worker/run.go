@@ -14,6 +14,7 @@ import (
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/internal/health"
 	"github.com/drover-ci/drover/secrets"
 	"github.com/drover-ci/drover/storage"
 	"github.com/drover-ci/drover/telemetry"
@@ -99,10 +100,21 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		}
 		defer w.Stop()
 	}
-	if stop := startMetricsServer(cfg.MetricsAddr, MetricsMux(metrics.Handler(), func(ctx context.Context) error {
-		_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
-		return err
-	}), logger); stop != nil {
+	// Faults a build would otherwise only stall on show in /healthz, in
+	// drover_dependency_up and in this log at ERROR.
+	checker := &health.Checker{Logger: logger, Checks: []health.Check{
+		{Name: "temporal", Run: func(ctx context.Context) error {
+			_, err := c.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}},
+		{Name: "ledger", Run: ldg.Ping},
+		health.Blobs(blobs),
+		health.Disk(cfg.DataDir, 0),
+	}}
+	if err := metrics.Registry.Register(checker); err != nil {
+		return fmt.Errorf("register dependency metric: %w", err)
+	}
+	if stop := startMetricsServer(cfg.MetricsAddr, MetricsMux(metrics.Handler(), checker.Err), logger); stop != nil {
 		defer stop()
 	}
 	logger.Info("Worker started", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace,

@@ -28,6 +28,7 @@ func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
 	b.emit(Event{Type: EventBuildStart, Message: fmt.Sprintf("%s@%s", in.Branch, shortCommit(in.Commit))})
 	b.recordStarted(ctx)
 	count(ctx, MetricBuildsStarted, "project", in.Project)
+	b.infraRetry = workflow.GetVersion(ctx, infraRetryChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 
 	for si := range in.Plan.Stages {
 		if !b.runStage(ctx, si) {
@@ -73,17 +74,28 @@ func (b *buildRun) runStage(ctx workflow.Context, si int) bool {
 
 // runTask runs one task until it succeeds or its retries are spent. Each run is
 // one activity; Temporal retries it on infrastructure failures (a worker lost,
-// a checkout that failed), the loop here on the script's own failures.
+// a checkout that failed), the loop here on the script's own failures. With
+// infraRetry (builds started since that change), the loop retries both,
+// counted apart: see retryLost.
 func (b *buildRun) runTask(ctx workflow.Context, si, ti int) bool {
 	task := b.in.Plan.Stages[si].Tasks[ti]
 	ts := &b.state.Stages[si].Tasks[ti]
-	prior := 0
+	prior, lost := 0, 0 // lost: attempts lost to infrastructure (infraRetry)
+	wasLost := false
 	for try := 0; ; try++ {
-		ts.Status, ts.Attempt, ts.Error = TaskScheduled, prior+1, ""
+		ts.Status, ts.Attempt = TaskScheduled, prior+1
+		if !wasLost {
+			ts.Error = "" // "worker lost, retrying" stays until the next attempt starts
+		}
+		wasLost = false
 		b.emit(Event{Type: EventTaskStart, Stage: task.Stage, Task: task.Name, Attempt: ts.Attempt})
 
+		opts := b.taskOptions(ctx, task, try)
+		if b.infraRetry {
+			opts = b.taskOptionsLost(ctx, task, try, lost)
+		}
 		var res activities.RunTaskResult
-		err := workflow.ExecuteActivity(b.taskOptions(ctx, task, try), activityRunTask, activities.RunTaskInput{
+		err := workflow.ExecuteActivity(opts, activityRunTask, activities.RunTaskInput{
 			BuildID:       b.state.ID,
 			RunID:         b.state.RunID,
 			Project:       b.in.Project,
@@ -103,12 +115,21 @@ func (b *buildRun) runTask(ctx workflow.Context, si, ti int) bool {
 		b.applyResult(ts, res)
 		switch {
 		case err == nil:
-			ts.Status = TaskSucceeded
+			ts.Status, ts.Error = TaskSucceeded, ""
 			b.emit(Event{Type: EventTaskSuccess, Stage: task.Stage, Task: task.Name, Attempt: ts.Attempt})
 			return true
 		case ctx.Err() != nil || temporal.IsCanceledError(err):
 			ts.Status, ts.Error = TaskCancelled, "cancelled"
 			b.emit(Event{Type: EventTaskFail, Stage: task.Stage, Task: task.Name, Attempt: ts.Attempt, Message: "cancelled"})
+			return false
+		}
+		if b.infraRetry && isInfraFailure(err) {
+			lost++
+			if b.retryLost(ctx, ts, task, err, lost) {
+				prior, wasLost = max(ts.Attempt, prior+1), true
+				try-- // an attempt lost to infrastructure is not one of the script's retries
+				continue
+			}
 			return false
 		}
 		ts.Error = failureMessage(err)

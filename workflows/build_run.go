@@ -1,13 +1,18 @@
 package workflows
 
 import (
+	"errors"
+	"fmt"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/pipeline"
 )
 
 // TaskSkipped is the status of a task whose stage never ran.
@@ -29,7 +34,23 @@ type buildRun struct {
 	now   func() time.Time
 	// notify sends events to the build's sinks; nil when there are none.
 	notify *notifier
+	// infraRetry is set in builds started since infraRetryChangeID: the
+	// workflow, not Temporal's retry policy, retries attempts lost to
+	// infrastructure, so that the task shows it and the count is its own.
+	infraRetry bool
 }
+
+// infraRetryChangeID versions the retry of lost attempts by the workflow.
+const infraRetryChangeID = "infra-retry"
+
+// Defaults of builds with infraRetry: a worker's death is noticed after
+// DefaultLostHeartbeatTimeout of silence (tasks heartbeat every second), and
+// a task fails only at DefaultLostRetries attempts lost to infrastructure,
+// so it survives a rolling deploy of the workers or a few crashes.
+const (
+	DefaultLostHeartbeatTimeout = 10 * time.Second
+	DefaultLostRetries          = 10
+)
 
 func newBuildRun(ctx workflow.Context, in BuildInput) *buildRun {
 	info := workflow.GetInfo(ctx)
@@ -61,6 +82,9 @@ func (b *buildRun) heartbeatTimeout() time.Duration {
 	if b.in.HeartbeatTimeout > 0 {
 		return b.in.HeartbeatTimeout
 	}
+	if b.infraRetry {
+		return DefaultLostHeartbeatTimeout
+	}
 	return DefaultHeartbeatTimeout
 }
 
@@ -68,7 +92,77 @@ func (b *buildRun) infraRetries() int {
 	if b.in.InfraRetries > 0 {
 		return b.in.InfraRetries
 	}
+	if b.infraRetry {
+		return DefaultLostRetries
+	}
 	return DefaultInfraRetries
+}
+
+// taskOptionsLost are the activity options of one attempt of a task when the
+// workflow retries lost attempts itself: one attempt per activity, whose ID
+// counts the lost attempts before it.
+func (b *buildRun) taskOptionsLost(ctx workflow.Context, task pipeline.PlanTask, try, lost int) workflow.Context {
+	id := fmt.Sprintf("%s/%s#%d", task.Stage, task.Name, try+1)
+	if lost > 0 {
+		id = fmt.Sprintf("%s/%s#%d.%d", task.Stage, task.Name, try+1, lost)
+	}
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           TaskQueueFor(task.RunsOn),
+		ActivityID:          id,
+		StartToCloseTimeout: task.Timeout + 10*time.Minute,
+		HeartbeatTimeout:    b.heartbeatTimeout(),
+		WaitForCancellation: true,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+}
+
+// isInfraFailure reports whether an attempt failed for a reason of the
+// infrastructure (a worker lost, a checkout, log or artifact store that
+// failed) rather than of the task: neither the script's failure or timeout,
+// nor a task that can never run, nor a cancellation.
+func isInfraFailure(err error) bool {
+	if err == nil || temporal.IsCanceledError(err) || isScriptFailure(err) {
+		return false
+	}
+	var appErr *temporal.ApplicationError
+	return !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeBadTask
+}
+
+// lostMessage says how an attempt was lost.
+func lostMessage(err error) string {
+	var toErr *temporal.TimeoutError
+	if errors.As(err, &toErr) && toErr.TimeoutType() == enumspb.TIMEOUT_TYPE_HEARTBEAT {
+		return "worker lost"
+	}
+	return "infrastructure failure: " + failureMessage(err)
+}
+
+// retryLost handles an attempt lost to infrastructure, the lost-th of the
+// task: below InfraRetries lost attempts the task returns to ready, says so ("worker lost,
+// retrying"), and is retried after a short backoff; past it the task fails
+// saying that the infrastructure failed it. It reports whether to retry.
+func (b *buildRun) retryLost(ctx workflow.Context, ts *TaskState, task pipeline.PlanTask, err error, lost int) bool {
+	limit := b.infraRetries()
+	why := lostMessage(err)
+	if lost >= limit {
+		ts.Status = TaskFailed
+		ts.Error = fmt.Sprintf("%s; failed on infrastructure: %d attempts lost to it, the limit", why, lost)
+		b.emit(Event{Type: EventTaskFail, Stage: task.Stage, Task: task.Name, Attempt: ts.Attempt, Message: ts.Error})
+		workflow.GetLogger(ctx).Error("Task failed on infrastructure", "stage", task.Stage, "task", task.Name,
+			"lost", lost, "error", err)
+		return false
+	}
+	ts.Status = TaskReady
+	ts.Error = fmt.Sprintf("%s, retrying (%d of %d attempts lost to infrastructure)", why, lost, limit)
+	b.emit(Event{Type: EventTaskFail, Stage: task.Stage, Task: task.Name, Attempt: ts.Attempt, Message: ts.Error})
+	workflow.GetLogger(ctx).Warn("Task attempt lost to infrastructure", "stage", task.Stage, "task", task.Name,
+		"lost", lost, "error", err)
+	backoff := min(time.Duration(1<<min(lost-1, 5))*time.Second, 30*time.Second)
+	if werr := workflow.Sleep(ctx, backoff); werr != nil {
+		ts.Status, ts.Error = TaskCancelled, "cancelled"
+		return false
+	}
+	return true
 }
 
 // emit appends an event to the run's event list.
@@ -93,7 +187,8 @@ func (b *buildRun) listenForStartedTasks(ctx workflow.Context) {
 				continue
 			}
 			if ts.Status == TaskScheduled || ts.Status == TaskBuilding {
-				ts.Status, ts.Attempt = TaskBuilding, ev.Attempt
+				// A new attempt runs: a lost one's "retrying" is over.
+				ts.Status, ts.Attempt, ts.Error = TaskBuilding, ev.Attempt, ""
 				started := ev.Time.UTC()
 				ts.StartedAt = &started
 			}

@@ -4,9 +4,11 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -107,11 +109,36 @@ func (p *Pages) clientAddr(r *http.Request) string {
 	return host
 }
 
-// localPath keeps redirects on this site: a path, never //host or a URL.
+// localPath keeps redirects on this site: next must parse as a path of this
+// origin, with no scheme, host or user, not starting with "//", and free of
+// the characters browsers drop or rewrite before they resolve a Location
+// (tabs, newlines and other control characters, and '\\' read as '/'), so
+// "/%09/evil.example" (decoded "/\t/evil.example", which a browser reads as
+// "//evil.example") is refused. Anything else gives "/". The path is
+// returned re-encoded from its parsed parts.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/signin") {
-		return "/"
+	const fallback = "/"
+	if next == "" || len(next) > 2048 || strings.ContainsFunc(next, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || r == '\\' || r == utf8.RuneError
+	}) {
+		return fallback
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") ||
+		strings.HasPrefix(u.Path, "/signin") {
+		return fallback
+	}
+	out := u.EscapedPath()
+	if strings.HasPrefix(out, "//") || strings.ContainsAny(out, "\\") {
+		return fallback
+	}
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	if u.Fragment != "" {
+		out += "#" + u.EscapedFragment()
+	}
+	return out
 }

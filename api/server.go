@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -137,6 +138,8 @@ type Server struct {
 	closeOnce sync.Once
 	stopOnce  sync.Once
 	closing   chan struct{}
+	// pages are the web pages of the last Handler; browserErrors renders with them.
+	pages atomic.Pointer[web.Pages]
 	// slackReplies counts Slack interactions still being decided and answered.
 	slackReplies sync.WaitGroup
 }
@@ -200,7 +203,7 @@ func (s *Server) Handler() http.Handler {
 	engine.RemoveExtraSlash = false
 	engine.HandleMethodNotAllowed = true
 	engine.Use(s.observability()...)
-	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody, s.authenticate)
+	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.browserErrors, s.limitBody, s.authenticate)
 	engine.NoRoute(func(c *gin.Context) { _ = c.Error(errorf(http.StatusNotFound, codeNotFound, "no such route")) })
 	engine.NoMethod(func(c *gin.Context) {
 		_ = c.Error(errorf(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,6 +27,11 @@ type BuildView struct {
 	Stages      []StageView `json:"stages"`
 	Running     bool        `json:"running"`
 	TemporalURL string      `json:"-"`
+	// StartedAt is Started as a time, for the page's relative time.
+	StartedAt time.Time `json:"-"`
+	// CancelRequested: this page is the answer to a cancellation, so it
+	// shows that instead of the Cancel button again.
+	CancelRequested bool `json:"-"`
 }
 
 // StageView is a stage of a build.
@@ -61,7 +67,7 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 	v := BuildView{ID: st.ID, Project: st.Project, Commit: st.Commit, Branch: st.Branch, Status: st.Status,
 		TriggeredBy: st.TriggeredBy, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
 		Duration: duration(&st.StartedAt, st.FinishedAt), Running: st.Status == workflows.StatusRunning,
-		TemporalURL: p.temporalURL(st.ID)}
+		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt}
 	base := "/api/v1/builds/" + url.PathEscape(st.ID) + "/tasks/"
 	artifactBase := "/api/v1/builds/" + url.PathEscape(st.ID) + "/artifacts/"
 	for _, s := range st.Stages {
@@ -115,7 +121,9 @@ func (p *Pages) buildPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p.render(c, http.StatusOK, "build", "Build "+st.Project+" "+short(st.Commit), p.buildView(st))
+	v := p.buildView(st)
+	v.CancelRequested = c.Query("cancel") == "requested"
+	p.render(c, http.StatusOK, "build", "Build "+st.Project+" "+short(st.Commit), v)
 }
 
 func (p *Pages) buildEvents(c *gin.Context) {
@@ -138,5 +146,5 @@ func (p *Pages) cancelBuild(c *gin.Context) {
 		return
 	}
 	p.opts.Logger.InfoContext(c.Request.Context(), "build cancel requested", "build_id", id, "by", user.Name, "channel", "web")
-	c.Redirect(http.StatusSeeOther, "/builds/"+url.PathEscape(id)+"?msg=Cancellation+requested.")
+	c.Redirect(http.StatusSeeOther, "/builds/"+url.PathEscape(id)+"?cancel=requested&msg=Cancellation+requested.")
 }

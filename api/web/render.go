@@ -65,7 +65,7 @@ func (p *Pages) render(c *gin.Context, status int, name, title string, data any)
 
 // navOf says which menu entry each page belongs to.
 var navOf = map[string]string{"runs": "runs", "build": "runs", "promotion": "runs", "approvals": "approvals",
-	"confirm": "approvals", "environments": "environments", "history": "environments"}
+	"confirm": "approvals", "environments": "environments", "history": "environments", "signin": "signin"}
 
 // renderError shows a page with only a message.
 func (p *Pages) renderError(c *gin.Context, status int, msg string) {

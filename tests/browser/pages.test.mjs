@@ -124,6 +124,7 @@ const measured = [];
 // dark theme: nothing wider than a phone's screen at 390 px, status colours
 // at WCAG AA contrast (4.5:1 for text, 3:1 for icons), a screenshot of each.
 async function sweep(page, name) {
+  await page.waitForLoadState("load");
   for (const scheme of ["light", "dark"]) {
     for (const [size, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
       await page.emulateMedia({ colorScheme: scheme });
@@ -221,6 +222,8 @@ try {
   const cp = carol.pages()[0] || await carol.newPage();
   await cp.goto(base + promoPath);
   await cp.getByRole("link", { name: "Sign in" }).click();
+  await cp.waitForURL((u) => u.pathname === "/signin");
+  await cp.waitForSelector("#token");
   await sweep(cp, "signin");
   await cp.getByLabel("API token").fill("carol-token");
   await cp.getByRole("button", { name: "Sign in" }).click();

@@ -51,6 +51,7 @@ func (s *Server) listApprovals(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	approvals = readable(approvals, s.readFilter(c), func(a Approval) string { return a.Project })
 	c.JSON(http.StatusOK, ApprovalsResponse{Approvals: approvals})
 }
 

@@ -58,6 +58,7 @@ func TestPendingFor(t *testing.T) {
 func TestListApprovals(t *testing.T) {
 	ts := newTestServer()
 	ts.Identity = testIdentity()
+	ts.Registry = testRegistry()
 	row := pendingRow("1", 0, 1, []string{"group:release"})
 	row.Earlier = nil
 	ts.pledger.pending = []ledger.PendingApproval{row}

@@ -14,6 +14,7 @@ import (
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -65,16 +66,39 @@ func (s *Server) registerArtifact(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	role := registry.RolePromote
+	if req.Definition != "" {
+		role = registry.RoleAdmin // a definition by hand may only come from an admin
+	}
+	if err := s.authorize(c, req.Project, role); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	registered, _ := s.Registry.Project(req.Project)
 	var def *pipeline.Project
 	var err error
 	switch {
 	case req.Definition != "":
-		def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+		if req.Repository != "" {
+			_, err = s.registeredRepository(c, req.Project, req.Repository, "register")
+		}
+		if err == nil {
+			def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+		}
 	case req.Repository != "" && req.Commit != "":
-		def, req.Commit, err = s.environmentsAt(ctx, req.Project, req.Repository, req.Commit)
+		if _, err = s.registeredRepository(c, req.Project, req.Repository, "register"); err == nil {
+			def, req.Commit, err = s.environmentsAt(ctx, req.Project, req.Repository, req.Commit)
+		}
+		if err == nil {
+			err = s.onBranch(c, registered, req.Repository, req.Commit, req.Branch, "register")
+		}
 	default:
 		err = errorf(http.StatusBadRequest, codeNoDefinition,
 			"give the definition, or the repository and commit to read %s from", DefinitionFile)
+	}
+	var envs []pipeline.Environment
+	if err == nil {
+		envs, err = protect(registered, def, req.Branch)
 	}
 	if err != nil {
 		_ = c.Error(err)
@@ -87,7 +111,7 @@ func (s *Server) registerArtifact(c *gin.Context) {
 	}
 	in := workflows.PromotionInput{
 		Project: req.Project, Version: req.Version, Commit: req.Commit, Branch: req.Branch,
-		Repository: req.Repository, TriggeredBy: triggeredBy(c), Environments: def.Promotion.Environments, Notify: def.Notify,
+		Repository: req.Repository, TriggeredBy: triggeredBy(c), Environments: envs, Notify: def.Notify,
 	}
 	for _, a := range version.Artifacts {
 		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})

@@ -34,6 +34,10 @@ func (s *Server) downloadArtifact(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	if err := s.mayRead(c, projectOfID(id)); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	stage, task, name := c.Param("stage"), c.Param("task"), c.Param("name")
 	state, err := s.buildState(ctx, id, c.Query("run_id"))
 	if err != nil {

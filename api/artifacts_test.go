@@ -32,6 +32,7 @@ func jsonString(s string) string {
 func TestRegisterArtifact(t *testing.T) {
 	ts := newTestServer()
 	ts.Identity = testIdentity()
+	ts.Registry = testRegistry()
 	auth := []string{"Authorization", "Bearer " + aliceToken}
 	body := `{"project": "demo", "version": "1.0", "commit": "` + testSHA + `", "branch": "main",
 		"artifacts": [{"name": "app.tgz", "url": "https://ci.example.com/app.tgz", "sha256": "` + strings.ToUpper(checksum) + `", "size": 42},
@@ -139,6 +140,7 @@ func TestRegisterArtifactErrors(t *testing.T) {
 func TestCreatePromotion(t *testing.T) {
 	ts := newTestServer()
 	ts.Identity = testIdentity()
+	ts.Registry = testRegistry()
 	auth := []string{"Authorization", "Bearer " + bobToken}
 	ts.source.refs[testRepo+"@"+testSHA] = testSHA
 	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(promoYAML)

@@ -33,6 +33,7 @@ func TestEveryPostNeedsAuthentication(t *testing.T) {
 			t.Run(route.path+" "+tt.name, func(t *testing.T) {
 				ts := newTestServer()
 				ts.Identity = testIdentity()
+				ts.Registry = testRegistry()
 				rec := ts.do(t, http.MethodPost, route.path, route.body, tt.header...)
 				require.Equal(t, http.StatusUnauthorized, rec.Code, rec.Body.String())
 				require.Equal(t, `Bearer realm="drover"`, rec.Header().Get("WWW-Authenticate"))
@@ -52,6 +53,7 @@ func TestEveryPostNeedsAuthentication(t *testing.T) {
 func TestAuthenticatedCallerTriggers(t *testing.T) {
 	ts := newTestServer()
 	ts.Identity = testIdentity()
+	ts.Registry = testRegistry()
 	ts.source.refs[testRepo+"@main"] = testSHA
 	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(goodYAML)
 	// The user header cannot override the authenticated name.

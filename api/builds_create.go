@@ -14,6 +14,7 @@ import (
 
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -54,7 +55,21 @@ func (s *Server) createBuild(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	registered, err := s.repositoryProject(c, req.Repository, "build")
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
 	commit, project, err := s.definitionAt(ctx, req.Repository, req.Commit)
+	if err == nil {
+		err = s.sameProject(c, registered, project.Project, "build", req.Repository)
+	}
+	if err == nil {
+		err = s.authorize(c, project.Project, registry.RoleBuild)
+	}
+	if err == nil {
+		err = s.onBranch(c, registered, req.Repository, commit, req.branch(), "build")
+	}
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -65,7 +80,7 @@ func (s *Server) createBuild(c *gin.Context) {
 		Commit:      commit,
 		Branch:      req.branch(),
 		Plan:        pipeline.NewPlan(project),
-		Promotion:   project.Promotion,
+		Promotion:   s.protectedPromotion(ctx, registered, project, req.branch()),
 		Notify:      project.Notify,
 		TriggeredBy: triggeredBy(c),
 		Rerun:       req.Rerun,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -68,12 +69,17 @@ func (s *Server) listBuilds(c *gin.Context) {
 		_ = c.Error(fmt.Errorf("list builds: %w", err))
 		return
 	}
+	builds = readable(builds, s.readFilter(c), func(b ledger.Build) string { return b.Project })
 	var resp ListBuildsResponse
 	resp.Builds, resp.NextOffset = page(q, builds, s.summary)
 	c.JSON(http.StatusOK, resp)
 }
 
-func (s *Server) getBuild(c *gin.Context) { serveRunState(c, buildID, s.buildState) }
+func (s *Server) getBuild(c *gin.Context) {
+	if s.readableID(c, buildID) {
+		serveRunState(c, buildID, s.buildState)
+	}
+}
 
 // buildState reads a build from Temporal, falling back to the ledger for
 // builds Temporal no longer knows (past retention).
@@ -98,6 +104,10 @@ func (s *Server) buildState(ctx context.Context, id, runID string) (workflows.Bu
 func (s *Server) cancelBuild(c *gin.Context) {
 	id, err := buildID(c)
 	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := s.authorize(c, projectOfID(id), registry.RoleBuild); err != nil {
 		_ = c.Error(err)
 		return
 	}

@@ -39,6 +39,10 @@ type Config struct {
 	// (DROVER_IDENTITY_FILE). Empty: no authentication (local development),
 	// callers name themselves with X-Drover-User.
 	IdentityFile string
+	// ProjectsFile registers the projects (DROVER_PROJECTS_FILE): their
+	// repositories, roles and protected environments; re-read when it
+	// changes. Empty with an IdentityFile refuses every project.
+	ProjectsFile string
 	// SlackSigningSecret verifies Slack interactions (DROVER_SLACK_SIGNING_SECRET);
 	// empty turns POST /api/v1/slack/interactions off.
 	SlackSigningSecret string
@@ -98,6 +102,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		LedgerDSN:         getenv("DROVER_LEDGER_DSN"),
 		PublicURL:         getenv("DROVER_PUBLIC_URL"),
 		IdentityFile:      getenv("DROVER_IDENTITY_FILE"),
+		ProjectsFile:      getenv("DROVER_PROJECTS_FILE"),
 		MetricsToken:      getenv("DROVER_METRICS_TOKEN"),
 
 		SlackSigningSecret: getenv("DROVER_SLACK_SIGNING_SECRET"),

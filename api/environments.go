@@ -30,6 +30,7 @@ func (s *Server) listEnvironments(c *gin.Context) {
 		_ = c.Error(fmt.Errorf("environments of %q: %w", project, err))
 		return
 	}
+	envs = readable(envs, s.readFilter(c), func(e ledger.EnvironmentStatus) string { return e.Project })
 	if envs == nil {
 		envs = []ledger.EnvironmentStatus{}
 	}
@@ -38,6 +39,10 @@ func (s *Server) listEnvironments(c *gin.Context) {
 
 func (s *Server) environmentHistory(c *gin.Context) {
 	project, env := c.Param("project"), c.Param("environment")
+	if err := s.mayRead(c, project); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	limit, err := queryInt(c, "limit", DefaultListLimit, 1, MaxListLimit)
 	if err != nil {
 		_ = c.Error(err)

@@ -111,6 +111,10 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 	if !commitSHA.MatchString(push.after) {
 		return nil, errorf(http.StatusBadRequest, codeBadRequest, "after %q is not a commit SHA", push.after)
 	}
+	registered, err := s.registeredRepository(c, project, push.cloneURL, "webhook")
+	if err != nil {
+		return nil, err
+	}
 	commit, def, err := s.definitionAt(ctx, push.cloneURL, push.after)
 	if err != nil {
 		return nil, err
@@ -128,7 +132,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		Commit:      commit,
 		Branch:      branch,
 		Plan:        pipeline.NewPlan(def),
-		Promotion:   def.Promotion,
+		Promotion:   s.protectedPromotion(ctx, registered, def, branch),
 		TriggeredBy: forgeName + ":" + push.pusher,
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,

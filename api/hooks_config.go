@@ -1,6 +1,7 @@
 package api
 
 import (
+	"os"
 	"strings"
 	"unicode"
 )
@@ -58,6 +59,11 @@ func HookSecretsFromEnviron(environ []string) (secrets, signing map[string]strin
 // token (empty when none).
 func (s *Server) hookSecret(project string) (secret, signing string, ok bool) {
 	key := HookEnvSuffix(project)
+	if p, registered := s.Registry.Project(project); registered && p.HookSecretEnv != "DROVER_HOOK_SECRET_"+key {
+		// The registration names another variable for this project's secret.
+		secret = os.Getenv(p.HookSecretEnv)
+		return secret, s.HookSigning[key], secret != ""
+	}
 	secret, ok = s.HookSecrets[key]
 	return secret, s.HookSigning[key], ok && secret != ""
 }

@@ -162,6 +162,7 @@ func (refuseAll) Authenticate(*http.Request) (identity.User, error) {
 func TestHookNeedsNoAPIToken(t *testing.T) {
 	f := newHookFixture(t, hookYAML)
 	f.Identity = refuseAll{}
+	f.Registry = testRegistry(f.repo.dir)
 	rec := f.deliver(t, "github", "push", f.payload(t, "github-push"), hookSecretValue)
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 }

@@ -29,6 +29,9 @@ type taskLogRequest struct {
 // server-sent events, one per line, ending with an "end" event whose data is
 // the task's final status.
 func (s *Server) taskLog(c *gin.Context) {
+	if !s.readableID(c, buildID) {
+		return
+	}
 	req, err := s.resolveTaskLog(c)
 	if err != nil {
 		_ = c.Error(err)

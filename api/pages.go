@@ -8,6 +8,8 @@ import (
 
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -20,7 +22,7 @@ func (s *Server) registerPages(r *gin.Engine) {
 	if s.Identity != nil {
 		auth = s.Identity
 	}
-	pages, err := web.New(pageBuilds{s}, s.Promotions, pageLedger{s.History, s.PromotionLedger}, pageApprovals{s}, auth, opts)
+	pages, err := web.New(pageBuilds{s}, pagePromotions{s.Promotions, s}, pageLedger{s.History, s.PromotionLedger, s}, pageApprovals{s}, auth, opts)
 	if err != nil {
 		// Only the embedded templates or the system's random source can fail.
 		panic(fmt.Sprintf("web pages: %v", err))
@@ -51,15 +53,91 @@ func (s *Server) browserErrors(c *gin.Context) {
 type pageBuilds struct{ s *Server }
 
 func (b pageBuilds) State(ctx context.Context, id, runID string) (workflows.BuildState, error) {
+	if !b.s.pageMayRead(ctx, projectOfID(id)) {
+		return workflows.BuildState{}, ErrNotFound // a private project's builds do not show
+	}
 	return b.s.buildState(ctx, id, runID)
 }
 
-func (b pageBuilds) Cancel(ctx context.Context, id string) error { return b.s.Builds.Cancel(ctx, id) }
+func (b pageBuilds) Cancel(ctx context.Context, id string) error {
+	if err := b.s.authorizeForm(ctx, projectOfID(id), registry.RoleBuild, "cancel", id); err != nil {
+		return err
+	}
+	return b.s.Builds.Cancel(ctx, id)
+}
 
-// pageLedger joins the build and promotion ledgers.
+// pagePromotions decides promotions for the pages' forms, after checking
+// the signed-in user's role.
+type pagePromotions struct {
+	Promotions
+	s *Server
+}
+
+func (p pagePromotions) Decide(ctx context.Context, id string, d workflows.Decision) (workflows.DecisionResult, error) {
+	action := "reject"
+	if d.Approve {
+		action = "approve"
+	}
+	if err := p.s.authorizeForm(ctx, projectOfID(id), registry.RolePromote, action, id); err != nil {
+		return workflows.DecisionResult{}, err
+	}
+	return p.Promotions.Decide(ctx, id, d)
+}
+
+func (p pagePromotions) State(ctx context.Context, id, runID string) (workflows.PromotionState, error) {
+	if !p.s.pageMayRead(ctx, projectOfID(id)) {
+		return workflows.PromotionState{}, ErrNotFound
+	}
+	return p.Promotions.State(ctx, id, runID)
+}
+
+// pageLedger joins the build and promotion ledgers, leaving out what the
+// signed-in user may not read.
 type pageLedger struct {
 	BuildHistory
 	PromotionLedger
+	s *Server
+}
+
+func (l pageLedger) ListBuilds(ctx context.Context, f ledger.BuildFilter) ([]ledger.Build, error) {
+	list, err := l.BuildHistory.ListBuilds(ctx, f)
+	return readable(list, l.may(ctx), func(b ledger.Build) string { return b.Project }), err
+}
+
+func (l pageLedger) ListPromotions(ctx context.Context, f ledger.PromotionFilter) ([]ledger.Promotion, error) {
+	list, err := l.PromotionLedger.ListPromotions(ctx, f)
+	return readable(list, l.may(ctx), func(p ledger.Promotion) string { return p.Project }), err
+}
+
+func (l pageLedger) Environments(ctx context.Context, project string) ([]ledger.EnvironmentStatus, error) {
+	list, err := l.PromotionLedger.Environments(ctx, project)
+	return readable(list, l.may(ctx), func(e ledger.EnvironmentStatus) string { return e.Project }), err
+}
+
+func (l pageLedger) EnvironmentHistory(ctx context.Context, project, environment string, limit int) ([]ledger.Deployment, error) {
+	if !l.s.pageMayRead(ctx, project) {
+		return nil, nil
+	}
+	return l.PromotionLedger.EnvironmentHistory(ctx, project, environment, limit)
+}
+
+func (l pageLedger) may(ctx context.Context) func(string) bool {
+	return func(project string) bool { return l.s.pageMayRead(ctx, project) }
+}
+
+// pageMayRead reports whether the pages' signed-in user (web.FormUser) may
+// read project: always without an identity file, else when the project is
+// registered and its reads are public or the user holds a role on it.
+func (s *Server) pageMayRead(ctx context.Context, project string) bool {
+	if s.Identity == nil {
+		return true
+	}
+	p, ok := s.Registry.Project(project)
+	if !ok {
+		return false
+	}
+	who, _ := web.FormUser(ctx)
+	return p.PublicReads() || p.Allows(who, registry.RoleBuild)
 }
 
 // pageApprovals lists approvals with the API's filter.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -219,4 +220,21 @@ func testIdentity() *identity.Directory {
 		panic(err)
 	}
 	return d
+}
+
+// testRegistry registers project demo at testRepo (and, with more, at
+// those paths too): alice administers it, bob builds and promotes it.
+func testRegistry(repos ...string) *registry.Registry {
+	paths := `"` + testRepo + `"`
+	for _, r := range repos {
+		paths += `, "` + r + `"`
+	}
+	r, err := registry.Parse("projects.yaml", []byte("projects:\n"+
+		"  - name: demo\n"+
+		"    paths: ["+paths+"]\n"+
+		"    roles: {build: [bob], promote: [bob], admin: [alice]}\n"))
+	if err != nil {
+		panic(err)
+	}
+	return r
 }

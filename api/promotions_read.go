@@ -55,12 +55,17 @@ func (s *Server) listPromotions(c *gin.Context) {
 		_ = c.Error(fmt.Errorf("list promotions: %w", err))
 		return
 	}
+	list = readable(list, s.readFilter(c), func(p ledger.Promotion) string { return p.Project })
 	var resp ListPromotionsResponse
 	resp.Promotions, resp.NextOffset = page(q, list, s.promotionSummary)
 	c.JSON(http.StatusOK, resp)
 }
 
-func (s *Server) getPromotion(c *gin.Context) { serveRunState(c, promotionID, s.promotionState) }
+func (s *Server) getPromotion(c *gin.Context) {
+	if s.readableID(c, promotionID) {
+		serveRunState(c, promotionID, s.promotionState)
+	}
+}
 
 // promotionState reads a promotion from Temporal, falling back to the
 // ledger for promotions Temporal no longer knows (past retention).

@@ -12,6 +12,7 @@ import (
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -56,6 +57,15 @@ func (s *Server) createPromotion(c *gin.Context) {
 		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "project and version are required"))
 		return
 	}
+	role := registry.RolePromote
+	if req.Definition != "" {
+		role = registry.RoleAdmin // a definition by hand may only come from an admin
+	}
+	if err := s.authorize(c, req.Project, role); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	registered, _ := s.Registry.Project(req.Project)
 	v, err := s.PromotionLedger.GetArtifactVersion(ctx, req.Project, req.Version)
 	if errors.Is(err, ledger.ErrNotFound) {
 		_ = c.Error(errorf(http.StatusNotFound, codeNotFound, "version %s of %s is not registered", req.Version, req.Project))
@@ -74,8 +84,15 @@ func (s *Server) createPromotion(c *gin.Context) {
 			repo, err = s.repositoryOf(ctx, v)
 		}
 		if err == nil {
+			_, err = s.registeredRepository(c, req.Project, repo, "promote")
+		}
+		if err == nil {
 			def, _, err = s.environmentsAt(ctx, req.Project, repo, v.Commit)
 		}
+	}
+	var envs []pipeline.Environment
+	if err == nil {
+		envs, err = protect(registered, def, v.Branch)
 	}
 	if err != nil {
 		_ = c.Error(err)
@@ -83,7 +100,7 @@ func (s *Server) createPromotion(c *gin.Context) {
 	}
 	in := workflows.PromotionInput{
 		Project: v.Project, Version: v.Version, Commit: v.Commit, Branch: v.Branch, Repository: repo,
-		BuildID: v.BuildID, TriggeredBy: triggeredBy(c), Environments: def.Promotion.Environments, Notify: def.Notify,
+		BuildID: v.BuildID, TriggeredBy: triggeredBy(c), Environments: envs, Notify: def.Notify,
 	}
 	for _, a := range v.Artifacts {
 		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
@@ -124,6 +141,10 @@ func (s *Server) decide(c *gin.Context, approve bool) {
 		_ = c.Error(err)
 		return
 	}
+	if err := s.authorize(c, projectOfID(id), registry.RolePromote); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	var req DecideRequest
 	if err := decodeJSON(c.Request.Body, &req); err != nil {
 		_ = c.Error(err)
@@ -157,6 +178,10 @@ func (s *Server) skipBake(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	if err := s.authorize(c, projectOfID(id), registry.RolePromote); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	var req SkipBakeRequest
 	if err := decodeJSON(c.Request.Body, &req); err != nil {
 		_ = c.Error(err)
@@ -179,6 +204,10 @@ func (s *Server) skipBake(c *gin.Context) {
 func (s *Server) cancelPromotion(c *gin.Context) {
 	id, err := promotionID(c)
 	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := s.authorize(c, projectOfID(id), registry.RolePromote); err != nil {
 		_ = c.Error(err)
 		return
 	}

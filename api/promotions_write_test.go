@@ -15,6 +15,7 @@ const promoPath = "/api/v1/promotions/promote%2Fdemo%2F1.0"
 func TestDecide(t *testing.T) {
 	ts := newTestServer()
 	ts.Identity = testIdentity()
+	ts.Registry = testRegistry()
 	ts.promotions.result = workflows.DecisionResult{Environment: "prod", State: workflows.GatePending, Approvals: 1, Required: 2}
 
 	rec := ts.do(t, http.MethodPost, promoPath+"/approve", `{"environment": "prod", "comment": " ship it "}`,
@@ -69,6 +70,7 @@ func TestDecideErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTestServer()
 			ts.Identity = testIdentity()
+			ts.Registry = testRegistry()
 			ts.promotions.err = tt.err
 			rec := ts.do(t, http.MethodPost, promoPath+tt.path, tt.body, "Authorization", "Bearer "+bobToken)
 			require.Equal(t, tt.status, rec.Code, rec.Body.String())
@@ -83,6 +85,7 @@ func TestDecideErrors(t *testing.T) {
 func TestSkipBakeAndCancel(t *testing.T) {
 	ts := newTestServer()
 	ts.Identity = testIdentity()
+	ts.Registry = testRegistry()
 	auth := []string{"Authorization", "Bearer " + aliceToken}
 
 	rec := ts.do(t, http.MethodPost, promoPath+"/skip-bake", `{"environment": "staging", "reason": "hotfix"}`, auth...)

@@ -47,6 +47,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/callbacks/:token", s.reportCallback)
 	v1.POST("/hooks/:project/:forge", s.receiveHook)
 	v1.POST("/slack/interactions", s.slackInteraction)
+	v1.GET("/audit", s.listAudit)
 
 	s.registerPages(r) // web pages: /, /builds/:id, /promotions/:id, /approvals, /environments, /ui/...
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/storage"
 )
 
@@ -47,6 +48,25 @@ func Run(ctx context.Context, cfg Config) error {
 		logger.InfoContext(ctx, "authentication on", "identity_file", cfg.IdentityFile, "users", len(dir.Users()))
 	} else {
 		logger.WarnContext(ctx, "authentication off: no DROVER_IDENTITY_FILE; callers name themselves with X-Drover-User")
+	}
+	var projects *registry.Registry
+	switch {
+	case cfg.ProjectsFile != "":
+		projects, err = registry.Load(cfg.ProjectsFile, 0, func(msg string, err error) {
+			if err != nil {
+				logger.Error(msg, "projects_file", cfg.ProjectsFile, "error", err)
+			} else {
+				logger.Info(msg, "projects_file", cfg.ProjectsFile)
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("load projects file: %w", err)
+		}
+		logger.InfoContext(ctx, "projects registered", "projects_file", cfg.ProjectsFile, "projects", len(projects.Projects()))
+	case cfg.IdentityFile != "":
+		logger.WarnContext(ctx, "no DROVER_PROJECTS_FILE: no project is registered, so every build, webhook and promotion is refused")
+	default:
+		logger.WarnContext(ctx, "nothing is protected: no DROVER_IDENTITY_FILE and no DROVER_PROJECTS_FILE; any caller may build any repository and promote anything (local development only)")
 	}
 	if cfg.SlackSigningSecret != "" && slackUsers == nil {
 		logger.WarnContext(ctx, "slack interactions on but no identity file links slack users: every decision from slack is refused")
@@ -100,6 +120,8 @@ func Run(ctx context.Context, cfg Config) error {
 		MaxBody:         cfg.MaxBody,
 		Logger:          logger,
 		Identity:        ids,
+		Registry:        projects,
+		Audit:           led,
 		HookSecrets:     cfg.HookSecrets,
 		HookSigning:     cfg.HookSigning,
 

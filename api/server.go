@@ -18,6 +18,7 @@ import (
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -98,6 +99,13 @@ type Server struct {
 	// Identity authenticates mutating requests; nil (local development)
 	// trusts the X-Drover-User header instead.
 	Identity Authenticator
+	// Registry holds the registered projects (DROVER_PROJECTS_FILE): their
+	// repositories, roles, reads and protected environments. Nil with no
+	// Identity is local development: every project is accepted. Nil with an
+	// Identity refuses every project (none is registered).
+	Registry *registry.Registry
+	// Audit records refused attempts; nil records none (they are still logged).
+	Audit AuditLog
 	// SlackSigningSecret verifies Slack interactions; empty turns the route
 	// off (404). SlackUsers maps Slack accounts to users; nil links none.
 	SlackSigningSecret string

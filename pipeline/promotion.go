@@ -40,6 +40,27 @@ type Environment struct {
 	Soak Duration `yaml:"soak" json:"soak,omitempty"`
 	// Policy is PolicyFIFO or PolicySupersede; empty means PolicyFIFO.
 	Policy string `yaml:"policy" json:"policy,omitempty"`
+	// Rules says where each protection rule in force came from: the
+	// project's registration or drover.yaml. Set by the server when it
+	// applies the registration (package registry), never read from drover.yaml.
+	Rules []RuleSource `yaml:"-" json:"rules,omitempty"`
+}
+
+// Origins of a protection rule.
+const (
+	OriginRegistration = "registration"
+	OriginDefinition   = "drover.yaml"
+)
+
+// RuleSource is one protection rule of an environment and where it came from.
+type RuleSource struct {
+	// Rule is approvers, required, prevent_self_approval, branches, window or timeout.
+	Rule string `json:"rule"`
+	// Origin is OriginRegistration, OriginDefinition, or both joined by "+"
+	// when the rule in force combines them.
+	Origin string `json:"origin"`
+	// Value is the rule in force, as text.
+	Value string `json:"value"`
 }
 
 // AcceptsBranch reports whether a version built from branch may enter e.

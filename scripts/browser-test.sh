@@ -66,6 +66,16 @@ export DROVER_LEDGER_DSN="$tmp/data/ledger.db"
 export DROVER_API_ADDR="127.0.0.1:$aport"
 export DROVER_PUBLIC_URL="http://127.0.0.1:$aport"
 export DROVER_IDENTITY_FILE="$root/examples/identities.yaml"
+# The page test's project, registered: the identity file's users may all
+# build and promote it (the workflow's approvers decide who approves).
+cat >"$tmp/projects.yaml" <<YAML
+projects:
+  - name: webdemo
+    paths: ["$tmp/repo"]
+    reads: public
+    roles: {admin: [alice, bob, carol, dave]}
+YAML
+export DROVER_PROJECTS_FILE="$tmp/projects.yaml"
 export DROVER_STARTED_SIGNAL_DELAY=100ms
 mkdir -p "$DROVER_DATA_DIR"
 bin/drover-worker >"$tmp/worker.log" 2>&1 &

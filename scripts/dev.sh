@@ -12,6 +12,14 @@ if [ -n "${DROVER_IDENTITY_FILE:-}" ]; then
   DROVER_IDENTITY_FILE=$(cd "$(dirname "$DROVER_IDENTITY_FILE")" && pwd)/$(basename "$DROVER_IDENTITY_FILE")
   export DROVER_IDENTITY_FILE
 fi
+# DROVER_PROJECTS_FILE registers the projects (repositories, roles, protected
+# environments); with an identity file and without it, every project is
+# refused. Unset with no identity file: nothing is protected.
+if [ -n "${DROVER_PROJECTS_FILE:-}" ]; then
+  [ -r "$DROVER_PROJECTS_FILE" ] || { echo "DROVER_PROJECTS_FILE $DROVER_PROJECTS_FILE: not readable" >&2; exit 1; }
+  DROVER_PROJECTS_FILE=$(cd "$(dirname "$DROVER_PROJECTS_FILE")" && pwd)/$(basename "$DROVER_PROJECTS_FILE")
+  export DROVER_PROJECTS_FILE
+fi
 cd "$(dirname "$0")/.."
 root=$(pwd)
 state="$root/.drover"
@@ -68,6 +76,13 @@ if [ -n "${DROVER_IDENTITY_FILE:-}" ]; then
   auth="identity file $DROVER_IDENTITY_FILE (the CLI sends DROVER_TOKEN)"
 else
   auth="off (no DROVER_IDENTITY_FILE; callers name themselves)"
+fi
+if [ -n "${DROVER_PROJECTS_FILE:-}" ]; then
+  auth="$auth; projects registered in $DROVER_PROJECTS_FILE"
+elif [ -n "${DROVER_IDENTITY_FILE:-}" ]; then
+  auth="$auth; NO DROVER_PROJECTS_FILE: every project is refused"
+else
+  auth="$auth; nothing is protected"
 fi
 cat <<MSG
 Drover is running:

@@ -130,7 +130,7 @@ func NewRootCommand(env Env) *cobra.Command {
 	build.AddCommand(app.startCommand(), app.watchCommand(), app.listCommand(), app.logsCommand(), app.cancelCommand())
 	root.AddCommand(build)
 	root.AddCommand(app.promoteCommand(), app.approveCommand(true), app.approveCommand(false), app.approvalsCommand(),
-		app.envCommand(), app.promotionCommand(), tokenCommand(env))
+		app.envCommand(), app.promotionCommand(), app.auditCommand(), tokenCommand(env))
 	return root
 }
 

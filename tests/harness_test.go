@@ -93,6 +93,9 @@ type harness struct {
 	// blobs replaces the in-process worker's filesystem blob store when
 	// set before startWorker (the API's is set with a harnessOption).
 	blobs blobstore.Store
+	// projects is the projects file of an API with an identity file (see
+	// register); empty without one.
+	projects string
 	// cfn is the in-process worker's CloudFormation client; set it before
 	// startWorker (see useCloudFormation).
 	cfn activities.CloudFormationAPI
@@ -140,6 +143,8 @@ func newHarness(t *testing.T, withWorker bool, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(srv)
 	}
+	h.registerProjects(srv)
+	srv.Audit = h.ledger
 	h.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { srv.CloseStreams(); h.api.Close() })
 	srv.PublicURL = h.api.URL

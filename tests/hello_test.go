@@ -21,6 +21,7 @@ func TestHelloBuildsAndPromotes(t *testing.T) {
 	t.Setenv("HELLO_HOME", home) // the deploy scripts run in the worker's environment
 	h := newHarness(t, true, releaseTeam(t))
 	repo, commit := exampleRepo(t, "hello", filepath.Join(t.TempDir(), "hello"))
+	h.register("hello", repo, legacyRoles)
 
 	var created createResp
 	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds",

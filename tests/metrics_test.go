@@ -77,6 +77,7 @@ func TestMetricsAfterABuildAndAPromotion(t *testing.T) {
 	h, workerURL := metricsHarness(t, withUsers(t, map[string][]string{"alice": {}, "bob": {}}))
 	apiURL := h.api.URL
 	repo, commit := metricsProject(t)
+	h.register("metrics-demo", repo, legacyRoles)
 
 	var created createResp
 	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds",

@@ -104,6 +104,7 @@ promotion:
       approval: {approvers: ["group:release"], required: 2, prevent_self_approval: true}
       deploy: {shell: 'echo "$DROVER_VERSION" > %[1]s/prod.txt'}
 `, out, health.URL)})
+	h.register("promo-demo", repo, legacyRoles)
 
 	// Building needs a caller; alice's build is promoted once it succeeds.
 	require.Equal(t, http.StatusUnauthorized, h.do(http.MethodPost, "/api/v1/builds", map[string]any{"repository": repo, "commit": "main"}, nil))
@@ -189,6 +190,7 @@ promotion:
 func TestPromotionsToOneEnvironmentAreSerialised(t *testing.T) {
 	h := newHarness(t, true, releaseTeam(t))
 	journal := filepath.Join(t.TempDir(), "journal")
+	h.register("serial-demo", h.dataDir, legacyRoles)
 	definition := fmt.Sprintf(`project: serial-demo
 build:
   stages: [{name: s, tasks: [{name: t, run: "true"}]}]
@@ -231,6 +233,7 @@ func TestWebhookDeployerFinishesThroughItsCallback(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer deployer.Close()
+	h.register("hook-demo", h.dataDir, legacyRoles)
 	definition := fmt.Sprintf(`project: hook-demo
 build:
   stages: [{name: s, tasks: [{name: t, run: "true"}]}]
@@ -267,6 +270,7 @@ promotion:
 func TestWorkerKilledWhileAPromotionAwaitsApproval(t *testing.T) {
 	h := newHarness(t, false, releaseTeam(t))
 	first := h.startWorkerProcess()
+	h.register("crash-promo", h.dataDir, legacyRoles)
 	definition := `project: crash-promo
 build:
   stages: [{name: s, tasks: [{name: t, run: "true"}]}]

@@ -87,6 +87,7 @@ build:
       tasks:
         - {name: unit, checkout: false, run: "true"}
 `})
+	h.register("traced", repo, legacyRoles)
 	var created createResp
 	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds",
 		map[string]any{"repository": repo, "commit": "main", "branch": "main"}, &created))

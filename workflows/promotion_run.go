@@ -73,7 +73,7 @@ func newPromotionRun(ctx workflow.Context, in PromotionInput) *promotionRun {
 		Environments: make([]EnvironmentState, len(in.Environments)),
 	}
 	for i, env := range in.Environments {
-		es := EnvironmentState{Name: env.Name, State: EnvPending}
+		es := EnvironmentState{Name: env.Name, State: EnvPending, Rules: env.Rules}
 		if w := env.Window; w != nil {
 			es.Gates = append(es.Gates, GateState{Kind: GateWindow, State: GateWaiting, Detail: windowText(*w)})
 		}

@@ -187,6 +187,9 @@ type EnvironmentState struct {
 	// Rollback is set when a failed verification redeployed the previous version.
 	Rollback *StepState `json:"rollback,omitempty"`
 	Detail   string     `json:"detail,omitempty"`
+	// Rules says where each protection rule of the environment came from
+	// (the registration or drover.yaml), as the API applied them.
+	Rules []pipeline.RuleSource `json:"rules,omitempty"`
 }
 
 // GateState is one gate before a deploy: approval, window or soak.

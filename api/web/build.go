@@ -140,7 +140,12 @@ func (p *Pages) buildEvents(c *gin.Context) {
 func (p *Pages) cancelBuild(c *gin.Context) {
 	id := runID(c)
 	user, _ := p.user(c)
-	if err := p.builds.Cancel(c.Request.Context(), id); err != nil {
+	if err := p.builds.Cancel(withFormUser(c.Request.Context(), user), id); err != nil {
+		var refused interface{ Forbidden() bool }
+		if errors.As(err, &refused) && refused.Forbidden() {
+			p.renderError(c, http.StatusForbidden, "Refused: "+err.Error())
+			return
+		}
 		p.opts.Logger.WarnContext(c.Request.Context(), "web cancel build failed", "build_id", id, "error", err)
 		p.renderError(c, http.StatusConflict, "The build could not be cancelled: it may have ended already.")
 		return

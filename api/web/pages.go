@@ -177,22 +177,48 @@ func New(b Builds, p Promotions, l Ledger, q ApprovalQueue, auth Authenticator, 
 	return &Pages{builds: b, promotions: p, ledger: l, approvals: q, auth: auth, opts: opts, sessions: sess, tmpl: tmpl}, nil
 }
 
+// withPageUser puts the signed-in user in the request's context, so that
+// what the pages read through Builds, Promotions and Ledger can be limited
+// to what the user may read (see FormUser).
+func (p *Pages) withPageUser(c *gin.Context) {
+	if u, ok := p.user(c); ok {
+		c.Request = c.Request.WithContext(withFormUser(c.Request.Context(), u))
+	}
+	c.Next()
+}
+
+// formUserKey is the context key of the user a form acts for.
+type formUserKey struct{}
+
+// withFormUser is ctx carrying the signed-in user of a form.
+func withFormUser(ctx context.Context, u identity.User) context.Context {
+	return context.WithValue(ctx, formUserKey{}, u)
+}
+
+// FormUser returns the signed-in user on whose behalf a page or a form of
+// the pages calls Builds, Promotions or Ledger, so that they can check the
+// user's role; false when nobody is signed in.
+func FormUser(ctx context.Context) (identity.User, bool) {
+	u, ok := ctx.Value(formUserKey{}).(identity.User)
+	return u, ok
+}
+
 // Register adds the pages' routes to r. Pages are GETs; every form posts
 // under /ui/, which the API's token authentication leaves to the session
 // and CSRF checks of this package.
 func (p *Pages) Register(r gin.IRoutes) {
 	assets, _ := fs.Sub(assetFS, "assets")
 	r.StaticFS("/ui/assets", http.FS(assets))
-	r.GET("/", p.runsPage)
-	r.GET("/builds/:id", p.buildPage)
-	r.GET("/promotions/:id", p.promotionPage)
-	r.GET("/approvals", p.approvalsPage)
-	r.GET("/environments", p.environmentsPage)
-	r.GET("/environments/:project/:environment", p.historyPage)
+	r.GET("/", p.withPageUser, p.runsPage)
+	r.GET("/builds/:id", p.withPageUser, p.buildPage)
+	r.GET("/promotions/:id", p.withPageUser, p.promotionPage)
+	r.GET("/approvals", p.withPageUser, p.approvalsPage)
+	r.GET("/environments", p.withPageUser, p.environmentsPage)
+	r.GET("/environments/:project/:environment", p.withPageUser, p.historyPage)
 	r.GET("/signin", p.signinPage)
-	r.GET("/ui/events/runs", p.runsEvents)
-	r.GET("/ui/events/builds/:id", p.buildEvents)
-	r.GET("/ui/events/promotions/:id", p.promotionEvents)
+	r.GET("/ui/events/runs", p.withPageUser, p.runsEvents)
+	r.GET("/ui/events/builds/:id", p.withPageUser, p.buildEvents)
+	r.GET("/ui/events/promotions/:id", p.withPageUser, p.promotionEvents)
 	r.POST("/ui/signin", p.signin)
 	r.POST("/ui/signout", p.requireForm(false), p.signout)
 	r.POST("/ui/builds/:id/cancel", p.requireForm(true), p.cancelBuild)

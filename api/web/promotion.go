@@ -142,7 +142,7 @@ func (p *Pages) decide(c *gin.Context) {
 		p.render(c, http.StatusOK, "confirm", "Confirm", d)
 		return
 	}
-	res, err := p.promotions.Decide(c.Request.Context(), id, workflows.Decision{
+	res, err := p.promotions.Decide(withFormUser(c.Request.Context(), user), id, workflows.Decision{
 		Environment: d.Environment, Approve: d.Decision == "approve", Actor: user.Name, Groups: user.Groups,
 		Comment: d.Comment, Channel: "web",
 	})

@@ -1,0 +1,176 @@
+package registry
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// ProtectionError says that a definition cannot meet a project's
+// registration: it leaves out an environment the registration protects.
+type ProtectionError struct {
+	Project     string
+	Environment string
+}
+
+func (e *ProtectionError) Error() string {
+	return fmt.Sprintf("%s leaves out environment %s, which the registration of project %s protects",
+		pipeline.OriginDefinition, e.Environment, e.Project)
+}
+
+// Protect returns the environments in force for a version of p built from
+// branch: envs (from drover.yaml, untrusted) made stricter by p's
+// registration, never weaker. For each protected environment:
+//   - approval: the registered gate always applies; approvers are the
+//     intersection of both lists (the registered list when they share no
+//     entry, since a commit cannot name new approvers); required is the
+//     larger count; prevent_self_approval holds when either sets it; the
+//     registered timeout wins when set;
+//   - branches: a version enters only when both the registration (its
+//     branches and tags) and drover.yaml accept its branch;
+//   - window: the registered window applies, when there is one.
+//
+// Every returned environment carries Rules saying where each rule came from.
+// A protected environment that envs leaves out is a *ProtectionError. A nil p
+// returns envs as they are.
+func (p *Project) Protect(envs []pipeline.Environment, branch string) ([]pipeline.Environment, error) {
+	if p == nil {
+		return envs, nil
+	}
+	for _, prot := range p.Environments {
+		if !slices.ContainsFunc(envs, func(e pipeline.Environment) bool { return e.Name == prot.Name }) {
+			return nil, &ProtectionError{Project: p.Name, Environment: prot.Name}
+		}
+	}
+	out := make([]pipeline.Environment, len(envs))
+	for i, e := range envs {
+		prot, ok := p.Protected(e.Name)
+		if !ok {
+			out[i] = withDefinitionRules(e)
+			continue
+		}
+		out[i] = prot.apply(e, branch)
+	}
+	return out, nil
+}
+
+// withDefinitionRules is e with Rules naming drover.yaml for each rule it sets.
+func withDefinitionRules(e pipeline.Environment) pipeline.Environment {
+	e.Rules = nil
+	add := func(rule, value string) {
+		e.Rules = append(e.Rules, pipeline.RuleSource{Rule: rule, Origin: pipeline.OriginDefinition, Value: value})
+	}
+	if a := e.Approval; a != nil {
+		add("approvers", strings.Join(a.Approvers, ", "))
+		add("required", strconv.Itoa(max(a.Required, 1)))
+		if a.PreventSelfApproval {
+			add("prevent_self_approval", "true")
+		}
+	}
+	if len(e.Branches) > 0 {
+		add("branches", strings.Join(e.Branches, ", "))
+	}
+	if e.Window != nil {
+		add("window", windowText(*e.Window))
+	}
+	return e
+}
+
+// apply makes e meet the protection pr, for a version built from branch.
+func (pr Protection) apply(e pipeline.Environment, branch string) pipeline.Environment {
+	e.Rules = nil
+	rule := func(name, origin, value string) {
+		e.Rules = append(e.Rules, pipeline.RuleSource{Rule: name, Origin: origin, Value: value})
+	}
+	both := pipeline.OriginRegistration + "+" + pipeline.OriginDefinition
+
+	// Approval.
+	switch theirs := e.Approval; {
+	case len(pr.Approvers) > 0:
+		a := pipeline.Approval{Approvers: pr.Approvers, Required: pr.Required,
+			PreventSelfApproval: pr.PreventSelfApproval, Timeout: pr.Timeout}
+		approversFrom, requiredFrom, selfFrom := pipeline.OriginRegistration, pipeline.OriginRegistration, pipeline.OriginRegistration
+		if theirs != nil {
+			var common []string
+			for _, who := range theirs.Approvers {
+				if slices.Contains(pr.Approvers, who) && !slices.Contains(common, who) {
+					common = append(common, who)
+				}
+			}
+			if len(common) > 0 && len(common) < len(pr.Approvers) {
+				a.Approvers, approversFrom = common, both
+			}
+			if r := max(theirs.Required, 1); r > a.Required {
+				a.Required, requiredFrom = r, pipeline.OriginDefinition
+			}
+			if theirs.PreventSelfApproval && !a.PreventSelfApproval {
+				a.PreventSelfApproval, selfFrom = true, pipeline.OriginDefinition
+			}
+			if a.Timeout == 0 {
+				a.Timeout = theirs.Timeout
+			}
+		}
+		e.Approval = &a
+		rule("approvers", approversFrom, strings.Join(a.Approvers, ", "))
+		rule("required", requiredFrom, strconv.Itoa(max(a.Required, 1)))
+		if a.PreventSelfApproval {
+			rule("prevent_self_approval", selfFrom, "true")
+		}
+	case theirs != nil:
+		rule("approvers", pipeline.OriginDefinition, strings.Join(theirs.Approvers, ", "))
+		rule("required", pipeline.OriginDefinition, strconv.Itoa(max(theirs.Required, 1)))
+		if theirs.PreventSelfApproval {
+			rule("prevent_self_approval", pipeline.OriginDefinition, "true")
+		}
+	}
+
+	// Branches: both must accept the version's branch.
+	registered := append(append([]string{}, pr.Branches...), tagPatterns(pr.Tags)...)
+	switch {
+	case len(registered) == 0:
+		if len(e.Branches) > 0 {
+			rule("branches", pipeline.OriginDefinition, strings.Join(e.Branches, ", "))
+		}
+	case len(e.Branches) > 0 && !e.AcceptsBranch(branch):
+		// drover.yaml refuses the branch: that stricter rule stands.
+		rule("branches", pipeline.OriginDefinition, strings.Join(e.Branches, ", "))
+	default:
+		// drover.yaml accepts the branch (or every branch): the registered
+		// patterns decide, so a commit cannot widen them.
+		e.Branches = registered
+		rule("branches", pipeline.OriginRegistration, strings.Join(registered, ", "))
+	}
+
+	// Window: the registered one applies.
+	switch {
+	case pr.Window != nil:
+		w := *pr.Window
+		e.Window = &w
+		rule("window", pipeline.OriginRegistration, windowText(w))
+	case e.Window != nil:
+		rule("window", pipeline.OriginDefinition, windowText(*e.Window))
+	}
+	return e
+}
+
+func tagPatterns(tags []string) []string {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, "tag:"+t)
+	}
+	return out
+}
+
+func windowText(w pipeline.Window) string {
+	days, tz := "every day", "UTC"
+	if len(w.Days) > 0 {
+		days = strings.Join(w.Days, ",")
+	}
+	if w.Timezone != "" {
+		tz = w.Timezone
+	}
+	return fmt.Sprintf("%s %s-%s %s", days, w.Start, w.End, tz)
+}

@@ -1,0 +1,318 @@
+package registry
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+const sample = `
+admins: [root]
+projects:
+  - name: hello
+    repositories: [https://git.example.com/acme/hello.git]
+    paths: [/srv/hello]
+    roles:
+      build: [carol, "group:dev"]
+      promote: ["group:release"]
+      admin: [alice]
+    trusted_branches: [main, "release/*"]
+    network: {task: none}
+    environments:
+      - name: prod
+        approvers: ["group:release", dave]
+        required: 2
+        prevent_self_approval: true
+        branches: [main]
+        tags: ["v*"]
+        window: {days: [mon, tue], start: "09:00", end: "17:00", timezone: Europe/Paris}
+  - name: docs
+    repositories: [https://git.example.com/acme/docs]
+    reads: public
+    hook_secret_env: DOCS_HOOK
+`
+
+func mustParse(t *testing.T, data string) *Registry {
+	t.Helper()
+	r, err := Parse("projects.yaml", []byte(data))
+	require.NoError(t, err)
+	return r
+}
+
+func TestParse(t *testing.T) {
+	r := mustParse(t, sample)
+	hello, ok := r.Project("hello")
+	require.True(t, ok)
+	require.Equal(t, "DROVER_HOOK_SECRET_HELLO", hello.HookSecretEnv)
+	require.Equal(t, ReadsPrivate, hello.Reads, "reads are private by default")
+	require.False(t, hello.PublicReads())
+	require.Equal(t, []string{"https://git.example.com/acme/hello.git", "/srv/hello"}, hello.Repositories)
+	prod, ok := hello.Protected("prod")
+	require.True(t, ok)
+	require.Equal(t, 2, prod.Required)
+	docs, _ := r.Project("docs")
+	require.True(t, docs.PublicReads())
+	require.Equal(t, "DOCS_HOOK", docs.HookSecretEnv)
+	_, ok = r.Project("nope")
+	require.False(t, ok)
+	var nilReg *Registry
+	_, ok = nilReg.Project("hello")
+	require.False(t, ok)
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name, file, want string
+	}{
+		{"unknown field", "projects:\n  - name: a\n    repositories: [https://x/a]\n    colour: red\n", `projects.yaml:4:5`},
+		{"no repositories", "projects:\n  - name: a\n", "projects[0]: project \"a\" lists no repositories"},
+		{"twice", "projects:\n  - name: a\n    paths: [/a]\n  - name: a\n    paths: [/b]\n", `projects[1].name: project "a" is registered twice`},
+		{"url as path", "projects:\n  - name: a\n    paths: [\"https://x/a\"]\n", `projects.yaml:3:13: projects[0].paths[0]: "https://x/a" is not a local path`},
+		{"local repository", "projects:\n  - name: a\n    repositories: [/a]\n", "projects[0].repositories[0]"},
+		{"reads", "projects:\n  - name: a\n    paths: [/a]\n    reads: open\n", "projects[0].reads: must be public or private"},
+		{"network mode", "projects:\n  - name: a\n    paths: [/a]\n    network: {task: bridge}\n", "projects[0].network.task: must be host or none"},
+		{"network kind", "projects:\n  - name: a\n    paths: [/a]\n    network: {build: none}\n", `unknown step kind "build"`},
+		{"empty group", "projects:\n  - name: a\n    paths: [/a]\n    roles: {build: [\"group:\"]}\n", "projects[0].roles.build[0]"},
+		{"required without approvers", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required: 2}]\n", "projects[0].environments[0].required: required approvals need approvers"},
+		{"bad window", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, window: {start: '9', end: '17:00'}}]\n", "start and end must be HH:MM"},
+		{"bad day", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, window: {days: [monday], start: '09:00', end: '17:00'}}]\n", `"monday" is not mon`},
+		{"bad zone", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, window: {start: '09:00', end: '17:00', timezone: Mars/Olympus}}]\n", `unknown time zone "Mars/Olympus"`},
+		{"bad pattern", "projects:\n  - name: a\n    paths: [/a]\n    trusted_branches: ['[']\n", "projects[0].trusted_branches[0]"},
+		{"bad hook env", "projects:\n  - name: a\n    paths: [/a]\n    hook_secret_env: 'A-B'\n", "projects[0].hook_secret_env"},
+		{"not yaml", "projects: [", "projects.yaml"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("projects.yaml", []byte(tt.file))
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestAllows(t *testing.T) {
+	r := mustParse(t, sample)
+	hello, _ := r.Project("hello")
+	user := func(name string, groups ...string) identity.User { return identity.User{Name: name, Groups: groups} }
+	for _, tt := range []struct {
+		user identity.User
+		role Role
+		want bool
+	}{
+		{user("carol"), RoleBuild, true},
+		{user("carol"), RolePromote, false},
+		{user("erin", "dev"), RoleBuild, true},
+		{user("bob", "release"), RoleBuild, true}, // promote implies build
+		{user("bob", "release"), RolePromote, true},
+		{user("bob", "release"), RoleAdmin, false},
+		{user("alice"), RoleAdmin, true},
+		{user("alice"), RoleBuild, true},
+		{user("root"), RoleAdmin, true}, // global admin
+		{user("mallory"), RoleBuild, false},
+		{user(""), RoleBuild, false},
+		{user("alice"), Role("superuser"), false},
+	} {
+		require.Equal(t, tt.want, hello.Allows(tt.user, tt.role), "%s %s", tt.user.Name, tt.role)
+	}
+	var none *Project
+	require.True(t, none.Allows(identity.User{}, RoleAdmin), "no projects file allows everything")
+	require.True(t, r.GlobalAdmin(user("root")))
+	require.False(t, r.GlobalAdmin(user("alice")))
+}
+
+func TestProjectHelpers(t *testing.T) {
+	r := mustParse(t, sample)
+	hello, _ := r.Project("hello")
+	require.True(t, hello.TrustedBranch("main"))
+	require.True(t, hello.TrustedBranch("release/1.2"))
+	require.False(t, hello.TrustedBranch("feature"))
+	require.False(t, hello.TrustedBranch(""))
+	require.Equal(t, NetworkNone, hello.StepNetwork("task"))
+	require.Equal(t, NetworkHost, hello.StepNetwork("deploy"))
+	for repo, want := range map[string]bool{
+		"https://git.example.com/acme/hello.git":             true,
+		"https://git.example.com/acme/hello":                 true,
+		"https://bob:secret@GIT.example.com/acme/hello.git/": true,
+		"/srv/hello":                             true,
+		"/srv/hello/":                            true,
+		"file:///srv/hello":                      true,
+		"https://git.example.com/evil/hello.git": false,
+		"/srv/hello2":                            false,
+		"/srv/other":                             false,
+	} {
+		require.Equal(t, want, hello.HasRepository(repo), repo)
+	}
+	p, ok := r.ForRepository("https://git.example.com/acme/docs.git")
+	require.True(t, ok)
+	require.Equal(t, "docs", p.Name)
+	_, ok = r.ForRepository("https://git.example.com/acme/unknown.git")
+	require.False(t, ok)
+}
+
+func TestReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "projects.yaml")
+	write := func(body string, mod time.Time) {
+		require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+		require.NoError(t, os.Chtimes(path, mod, mod))
+	}
+	base := time.Now().Add(-time.Hour)
+	write("projects:\n  - name: a\n    paths: [/a]\n", base)
+	var reported []string
+	r, err := Load(path, time.Minute, func(msg string, err error) { reported = append(reported, msg) })
+	require.NoError(t, err)
+	now := time.Now()
+	r.now = func() time.Time { return now }
+
+	write("projects:\n  - name: b\n    paths: [/b]\n", base.Add(time.Second))
+	_, ok := r.Project("b")
+	require.False(t, ok, "not re-read before the interval")
+	now = now.Add(2 * time.Minute)
+	_, ok = r.Project("b")
+	require.True(t, ok, "re-read after the interval")
+	_, ok = r.Project("a")
+	require.False(t, ok)
+
+	write("projects: [", base.Add(2*time.Second))
+	now = now.Add(2 * time.Minute)
+	_, ok = r.Project("b")
+	require.True(t, ok, "a broken file keeps the last good registration")
+	require.Contains(t, reported, "projects file invalid; keeping the last registration")
+
+	_, err = Load(filepath.Join(t.TempDir(), "missing.yaml"), 0, nil)
+	require.Error(t, err)
+}
+
+func env(name string, mod func(*pipeline.Environment)) pipeline.Environment {
+	e := pipeline.Environment{Name: name, Deploy: pipeline.Deploy{Shell: "./deploy.sh " + name}}
+	if mod != nil {
+		mod(&e)
+	}
+	return e
+}
+
+func rule(rules []pipeline.RuleSource, name string) pipeline.RuleSource {
+	for _, r := range rules {
+		if r.Rule == name {
+			return r
+		}
+	}
+	return pipeline.RuleSource{}
+}
+
+func TestProtect(t *testing.T) {
+	r := mustParse(t, sample)
+	hello, _ := r.Project("hello")
+	reg, def := pipeline.OriginRegistration, pipeline.OriginDefinition
+	for _, tt := range []struct {
+		name   string
+		prod   func(*pipeline.Environment)
+		branch string
+		check  func(t *testing.T, e pipeline.Environment)
+	}{
+		{name: "commit deletes its approval gate", branch: "main", check: func(t *testing.T, e pipeline.Environment) {
+			require.NotNil(t, e.Approval)
+			require.Equal(t, []string{"group:release", "dave"}, e.Approval.Approvers)
+			require.Equal(t, 2, e.Approval.Required)
+			require.True(t, e.Approval.PreventSelfApproval)
+			require.Equal(t, reg, rule(e.Rules, "approvers").Origin)
+			require.Equal(t, reg, rule(e.Rules, "required").Origin)
+		}},
+		{name: "commit adds itself to approvers and lowers required", branch: "main",
+			prod: func(e *pipeline.Environment) {
+				e.Approval = &pipeline.Approval{Approvers: []string{"mallory", "group:release", "dave"}, Required: 1}
+			},
+			check: func(t *testing.T, e pipeline.Environment) {
+				require.Equal(t, []string{"group:release", "dave"}, e.Approval.Approvers)
+				require.Equal(t, 2, e.Approval.Required)
+			}},
+		{name: "commit names only outsiders", branch: "main",
+			prod: func(e *pipeline.Environment) { e.Approval = &pipeline.Approval{Approvers: []string{"mallory"}} },
+			check: func(t *testing.T, e pipeline.Environment) {
+				require.Equal(t, []string{"group:release", "dave"}, e.Approval.Approvers)
+			}},
+		{name: "commit narrows approvers and raises required", branch: "main",
+			prod: func(e *pipeline.Environment) {
+				e.Approval = &pipeline.Approval{Approvers: []string{"dave"}, Required: 3, PreventSelfApproval: false}
+			},
+			check: func(t *testing.T, e pipeline.Environment) {
+				require.Equal(t, []string{"dave"}, e.Approval.Approvers)
+				require.Equal(t, 3, e.Approval.Required)
+				require.True(t, e.Approval.PreventSelfApproval, "OR-ed")
+				require.Equal(t, reg+"+"+def, rule(e.Rules, "approvers").Origin)
+				require.Equal(t, def, rule(e.Rules, "required").Origin)
+			}},
+		{name: "commit widens branches", branch: "feature",
+			prod: func(e *pipeline.Environment) { e.Branches = []string{"*"} },
+			check: func(t *testing.T, e pipeline.Environment) {
+				require.False(t, e.AcceptsBranch("feature"))
+				require.True(t, e.AcceptsBranch("main"))
+				require.Equal(t, reg, rule(e.Rules, "branches").Origin)
+			}},
+		{name: "registered tags", branch: "tag:v1.2",
+			check: func(t *testing.T, e pipeline.Environment) {
+				require.True(t, e.AcceptsBranch("tag:v1.2"))
+			}},
+		{name: "commit narrows branches", branch: "main",
+			prod: func(e *pipeline.Environment) { e.Branches = []string{"release"} },
+			check: func(t *testing.T, e pipeline.Environment) {
+				require.False(t, e.AcceptsBranch("main"))
+				require.Equal(t, def, rule(e.Rules, "branches").Origin)
+			}},
+		{name: "registered window replaces the commit's", branch: "main",
+			prod: func(e *pipeline.Environment) {
+				e.Window = &pipeline.Window{Start: "00:00", End: "23:59"}
+			},
+			check: func(t *testing.T, e pipeline.Environment) {
+				require.Equal(t, "09:00", e.Window.Start)
+				require.Equal(t, "Europe/Paris", e.Window.Timezone)
+				require.Equal(t, reg, rule(e.Rules, "window").Origin)
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			envs := []pipeline.Environment{env("dev", nil), env("prod", tt.prod)}
+			got, err := hello.Protect(envs, tt.branch)
+			require.NoError(t, err)
+			require.Len(t, got, 2)
+			require.Nil(t, got[0].Approval, "an unprotected environment keeps the commit's rules")
+			require.Equal(t, "./deploy.sh prod", got[1].Deploy.Shell, "the deploy comes from the commit")
+			tt.check(t, got[1])
+		})
+	}
+
+	_, err := hello.Protect([]pipeline.Environment{env("dev", nil)}, "main")
+	var perr *ProtectionError
+	require.ErrorAs(t, err, &perr)
+	require.Equal(t, "prod", perr.Environment)
+
+	var none *Project
+	envs := []pipeline.Environment{env("prod", nil)}
+	got, err := none.Protect(envs, "main")
+	require.NoError(t, err)
+	require.Equal(t, envs, got)
+
+	docs, _ := r.Project("docs")
+	got, err = docs.Protect([]pipeline.Environment{env("site", func(e *pipeline.Environment) {
+		e.Approval = &pipeline.Approval{Approvers: []string{"bob"}}
+	})}, "main")
+	require.NoError(t, err)
+	require.Equal(t, def, rule(got[0].Rules, "approvers").Origin)
+}
+
+func TestExampleProjectsFile(t *testing.T) {
+	r, err := Load(filepath.Join("..", "examples", "projects.yaml"), 0, nil)
+	require.NoError(t, err)
+	for _, name := range []string{"hello", "webapp", "release-demo", "infra", "convert-demo"} {
+		p, ok := r.Project(name)
+		require.True(t, ok, name)
+		root, err := filepath.Abs(filepath.Join("..", ".drover", "examples"))
+		require.NoError(t, err)
+		require.True(t, p.HasRepository(filepath.Join(root, strings.TrimSuffix(name, "-demo"))),
+			"%s: a relative path is taken from the projects file's directory: %v", name, p.Repositories)
+	}
+}

@@ -223,4 +223,8 @@ func (p *Pages) Register(r gin.IRoutes) {
 	r.POST("/ui/signout", p.requireForm(false), p.signout)
 	r.POST("/ui/builds/:id/cancel", p.requireForm(true), p.cancelBuild)
 	r.POST("/ui/promotions/:id/decide", p.requireForm(true), p.decide)
+	r.POST("/ui/builds", p.requireForm(true), p.startBuild)
+	r.POST("/ui/builds/:id/rerun", p.requireForm(true), p.rerunBuild)
+	r.POST("/ui/promotions/:id/cancel", p.requireForm(true), p.cancelPromotion)
+	r.POST("/ui/promotions/:id/skip-bake", p.requireForm(true), p.skipBake)
 }

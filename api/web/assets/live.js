@@ -96,6 +96,7 @@
     });
   }
 
+  function setIcon(el, s) { if (!el) return; el.className = "ico s-" + s; el.setAttribute("aria-label", s); el.title = s; }
   function build(data) {
     setStatus(document.getElementById("build-status"), data.status);
     text(document.getElementById("build-duration"), data.duration);
@@ -103,16 +104,41 @@
       var cancel = document.getElementById("cancel-build");
       if (cancel) cancel.remove();
     }
+    var axis = document.querySelector(".gantt-axis .gantt-track");
+    if (axis && data.ticks) {
+      axis.textContent = "";
+      data.ticks.forEach(function (t) { var s = axis.appendChild(el("span", "tick", t.label)); s.style.left = t.at + "%"; });
+    }
     (data.stages || []).forEach(function (s) {
       setStatus(document.querySelector('[data-stage-status="' + CSS.escape(s.name) + '"]'), s.status);
+      setIcon(document.querySelector('[data-stage-icon="' + CSS.escape(s.name) + '"]'), s.status);
       (s.tasks || []).forEach(function (t) {
         var card = document.querySelector('[data-task="' + CSS.escape(t.key) + '"]');
-        if (!card) return;
-        setStatus(card.querySelector('[data-field="status"]'), t.status);
-        var att = card.querySelector('[data-field="attempt"]');
-        if (att) { text(att, "attempt " + t.attempt); att.hidden = !(t.attempt > 1); }
-        var dur = card.querySelector('[data-field="duration"]');
-        if (dur) { text(dur, t.duration); dur.hidden = !t.duration; }
+        if (card) {
+          card.className = card.className.replace(/\bs-[a-z_-]+/, "s-" + t.status);
+          var st = card.querySelector('[data-field="status"]');
+          if (st && st.classList.contains("status")) setStatus(st, t.status); else text(st, t.status);
+          setIcon(card.querySelector('[data-field="icon"]'), t.status);
+          var att = card.querySelector('[data-field="attempt"]');
+          if (att) { text(att, "attempt " + t.attempt); att.hidden = !(t.attempt > 1); }
+          var dur = card.querySelector('[data-field="duration"]');
+          if (dur) { text(dur, t.duration); dur.hidden = !t.duration; }
+          var link = card.querySelector("a.job-link");
+          if (link) {
+            if (t.error) link.dataset.error = t.error;
+            if (t.exit_code !== undefined && t.exit_code !== null) link.dataset.exit = t.exit_code;
+            if (link.getAttribute("aria-current")) setIcon(document.getElementById("log-icon"), t.status);
+          }
+        }
+        var row = document.querySelector('[data-bar="' + CSS.escape(t.key) + '"] .bar');
+        if (row && t.bar) {
+          row.hidden = !(t.bar.width > 0);
+          row.style.left = t.bar.left + "%"; row.style.width = t.bar.width + "%";
+          row.className = "bar s-" + t.status + (t.bar.running ? " live" : "");
+          row.title = t.name + ": " + t.status + (t.duration ? ", " + t.duration : "") + (t.attempt > 1 ? ", attempt " + t.attempt : "");
+          var rt = row.querySelector(".bar-retry");
+          if (t.attempt > 1) { if (!rt) rt = row.appendChild(el("span", "bar-retry")); text(rt, "↻" + t.attempt); }
+        }
       });
     });
   }
@@ -143,29 +169,8 @@
     es.addEventListener("end", function () { es.close(); });
   }
 
-  function showLog(link) {
-    var pre = document.getElementById(link.getAttribute("aria-controls"));
-    if (!pre) return;
-    if (!pre.hidden && pre.dataset.open) { pre.hidden = true; link.textContent = "Show log"; link.setAttribute("aria-expanded", "false"); if (pre._es) pre._es.close(); pre.dataset.open = ""; return; }
-    pre.hidden = false; pre.dataset.open = "1"; pre.textContent = ""; link.textContent = "Hide log"; link.setAttribute("aria-expanded", "true");
-    var es = new EventSource(link.dataset.log);
-    pre._es = es;
-    es.onmessage = function (ev) {
-      var stick = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-      pre.appendChild(document.createTextNode(ev.data + "\n"));
-      if (stick) pre.scrollTop = pre.scrollHeight;
-    };
-    es.addEventListener("end", function (ev) { pre.appendChild(document.createTextNode("— task " + ev.data + " —\n")); pre.dataset.ended = ev.data; es.close(); });
-    es.addEventListener("error", function () { if (es.readyState === EventSource.CLOSED) pre.dataset.ended = "error"; });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live]").forEach(follow);
-    document.querySelectorAll("a[data-log]").forEach(function (a) {
-      a.setAttribute("role", "button");
-      a.setAttribute("aria-expanded", "false");
-      a.addEventListener("click", function (ev) { ev.preventDefault(); showLog(a); });
-    });
     runsKeys();
     tick();
     setInterval(tick, 15000);

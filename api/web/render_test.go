@@ -142,7 +142,7 @@ func TestBuildPageHidesAttemptAndDurationOfAWaitingTask(t *testing.T) {
 	_, body := h.get(h.client(), "/builds/build%2Fdemo%2Fabc123")
 	require.NotContains(t, body, "attempt 0")
 	require.Contains(t, body, `<span class="retry" data-field="attempt" hidden>attempt 1</span>`)
-	require.Contains(t, body, `<span data-field="duration" hidden></span>`)
+	require.Contains(t, body, `<span class="dur" data-field="duration" hidden></span>`)
 }
 
 func TestCancelAsksFirstAndIsNotOfferedAgain(t *testing.T) {

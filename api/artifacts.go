@@ -140,6 +140,7 @@ func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) er
 // exists already).
 func (s *Server) startPromotion(c *gin.Context, in workflows.PromotionInput) {
 	ctx := c.Request.Context()
+	in.DecisionKeys, in.OperatorDecisions = s.DecisionKeys(), s.OperatorDecisions
 	id, runID, existing, err := s.Promotions.Start(ctx, in)
 	if err != nil {
 		_ = c.Error(fmt.Errorf("start promotion of %s %s: %w", in.Project, in.Version, err))

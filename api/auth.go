@@ -2,16 +2,21 @@ package api
 
 import (
 	"errors"
+	"math"
+	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/identity"
 )
 
-// ChannelHeader names where a decision comes from (cli or web); without it
-// the channel is "api".
+// ChannelHeader was how a client named where a decision came from. It is
+// ignored: the server sets the channel (see channel).
 const ChannelHeader = "X-Drover-Channel"
 
 // callerKey is the gin context key of the authenticated identity.User.
@@ -66,14 +71,19 @@ func (s *Server) identify(c *gin.Context) bool {
 		c.Set(callerKey, user)
 		return true
 	}
+	client := s.clientAddr(c.Request)
+	if refuseBlocked(c, s.authLimiter(), client) {
+		return false
+	}
 	user, err := s.Identity.Authenticate(c.Request)
 	switch {
 	case errors.Is(err, identity.ErrNoCredentials):
 		_ = c.Error(unauthorized("authentication required: send Authorization: Bearer <token>"))
 		return false
 	case err != nil:
+		s.authLimiter().Fail(client, time.Now())
 		s.logger().InfoContext(c.Request.Context(), "authentication failed",
-			"method", c.Request.Method, "route", c.FullPath(), "remote", c.ClientIP())
+			"method", c.Request.Method, "route", c.FullPath(), "remote", client)
 		_ = c.Error(unauthorized("invalid credentials"))
 		return false
 	}
@@ -101,14 +111,58 @@ func triggeredBy(c *gin.Context) string {
 	return "api"
 }
 
-// channel is where a decision comes from.
-func channel(c *gin.Context) string {
-	switch ch := strings.ToLower(strings.TrimSpace(c.GetHeader(ChannelHeader))); ch {
-	case "cli", "web":
-		return ch
-	default:
-		return "api"
+// channel is where a decision sent to the API comes from: always "api",
+// set by the server and never taken from a header. The CLI is an API client
+// with the same bearer token, so its decisions read "api" too; the web pages
+// ("web") and Slack ("slack") set theirs on their own routes.
+func channel(*gin.Context) string { return "api" }
+
+// authLimiter is s.AuthLimiter, or a default one made on first use.
+func (s *Server) authLimiter() *identity.FailureLimiter {
+	s.limiterOnce.Do(func() {
+		if s.AuthLimiter == nil {
+			s.AuthLimiter = &identity.FailureLimiter{}
+		}
+	})
+	return s.AuthLimiter
+}
+
+// refuseBlocked answers 429 with Retry-After when client failed to
+// authenticate too often lately, and reports whether it did.
+func refuseBlocked(c *gin.Context, l *identity.FailureLimiter, client string) bool {
+	wait, blocked := l.Blocked(client, time.Now())
+	if !blocked {
+		return false
 	}
+	secs := max(int(math.Ceil(wait.Seconds())), 1)
+	c.Header("Retry-After", strconv.Itoa(secs))
+	_ = c.Error(errorf(http.StatusTooManyRequests, codeTooManyRequests,
+		"too many failed authentications from this address; retry in %d seconds", secs))
+	return true
+}
+
+// clientAddr is the address a request comes from: its connection's, or,
+// when that is one of the identity file's trusted proxies, the last
+// address the proxy added to X-Forwarded-For. Never a header of an
+// untrusted client, so nobody can block another client's address.
+func (s *Server) clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	tp, ok := s.Identity.(interface{ TrustedProxy(remoteAddr string) bool })
+	if !ok || !tp.TrustedProxy(r.RemoteAddr) {
+		return host
+	}
+	values := r.Header.Values("X-Forwarded-For")
+	if len(values) == 0 {
+		return host
+	}
+	hops := strings.Split(values[len(values)-1], ",")
+	if a, err := netip.ParseAddr(strings.TrimSpace(hops[len(hops)-1])); err == nil {
+		return a.Unmap().String()
+	}
+	return host
 }
 
 func isPublic(route string) bool {

@@ -122,6 +122,7 @@ func (s *Server) definitionAt(ctx context.Context, repository, ref string) (stri
 // startBuild starts in, or finds the build of its commit, and returns the
 // answer: 202 when it started, 200 with the build's status when it existed.
 func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun bool) (int, CreateBuildResponse, error) {
+	in.DecisionKeys, in.OperatorDecisions = s.DecisionKeys(), s.OperatorDecisions
 	id, runID, existing, err := s.Builds.Start(ctx, in, rerun)
 	if err != nil {
 		return 0, CreateBuildResponse{}, fmt.Errorf("start build of %s at %s: %w", in.Project, in.Commit, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/bootstrap"
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/storage"
 	"github.com/drover-ci/drover/telemetry"
 )
@@ -43,6 +44,9 @@ type Config struct {
 	// repositories, roles and protected environments; re-read when it
 	// changes. Empty with an IdentityFile refuses every project.
 	ProjectsFile string
+	// IdentityReloadInterval is how often the identity file is checked for
+	// changes (DROVER_IDENTITY_RELOAD_INTERVAL); zero means 10s.
+	IdentityReloadInterval time.Duration
 	// SlackSigningSecret verifies Slack interactions (DROVER_SLACK_SIGNING_SECRET);
 	// empty turns POST /api/v1/slack/interactions off.
 	SlackSigningSecret string
@@ -76,6 +80,17 @@ type Config struct {
 	// Pages holds the web pages' options (DROVER_SESSION_KEY,
 	// DROVER_TEMPORAL_WEB_URL).
 	Pages web.Options
+	// DecisionKey is the base64 Ed25519 seed that signs decisions
+	// (DROVER_DECISION_KEY). Empty: the key kept in KeyFile
+	// (DROVER_DECISION_KEY_FILE, default <data dir>/decision-key; made
+	// once, mode 0600), for local development. The file must not be
+	// readable by workers: their tasks could forge decisions with it.
+	DecisionKey     string
+	DecisionKeyPath string
+	// OperatorDecisions turns the temporal-operator override on in the
+	// promotions the API starts (DROVER_TEMPORAL_OPERATOR_DECISIONS=true);
+	// off by default.
+	OperatorDecisions bool
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Logger is the process logger; nil means slog.Default().
@@ -106,6 +121,22 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		MetricsToken:      getenv("DROVER_METRICS_TOKEN"),
 
 		SlackSigningSecret: getenv("DROVER_SLACK_SIGNING_SECRET"),
+		DecisionKey:        getenv("DROVER_DECISION_KEY"),
+		DecisionKeyPath:    getenv("DROVER_DECISION_KEY_FILE"),
+	}
+	if raw := getenv("DROVER_IDENTITY_RELOAD_INTERVAL"); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d <= 0 || d > time.Minute {
+			return Config{}, fmt.Errorf("DROVER_IDENTITY_RELOAD_INTERVAL %q: want a duration from 1s to 1m", raw)
+		}
+		cfg.IdentityReloadInterval = d
+	}
+	if raw := getenv("DROVER_TEMPORAL_OPERATOR_DECISIONS"); raw != "" {
+		on, err := strconv.ParseBool(raw)
+		if err != nil {
+			return Config{}, fmt.Errorf("DROVER_TEMPORAL_OPERATOR_DECISIONS %q: want true or false", raw)
+		}
+		cfg.OperatorDecisions = on
 	}
 	cfg.SlackResponseHosts = splitSlackHosts(getenv("DROVER_SLACK_RESPONSE_HOSTS"))
 	if raw := getenv("DROVER_API_MAX_BODY"); raw != "" {
@@ -139,6 +170,33 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg.TemporalTLS = bootstrap.TemporalConnectionFromEnv(getenv)
 	cfg.setDefaults()
 	return cfg, nil
+}
+
+// DecisionKeyFile is where the API keeps its decision key when
+// DROVER_DECISION_KEY is not set.
+func (c *Config) DecisionKeyFile() string {
+	if c.DecisionKeyPath != "" {
+		return c.DecisionKeyPath
+	}
+	return filepath.Join(c.dataDirOrDefault(), "decision-key")
+}
+
+// decisionSigner is the signer of cfg's decision key.
+func (c *Config) decisionSigner() (*decision.Signer, bool, error) {
+	if c.DecisionKey != "" {
+		seed, err := decision.ParseSeed(c.DecisionKey)
+		if err != nil {
+			return nil, false, fmt.Errorf("DROVER_DECISION_KEY: %w", err)
+		}
+		s, err := decision.NewSigner(seed)
+		return s, false, err
+	}
+	seed, err := decision.LoadOrCreateSeed(c.DecisionKeyFile())
+	if err != nil {
+		return nil, false, err
+	}
+	s, err := decision.NewSigner(seed)
+	return s, true, err
 }
 
 func (c *Config) setDefaults() {

@@ -24,7 +24,9 @@ const (
 	codeForbidden     = "forbidden"
 	codeTooLarge      = "body_too_large"
 	codeUnavailable   = "unavailable"
-	codeInternal      = "internal"
+	// codeTooManyRequests: too many failed authentications from one client.
+	codeTooManyRequests = "too_many_requests"
+	codeInternal        = "internal"
 )
 
 // ErrorBody is the one shape of every error response: {"error": {...}}.

@@ -18,6 +18,7 @@ import (
 func (s *Server) registerPages(r *gin.Engine) {
 	opts := s.Pages
 	opts.PublicURL, opts.NotFound, opts.Logger, opts.Closing = s.PublicURL, ErrNotFound, s.logger(), s.closingCh()
+	opts.Revocations, opts.Limiter, opts.ClientAddr = s.SessionRevocations, s.authLimiter(), s.clientAddr
 	var auth web.Authenticator
 	if s.Identity != nil {
 		auth = s.Identity
@@ -64,24 +65,6 @@ func (b pageBuilds) Cancel(ctx context.Context, id string) error {
 		return err
 	}
 	return b.s.Builds.Cancel(ctx, id)
-}
-
-// pagePromotions decides promotions for the pages' forms, after checking
-// the signed-in user's role.
-type pagePromotions struct {
-	Promotions
-	s *Server
-}
-
-func (p pagePromotions) Decide(ctx context.Context, id string, d workflows.Decision) (workflows.DecisionResult, error) {
-	action := "reject"
-	if d.Approve {
-		action = "approve"
-	}
-	if err := p.s.authorizeForm(ctx, projectOfID(id), registry.RolePromote, action, id); err != nil {
-		return workflows.DecisionResult{}, err
-	}
-	return p.Promotions.Decide(ctx, id, d)
 }
 
 func (p pagePromotions) State(ctx context.Context, id, runID string) (workflows.PromotionState, error) {

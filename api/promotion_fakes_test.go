@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/registry"
@@ -18,6 +19,7 @@ type fakePromotions struct {
 	started   []workflows.PromotionInput
 	decisions []workflows.Decision
 	skips     []workflows.SkipBake
+	proofs    []*decision.Proof
 	canceled  []string
 	err       error // returned by Decide, SkipBake and Cancel when set
 	result    workflows.DecisionResult
@@ -54,6 +56,9 @@ func (f *fakePromotions) State(_ context.Context, id, runID string) (workflows.P
 func (f *fakePromotions) Decide(_ context.Context, _ string, d workflows.Decision) (workflows.DecisionResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	// Proofs are kept apart so that tests compare what was decided.
+	f.proofs = append(f.proofs, d.Proof)
+	d.Proof = nil
 	f.decisions = append(f.decisions, d)
 	if f.err != nil {
 		return workflows.DecisionResult{}, f.err
@@ -64,6 +69,8 @@ func (f *fakePromotions) Decide(_ context.Context, _ string, d workflows.Decisio
 func (f *fakePromotions) SkipBake(_ context.Context, _ string, s workflows.SkipBake) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.proofs = append(f.proofs, s.Proof)
+	s.Proof = nil
 	f.skips = append(f.skips, s)
 	return f.err
 }

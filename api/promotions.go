@@ -32,7 +32,7 @@ func (e *RefusedError) Error() string { return e.Reason }
 // Forbidden reports whether the caller may never do what was refused, as
 // opposed to the gate not being in a state to accept it.
 func (e *RefusedError) Forbidden() bool {
-	return e.Kind == RefusedNotApprover || e.Kind == RefusedSelfApproval
+	return e.Kind == RefusedNotApprover || e.Kind == RefusedSelfApproval || e.Kind == RefusedUnauthenticated
 }
 
 // Kinds of RefusedError: the application error types of the promotion's validators.
@@ -42,6 +42,9 @@ const (
 	RefusedAlreadyDecided = workflows.ErrTypeAlreadyDecided
 	RefusedNotPending     = workflows.ErrTypeNotPending
 	RefusedSuperseded     = workflows.ErrTypeSuperseded
+	// RefusedUnauthenticated: the promotion did not trust the decision's
+	// signature (say, it was started with another decision key): 403.
+	RefusedUnauthenticated = workflows.ErrTypeUnauthenticated
 )
 
 // Promotions starts, inspects, decides and cancels promotion workflows.

@@ -31,12 +31,19 @@ type CreatePromotionRequest struct {
 type DecideRequest struct {
 	Environment string `json:"environment"`
 	Comment     string `json:"comment"`
+	// RequestID identifies the decision (also accepted as the
+	// Idempotency-Key header; the API makes one when both are absent): it is
+	// the Temporal Update ID, so a retry with the same id gets the first
+	// attempt's outcome.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // SkipBakeRequest is the body of POST /api/v1/promotions/{id}/skip-bake.
 type SkipBakeRequest struct {
 	Environment string `json:"environment"`
 	Reason      string `json:"reason"`
+	// RequestID as in DecideRequest.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // PromotionActionResponse answers skip-bake and cancel.
@@ -159,15 +166,20 @@ func (s *Server) decide(c *gin.Context, approve bool) {
 		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "a rejection needs a comment saying why"))
 		return
 	}
+	requestID, err := decisionRequestID(c, req.RequestID)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
 	who := caller(c)
 	d := workflows.Decision{Environment: req.Environment, Approve: approve, Actor: who.Name, Groups: who.Groups,
 		Comment: req.Comment, Channel: channel(c)}
-	res, err := s.Promotions.Decide(c.Request.Context(), id, d)
+	res, err := s.decideOnce(c.Request.Context(), id, requestID, d)
 	if err != nil {
-		_ = c.Error(promotionError(id, "decide", err))
+		decisionError(c, id, requestID, "decide", err)
 		return
 	}
-	s.logger().InfoContext(c.Request.Context(), "promotion decision accepted", "promotion_id", id,
+	s.logger().InfoContext(c.Request.Context(), "promotion decision accepted", "promotion_id", id, "request_id", requestID,
 		"environment", d.Environment, "approve", approve, "actor", d.Actor, "channel", d.Channel, "gate", res.State)
 	c.JSON(http.StatusOK, res)
 }
@@ -192,9 +204,14 @@ func (s *Server) skipBake(c *gin.Context) {
 		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "environment and reason are required"))
 		return
 	}
-	sb := workflows.SkipBake{Environment: req.Environment, Actor: caller(c).Name, Reason: req.Reason}
-	if err := s.Promotions.SkipBake(c.Request.Context(), id, sb); err != nil {
-		_ = c.Error(promotionError(id, "skip bake of", err))
+	requestID, err := decisionRequestID(c, req.RequestID)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	sb := workflows.SkipBake{Environment: req.Environment, Actor: caller(c).Name, Reason: req.Reason, Channel: channel(c)}
+	if err := s.Promotions.SkipBake(c.Request.Context(), id, s.signedSkipBake(id, requestID, sb)); err != nil {
+		decisionError(c, id, requestID, "skip bake of", err)
 		return
 	}
 	s.logger().InfoContext(c.Request.Context(), "bake skipped", "promotion_id", id, "environment", sb.Environment, "actor", sb.Actor)

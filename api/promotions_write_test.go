@@ -18,19 +18,27 @@ func TestDecide(t *testing.T) {
 	ts.Registry = testRegistry()
 	ts.promotions.result = workflows.DecisionResult{Environment: "prod", State: workflows.GatePending, Approvals: 1, Required: 2}
 
-	rec := ts.do(t, http.MethodPost, promoPath+"/approve", `{"environment": "prod", "comment": " ship it "}`,
+	// The channel is the server's: a header naming another is ignored.
+	rec := ts.do(t, http.MethodPost, promoPath+"/approve", `{"environment": "prod", "comment": " ship it ", "request_id": "req-1"}`,
 		"Authorization", "Bearer "+aliceToken, ChannelHeader, "cli", UserHeader, "mallory")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, ts.promotions.result, decodeBody[workflows.DecisionResult](t, rec.Body.Bytes()))
 	require.Equal(t, workflows.Decision{Environment: "prod", Approve: true, Actor: "alice", Groups: []string{"release"},
-		Comment: "ship it", Channel: "cli"}, ts.promotions.decisions[0])
+		Comment: "ship it", Channel: "api"}, ts.promotions.decisions[0])
+	require.Equal(t, "req-1", ts.promotions.proofs[0].Nonce, "the request id is the decision's nonce")
 
-	// The ID may come as ?id=; an unknown channel is "api".
+	// The ID may come as ?id=; the request id as Idempotency-Key.
 	rec = ts.do(t, http.MethodPost, "/api/v1/promotions/-/reject?id=promote/demo/1.0", `{"environment": "prod", "comment": "broken"}`,
-		"Authorization", "Bearer "+bobToken, ChannelHeader, "slack")
+		"Authorization", "Bearer "+bobToken, ChannelHeader, "slack", IdempotencyKeyHeader, "key-2")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, workflows.Decision{Environment: "prod", Approve: false, Actor: "bob", Comment: "broken", Channel: "api"},
 		ts.promotions.decisions[1])
+	require.Equal(t, "key-2", ts.promotions.proofs[1].Nonce)
+
+	// A malformed request id is a 400.
+	rec = ts.do(t, http.MethodPost, promoPath+"/approve", `{"environment": "prod", "request_id": "a b\n"}`,
+		"Authorization", "Bearer "+aliceToken)
+	require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 }
 
 func TestDecideErrors(t *testing.T) {
@@ -60,7 +68,8 @@ func TestDecideErrors(t *testing.T) {
 		{"unknown promotion", "/approve", `{"environment": "prod"}`, ErrNotFound, 404, "not_found", "promotion promote/demo/1.0 not found"},
 		{"finished promotion", "/approve", `{"environment": "prod"}`, ErrPromotionFinished, 409, "conflict",
 			"promotion promote/demo/1.0 is not running"},
-		{"no worker", "/approve", `{"environment": "prod"}`, ErrNoAnswer, 503, "unavailable", "promotion did not answer in time"},
+		{"no worker", "/approve", `{"environment": "prod", "request_id": "r-9"}`, ErrNoAnswer, 503, "unavailable",
+			"the decision may have been applied; retry with the same request id (r-9) to learn the outcome"},
 		{"internal", "/approve", `{"environment": "prod"}`, errors.New("dial 10.0.0.7: refused"), 500, "internal", "internal error"},
 		{"no environment", "/approve", `{"comment": "ok"}`, nil, 400, "bad_request", "environment is required"},
 		{"rejection without comment", "/reject", `{"environment": "prod"}`, nil, 400, "bad_request", "a rejection needs a comment"},
@@ -90,7 +99,7 @@ func TestSkipBakeAndCancel(t *testing.T) {
 
 	rec := ts.do(t, http.MethodPost, promoPath+"/skip-bake", `{"environment": "staging", "reason": "hotfix"}`, auth...)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.Equal(t, []workflows.SkipBake{{Environment: "staging", Actor: "alice", Reason: "hotfix"}}, ts.promotions.skips)
+	require.Equal(t, []workflows.SkipBake{{Environment: "staging", Actor: "alice", Reason: "hotfix", Channel: "api"}}, ts.promotions.skips)
 	rec = ts.do(t, http.MethodPost, promoPath+"/skip-bake", `{"environment": "staging"}`, auth...)
 	require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 

@@ -45,6 +45,9 @@ func Run(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("load identity file: %w", err)
 		}
 		ids, slackUsers = dir, dir
+		// Changes of the file apply without a restart; a broken one is
+		// logged and the users loaded before stay.
+		go dir.Watch(ctx, cfg.IdentityFile, cfg.IdentityReloadInterval, logger)
 		logger.InfoContext(ctx, "authentication on", "identity_file", cfg.IdentityFile, "users", len(dir.Users()))
 	} else {
 		logger.WarnContext(ctx, "authentication off: no DROVER_IDENTITY_FILE; callers name themselves with X-Drover-User")
@@ -70,6 +73,19 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if cfg.SlackSigningSecret != "" && slackUsers == nil {
 		logger.WarnContext(ctx, "slack interactions on but no identity file links slack users: every decision from slack is refused")
+	}
+	signer, fromFile, err := cfg.decisionSigner()
+	if err != nil {
+		return err
+	}
+	if fromFile {
+		logger.WarnContext(ctx, "decision key read from the data dir; set DROVER_DECISION_KEY in production",
+			"file", cfg.DecisionKeyFile(), "key_id", signer.PublicKey().ID)
+	} else {
+		logger.InfoContext(ctx, "decision key configured", "key_id", signer.PublicKey().ID)
+	}
+	if cfg.OperatorDecisions {
+		logger.WarnContext(ctx, "temporal-operator override on: unsigned decisions sent straight to Temporal count in new promotions")
 	}
 	led, err := bootstrap.OpenLedger(ctx, cfg.LedgerDSN, logger)
 	if err != nil {
@@ -130,6 +146,9 @@ func Run(ctx context.Context, cfg Config) error {
 		SlackResponseHosts: cfg.SlackResponseHosts,
 
 		TaskHeartbeatTimeout: cfg.TaskHeartbeatTimeout,
+		Decisions:            signer,
+		OperatorDecisions:    cfg.OperatorDecisions,
+		SessionRevocations:   led,
 	}
 	srv.Metrics, srv.MetricsHandler, srv.MetricsToken = httpMetrics, metrics.Handler(), cfg.MetricsToken
 	srv.Tracer = cfg.Tracing.TracerProvider()

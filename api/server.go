@@ -4,7 +4,9 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -17,6 +19,8 @@ import (
 
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/decision"
+	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
@@ -142,10 +146,25 @@ type Server struct {
 	MetricsHandler http.Handler
 	MetricsToken   string
 	Tracer         trace.TracerProvider
+	// Decisions signs every decision and bake skip the API sends to a
+	// promotion; its public key goes into every build and promotion the API
+	// starts. nil means a random key made on first use, for this process's
+	// lifetime only (tests, benchmarks). OperatorDecisions turns on the temporal-operator override in
+	// the promotions the API starts (see workflows.PromotionInput).
+	Decisions         *decision.Signer
+	OperatorDecisions bool
+	// AuthLimiter blocks, per client address, repeated failed
+	// authentications (429 with Retry-After); nil means the defaults (10
+	// failures a minute). SessionRevocations keeps signed-out web sessions
+	// (the ledger, shared by replicas); nil keeps them in this process.
+	AuthLimiter        *identity.FailureLimiter
+	SessionRevocations web.SessionRevocations
 
-	closeOnce sync.Once
-	stopOnce  sync.Once
-	closing   chan struct{}
+	signerOnce  sync.Once
+	limiterOnce sync.Once
+	closeOnce   sync.Once
+	stopOnce    sync.Once
+	closing     chan struct{}
 	// pages are the web pages of the last Handler; browserErrors renders with them.
 	pages atomic.Pointer[web.Pages]
 	// slackReplies counts Slack interactions still being decided and answered.
@@ -195,6 +214,28 @@ func durationOr(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// signer is s.Decisions, made at random on first use when nil.
+func (s *Server) signer() *decision.Signer {
+	s.signerOnce.Do(func() {
+		if s.Decisions != nil {
+			return
+		}
+		seed := make([]byte, 32)
+		if _, err := rand.Read(seed); err != nil {
+			panic(fmt.Sprintf("decision key: %v", err)) // crypto/rand does not fail
+		}
+		s.Decisions, _ = decision.NewSigner(seed)
+	})
+	return s.Decisions
+}
+
+// DecisionKeys are the public keys that promotions started by s trust.
+// Whoever starts a promotion without the API (a benchmark, a test) passes
+// them in its PromotionInput.
+func (s *Server) DecisionKeys() []decision.PublicKey {
+	return []decision.PublicKey{s.signer().PublicKey()}
 }
 
 // Handler returns the HTTP handler serving every route of the API.

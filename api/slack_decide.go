@@ -28,7 +28,7 @@ func (s *Server) slackDecide(ctx context.Context, user identity.User, action sla
 	approve := action.ActionID == SlackActionApprove
 	d := workflows.Decision{Environment: env, Approve: approve, Actor: user.Name, Groups: user.Groups,
 		Comment: SlackComment, Channel: "slack"}
-	res, err := s.Promotions.Decide(ctx, id, d)
+	res, err := s.decideOnce(ctx, id, NewRequestID(), d)
 	if err != nil {
 		return s.slackRefusal(ctx, id, d, err)
 	}

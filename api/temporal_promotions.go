@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -80,24 +81,35 @@ func (p *TemporalPromotions) Start(ctx context.Context, in workflows.PromotionIn
 }
 
 // Decide sends a decision to the promotion's DecideUpdate and waits for its
-// outcome. A decision the validator refuses is a *RefusedError.
+// outcome. A decision the validator refuses is a *RefusedError. The
+// decision's nonce (its request id) is the Update ID: Temporal answers a
+// second update with the same id with the first one's outcome.
 func (p *TemporalPromotions) Decide(ctx context.Context, id string, d workflows.Decision) (workflows.DecisionResult, error) {
 	var res workflows.DecisionResult
-	err := p.update(ctx, id, workflows.DecideUpdate, d, &res)
+	err := p.update(ctx, id, workflows.DecideUpdate, nonceOf(d.Proof), d, &res)
 	return res, err
 }
 
 // SkipBake sends SkipBakeUpdate; a refusal is a *RefusedError.
 func (p *TemporalPromotions) SkipBake(ctx context.Context, id string, s workflows.SkipBake) error {
-	return p.update(ctx, id, workflows.SkipBakeUpdate, s, nil)
+	return p.update(ctx, id, workflows.SkipBakeUpdate, nonceOf(s.Proof), s, nil)
+}
+
+func nonceOf(p *decision.Proof) string {
+	if p == nil {
+		return ""
+	}
+	return p.Nonce
 }
 
 // update runs an update of the promotion id and decodes its result into out.
-func (p *TemporalPromotions) update(ctx context.Context, id, name string, arg, out any) error {
+// An unreachable Temporal is ErrNoAnswer too: the update may have landed.
+func (p *TemporalPromotions) update(ctx context.Context, id, name, updateID string, arg, out any) error {
 	timeout := durationOr(p.UpdateTimeout, DefaultUpdateTimeout)
 	uctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	h, err := p.Client.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
+		UpdateID:     updateID,
 		WorkflowID:   id,
 		UpdateName:   name,
 		Args:         []any{arg},
@@ -119,7 +131,11 @@ func (p *TemporalPromotions) update(ctx context.Context, id, name string, arg, o
 		}
 		return ErrNotFound
 	}
-	if ctx.Err() == nil && uctx.Err() != nil {
+	var unavailable *serviceerror.Unavailable
+	var deadline *serviceerror.DeadlineExceeded
+	if ctx.Err() == nil && (uctx.Err() != nil || errors.As(err, &unavailable) || errors.As(err, &deadline)) {
+		p.logger().WarnContext(ctx, "promotion update without an answer", "promotion_id", id, "update", name,
+			"update_id", updateID, "error", err)
 		return ErrNoAnswer
 	}
 	return fmt.Errorf("update %s of promotion %s: %w", name, id, err)
@@ -133,7 +149,8 @@ func refusal(err error) *RefusedError {
 	}
 	msg := appErr.Message()
 	switch t := appErr.Type(); t {
-	case RefusedNotApprover, RefusedSelfApproval, RefusedAlreadyDecided, RefusedNotPending, RefusedSuperseded:
+	case RefusedNotApprover, RefusedSelfApproval, RefusedAlreadyDecided, RefusedNotPending, RefusedSuperseded,
+		RefusedUnauthenticated:
 		return &RefusedError{Kind: t, Reason: msg}
 	case workflows.DecisionRefused:
 		// A refusal without its sub-kind: its message starts with stable words.

@@ -10,8 +10,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // ErrNoCredentials is returned by Authenticate when a request carries no
@@ -48,12 +50,19 @@ func (u User) MayDecide(approvers []string) bool {
 	return false
 }
 
-// Directory holds the users of an identity file. It is safe for concurrent use.
+// Directory holds the users of an identity file. It is safe for concurrent
+// use, and Reload (or Watch) replaces its content while it serves.
 type Directory struct {
+	mu    sync.RWMutex
 	users []account
 	// trustHeader, when set, names a header set by an authenticating proxy
-	// that carries the user name of requests without a bearer token.
+	// that carries the user name of requests without a bearer token; it is
+	// honoured only from the addresses of proxies (trusted_proxies).
 	trustHeader string
+	proxies     []netip.Prefix
+	// source is the SHA-256 of the file content loaded, so that Watch
+	// applies a change whenever it happened.
+	source [sha256.Size]byte
 	// compare is subtle.ConstantTimeCompare; tests count its calls.
 	compare func(a, b []byte) int
 }
@@ -62,6 +71,11 @@ type account struct {
 	user User
 	hash [sha256.Size]byte
 }
+
+// MinTokenBytes is the shortest token `drover token hash` accepts: a token
+// is a secret that must not be guessed, so it needs the entropy of 32 bytes
+// (any shorter one is refused, not warned about).
+const MinTokenBytes = 32
 
 // HashToken returns the hex SHA-256 of token: what an identity file holds
 // in token_sha256.
@@ -77,6 +91,8 @@ func HashToken(token string) string {
 // configured) names the user. ErrNoCredentials: nothing to go by;
 // ErrBadCredentials: credentials that match no user.
 func (d *Directory) Authenticate(r *http.Request) (User, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	auth := strings.TrimSpace(r.Header.Get("Authorization"))
 	if auth == "" {
 		return d.fromTrustedHeader(r)
@@ -100,10 +116,11 @@ func (d *Directory) Authenticate(r *http.Request) (User, error) {
 	return d.users[match].user.clone(), nil
 }
 
-// fromTrustedHeader reads the user name set by an authenticating proxy; the
-// user's groups come from the file when the user is listed there.
+// fromTrustedHeader reads the user name set by an authenticating proxy, when
+// the request comes from one of the trusted proxies (its own address, never
+// a forwarded one); the user must be listed in the file.
 func (d *Directory) fromTrustedHeader(r *http.Request) (User, error) {
-	if d.trustHeader == "" {
+	if d.trustHeader == "" || !d.fromProxy(r.RemoteAddr) {
 		return User{}, ErrNoCredentials
 	}
 	name := strings.TrimSpace(r.Header.Get(d.trustHeader))
@@ -118,11 +135,60 @@ func (d *Directory) fromTrustedHeader(r *http.Request) (User, error) {
 			return a.user.clone(), nil
 		}
 	}
-	return User{Name: name}, nil
+	return User{}, ErrBadCredentials
+}
+
+// fromProxy reports whether remoteAddr (host:port, or a bare address) is
+// one of the trusted proxies.
+func (d *Directory) fromProxy(remoteAddr string) bool {
+	addr, ok := parseAddr(remoteAddr)
+	if !ok {
+		return false
+	}
+	for _, p := range d.proxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// TrustedProxy reports whether the request's own address (host:port) is one
+// of the identity file's trusted_proxies: its forwarded headers may then be
+// believed, say to rate-limit the client behind it.
+func (d *Directory) TrustedProxy(remoteAddr string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.fromProxy(remoteAddr)
+}
+
+func parseAddr(s string) (netip.Addr, bool) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap(), true
+	}
+	return netip.Addr{}, false
+}
+
+// Lookup returns the user of the file named name, as the file says now: a
+// session names its user and reads the groups here on every request.
+func (d *Directory) Lookup(name string) (User, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	for _, a := range d.users {
+		if a.user.Name == name {
+			return a.user.clone(), true
+		}
+	}
+	return User{}, false
 }
 
 // Users returns the names of the users of the directory, in file order.
 func (d *Directory) Users() []string {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	names := make([]string, len(d.users))
 	for i, a := range d.users {
 		names[i] = a.user.Name

@@ -22,7 +22,8 @@ func sampleFile() string {
 		"  - {name: alice, token_sha256: \"" + aliceHash + "\", groups: [release]}\n" +
 		"  - name: bob\n" +
 		"    token_sha256: " + strings.ToUpper(bobHash) + "\n" +
-		"trust_header: x-forwarded-user\n"
+		"trust_header: x-forwarded-user\n" +
+		"trusted_proxies: [192.0.2.0/24, \"2001:db8::1\"]\n"
 }
 
 func TestHashToken(t *testing.T) {
@@ -62,6 +63,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad group", "users:\n  - name: alice\n    token_sha256: \"" + aliceHash + "\"\n    groups: [ok, \"group:release\"]\n",
 			[]string{"ids.yaml:4:", "users[0].groups[1]"}},
 		{"bad header", "trust_header: \"X User\"\n", []string{"ids.yaml:1:", "not a header name"}},
+		{"bad proxy", "trust_header: X-User\ntrusted_proxies: [10.0.0.0/33]\n", []string{"ids.yaml:2:", "trusted_proxies[0]", "not a CIDR"}},
 		{"empty", "", []string{"ids.yaml: no users and no trust_header"}},
 	}
 	for _, tt := range tests {
@@ -101,7 +103,7 @@ func TestAuthenticate(t *testing.T) {
 		{"empty token", []string{"Authorization", "Bearer "}, User{}, ErrBadCredentials},
 		{"basic auth", []string{"Authorization", "Basic YWxpY2U6eA=="}, User{}, ErrBadCredentials},
 		{"proxy header, known user", []string{"X-Forwarded-User", "alice"}, User{Name: "alice", Groups: []string{"release"}}, nil},
-		{"proxy header, other user", []string{"X-Forwarded-User", "carol"}, User{Name: "carol"}, nil},
+		{"proxy header, user not in the file", []string{"X-Forwarded-User", "carol"}, User{}, ErrBadCredentials},
 		{"a token wins over the proxy header", []string{"Authorization", "Bearer bob-token", "X-Forwarded-User", "alice"}, User{Name: "bob"}, nil},
 		{"a wrong token is not saved by the proxy header", []string{"Authorization", "Bearer nope", "X-Forwarded-User", "alice"}, User{}, ErrBadCredentials},
 	}
@@ -117,6 +119,18 @@ func TestAuthenticate(t *testing.T) {
 			require.Equal(t, tt.want, u)
 		})
 	}
+
+	// From an address that is not a trusted proxy the header means nothing.
+	r := request("X-Forwarded-User", "alice")
+	r.RemoteAddr = "198.51.100.7:4000"
+	_, err = d.Authenticate(r)
+	require.ErrorIs(t, err, ErrNoCredentials)
+	r.RemoteAddr = "[2001:db8::1]:4000"
+	u, err := d.Authenticate(r)
+	require.NoError(t, err)
+	require.Equal(t, "alice", u.Name)
+	require.True(t, d.TrustedProxy("192.0.2.9:1"))
+	require.False(t, d.TrustedProxy("192.0.3.9:1"))
 
 	// Without trust_header the proxy header means nothing.
 	d, err = Parse("ids.yaml", []byte("users:\n  - {name: alice, token_sha256: \""+aliceHash+"\"}\n"))

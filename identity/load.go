@@ -1,9 +1,11 @@
 package identity
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/textproto"
 	"os"
 	"strings"
@@ -19,6 +21,9 @@ type file struct {
 	// TrustHeader names a header set by an authenticating proxy (e.g.
 	// X-Forwarded-User); empty turns it off.
 	TrustHeader string `yaml:"trust_header"`
+	// TrustedProxies are the addresses (CIDRs, or single addresses) of the
+	// proxies whose TrustHeader is believed; from any other client it is ignored.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 type fileUser struct {
@@ -75,7 +80,21 @@ func Parse(name string, data []byte) (*Directory, error) {
 	if f.TrustHeader != "" && !validHeaderName(f.TrustHeader) {
 		errs = append(errs, at("$.trust_header", fmt.Sprintf("trust_header %q is not a header name", f.TrustHeader)))
 	}
-	d := &Directory{trustHeader: textproto.CanonicalMIMEHeaderKey(f.TrustHeader), compare: constantTimeCompare}
+	d := &Directory{trustHeader: textproto.CanonicalMIMEHeaderKey(f.TrustHeader), compare: constantTimeCompare,
+		source: sha256.Sum256(data)}
+	for i, cidr := range f.TrustedProxies {
+		p, err := netip.ParsePrefix(strings.TrimSpace(cidr))
+		if err != nil {
+			a, aerr := netip.ParseAddr(strings.TrimSpace(cidr))
+			if aerr != nil {
+				errs = append(errs, at(fmt.Sprintf("$.trusted_proxies[%d]", i),
+					fmt.Sprintf("trusted_proxies[%d]: %q is not a CIDR such as 10.0.0.0/8 or an address", i, cidr)))
+				continue
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		d.proxies = append(d.proxies, p.Masked())
+	}
 	names, hashes, slackUsers := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, u := range f.Users {
 		field := fmt.Sprintf("users[%d]", i)

@@ -16,6 +16,8 @@ func (d *Directory) BySlackUser(id string) (User, bool) {
 	if id == "" {
 		return User{}, false
 	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
 	for _, a := range d.users {
 		if a.user.SlackUser == id {
 			return a.user.clone(), true

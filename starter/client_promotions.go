@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/drover-ci/drover/workflows"
 )
@@ -121,6 +124,11 @@ func (c *Client) ListPromotions(ctx context.Context, o ListOptions) (PromotionLi
 	return resp, err
 }
 
+// decisionAttempts is how often a decision is sent when the API answers
+// 503 (it may have been applied): every attempt carries the same request
+// id, so a later one learns the outcome of the first.
+const decisionAttempts = 3
+
 // Decide approves or rejects the approval gate of environment in a promotion.
 func (c *Client) Decide(ctx context.Context, id, environment string, approve bool, comment string) (workflows.DecisionResult, error) {
 	action := "/reject"
@@ -128,13 +136,34 @@ func (c *Client) Decide(ctx context.Context, id, environment string, approve boo
 		action = "/approve"
 	}
 	var res workflows.DecisionResult
-	err := c.postJSON(ctx, promotionPath(id)+action, map[string]string{"environment": environment, "comment": comment}, &res)
+	body := map[string]string{"environment": environment, "comment": comment, "request_id": uuid.NewString()}
+	err := c.postDecision(ctx, promotionPath(id)+action, body, &res)
 	return res, err
 }
 
 // SkipBake ends the running bake of environment in a promotion.
 func (c *Client) SkipBake(ctx context.Context, id, environment, reason string) error {
-	return c.postJSON(ctx, promotionPath(id)+"/skip-bake", map[string]string{"environment": environment, "reason": reason}, nil)
+	body := map[string]string{"environment": environment, "reason": reason, "request_id": uuid.NewString()}
+	return c.postDecision(ctx, promotionPath(id)+"/skip-bake", body, nil)
+}
+
+// postDecision posts a decision, again with the same request id while the
+// API answers 503.
+func (c *Client) postDecision(ctx context.Context, path string, body map[string]string, out any) error {
+	var err error
+	for attempt := 1; attempt <= decisionAttempts; attempt++ {
+		err = c.postJSON(ctx, path, body, out)
+		var apiErr *APIError
+		if err == nil || !errors.As(err, &apiErr) || apiErr.Status != http.StatusServiceUnavailable || attempt == decisionAttempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 2 * time.Second):
+		}
+	}
+	return err
 }
 
 // CancelPromotion asks the API to cancel a running promotion.

@@ -63,6 +63,10 @@ func tokenCommand(env Env) *cobra.Command {
 			if strings.TrimSpace(token) == "" {
 				return usageError{errors.New("no token on stdin")}
 			}
+			if len(token) < identity.MinTokenBytes {
+				return usageError{fmt.Errorf("token is %d bytes; use at least %d random bytes (e.g. openssl rand -base64 32)",
+					len(token), identity.MinTokenBytes)}
+			}
 			fmt.Fprintln(env.Stdout, identity.HashToken(token))
 			return nil
 		},

@@ -75,7 +75,11 @@ func TestApproveAndReject(t *testing.T) {
 			require.Equal(t, tt.stderr, stderr)
 			require.Len(t, api.requests, 1)
 			require.Equal(t, tt.path, api.requests[0].path)
-			require.Equal(t, tt.body, api.requests[0].body)
+			// Every decision carries a new request id, the API's idempotency key.
+			body := api.requests[0].body
+			require.NotEmpty(t, body["request_id"])
+			delete(body, "request_id")
+			require.Equal(t, tt.body, body)
 			require.Equal(t, "Bearer s3cret", api.requests[0].auth)
 		})
 	}
@@ -169,16 +173,24 @@ func TestPromotionWatch(t *testing.T) {
 }
 
 func TestTokenHash(t *testing.T) {
-	for _, in := range []string{"my-token\n", "my-token", "my-token\r\n"} {
+	const token = "kX9vQ2mL7pR4tW8zB3nF6hJ1cD5gY0aE" // 32 bytes
+	for _, in := range []string{token + "\n", token, token + "\r\n"} {
 		var stdout, stderr bytes.Buffer
 		code := Execute(context.Background(), []string{"token", "hash"}, Env{Stdin: strings.NewReader(in), Stdout: &stdout, Stderr: &stderr})
 		require.Equal(t, 0, code, stderr.String())
-		require.Equal(t, identity.HashToken("my-token")+"\n", stdout.String())
+		require.Equal(t, identity.HashToken(token)+"\n", stdout.String())
 	}
 	var stderr bytes.Buffer
 	code := Execute(context.Background(), []string{"token", "hash"}, Env{Stdin: strings.NewReader("\n"), Stderr: &stderr})
 	require.Equal(t, 2, code)
 	require.Contains(t, stderr.String(), "no token on stdin")
+
+	var stdout bytes.Buffer
+	stderr.Reset()
+	code = Execute(context.Background(), []string{"token", "hash"}, Env{Stdin: strings.NewReader(token[:31] + "\n"), Stdout: &stdout, Stderr: &stderr})
+	require.Equal(t, 2, code, "a token shorter than 32 bytes is refused")
+	require.Contains(t, stderr.String(), "token is 31 bytes; use at least 32")
+	require.Empty(t, stdout.String())
 }
 
 func TestTokenNeverInErrors(t *testing.T) {
@@ -201,6 +213,8 @@ func TestPromotionCancelAndSkipBake(t *testing.T) {
 	code, _, stderr = runCLI(t, api, tokenEnv, false, "promotion", "skip-bake", "promote/demo/1.0", "--env", "staging", "-m", "hotfix")
 	require.Equal(t, 1, code)
 	require.Equal(t, "not baking: environment staging has no running bake\n", stderr)
+	require.NotEmpty(t, api.requests[1].body["request_id"])
+	delete(api.requests[1].body, "request_id")
 	require.Equal(t, map[string]any{"environment": "staging", "reason": "hotfix"}, api.requests[1].body)
 
 	code, _, _ = runCLI(t, api, tokenEnv, false, "promotion", "skip-bake", "promote/demo/1.0", "--env", "staging")

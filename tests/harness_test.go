@@ -179,6 +179,7 @@ func (h *harness) startWorker() {
 		Ledger:     &activities.LedgerActivities{Ledger: h.ledger},
 		Promotions: h.withCloudFormation(h.withS3(activities.NewPromotionActivities(acts, h.client, h.ledger, h.ledger, h.api.URL))),
 		Heads:      &activities.HeadPoller{APIURL: h.api.URL},
+		Audit:      &activities.AuditActivities{Ledger: h.ledger},
 		// As worker.Run registers it: a workflow's ResolveSinks local
 		// activity that no worker has leaves no marker in the history, and
 		// that history would not replay.

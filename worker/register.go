@@ -36,6 +36,8 @@ type ActivitySet struct {
 	Promotions *activities.PromotionActivities
 	Notifier   *activities.Notifier
 	Heads      *activities.HeadPoller
+	// Audit records the decisions promotions refused as unauthenticated.
+	Audit *activities.AuditActivities
 }
 
 // RegisterActivities registers every activity of the set's structs.
@@ -54,5 +56,8 @@ func RegisterActivities(r Registry, set ActivitySet) {
 	}
 	if set.Heads != nil {
 		r.RegisterActivity(set.Heads)
+	}
+	if set.Audit != nil {
+		r.RegisterActivity(set.Audit)
 	}
 }

@@ -75,6 +75,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Promotions: activities.NewPromotionActivities(acts, c, ldg, ldg, cfg.PublicURL),
 		Notifier:   newNotifier(cfg, ldg, logger),
 		Heads:      &activities.HeadPoller{APIURL: cfg.PublicURL, Token: cfg.PollToken, Logger: logger},
+		Audit:      &activities.AuditActivities{Ledger: ldg},
 	}
 	set.Promotions.S3 = activities.NewLazyS3(cfg.Storage.AWS)
 	// Built on first use: a worker without AWS configuration still starts.

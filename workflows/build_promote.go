@@ -25,6 +25,7 @@ func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersio
 		Project: b.in.Project, Version: v.Version, Commit: b.in.Commit, Branch: b.in.Branch,
 		Repository: b.in.Repository, BuildID: b.state.ID, TriggeredBy: b.in.TriggeredBy,
 		Environments: b.in.Promotion.Environments, Notify: b.in.Notify,
+		DecisionKeys: b.in.DecisionKeys, OperatorDecisions: b.in.OperatorDecisions,
 	}
 	for _, a := range v.Artifacts {
 		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -53,6 +54,10 @@ type BuildInput struct {
 	// Notify holds the project's notification sinks (drover.yaml notify);
 	// the worker's global sinks are added to them.
 	Notify *pipeline.Notify `json:"notify,omitempty"`
+	// DecisionKeys and OperatorDecisions are handed to the promotion the
+	// build starts (see PromotionInput).
+	DecisionKeys      []decision.PublicKey `json:"decision_keys,omitempty"`
+	OperatorDecisions bool                 `json:"operator_decisions,omitempty"`
 }
 
 // Defaults of BuildInput.

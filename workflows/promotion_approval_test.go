@@ -76,7 +76,7 @@ func TestPromotionRefusesDecisions(t *testing.T) {
 		{
 			name:     "duplicate approver",
 			envs:     []pipeline.Environment{environment("prod", withApproval(2, "alice", "bob"))},
-			first:    &Decision{Environment: "prod", Approve: true, Actor: "alice"},
+			first:    &Decision{Environment: "prod", Approve: true, Actor: "alice", Channel: "cli"},
 			decision: approve("prod", "alice"),
 			errType:  ErrTypeAlreadyDecided, message: "already decided: alice already approved",
 		},
@@ -181,8 +181,10 @@ func TestPromotionRejectionStopsBeforeLaterEnvironments(t *testing.T) {
 
 func TestPromotionDecisionBySignalIsValidatedTheSameWay(t *testing.T) {
 	pe := newPromotionEnv(t, nil)
-	pe.signal(time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "mallory"})
-	pe.signal(2*time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "alice"})
+	// Both signed by the API: a signal counts like an update, and is
+	// validated the same way.
+	pe.signal(time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "mallory", Channel: "cli"})
+	pe.signal(2*time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "alice", Channel: "cli"})
 	state, err := pe.run(t, promotionInput(environment("prod", withApproval(1, "alice"))))
 	require.NoError(t, err)
 	require.Equal(t, EnvDeployed, state.Environments[0].State)
@@ -198,7 +200,8 @@ func TestPromotionDecisionBySignalIsValidatedTheSameWay(t *testing.T) {
 	decisions := state.Environments[0].Gates[0].Decisions
 	require.Len(t, decisions, 1, "the refused decision was never applied")
 	require.Equal(t, "alice", decisions[0].Actor)
-	require.Equal(t, ChannelTemporalWeb, decisions[0].Channel)
+	require.Equal(t, "cli", decisions[0].Channel)
 	require.Len(t, pe.ledger.decisions, 1)
-	require.Equal(t, ChannelTemporalWeb, pe.ledger.decisions[0].Channel)
+	require.Equal(t, "cli", pe.ledger.decisions[0].Channel)
+	require.Empty(t, pe.audit.entries, "a signed decision refused by the rules is not a forgery")
 }

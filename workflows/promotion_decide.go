@@ -20,10 +20,21 @@ const (
 	ErrTypeAlreadyDecided = "AlreadyDecided"
 	ErrTypeNotPending     = "NotPending"
 	ErrTypeSuperseded     = "Superseded"
+	// ErrTypeUnauthenticated refuses a decision Drover's API did not sign:
+	// unsigned, a bad signature, a key the promotion does not trust, another
+	// promotion's decision, a replayed nonce.
+	ErrTypeUnauthenticated = "Unauthenticated"
 	// DecisionRefused is the detail every refusal carries.
 	DecisionRefused = "DecisionRefused"
-	// ChannelTemporalWeb is the channel of a decision signalled without one.
+	// ChannelTemporalWeb is the channel of a decision signalled without one
+	// (promotions started before decisions were signed).
 	ChannelTemporalWeb = "temporal-web"
+	// ChannelTemporalOperator is the channel of an unsigned decision counted
+	// through the temporal-operator override (PromotionInput.OperatorDecisions).
+	ChannelTemporalOperator = "temporal-operator"
+	// AuditChannelTemporal is the audit channel of decisions refused by the
+	// workflow: they came straight to Temporal.
+	AuditChannelTemporal = "temporal"
 )
 
 // IsDecisionRefused reports whether err is (or wraps) a refusal of a decision
@@ -34,7 +45,8 @@ func IsDecisionRefused(err error) (string, bool) {
 		return "", false
 	}
 	switch t := appErr.Type(); t {
-	case ErrTypeNotApprover, ErrTypeSelfApproval, ErrTypeAlreadyDecided, ErrTypeNotPending, ErrTypeSuperseded:
+	case ErrTypeNotApprover, ErrTypeSelfApproval, ErrTypeAlreadyDecided, ErrTypeNotPending, ErrTypeSuperseded,
+		ErrTypeUnauthenticated:
 		return t, true
 	}
 	return "", false
@@ -102,17 +114,26 @@ func (r *promotionRun) decide(ctx workflow.Context, d Decision) DecisionResult {
 	i := r.envIndex(d.Environment)
 	g := r.gate(i, GateApproval)
 	info := DecisionInfo{Actor: d.Actor, Approve: d.Approve, Comment: d.Comment, Channel: d.Channel, At: r.now()}
+	if d.Proof != nil && r.signed {
+		info.RequestID, info.KeyID = d.Proof.Nonce, d.Proof.KeyID
+	}
+	r.useNonce(d.Proof)
 	g.Decisions = append(g.Decisions, info)
 	n := approvals(*g)
+	// An override decision says so wherever it is shown.
+	by := d.Actor
+	if d.Channel == ChannelTemporalOperator {
+		by += " (temporal-operator override, not authenticated by Drover)"
+	}
 	if d.Approve {
 		if n >= g.Required {
 			g.State = GateApproved
 		}
-		r.emit(EventApproved, d.Environment, withComment(fmt.Sprintf("%s approved %s (%d of %d)", d.Actor, d.Environment, n, g.Required), d.Comment))
+		r.emit(EventApproved, d.Environment, withComment(fmt.Sprintf("%s approved %s (%d of %d)", by, d.Environment, n, g.Required), d.Comment))
 	} else {
 		g.State = GateRejected
-		r.env(i).Detail = withComment("rejected by "+d.Actor, d.Comment)
-		r.emit(EventRejected, d.Environment, withComment(fmt.Sprintf("%s rejected %s", d.Actor, d.Environment), d.Comment))
+		r.env(i).Detail = withComment("rejected by "+by, d.Comment)
+		r.emit(EventRejected, d.Environment, withComment(fmt.Sprintf("%s rejected %s", by, d.Environment), d.Comment))
 	}
 	res := DecisionResult{Environment: d.Environment, State: g.State, Approvals: n, Required: g.Required}
 	r.publish(ctx)

@@ -8,8 +8,13 @@ import (
 	"github.com/drover-ci/drover/activities"
 )
 
-// registerHandlers sets the promotion's query and update handlers.
+// registerHandlers sets the promotion's query and update handlers. A
+// decision or bake skip that does not authenticate (see authenticate) passes
+// the validator only so that its handler can record the attempt (an event and
+// an audit entry) and refuse it; past maxRecordedForgeries the validator
+// refuses it outright.
 func (r *promotionRun) registerHandlers(ctx workflow.Context) error {
+	r.signed = workflow.GetVersion(ctx, signedDecisionsChangeID, workflow.DefaultVersion, 1) == 1
 	if err := workflow.SetQueryHandler(ctx, PromotionStateQuery, func() (PromotionState, error) {
 		return r.state, nil
 	}); err != nil {
@@ -17,9 +22,23 @@ func (r *promotionRun) registerHandlers(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, DecideUpdate,
 		func(ctx workflow.Context, d Decision) (DecisionResult, error) {
+			ch, err := r.authenticate(decisionClaim(d))
+			if err != nil {
+				r.recordForgery(ctx, "update", decisionClaim(d), err)
+				return DecisionResult{}, err
+			}
+			d.Channel = ch
 			return r.decide(ctx, d), nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d Decision) error {
+			if err := r.replayed(decisionClaim(d)); err != nil {
+				return err
+			}
+			ch, err := r.authenticate(decisionClaim(d))
+			if err != nil {
+				return r.validateUnauthenticated(err)
+			}
+			d.Channel = ch
 			return r.validateDecision(d)
 		}},
 	); err != nil {
@@ -27,10 +46,23 @@ func (r *promotionRun) registerHandlers(ctx workflow.Context) error {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, SkipBakeUpdate,
 		func(ctx workflow.Context, s SkipBake) error {
+			ch, err := r.authenticate(skipBakeClaim(s))
+			if err != nil {
+				r.recordForgery(ctx, "update", skipBakeClaim(s), err)
+				return err
+			}
+			s.Channel = ch
+			r.useNonce(s.Proof)
 			r.skipBake = &s
 			return nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, s SkipBake) error {
+			if err := r.replayed(skipBakeClaim(s)); err != nil {
+				return err
+			}
+			if _, err := r.authenticate(skipBakeClaim(s)); err != nil {
+				return r.validateUnauthenticated(err)
+			}
 			return r.validateSkipBake(s)
 		}},
 	); err != nil {
@@ -40,14 +72,23 @@ func (r *promotionRun) registerHandlers(ctx workflow.Context) error {
 }
 
 // listen handles the promotion's signals: decisions sent as signals (from
-// Temporal Web), and the environment lock's grants and supersessions.
+// Temporal Web; they count only when signed, like updates), and the
+// environment lock's grants and supersessions.
 func (r *promotionRun) listen(ctx workflow.Context) {
 	decisions := workflow.GetSignalChannel(ctx, DecideUpdate)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var d Decision
 			decisions.Receive(ctx, &d)
-			if d.Channel == "" {
+			if r.signed {
+				c := decisionClaim(d)
+				ch, err := r.authenticate(c)
+				if err != nil {
+					r.recordForgery(ctx, "signal", c, err)
+					continue
+				}
+				d.Channel = ch
+			} else if d.Channel == "" {
 				d.Channel = ChannelTemporalWeb
 			}
 			if err := r.validateDecision(d); err != nil {

@@ -23,6 +23,7 @@ const (
 	activityRecordPromotion  = "RecordPromotion"
 	activityRecordDeployment = "RecordDeployment"
 	activityRecordDecision   = "RecordDecision"
+	activityRecordAudit      = "RecordAudit"
 )
 
 // Gate kinds (GateState.Kind) and the kinds of the steps that are not checks
@@ -60,6 +61,12 @@ type promotionRun struct {
 	approvals approvalsLedger
 	// notify sends events to the promotion's sinks; nil when there are none.
 	notify *notifier
+	// signed is true when only signed decisions count (see authenticate);
+	// nonces are the nonces of the signed decisions and bake skips applied,
+	// forgeries counts the unauthenticated ones refused.
+	signed    bool
+	nonces    map[string]bool
+	forgeries int
 }
 
 func newPromotionRun(ctx workflow.Context, in PromotionInput) *promotionRun {

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -25,6 +26,10 @@ type promotionEnv struct {
 	acts   *fakePromotionActivities
 	ledger *fakePromotionLedger
 	locks  *fakeLocks
+	audit  *fakeAudit
+	// id is the promotion under test; sign signs its decisions (see signed).
+	id   string
+	sign *testSigner
 }
 
 func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
@@ -33,7 +38,8 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 	env.SetTestTimeout(30 * time.Second)
 	env.SetStartTime(promotionStart)
 	pe := &promotionEnv{env: env, acts: newFakePromotionActivities(script), ledger: &fakePromotionLedger{},
-		locks: &fakeLocks{env: env, previous: map[string]string{}, hold: map[string]bool{}}}
+		locks: &fakeLocks{env: env, previous: map[string]string{}, hold: map[string]bool{}},
+		audit: &fakeAudit{}, sign: apiSigner}
 	env.RegisterWorkflowWithOptions(Promotion, workflow.RegisterOptions{Name: PromotionWorkflowName})
 	for name, fn := range map[string]any{
 		activityEnterEnvironment:      pe.acts.EnterEnvironment,
@@ -46,6 +52,7 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 		activityRecordDecision:        pe.ledger.RecordDecision,
 		activityPutPendingApproval:    pe.ledger.PutPendingApproval,
 		activityDeletePendingApproval: pe.ledger.DeletePendingApproval,
+		activityRecordAudit:           pe.audit.RecordAudit,
 	} {
 		env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
@@ -58,7 +65,8 @@ func promotionInput(envs ...pipeline.Environment) PromotionInput {
 	return PromotionInput{
 		Project: "demo", Version: "1.2.0", Commit: "0123456789abcdef", Branch: "main", Repository: "/src/demo",
 		TriggeredBy: "dave", Environments: envs,
-		Artifacts: []activities.ArtifactRef{{Name: "app.tgz", Key: "artifacts/app.tgz", SHA256: "abc", Size: 3}},
+		Artifacts:    []activities.ArtifactRef{{Name: "app.tgz", Key: "artifacts/app.tgz", SHA256: "abc", Size: 3}},
+		DecisionKeys: []decision.PublicKey{apiSigner.PublicKey()},
 	}
 }
 
@@ -93,7 +101,8 @@ func bakeCheck(d time.Duration) pipeline.Verify {
 
 func (pe *promotionEnv) run(t *testing.T, in PromotionInput) (PromotionState, error) {
 	t.Helper()
-	pe.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: PromotionID(in.Project, in.Version)})
+	pe.id = PromotionID(in.Project, in.Version)
+	pe.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: pe.id})
 	pe.env.ExecuteWorkflow(PromotionWorkflowName, in)
 	require.True(t, pe.env.IsWorkflowCompleted())
 	var state PromotionState
@@ -115,10 +124,20 @@ type updateOutcome struct {
 	result any
 }
 
-// update sends an update after a delay (workflow time).
+// update sends an update after a delay (workflow time), a Decision or a
+// SkipBake signed as the API signs them (see updateAsIs).
 func (pe *promotionEnv) update(after time.Duration, name string, arg any) *updateOutcome {
+	return pe.updateAsIs(after, name, arg, true)
+}
+
+// updateAsIs sends an update after a delay, signing its Decision or SkipBake
+// when sign is true (and it carries no proof yet).
+func (pe *promotionEnv) updateAsIs(after time.Duration, name string, arg any, sign bool) *updateOutcome {
 	out := &updateOutcome{}
 	pe.env.RegisterDelayedCallback(func() {
+		if sign {
+			arg = pe.signed(arg)
+		}
 		pe.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) { out.done, out.err = true, err },
@@ -130,8 +149,14 @@ func (pe *promotionEnv) update(after time.Duration, name string, arg any) *updat
 	return out
 }
 
-// signal sends a signal after a delay (workflow time).
+// signal sends a signal after a delay (workflow time); a Decision is signed
+// as the API signs it, unless it carries a proof.
 func (pe *promotionEnv) signal(after time.Duration, name string, arg any) {
+	pe.env.RegisterDelayedCallback(func() { pe.env.SignalWorkflow(name, pe.signed(arg)) }, after)
+}
+
+// signalAsIs sends a signal after a delay, unsigned: as Temporal Web would.
+func (pe *promotionEnv) signalAsIs(after time.Duration, name string, arg any) {
 	pe.env.RegisterDelayedCallback(func() { pe.env.SignalWorkflow(name, arg) }, after)
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -63,6 +64,15 @@ type PromotionInput struct {
 	// Notify holds the project's notification sinks (drover.yaml notify);
 	// the worker's global sinks are added to them.
 	Notify *pipeline.Notify `json:"notify,omitempty"`
+	// DecisionKeys are the public keys of the API that signs decisions: a
+	// decision (or bake skip) counts only when one of them signed it (see
+	// package decision). Promotions started before signed decisions existed
+	// replay without them.
+	DecisionKeys []decision.PublicKey `json:"decision_keys,omitempty"`
+	// OperatorDecisions turns on the temporal-operator override: an unsigned
+	// decision sent straight to Temporal counts, recorded with the channel
+	// temporal-operator. Off by default (DROVER_TEMPORAL_OPERATOR_DECISIONS).
+	OperatorDecisions bool `json:"operator_decisions,omitempty"`
 }
 
 // Decision is an approval or a rejection of one environment's approval gate.
@@ -73,8 +83,12 @@ type Decision struct {
 	Actor       string   `json:"actor"`
 	Groups      []string `json:"groups,omitempty"`
 	Comment     string   `json:"comment,omitempty"`
-	// Channel is where the decision came from: api, cli, web, slack, temporal-web.
+	// Channel is where the decision came from: api, cli, web, slack, or
+	// temporal-operator (the override) and temporal-web (before signing).
 	Channel string `json:"channel,omitempty"`
+	// Proof is the API's signature of the decision; without a valid one the
+	// decision does not count.
+	Proof *decision.Proof `json:"proof,omitempty"`
 }
 
 // DecisionResult is what an accepted decision did.
@@ -91,6 +105,9 @@ type SkipBake struct {
 	Environment string `json:"environment"`
 	Actor       string `json:"actor"`
 	Reason      string `json:"reason"`
+	// Channel and Proof as in Decision.
+	Channel string          `json:"channel,omitempty"`
+	Proof   *decision.Proof `json:"proof,omitempty"`
 }
 
 // Promotion statuses (PromotionState.Status).
@@ -212,6 +229,11 @@ type DecisionInfo struct {
 	Comment string    `json:"comment,omitempty"`
 	Channel string    `json:"channel,omitempty"`
 	At      time.Time `json:"at"`
+	// RequestID is the signed decision's nonce (the API request id).
+	RequestID string `json:"request_id,omitempty"`
+	// KeyID names the key that signed the decision; empty for a decision
+	// taken before signing, or through the temporal-operator override.
+	KeyID string `json:"key_id,omitempty"`
 }
 
 // StepState is a deploy, a verification or a rollback.

@@ -108,7 +108,7 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 			tv := TaskView{Key: s.Name + "/" + t.Name, Name: t.Name, Status: t.Status, Attempt: t.Attempt,
 				Duration: duration(t.StartedAt, t.FinishedAt), ExitCode: t.ExitCode, Error: t.Error,
 				LogURL: base + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/log",
-				Stage: s.Name, Bar: span.bar(t.StartedAt, t.FinishedAt)}
+				Stage:  s.Name, Bar: span.bar(t.StartedAt, t.FinishedAt)}
 			for _, a := range t.Artifacts {
 				link := ArtifactLink{Name: a.Name, Path: a.Path, Size: a.Size, SHA256: a.SHA256, Task: tv.Key}
 				if a.Key != "" {

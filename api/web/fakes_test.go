@@ -50,7 +50,9 @@ type fakePromotions struct {
 	mu        sync.Mutex
 	state     workflows.PromotionState
 	decisions []workflows.Decision
-	refuse    error
+	// requestIDs are the request ids the decisions carried.
+	requestIDs []string
+	refuse     error
 }
 
 func (f *fakePromotions) State(_ context.Context, id, _ string) (workflows.PromotionState, error) {
@@ -65,6 +67,8 @@ func (f *fakePromotions) State(_ context.Context, id, _ string) (workflows.Promo
 func (f *fakePromotions) Decide(_ context.Context, _ string, d workflows.Decision) (workflows.DecisionResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.requestIDs = append(f.requestIDs, d.Proof.Nonce)
+	d.Proof = nil
 	f.decisions = append(f.decisions, d)
 	if f.refuse != nil {
 		return workflows.DecisionResult{}, f.refuse
@@ -127,15 +131,23 @@ func (fakeAuth) Authenticate(r *http.Request) (identity.User, error) {
 	if !ok {
 		return identity.User{}, identity.ErrNoCredentials
 	}
-	switch token {
-	case "alice-token":
-		return identity.User{Name: "alice"}, nil
-	case "bob-token":
-		return identity.User{Name: "bob", Groups: []string{"release"}}, nil
-	case "carol-token":
-		return identity.User{Name: "carol"}, nil
+	if u, ok := fakeUsers[strings.TrimSuffix(token, "-token")]; ok && strings.HasSuffix(token, "-token") {
+		return u, nil
 	}
 	return identity.User{}, identity.ErrBadCredentials
+}
+
+// fakeUsers are the users of fakeAuth; tests change them to edit the "identity file".
+var fakeUsers = map[string]identity.User{
+	"alice": {Name: "alice"},
+	"bob":   {Name: "bob", Groups: []string{"release"}},
+	"carol": {Name: "carol"},
+}
+
+// Lookup reads the user's current entry, as identity.Directory does.
+func (fakeAuth) Lookup(name string) (identity.User, bool) {
+	u, ok := fakeUsers[name]
+	return u, ok
 }
 
 // pendingProd is a promotion waiting for an approval of prod by group:release.

@@ -107,6 +107,14 @@ type Options struct {
 	Logger   *slog.Logger
 	// Closing, when closed, ends every event stream (graceful shutdown).
 	Closing <-chan struct{}
+	// Revocations keeps signed-out sessions; nil keeps them in this process.
+	Revocations SessionRevocations
+	// Limiter counts failed sign-ins per client address (the API's, so
+	// that tokens tried on the form and on the API count together);
+	// ClientAddr names a request's client. nil: a limiter of the pages
+	// alone, and the connection's address.
+	Limiter    *identity.FailureLimiter
+	ClientAddr func(*http.Request) string
 }
 
 // DefaultTemporalWebURL is Temporal Web of the local dev server.
@@ -143,6 +151,9 @@ type Pages struct {
 	opts       Options
 	sessions   *sessions
 	tmpl       map[string]*template.Template
+	// revocations and limiter: see Options.Revocations and Options.Limiter.
+	revocations SessionRevocations
+	limiter     *identity.FailureLimiter
 }
 
 // New returns the pages over their dependencies; auth nil means
@@ -174,7 +185,15 @@ func New(b Builds, p Promotions, l Ledger, q ApprovalQueue, auth Authenticator, 
 	if err != nil {
 		return nil, err
 	}
-	return &Pages{builds: b, promotions: p, ledger: l, approvals: q, auth: auth, opts: opts, sessions: sess, tmpl: tmpl}, nil
+	pages := &Pages{builds: b, promotions: p, ledger: l, approvals: q, auth: auth, opts: opts, sessions: sess, tmpl: tmpl,
+		revocations: opts.Revocations, limiter: opts.Limiter}
+	if pages.revocations == nil {
+		pages.revocations = &memoryRevocations{}
+	}
+	if pages.limiter == nil {
+		pages.limiter = &identity.FailureLimiter{}
+	}
+	return pages, nil
 }
 
 // withPageUser puts the signed-in user in the request's context, so that

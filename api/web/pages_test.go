@@ -186,7 +186,7 @@ func TestMutatingFormsNeedASession(t *testing.T) {
 	token := h.csrf(c, "/signin") // a valid token of an anonymous page
 	resp, _ := h.post(c, "/ui/promotions/-/decide?id=promote/demo/1.0.0",
 		url.Values{"csrf": {token}, "environment": {"prod"}, "decision": {"approve"}, "confirm": {"yes"}})
-	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	require.Empty(t, h.proms.decisions)
 }
 

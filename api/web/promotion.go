@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -126,6 +127,9 @@ func (p *Pages) promotionEvents(c *gin.Context) {
 // confirmData is the confirmation step of a decision.
 type confirmData struct {
 	ID, Environment, Decision, Comment string
+	// RequestID identifies the decision, made when the confirmation is
+	// shown: a resubmitted form learns the first submission's outcome.
+	RequestID string
 }
 
 // decide approves or rejects a gate: the first post shows a confirmation
@@ -139,12 +143,13 @@ func (p *Pages) decide(c *gin.Context) {
 		return
 	}
 	if c.PostForm("confirm") != "yes" {
+		d.RequestID = newRequestID()
 		p.render(c, http.StatusOK, "confirm", "Confirm", d)
 		return
 	}
 	res, err := p.promotions.Decide(withFormUser(c.Request.Context(), user), id, workflows.Decision{
 		Environment: d.Environment, Approve: d.Decision == "approve", Actor: user.Name, Groups: user.Groups,
-		Comment: d.Comment, Channel: "web",
+		Comment: d.Comment, Channel: "web", Proof: &decision.Proof{Nonce: c.PostForm("request_id")},
 	})
 	var refused interface{ Forbidden() bool }
 	switch {
@@ -158,7 +163,7 @@ func (p *Pages) decide(c *gin.Context) {
 		return
 	case err != nil:
 		p.opts.Logger.WarnContext(c.Request.Context(), "web decision failed", "promotion_id", id, "error", err)
-		c.Set("web.error", "The decision could not be delivered: the promotion may have ended or is not answering. Try again.")
+		c.Set("web.error", "The promotion did not answer in time: the decision may have been applied. Reload this page to see it, or submit the same form again to learn the outcome.")
 		p.showPromotion(c, http.StatusBadGateway)
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/internal/devserver"
 	"github.com/drover-ci/drover/ledger"
@@ -34,7 +35,9 @@ type benchEnv struct {
 	ledger  *ledger.Ledger
 	apiURL  string
 	httpSrv *http.Server
-	workers []tworker.Worker
+	// decisionKeys are the API's decision keys, for promotions started without it.
+	decisionKeys []decision.PublicKey
+	workers      []tworker.Worker
 }
 
 func startEnv(ctx context.Context) (*benchEnv, error) {
@@ -70,6 +73,7 @@ func startEnv(ctx context.Context) (*benchEnv, error) {
 		return nil, err
 	}
 	e.apiURL = "http://" + ln.Addr().String()
+	e.decisionKeys = srv.DecisionKeys() // promotions started without the API trust its key
 	srv.PublicURL = e.apiURL
 	e.httpSrv = &http.Server{Handler: srv.Handler()}
 	go e.httpSrv.Serve(ln)

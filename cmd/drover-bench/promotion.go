@@ -106,6 +106,7 @@ func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, 
 	}
 	err := forEach(n, 20, func(i int) error {
 		in := benchPromotion(projects[i], version)
+		in.DecisionKeys = e.decisionKeys
 		_, err := e.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: ids[i], TaskQueue: workflows.TaskQueue,
 			TypedSearchAttributes: temporal.NewSearchAttributes(

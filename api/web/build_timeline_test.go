@@ -26,3 +26,14 @@ func TestTimelinePlacesTasksAlongTheBuild(t *testing.T) {
 	require.NotEmpty(t, v.Ticks)
 	require.Equal(t, "0", v.Ticks[0].Label)
 }
+
+func TestApprovalsListApprovesThroughTheDecideForm(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	h.signIn(c, "bob-token")
+	status, body := h.get(c, "/approvals")
+	require.Equal(t, 200, status)
+	require.Contains(t, body, `action="/ui/promotions/promote%2Fdemo%2F1.0.0/decide"`)
+	require.Contains(t, body, `name="decision" value="approve"`)
+	require.Regexp(t, `name="csrf" value="[^"]+"`, body)
+}

@@ -54,6 +54,9 @@ type runsData struct {
 	Runs     []Run
 	Statuses []string
 	Query    string
+	// Buildable are the projects of the listed runs the signed-in user may
+	// start a build of (the Run form); empty hides it.
+	Buildable []string
 }
 
 var (
@@ -151,8 +154,19 @@ func (p *Pages) runsPage(c *gin.Context) {
 		return
 	}
 	q := url.Values{"project": {f.Project}, "branch": {f.Branch}, "status": {f.Status}}
-	p.render(c, http.StatusOK, "runs", "Runs", runsData{Filter: f, Runs: runs,
-		Statuses: filterStatuses(), Query: q.Encode()})
+	d := runsData{Filter: f, Runs: runs, Statuses: filterStatuses(), Query: q.Encode()}
+	if _, starts := p.builds.(BuildStarter); starts {
+		if _, signedIn := p.user(c); signedIn {
+			seen := map[string]bool{}
+			for _, r := range runs {
+				if !seen[r.Project] && p.mayBuild(c.Request.Context(), r.Project) {
+					d.Buildable = append(d.Buildable, r.Project)
+				}
+				seen[r.Project] = true
+			}
+		}
+	}
+	p.render(c, http.StatusOK, "runs", "Runs", d)
 }
 
 func (p *Pages) runsEvents(c *gin.Context) {

@@ -11,8 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/api/web"
-
 	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
@@ -91,33 +91,22 @@ func (s *Server) registeredRepository(c *gin.Context, project, repository, actio
 	return p, nil
 }
 
-// repositoryProject returns the project that registers repository, before
-// anything is read from it: a repository no project lists is refused (403),
-// so that no one makes the API fetch an arbitrary URL or server path.
-func (s *Server) repositoryProject(c *gin.Context, repository, action string) (*registry.Project, error) {
+// knownRepository checks, before anything is read from repository, that
+// some project lists it: a repository no project lists is refused (403), so
+// that no one makes the API fetch an arbitrary URL or server path.
+func (s *Server) knownRepository(c *gin.Context, repository, action string) error {
 	if !s.protecting() {
-		return nil, nil
-	}
-	if s.Registry == nil {
-		return nil, s.refuse(c, http.StatusForbidden, codeUnregistered, action, "", gitsource.Redact(repository),
-			"no project is registered: an identity file is configured but no projects file (set DROVER_PROJECTS_FILE)")
-	}
-	p, ok := s.Registry.ForRepository(repository)
-	if !ok {
-		return nil, s.refuse(c, http.StatusForbidden, codeUnregistered, action, "", gitsource.Redact(repository),
-			fmt.Sprintf("repository %s is not registered for any project", gitsource.Redact(repository)))
-	}
-	return p, nil
-}
-
-// sameProject refuses a definition whose project is not the one that
-// registers its repository.
-func (s *Server) sameProject(c *gin.Context, registered *registry.Project, project, action, repository string) error {
-	if registered == nil || registered.Name == project {
 		return nil
 	}
-	return s.refuse(c, http.StatusForbidden, codeUnregistered, action, project, gitsource.Redact(repository),
-		fmt.Sprintf("repository %s is registered for project %s, not %s", gitsource.Redact(repository), registered.Name, project))
+	if s.Registry == nil {
+		return s.refuse(c, http.StatusForbidden, codeUnregistered, action, "", gitsource.Redact(repository),
+			"no project is registered: an identity file is configured but no projects file (set DROVER_PROJECTS_FILE)")
+	}
+	if _, ok := s.Registry.ForRepository(repository); !ok {
+		return s.refuse(c, http.StatusForbidden, codeUnregistered, action, "", gitsource.Redact(repository),
+			fmt.Sprintf("repository %s is not registered for any project", gitsource.Redact(repository)))
+	}
+	return nil
 }
 
 // protectedPromotion is the promotion a build of def starts when it
@@ -168,9 +157,11 @@ func (s *Server) mayRead(c *gin.Context, project string) error {
 	if s.Identity == nil {
 		return nil
 	}
-	p, err := s.registered(c, project, "read", c.Request.URL.Path)
-	if err != nil {
-		return err
+	// A read of an unregistered project is refused without an audit entry,
+	// so that anonymous requests cannot fill the audit log.
+	p, ok := s.Registry.Project(project)
+	if !ok {
+		return errorf(http.StatusForbidden, codeUnregistered, "project %s is not registered", project)
 	}
 	if p.PublicReads() {
 		return nil
@@ -371,14 +362,20 @@ func (e *forbiddenError) Forbidden() bool { return true }
 // user the pages put in ctx (web.FormUser): a *forbiddenError when the user
 // may not act with role on project (audited with channel web).
 func (s *Server) authorizeForm(ctx context.Context, project string, role registry.Role, action, target string) error {
+	who, _ := web.FormUser(ctx)
+	return s.authorizeUser(ctx, who, project, role, action, target, "web")
+}
+
+// authorizeUser checks, outside an API request (web forms, Slack), that who
+// holds role on project; a *forbiddenError (audited with channel) when not.
+func (s *Server) authorizeUser(ctx context.Context, who identity.User, project string, role registry.Role, action, target, channel string) error {
 	if !s.protecting() {
 		return nil
 	}
-	who, _ := web.FormUser(ctx)
 	name := cmpOr(who.Name, "anonymous")
 	refuse := func(reason string) error {
 		s.auditCtx(ctx, ledger.AuditEntry{Actor: name, Action: action, Project: project,
-			Target: target, Channel: "web", Outcome: ledger.AuditRefused, Reason: reason})
+			Target: target, Channel: channel, Outcome: ledger.AuditRefused, Reason: reason})
 		return &forbiddenError{msg: reason}
 	}
 	if s.Registry == nil {

@@ -55,14 +55,14 @@ func (s *Server) createBuild(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	registered, err := s.repositoryProject(c, req.Repository, "build")
-	if err != nil {
+	if err := s.knownRepository(c, req.Repository, "build"); err != nil {
 		_ = c.Error(err)
 		return
 	}
+	var registered *registry.Project
 	commit, project, err := s.definitionAt(ctx, req.Repository, req.Commit)
 	if err == nil {
-		err = s.sameProject(c, registered, project.Project, "build", req.Repository)
+		registered, err = s.registeredRepository(c, project.Project, req.Repository, "build")
 	}
 	if err == nil {
 		err = s.authorize(c, project.Project, registry.RoleBuild)

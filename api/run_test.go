@@ -31,14 +31,15 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "set", env: map[string]string{
 			"DROVER_TEMPORAL_ADDRESS": "temporal:7233", "DROVER_TEMPORAL_NAMESPACE": "ci", "DROVER_API_ADDR": ":9000",
 			"DROVER_DATA_DIR": "/var/lib/drover", "DROVER_API_MAX_BODY": "2048", "DROVER_TASK_HEARTBEAT_TIMEOUT": "5s",
-			"DROVER_IDENTITY_FILE": "/etc/drover/identity.yaml", "DROVER_BLOB_STORE": "s3", "DROVER_S3_BUCKET": "drover",
+			"DROVER_IDENTITY_FILE": "/etc/drover/identity.yaml", "DROVER_PROJECTS_FILE": "/etc/drover/projects.yaml",
+			"DROVER_BLOB_STORE": "s3", "DROVER_S3_BUCKET": "drover",
 			"DROVER_S3_ENDPOINT": "http://s3:7070", "DROVER_SESSION_KEY": "k", "DROVER_TEMPORAL_WEB_URL": "http://tw:8233"},
 			want: Config{TemporalAddress: "temporal:7233", TemporalNamespace: "ci", ListenAddr: ":9000",
 				DataDir: "/var/lib/drover", LedgerDSN: "/var/lib/drover/ledger.db", PublicURL: "http://localhost:9000",
 				MaxBody: 2048, TaskHeartbeatTimeout: 5 * time.Second, ShutdownTimeout: 10 * time.Second,
-				IdentityFile: "/etc/drover/identity.yaml",
-				Storage:      storage.Config{Kind: storage.KindS3, Bucket: "drover", AWS: awsclient.Config{S3Endpoint: "http://s3:7070"}},
-				Pages:        web.Options{SessionKey: []byte("k"), TemporalWebURL: "http://tw:8233"}}},
+				IdentityFile: "/etc/drover/identity.yaml", ProjectsFile: "/etc/drover/projects.yaml",
+				Storage: storage.Config{Kind: storage.KindS3, Bucket: "drover", AWS: awsclient.Config{S3Endpoint: "http://s3:7070"}},
+				Pages:   web.Options{SessionKey: []byte("k"), TemporalWebURL: "http://tw:8233"}}},
 		{name: "explicit ledger and url", env: map[string]string{
 			"DROVER_LEDGER_DSN": "postgres://db/drover", "DROVER_PUBLIC_URL": "https://drover.example.com"}, want: Config{
 			TemporalAddress: "127.0.0.1:7233", TemporalNamespace: "default", ListenAddr: "127.0.0.1:8080",
@@ -102,4 +103,15 @@ func TestRunRefusesABadIdentityFile(t *testing.T) {
 	require.ErrorContains(t, err, "load identity file: "+path+":2:")
 	require.ErrorContains(t, err, `unknown field "token"`)
 	require.NotContains(t, err.Error(), "plain")
+}
+
+func TestRunRefusesABadProjectsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "projects.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("projects:\n  - name: hello\n    paths: [/srv/hello]\n    reads: open\n"), 0o600))
+	err := Run(t.Context(), Config{ProjectsFile: path, DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0"})
+	require.ErrorContains(t, err, "load projects file: "+path+":4:")
+	require.ErrorContains(t, err, "projects[0].reads: must be public or private")
+
+	err = Run(t.Context(), Config{ProjectsFile: filepath.Join(t.TempDir(), "missing.yaml"), DataDir: t.TempDir(), ListenAddr: "127.0.0.1:0"})
+	require.ErrorContains(t, err, "load projects file")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -26,6 +27,13 @@ func (s *Server) slackDecide(ctx context.Context, user identity.User, action sla
 		return "This button names no promotion; decide with the drover CLI instead"
 	}
 	approve := action.ActionID == SlackActionApprove
+	verb := "reject"
+	if approve {
+		verb = "approve"
+	}
+	if err := s.authorizeUser(ctx, user, projectOfID(id), registry.RolePromote, verb, id, "slack"); err != nil {
+		return "Refused: " + err.Error()
+	}
 	d := workflows.Decision{Environment: env, Approve: approve, Actor: user.Name, Groups: user.Groups,
 		Comment: SlackComment, Channel: "slack"}
 	res, err := s.decideOnce(ctx, id, NewRequestID(), d)

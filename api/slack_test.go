@@ -19,6 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -89,6 +91,7 @@ func slackTestServer(t *testing.T) (*testServer, *slackHooks) {
 	ts.SlackSigningSecret = slackSecret
 	ts.SlackUsers = dir
 	ts.Identity = dir
+	ts.Registry = slackRegistry(t, "bob, carol")
 	ts.SlackResponseHosts = []string{strings.TrimPrefix(hooks.srv.URL, "https://")}
 	ts.SlackHTTP = hooks.srv.Client()
 	return ts, hooks
@@ -193,6 +196,28 @@ func TestSlackInteractionRefusalsAreAnswers(t *testing.T) {
 			require.Empty(t, decisions[0].Groups)
 		})
 	}
+}
+
+// slackRegistry registers project web, promoted by promoters.
+func slackRegistry(t *testing.T, promoters string) *registry.Registry {
+	t.Helper()
+	r, err := registry.Parse("projects.yaml", []byte("projects:\n  - name: web\n    paths: [/srv/web]\n"+
+		"    roles: {promote: ["+promoters+"]}\n"))
+	require.NoError(t, err)
+	return r
+}
+
+func TestSlackInteractionNeedsTheRole(t *testing.T) {
+	ts, hooks := slackTestServer(t)
+	audit := &fakeAudit{}
+	ts.Registry, ts.Audit = slackRegistry(t, "bob"), audit
+	body := slackBody(t, "U0CAROL", SlackActionApprove, "promote/web/1.4.0|prod", hooks.url())
+	got := slackAnswer(t, hooks, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
+	require.Equal(t, "Refused: carol lacks role promote on project web", got.Text)
+	require.Empty(t, ts.decisions(), "a refused decision never reaches the promotion")
+	require.Len(t, audit.entries, 1)
+	require.Equal(t, ledger.AuditEntry{Actor: "carol", Action: "approve", Project: "web", Target: "promote/web/1.4.0",
+		Channel: "slack", Outcome: ledger.AuditRefused, Reason: "carol lacks role promote on project web"}, audit.entries[0])
 }
 
 func TestSlackInteractionUnknownUser(t *testing.T) {

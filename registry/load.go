@@ -37,6 +37,9 @@ type fileProject struct {
 	TrustedBranches []string          `yaml:"trusted_branches"`
 	Network         map[string]string `yaml:"network"`
 	Environments    []fileEnvironment `yaml:"environments"`
+	// OnlyRegisteredEnvironments refuses definitions with environments
+	// the registration does not list.
+	OnlyRegisteredEnvironments bool `yaml:"only_registered_environments"`
 }
 
 type fileRoles struct {
@@ -54,6 +57,7 @@ type fileEnvironment struct {
 	Branches            []string          `yaml:"branches"`
 	Tags                []string          `yaml:"tags"`
 	Window              *pipeline.Window  `yaml:"window"`
+	RequiredChecks      []pipeline.Verify `yaml:"required_checks"`
 }
 
 // FileError is a problem at a position of a projects file.
@@ -212,7 +216,7 @@ func parse(name string, data []byte) (*snapshot, error) {
 			continue
 		}
 		p := &Project{Name: fp.Name, HookSecretEnv: fp.HookSecretEnv, Reads: fp.Reads, TrustedBranches: fp.TrustedBranches,
-			Network: map[string]string{}, admins: f.Admins,
+			Network: map[string]string{}, admins: f.Admins, OnlyRegisteredEnvironments: fp.OnlyRegisteredEnvironments,
 			Roles: map[Role][]string{RoleBuild: fp.Roles.Build, RolePromote: fp.Roles.Promote, RoleAdmin: fp.Roles.Admin}}
 		if len(fp.Repositories)+len(fp.Paths) == 0 {
 			at(base, field, "project %q lists no repositories (or paths)", fp.Name)
@@ -302,13 +306,30 @@ func parse(name string, data []byte) (*snapshot, error) {
 					at(eb+".window.timezone", ef+".window.timezone", "unknown time zone %q", w.Timezone)
 				}
 			}
+			for k, v := range fe.RequiredChecks {
+				kinds := 0
+				for _, set := range []bool{v.HTTP != nil, v.Task != nil, v.Bake != nil, v.External != nil} {
+					if set {
+						kinds++
+					}
+				}
+				switch {
+				case kinds != 1:
+					at(fmt.Sprintf("%s.required_checks[%d]", eb, k), fmt.Sprintf("%s.required_checks[%d]", ef, k),
+						"a check is one of http, task, bake or external")
+				case v.HTTP != nil && v.HTTP.URL == "", v.Task != nil && strings.TrimSpace(v.Task.Run) == "",
+					v.Bake != nil && *v.Bake <= 0:
+					at(fmt.Sprintf("%s.required_checks[%d]", eb, k), fmt.Sprintf("%s.required_checks[%d]", ef, k),
+						"an http check needs a url, a task check a run, a bake a duration")
+				}
+			}
 			required := fe.Required
 			if required == 0 && len(fe.Approvers) > 0 {
 				required = 1
 			}
 			p.Environments = append(p.Environments, Protection{Name: fe.Name, Approvers: fe.Approvers, Required: required,
 				PreventSelfApproval: fe.PreventSelfApproval, Timeout: fe.Timeout, Branches: fe.Branches, Tags: fe.Tags,
-				Window: fe.Window})
+				Window: fe.Window, RequiredChecks: fe.RequiredChecks})
 		}
 		s.projects[p.Name] = p
 		s.order = append(s.order, p.Name)

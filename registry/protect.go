@@ -14,9 +14,16 @@ import (
 type ProtectionError struct {
 	Project     string
 	Environment string
+	// Unregistered is set when the definition adds Environment, which a
+	// project with only_registered_environments does not list.
+	Unregistered bool
 }
 
 func (e *ProtectionError) Error() string {
+	if e.Unregistered {
+		return fmt.Sprintf("%s defines environment %s, which the registration of project %s does not list (only_registered_environments)",
+			pipeline.OriginDefinition, e.Environment, e.Project)
+	}
 	return fmt.Sprintf("%s leaves out environment %s, which the registration of project %s protects",
 		pipeline.OriginDefinition, e.Environment, e.Project)
 }
@@ -31,10 +38,12 @@ func (e *ProtectionError) Error() string {
 //     registered timeout wins when set;
 //   - branches: a version enters only when both the registration (its
 //     branches and tags) and drover.yaml accept its branch;
-//   - window: the registered window applies, when there is one.
+//   - window: the registered window applies, when there is one;
+//   - required checks: run after the environment's own verification.
 //
 // Every returned environment carries Rules saying where each rule came from.
-// A protected environment that envs leaves out is a *ProtectionError. A nil p
+// A protected environment that envs leaves out is a *ProtectionError, and so
+// is, with only_registered_environments, one the registration does not list. A nil p
 // returns envs as they are.
 func (p *Project) Protect(envs []pipeline.Environment, branch string) ([]pipeline.Environment, error) {
 	if p == nil {
@@ -48,6 +57,9 @@ func (p *Project) Protect(envs []pipeline.Environment, branch string) ([]pipelin
 	out := make([]pipeline.Environment, len(envs))
 	for i, e := range envs {
 		prot, ok := p.Protected(e.Name)
+		if !ok && p.OnlyRegisteredEnvironments {
+			return nil, &ProtectionError{Project: p.Name, Environment: e.Name, Unregistered: true}
+		}
 		if !ok {
 			out[i] = withDefinitionRules(e)
 			continue
@@ -142,6 +154,16 @@ func (pr Protection) apply(e pipeline.Environment, branch string) pipeline.Envir
 		// patterns decide, so a commit cannot widen them.
 		e.Branches = registered
 		rule("branches", pipeline.OriginRegistration, strings.Join(registered, ", "))
+	}
+
+	// Required checks run after the commit's own.
+	if len(pr.RequiredChecks) > 0 {
+		kinds := make([]string, 0, len(pr.RequiredChecks))
+		for _, v := range pr.RequiredChecks {
+			kinds = append(kinds, v.Kind())
+		}
+		e.Verify = append(append([]pipeline.Verify{}, e.Verify...), pr.RequiredChecks...)
+		rule("required_checks", pipeline.OriginRegistration, strings.Join(kinds, ", "))
 	}
 
 	// Window: the registered one applies.

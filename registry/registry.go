@@ -105,6 +105,10 @@ type Project struct {
 	Network map[string]string
 	// Environments are the protected environments, in file order.
 	Environments []Protection
+	// OnlyRegisteredEnvironments refuses a definition naming an environment
+	// that Environments does not list, so that a commit cannot deploy
+	// through an environment of its own (a renamed prod).
+	OnlyRegisteredEnvironments bool
 
 	admins []string // the file's global admins
 }
@@ -125,6 +129,9 @@ type Protection struct {
 	Tags     []string
 	// Window restricts deploys to a weekly schedule.
 	Window *pipeline.Window
+	// RequiredChecks run after the environment's own verification, whatever
+	// drover.yaml says.
+	RequiredChecks []pipeline.Verify
 }
 
 // Project returns the registered project name.

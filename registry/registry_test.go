@@ -24,6 +24,7 @@ projects:
       promote: ["group:release"]
       admin: [alice]
     trusted_branches: [main, "release/*"]
+    only_registered_environments: false
     network: {task: none}
     environments:
       - name: prod
@@ -33,6 +34,9 @@ projects:
         branches: [main]
         tags: ["v*"]
         window: {days: [mon, tue], start: "09:00", end: "17:00", timezone: Europe/Paris}
+        required_checks:
+          - http: {url: "https://hello.example.com/healthz", status: 200}
+          - bake: 10m
   - name: docs
     repositories: [https://git.example.com/acme/docs]
     reads: public
@@ -87,6 +91,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad pattern", "projects:\n  - name: a\n    paths: [/a]\n    trusted_branches: ['[']\n", "projects[0].trusted_branches[0]"},
 		{"bad hook env", "projects:\n  - name: a\n    paths: [/a]\n    hook_secret_env: 'A-B'\n", "projects[0].hook_secret_env"},
 		{"not yaml", "projects: [", "projects.yaml"},
+		{"two kinds in a check", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{bake: 1m, task: {run: x}}]}]\n",
+			"projects[0].environments[0].required_checks[0]: a check is one of http, task, bake or external"},
+		{"check without url", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{http: {status: 200}}]}]\n",
+			"an http check needs a url"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("projects.yaml", []byte(tt.file))
@@ -273,6 +281,17 @@ func TestProtect(t *testing.T) {
 				require.Equal(t, "Europe/Paris", e.Window.Timezone)
 				require.Equal(t, reg, rule(e.Rules, "window").Origin)
 			}},
+		{name: "registered checks run after the commit's", branch: "main",
+			prod: func(e *pipeline.Environment) {
+				e.Verify = []pipeline.Verify{{Task: &pipeline.TaskCheck{Run: "./smoke.sh"}}}
+			},
+			check: func(t *testing.T, e pipeline.Environment) {
+				require.Len(t, e.Verify, 3)
+				require.Equal(t, "./smoke.sh", e.Verify[0].Task.Run)
+				require.Equal(t, "https://hello.example.com/healthz", e.Verify[1].HTTP.URL)
+				require.Equal(t, pipeline.Duration(10*time.Minute), *e.Verify[2].Bake)
+				require.Equal(t, "http, bake", rule(e.Rules, "required_checks").Value)
+			}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			envs := []pipeline.Environment{env("dev", nil), env("prod", tt.prod)}
@@ -289,6 +308,15 @@ func TestProtect(t *testing.T) {
 	var perr *ProtectionError
 	require.ErrorAs(t, err, &perr)
 	require.Equal(t, "prod", perr.Environment)
+
+	strict := *hello
+	strict.OnlyRegisteredEnvironments = true
+	_, err = strict.Protect([]pipeline.Environment{env("prod", nil), env("production", nil)}, "main")
+	require.ErrorAs(t, err, &perr)
+	require.True(t, perr.Unregistered)
+	require.Equal(t, "production", perr.Environment)
+	_, err = strict.Protect([]pipeline.Environment{env("prod", nil)}, "main")
+	require.NoError(t, err)
 
 	var none *Project
 	envs := []pipeline.Environment{env("prod", nil)}
@@ -312,7 +340,18 @@ func TestExampleProjectsFile(t *testing.T) {
 		require.True(t, ok, name)
 		root, err := filepath.Abs(filepath.Join("..", ".drover", "examples"))
 		require.NoError(t, err)
-		require.True(t, p.HasRepository(filepath.Join(root, strings.TrimSuffix(name, "-demo"))),
+		dir := strings.TrimSuffix(name, "-demo")
+		require.True(t, p.HasRepository(filepath.Join(root, dir)),
 			"%s: a relative path is taken from the projects file's directory: %v", name, p.Repositories)
+		// The example's own drover.yaml meets its registration.
+		data, err := os.ReadFile(filepath.Join("..", "examples", dir, "drover.yaml"))
+		require.NoError(t, err)
+		def, err := pipeline.Parse("drover.yaml", data)
+		require.NoError(t, err)
+		require.Equal(t, name, def.Project)
+		if def.Promotion != nil {
+			_, err = p.Protect(def.Promotion.Environments, "main")
+			require.NoError(t, err, name)
+		}
 	}
 }

@@ -35,6 +35,16 @@ func RenderPromotion(st workflows.PromotionState, now time.Time) string {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", env, step, r.state, r.detail)
 	}
 	_ = tw.Flush()
+	for _, e := range st.Environments {
+		if len(e.Rules) == 0 {
+			continue
+		}
+		parts := make([]string, 0, len(e.Rules))
+		for _, r := range e.Rules {
+			parts = append(parts, fmt.Sprintf("%s %s (%s)", r.Rule, r.Value, r.Origin))
+		}
+		fmt.Fprintf(&sb, "%s protection: %s\n", e.Name, strings.Join(parts, "; "))
+	}
 	return sb.String()
 }
 

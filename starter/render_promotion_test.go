@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -51,4 +52,15 @@ func TestPromotionChangesIgnoreTheClock(t *testing.T) {
 	next := samplePromotion(workflows.PromotionRunning)
 	next.Environments[1].Gates[0].Decisions = nil
 	require.Equal(t, []string{"prod/approval pending (0/2 approvals, 71h00m left)"}, PromotionChanges(&st, next, t0.Add(time.Hour)))
+}
+
+func TestRenderPromotionProtection(t *testing.T) {
+	st := samplePromotion(workflows.PromotionRunning)
+	st.Environments[1].Rules = []pipeline.RuleSource{
+		{Rule: "approvers", Origin: pipeline.OriginRegistration, Value: "group:release"},
+		{Rule: "required", Origin: pipeline.OriginDefinition, Value: "2"},
+	}
+	out := RenderPromotion(st, t0.Add(2*time.Minute))
+	require.Contains(t, out, "prod protection: approvers group:release (registration); required 2 (drover.yaml)\n")
+	require.NotContains(t, out, "dev protection")
 }

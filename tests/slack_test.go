@@ -244,6 +244,7 @@ promotion:
 notify:
   slack: {channel: "#deploys"}
 `, out)})
+	h.register("slack-demo", repo, legacyRoles)
 
 	var created createResp
 	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
@@ -223,4 +224,44 @@ func TestRefusedAttempts(t *testing.T) {
 	stranger, err := h.ledger.ListAudit(context.Background(), ledger.AuditQuery{Project: "stranger"})
 	require.NoError(t, err)
 	requireAudited(t, stranger, "bob", "register", "project stranger is not registered")
+}
+
+// TestWebhooksAndBranchesOfRegisteredProjects: a signed webhook of an
+// unregistered project or a foreign repository is refused; the webhook
+// secret comes from the variable the registration names; a build that
+// claims a branch its commit is not on is refused.
+func TestWebhooksAndBranchesOfRegisteredProjects(t *testing.T) {
+	const secret = "hook-secret-of-guarded"
+	t.Setenv("TRUST_GUARDED_HOOK", secret)
+	h := newHarness(t, false, trustTeam(t), func(s *api.Server) {
+		s.HookSecrets = map[string]string{api.HookEnvSuffix("stranger"): "stranger-secret"}
+	})
+	out := t.TempDir()
+	repo, commit := gitRepo(t, map[string]string{"drover.yaml": gatelessDefinition("guarded", out)})
+	h.register("guarded", repo, "    hook_secret_env: TRUST_GUARDED_HOOK\n"+trustRoles)
+	foreign, foreignCommit := gitRepo(t, map[string]string{"drover.yaml": gatelessDefinition("guarded", out)})
+	strangerRepo, strangerCommit := gitRepo(t, map[string]string{"drover.yaml": gatelessDefinition("stranger", out)})
+	var e apiError
+
+	require.Equal(t, http.StatusForbidden, h.postHook("stranger", "gitea", giteaPush(t, strangerRepo, strangerCommit), "stranger-secret", &e))
+	require.Equal(t, "project stranger is not registered", e.Error.Message)
+	require.Equal(t, http.StatusForbidden, h.postHook("guarded", "gitea", giteaPush(t, foreign, foreignCommit), secret, &e))
+	require.Contains(t, e.Error.Message, "is not registered for project guarded")
+	require.Equal(t, http.StatusUnauthorized, h.postHook("guarded", "gitea", giteaPush(t, repo, commit), "wrong", &e))
+	var created createResp
+	require.Equal(t, http.StatusAccepted, h.postHook("guarded", "gitea", giteaPush(t, repo, commit), secret, &created))
+	require.Equal(t, workflows.BuildID("guarded", commit), created.ID)
+
+	// A feature commit claimed to be on main.
+	git(t, repo, "checkout", "-q", "-b", "feature")
+	feature := commitFiles(t, repo, map[string]string{"feature.txt": "new\n"})
+	require.Equal(t, http.StatusForbidden, h.doAs("alice", http.MethodPost, "/api/v1/builds",
+		map[string]any{"repository": repo, "commit": feature, "branch": "main"}, &e))
+	require.Equal(t, fmt.Sprintf("commit %s is not on branch main of %s", feature, repo), e.Error.Message)
+	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds",
+		map[string]any{"repository": repo, "commit": feature, "branch": "feature"}, &created))
+
+	entries := auditOf(t, h, "guarded")
+	requireAudited(t, entries, "anonymous", "webhook", "is not registered for project guarded")
+	requireAudited(t, entries, "alice", "build", "is not on branch main")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -162,7 +163,10 @@ func pendingProd() workflows.PromotionState {
 			{Name: "prod", State: workflows.EnvAwaitingApproval, Gates: []workflows.GateState{{
 				Kind: workflows.GateApproval, State: workflows.GatePending, WaitingSince: &since, Deadline: &deadline,
 				Approvers: []string{"group:release"}, Required: 1,
-			}}},
+			}}, Rules: []pipeline.RuleSource{
+				{Rule: "approvers", Origin: pipeline.OriginRegistration, Value: "group:release"},
+				{Rule: "required", Origin: pipeline.OriginDefinition, Value: "1"},
+			}},
 		},
 	}
 }

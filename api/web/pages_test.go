@@ -241,6 +241,9 @@ func TestApproveButtonOnlyForApprovers(t *testing.T) {
 			require.Contains(t, body, "awaiting-approval")
 			require.Equal(t, tc.shown, strings.Contains(body, "Approve prod"))
 			require.Contains(t, body, "http://127.0.0.1:8233/namespaces/default/workflows/promote%2Fdemo%2F1.0.0")
+			// Where each protection rule came from.
+			require.Contains(t, body, `<td data-rule-origin="approvers">registration</td>`)
+			require.Contains(t, body, `<td data-rule-origin="required">drover.yaml</td>`)
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -117,6 +118,13 @@ type pagePromotions struct {
 }
 
 func (p pagePromotions) Decide(ctx context.Context, id string, d workflows.Decision) (workflows.DecisionResult, error) {
+	action := "reject"
+	if d.Approve {
+		action = "approve"
+	}
+	if err := p.s.authorizeForm(ctx, projectOfID(id), registry.RolePromote, action, id); err != nil {
+		return workflows.DecisionResult{}, err
+	}
 	requestID := ""
 	if d.Proof != nil {
 		requestID = d.Proof.Nonce

@@ -160,7 +160,7 @@ func (p pagePromotions) SkipBake(ctx context.Context, id string, sb workflows.Sk
 	if err := p.s.authorizeForm(ctx, projectOfID(id), registry.RolePromote, "skip-bake", id); err != nil {
 		return err
 	}
-	return promotionPageError(p.Promotions.SkipBake(ctx, id, sb))
+	return promotionPageError(p.Promotions.SkipBake(ctx, id, p.s.signedSkipBake(id, NewRequestID(), sb)))
 }
 
 func promotionPageError(err error) error {

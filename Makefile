@@ -30,6 +30,11 @@ bench: build
 vet:
 	go vet ./...
 
-# Refreshes the README's screenshots in docs/ (make test writes them to build/screenshots/).
+# Refreshes the README's screenshots in docs/: the browser test writes every
+# page at both sizes and themes to build/screenshots/ (as make test does),
+# and the README's choice of them is copied to docs/.
+README_SHOTS = runs runs-dark runs-phone runs-phone-dark build build-dark build-phone promotion promotion-dark \
+	promotion-phone approvals approvals-phone-dark environments environments-phone history-phone error-dark
 screenshots:
-	SHOTS_DIR=$(CURDIR)/docs bash scripts/browser-test.sh
+	SHOTS_DIR=$(CURDIR)/build/screenshots bash scripts/browser-test.sh
+	for s in $(README_SHOTS); do cp build/screenshots/$$s.png docs/$$s.png; done

@@ -82,10 +82,11 @@ func (s *Server) requireReader(c *gin.Context) {
 }
 
 func (s *Server) sessionUser(c *gin.Context) (identity.User, bool) {
-	if s.pages == nil {
+	pages := s.pages.Load()
+	if pages == nil {
 		return identity.User{}, false
 	}
-	return s.pages.SessionUser(c.Request)
+	return pages.SessionUser(c.Request)
 }
 
 // identify records the caller in c, or records a 401 and returns false.

@@ -29,7 +29,25 @@ func (s *Server) registerPages(r *gin.Engine) {
 		panic(fmt.Sprintf("web pages: %v", err))
 	}
 	pages.Register(r)
-	s.pages = pages
+	s.pages.Store(pages)
+}
+
+// browserErrors answers a browser (web.WantsHTML) with an HTML error page
+// instead of the JSON error body, on every route: an unknown one, a 401 or
+// a failed request. It runs inside mapErrors, which still logs the error and
+// then sees the response written. The message is classify's, the same one
+// the JSON body carries, so it holds no internals.
+func (s *Server) browserErrors(c *gin.Context) {
+	c.Next()
+	if len(c.Errors) == 0 || c.Writer.Written() || !web.WantsHTML(c.Request) {
+		return
+	}
+	pages := s.pages.Load()
+	if pages == nil {
+		return
+	}
+	he := s.classify(c.Errors.Last().Err)
+	pages.ErrorPage(c, he.status, he.message)
 }
 
 // pageBuilds reads builds as the API does: Temporal, then the ledger.

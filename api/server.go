@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -168,15 +169,15 @@ type Server struct {
 	AuthLimiter        *identity.FailureLimiter
 	SessionRevocations web.SessionRevocations
 
-	// pages are the web pages, whose session cookie also lets a browser
-	// read logs and artifacts (see requireReader).
-	pages *web.Pages
-
 	signerOnce  sync.Once
 	limiterOnce sync.Once
 	closeOnce   sync.Once
 	stopOnce    sync.Once
 	closing     chan struct{}
+	// pages are the web pages of the last Handler: browserErrors renders
+	// with them, and their session cookie lets a browser read logs and
+	// artifacts (see requireReader).
+	pages atomic.Pointer[web.Pages]
 	// slackReplies counts Slack interactions still being decided and answered.
 	slackReplies sync.WaitGroup
 }
@@ -262,7 +263,7 @@ func (s *Server) Handler() http.Handler {
 	engine.RemoveExtraSlash = false
 	engine.HandleMethodNotAllowed = true
 	engine.Use(s.observability()...)
-	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.limitBody, s.checkIDs, s.authenticate)
+	engine.Use(s.recoverPanics, s.logRequests, s.mapErrors, s.browserErrors, s.limitBody, s.checkIDs, s.authenticate)
 	engine.NoRoute(func(c *gin.Context) { _ = c.Error(errorf(http.StatusNotFound, codeNotFound, "no such route")) })
 	engine.NoMethod(func(c *gin.Context) {
 		_ = c.Error(errorf(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed"))

@@ -4,8 +4,9 @@
 # missing, builds bin/, starts a Temporal dev server, the worker and the API
 # (identity file examples/identities.yaml: alice, bob in group release,
 # carol) on free ports, runs tests/browser/pages.test.mjs, saves a
-# screenshot of each page into build/screenshots/ (SHOTS_DIR; `make screenshots`
-# refreshes docs/) and stops everything it started.
+# screenshot of each page at 1400 and 390 px, light and dark, into
+# build/screenshots/ (SHOTS_DIR; `make screenshots` copies the README's
+# choice to docs/) and stops everything it started.
 #   bash scripts/browser-test.sh          # KEEP=1 keeps the temporary directory
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.

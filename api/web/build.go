@@ -3,8 +3,10 @@ package web
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,6 +28,25 @@ type BuildView struct {
 	Stages      []StageView `json:"stages"`
 	Running     bool        `json:"running"`
 	TemporalURL string      `json:"-"`
+	// StartedAt is Started as a time, for the page's relative time.
+	StartedAt time.Time `json:"-"`
+	// CancelRequested: this page is the answer to a cancellation, so it
+	// shows that instead of the Cancel button again.
+	CancelRequested bool `json:"-"`
+	// MayBuild: the signed-in user may cancel and re-run this build.
+	MayBuild bool `json:"-"`
+	// CanRerun: the build has ended and the pages can start it again.
+	CanRerun bool `json:"-"`
+	// Artifacts are every task's artifacts, for the page's artifact list.
+	Artifacts []ArtifactLink `json:"-"`
+	// Ticks are the marks of the timeline's time axis.
+	Ticks []TimelineTick `json:"ticks"`
+}
+
+// TimelineTick is a mark of the timeline's axis at At percent of its width.
+type TimelineTick struct {
+	At    float64 `json:"at"`
+	Label string  `json:"label"`
 }
 
 // StageView is a stage of a build.
@@ -46,6 +67,19 @@ type TaskView struct {
 	Error     string         `json:"error,omitempty"`
 	LogURL    string         `json:"log_url"`
 	Artifacts []ArtifactLink `json:"artifacts,omitempty"`
+	// Stage is the stage the task belongs to.
+	Stage string `json:"stage"`
+	// Bar places the task on the build's timeline; Bar.Width 0: not started.
+	Bar TimelineBar `json:"bar"`
+}
+
+// TimelineBar is where a task's run sits on the build's timeline, in
+// percent of the timeline from the build's start to its end (or now).
+type TimelineBar struct {
+	Left  float64 `json:"left"`
+	Width float64 `json:"width"`
+	// Running: the bar grows until the task ends.
+	Running bool `json:"running"`
 }
 
 // ArtifactLink is an artifact a task uploaded; URL downloads it through the
@@ -55,13 +89,17 @@ type ArtifactLink struct {
 	Path string `json:"path"`
 	Size int64  `json:"size"`
 	URL  string `json:"url,omitempty"`
+	// SHA256 is the artifact's checksum, hex; Task is stage/task.
+	SHA256 string `json:"sha256,omitempty"`
+	Task   string `json:"task,omitempty"`
 }
 
 func (p *Pages) buildView(st workflows.BuildState) BuildView {
 	v := BuildView{ID: st.ID, Project: st.Project, Commit: st.Commit, Branch: st.Branch, Status: st.Status,
 		TriggeredBy: st.TriggeredBy, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
 		Duration: duration(&st.StartedAt, st.FinishedAt), Running: st.Status == workflows.StatusRunning,
-		TemporalURL: p.temporalURL(st.ID)}
+		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt}
+	span := timelineSpan(st)
 	base := "/api/v1/builds/" + url.PathEscape(st.ID) + "/tasks/"
 	artifactBase := "/api/v1/builds/" + url.PathEscape(st.ID) + "/artifacts/"
 	for _, s := range st.Stages {
@@ -69,19 +107,90 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 		for _, t := range s.Tasks {
 			tv := TaskView{Key: s.Name + "/" + t.Name, Name: t.Name, Status: t.Status, Attempt: t.Attempt,
 				Duration: duration(t.StartedAt, t.FinishedAt), ExitCode: t.ExitCode, Error: t.Error,
-				LogURL: base + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/log"}
+				LogURL: base + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/log",
+				Stage:  s.Name, Bar: span.bar(t.StartedAt, t.FinishedAt)}
 			for _, a := range t.Artifacts {
-				link := ArtifactLink{Name: a.Name, Path: a.Path, Size: a.Size}
+				link := ArtifactLink{Name: a.Name, Path: a.Path, Size: a.Size, SHA256: a.SHA256, Task: tv.Key}
 				if a.Key != "" {
 					link.URL = artifactBase + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/" + url.PathEscape(a.Name)
 				}
 				tv.Artifacts = append(tv.Artifacts, link)
+				v.Artifacts = append(v.Artifacts, link)
 			}
 			sv.Tasks = append(sv.Tasks, tv)
 		}
 		v.Stages = append(v.Stages, sv)
 	}
+	v.Ticks = span.ticks()
 	return v
+}
+
+// span is the stretch of time a build's timeline shows: from its start
+// (or its first task's) to its end, or now while it runs.
+type span struct{ from, to time.Time }
+
+func timelineSpan(st workflows.BuildState) span {
+	s := span{from: st.StartedAt, to: time.Now()}
+	if st.FinishedAt != nil && !st.FinishedAt.IsZero() {
+		s.to = *st.FinishedAt
+	}
+	for _, stage := range st.Stages {
+		for _, t := range stage.Tasks {
+			if t.StartedAt != nil && !t.StartedAt.IsZero() && (s.from.IsZero() || t.StartedAt.Before(s.from)) {
+				s.from = *t.StartedAt
+			}
+			if t.FinishedAt != nil && t.FinishedAt.After(s.to) {
+				s.to = *t.FinishedAt
+			}
+		}
+	}
+	return s
+}
+
+// bar places a run from start to end (now while it runs) on the span.
+func (s span) bar(start, end *time.Time) TimelineBar {
+	if start == nil || start.IsZero() || s.from.IsZero() {
+		return TimelineBar{}
+	}
+	total := s.to.Sub(s.from)
+	if total <= 0 {
+		return TimelineBar{Left: 0, Width: 100, Running: end == nil}
+	}
+	stop := s.to
+	if end != nil && !end.IsZero() {
+		stop = *end
+	}
+	pct := func(d time.Duration) float64 { return math.Round(float64(d)/float64(total)*1000) / 10 }
+	left := min(max(pct(start.Sub(s.from)), 0), 100)
+	// At least a sliver, so that a task of a few milliseconds still shows.
+	width := min(max(pct(stop.Sub(*start)), 0.8), 100-left)
+	return TimelineBar{Left: left, Width: width, Running: end == nil || end.IsZero()}
+}
+
+// ticks are up to five marks of elapsed time along the span: 0s, 15s, 30s...
+func (s span) ticks() []TimelineTick {
+	total := s.to.Sub(s.from)
+	if s.from.IsZero() || total <= 0 {
+		return nil
+	}
+	step := time.Second
+	for _, d := range []time.Duration{time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second,
+		30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute,
+		30 * time.Minute, time.Hour, 2 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour} {
+		step = d
+		if total/d <= 4 {
+			break
+		}
+	}
+	var out []TimelineTick
+	for at := time.Duration(0); at <= total; at += step {
+		label := "0"
+		if at > 0 {
+			label = human(at)
+		}
+		out = append(out, TimelineTick{At: math.Round(float64(at)/float64(total)*1000) / 10, Label: label})
+	}
+	return out
 }
 
 func (p *Pages) temporalURL(workflowID string) string {
@@ -115,7 +224,14 @@ func (p *Pages) buildPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p.render(c, http.StatusOK, "build", "Build "+st.Project+" "+short(st.Commit), p.buildView(st))
+	v := p.buildView(st)
+	v.CancelRequested = c.Query("cancel") == "requested"
+	if _, signedIn := p.user(c); signedIn {
+		v.MayBuild = p.mayBuild(c.Request.Context(), st.Project)
+		_, starts := p.builds.(BuildStarter)
+		v.CanRerun = starts && v.MayBuild && !v.Running
+	}
+	p.render(c, http.StatusOK, "build", "Build "+st.Project+" "+short(st.Commit), v)
 }
 
 func (p *Pages) buildEvents(c *gin.Context) {
@@ -143,5 +259,5 @@ func (p *Pages) cancelBuild(c *gin.Context) {
 		return
 	}
 	p.opts.Logger.InfoContext(c.Request.Context(), "build cancel requested", "build_id", id, "by", user.Name, "channel", "web")
-	c.Redirect(http.StatusSeeOther, "/builds/"+url.PathEscape(id)+"?msg=Cancellation+requested.")
+	c.Redirect(http.StatusSeeOther, "/builds/"+url.PathEscape(id)+"?cancel=requested&msg=Cancellation+requested.")
 }

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,13 +120,25 @@ type Options struct {
 // DefaultTemporalWebURL is Temporal Web of the local dev server.
 const DefaultTemporalWebURL = "http://127.0.0.1:8233"
 
-// OptionsFromEnv reads DROVER_SESSION_KEY and DROVER_TEMPORAL_WEB_URL through getenv.
+// OptionsFromEnv reads DROVER_SESSION_KEY and DROVER_TEMPORAL_WEB_URL
+// through getenv. Without DROVER_TEMPORAL_WEB_URL, Temporal Web is the
+// local dev server's on DROVER_TEMPORAL_UI_PORT when that is set (as
+// make dev and docker compose publish it), else DefaultTemporalWebURL.
 func OptionsFromEnv(getenv func(string) string) Options {
-	o := Options{TemporalWebURL: getenv("DROVER_TEMPORAL_WEB_URL")}
+	o := Options{TemporalWebURL: strings.TrimRight(strings.TrimSpace(getenv("DROVER_TEMPORAL_WEB_URL")), "/")}
+	if port := strings.TrimSpace(getenv("DROVER_TEMPORAL_UI_PORT")); o.TemporalWebURL == "" && validPort(port) {
+		o.TemporalWebURL = "http://127.0.0.1:" + port
+	}
 	if k := getenv("DROVER_SESSION_KEY"); k != "" {
 		o.SessionKey = []byte(k)
 	}
 	return o
+}
+
+// validPort reports whether s is a TCP port number, 1 to 65535.
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n > 0 && n < 65536 && strconv.Itoa(n) == s
 }
 
 // Pages serves the web pages. Build it with New.
@@ -229,4 +242,8 @@ func (p *Pages) Register(r gin.IRoutes) {
 	r.POST("/ui/signout", p.requireForm(false), p.signout)
 	r.POST("/ui/builds/:id/cancel", p.requireForm(true), p.withPageUser, p.cancelBuild)
 	r.POST("/ui/promotions/:id/decide", p.requireForm(true), p.withPageUser, p.decide)
+	r.POST("/ui/builds", p.requireForm(true), p.withPageUser, p.startBuild)
+	r.POST("/ui/builds/:id/rerun", p.requireForm(true), p.withPageUser, p.rerunBuild)
+	r.POST("/ui/promotions/:id/cancel", p.requireForm(true), p.withPageUser, p.cancelPromotion)
+	r.POST("/ui/promotions/:id/skip-bake", p.requireForm(true), p.withPageUser, p.skipBake)
 }

@@ -252,7 +252,7 @@ func TestPagesRender(t *testing.T) {
 	h := newHarness(t, "")
 	c := h.client()
 	for _, tc := range []struct{ path, want string }{
-		{"/", "promotion promote/demo/1.0.0"},
+		{"/", `href="/promotions/promote%2Fdemo%2F1.0.0"`},
 		{"/?status=succeeded", "No runs yet."},
 		{"/builds/build%2Fdemo%2Fabc123", `data-log="/api/v1/builds/build%2Fdemo%2Fabc123/tasks/test/unit/log?follow=1"`},
 		{"/environments", `href="/environments/demo/dev"`},

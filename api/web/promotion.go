@@ -21,6 +21,8 @@ type PromotionView struct {
 	Envs        []EnvView
 	Running     bool
 	TemporalURL string
+	// MayPromote: the signed-in user may cancel the promotion and skip bakes.
+	MayPromote bool
 }
 
 // EnvView is one environment of the track.
@@ -110,7 +112,9 @@ func (p *Pages) showPromotion(c *gin.Context, status int) {
 		return
 	}
 	user, signedIn := p.user(c)
-	p.render(c, status, "promotion", "Promotion "+st.Project+" "+st.Version, p.promotionView(st, user, signedIn))
+	v := p.promotionView(st, user, signedIn)
+	v.MayPromote = signedIn && v.Running && p.mayPromote(c.Request.Context(), st.Project)
+	p.render(c, status, "promotion", "Promotion "+st.Project+" "+st.Version, v)
 }
 
 func (p *Pages) promotionEvents(c *gin.Context) {

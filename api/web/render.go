@@ -29,20 +29,28 @@ func parseTemplates() (map[string]*template.Template, error) {
 // page is what every template gets: the signed-in user, the CSRF token of
 // its forms, and the page's own data.
 type page struct {
-	Title    string
+	Title string
+	// Nav is the main menu entry the page belongs to (runs, approvals, environments).
+	Nav      string
 	User     string
 	SignedIn bool
 	CSRF     string
-	Path     string
-	Flash    string
-	Error    string
-	Data     any
+	// Path is where the page's Sign in link returns to: this page, or the
+	// runs when it answers a form post.
+	Path   string
+	Status int
+	Flash  string
+	Error  string
+	Data   any
 }
 
 func (p *Pages) render(c *gin.Context, status int, name, title string, data any) {
 	user, ok := p.user(c)
-	pg := page{Title: title, User: user.Name, SignedIn: ok, CSRF: p.csrfToken(c, user.Name),
-		Path: c.Request.URL.RequestURI(), Flash: c.Query("msg"), Data: data}
+	pg := page{Title: title, Nav: navOf[name], User: user.Name, SignedIn: ok, CSRF: p.csrfToken(c, user.Name),
+		Path: "/", Status: status, Flash: c.Query("msg"), Data: data}
+	if c.Request.Method == http.MethodGet {
+		pg.Path = c.Request.URL.RequestURI()
+	}
 	if e, ok := c.Get("web.error"); ok {
 		pg.Error = e.(string)
 	}
@@ -55,9 +63,36 @@ func (p *Pages) render(c *gin.Context, status int, name, title string, data any)
 	}
 }
 
+// navOf says which menu entry each page belongs to.
+var navOf = map[string]string{"runs": "runs", "build": "runs", "promotion": "runs", "approvals": "approvals",
+	"confirm": "approvals", "environments": "environments", "history": "environments", "signin": "signin"}
+
 // renderError shows a page with only a message.
 func (p *Pages) renderError(c *gin.Context, status int, msg string) {
 	p.render(c, status, "error", http.StatusText(status), msg)
+}
+
+// ErrorPage answers a browser with an HTML page for an error the API
+// reports (an unknown route, a refused or failed request). msg is shown
+// as is, so it must be a message fit for a client, never internals.
+func (p *Pages) ErrorPage(c *gin.Context, status int, msg string) {
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+		if !strings.HasSuffix(msg, ".") {
+			msg += "."
+		}
+	}
+	p.renderError(c, status, msg)
+}
+
+// WantsHTML reports whether r is a browser navigating to a page: its
+// Accept header lists text/html first, as browsers send for a page and
+// never for fetch, EventSource, curl or the CLI.
+func WantsHTML(r *http.Request) bool {
+	accept := strings.TrimSpace(r.Header.Get("Accept"))
+	first, _, _ := strings.Cut(accept, ",")
+	first, _, _ = strings.Cut(first, ";")
+	return strings.EqualFold(strings.TrimSpace(first), "text/html")
 }
 
 var funcs = template.FuncMap{
@@ -66,8 +101,11 @@ var funcs = template.FuncMap{
 	"short":    short,
 	"when":     when,
 	"ago":      ago,
+	"iso":      iso,
+	"set":      isSet,
 	"left":     left,
 	"duration": duration,
+	"size":     size,
 	"join":     strings.Join,
 	"isURL":    func(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") },
 	"add":      func(a, b int) int { return a + b },
@@ -80,27 +118,69 @@ func short(s string) string {
 	return s
 }
 
-func when(t any) string {
+// moment reads a time.Time or *time.Time; ok is false for nil and zero.
+func moment(t any) (time.Time, bool) {
 	switch v := t.(type) {
 	case time.Time:
-		if v.IsZero() {
-			return ""
-		}
-		return v.UTC().Format("2006-01-02 15:04:05 UTC")
+		return v, !v.IsZero()
 	case *time.Time:
 		if v == nil {
-			return ""
+			return time.Time{}, false
 		}
-		return when(*v)
+		return *v, !v.IsZero()
 	}
-	return ""
+	return time.Time{}, false
 }
 
-func ago(t *time.Time) string {
-	if t == nil {
+func isSet(t any) bool {
+	_, ok := moment(t)
+	return ok
+}
+
+// when is the exact time, in UTC.
+func when(t any) string {
+	v, ok := moment(t)
+	if !ok {
 		return ""
 	}
-	return time.Since(*t).Round(time.Second).String() + " ago"
+	return v.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+// iso is the time for a <time datetime> attribute.
+func iso(t any) string {
+	v, ok := moment(t)
+	if !ok {
+		return ""
+	}
+	return v.UTC().Format(time.RFC3339)
+}
+
+// ago is how long ago t was, as people say it: "just now", "12s ago",
+// "5m ago", "3h ago", "2d ago", then the date. live.js keeps it current
+// with the same rules.
+func ago(t any) string {
+	v, ok := moment(t)
+	if !ok {
+		return ""
+	}
+	return agoAt(v, time.Now())
+}
+
+func agoAt(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 5*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d/time.Hour))
+	case d < 30*24*time.Hour:
+		return fmt.Sprintf("%dd ago", int(d/(24*time.Hour)))
+	}
+	return t.UTC().Format("Jan 2, 2006")
 }
 
 // left is the time until a deadline, or "overdue".
@@ -108,21 +188,62 @@ func left(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	d := time.Until(*t).Round(time.Second)
+	d := time.Until(*t)
 	if d <= 0 {
 		return "overdue"
 	}
-	return d.String() + " left"
+	return human(d) + " left"
 }
 
-// duration is how long something ran (until now while it runs).
-func duration(start, end *time.Time) string {
-	if start == nil {
+// duration is how long something ran (until now while it runs); empty
+// when it has not started.
+func duration(start, end any) string {
+	from, ok := moment(start)
+	if !ok {
 		return ""
 	}
-	stop := time.Now()
-	if end != nil {
-		stop = *end
+	stop, ended := moment(end)
+	if !ended {
+		stop = time.Now()
 	}
-	return stop.Sub(*start).Round(100 * time.Millisecond).String()
+	return human(stop.Sub(from))
+}
+
+// human writes a duration as people read it: 700ms, 12s, 3m 4s, 1h 2m,
+// 2d 5h. Below a second it counts milliseconds, so a short task never
+// reads "0s" beside another's "700ms".
+func human(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	r := d.Round(time.Second)
+	switch {
+	case r < time.Minute:
+		return fmt.Sprintf("%ds", int(r/time.Second))
+	case r < time.Hour:
+		return fmt.Sprintf("%dm %ds", int(r/time.Minute), int(r%time.Minute/time.Second))
+	case r < 24*time.Hour:
+		r = d.Round(time.Minute)
+		return fmt.Sprintf("%dh %dm", int(r/time.Hour), int(r%time.Hour/time.Minute))
+	}
+	r = d.Round(time.Hour)
+	return fmt.Sprintf("%dd %dh", int(r/(24*time.Hour)), int(r%(24*time.Hour)/time.Hour))
+}
+
+// size writes a byte count in binary units: 512 B, 1.5 KiB, 8.0 MiB.
+func size(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v := float64(n)
+	for _, unit := range []string{"KiB", "MiB", "GiB", "TiB"} {
+		v /= 1024
+		if v < 1023.95 || unit == "TiB" { // 1023.96 would print as 1024.0
+			return fmt.Sprintf("%.1f %s", v, unit)
+		}
+	}
+	return ""
 }

@@ -28,7 +28,21 @@ type Run struct {
 	Status    string    `json:"status"`
 	By        string    `json:"by"`
 	StartedAt time.Time `json:"started_at"`
-	Started   string    `json:"started"`
+	Started   string    `json:"started"` // the exact time
+	// Ago is StartedAt relative to now ("5m ago"); Duration how long it ran
+	// (so far, while it runs).
+	Ago      string `json:"ago"`
+	Duration string `json:"duration"`
+	// Track is, for a promotion, each environment of its project in
+	// promotion order, On where this version is the one deployed now.
+	Track      []TrackStep `json:"track,omitempty"`
+	finishedAt *time.Time
+}
+
+// TrackStep is one environment in a run's inline environment track.
+type TrackStep struct {
+	Environment string `json:"environment"`
+	On          bool   `json:"on"`
 }
 
 type runsFilter struct {
@@ -40,12 +54,27 @@ type runsData struct {
 	Runs     []Run
 	Statuses []string
 	Query    string
+	// Buildable are the projects of the listed runs the signed-in user may
+	// start a build of (the Run form); empty hides it.
+	Buildable []string
 }
 
 var (
 	buildStatuses     = []string{"running", "succeeded", "failed", "cancelled"}
 	promotionStatuses = []string{"running", "completed", "stopped", "cancelled"}
 )
+
+// filterStatuses are the statuses of the runs filter: every status of a
+// build or a promotion, once each.
+func filterStatuses() []string {
+	out := slices.Clone(buildStatuses)
+	for _, s := range promotionStatuses {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 func readRunsFilter(c *gin.Context) runsFilter {
 	return runsFilter{Project: c.Query("project"), Branch: c.Query("branch"), Status: c.Query("status")}
@@ -61,7 +90,7 @@ func (p *Pages) runs(ctx context.Context, f runsFilter) ([]Run, error) {
 		}
 		for _, b := range builds {
 			out = append(out, Run{Kind: "build", ID: b.ID, URL: "/builds/" + url.PathEscape(b.ID), Project: b.Project,
-				Branch: b.Branch, Ref: short(b.Commit), Status: b.Status, By: b.TriggeredBy, StartedAt: b.StartedAt})
+				Branch: b.Branch, Ref: short(b.Commit), Status: b.Status, By: b.TriggeredBy, StartedAt: b.StartedAt, finishedAt: b.FinishedAt})
 		}
 	}
 	if f.Status == "" || slices.Contains(promotionStatuses, f.Status) {
@@ -69,19 +98,51 @@ func (p *Pages) runs(ctx context.Context, f runsFilter) ([]Run, error) {
 		if err != nil {
 			return nil, fmt.Errorf("list promotions: %w", err)
 		}
+		var tracks map[string][]ledger.EnvironmentStatus
 		for _, pr := range proms {
 			if f.Branch != "" && pr.Branch != f.Branch {
 				continue
 			}
+			if tracks == nil {
+				if tracks, err = p.tracks(ctx, f.Project); err != nil {
+					return nil, err
+				}
+			}
 			out = append(out, Run{Kind: "promotion", ID: pr.ID, URL: "/promotions/" + url.PathEscape(pr.ID), Project: pr.Project,
-				Branch: pr.Branch, Ref: pr.Version, Status: pr.Status, By: pr.TriggeredBy, StartedAt: pr.StartedAt})
+				Branch: pr.Branch, Ref: pr.Version, Status: pr.Status, By: pr.TriggeredBy, StartedAt: pr.StartedAt,
+				finishedAt: pr.FinishedAt, Track: track(tracks[pr.Project], pr.Version)})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].StartedAt.After(out[j].StartedAt) })
 	for i := range out {
 		out[i].Started = when(out[i].StartedAt)
+		out[i].Ago = ago(out[i].StartedAt)
+		out[i].Duration = duration(&out[i].StartedAt, out[i].finishedAt)
 	}
 	return out, nil
+}
+
+// tracks reads, once per list, what version each environment of each
+// project runs now, environments in promotion order.
+func (p *Pages) tracks(ctx context.Context, project string) (map[string][]ledger.EnvironmentStatus, error) {
+	statuses, err := p.ledger.Environments(ctx, project)
+	if err != nil {
+		return nil, fmt.Errorf("list environments: %w", err)
+	}
+	out := map[string][]ledger.EnvironmentStatus{}
+	for _, s := range statuses {
+		out[s.Project] = append(out[s.Project], s)
+	}
+	return out, nil
+}
+
+// track marks the environments where version is the one deployed now.
+func track(envs []ledger.EnvironmentStatus, version string) []TrackStep {
+	var out []TrackStep
+	for _, e := range envs {
+		out = append(out, TrackStep{Environment: e.Environment, On: e.Version == version})
+	}
+	return out
 }
 
 func (p *Pages) runsPage(c *gin.Context) {
@@ -93,8 +154,19 @@ func (p *Pages) runsPage(c *gin.Context) {
 		return
 	}
 	q := url.Values{"project": {f.Project}, "branch": {f.Branch}, "status": {f.Status}}
-	p.render(c, http.StatusOK, "runs", "Runs", runsData{Filter: f, Runs: runs,
-		Statuses: append(slices.Clone(buildStatuses), promotionStatuses[1:]...), Query: q.Encode()})
+	d := runsData{Filter: f, Runs: runs, Statuses: filterStatuses(), Query: q.Encode()}
+	if _, starts := p.builds.(BuildStarter); starts {
+		if _, signedIn := p.user(c); signedIn {
+			seen := map[string]bool{}
+			for _, r := range runs {
+				if !seen[r.Project] && p.mayBuild(c.Request.Context(), r.Project) {
+					d.Buildable = append(d.Buildable, r.Project)
+				}
+				seen[r.Project] = true
+			}
+		}
+	}
+	p.render(c, http.StatusOK, "runs", "Runs", d)
 }
 
 func (p *Pages) runsEvents(c *gin.Context) {

@@ -1,37 +1,144 @@
-// Live updates of Drover's pages through Server-Sent Events. Pages work
-// without it; this only keeps them current.
+// Live updates of Drover's pages through Server-Sent Events, relative times
+// that stay current, and keyboard navigation of the runs list. Pages work
+// without it; this only keeps them current and quicker to use.
 (function () {
   "use strict";
   function text(el, v) { if (el && el.textContent !== String(v)) el.textContent = v; }
   function setStatus(el, s) { if (!el) return; text(el, s); el.className = "status s-" + s; }
+  function el(tag, cls, txt) { var e = document.createElement(tag); if (cls) e.className = cls; if (txt !== undefined) e.textContent = txt; return e; }
+
+  // ago follows render.go's agoAt: "just now", "12s ago", "5m ago", "3h ago", "2d ago", then the date.
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function ago(iso) {
+    var t = new Date(iso), d = (Date.now() - t.getTime()) / 1000;
+    if (isNaN(d)) return "";
+    if (d < 5) return "just now";
+    if (d < 60) return Math.floor(d) + "s ago";
+    if (d < 3600) return Math.floor(d / 60) + "m ago";
+    if (d < 86400) return Math.floor(d / 3600) + "h ago";
+    if (d < 30 * 86400) return Math.floor(d / 86400) + "d ago";
+    return MONTHS[t.getUTCMonth()] + " " + t.getUTCDate() + ", " + t.getUTCFullYear();
+  }
+  function tick() {
+    document.querySelectorAll("time[data-rel]").forEach(function (t) { text(t, ago(t.getAttribute("datetime"))); });
+  }
+
+  function runRow(r) {
+    var tr = el("tr"); tr.dataset.id = r.id;
+    var ico = el("span", "ico s-" + r.status); ico.setAttribute("role", "img"); ico.setAttribute("aria-label", r.status); ico.title = r.status;
+    tr.appendChild(el("td", "c-icon")).appendChild(ico);
+    var main = tr.appendChild(el("td", "c-main"));
+    var title = main.appendChild(el("div", "title"));
+    var a = title.appendChild(el("a", "run-link")); a.href = r.url;
+    a.appendChild(document.createTextNode(r.project + " "));
+    if (r.kind === "build") a.appendChild(el("code", "", r.ref)); else a.appendChild(document.createTextNode("→ " + r.ref));
+    if (r.track && r.track.length) {
+      var tr2 = title.appendChild(el("span", "envtrack")); tr2.title = "Where " + r.ref + " runs now";
+      r.track.forEach(function (s) { tr2.appendChild(el("span", s.on ? "on" : "", s.environment)); });
+    }
+    var meta = main.appendChild(el("div", "meta"));
+    meta.appendChild(el("span", "kind", r.kind)); meta.appendChild(document.createTextNode(" · "));
+    meta.appendChild(el("span", "state", r.status));
+    if (r.by) meta.appendChild(document.createTextNode(" · by " + r.by));
+    var br = tr.appendChild(el("td", "c-branch"));
+    if (r.branch) { var b = br.appendChild(el("span", "branch", r.branch)); b.title = r.branch; }
+    var t = el("time", "", r.ago); t.setAttribute("datetime", r.started_at); t.title = r.started; t.dataset.rel = "";
+    tr.appendChild(el("td", "c-when")).appendChild(t);
+    tr.appendChild(el("td", "c-dur", r.duration));
+    return tr;
+  }
 
   function runs(table, data) {
     var body = document.getElementById("runs-body");
+    var focused = body.querySelector("tr.kb-focus");
+    var focusedId = focused ? focused.dataset.id : null;
+    var rows = document.createDocumentFragment();
+    if (!data.length) {
+      var none = el("tr", "none"); var td = none.appendChild(el("td", "", "No runs yet.")); td.colSpan = 5; rows.appendChild(none);
+    }
+    data.forEach(function (r) { rows.appendChild(runRow(r)); });
     body.textContent = "";
-    if (!data.length) { var tr0 = body.insertRow(); var td0 = tr0.insertCell(); td0.colSpan = 6; td0.textContent = "No runs yet."; return; }
-    data.forEach(function (r) {
-      var tr = body.insertRow(); tr.dataset.id = r.id;
-      var a = document.createElement("a"); a.href = r.url; a.textContent = r.kind + " " + r.id;
-      tr.insertCell().appendChild(a);
-      tr.insertCell().textContent = r.project;
-      tr.insertCell().textContent = r.branch;
-      var code = document.createElement("code"); code.textContent = r.ref; tr.insertCell().appendChild(code);
-      var st = document.createElement("span"); setStatus(st, r.status); tr.insertCell().appendChild(st);
-      tr.insertCell().textContent = r.started;
+    body.appendChild(rows);
+    if (focusedId !== null) {
+      var again = body.querySelector('tr[data-id="' + CSS.escape(focusedId) + '"]');
+      if (again) again.classList.add("kb-focus");
+    }
+  }
+
+  // Keyboard navigation of the runs list: j/k or the arrow keys move, Enter opens.
+  function runsKeys() {
+    var body = document.getElementById("runs-body");
+    if (!body) return;
+    body.addEventListener("click", function (ev) {
+      var tr = ev.target.closest("tr[data-id]");
+      if (!tr || ev.target.closest("a")) return;
+      var a = tr.querySelector("a.run-link"); if (a) a.click();
+    });
+    document.addEventListener("keydown", function (ev) {
+      if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      var tag = (ev.target.tagName || "").toLowerCase();
+      if (tag === "input" || tag === "select" || tag === "textarea" || ev.target.isContentEditable) return;
+      var rows = Array.prototype.slice.call(body.querySelectorAll("tr[data-id]"));
+      if (!rows.length) return;
+      var i = rows.findIndex(function (r) { return r.classList.contains("kb-focus"); });
+      var step = { j: 1, ArrowDown: 1, k: -1, ArrowUp: -1 }[ev.key];
+      if (step) {
+        ev.preventDefault();
+        var next = i < 0 ? (step > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, i + step));
+        if (i >= 0) rows[i].classList.remove("kb-focus");
+        rows[next].classList.add("kb-focus");
+        rows[next].scrollIntoView({ block: "nearest" });
+        var link = rows[next].querySelector("a.run-link"); if (link) link.focus({ preventScroll: true });
+      } else if (ev.key === "Enter" && i >= 0 && tag !== "a" && tag !== "button") {
+        ev.preventDefault();
+        var a = rows[i].querySelector("a.run-link"); if (a) a.click();
+      }
     });
   }
 
+  function setIcon(el, s) { if (!el) return; el.className = "ico s-" + s; el.setAttribute("aria-label", s); el.title = s; }
   function build(data) {
     setStatus(document.getElementById("build-status"), data.status);
     text(document.getElementById("build-duration"), data.duration);
+    if (!data.running) {
+      var cancel = document.getElementById("cancel-build");
+      if (cancel) cancel.remove();
+    }
+    var axis = document.querySelector(".gantt-axis .gantt-track");
+    if (axis && data.ticks) {
+      axis.textContent = "";
+      data.ticks.forEach(function (t) { var s = axis.appendChild(el("span", "tick", t.label)); s.style.left = t.at + "%"; });
+    }
     (data.stages || []).forEach(function (s) {
       setStatus(document.querySelector('[data-stage-status="' + CSS.escape(s.name) + '"]'), s.status);
+      setIcon(document.querySelector('[data-stage-icon="' + CSS.escape(s.name) + '"]'), s.status);
       (s.tasks || []).forEach(function (t) {
         var card = document.querySelector('[data-task="' + CSS.escape(t.key) + '"]');
-        if (!card) return;
-        setStatus(card.querySelector('[data-field="status"]'), t.status);
-        text(card.querySelector('[data-field="attempt"]'), t.attempt);
-        text(card.querySelector('[data-field="duration"]'), t.duration);
+        if (card) {
+          card.className = card.className.replace(/\bs-[a-z_-]+/, "s-" + t.status);
+          var st = card.querySelector('[data-field="status"]');
+          if (st && st.classList.contains("status")) setStatus(st, t.status); else text(st, t.status);
+          setIcon(card.querySelector('[data-field="icon"]'), t.status);
+          var att = card.querySelector('[data-field="attempt"]');
+          if (att) { text(att, "attempt " + t.attempt); att.hidden = !(t.attempt > 1); }
+          var dur = card.querySelector('[data-field="duration"]');
+          if (dur) { text(dur, t.duration); dur.hidden = !t.duration; }
+          var link = card.querySelector("a.job-link");
+          if (link) {
+            if (t.error) link.dataset.error = t.error;
+            if (t.exit_code !== undefined && t.exit_code !== null) link.dataset.exit = t.exit_code;
+            if (link.getAttribute("aria-current")) setIcon(document.getElementById("log-icon"), t.status);
+          }
+        }
+        var row = document.querySelector('[data-bar="' + CSS.escape(t.key) + '"] .bar');
+        if (row && t.bar) {
+          row.hidden = !(t.bar.width > 0);
+          row.style.left = t.bar.left + "%"; row.style.width = t.bar.width + "%";
+          row.className = "bar s-" + t.status + (t.bar.running ? " live" : "");
+          row.title = t.name + ": " + t.status + (t.duration ? ", " + t.duration : "") + (t.attempt > 1 ? ", attempt " + t.attempt : "");
+          var rt = row.querySelector(".bar-retry");
+          if (t.attempt > 1) { if (!rt) rt = row.appendChild(el("span", "bar-retry")); text(rt, "↻" + t.attempt); }
+        }
       });
     });
   }
@@ -49,40 +156,23 @@
     lastPromotion = sig;
   }
 
-  function follow(el) {
-    var url = el.dataset.live;
-    var kind = el.dataset.kind || "runs";
+  function follow(node) {
+    var url = node.dataset.live;
+    var kind = node.dataset.kind || "runs";
     var es = new EventSource(url);
     es.onmessage = function (ev) {
       var data = JSON.parse(ev.data);
       if (kind === "build") build(data);
       else if (kind === "promotion") promotion(data);
-      else runs(el, data);
+      else runs(node, data);
     };
     es.addEventListener("end", function () { es.close(); });
   }
 
-  function showLog(link) {
-    var pre = document.getElementById(link.getAttribute("aria-controls"));
-    if (!pre) return;
-    if (!pre.hidden && pre.dataset.open) { pre.hidden = true; link.textContent = "Show log"; if (pre._es) pre._es.close(); pre.dataset.open = ""; return; }
-    pre.hidden = false; pre.dataset.open = "1"; pre.textContent = ""; link.textContent = "Hide log";
-    var es = new EventSource(link.dataset.log);
-    pre._es = es;
-    es.onmessage = function (ev) {
-      var stick = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-      pre.appendChild(document.createTextNode(ev.data + "\n"));
-      if (stick) pre.scrollTop = pre.scrollHeight;
-    };
-    es.addEventListener("end", function (ev) { pre.appendChild(document.createTextNode("— task " + ev.data + " —\n")); pre.dataset.ended = ev.data; es.close(); });
-    es.addEventListener("error", function () { if (es.readyState === EventSource.CLOSED) pre.dataset.ended = "error"; });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-live]").forEach(follow);
-    document.querySelectorAll("a[data-log]").forEach(function (a) {
-      a.setAttribute("role", "button");
-      a.addEventListener("click", function (ev) { ev.preventDefault(); showLog(a); });
-    });
+    runsKeys();
+    tick();
+    setInterval(tick, 15000);
   });
 })();

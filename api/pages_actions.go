@@ -1,0 +1,188 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/drover-ci/drover/api/web"
+	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/registry"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// pageRefusal is an action of the pages' forms refused with a message fit
+// for the user (a bad branch, a definition that does not parse, a
+// promotion that has ended); web shows it, 403 when forbidden, else 409.
+type pageRefusal struct {
+	msg       string
+	forbidden bool
+}
+
+func (e *pageRefusal) Error() string   { return e.msg }
+func (e *pageRefusal) Forbidden() bool { return e.forbidden }
+
+// pageError turns the API's client errors (4xx) into refusals the pages
+// show; other errors stay as they are, for the pages' generic message.
+func pageError(err error) error {
+	var he *httpError
+	if errors.As(err, &he) && he.status >= 400 && he.status < 500 {
+		return &pageRefusal{msg: he.message, forbidden: he.status == http.StatusForbidden}
+	}
+	var pe *pipeline.Error
+	if errors.As(err, &pe) {
+		return &pageRefusal{msg: "the build definition is not valid: " + err.Error()}
+	}
+	return err
+}
+
+// MayBuild reports whether the pages' signed-in user holds the build role
+// on project (always, when nothing is protected).
+func (b pageBuilds) MayBuild(ctx context.Context, project string) bool {
+	return b.s.pageAllows(ctx, project, registry.RoleBuild)
+}
+
+// Start is the pages' Run form: it builds the head of branch of project's
+// repository (the registered one, else the one its last build used),
+// after the same checks POST /api/v1/builds makes.
+func (b pageBuilds) Start(ctx context.Context, project, branch string) (string, error) {
+	if err := b.s.authorizeForm(ctx, project, registry.RoleBuild, "build", project); err != nil {
+		return "", err
+	}
+	repository, err := b.s.pageRepository(ctx, project)
+	if err != nil {
+		return "", err
+	}
+	req := CreateBuildRequest{Repository: repository, Branch: branch}
+	if branch != "" {
+		req.Commit = "refs/heads/" + branch
+	}
+	return b.s.pageBuild(ctx, project, req)
+}
+
+// Rerun is the build page's Re-run form: build id again, at its commit.
+func (b pageBuilds) Rerun(ctx context.Context, id string) (string, error) {
+	st, err := b.State(ctx, id, "")
+	if err != nil {
+		return "", err
+	}
+	if err := b.s.authorizeForm(ctx, st.Project, registry.RoleBuild, "rerun", id); err != nil {
+		return "", err
+	}
+	if st.Status == workflows.StatusRunning {
+		return "", &pageRefusal{msg: "the build is still running"}
+	}
+	return b.s.pageBuild(ctx, st.Project, CreateBuildRequest{Repository: st.Repository, Commit: st.Commit, Branch: st.Branch, Rerun: true})
+}
+
+// pageRepository is the repository the pages build project from.
+func (s *Server) pageRepository(ctx context.Context, project string) (string, error) {
+	if s.Registry != nil {
+		if p, ok := s.Registry.Project(project); ok && len(p.Repositories) > 0 {
+			return p.Repositories[0], nil
+		}
+	}
+	builds, err := s.History.ListBuilds(ctx, ledger.BuildFilter{Project: project, Limit: 1})
+	if err != nil {
+		return "", fmt.Errorf("find repository of %s: %w", project, err)
+	}
+	if len(builds) == 0 || builds[0].Repository == "" {
+		return "", &pageRefusal{msg: fmt.Sprintf("no repository is known for project %s: build it once through the API or CLI", project)}
+	}
+	return builds[0].Repository, nil
+}
+
+// pageBuild starts req for the pages as createBuild does: the repository
+// must be registered for project, the definition there must be project's,
+// and a claimed branch must hold the commit.
+func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildRequest) (string, error) {
+	if err := req.validate(); err != nil {
+		return "", pageError(err)
+	}
+	who, _ := web.FormUser(ctx)
+	var registered *registry.Project
+	if s.protecting() {
+		p, ok := s.Registry.Project(project) // authorizeForm refused a nil Registry already
+		if !ok || !p.HasRepository(req.Repository) {
+			return "", &pageRefusal{msg: fmt.Sprintf("repository %s is not registered for project %s", gitsource.Redact(req.Repository), project), forbidden: true}
+		}
+		registered = p
+	}
+	commit, def, err := s.definitionAt(ctx, req.Repository, req.Commit)
+	if err != nil {
+		return "", pageError(err)
+	}
+	if def.Project != project {
+		return "", &pageRefusal{msg: fmt.Sprintf("the definition at %s is project %s, not %s", shortCommit(commit), def.Project, project), forbidden: true}
+	}
+	if v, ok := s.Source.(BranchVerifier); ok && registered != nil && req.branch() != "" {
+		on, err := v.OnBranch(ctx, req.Repository, commit, req.branch())
+		if err != nil {
+			return "", fmt.Errorf("check branch %s of %s: %w", req.branch(), commit, err)
+		}
+		if !on {
+			return "", &pageRefusal{msg: fmt.Sprintf("commit %s is not on branch %s", shortCommit(commit), req.branch()), forbidden: true}
+		}
+	}
+	in := workflows.BuildInput{
+		Project: def.Project, Repository: req.Repository, Commit: commit, Branch: req.branch(),
+		Plan: pipeline.NewPlan(def), Promotion: s.protectedPromotion(ctx, registered, def, req.branch()),
+		Notify: def.Notify, TriggeredBy: cmpOr(who.Name, "web"), Rerun: req.Rerun,
+
+		HeartbeatTimeout: s.TaskHeartbeatTimeout,
+	}
+	_, resp, err := s.startBuild(ctx, in, req.Rerun)
+	if err != nil {
+		return "", err
+	}
+	return resp.ID, nil
+}
+
+// MayPromote reports whether the pages' signed-in user holds the promote
+// role on project.
+func (p pagePromotions) MayPromote(ctx context.Context, project string) bool {
+	return p.s.pageAllows(ctx, project, registry.RolePromote)
+}
+
+// Cancel is the promotion page's Cancel form, for those with the promote role.
+func (p pagePromotions) Cancel(ctx context.Context, id string) error {
+	if err := p.s.authorizeForm(ctx, projectOfID(id), registry.RolePromote, "cancel", id); err != nil {
+		return err
+	}
+	return promotionPageError(p.Promotions.Cancel(ctx, id))
+}
+
+// SkipBake is the promotion page's Skip bake form, for those with the promote role.
+func (p pagePromotions) SkipBake(ctx context.Context, id string, sb workflows.SkipBake) error {
+	if err := p.s.authorizeForm(ctx, projectOfID(id), registry.RolePromote, "skip-bake", id); err != nil {
+		return err
+	}
+	return promotionPageError(p.Promotions.SkipBake(ctx, id, p.s.signedSkipBake(id, NewRequestID(), sb)))
+}
+
+func promotionPageError(err error) error {
+	if errors.Is(err, ErrPromotionFinished) {
+		return &pageRefusal{msg: "the promotion is not running"}
+	}
+	return err
+}
+
+// pageAllows reports whether the pages' signed-in user may act with role
+// on project: always when nothing is protected.
+func (s *Server) pageAllows(ctx context.Context, project string, role registry.Role) bool {
+	if !s.protecting() {
+		return true
+	}
+	if s.Registry == nil {
+		return false
+	}
+	p, ok := s.Registry.Project(project)
+	if !ok {
+		return false
+	}
+	who, _ := web.FormUser(ctx)
+	return s.Identity == nil || p.Allows(who, role)
+}

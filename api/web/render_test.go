@@ -1,0 +1,168 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestHumanDurations(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                                     "0ms",
+		-time.Second:                          "0ms",
+		30 * time.Millisecond:                 "30ms",
+		700 * time.Millisecond:                "700ms",
+		999 * time.Millisecond:                "999ms",
+		time.Second:                           "1s",
+		12*time.Second + 400*time.Millisecond: "12s",
+		59*time.Second + 600*time.Millisecond: "1m 0s",
+		3*time.Minute + 4*time.Second:         "3m 4s",
+		time.Hour + 2*time.Minute + 10*time.Second: "1h 2m",
+		26*time.Hour + 40*time.Minute:              "1d 3h",
+	} {
+		require.Equal(t, want, human(d), d.String())
+	}
+}
+
+func TestSizes(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0 B", 512: "512 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB",
+		8393207: "8.0 MiB", 1048575: "1.0 MiB", 5 << 30: "5.0 GiB", 3 << 40: "3.0 TiB",
+	} {
+		require.Equal(t, want, size(n), n)
+	}
+}
+
+func TestAgo(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	for d, want := range map[time.Duration]string{
+		-time.Minute: "just now", 2 * time.Second: "just now", 12 * time.Second: "12s ago", 5*time.Minute + 59*time.Second: "5m ago",
+		3 * time.Hour: "3h ago", 49 * time.Hour: "2d ago", 40 * 24 * time.Hour: "Jan 29, 2026",
+	} {
+		require.Equal(t, want, agoAt(now.Add(-d), now), d.String())
+	}
+	var nilTime *time.Time
+	require.Empty(t, ago(nilTime))
+	require.Empty(t, ago(time.Time{}))
+	require.Empty(t, when(nilTime))
+}
+
+func TestDurationOfARunAndOfAWaitingTask(t *testing.T) {
+	start := time.Now().Add(-90 * time.Second)
+	end := start.Add(700 * time.Millisecond)
+	require.Equal(t, "700ms", duration(&start, &end))
+	require.Equal(t, "700ms", duration(start, &end))
+	var never *time.Time
+	require.Empty(t, duration(never, never), "a task that has not started has no duration")
+	require.Equal(t, "1m 30s", duration(&start, never), "a running task counts until now")
+}
+
+func TestTemporalWebURLFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name, webURL, uiPort, want string
+	}{
+		{"default", "", "", DefaultTemporalWebURL},
+		{"configured", "https://temporal.example.com/", "9233", "https://temporal.example.com"},
+		{"derived from the UI port", "", "9233", "http://127.0.0.1:9233"},
+		{"a port that is no port", "", "92x3", DefaultTemporalWebURL},
+		{"out of range", "", "70000", DefaultTemporalWebURL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"DROVER_TEMPORAL_WEB_URL": tc.webURL, "DROVER_TEMPORAL_UI_PORT": tc.uiPort}
+			opts := OptionsFromEnv(func(k string) string { return env[k] })
+			opts.NotFound, opts.SessionKey = errNotFound, []byte("k")
+			p, err := New(&fakeBuilds{}, &fakePromotions{}, &fakeLedger{}, &fakeQueue{}, nil, opts)
+			require.NoError(t, err)
+			require.Equal(t, tc.want+"/namespaces/default/workflows/build%2Fdemo%2Fabc", p.temporalURL("build/demo/abc"))
+		})
+	}
+}
+
+func TestWantsHTML(t *testing.T) {
+	for accept, want := range map[string]bool{
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": true,
+		"TEXT/HTML": true, "text/html;q=0.9": true,
+		"": false, "*/*": false, "application/json": false, "text/event-stream": false,
+		"application/json, text/html": false,
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept", accept)
+		require.Equal(t, want, WantsHTML(r), accept)
+	}
+}
+
+var signinLinkRe = regexp.MustCompile(`href="/signin\?next=([^"]*)"`)
+
+// The Sign in link of a page carries the page's own address, encoded once,
+// and the sign-in form posts it back unchanged.
+func TestSignInLinkReturnsToThePage(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	const page = "/builds/build%2Fdemo%2Fabc123?tab=log&x=a+b"
+	_, body := h.get(c, page)
+	m := signinLinkRe.FindStringSubmatch(body)
+	require.NotNil(t, m, "no sign-in link")
+	link, err := url.Parse("/signin?next=" + strings.ReplaceAll(m[1], "&amp;", "&"))
+	require.NoError(t, err)
+	require.Equal(t, page, link.Query().Get("next"))
+
+	_, form := h.get(c, link.String())
+	require.Contains(t, form, `name="next" value="/builds/build%2Fdemo%2Fabc123?tab=log&amp;x=a&#43;b"`)
+	resp, _ := h.post(c, "/ui/signin", url.Values{"csrf": {csrfRe.FindStringSubmatch(form)[1]}, "token": {"bob-token"}, "next": {link.Query().Get("next")}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, page, resp.Header.Get("Location"))
+}
+
+func TestRunsFilterListsEachStatusOnce(t *testing.T) {
+	h := newHarness(t, "")
+	_, body := h.get(h.client(), "/")
+	for _, s := range []string{"running", "succeeded", "failed", "cancelled", "completed", "stopped"} {
+		require.Equal(t, 1, strings.Count(body, `<option value="`+s+`"`), s)
+	}
+}
+
+func TestRunsShowDurationWhenAndTrack(t *testing.T) {
+	h := newHarness(t, "")
+	_, body := h.get(h.client(), "/")
+	// the promotion started an hour ago and still runs; dev runs its version.
+	require.Regexp(t, `<time datetime="[0-9T:-]+Z" title="[0-9-]+ [0-9:]+ UTC" data-rel>1h ago</time>`, body)
+	require.Regexp(t, `<td class="c-dur">1h 0m</td>`, body)
+	require.Contains(t, body, `<span class="envtrack" title="Where 1.0.0 runs now"><span class="on">dev</span></span>`)
+	require.Contains(t, body, `<span class="ico s-running" role="img" aria-label="running"`)
+}
+
+func TestBuildPageHidesAttemptAndDurationOfAWaitingTask(t *testing.T) {
+	h := newHarness(t, "")
+	_, body := h.get(h.client(), "/builds/build%2Fdemo%2Fabc123")
+	require.NotContains(t, body, "attempt 0")
+	require.Contains(t, body, `<span class="retry" data-field="attempt" hidden>attempt 1</span>`)
+	require.Contains(t, body, `<span class="dur" data-field="duration" hidden></span>`)
+}
+
+func TestCancelAsksFirstAndIsNotOfferedAgain(t *testing.T) {
+	h := newHarness(t, "")
+	c := h.client()
+	require.Equal(t, http.StatusSeeOther, h.signIn(c, "carol-token").StatusCode)
+	_, body := h.get(c, "/builds/build%2Fdemo%2Fabc123")
+	require.Contains(t, body, `<summary class="button danger">Cancel build…</summary>`)
+	resp, _ := h.post(c, "/ui/builds/build%2Fdemo%2Fabc123/cancel", url.Values{"csrf": {csrfRe.FindStringSubmatch(body)[1]}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, body = h.get(c, resp.Header.Get("Location"))
+	require.Contains(t, body, "Cancellation requested.")
+	require.Contains(t, body, `id="cancel-requested"`)
+	require.NotContains(t, body, "Yes, cancel build")
+}
+
+func TestErrorPageForBrowsers(t *testing.T) {
+	h := newHarness(t, "")
+	status, body := h.get(h.client(), "/builds/nope")
+	require.Equal(t, http.StatusNotFound, status)
+	require.Contains(t, body, `<p class="code">404</p>`)
+	require.Contains(t, body, `<p class="error" role="alert" id="error-message">No build has this ID.</p>`)
+}

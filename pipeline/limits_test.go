@@ -111,7 +111,7 @@ func TestDefinitionCountLimits(t *testing.T) {
 func TestPlanSizeLimit(t *testing.T) {
 	script := strings.Repeat("echo x; ", 4096) // 32 KiB
 	var tasks strings.Builder
-	tasks.WriteString(fmt.Sprintf("      - name: t0\n        run: &script %q\n", script))
+	fmt.Fprintf(&tasks, "      - name: t0\n        run: &script %q\n", script)
 	for i := 1; i < 40; i++ {
 		tasks.WriteString(taskYAML(i, "*script"))
 	}

@@ -192,14 +192,15 @@ try {
   await bp.goto(base + buildPath);
   await eventually("compile to start", async () =>
     ["building", "succeeded"].includes(await bp.textContent('[data-task="build/compile"] [data-field="status"]')));
-  await bp.click('[data-task="build/compile"] a.log-link');
-  const lines = () => bp.$eval('[id="log-build/compile"]', (el) => el.textContent.split("\n").filter((l) => l.includes("compile step ")).length);
+  await bp.click('[data-task="build/compile"] a.job-link');
+  await bp.waitForFunction(() => document.getElementById("log-body").dataset.task === "build/compile", null, { timeout: LONG });
+  const lines = () => bp.$eval("#log-body", (el) => el.innerText.split("\n").filter((l) => l.includes("compile step ")).length);
   const first = await eventually("log lines", async () => { const n = await lines(); return n >= 1 ? n : 0; });
   const grown = await eventually("the log to grow", async () => { const n = await lines(); return n > first ? n : 0; });
   log(`log grew from ${first} to ${grown} lines`);
   await sweep(bp, "build");
   await eventually("compile log to end", async () => (await lines()) === 20 &&
-    await bp.$eval('[id="log-build/compile"]', (el) => el.dataset.ended === "succeeded"));
+    await bp.$eval("#log-body", (el) => el.dataset.ended === "succeeded"));
   await bp.waitForFunction(() => document.getElementById("build-status").textContent === "succeeded", null, { timeout: LONG });
 
   // The promotion reaches prod and waits for an approval by the release group.

@@ -47,6 +47,7 @@ func TestDecisionsAcrossATemporalRestart(t *testing.T) {
 		srv = s
 	})
 	server = shared
+	h.register("restart-demo", "/srv/repos/restart-demo", legacyRoles)
 
 	id := workflows.PromotionID("restart-demo", "1.0")
 	in := workflows.PromotionInput{Project: "restart-demo", Version: "1.0", TriggeredBy: "carol",

@@ -76,6 +76,7 @@ promotion:
       approval: {approvers: ["group:release"], required: 2}
       deploy: {shell: "true"}
 `})
+	h.register("forged-demo", repo, legacyRoles)
 	var created createResp
 	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds",
 		map[string]any{"repository": repo, "commit": "main", "branch": "main"}, &created))
@@ -170,6 +171,7 @@ func TestDecisionWithoutAnswerMayHaveBeenApplied(t *testing.T) {
 		srv = s
 	})
 	ctx := context.Background()
+	h.register("unanswered", "/srv/repos/unanswered", legacyRoles)
 	id := workflows.PromotionID("unanswered", "1.0")
 	in := workflows.PromotionInput{Project: "unanswered", Version: "1.0", DecisionKeys: srv.DecisionKeys()}
 	_, err := h.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "nobody-polls-" + t.Name()},

@@ -62,7 +62,8 @@ func TestKustomizationResources(t *testing.T) {
 		}
 	}
 	require.Equal(t, 2, kinds["Deployment"], "API and worker")
-	for _, kind := range []string{"Service", "Job", "HorizontalPodAutoscaler", "ConfigMap", "Secret"} {
+	require.Equal(t, 2, kinds["Secret"], "drover-secrets and the API-only drover-api-secrets")
+	for _, kind := range []string{"Service", "Job", "HorizontalPodAutoscaler", "ConfigMap"} {
 		require.Equal(t, 1, kinds[kind], kind)
 	}
 	for _, o := range pods {

@@ -267,6 +267,18 @@ func TestPagesRender(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, status)
 }
 
+// The approval gate shows its approvers as initials and its deadline as a
+// countdown that live.js ticks (a <time data-left> with the exact time).
+func TestPromotionGateShowsApproversAndCountdown(t *testing.T) {
+	h := newHarness(t, "")
+	status, body := h.get(h.client(), promoPath)
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `<span class="avatar group" title="group:release" aria-hidden="true">RE</span>`)
+	require.Regexp(t, `<time datetime="[0-9T:-]+Z" title="[^"]+ UTC" data-left>[0-9hmd ]+ left</time>`, body)
+	_, js := h.get(h.client(), "/ui/assets/live.js")
+	require.Contains(t, js, `querySelectorAll("time[data-left]")`)
+}
+
 func TestCancelBuildWithSession(t *testing.T) {
 	h := newHarness(t, "")
 	c := h.client()

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 )
@@ -96,19 +97,48 @@ func WantsHTML(r *http.Request) bool {
 }
 
 var funcs = template.FuncMap{
-	"esc":      url.PathEscape,
-	"query":    url.QueryEscape,
-	"short":    short,
-	"when":     when,
-	"ago":      ago,
-	"iso":      iso,
-	"set":      isSet,
-	"left":     left,
-	"duration": duration,
-	"size":     size,
-	"join":     strings.Join,
-	"isURL":    func(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") },
-	"add":      func(a, b int) int { return a + b },
+	"esc":       url.PathEscape,
+	"query":     url.QueryEscape,
+	"short":     short,
+	"when":      when,
+	"ago":       ago,
+	"iso":       iso,
+	"set":       isSet,
+	"left":      left,
+	"duration":  duration,
+	"size":      size,
+	"join":      strings.Join,
+	"isURL":     func(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") },
+	"add":       func(a, b int) int { return a + b },
+	"initials":  initials,
+	"hasPrefix": strings.HasPrefix,
+}
+
+// initials is how an approver shows as an avatar: "alice" → "AL",
+// "mary-jane" → "MJ", "group:release" → "RE" (a group reads as its name).
+func initials(name string) string {
+	name = strings.TrimPrefix(name, "group:")
+	parts := strings.FieldsFunc(name, func(r rune) bool {
+		return r == '-' || r == '_' || r == '.' || r == ' ' || r == '@'
+	})
+	var out []rune
+	for _, p := range parts {
+		if len(out) == 2 {
+			break
+		}
+		for _, r := range p {
+			out = append(out, unicode.ToUpper(r))
+			break
+		}
+	}
+	if len(out) == 1 {
+		// One word: its first two letters, so "release" and "root" differ.
+		rs := []rune(parts[0])
+		if len(rs) > 1 {
+			out = append(out, unicode.ToUpper(rs[1]))
+		}
+	}
+	return string(out)
 }
 
 func short(s string) string {
@@ -183,12 +213,14 @@ func agoAt(t, now time.Time) string {
 	return t.UTC().Format("Jan 2, 2006")
 }
 
-// left is the time until a deadline, or "overdue".
-func left(t *time.Time) string {
-	if t == nil {
+// left is the time until a deadline, or "overdue". live.js ticks it every
+// second with the same rules.
+func left(t any) string {
+	v, ok := moment(t)
+	if !ok {
 		return ""
 	}
-	d := time.Until(*t)
+	d := time.Until(v)
 	if d <= 0 {
 		return "overdue"
 	}

@@ -166,3 +166,11 @@ func TestErrorPageForBrowsers(t *testing.T) {
 	require.Contains(t, body, `<p class="code">404</p>`)
 	require.Contains(t, body, `<p class="error" role="alert" id="error-message">No build has this ID.</p>`)
 }
+
+func TestInitials(t *testing.T) {
+	for name, want := range map[string]string{
+		"alice": "AL", "mary-jane": "MJ", "group:release": "RE", "bob.smith@example.com": "BS", "x": "X", "": "",
+	} {
+		require.Equal(t, want, initials(name), name)
+	}
+}

@@ -23,6 +23,25 @@
     document.querySelectorAll("time[data-rel]").forEach(function (t) { text(t, ago(t.getAttribute("datetime"))); });
   }
 
+  // left follows render.go's left and human: "45s left", "3m 4s left",
+  // "1h 2m left", "2d 5h left", then "overdue".
+  function left(iso) {
+    var ms = new Date(iso).getTime() - Date.now();
+    if (isNaN(ms)) return "";
+    if (ms <= 0) return "overdue";
+    if (ms < 1000) return ms + "ms left";
+    var s = Math.round(ms / 1000);
+    if (s < 60) return s + "s left";
+    if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s left";
+    var m = Math.round(ms / 60000);
+    if (m < 1440) return Math.floor(m / 60) + "h " + (m % 60) + "m left";
+    var h = Math.round(ms / 3600000);
+    return Math.floor(h / 24) + "d " + (h % 24) + "h left";
+  }
+  function countdowns() {
+    document.querySelectorAll("time[data-left]").forEach(function (t) { text(t, left(t.getAttribute("datetime"))); });
+  }
+
   function runRow(r) {
     var tr = el("tr"); tr.dataset.id = r.id;
     var ico = el("span", "ico s-" + r.status); ico.setAttribute("role", "img"); ico.setAttribute("aria-label", r.status); ico.title = r.status;
@@ -174,5 +193,7 @@
     runsKeys();
     tick();
     setInterval(tick, 15000);
+    countdowns();
+    setInterval(countdowns, 1000);
   });
 })();

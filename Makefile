@@ -2,7 +2,7 @@
 # only those that need no Temporal server, PostgreSQL, versitygw or browser.
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the Go module proxy serves it.
 export GOTOOLCHAIN ?= go1.27.3
-.PHONY: build dev test unit lint bench fuzz vet screenshots
+.PHONY: build dev test unit lint bench fuzz vet screenshots chaos
 
 build:
 	mkdir -p bin
@@ -26,6 +26,13 @@ fuzz:
 
 bench: build
 	go run ./cmd/drover-bench
+
+# Kills the worker, the API and the Temporal dev server again and again while
+# builds and promotions run, then prints runs started, ended, lost, stuck and
+# duplicated (non-zero exit when any was lost or duplicated).
+# CHAOS_FLAGS, e.g. "-duration 45s -seed 7 -keep"; see go run ./cmd/drover-chaos -h.
+chaos:
+	go run ./cmd/drover-chaos $(CHAOS_FLAGS)
 
 vet:
 	go vet ./...

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -124,6 +125,7 @@ func (s *Server) definitionAt(ctx context.Context, repository, ref string) (stri
 func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun bool) (int, CreateBuildResponse, error) {
 	in.DecisionKeys, in.OperatorDecisions = s.DecisionKeys(), s.OperatorDecisions
 	in.SecretsAllowed = s.secretsAllowed(in.Project, in.Branch)
+	s.describeCommit(ctx, &in)
 	id, runID, existing, err := s.Builds.Start(ctx, in, rerun)
 	if err != nil {
 		return 0, CreateBuildResponse{}, fmt.Errorf("start build of %s at %s: %w", in.Project, in.Commit, err)
@@ -142,6 +144,30 @@ func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun 
 	s.logger().InfoContext(ctx, "build requested", "build_id", id, "run_id", runID,
 		"existing", existing, "rerun", rerun, "triggered_by", in.TriggeredBy)
 	return status, resp, nil
+}
+
+// describeCommit fills the build's commit subject and author from git. It
+// is for people only: a commit that cannot be described starts all the same.
+func (s *Server) describeCommit(ctx context.Context, in *workflows.BuildInput) {
+	d, ok := s.Source.(CommitDescriber)
+	if !ok || in.Subject != "" {
+		return
+	}
+	info, err := d.Describe(ctx, in.Repository, in.Commit)
+	if err != nil {
+		s.logger().WarnContext(ctx, "describe commit failed", "repository", gitsource.Redact(in.Repository),
+			"commit", in.Commit, "error", err)
+		return
+	}
+	in.Subject, in.Author = clipRunes(info.Subject, 200), clipRunes(info.Author, 100)
+}
+
+// clipRunes cuts s to at most n runes.
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }
 
 // BuildStatuser is implemented by Builds that can tell a build's status

@@ -20,6 +20,7 @@ import (
 	"github.com/drover-ci/drover/api/web"
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/decision"
+	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/internal/health"
 	"github.com/drover-ci/drover/ledger"
@@ -68,6 +69,12 @@ type SourceReader interface {
 	Resolve(ctx context.Context, repository, ref string) (string, error)
 	// ReadFile returns path at commit; gitsource.ErrFileNotFound when absent.
 	ReadFile(ctx context.Context, repository, commit, path string) ([]byte, error)
+}
+
+// CommitDescriber is implemented by SourceReaders that can tell a commit's
+// subject and author (*gitsource.Source does), shown on the build.
+type CommitDescriber interface {
+	Describe(ctx context.Context, repository, commit string) (gitsource.CommitInfo, error)
 }
 
 // LogReader reads task logs; every logstore.Logs (files or S3) implements it.

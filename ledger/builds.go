@@ -5,7 +5,26 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
+
+// Bounds of the commit text a build row keeps (a commit message is the
+// committer's to choose).
+const (
+	maxSubject = 200
+	maxAuthor  = 100
+)
+
+// clipText cuts s to at most n bytes at a rune boundary.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
 
 // validate checks the fields every build record needs.
 func (b Build) validate() error {
@@ -40,11 +59,12 @@ func (l *Ledger) RecordBuildStarted(ctx context.Context, b Build) error {
 		}
 		_, err := tx.ExecContext(ctx, l.rebind(`
 			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
-				triggered_by, rerun, version, started_at, finished_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				triggered_by, rerun, version, started_at, finished_at, subject, author)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id, run_id) DO NOTHING`),
 			b.ID, b.RunID, b.Project, b.Repository, b.Commit, b.Branch, b.Status,
-			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timePtrArg(b.FinishedAt))
+			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timePtrArg(b.FinishedAt),
+			clipText(b.Subject, maxSubject), clipText(b.Author, maxAuthor))
 		if err != nil {
 			return fmt.Errorf("insert build: %w", err)
 		}
@@ -84,14 +104,15 @@ func (l *Ledger) RecordBuildFinished(ctx context.Context, b Build, tasks []Task)
 		}
 		_, err := tx.ExecContext(ctx, l.rebind(`
 			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
-				triggered_by, rerun, version, started_at, finished_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				triggered_by, rerun, version, started_at, finished_at, subject, author)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id, run_id) DO UPDATE SET
 				status = excluded.status,
 				version = excluded.version,
 				finished_at = `+finishedAt),
 			b.ID, b.RunID, b.Project, b.Repository, b.Commit, b.Branch, b.Status,
-			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timeArg(*b.FinishedAt))
+			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timeArg(*b.FinishedAt),
+			clipText(b.Subject, maxSubject), clipText(b.Author, maxAuthor))
 		if err != nil {
 			return fmt.Errorf("upsert build: %w", err)
 		}

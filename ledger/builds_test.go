@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ func sampleBuild() Build {
 	return Build{
 		ID: "build/foas/abc123", RunID: "run-1", Project: "foas",
 		Repository: "https://example.com/acme/foas.git", Commit: "abc123", Branch: "main",
-		TriggeredBy: "webhook", StartedAt: at(0),
+		TriggeredBy: "webhook", StartedAt: at(0), Subject: "Ship the login page", Author: "Mary Jane",
 	}
 }
 
@@ -194,4 +195,18 @@ func taskNames(tasks []Task) []string {
 		out = append(out, t.Name)
 	}
 	return out
+}
+
+func TestBuildCommitTextIsClipped(t *testing.T) {
+	forEachLedger(t, func(t *testing.T, l *Ledger) {
+		ctx := context.Background()
+		b := sampleBuild()
+		b.Subject = strings.Repeat("é", 150) // 300 bytes
+		b.Author = strings.Repeat("a", 150)
+		require.NoError(t, l.RecordBuildStarted(ctx, b))
+		got, _, err := l.GetBuild(ctx, b.ID, b.RunID)
+		require.NoError(t, err)
+		require.Equal(t, strings.Repeat("é", 100), got.Subject)
+		require.Equal(t, strings.Repeat("a", 100), got.Author)
+	})
 }

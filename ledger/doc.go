@@ -15,7 +15,7 @@
 //   - projects(name PK, repository, created_at, updated_at): every project seen in a build,
 //     an artifact version or a promotion.
 //   - builds(id, run_id PK, project → projects, repository, commit_sha, branch, status,
-//     triggered_by, rerun, version, started_at, finished_at): one row per workflow run of
+//     triggered_by, rerun, version, started_at, finished_at, subject, author): one row per workflow run of
 //     a build; id is the workflow ID (build/<project>/<commit>), run_id the Temporal run.
 //   - tasks(build_id, run_id, stage, name PK → builds, stage_index, task_index, status,
 //     attempt, exit_code, started_at, finished_at, error, log_key): the final state of each

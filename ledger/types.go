@@ -21,6 +21,9 @@ type Build struct {
 	Status      string `json:"status"`
 	TriggeredBy string `json:"triggered_by,omitempty"`
 	Rerun       bool   `json:"rerun,omitempty"`
+	// Subject and Author are the commit's first message line and author name.
+	Subject string `json:"subject,omitempty"`
+	Author  string `json:"author,omitempty"`
 	// Version is the artifact version registered by a successful build.
 	Version    string     `json:"version,omitempty"`
 	StartedAt  time.Time  `json:"started_at"`

@@ -40,6 +40,10 @@ type BuildInput struct {
 	Plan       pipeline.Plan `json:"plan"`
 	// TriggeredBy names who or what started the build (a user, "webhook", "cli").
 	TriggeredBy string `json:"triggered_by,omitempty"`
+	// Subject and Author are the commit's first message line and author
+	// name, read from git where the build starts (shown, never trusted).
+	Subject string `json:"subject,omitempty"`
+	Author  string `json:"author,omitempty"`
 	// Rerun is true when the build was started again on purpose for a commit already built.
 	Rerun bool `json:"rerun,omitempty"`
 	// HeartbeatTimeout is how long a silent task attempt may run before another
@@ -116,6 +120,8 @@ type BuildState struct {
 	Commit      string       `json:"commit"`
 	Branch      string       `json:"branch,omitempty"`
 	TriggeredBy string       `json:"triggered_by,omitempty"`
+	Subject     string       `json:"subject,omitempty"`
+	Author      string       `json:"author,omitempty"`
 	Rerun       bool         `json:"rerun,omitempty"`
 	Status      string       `json:"status"`
 	StartedAt   time.Time    `json:"started_at"`

@@ -21,6 +21,8 @@ type BuildView struct {
 	Branch      string      `json:"branch"`
 	Status      string      `json:"status"`
 	TriggeredBy string      `json:"triggered_by"`
+	Subject     string      `json:"subject,omitempty"`
+	Author      string      `json:"author,omitempty"`
 	Version     string      `json:"version"`
 	PromotionID string      `json:"promotion_id"`
 	Started     string      `json:"started"`
@@ -96,7 +98,7 @@ type ArtifactLink struct {
 
 func (p *Pages) buildView(st workflows.BuildState) BuildView {
 	v := BuildView{ID: st.ID, Project: st.Project, Commit: st.Commit, Branch: st.Branch, Status: st.Status,
-		TriggeredBy: st.TriggeredBy, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
+		TriggeredBy: st.TriggeredBy, Subject: st.Subject, Author: st.Author, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
 		Duration: duration(&st.StartedAt, st.FinishedAt), Running: st.Status == workflows.StatusRunning,
 		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt}
 	span := timelineSpan(st)

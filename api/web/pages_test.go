@@ -32,9 +32,10 @@ func newHarness(t *testing.T, publicURL string) *harness {
 			Status: workflows.StatusRunning, StartedAt: time.Now(), Stages: []workflows.StageState{{Name: "test", Status: "running",
 				Tasks: []workflows.TaskState{{Name: "unit", Status: workflows.TaskBuilding, Attempt: 1}}}}}}}
 	led := &fakeLedger{
-		builds: []ledger.Build{{ID: "build/demo/abc123", Project: "demo", Commit: "abc123", Status: "running", StartedAt: time.Now()}},
-		proms:  []ledger.Promotion{{ID: "promote/demo/1.0.0", Project: "demo", Version: "1.0.0", Status: "running", StartedAt: time.Now().Add(-time.Hour)}},
-		envs:   []ledger.EnvironmentStatus{{Project: "demo", Environment: "dev", Version: "1.0.0", Since: time.Now(), Actor: "alice"}},
+		builds: []ledger.Build{{ID: "build/demo/abc123", Project: "demo", Commit: "abc123", Status: "running", StartedAt: time.Now(),
+			Subject: "Fix the <login> page", Author: "Mary Jane"}},
+		proms: []ledger.Promotion{{ID: "promote/demo/1.0.0", Project: "demo", Version: "1.0.0", Status: "running", StartedAt: time.Now().Add(-time.Hour)}},
+		envs:  []ledger.EnvironmentStatus{{Project: "demo", Environment: "dev", Version: "1.0.0", Since: time.Now(), Actor: "alice"}},
 	}
 	queue := &fakeQueue{waiting: []Approval{{PromotionID: "promote/demo/1.0.0", Project: "demo", Version: "1.0.0",
 		Environment: "prod", Approvers: []string{"group:release"}, Required: 1}}}
@@ -253,6 +254,8 @@ func TestPagesRender(t *testing.T) {
 	c := h.client()
 	for _, tc := range []struct{ path, want string }{
 		{"/", `href="/promotions/promote%2Fdemo%2F1.0.0"`},
+		{"/", `<span class="subject" title="Fix the &lt;login&gt; page">Fix the &lt;login&gt; page</span>`},
+		{"/", `<span class="author">Mary Jane</span>`},
 		{"/?status=succeeded", "No runs yet."},
 		{"/builds/build%2Fdemo%2Fabc123", `data-log="/api/v1/builds/build%2Fdemo%2Fabc123/tasks/test/unit/log?follow=1"`},
 		{"/environments", `href="/environments/demo/dev"`},

@@ -19,14 +19,17 @@ const runsLimit = 100
 
 // Run is one build or promotion in the runs list.
 type Run struct {
-	Kind      string    `json:"kind"` // build or promotion
-	ID        string    `json:"id"`
-	URL       string    `json:"url"`
-	Project   string    `json:"project"`
-	Branch    string    `json:"branch"`
-	Ref       string    `json:"ref"` // commit of a build, version of a promotion
-	Status    string    `json:"status"`
-	By        string    `json:"by"`
+	Kind    string `json:"kind"` // build or promotion
+	ID      string `json:"id"`
+	URL     string `json:"url"`
+	Project string `json:"project"`
+	Branch  string `json:"branch"`
+	Ref     string `json:"ref"` // commit of a build, version of a promotion
+	Status  string `json:"status"`
+	By      string `json:"by"`
+	// Subject and Author are a build's commit subject and author.
+	Subject   string    `json:"subject,omitempty"`
+	Author    string    `json:"author,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 	Started   string    `json:"started"` // the exact time
 	// Ago is StartedAt relative to now ("5m ago"); Duration how long it ran
@@ -90,7 +93,8 @@ func (p *Pages) runs(ctx context.Context, f runsFilter) ([]Run, error) {
 		}
 		for _, b := range builds {
 			out = append(out, Run{Kind: "build", ID: b.ID, URL: "/builds/" + url.PathEscape(b.ID), Project: b.Project,
-				Branch: b.Branch, Ref: short(b.Commit), Status: b.Status, By: b.TriggeredBy, StartedAt: b.StartedAt, finishedAt: b.FinishedAt})
+				Branch: b.Branch, Ref: short(b.Commit), Status: b.Status, By: b.TriggeredBy, Subject: b.Subject, Author: b.Author,
+				StartedAt: b.StartedAt, finishedAt: b.FinishedAt})
 		}
 	}
 	if f.Status == "" || slices.Contains(promotionStatuses, f.Status) {

@@ -51,6 +51,7 @@
     var a = title.appendChild(el("a", "run-link")); a.href = r.url;
     a.appendChild(document.createTextNode(r.project + " "));
     if (r.kind === "build") a.appendChild(el("code", "", r.ref)); else a.appendChild(document.createTextNode("→ " + r.ref));
+    if (r.subject) { title.appendChild(document.createTextNode(" ")); var sub = title.appendChild(el("span", "subject", r.subject)); sub.title = r.subject; }
     if (r.track && r.track.length) {
       var tr2 = title.appendChild(el("span", "envtrack")); tr2.title = "Where " + r.ref + " runs now";
       r.track.forEach(function (s) { tr2.appendChild(el("span", s.on ? "on" : "", s.environment)); });
@@ -58,6 +59,7 @@
     var meta = main.appendChild(el("div", "meta"));
     meta.appendChild(el("span", "kind", r.kind)); meta.appendChild(document.createTextNode(" · "));
     meta.appendChild(el("span", "state", r.status));
+    if (r.author) { meta.appendChild(document.createTextNode(" · ")); meta.appendChild(el("span", "author", r.author)); }
     if (r.by) meta.appendChild(document.createTextNode(" · by " + r.by));
     var br = tr.appendChild(el("td", "c-branch"));
     if (r.branch) { var b = br.appendChild(el("span", "branch", r.branch)); b.title = r.branch; }

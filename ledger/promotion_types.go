@@ -29,6 +29,8 @@ type Promotion struct {
 	Status      string     `json:"status"` // running, then completed | stopped | cancelled
 	StartedAt   time.Time  `json:"started_at"`
 	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	// Environments are the environments the promotion walks, in order.
+	Environments []string `json:"environments,omitempty"`
 }
 
 // Deployment is one deploy of a version to an environment by a promotion run,

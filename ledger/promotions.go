@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -46,20 +47,25 @@ func (l *Ledger) RecordPromotion(ctx context.Context, p Promotion) error {
 			p.FinishedAt = &now
 		}
 	}
-	err := l.inTx(ctx, func(tx *sql.Tx) error {
+	envs, err := encodeNames(p.Environments)
+	if err != nil {
+		return fmt.Errorf("record promotion %s run %s: %w", p.ID, p.RunID, err)
+	}
+	err = l.inTx(ctx, func(tx *sql.Tx) error {
 		if err := l.upsertProject(ctx, tx, p.Project, ""); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, l.rebind(`
 			INSERT INTO promotions (id, run_id, project, version, commit_sha, branch, build_id,
-				triggered_by, status, started_at, finished_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				triggered_by, status, started_at, finished_at, environments)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id, run_id) DO UPDATE SET
 				status = excluded.status,
-				finished_at = `+finishedAt+`
+				finished_at = `+finishedAt+`,
+				environments = CASE WHEN excluded.environments <> '' THEN excluded.environments ELSE promotions.environments END
 			WHERE promotions.status = 'running' OR excluded.status <> 'running'`),
 			p.ID, p.RunID, p.Project, p.Version, p.Commit, p.Branch, p.BuildID,
-			p.TriggeredBy, p.Status, l.timeArg(p.StartedAt), l.timePtrArg(p.FinishedAt))
+			p.TriggeredBy, p.Status, l.timeArg(p.StartedAt), l.timePtrArg(p.FinishedAt), envs)
 		if err != nil {
 			return fmt.Errorf("upsert promotion: %w", err)
 		}
@@ -72,18 +78,61 @@ func (l *Ledger) RecordPromotion(ctx context.Context, p Promotion) error {
 }
 
 const promotionColumns = `id, run_id, project, version, commit_sha, branch, build_id,
-	triggered_by, status, started_at, finished_at`
+	triggered_by, status, started_at, finished_at, environments`
 
 func scanPromotion(row rowScanner) (Promotion, error) {
 	var p Promotion
 	var started, finished dbTime
+	var envs string
 	err := row.Scan(&p.ID, &p.RunID, &p.Project, &p.Version, &p.Commit, &p.Branch, &p.BuildID,
-		&p.TriggeredBy, &p.Status, &started, &finished)
+		&p.TriggeredBy, &p.Status, &started, &finished, &envs)
 	if err != nil {
 		return Promotion{}, err
 	}
 	p.StartedAt, p.FinishedAt = started.Time, finished.Ptr()
+	if p.Environments, err = decodeNames(envs); err != nil {
+		return Promotion{}, fmt.Errorf("promotion %s run %s: environments: %w", p.ID, p.RunID, err)
+	}
 	return p, nil
+}
+
+// encodeNames stores a list of names as a JSON array; none is "".
+func encodeNames(names []string) (string, error) {
+	if len(names) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(names)
+	return string(b), err
+}
+
+func decodeNames(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var names []string
+	err := json.Unmarshal([]byte(s), &names)
+	return names, err
+}
+
+// EnvironmentOrder returns the environments of project in the order its
+// pipeline walks them, as the project's latest recorded promotion named
+// them; nil when no promotion recorded them.
+func (l *Ledger) EnvironmentOrder(ctx context.Context, project string) ([]string, error) {
+	var envs string
+	err := l.db.QueryRowContext(ctx, l.rebind(`
+		SELECT environments FROM promotions WHERE project = ? AND environments <> ''
+		ORDER BY started_at DESC, id DESC, run_id DESC LIMIT 1`), project).Scan(&envs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("environment order of %s: %w", project, err)
+	}
+	names, err := decodeNames(envs)
+	if err != nil {
+		return nil, fmt.Errorf("environment order of %s: %w", project, err)
+	}
+	return names, nil
 }
 
 // ListPromotions returns the promotion runs matching f, newest first

@@ -12,7 +12,7 @@ func samplePromotion() Promotion {
 	return Promotion{
 		ID: "promote/foas/1.0.0", RunID: "run-1", Project: "foas", Version: "1.0.0",
 		Commit: "abc123", Branch: "main", BuildID: "build/foas/abc123", TriggeredBy: "bob",
-		StartedAt: at(0),
+		StartedAt: at(0), Environments: []string{"dev", "staging", "prod"},
 	}
 }
 
@@ -144,5 +144,34 @@ func TestRecordPromotionRejectsIncomplete(t *testing.T) {
 			require.Error(t, l.RecordPromotion(ctx, p), "%+v", p)
 		}
 		require.Equal(t, 0, countRows(t, l, "promotions"))
+	})
+}
+
+// EnvironmentOrder is the order of the project's latest promotion that
+// recorded one; a later record without environments does not erase it.
+func TestEnvironmentOrder(t *testing.T) {
+	forEachLedger(t, func(t *testing.T, l *Ledger) {
+		ctx := context.Background()
+		order, err := l.EnvironmentOrder(ctx, "foas")
+		require.NoError(t, err)
+		require.Nil(t, order)
+
+		first := samplePromotion()
+		require.NoError(t, l.RecordPromotion(ctx, first))
+		second := samplePromotion()
+		second.ID, second.Version, second.StartedAt = "promote/foas/2.0.0", "2.0.0", at(time.Minute)
+		second.Environments = []string{"dev", "qa", "prod"}
+		require.NoError(t, l.RecordPromotion(ctx, second))
+		finished := second
+		finished.Status, finished.Environments = "completed", nil
+		require.NoError(t, l.RecordPromotion(ctx, finished))
+
+		order, err = l.EnvironmentOrder(ctx, "foas")
+		require.NoError(t, err)
+		require.Equal(t, []string{"dev", "qa", "prod"}, order)
+		got, err := l.GetPromotion(ctx, second.ID, second.RunID)
+		require.NoError(t, err)
+		require.Equal(t, "completed", got.Status)
+		require.Equal(t, []string{"dev", "qa", "prod"}, got.Environments)
 	})
 }

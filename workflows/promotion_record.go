@@ -15,7 +15,17 @@ func (r *promotionRun) recordPromotion(ctx workflow.Context) {
 		ID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Version: r.in.Version,
 		Commit: r.in.Commit, Branch: r.in.Branch, BuildID: r.in.BuildID, TriggeredBy: r.in.TriggeredBy,
 		Status: r.state.Status, StartedAt: r.state.StartedAt, FinishedAt: r.state.FinishedAt,
+		Environments: r.environmentNames(),
 	})
+}
+
+// environmentNames are the promotion's environments in the order it walks them.
+func (r *promotionRun) environmentNames() []string {
+	names := make([]string, len(r.state.Environments))
+	for i, e := range r.state.Environments {
+		names[i] = e.Name
+	}
+	return names
 }
 
 // recordDeployment records a deploy (or the rollback redeploy) of environment i.

@@ -39,6 +39,8 @@ type status struct {
 	dupLedger  []string
 	ledgerNote []string
 	deploys    map[string]int // environment/result → deployments in the ledger
+
+	chaosEnd, settledAt time.Time
 }
 
 func (s *status) settled() bool {
@@ -197,6 +199,26 @@ func (s *status) ledger(dir string) {
 			s.ledgerNote = append(s.ledgerNote, fmt.Sprintf("%s: ledger says %s, Temporal %s", b.id, ls, short(b.status)))
 		}
 	}
+	promoStatus := map[string]string{}
+	if rows, err := db.Query(`SELECT id, status FROM promotions`); err == nil {
+		for rows.Next() {
+			var id, st string
+			if rows.Scan(&id, &st) == nil {
+				promoStatus[id] = st
+			}
+		}
+		rows.Close()
+	}
+	for _, p := range s.promotions {
+		ls, ok := promoStatus[p.id]
+		switch {
+		case p.missing:
+		case !ok:
+			s.ledgerNote = append(s.ledgerNote, p.id+": not in the ledger")
+		case !p.open() && ls == buildStatusRunning:
+			s.ledgerNote = append(s.ledgerNote, fmt.Sprintf("%s: ledger says %s, Temporal %s", p.id, ls, short(p.status)))
+		}
+	}
 	s.deploys = map[string]int{}
 	if rows, err := db.Query(`SELECT environment, result, is_rollback FROM deployments`); err == nil {
 		for rows.Next() {
@@ -252,11 +274,17 @@ func (s *status) report(o options, e *env, l *load, sup *supervisor) int {
 		fmt.Printf("failed restarts  %d (first: %s)\n", len(sup.failed), sup.failed[0])
 	}
 	fmt.Printf("builds asked     %d (%d requests retried)\n", o.builds, l.retries)
+	if !s.settledAt.IsZero() {
+		fmt.Printf("settled          %s after the last kill\n", s.settledAt.Sub(s.chaosEnd).Round(time.Second))
+	} else {
+		fmt.Printf("settled          not within %s\n", o.settle)
+	}
 	fmt.Printf("builds started   %d acknowledged by the API\n", len(s.builds))
 	fmt.Printf("builds ended     %d %s\n", len(s.builds)-len(blost)-len(bstuck), fmtCounts(bc))
 	fmt.Printf("promotions       %d started by the %d builds that succeeded\n", len(s.promotions)-len(plost), len(s.promotions))
 	fmt.Printf("promotions ended %d %s\n", len(s.promotions)-len(plost)-len(pstuck), fmtCounts(pc))
-	fmt.Printf("approvals        %d promotions approved (%d requests; other answers %v)\n", len(l.approved), l.decisions, l.decErrors)
+	ok, unanswered := l.approvedCount()
+	fmt.Printf("approvals        %d promotions approved, %d never answered 200 (%d requests; other answers %v)\n", ok, unanswered, l.decisions, l.decErrors)
 	fmt.Printf("deployments      %s (ledger)\n", fmtCounts(s.deploys))
 	fmt.Printf("lost             %d\n", len(blost)+len(plost))
 	for _, r := range append(blost, plost...) {

@@ -27,7 +27,7 @@ type load struct {
 	acked     map[string]string // build ID the API acknowledged → its repository's project
 	refused   []string          // builds the API refused (4xx) or never acknowledged
 	retries   int               // build requests sent again (connection error, 5xx)
-	approved  map[string]bool   // promotion ID → its prod approval was answered 200
+	approved  map[string]bool   // promotion ID → its prod approval was answered 200 (false: asked, no answer yet)
 	decisions int               // approval requests sent
 	decErrors map[string]int    // approval answers other than 200, by status
 }
@@ -104,6 +104,20 @@ func (l *load) approveLoop(ctx context.Context) {
 				l.approve(ctx, ex.GetExecution().GetWorkflowId())
 			}
 		}
+		// A decision whose answer was lost (the API was killed) is sent
+		// again with the same request id, even when the promotion no longer
+		// awaits approval: the answer must be the first attempt's outcome.
+		l.mu.Lock()
+		var unanswered []string
+		for id, ok := range l.approved {
+			if !ok {
+				unanswered = append(unanswered, id)
+			}
+		}
+		l.mu.Unlock()
+		for _, id := range unanswered {
+			l.approve(ctx, id)
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(time.Second):
@@ -135,6 +149,22 @@ func (l *load) approve(ctx context.Context, id string) {
 		return
 	}
 	l.decErrors[status]++
+	if !l.approved[id] {
+		l.approved[id] = false
+	}
+}
+
+// approvedCount counts the promotions whose approval was answered 200, and
+// those asked but never answered so.
+func (l *load) approvedCount() (ok, unanswered int) {
+	for _, a := range l.approved {
+		if a {
+			ok++
+		} else {
+			unanswered++
+		}
+	}
+	return ok, unanswered
 }
 
 func (l *load) ackedBuilds() map[string]string {

@@ -153,12 +153,17 @@ func run(o options) int {
 	}
 	fmt.Printf("chaos over; settling for up to %s...\n", o.settle)
 	// The builds the API has not acknowledged yet keep being asked for.
-	settleEnd := time.Now().Add(o.settle)
-	var st *status
+	chaosOver := time.Now()
+	settleEnd := chaosOver.Add(o.settle)
+	var settledAt time.Time
 	for {
 		s.reviveAll(ctx)
-		st = check(ctx, e, l)
-		if st.settled() && startersDone(&starters) || time.Now().After(settleEnd) || ctx.Err() != nil {
+		st := check(ctx, e, l)
+		if st.settled() && startersDone(&starters) {
+			settledAt = time.Now()
+			break
+		}
+		if time.Now().After(settleEnd) || ctx.Err() != nil {
 			break
 		}
 		sleep(ctx, 2*time.Second)
@@ -169,7 +174,8 @@ func run(o options) int {
 	}
 	endLoad()
 	starters.Wait()
-	st = check(context.WithoutCancel(ctx), e, l) // with the final list of acknowledged builds
+	st := check(context.WithoutCancel(ctx), e, l) // with the final list of acknowledged builds
+	st.chaosEnd, st.settledAt = chaosOver, settledAt
 	st.duplicates(ctx, e)
 	st.ledger(dir)
 	return st.report(o, e, l, s)

@@ -191,7 +191,7 @@ type supervisor struct {
 func (s *supervisor) restart(ctx context.Context, c *component) {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		err := c.run(ctx)
-		if err == nil {
+		if err == nil || ctx.Err() != nil {
 			return
 		}
 		s.failed = append(s.failed, err.Error())
@@ -204,6 +204,9 @@ func (s *supervisor) restart(ctx context.Context, c *component) {
 // reviveAll restarts every process that exited without being killed.
 func (s *supervisor) reviveAll(ctx context.Context) {
 	for _, c := range s.e.components() {
+		if ctx.Err() != nil {
+			return
+		}
 		select {
 		case <-c.exited():
 			s.crashes[c.name]++

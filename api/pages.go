@@ -104,6 +104,24 @@ func (l pageLedger) EnvironmentHistory(ctx context.Context, project, environment
 	return l.PromotionLedger.EnvironmentHistory(ctx, project, environment, limit)
 }
 
+// EnvironmentOrder is the ledger's order of project's environments, for
+// those who may read the project.
+func (l pageLedger) EnvironmentOrder(ctx context.Context, project string) ([]string, error) {
+	o, ok := l.PromotionLedger.(interface {
+		EnvironmentOrder(ctx context.Context, project string) ([]string, error)
+	})
+	if !ok || !l.s.pageMayRead(ctx, project) {
+		return nil, nil
+	}
+	return o.EnvironmentOrder(ctx, project)
+}
+
+// PendingApprovals are the waiting gates of the projects the user may read.
+func (l pageLedger) PendingApprovals(ctx context.Context) ([]ledger.PendingApproval, error) {
+	list, err := l.PromotionLedger.ListPendingApprovals(ctx)
+	return readable(list, l.may(ctx), func(a ledger.PendingApproval) string { return a.Project }), err
+}
+
 func (l pageLedger) may(ctx context.Context) func(string) bool {
 	return func(project string) bool { return l.s.pageMayRead(ctx, project) }
 }

@@ -78,10 +78,21 @@ func (f *fakePromotions) Decide(_ context.Context, _ string, d workflows.Decisio
 }
 
 type fakeLedger struct {
-	builds []ledger.Build
-	proms  []ledger.Promotion
-	envs   []ledger.EnvironmentStatus
-	deps   []ledger.Deployment
+	builds  []ledger.Build
+	proms   []ledger.Promotion
+	envs    []ledger.EnvironmentStatus
+	order   map[string][]string
+	pending []ledger.PendingApproval
+	history map[string][]ledger.Deployment // by "project/environment"; nil: deps for every one
+	deps    []ledger.Deployment
+}
+
+func (f *fakeLedger) EnvironmentOrder(_ context.Context, project string) ([]string, error) {
+	return f.order[project], nil
+}
+
+func (f *fakeLedger) PendingApprovals(context.Context) ([]ledger.PendingApproval, error) {
+	return f.pending, nil
 }
 
 func (f *fakeLedger) ListBuilds(_ context.Context, flt ledger.BuildFilter) ([]ledger.Build, error) {
@@ -108,7 +119,10 @@ func (f *fakeLedger) Environments(context.Context, string) ([]ledger.Environment
 	return f.envs, nil
 }
 
-func (f *fakeLedger) EnvironmentHistory(context.Context, string, string, int) ([]ledger.Deployment, error) {
+func (f *fakeLedger) EnvironmentHistory(_ context.Context, project, env string, _ int) ([]ledger.Deployment, error) {
+	if f.history != nil {
+		return f.history[project+"/"+env], nil
+	}
 	return f.deps, nil
 }
 

@@ -51,6 +51,11 @@ type Ledger interface {
 	ListPromotions(ctx context.Context, f ledger.PromotionFilter) ([]ledger.Promotion, error)
 	Environments(ctx context.Context, project string) ([]ledger.EnvironmentStatus, error)
 	EnvironmentHistory(ctx context.Context, project, environment string, limit int) ([]ledger.Deployment, error)
+	// EnvironmentOrder is the order the project's pipeline walks its
+	// environments in; nil when unknown.
+	EnvironmentOrder(ctx context.Context, project string) ([]string, error)
+	// PendingApprovals are the approval gates waiting for decisions.
+	PendingApprovals(ctx context.Context) ([]ledger.PendingApproval, error)
 }
 
 // ApprovalQueue lists the approval gates that wait for a user, oldest first.

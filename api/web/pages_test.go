@@ -18,10 +18,11 @@ import (
 )
 
 type harness struct {
-	t     *testing.T
-	srv   *httptest.Server
-	proms *fakePromotions
-	build *fakeBuilds
+	t      *testing.T
+	srv    *httptest.Server
+	proms  *fakePromotions
+	build  *fakeBuilds
+	ledger *fakeLedger
 }
 
 func newHarness(t *testing.T, publicURL string) *harness {
@@ -39,6 +40,7 @@ func newHarness(t *testing.T, publicURL string) *harness {
 	}
 	queue := &fakeQueue{waiting: []Approval{{PromotionID: "promote/demo/1.0.0", Project: "demo", Version: "1.0.0",
 		Environment: "prod", Approvers: []string{"group:release"}, Required: 1}}}
+	h.ledger = led
 	pages, err := New(h.build, h.proms, led, queue, fakeAuth{}, Options{PublicURL: publicURL, NotFound: errNotFound,
 		SessionKey: []byte("test-key")})
 	require.NoError(t, err)

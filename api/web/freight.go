@@ -1,0 +1,180 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/drover-ci/drover/ledger"
+)
+
+// Bounds of the environments page: how many versions each project's grid
+// shows, and how far back each environment's history is read for them.
+const (
+	freightVersions = 8
+	freightHistory  = 30
+)
+
+// freight is one project's versions × environments, as Kargo's freight
+// timeline shows them: the newest versions first, environments in the order
+// the project's pipeline walks them, each cell what happened to that version
+// there (deployed now, deployed before, failed, rolled back, deploying,
+// awaiting approval).
+type freight struct {
+	Project      string
+	Environments []string
+	Rows         []freightRow
+}
+
+// freightRow is one version of a project.
+type freightRow struct {
+	Version     string
+	PromotionID string // its latest promotion, if known
+	InFlight    bool   // a promotion of it is running
+	Cells       []freightCell
+	latest      time.Time
+}
+
+// freightCell is one version in one environment.
+type freightCell struct {
+	Environment string
+	// State is empty (never there), a deployment's result (deployed,
+	// failed, rolled_back, deploying, ...) or awaiting-approval.
+	State string
+	// Current: the environment runs this version now.
+	Current bool
+	Rollback bool
+	Actor    string
+	At       *time.Time
+}
+
+// freights builds the grids of every project the signed-in user may read
+// that has deployed or is promoting something (or only of project).
+func (p *Pages) freights(ctx context.Context, project string) ([]freight, error) {
+	statuses, err := p.ledger.Environments(ctx, project)
+	if err != nil {
+		return nil, fmt.Errorf("list environments: %w", err)
+	}
+	running, err := p.ledger.ListPromotions(ctx, ledger.PromotionFilter{Project: project, Status: ledger.StatusRunning, Limit: 200})
+	if err != nil {
+		return nil, fmt.Errorf("list running promotions: %w", err)
+	}
+	pending, err := p.ledger.PendingApprovals(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list pending approvals: %w", err)
+	}
+	var projects []string
+	for _, s := range statuses {
+		projects = append(projects, s.Project)
+	}
+	for _, pr := range running {
+		projects = append(projects, pr.Project)
+	}
+	sort.Strings(projects)
+	projects = slices.Compact(projects)
+	out := make([]freight, 0, len(projects))
+	for _, name := range projects {
+		f, err := p.freight(ctx, name, statuses, running, pending)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (p *Pages) freight(ctx context.Context, project string, statuses []ledger.EnvironmentStatus,
+	running []ledger.Promotion, pending []ledger.PendingApproval) (freight, error) {
+	f := freight{Project: project}
+	order, err := p.ledger.EnvironmentOrder(ctx, project)
+	if err != nil {
+		return f, fmt.Errorf("environment order of %s: %w", project, err)
+	}
+	current := map[string]string{} // environment → version running there
+	envs := slices.Clone(order)
+	for _, s := range statuses {
+		if s.Project != project {
+			continue
+		}
+		current[s.Environment] = s.Version
+		if !slices.Contains(envs, s.Environment) {
+			envs = append(envs, s.Environment) // deployed by a promotion that recorded no order
+		}
+	}
+	f.Environments = envs
+
+	rows := map[string]*freightRow{}
+	row := func(version string, at time.Time) *freightRow {
+		r := rows[version]
+		if r == nil {
+			r = &freightRow{Version: version, Cells: make([]freightCell, len(envs))}
+			for i, e := range envs {
+				r.Cells[i].Environment = e
+			}
+			rows[version] = r
+		}
+		if at.After(r.latest) {
+			r.latest = at
+		}
+		return r
+	}
+	for i, env := range envs {
+		history, err := p.ledger.EnvironmentHistory(ctx, project, env, freightHistory)
+		if err != nil {
+			return f, fmt.Errorf("history of %s/%s: %w", project, env, err)
+		}
+		for _, d := range history { // newest first: the first seen of a version is its latest
+			r := row(d.Version, d.StartedAt)
+			if r.PromotionID == "" {
+				r.PromotionID = d.PromotionID
+			}
+			c := &r.Cells[i]
+			if c.State != "" {
+				continue
+			}
+			c.State, c.Rollback, c.Actor = d.Result, d.Rollback, d.Actor
+			c.At = d.FinishedAt
+			if c.At == nil {
+				at := d.StartedAt
+				c.At = &at
+			}
+			c.Current = d.Result == ledger.ResultDeployed && current[env] == d.Version
+		}
+	}
+	for _, pr := range running {
+		if pr.Project != project {
+			continue
+		}
+		r := row(pr.Version, pr.StartedAt)
+		r.InFlight, r.PromotionID = true, pr.ID
+	}
+	for _, a := range pending {
+		if a.Project != project {
+			continue
+		}
+		r := rows[a.Version]
+		i := slices.Index(envs, a.Environment)
+		if r == nil || i < 0 {
+			continue
+		}
+		if c := &r.Cells[i]; c.State == "" || c.State == ledger.ResultDeploying {
+			since := a.WaitingSince
+			c.State, c.At = "awaiting-approval", &since
+		}
+	}
+	for _, r := range rows {
+		f.Rows = append(f.Rows, *r)
+	}
+	sort.SliceStable(f.Rows, func(i, j int) bool {
+		if !f.Rows[i].latest.Equal(f.Rows[j].latest) {
+			return f.Rows[i].latest.After(f.Rows[j].latest)
+		}
+		return f.Rows[i].Version > f.Rows[j].Version
+	})
+	if len(f.Rows) > freightVersions {
+		f.Rows = f.Rows[:freightVersions]
+	}
+	return f, nil
+}

@@ -80,14 +80,20 @@ func (s *Server) resolveTaskLog(c *gin.Context) (taskLogRequest, error) {
 }
 
 func (s *Server) writeWholeLog(c *gin.Context, req taskLogRequest) {
+	s.writeWholeKey(c, req.key, "task "+req.stage+"/"+req.task.Name)
+}
+
+// writeWholeKey answers the whole log at key as text; what names its
+// writer in a 404.
+func (s *Server) writeWholeKey(c *gin.Context, key, what string) {
 	ctx := c.Request.Context()
-	data, offset, err := s.Logs.ReadAt(ctx, req.key, 0, logChunk)
+	data, offset, err := s.Logs.ReadAt(ctx, key, 0, logChunk)
 	if errors.Is(err, logstore.ErrNotFound) {
-		_ = c.Error(errorf(http.StatusNotFound, codeNotFound, "task %s/%s has no log yet", req.stage, req.task.Name))
+		_ = c.Error(errorf(http.StatusNotFound, codeNotFound, "%s has no log yet", what))
 		return
 	}
 	if err != nil {
-		_ = c.Error(fmt.Errorf("read log %s: %w", req.key, err))
+		_ = c.Error(fmt.Errorf("read log %s: %w", key, err))
 		return
 	}
 	c.Header("Content-Type", "text/plain; charset=utf-8")
@@ -96,8 +102,8 @@ func (s *Server) writeWholeLog(c *gin.Context, req taskLogRequest) {
 		if _, err := c.Writer.Write(data); err != nil {
 			return // the client went away
 		}
-		if data, offset, err = s.Logs.ReadAt(ctx, req.key, offset, logChunk); err != nil {
-			s.logger().WarnContext(ctx, "read log failed", "key", req.key, "error", err)
+		if data, offset, err = s.Logs.ReadAt(ctx, key, offset, logChunk); err != nil {
+			s.logger().WarnContext(ctx, "read log failed", "key", key, "error", err)
 			return
 		}
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,11 +14,30 @@ import (
 	"github.com/drover-ci/drover/logstore"
 )
 
+// logEnd tells whether the writer of a followed log has ended (it will
+// write no more) and its final status; it is asked again every state poll.
+type logEnd func(ctx context.Context) (ended bool, final string, err error)
+
 // followLog streams a task's log as server-sent events: "data: <line>" for
 // each line as it is written, then "event: end" with the task's final
 // status once the task has ended and its log is drained. It stops when the
 // client goes away.
 func (s *Server) followLog(c *gin.Context, req taskLogRequest) {
+	ended, final := taskEnded(req.state, req.stage, req.task.Name)
+	s.followKey(c, req.key, ended, final, func(ctx context.Context) (bool, string, error) {
+		state, err := s.stateOf(ctx, req.state)
+		if err != nil {
+			return false, "", fmt.Errorf("read build state of %s: %w", req.state.ID, err)
+		}
+		e, f := taskEnded(state, req.stage, req.task.Name)
+		return e, f, nil
+	})
+}
+
+// followKey streams the log at key as server-sent events until its writer
+// has ended (ended now, or as refresh says later) and the log is drained,
+// then sends "event: end" with final.
+func (s *Server) followKey(c *gin.Context, key string, ended bool, final string, refresh logEnd) {
 	ctx := c.Request.Context()
 	c.Header("Content-Type", "text/event-stream")
 	c.Header("Cache-Control", "no-cache")
@@ -25,8 +45,7 @@ func (s *Server) followLog(c *gin.Context, req taskLogRequest) {
 	c.Status(http.StatusOK)
 	c.Writer.Flush()
 
-	f := &logFollower{w: c.Writer, server: s, key: req.key}
-	ended, final := taskEnded(req.state, req.stage, req.task.Name)
+	f := &logFollower{w: c.Writer, server: s, key: key}
 	logTick := time.NewTicker(durationOr(s.LogPollInterval, 200*time.Millisecond))
 	defer logTick.Stop()
 	stateTick := time.NewTicker(durationOr(s.StatePollInterval, time.Second))
@@ -34,7 +53,7 @@ func (s *Server) followLog(c *gin.Context, req taskLogRequest) {
 	for {
 		if err := f.drain(c); err != nil {
 			if ctx.Err() == nil {
-				s.logger().WarnContext(ctx, "follow log failed", "key", req.key, "error", err)
+				s.logger().WarnContext(ctx, "follow log failed", "key", key, "error", err)
 				_, _ = io.WriteString(c.Writer, "event: error\ndata: log unavailable\n\n")
 				c.Writer.Flush()
 			}
@@ -53,16 +72,16 @@ func (s *Server) followLog(c *gin.Context, req taskLogRequest) {
 			return
 		case <-logTick.C:
 		case <-stateTick.C:
-			state, err := s.stateOf(ctx, req.state)
+			e, fin, err := refresh(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
-				s.logger().WarnContext(ctx, "follow log: read build state failed", "build_id", req.state.ID, "error", err)
+				s.logger().WarnContext(ctx, "follow log: read state failed", "key", key, "error", err)
 				continue
 			}
 			// The log is drained once more at the top of the loop before ending.
-			ended, final = taskEnded(state, req.stage, req.task.Name)
+			ended, final = e, fin
 		}
 	}
 }

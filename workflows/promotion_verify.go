@@ -84,7 +84,8 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 			timeout = DefaultExternalTimeout
 		}
 		opts.StartToCloseTimeout, opts.ScheduleToCloseTimeout = timeout, timeout
-		name, in = activityWaitExternal, activities.ExternalCheckInput{PromotionID: r.state.ID, Environment: env.Name, Version: r.in.Version, Check: *check.External}
+		name, in = activityWaitExternal, activities.ExternalCheckInput{PromotionID: r.state.ID, RunID: r.state.RunID,
+			Environment: env.Name, Version: r.in.Version, Check: *check.External, Index: vi}
 	case pipeline.VerifyBake:
 		skipped, err = r.bake(ctx, i, vi, check.Bake.Std())
 		return res, skipped, err

@@ -44,7 +44,7 @@ type freightCell struct {
 	// failed, rolled_back, deploying, ...) or awaiting-approval.
 	State string
 	// Current: the environment runs this version now.
-	Current bool
+	Current  bool
 	Rollback bool
 	Actor    string
 	At       *time.Time

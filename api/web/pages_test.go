@@ -313,3 +313,30 @@ func TestLocalPathKeepsRedirectsOnSite(t *testing.T) {
 		require.Equal(t, want, localPath(in), in)
 	}
 }
+
+// A promotion's deploy, rollback and task or external checks link their
+// logs into the same log pane as a build's tasks; an http check or a bake
+// writes none. Deploy outputs are listed.
+func TestPromotionPageLinksStepLogs(t *testing.T) {
+	h := newHarness(t, "")
+	st := pendingProd()
+	dev := &st.Environments[0]
+	dev.Deploy = &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded, Outputs: map[string]string{"url": "https://dev.example"}}
+	dev.Verify = []workflows.StepState{{Kind: "http", State: workflows.StepSucceeded}, {Kind: "task", State: workflows.StepFailed}}
+	dev.Rollback = &workflows.StepState{Kind: "rollback", State: workflows.StepSucceeded}
+	h.proms.state = st
+	status, body := h.get(h.client(), promoPath)
+	require.Equal(t, http.StatusOK, status)
+	base := "/api/v1/promotions/promote%2Fdemo%2F1.0.0/environments/dev/steps/"
+	for _, step := range []string{"deploy", "verify-1", "rollback"} {
+		require.Contains(t, body, `data-log="`+base+step+`/log?follow=1"`, step)
+		require.Contains(t, body, `data-name="dev/`+step+`"`, step)
+	}
+	require.NotContains(t, body, base+"verify-0/", "an http check writes no log")
+	require.Contains(t, body, `<section class="card logpane" id="log" data-what="step"`)
+	require.Contains(t, body, `<dt><code>url</code></dt><dd>https://dev.example</dd>`)
+
+	h.proms.state = pendingProd()
+	_, body = h.get(h.client(), promoPath)
+	require.NotContains(t, body, `id="log"`, "no step has run: no log pane")
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -23,6 +24,9 @@ type PromotionView struct {
 	TemporalURL string
 	// MayPromote: the signed-in user may cancel the promotion and skip bakes.
 	MayPromote bool
+	// HasStepLogs: a deploy, rollback or task or external check has run,
+	// so the page has a log pane.
+	HasStepLogs bool
 }
 
 // EnvView is one environment of the track.
@@ -51,6 +55,11 @@ func (p *Pages) promotionView(st workflows.PromotionState, user identity.User, s
 	v := PromotionView{State: st, Running: st.Status == workflows.PromotionRunning, TemporalURL: p.temporalURL(st.ID)}
 	for _, env := range st.Environments {
 		ev := EnvView{EnvironmentState: env}
+		if env.Deploy != nil || env.Rollback != nil || slices.ContainsFunc(env.Verify, func(s workflows.StepState) bool {
+			return s.Kind == pipeline.VerifyTask || s.Kind == pipeline.VerifyExternal
+		}) {
+			v.HasStepLogs = true
+		}
 		for _, g := range env.Gates {
 			gv := GateView{GateState: g}
 			for _, d := range g.Decisions {

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -97,21 +98,48 @@ func WantsHTML(r *http.Request) bool {
 }
 
 var funcs = template.FuncMap{
-	"esc":       url.PathEscape,
-	"query":     url.QueryEscape,
-	"short":     short,
-	"when":      when,
-	"ago":       ago,
-	"iso":       iso,
-	"set":       isSet,
-	"left":      left,
-	"duration":  duration,
-	"size":      size,
-	"join":      strings.Join,
-	"isURL":     func(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") },
-	"add":       func(a, b int) int { return a + b },
-	"initials":  initials,
-	"hasPrefix": strings.HasPrefix,
+	"esc":        url.PathEscape,
+	"query":      url.QueryEscape,
+	"short":      short,
+	"when":       when,
+	"ago":        ago,
+	"iso":        iso,
+	"set":        isSet,
+	"left":       left,
+	"duration":   duration,
+	"size":       size,
+	"join":       strings.Join,
+	"isURL":      func(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") },
+	"add":        func(a, b int) int { return a + b },
+	"initials":   initials,
+	"hasPrefix":  strings.HasPrefix,
+	"stepLog":    stepLog,
+	"dict":       dict,
+	"verifyStep": func(i int) string { return "verify-" + strconv.Itoa(i) },
+}
+
+// dict makes a map of alternating keys and values, to hand a template
+// several values.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: %d arguments, want pairs", len(kv))
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+// stepLog is the API route of the log of a promotion step (deploy,
+// rollback, verify-<i>) in an environment.
+func stepLog(promotionID, env, step string) string {
+	return "/api/v1/promotions/" + url.PathEscape(promotionID) + "/environments/" + url.PathEscape(env) +
+		"/steps/" + url.PathEscape(step) + "/log"
 }
 
 // initials is how an approver shows as an avatar: "alice" → "AL",

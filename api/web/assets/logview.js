@@ -106,6 +106,9 @@
     var followBtn = document.getElementById("log-follow");
     var download = document.getElementById("log-download");
     var links = Array.prototype.slice.call(document.querySelectorAll("a.job-link[data-log]"));
+    // What the pane shows the logs of: tasks (the build page) or steps (a promotion's).
+    var what = pane.dataset.what || "task";
+    var What = what.charAt(0).toUpperCase() + what.slice(1);
     var cur = null; // {key, link, es, lines: [{row, segs}], state, ended}
     var following = true;
 
@@ -278,15 +281,15 @@
         flush();
         mine.ended = true;
         body.dataset.ended = ev.data;
-        if (!mine.lines.length) body.appendChild(el("p", "log-hint", "This task wrote no output."));
-        var endRow = el("div", "log-end", "Task " + ev.data);
+        if (!mine.lines.length) body.appendChild(el("p", "log-hint", "This " + what + " wrote no output."));
+        var endRow = el("div", "log-end", What + " " + ev.data);
         body.appendChild(endRow);
         if (following) body.scrollTop = body.scrollHeight;
       });
       es.addEventListener("error", function () {
         if (es.readyState === EventSource.CLOSED && cur === mine && !mine.ended) {
           mine.ended = true; body.dataset.ended = "error";
-          if (!mine.lines.length) body.appendChild(el("p", "log-hint", "No log yet: the task has not started."));
+          if (!mine.lines.length) body.appendChild(el("p", "log-hint", "No log yet: the " + what + " has not started."));
         }
       });
     }

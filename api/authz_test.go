@@ -11,6 +11,7 @@ import (
 
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
@@ -299,6 +300,42 @@ func TestDefinitionsByHandMeetTheRegistration(t *testing.T) {
 				return
 			}
 			require.Len(t, ts.promotions.started, 1)
+		})
+	}
+}
+
+// TestTaskLogReadsFollowTheProjectsReadRule: a public project's logs are
+// open to any authenticated caller, a private project's need a role; both
+// need a token (401 without).
+func TestTaskLogReadsFollowTheProjectsReadRule(t *testing.T) {
+	ts, _ := authzServer(t)
+	for _, project := range []string{"demo", "open"} {
+		st := logState(workflows.TaskBuilding)
+		st.ID = "build/" + project + "/abc"
+		ts.builds.set(st)
+		ts.logs.append(logstore.TaskKey(st.ID, "r1", "verify", "unit"), project+" log\n")
+	}
+	for _, tt := range []struct {
+		name, user, project string
+		status              int
+	}{
+		{"public without a token", "", "open", 401},
+		{"public with a token, without a role", "carol", "open", 200},
+		{"public with a bad token", "mallory", "open", 401},
+		{"private without a token", "", "demo", 401},
+		{"private without a role", "carol", "demo", 403},
+		{"private with build", "alice", "demo", 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var header []string
+			if tt.user != "" {
+				header = []string{"Authorization", "Bearer " + tt.user + "-token"}
+			}
+			rec := ts.do(t, http.MethodGet, "/api/v1/builds/build%2F"+tt.project+"%2Fabc/tasks/verify/unit/log", "", header...)
+			require.Equal(t, tt.status, rec.Code, rec.Body.String())
+			if tt.status == 200 {
+				require.Equal(t, tt.project+" log\n", rec.Body.String())
+			}
 		})
 	}
 }

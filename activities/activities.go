@@ -57,8 +57,9 @@ type Activities struct {
 	// (DROVER_SANDBOX_PASS_ENV) besides PATH, HOME and LANG.
 	PassEnv []string
 	// StepNetwork, when set, chooses the network of a project's steps by
-	// kind ("task", "deploy", "check"): sandbox.NetworkHost or NetworkNone.
-	// integrator: wire to registry's (*Project).StepNetwork.
+	// kind ("task", "deploy", "check"): sandbox.NetworkHost or NetworkNone,
+	// or "" for the sandbox's default. The worker sets it from the projects
+	// file (worker.SetUpProjects); it must never come from drover.yaml.
 	StepNetwork func(project, kind string) string
 	// LogLimit bounds what one script's output may add to its log
 	// (DROVER_TASK_LOG_LIMIT); 0 means DefaultLogLimit, negative no limit.

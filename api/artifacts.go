@@ -79,8 +79,16 @@ func (s *Server) registerArtifact(c *gin.Context) {
 	var err error
 	switch {
 	case req.Definition != "":
-		if req.Repository != "" {
-			_, err = s.registeredRepository(c, req.Project, req.Repository, "register")
+		switch {
+		case req.Repository != "":
+			if _, err = s.registeredRepository(c, req.Project, req.Repository, "register"); err == nil {
+				err = s.onBranch(c, registered, req.Repository, req.Commit, req.Branch, "register")
+			}
+		case registered != nil && req.Branch != "":
+			// Protected environments admit versions by branch: a claimed
+			// branch is checked, so it needs the repository to check it in.
+			err = errorf(http.StatusBadRequest, codeBadRequest,
+				"version %s claims branch %s: give the repository its commit is on", req.Version, req.Branch)
 		}
 		if err == nil {
 			def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")

@@ -34,7 +34,7 @@ func TestRegisterArtifact(t *testing.T) {
 	ts.Identity = testIdentity()
 	ts.Registry = testRegistry()
 	auth := []string{"Authorization", "Bearer " + aliceToken}
-	body := `{"project": "demo", "version": "1.0", "commit": "` + testSHA + `", "branch": "main",
+	body := `{"project": "demo", "version": "1.0", "commit": "` + testSHA + `", "branch": "main", "repository": "` + testRepo + `",
 		"artifacts": [{"name": "app.tgz", "url": "https://ci.example.com/app.tgz", "sha256": "` + strings.ToUpper(checksum) + `", "size": 42},
 		              {"name": "chart", "key": "blobs/chart.tgz"}],
 		"definition": ` + jsonString(promoYAML) + `}`

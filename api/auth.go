@@ -32,7 +32,8 @@ var publicPrefix = []string{"/api/v1/callbacks/", "/api/v1/slack/", "/api/v1/hoo
 // authenticate identifies the caller of every mutating request. With an
 // Identity the request must authenticate (401 otherwise) and only the
 // authenticated name counts; without one (local development) the
-// X-Drover-User header names the caller, when present. Reads stay open.
+// X-Drover-User header names the caller, when present. Reads pass: their
+// handlers apply the project's read rule (mayRead).
 func (s *Server) authenticate(c *gin.Context) {
 	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead || isPublic(c.FullPath()) {
 		c.Next()
@@ -61,10 +62,11 @@ func (s *Server) requireCaller(c *gin.Context) {
 	c.Next()
 }
 
-// requireReader guards reads of logs and artifacts: with an identity file
-// configured they need a token, or the web pages' session cookie; without
-// one (local development) they stay open.
-// integrator: add the registry's per-project read rule.
+// requireReader guards reads of logs and artifacts, which may hold what a
+// script printed: with an identity file configured they need a token or the
+// web pages' session cookie (401 otherwise), even for a project whose reads
+// are public; the handlers then apply the project's read rule (mayRead).
+// Without an identity file (local development) they stay open.
 func (s *Server) requireReader(c *gin.Context) {
 	if s.Identity == nil {
 		c.Next()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
@@ -219,7 +220,7 @@ func TestProtectionAppliedWhereverAPromotionStarts(t *testing.T) {
 
 	// An admin's definition without the gate.
 	rec = ts.do(t, http.MethodPost, "/api/v1/artifacts", `{"project": "demo", "version": "9", "commit": "`+testSHA+
-		`", "branch": "main", "definition": `+jsonString(gateless)+`}`, "Authorization", "Bearer erin-token")
+		`", "branch": "main", "repository": "`+testRepo+`", "definition": `+jsonString(gateless)+`}`, "Authorization", "Bearer erin-token")
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 	requireProtected(t, prodOf(ts.promotions.started[0].Environments))
 
@@ -236,4 +237,105 @@ func TestProtectionAppliedWhereverAPromotionStarts(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
 	require.Contains(t, rec.Body.String(), "leaves out environment prod")
 	require.Len(t, ts.promotions.started, 2)
+}
+
+// branchSource is a fakeSource that knows which commits are on which branches.
+type branchSource struct {
+	*fakeSource
+	on map[string]bool // "repo@commit@branch"
+}
+
+func (b branchSource) OnBranch(_ context.Context, repository, commit, branch string) (bool, error) {
+	return b.on[repository+"@"+commit+"@"+branch], nil
+}
+
+// TestDefinitionsByHandMeetTheRegistration: a definition posted by hand
+// comes only from an admin, and still from a registered repository, at a
+// commit on the branch the version claims.
+func TestDefinitionsByHandMeetTheRegistration(t *testing.T) {
+	offMain := strings.Repeat("d", 40)
+	def := jsonString(promoYAML)
+	for _, tt := range []struct {
+		name, user, path, body string
+		status                 int
+		message                string
+	}{
+		{"promotion definition by a promoter", "bob", "/api/v1/promotions",
+			`{"project": "demo", "version": "11", "definition": ` + def + `}`, 403, "bob lacks role admin on project demo"},
+		{"promotion definition of a foreign repository", "erin", "/api/v1/promotions",
+			`{"project": "demo", "version": "11", "repository": "/srv/repos/evil", "definition": ` + def + `}`, 403,
+			"repository /srv/repos/evil is not registered for project demo"},
+		{"promotion definition of the registered repository", "erin", "/api/v1/promotions",
+			`{"project": "demo", "version": "11", "repository": "` + testRepo + `", "definition": ` + def + `}`, 202, ""},
+		{"promotion definition without a repository", "erin", "/api/v1/promotions",
+			`{"project": "demo", "version": "12", "definition": ` + def + `}`, 202, ""},
+		{"version definition at a commit off the claimed branch", "erin", "/api/v1/artifacts",
+			`{"project": "demo", "version": "20", "commit": "` + offMain + `", "branch": "main", "repository": "` + testRepo +
+				`", "definition": ` + def + `}`, 403, "commit " + offMain + " is not on branch main of " + testRepo},
+		{"version definition claiming a branch without a repository", "erin", "/api/v1/artifacts",
+			`{"project": "demo", "version": "21", "commit": "` + testSHA + `", "branch": "main", "definition": ` + def + `}`, 400,
+			"version 21 claims branch main: give the repository its commit is on"},
+		{"version definition of a foreign repository", "erin", "/api/v1/artifacts",
+			`{"project": "demo", "version": "22", "commit": "` + testSHA + `", "branch": "main", "repository": "/srv/repos/evil", "definition": ` + def + `}`, 403,
+			"repository /srv/repos/evil is not registered for project demo"},
+		{"version definition at a commit on the claimed branch", "erin", "/api/v1/artifacts",
+			`{"project": "demo", "version": "23", "commit": "` + testSHA + `", "branch": "main", "repository": "` + testRepo +
+				`", "definition": ` + def + `}`, 202, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, audit := authzServer(t)
+			ts.Source = branchSource{fakeSource: ts.source, on: map[string]bool{testRepo + "@" + testSHA + "@main": true}}
+			for _, v := range []string{"11", "12"} {
+				ts.pledger.versions["demo/"+v] = ledger.ArtifactVersion{Project: "demo", Version: v, Commit: testSHA, Branch: "main"}
+			}
+			rec := ts.do(t, http.MethodPost, tt.path, tt.body, "Authorization", "Bearer "+tt.user+"-token")
+			require.Equal(t, tt.status, rec.Code, rec.Body.String())
+			if tt.status >= 400 {
+				require.Equal(t, tt.message, decodeBody[ErrorBody](t, rec.Body.Bytes()).Error.Message)
+				require.Empty(t, ts.promotions.started, "a refused definition starts nothing")
+				if tt.status == http.StatusForbidden {
+					require.Len(t, audit.entries, 1, "a refusal is audited")
+					require.Equal(t, tt.message, audit.entries[0].Reason)
+				}
+				return
+			}
+			require.Len(t, ts.promotions.started, 1)
+		})
+	}
+}
+
+// TestTaskLogReadsFollowTheProjectsReadRule: a public project's logs are
+// open to any authenticated caller, a private project's need a role; both
+// need a token (401 without).
+func TestTaskLogReadsFollowTheProjectsReadRule(t *testing.T) {
+	ts, _ := authzServer(t)
+	for _, project := range []string{"demo", "open"} {
+		st := logState(workflows.TaskBuilding)
+		st.ID = "build/" + project + "/abc"
+		ts.builds.set(st)
+		ts.logs.append(logstore.TaskKey(st.ID, "r1", "verify", "unit"), project+" log\n")
+	}
+	for _, tt := range []struct {
+		name, user, project string
+		status              int
+	}{
+		{"public without a token", "", "open", 401},
+		{"public with a token, without a role", "carol", "open", 200},
+		{"public with a bad token", "mallory", "open", 401},
+		{"private without a token", "", "demo", 401},
+		{"private without a role", "carol", "demo", 403},
+		{"private with build", "alice", "demo", 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var header []string
+			if tt.user != "" {
+				header = []string{"Authorization", "Bearer " + tt.user + "-token"}
+			}
+			rec := ts.do(t, http.MethodGet, "/api/v1/builds/build%2F"+tt.project+"%2Fabc/tasks/verify/unit/log", "", header...)
+			require.Equal(t, tt.status, rec.Code, rec.Body.String())
+			if tt.status == 200 {
+				require.Equal(t, tt.project+" log\n", rec.Body.String())
+			}
+		})
+	}
 }

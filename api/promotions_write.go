@@ -85,7 +85,14 @@ func (s *Server) createPromotion(c *gin.Context) {
 	repo := strings.TrimSpace(req.Repository)
 	var def *pipeline.Project
 	if req.Definition != "" {
-		def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+		// The repository, when given, is where the promotion's steps check
+		// out from: the registration must list it, definition or not.
+		if repo != "" {
+			_, err = s.registeredRepository(c, req.Project, repo, "promote")
+		}
+		if err == nil {
+			def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+		}
 	} else {
 		if repo == "" {
 			repo, err = s.repositoryOf(ctx, v)

@@ -17,9 +17,16 @@ import (
 // with ?id= returns that build rather than a list. Promotion IDs
 // (promote/<project>/<version>) travel the same way.
 //
-// Every POST but a callback or a Slack interaction (signed by Slack)
-// authenticates (see authenticate); GET routes are open, except /approvals,
-// which answers for its caller.
+// Every POST, PUT and DELETE but a callback (its token is in the URL), a
+// forge webhook (signed with the project's hook secret) or a Slack
+// interaction (signed by Slack) authenticates (see authenticate) and, with
+// an identity file, needs a role on the project (authorize). With an
+// identity file GET routes apply the project's read rule (mayRead): open
+// to anyone for public reads (logs and artifacts to any authenticated
+// caller: see requireReader), else to holders of a role; lists leave out
+// what the caller may not read; /approvals answers for its caller, /audit
+// and a project's secrets only to admins; /metrics needs
+// DROVER_METRICS_TOKEN when it is set; /healthz is open.
 func (s *Server) routes(r *gin.Engine) {
 	r.GET("/healthz", s.health)
 	r.GET("/metrics", s.serveMetrics)

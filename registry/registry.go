@@ -211,7 +211,10 @@ func (p *Project) TrustedBranch(branch string) bool {
 	return branch != "" && matchAny(p.TrustedBranches, branch)
 }
 
-// StepNetwork is the network of a step kind: NetworkHost or NetworkNone.
+// StepNetwork is the network of a step kind: NetworkHost or NetworkNone,
+// NetworkHost when the registration names none. The worker (see
+// worker.StepNetwork) reads Network itself, so that a kind the registration
+// names no network for runs on DROVER_SANDBOX_NETWORK instead.
 func (p *Project) StepNetwork(kind string) string {
 	if p != nil {
 		if n, ok := p.Network[kind]; ok {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -423,4 +424,67 @@ func readFile(t *testing.T, path string) string {
 	}
 	require.NoError(t, err)
 	return string(b)
+}
+
+// TestRegisteredNetworkNoneKeepsTasksOffLoopback: the worker takes the
+// network of a project's tasks from the projects file, never from
+// drover.yaml: a task of a project registered with network none cannot
+// reach a loopback HTTP server that a task of a host project reaches.
+func TestRegisteredNetworkNoneKeepsTasksOffLoopback(t *testing.T) {
+	const marker = "loopback-service-answer-6d2f"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, marker)
+	}))
+	t.Cleanup(srv.Close)
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+
+	probe := func(project string) map[string]string {
+		return map[string]string{"drover.yaml": fmt.Sprintf(`project: %s
+build:
+  stages:
+    - name: s
+      tasks:
+        - name: probe
+          checkout: false
+          run: |
+            if exec 3<>/dev/tcp/127.0.0.1/%d; then
+              printf 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+              cat <&3
+              echo; echo "reached"
+            else
+              echo "unreachable"
+            fi
+`, project, port)}
+	}
+	closedRepo, _ := gitRepo(t, probe("closed"))
+	openRepo, _ := gitRepo(t, probe("open"))
+
+	h := newHarness(t, false)
+	projects := filepath.Join(h.dataDir, "worker-projects.yaml")
+	require.NoError(t, os.WriteFile(projects, []byte(fmt.Sprintf(`projects:
+  - name: closed
+    paths: [%q]
+    network: {task: none}
+  - name: open
+    paths: [%q]
+    network: {task: host}
+`, closedRepo, openRepo)), 0o600))
+	// The worker's default is host: only the registration closes the network.
+	h.startWorkerProcess("DROVER_PROJECTS_FILE="+projects, "DROVER_SANDBOX_NETWORK=host")
+
+	for _, tc := range []struct {
+		repo, want, notWant string
+	}{
+		{openRepo, marker, "unreachable"},
+		{closedRepo, "unreachable", marker},
+	} {
+		var created createResp
+		require.Equal(t, http.StatusAccepted, h.do(http.MethodPost, "/api/v1/builds",
+			map[string]any{"repository": tc.repo, "commit": "main", "branch": "main"}, &created))
+		final := h.waitFor(created.ID, 60*time.Second, "the end", finished)
+		require.Equal(t, workflows.StatusSucceeded, final.Status)
+		logText := h.taskLogText("s", "probe", created.ID)
+		require.Contains(t, logText, tc.want, "log of %s", tc.repo)
+		require.NotContains(t, logText, tc.notWant, "log of %s", tc.repo)
+	}
 }

@@ -191,6 +191,14 @@ func TestRefusedAttempts(t *testing.T) {
 		"project": "guarded", "version": "2.0", "commit": commit, "branch": "main", "repository": repo,
 		"definition": gatelessDefinition("guarded", out)}, &started))
 	require.Equal(t, workflows.PromotionID("guarded", "2.0"), started.ID)
+	// And through POST /api/v1/promotions: a definition only from an admin,
+	// and even an admin's only of a registered repository.
+	require.Equal(t, http.StatusForbidden, h.doAs("bob", http.MethodPost, "/api/v1/promotions", map[string]any{
+		"project": "guarded", "version": "2.0", "definition": gatelessDefinition("guarded", out)}, &e))
+	require.Equal(t, "bob lacks role admin on project guarded", e.Error.Message)
+	require.Equal(t, http.StatusForbidden, h.doAs("erin", http.MethodPost, "/api/v1/promotions", map[string]any{
+		"project": "guarded", "version": "2.0", "repository": foreign, "definition": gatelessDefinition("guarded", out)}, &e))
+	require.Equal(t, "repository "+foreign+" is not registered for project guarded", e.Error.Message)
 	// Nor can anyone but a promoter cancel it.
 	require.Equal(t, http.StatusForbidden, h.doAs("carol", http.MethodPost, promotionPath(started.ID)+"/cancel", nil, &e))
 	require.Equal(t, "carol lacks role promote on project guarded", e.Error.Message)
@@ -217,6 +225,8 @@ func TestRefusedAttempts(t *testing.T) {
 	requireAudited(t, entries, "bob", "register", "bob lacks role admin on project guarded")
 	requireAudited(t, entries, "mallory", "register", "mallory lacks role admin on project guarded")
 	requireAudited(t, entries, "bob", "register", "is not registered for project guarded")
+	requireAudited(t, entries, "bob", "promote", "bob lacks role admin on project guarded")
+	requireAudited(t, entries, "erin", "promote", "is not registered for project guarded")
 	requireAudited(t, entries, "mallory", "cancel", "mallory lacks role build on project guarded")
 	requireAudited(t, entries, "carol", "cancel", "carol lacks role promote on project guarded")
 	// Refusals about unregistered projects are for the global admins (of

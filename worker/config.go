@@ -35,6 +35,10 @@ type Config struct {
 	MetricsAddr       string                       // DROVER_WORKER_METRICS_ADDR: /metrics and /healthz; default 127.0.0.1:9090, "off" disables
 	Storage           storage.Config               // DROVER_BLOB_STORE, DROVER_S3_*, DROVER_AWS_REGION, DROVER_CLOUDFORMATION_ENDPOINT: where logs and artifacts are kept, and how the s3 and cloudformation deploys reach AWS
 	Sandbox           SandboxConfig                // DROVER_SANDBOX*, DROVER_TASK_LOG_LIMIT, DROVER_SECRETS_KEY: how scripts are sandboxed and what they receive
+	// ProjectsFile is DROVER_PROJECTS_FILE, the API's projects file: the
+	// worker takes the network of each project's steps from it (re-read on
+	// change). Empty: every step runs on the sandbox's default network.
+	ProjectsFile string
 	// Tracing exports spans of workflows and activities; nil (no OTLP
 	// endpoint configured) exports none. Not read from the environment: the
 	// caller makes it with telemetry.NewTracing and shuts it down.
@@ -61,6 +65,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		PollToken:         getenv("DROVER_POLL_TOKEN"),
 		PublishRoot:       getenv("DROVER_PUBLISH_ROOT"),
 		MetricsAddr:       envOr(getenv, "DROVER_WORKER_METRICS_ADDR", DefaultMetricsAddr),
+		ProjectsFile:      getenv("DROVER_PROJECTS_FILE"),
 	}
 	if strings.EqualFold(strings.TrimSpace(c.MetricsAddr), "off") {
 		c.MetricsAddr = ""

@@ -74,6 +74,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if err := SetUpSandbox(ctx, cfg.Sandbox, acts, logger); err != nil {
 		return err
 	}
+	if err := SetUpProjects(ctx, cfg.ProjectsFile, 0, acts, logger); err != nil {
+		return err
+	}
 	if cfg.Sandbox.SecretsKey != "" {
 		cipher, err := secrets.CipherFromBase64(cfg.Sandbox.SecretsKey)
 		if err != nil {

@@ -10,6 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -114,6 +116,14 @@ func (s *Server) promotionStepLog(c *gin.Context) {
 	if err != nil {
 		_ = c.Error(err)
 		return
+	}
+	// An external check's log holds its callback URL, which completes the
+	// check: only those who may promote the project read it.
+	if st := step.stepState(state); st != nil && st.Kind == pipeline.VerifyExternal {
+		if err := s.authorize(c, state.Project, registry.RolePromote); err != nil {
+			_ = c.Error(err)
+			return
+		}
 	}
 	key := logstore.PromotionKey(state.ID, state.RunID, step.env, step.name)
 	switch c.Query("follow") {

@@ -86,3 +86,35 @@ func TestPromotionStepLogFollow(t *testing.T) {
 	rec := ts.do(t, http.MethodGet, "/api/v1/promotions/promote%2Fdemo%2F1.0/environments/prod/steps/verify-0/log?follow=1", "")
 	require.Equal(t, "event: end\ndata: failed\n\n", rec.Body.String(), "verify-0 has no log in this test")
 }
+
+// With an identity file a step log follows the project's read rule, and an
+// external check's log (it holds the callback URL that completes the check)
+// only shows to those who may promote.
+func TestPromotionStepLogAuthorization(t *testing.T) {
+	ts, _ := authzServer(t)
+	st := stepsState(workflows.StepRunning)
+	st.Project = "demo"
+	ts.promotions.states[logPromotion] = st
+	ts.logs.append(logstore.PromotionKey(logPromotion, "p1", "prod", "deploy"), "deployed\n")
+	ts.logs.append(logstore.PromotionKey(logPromotion, "p1", "prod", "verify-1"), "report with: POST .../callbacks/secret\n")
+	base := "/api/v1/promotions/promote%2Fdemo%2F1.0/environments/prod/steps/"
+	for _, tt := range []struct {
+		name, user, step string
+		status           int
+	}{
+		{"no token", "", "deploy", 401},
+		{"no role", "carol", "deploy", 403},
+		{"builder reads the deploy", "alice", "deploy", 200},
+		{"builder may not read the callback", "alice", "verify-1", 403},
+		{"promoter reads the callback", "bob", "verify-1", 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var header []string
+			if tt.user != "" {
+				header = []string{"Authorization", "Bearer " + tt.user + "-token"}
+			}
+			rec := ts.do(t, http.MethodGet, base+tt.step+"/log", "", header...)
+			require.Equal(t, tt.status, rec.Code, rec.Body.String())
+		})
+	}
+}

@@ -15,7 +15,11 @@ var ErrStreamEnded = errors.New("log stream ended before the task did")
 
 // TaskLog copies the whole log of a task so far to w.
 func (c *Client) TaskLog(ctx context.Context, id, stage, task string, w io.Writer) error {
-	path := logPath(id, stage, task)
+	return c.copyLog(ctx, logPath(id, stage, task), w)
+}
+
+// copyLog copies the whole log at the API's path so far to w.
+func (c *Client) copyLog(ctx context.Context, path string, w io.Writer) error {
 	resp, err := c.send(ctx, http.MethodGet, path, nil, "text/plain")
 	if err != nil {
 		return err
@@ -30,7 +34,12 @@ func (c *Client) TaskLog(ctx context.Context, id, stage, task string, w io.Write
 // FollowLog streams the log of a task, calling onLine for each line as it is
 // written, until the task ends; it returns the task's final status.
 func (c *Client) FollowLog(ctx context.Context, id, stage, task string, onLine func(string)) (string, error) {
-	path := logPath(id, stage, task) + "?follow=1"
+	return c.followLog(ctx, logPath(id, stage, task)+"?follow=1", onLine)
+}
+
+// followLog reads the API's event stream of a log at path (with its
+// ?follow=1) until its end event, whose data it returns.
+func (c *Client) followLog(ctx context.Context, path string, onLine func(string)) (string, error) {
 	resp, err := c.send(ctx, http.MethodGet, path, nil, "text/event-stream")
 	if err != nil {
 		return "", err

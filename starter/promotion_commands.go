@@ -149,7 +149,7 @@ func (a *cli) promotionCommand() *cobra.Command {
 	skip.Flags().StringVarP(&reason, "message", "m", "", "why the bake ends early (required)")
 	_ = skip.MarkFlagRequired("env")
 	_ = skip.MarkFlagRequired("message")
-	cmd.AddCommand(list, watch, cancel, skip)
+	cmd.AddCommand(list, watch, cancel, skip, a.promotionLogsCommand())
 	return cmd
 }
 

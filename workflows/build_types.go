@@ -129,6 +129,9 @@ type BuildState struct {
 	Version string `json:"version,omitempty"`
 	// PromotionID is the promotion the build started, if any.
 	PromotionID string `json:"promotion_id,omitempty"`
+	// Ledger is set while a write to the ledger has been retried for
+	// LedgerSlowAfter (LedgerUnreachable): the build waits for it.
+	Ledger string `json:"ledger,omitempty"`
 }
 
 // StageState is the live state of one stage.

@@ -227,3 +227,24 @@ func taskCard(t *testing.T, body, key string) string {
 	require.True(t, ok)
 	return card
 }
+
+func TestBuildPageSaysWhenTheLedgerIsUnreachable(t *testing.T) {
+	tests := []struct {
+		name, ledger, want string
+	}{
+		{name: "ledger answers", want: `<p id="build-notice" class="notice" role="status" hidden></p>`},
+		{name: "ledger unreachable", ledger: workflows.LedgerUnreachable,
+			want: `<p id="build-notice" class="notice" role="status">` + workflows.LedgerUnreachable + `</p>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, "")
+			h.build.mu.Lock()
+			h.build.state.Ledger = tt.ledger
+			h.build.mu.Unlock()
+			status, body := h.get(h.client(), "/builds/build%2Fdemo%2Fabc123")
+			require.Equal(t, http.StatusOK, status)
+			require.Contains(t, body, tt.want)
+		})
+	}
+}

@@ -100,6 +100,8 @@
   function build(data) {
     setStatus(document.getElementById("build-status"), data.status);
     text(document.getElementById("build-duration"), data.duration);
+    var notice = document.getElementById("build-notice");
+    if (notice) { text(notice, data.notice || ""); notice.hidden = !data.notice; }
     if (!data.running) {
       var cancel = document.getElementById("cancel-build");
       if (cancel) cancel.remove();

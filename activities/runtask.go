@@ -49,7 +49,8 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 	defer func() {
 		cerr := log.Close()
 		switch {
-		case cerr == nil:
+		case cerr == nil || errors.Is(err, cerr):
+			// Written fine, or the write error is the attempt's error already.
 		case err == nil || isScriptOutcome(err):
 			// The log is incomplete: the attempt is lost to the log store,
 			// whatever the script did.

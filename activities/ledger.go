@@ -3,6 +3,9 @@ package activities
 import (
 	"context"
 	"fmt"
+	"log/slog"
+
+	"go.temporal.io/sdk/activity"
 
 	"github.com/drover-ci/drover/ledger"
 )
@@ -32,6 +35,26 @@ type Recorder interface {
 // duplicates a row.
 type LedgerActivities struct {
 	Ledger Recorder
+	// Logger gets an ERROR for every failed write (each attempt: the
+	// workflows retry them for a day, and an unreachable ledger must show);
+	// nil discards.
+	Logger *slog.Logger
+}
+
+// failed logs err, the failure of one attempt of a ledger write, at ERROR
+// and returns it.
+func (a *LedgerActivities) failed(ctx context.Context, err error) error {
+	logger := a.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	attrs := []any{"error", err}
+	if activity.IsActivity(ctx) {
+		info := activity.GetInfo(ctx)
+		attrs = append(attrs, "write", info.ActivityType.Name, "workflow_id", info.WorkflowExecution.ID, "attempt", info.Attempt)
+	}
+	logger.ErrorContext(ctx, "Ledger write failed, will be retried.", attrs...)
+	return err
 }
 
 // RecordBuildFinishedInput is what a build records when it ends.
@@ -45,7 +68,7 @@ type RecordBuildFinishedInput struct {
 // RecordBuildStarted records a build that has started.
 func (a *LedgerActivities) RecordBuildStarted(ctx context.Context, b ledger.Build) error {
 	if err := a.Ledger.RecordBuildStarted(ctx, b); err != nil {
-		return fmt.Errorf("record build %s started: %w", b.ID, err)
+		return a.failed(ctx, fmt.Errorf("record build %s started: %w", b.ID, err))
 	}
 	return nil
 }
@@ -54,11 +77,11 @@ func (a *LedgerActivities) RecordBuildStarted(ctx context.Context, b ledger.Buil
 func (a *LedgerActivities) RecordBuildFinished(ctx context.Context, in RecordBuildFinishedInput) error {
 	if in.Version != nil {
 		if err := a.Ledger.RecordArtifactVersion(ctx, *in.Version); err != nil {
-			return fmt.Errorf("record artifact version %s/%s: %w", in.Version.Project, in.Version.Version, err)
+			return a.failed(ctx, fmt.Errorf("record artifact version %s/%s: %w", in.Version.Project, in.Version.Version, err))
 		}
 	}
 	if err := a.Ledger.RecordBuildFinished(ctx, in.Build, in.Tasks); err != nil {
-		return fmt.Errorf("record build %s finished: %w", in.Build.ID, err)
+		return a.failed(ctx, fmt.Errorf("record build %s finished: %w", in.Build.ID, err))
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ type DeletePendingApprovalInput struct {
 // starts and after each approval; a retry replaces the row with the same.
 func (a *LedgerActivities) PutPendingApproval(ctx context.Context, p ledger.PendingApproval) error {
 	if err := a.Ledger.PutPendingApproval(ctx, p); err != nil {
-		return fmt.Errorf("put pending approval of %s/%s: %w", p.PromotionID, p.Environment, err)
+		return a.failed(ctx, fmt.Errorf("put pending approval of %s/%s: %w", p.PromotionID, p.Environment, err))
 	}
 	return nil
 }
@@ -26,7 +26,7 @@ func (a *LedgerActivities) PutPendingApproval(ctx context.Context, p ledger.Pend
 // rejected, expired, cancelled or superseded); deleting it twice is no error.
 func (a *LedgerActivities) DeletePendingApproval(ctx context.Context, in DeletePendingApprovalInput) error {
 	if err := a.Ledger.DeletePendingApproval(ctx, in.PromotionID, in.Environment); err != nil {
-		return fmt.Errorf("delete pending approval of %s/%s: %w", in.PromotionID, in.Environment, err)
+		return a.failed(ctx, fmt.Errorf("delete pending approval of %s/%s: %w", in.PromotionID, in.Environment, err))
 	}
 	return nil
 }

@@ -43,8 +43,12 @@ type processSpec struct {
 
 // processResult is how a script ended.
 type processResult struct {
-	ExitCode   int // -1 when killed by a signal
-	TimedOut   bool
+	ExitCode int // -1 when killed by a signal
+	TimedOut bool
+	// OutputErr is the first error writing the script's output to
+	// spec.Output; the rest of the output was then read and dropped, so the
+	// script never blocked on a full pipe.
+	OutputErr  error
 	StartedAt  time.Time
 	FinishedAt time.Time
 }
@@ -83,9 +87,11 @@ func runProcess(ctx context.Context, spec processSpec) (processResult, error) {
 		defer spec.Pids.Record(pgid)()
 	}
 	copied := make(chan struct{})
+	out := &drainWriter{w: spec.Output}
 	go func() {
 		defer close(copied)
-		_, _ = io.Copy(spec.Output, pr)
+		// Read errors only mean the pipe was closed (outputDrainDelay).
+		_, _ = io.Copy(out, pr)
 	}()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
@@ -134,6 +140,7 @@ func runProcess(ctx context.Context, spec processSpec) (processResult, error) {
 	}
 	_ = pr.Close()
 	res.FinishedAt = time.Now()
+	res.OutputErr = out.err
 
 	res.ExitCode = 0
 	if waitErr != nil {
@@ -187,4 +194,22 @@ func terminate(pgid int, grace time.Duration, exited <-chan error) error {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		return <-exited
 	}
+}
+
+// drainWriter writes to w until the first error, which it keeps, and then
+// drops what it is given: a script whose log cannot be written must not
+// block on a full pipe until its timeout.
+type drainWriter struct {
+	w   io.Writer
+	err error // read only once the copy is done
+}
+
+func (d *drainWriter) Write(p []byte) (int, error) {
+	if d.err != nil {
+		return len(p), nil
+	}
+	if _, err := d.w.Write(p); err != nil {
+		d.err = err
+	}
+	return len(p), nil
 }

@@ -31,7 +31,7 @@ func (a *Activities) RunTask(ctx context.Context, in RunTaskInput) (RunTaskResul
 	return res, err
 }
 
-func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (RunTaskResult, error) {
+func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskResult, err error) {
 	attempt := in.PriorAttempts + int(activity.GetInfo(ctx).Attempt)
 	logger := a.logger().With("build_id", in.BuildID, "stage", in.Task.Stage, "task", in.Task.Name, "attempt", attempt)
 	result := RunTaskResult{
@@ -44,11 +44,19 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (RunTaskResul
 
 	log, err := a.Logs.Writer(result.LogKey)
 	if err != nil {
-		return result, fmt.Errorf("task %s/%s: %w", in.Task.Stage, in.Task.Name, err)
+		return result, logFailure(in, logger, err)
 	}
 	defer func() {
-		if err := log.Close(); err != nil {
-			logger.Warn("Close task log failed.", "error", err)
+		cerr := log.Close()
+		switch {
+		case cerr == nil || errors.Is(err, cerr):
+			// Written fine, or the write error is the attempt's error already.
+		case err == nil || isScriptOutcome(err):
+			// The log is incomplete: the attempt is lost to the log store,
+			// whatever the script did.
+			err = logFailure(in, logger, cerr)
+		default:
+			logger.Warn("Close task log failed.", "error", cerr)
 		}
 	}()
 	log.SetLimit(a.logLimit())
@@ -116,7 +124,27 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (RunTaskResul
 		log.Printf("=== %v ===", err)
 		return result, fmt.Errorf("task %s/%s: %w", in.Task.Stage, in.Task.Name, err)
 	}
+	if proc.OutputErr != nil {
+		// The script ran to its end (its output was dropped), but its log
+		// is incomplete: no artifacts are stored for it.
+		return result, logFailure(in, logger, proc.OutputErr)
+	}
 	return a.finish(ctx, in, workspace, result, proc, log, logger)
+}
+
+// logFailure is the error of an attempt whose log could not be written: a
+// retryable infrastructure failure, not the script's, logged at ERROR.
+func logFailure(in RunTaskInput, logger *slog.Logger, err error) error {
+	logger.Error("Cannot write the task's log.", "error", err)
+	return fmt.Errorf("task %s/%s: cannot write the task's log: %w", in.Task.Stage, in.Task.Name, err)
+}
+
+// isScriptOutcome reports whether err says how the script ended (it failed
+// or timed out), as opposed to an infrastructure failure, a task that can
+// never run or a cancellation.
+func isScriptOutcome(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && (appErr.Type() == ErrTypeTaskFailed || appErr.Type() == ErrTypeTaskTimedOut)
 }
 
 // finish turns how the script ended into the activity's outcome.
@@ -138,10 +166,15 @@ func (a *Activities) finish(ctx context.Context, in RunTaskInput, workspace stri
 	if err != nil {
 		log.Printf("=== %v ===", err)
 		var appErr *temporal.ApplicationError
-		if !errors.As(err, &appErr) && ctx.Err() != nil {
+		if errors.As(err, &appErr) {
+			return result, err
+		}
+		if ctx.Err() != nil {
 			return result, fmt.Errorf("task %s/%s cancelled: %w", in.Task.Stage, in.Task.Name, ctx.Err())
 		}
-		return result, err
+		// The blob store failed: retryable, like any infrastructure failure.
+		logger.Error("Cannot store the task's artifacts.", "error", err)
+		return result, fmt.Errorf("task %s/%s: cannot store the task's artifacts: %w", in.Task.Stage, in.Task.Name, err)
 	}
 	for _, r := range refs {
 		log.Printf("=== artifact %s: %s (%d bytes, sha256 %s) ===", r.Name, r.Path, r.Size, r.SHA256)

@@ -87,6 +87,7 @@ func (s *Server) createBuild(c *gin.Context) {
 		Rerun:       req.Rerun,
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
+		InfraRetries:     s.TaskInfraRetries,
 	}
 	status, resp, err := s.startBuild(ctx, in, req.Rerun)
 	if err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -50,6 +51,7 @@ func decodeBody[T any](t *testing.T, body []byte) T {
 func TestCreateBuild(t *testing.T) {
 	ts := newTestServer()
 	ts.TaskHeartbeatTimeout = 3 * time.Second
+	ts.TaskInfraRetries = 4
 	ts.source.refs[testRepo+"@main"] = testSHA
 	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(goodYAML)
 
@@ -70,6 +72,7 @@ func TestCreateBuild(t *testing.T) {
 	require.Equal(t, "main", in.Branch)
 	require.Equal(t, "alice", in.TriggeredBy)
 	require.Equal(t, 3*time.Second, in.HeartbeatTimeout)
+	require.Equal(t, 4, in.InfraRetries)
 	require.Len(t, in.Plan.Stages, 2)
 	require.Equal(t, "lint", in.Plan.Stages[0].Tasks[1].Name)
 
@@ -195,4 +198,23 @@ func TestCreateBuildBodyLimitWithoutLength(t *testing.T) {
 	var body ErrorBody
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 	require.Equal(t, "body_too_large", body.Error.Code)
+}
+
+func TestPageRerunCarriesTaskSettings(t *testing.T) {
+	ts := newTestServer()
+	ts.TaskHeartbeatTimeout = 3 * time.Second
+	ts.TaskInfraRetries = 4
+	ts.source.refs[testRepo+"@"+testSHA] = testSHA
+	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(goodYAML)
+	id := "build/demo/" + testSHA
+	ts.builds.states[id] = workflows.BuildState{ID: id, Project: "demo", Repository: testRepo, Commit: testSHA,
+		Branch: "main", Status: workflows.StatusFailed}
+
+	_, err := pageBuilds{ts.Server}.Rerun(context.Background(), id)
+	require.NoError(t, err)
+	require.Len(t, ts.builds.started, 1)
+	in := ts.builds.started[0]
+	require.True(t, in.Rerun)
+	require.Equal(t, 3*time.Second, in.HeartbeatTimeout)
+	require.Equal(t, 4, in.InfraRetries)
 }

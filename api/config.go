@@ -36,6 +36,11 @@ type Config struct {
 	// another worker takes it over (DROVER_TASK_HEARTBEAT_TIMEOUT); zero
 	// means the workflow's default.
 	TaskHeartbeatTimeout time.Duration
+	// TaskInfraRetries bounds the attempts of a task lost to infrastructure
+	// (a dead worker, a failed checkout, log or artifact store) before the
+	// task fails (DROVER_TASK_INFRA_RETRIES); zero means the workflow's
+	// default (workflows.DefaultLostRetries).
+	TaskInfraRetries int
 	// IdentityFile lists users, their token hashes and groups
 	// (DROVER_IDENTITY_FILE). Empty: no authentication (local development),
 	// callers name themselves with X-Drover-User.
@@ -110,6 +115,10 @@ const (
 	DefaultShutdownTimeout   = 10 * time.Second
 )
 
+// MaxTaskInfraRetries is the largest DROVER_TASK_INFRA_RETRIES: every lost
+// attempt waits up to 30s, so more would keep a broken task going for hours.
+const MaxTaskInfraRetries = 100
+
 // ConfigFromEnv reads the configuration from environment variables through
 // getenv (os.Getenv in production) and fills in the defaults.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
@@ -157,6 +166,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("DROVER_TASK_HEARTBEAT_TIMEOUT %q: must be a duration such as 30s", raw)
 		}
 		cfg.TaskHeartbeatTimeout = d
+	}
+	if raw := getenv("DROVER_TASK_INFRA_RETRIES"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 || n > MaxTaskInfraRetries {
+			return Config{}, fmt.Errorf("DROVER_TASK_INFRA_RETRIES %q: must be a number of attempts from 0 to %d", raw, MaxTaskInfraRetries)
+		}
+		cfg.TaskInfraRetries = n
 	}
 	// Secrets come from the process environment only; getenv cannot list
 	// the variables, so they are found in os.Environ.

@@ -136,6 +136,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		TriggeredBy: forgeName + ":" + push.pusher,
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
+		InfraRetries:     s.TaskInfraRetries,
 	}
 	status, resp, err := s.startBuild(ctx, in, false)
 	if err != nil {

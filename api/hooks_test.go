@@ -26,6 +26,7 @@ func TestHookStartsBuildPerForge(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.forge+" "+tt.event+" "+tt.branch, func(t *testing.T) {
 			f := newHookFixture(t, hookYAML)
+			f.TaskInfraRetries = 7
 			rec := f.deliver(t, tt.forge, tt.event, f.payload(t, tt.payload, tt.vars...), hookSecretValue)
 			require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 			resp := decodeBody[CreateBuildResponse](t, rec.Body.Bytes())
@@ -40,6 +41,7 @@ func TestHookStartsBuildPerForge(t *testing.T) {
 			require.Equal(t, tt.branch, in.Branch)
 			require.Equal(t, tt.triggeredBy, in.TriggeredBy)
 			require.Equal(t, "unit", in.Plan.Stages[0].Tasks[0].Name)
+			require.Equal(t, 7, in.InfraRetries)
 		})
 	}
 }

@@ -133,6 +133,7 @@ func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildR
 		Notify: def.Notify, TriggeredBy: cmpOr(who.Name, "web"), Rerun: req.Rerun,
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
+		InfraRetries:     s.TaskInfraRetries,
 	}
 	_, resp, err := s.startBuild(ctx, in, req.Rerun)
 	if err != nil {

@@ -150,6 +150,7 @@ func Run(ctx context.Context, cfg Config) error {
 		SlackResponseHosts: cfg.SlackResponseHosts,
 
 		TaskHeartbeatTimeout: cfg.TaskHeartbeatTimeout,
+		TaskInfraRetries:     cfg.TaskInfraRetries,
 		Decisions:            signer,
 		OperatorDecisions:    cfg.OperatorDecisions,
 		SessionRevocations:   led,

@@ -31,12 +31,13 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "set", env: map[string]string{
 			"DROVER_TEMPORAL_ADDRESS": "temporal:7233", "DROVER_TEMPORAL_NAMESPACE": "ci", "DROVER_API_ADDR": ":9000",
 			"DROVER_DATA_DIR": "/var/lib/drover", "DROVER_API_MAX_BODY": "2048", "DROVER_TASK_HEARTBEAT_TIMEOUT": "5s",
-			"DROVER_IDENTITY_FILE": "/etc/drover/identity.yaml", "DROVER_PROJECTS_FILE": "/etc/drover/projects.yaml",
+			"DROVER_TASK_INFRA_RETRIES": "3",
+			"DROVER_IDENTITY_FILE":      "/etc/drover/identity.yaml", "DROVER_PROJECTS_FILE": "/etc/drover/projects.yaml",
 			"DROVER_BLOB_STORE": "s3", "DROVER_S3_BUCKET": "drover",
 			"DROVER_S3_ENDPOINT": "http://s3:7070", "DROVER_SESSION_KEY": "k", "DROVER_TEMPORAL_WEB_URL": "http://tw:8233"},
 			want: Config{TemporalAddress: "temporal:7233", TemporalNamespace: "ci", ListenAddr: ":9000",
 				DataDir: "/var/lib/drover", LedgerDSN: "/var/lib/drover/ledger.db", PublicURL: "http://localhost:9000",
-				MaxBody: 2048, TaskHeartbeatTimeout: 5 * time.Second, ShutdownTimeout: 10 * time.Second,
+				MaxBody: 2048, TaskHeartbeatTimeout: 5 * time.Second, TaskInfraRetries: 3, ShutdownTimeout: 10 * time.Second,
 				IdentityFile: "/etc/drover/identity.yaml", ProjectsFile: "/etc/drover/projects.yaml",
 				Storage: storage.Config{Kind: storage.KindS3, Bucket: "drover", AWS: awsclient.Config{S3Endpoint: "http://s3:7070"}},
 				Pages:   web.Options{SessionKey: []byte("k"), TemporalWebURL: "http://tw:8233"}}},
@@ -47,6 +48,13 @@ func TestConfigFromEnv(t *testing.T) {
 			MaxBody: 1 << 20, ShutdownTimeout: 10 * time.Second, Storage: storage.Config{Kind: storage.KindFS}}},
 		{name: "bad max body", env: map[string]string{"DROVER_API_MAX_BODY": "lots"}, err: "DROVER_API_MAX_BODY"},
 		{name: "bad heartbeat", env: map[string]string{"DROVER_TASK_HEARTBEAT_TIMEOUT": "soon"}, err: "DROVER_TASK_HEARTBEAT_TIMEOUT"},
+		{name: "infra retries off", env: map[string]string{"DROVER_TASK_INFRA_RETRIES": "0"}, want: Config{
+			TemporalAddress: "127.0.0.1:7233", TemporalNamespace: "default", ListenAddr: "127.0.0.1:8080",
+			DataDir: ".drover/data", LedgerDSN: ".drover/data/ledger.db", PublicURL: "http://127.0.0.1:8080",
+			MaxBody: 1 << 20, ShutdownTimeout: 10 * time.Second, Storage: storage.Config{Kind: storage.KindFS}}},
+		{name: "bad infra retries", env: map[string]string{"DROVER_TASK_INFRA_RETRIES": "many"}, err: "DROVER_TASK_INFRA_RETRIES"},
+		{name: "negative infra retries", env: map[string]string{"DROVER_TASK_INFRA_RETRIES": "-1"}, err: "DROVER_TASK_INFRA_RETRIES"},
+		{name: "too many infra retries", env: map[string]string{"DROVER_TASK_INFRA_RETRIES": "101"}, err: "DROVER_TASK_INFRA_RETRIES"},
 		{name: "s3 without bucket", env: map[string]string{"DROVER_BLOB_STORE": "s3"}, err: "DROVER_S3_BUCKET"},
 	}
 	for _, tt := range tests {

@@ -148,8 +148,12 @@ type Server struct {
 	Logger  *slog.Logger
 	// TaskHeartbeatTimeout is given to builds as BuildInput.HeartbeatTimeout:
 	// how long a silent task attempt may run before another worker takes it
-	// over. Zero means workflows.DefaultHeartbeatTimeout.
+	// over. Zero means the workflow's default (workflows.DefaultLostHeartbeatTimeout).
 	TaskHeartbeatTimeout time.Duration
+	// TaskInfraRetries is given to builds as BuildInput.InfraRetries: how
+	// many attempts of a task may be lost to infrastructure before it fails.
+	// Zero means the workflow's default.
+	TaskInfraRetries int
 	// LogPollInterval is how often a followed log is read; zero means 200ms.
 	LogPollInterval time.Duration
 	// StatePollInterval is how often a followed log checks whether its task

@@ -80,11 +80,11 @@ func (s *Server) slackInteraction(c *gin.Context) {
 	// The gin context is reused once the handler returns: the answer gets
 	// only values, and a context that outlives the request.
 	ctx := context.WithoutCancel(c.Request.Context())
-	userID, responseURL, clicked := cb.User.ID, cb.ResponseURL, *action
+	click := slackClick{UserID: cb.User.ID, TriggerID: cb.TriggerID, ResponseURL: cb.ResponseURL, Action: *action}
 	s.slackReplies.Add(1)
 	go func() {
 		defer s.slackReplies.Done()
-		s.answerSlack(ctx, userID, responseURL, clicked)
+		s.answerSlack(ctx, click)
 	}()
 	c.Status(http.StatusOK)
 }

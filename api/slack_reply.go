@@ -26,20 +26,29 @@ const (
 	slackReplyTimeout  = 10 * time.Second
 )
 
-// answerSlack takes the decision of the Slack user userID's click on
-// action and posts what it did, or why it was refused, to responseURL as
-// an ephemeral message that only this user sees.
-func (s *Server) answerSlack(ctx context.Context, userID, responseURL string, action slack.BlockAction) {
+// slackClick is what answering one click on a Slack button needs of the
+// interaction's payload: values only, as the request is gone by then.
+type slackClick struct {
+	UserID      string // the Slack user who clicked
+	TriggerID   string // the interaction's trigger_id
+	ResponseURL string
+	Action      slack.BlockAction
+}
+
+// answerSlack takes the decision of click and posts what it did, or why it
+// was refused, to its response_url as an ephemeral message that only the
+// clicking user sees.
+func (s *Server) answerSlack(ctx context.Context, click slackClick) {
 	ctx, cancel := context.WithTimeout(ctx, slackAnswerTimeout)
 	defer cancel()
 	text := slackNotLinked
-	if user, ok := s.slackUser(userID); ok {
-		text = s.slackDecide(ctx, user, action)
+	if user, ok := s.slackUser(click.UserID); ok {
+		text = s.slackDecide(ctx, user, click)
 	} else {
-		s.logger().InfoContext(ctx, "slack user not linked", "slack_user", userID)
+		s.logger().InfoContext(ctx, "slack user not linked", "slack_user", click.UserID)
 	}
-	if err := s.replySlack(ctx, responseURL, ephemeral(text)); err != nil {
-		s.logger().WarnContext(ctx, "slack answer not delivered", "slack_user", userID, "error", err)
+	if err := s.replySlack(ctx, click.ResponseURL, ephemeral(text)); err != nil {
+		s.logger().WarnContext(ctx, "slack answer not delivered", "slack_user", click.UserID, "error", err)
 	}
 }
 

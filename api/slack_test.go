@@ -101,12 +101,20 @@ func slackTestServer(t *testing.T) (*testServer, *slackHooks) {
 // actionID whose value is value; answers go to responseURL.
 func slackBody(t *testing.T, slackUser, actionID, value, responseURL string) string {
 	t.Helper()
+	return slackClickBody(t, slackUser, "", "", actionID, value, responseURL)
+}
+
+// slackClickBody is slackBody of the click with trigger_id triggerID at
+// action_ts actionTs.
+func slackClickBody(t *testing.T, slackUser, triggerID, actionTs, actionID, value, responseURL string) string {
+	t.Helper()
 	payload, err := json.Marshal(map[string]any{
 		"type":         "block_actions",
 		"user":         map[string]string{"id": slackUser, "username": "someone"},
+		"trigger_id":   triggerID,
 		"response_url": responseURL,
 		"actions": []map[string]string{{
-			"type": "button", "action_id": actionID, "block_id": "approval", "value": value,
+			"type": "button", "action_id": actionID, "block_id": "approval", "value": value, "action_ts": actionTs,
 		}},
 	})
 	require.NoError(t, err)
@@ -179,7 +187,10 @@ func TestSlackInteractionRefusalsAreAnswers(t *testing.T) {
 		{"already decided", &RefusedError{Kind: RefusedAlreadyDecided, Reason: "carol already approved prod"}, "carol already approved prod"},
 		{"finished", ErrPromotionFinished, "The promotion of 1.4.0 is not running any more"},
 		{"unknown promotion", ErrNotFound, "Promotion promote/web/1.4.0 not found"},
-		{"no worker", ErrNoAnswer, "The promotion did not answer in time; try again in a moment"},
+		{"no worker", ErrNoAnswer,
+			"The promotion did not answer in time: your decision may have been applied; click again to learn the outcome"},
+		{"unknown outcome", ErrMayHaveBeenApplied,
+			"The promotion did not answer in time: your decision may have been applied; click again to learn the outcome"},
 		{"internal", errors.New("dial tcp 10.0.0.7:7233: connection refused"),
 			"Drover could not record your decision; try again, or decide with the drover CLI"},
 	}
@@ -454,4 +465,76 @@ func TestWaitSlackAnswers(t *testing.T) {
 	s.waitSlackAnswers(ctx) // gives up when the shutdown's time is over
 	s.slackReplies.Done()
 	s.waitSlackAnswers(t.Context())
+}
+
+func TestSlackRequestIDComesFromTheClick(t *testing.T) {
+	const click = "U0BOB|13345224609.738474920.8088930838d88f008e0|1700000000.000100|" + SlackActionApprove + "|promote/web/1.4.0|prod"
+	tests := []struct {
+		name          string
+		first, second string // user|trigger_id|action_ts|button|promotion|environment; first "": click
+		same          bool
+	}{
+		{name: "redelivered", second: click, same: true},
+		{name: "another click", second: "U0BOB|13345224609.738474920.8088930838d88f008e0|1700000005.000200|approve|promote/web/1.4.0|prod"},
+		{name: "another trigger", second: "U0BOB|99999999999.738474920.8088930838d88f008e0|1700000000.000100|approve|promote/web/1.4.0|prod"},
+		{name: "another user", second: "U0CAROL|13345224609.738474920.8088930838d88f008e0|1700000000.000100|approve|promote/web/1.4.0|prod"},
+		{name: "another button", second: "U0BOB|13345224609.738474920.8088930838d88f008e0|1700000000.000100|reject|promote/web/1.4.0|prod"},
+		{name: "another environment", second: "U0BOB|13345224609.738474920.8088930838d88f008e0|1700000000.000100|approve|promote/web/1.4.0|staging"},
+		{name: "another promotion", second: "U0BOB|13345224609.738474920.8088930838d88f008e0|1700000000.000100|approve|promote/web/1.5.0|prod"},
+		{name: "no trigger nor action time: new ids", first: "U0BOB|||approve|promote/web/1.4.0|prod",
+			second: "U0BOB|||approve|promote/web/1.4.0|prod"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts, hooks := slackTestServer(t)
+			ts.promotions.result = workflows.DecisionResult{State: workflows.GatePending, Approvals: 1, Required: 2}
+			first := tt.first
+			if first == "" {
+				first = click
+			}
+			for _, c := range []string{first, tt.second} {
+				p := strings.SplitN(c, "|", 6)
+				body := slackClickBody(t, p[0], p[1], p[2], p[3], p[4]+"|"+p[5], hooks.url())
+				slackAnswer(t, hooks, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
+			}
+			ts.promotions.mu.Lock()
+			proofs := ts.promotions.proofs
+			ts.promotions.mu.Unlock()
+			require.Len(t, proofs, 2)
+			for _, p := range proofs {
+				require.True(t, saneRequestID(p.Nonce), p.Nonce)
+			}
+			if tt.same {
+				require.Equal(t, proofs[0].Nonce, proofs[1].Nonce)
+				require.True(t, strings.HasPrefix(proofs[0].Nonce, "slack-"), proofs[0].Nonce)
+			} else {
+				require.NotEqual(t, proofs[0].Nonce, proofs[1].Nonce)
+			}
+		})
+	}
+}
+
+func TestSlackRedeliveredClickLearnsTheFirstOutcome(t *testing.T) {
+	ts, hooks := slackTestServer(t)
+	body := slackClickBody(t, "U0BOB", "13345224609.738474920.8088930838d88f008e0", "1700000000.000100",
+		SlackActionApprove, "promote/web/1.4.0|prod", hooks.url())
+
+	// The first delivery's decision lands, but its answer comes too late.
+	ts.promotions.mu.Lock()
+	ts.promotions.err = ErrNoAnswer
+	ts.promotions.mu.Unlock()
+	got := slackAnswer(t, hooks, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
+	require.Equal(t, SlackNoAnswer, got.Text)
+
+	ts.promotions.mu.Lock()
+	nonce := ts.promotions.proofs[0].Nonce
+	ts.promotions.states["promote/web/1.4.0"] = workflows.PromotionState{ID: "promote/web/1.4.0", Status: workflows.PromotionRunning,
+		Environments: []workflows.EnvironmentState{{Name: "prod", Gates: []workflows.GateState{{State: workflows.GatePending, Required: 2,
+			Decisions: []workflows.DecisionInfo{{Actor: "bob", Approve: true, RequestID: nonce}}}}}}}
+	// The promotion refuses the same request id again.
+	ts.promotions.err = &RefusedError{Kind: RefusedAlreadyDecided, Reason: "unauthenticated: replayed: request " + nonce + " was used already"}
+	ts.promotions.mu.Unlock()
+
+	got = slackAnswer(t, hooks, serveSlack(ts, slackRequest(body, time.Now(), slackSecret)))
+	require.Equal(t, "Approved prod of 1.4.0 (1 of 2)", got.Text)
 }

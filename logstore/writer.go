@@ -64,6 +64,13 @@ func newLineWriter(sink io.WriteCloser) *LineWriter {
 	return &LineWriter{f: sink, now: time.Now}
 }
 
+// NewLineWriter returns a LineWriter writing whole timestamped lines to sink,
+// which it closes on Close; it is how other implementations of Logs (and
+// tests) make their writers.
+func NewLineWriter(sink io.WriteCloser) *LineWriter {
+	return newLineWriter(sink)
+}
+
 // Write appends p to the log, writing each line it completes.
 func (w *LineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()

@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	}
 	set := ActivitySet{
 		Tasks:      acts,
-		Ledger:     &activities.LedgerActivities{Ledger: ldg},
+		Ledger:     &activities.LedgerActivities{Ledger: ldg, Logger: logger},
 		Promotions: activities.NewPromotionActivities(acts, c, ldg, ldg, cfg.PublicURL),
 		Notifier:   newNotifier(cfg, ldg, logger),
 		Heads:      &activities.HeadPoller{APIURL: cfg.PublicURL, Token: cfg.PollToken, Logger: logger},

@@ -26,6 +26,7 @@ func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
 	b.startNotifier(ctx)
 
 	b.emit(Event{Type: EventBuildStart, Message: fmt.Sprintf("%s@%s", in.Branch, shortCommit(in.Commit))})
+	b.ledgerNotice = workflow.GetVersion(ctx, ledgerNoticeChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 	b.recordStarted(ctx)
 	count(ctx, MetricBuildsStarted, "project", in.Project)
 	b.infraRetry = workflow.GetVersion(ctx, infraRetryChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion

@@ -38,7 +38,21 @@ type buildRun struct {
 	// workflow, not Temporal's retry policy, retries attempts lost to
 	// infrastructure, so that the task shows it and the count is its own.
 	infraRetry bool
+	// ledgerNotice is set in builds started since ledgerNoticeChangeID: a
+	// ledger write retried for LedgerSlowAfter shows in BuildState.Ledger.
+	ledgerNotice bool
 }
+
+// ledgerNoticeChangeID versions the notice of a build whose ledger write is
+// being retried (a timer next to the write's local activity).
+const ledgerNoticeChangeID = "ledger-notice"
+
+// LedgerSlowAfter is how long a ledger write may be retried before the build
+// says that the ledger is unreachable.
+const LedgerSlowAfter = 15 * time.Second
+
+// LedgerUnreachable is BuildState.Ledger while a ledger write is retried.
+const LedgerUnreachable = "ledger unreachable, retrying: the build waits for it"
 
 // infraRetryChangeID versions the retry of lost attempts by the workflow.
 const infraRetryChangeID = "infra-retry"
@@ -242,17 +256,45 @@ func ledgerContext(ctx workflow.Context) workflow.Context {
 }
 
 func (b *buildRun) recordStarted(ctx workflow.Context) {
-	lctx := ledgerContext(ctx)
-	if err := workflow.ExecuteLocalActivity(lctx, activityRecordBuildStarted, b.ledgerBuild()).Get(lctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("Ledger write failed", "write", "build started", "error", err)
-	}
+	b.writeLedger(ctx, "build started", activityRecordBuildStarted, b.ledgerBuild())
 }
 
 func (b *buildRun) recordFinished(ctx workflow.Context, in activities.RecordBuildFinishedInput) {
+	b.writeLedger(ctx, "build finished", activityRecordBuildFinished, in)
+}
+
+// writeLedger runs the ledger write activity with arg and waits for it; with
+// ledgerNotice, the build says so while it is retried (awaitLedger).
+func (b *buildRun) writeLedger(ctx workflow.Context, write, activity string, arg any) {
 	lctx := ledgerContext(ctx)
-	if err := workflow.ExecuteLocalActivity(lctx, activityRecordBuildFinished, in).Get(lctx, nil); err != nil {
-		workflow.GetLogger(ctx).Error("Ledger write failed", "write", "build finished", "error", err)
+	f := workflow.ExecuteLocalActivity(lctx, activity, arg)
+	if b.ledgerNotice {
+		b.awaitLedger(ctx, f)
 	}
+	if err := f.Get(lctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("Ledger write failed", "write", write, "error", err)
+	}
+}
+
+// awaitLedger waits for the ledger write f. One not done after
+// LedgerSlowAfter sets BuildState.Ledger until it ends.
+func (b *buildRun) awaitLedger(ctx workflow.Context, f workflow.Future) {
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	slow := false
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(f, func(workflow.Future) {})
+	sel.AddFuture(workflow.NewTimer(tctx, LedgerSlowAfter), func(t workflow.Future) {
+		slow = t.Get(tctx, nil) == nil // not when the build was cancelled
+	})
+	sel.Select(ctx)
+	if !slow {
+		return
+	}
+	b.state.Ledger = LedgerUnreachable
+	workflow.GetLogger(ctx).Error("Ledger unreachable, the build waits for it", "after", LedgerSlowAfter)
+	_ = f.Get(ctx, nil)
+	b.state.Ledger = ""
 }
 
 func (b *buildRun) ledgerBuild() ledger.Build {

@@ -287,3 +287,50 @@ func TestBuildStartsThePromotionOfItsVersion(t *testing.T) {
 	require.Len(t, got.Artifacts, 1)
 	require.Equal(t, "artifacts/package/tarball", got.Artifacts[0].Key)
 }
+
+func TestBuildSaysWhileTheLedgerIsUnreachable(t *testing.T) {
+	tests := []struct {
+		name     string
+		down     int // failed writes before the ledger answers
+		wantSays bool
+	}{
+		{name: "ledger answers", down: 0},
+		{name: "one failed write, retried at once", down: 1},
+		{name: "ledger down for minutes", down: 12, wantSays: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newBuildEnv(t, nil)
+			be.ledger.down = tt.down
+			var during BuildState
+			be.env.RegisterDelayedCallback(func() {
+				v, err := be.env.QueryWorkflow(BuildStateQuery)
+				require.NoError(t, err)
+				require.NoError(t, v.Get(&during))
+			}, LedgerSlowAfter+time.Second)
+			state, err := be.run(t, testPlan(stage("verify", false, task("unit", 0))))
+			require.NoError(t, err)
+			require.Equal(t, StatusSucceeded, state.Status)
+			require.Empty(t, state.Ledger, "the notice goes once the ledger answers")
+			require.Len(t, be.ledger.started, 1)
+			if tt.wantSays {
+				require.Equal(t, LedgerUnreachable, during.Ledger)
+				require.Equal(t, StatusRunning, during.Status)
+				require.Equal(t, TaskWaiting, during.Stages[0].Tasks[0].Status, "no task runs before the build is recorded")
+			} else {
+				require.Empty(t, during.Ledger)
+			}
+		})
+	}
+}
+
+func TestBuildCancelledWhileTheLedgerIsDownSaysNothingOfIt(t *testing.T) {
+	be := newBuildEnv(t, nil)
+	be.ledger.down = 1000
+	be.env.RegisterDelayedCallback(be.env.CancelWorkflow, LedgerSlowAfter/2)
+	state, err := be.run(t, testPlan(stage("verify", false, task("unit", 0))))
+	require.Error(t, err)
+	require.Equal(t, StatusCancelled, state.Status)
+	require.Empty(t, state.Ledger)
+	require.Zero(t, be.tasks.callCount("verify/unit"))
+}

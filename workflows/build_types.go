@@ -47,13 +47,16 @@ type BuildInput struct {
 	// Rerun is true when the build was started again on purpose for a commit already built.
 	Rerun bool `json:"rerun,omitempty"`
 	// HeartbeatTimeout is how long a silent task attempt may run before another
-	// worker takes it over; zero means DefaultHeartbeatTimeout.
+	// worker takes it over; zero means DefaultLostHeartbeatTimeout
+	// (DefaultHeartbeatTimeout in builds started before infraRetryChangeID).
 	HeartbeatTimeout time.Duration `json:"heartbeat_timeout,omitempty"`
 	// Promotion, when set, is promoted once the build succeeds: the build
 	// starts its Promotion workflow, which outlives the build.
 	Promotion *pipeline.Promotion `json:"promotion,omitempty"`
 	// InfraRetries bounds attempts lost to infrastructure (a dead worker, a failed
-	// checkout) per task run; zero means DefaultInfraRetries.
+	// checkout, log or artifact store) per task run; zero means
+	// DefaultLostRetries (DefaultInfraRetries in builds started before the
+	// workflow retried lost attempts itself).
 	InfraRetries int `json:"infra_retries,omitempty"`
 	// Notify holds the project's notification sinks (drover.yaml notify);
 	// the worker's global sinks are added to them.
@@ -132,6 +135,9 @@ type BuildState struct {
 	Version string `json:"version,omitempty"`
 	// PromotionID is the promotion the build started, if any.
 	PromotionID string `json:"promotion_id,omitempty"`
+	// Ledger is set while a write to the ledger has been retried for
+	// LedgerSlowAfter (LedgerUnreachable): the build waits for it.
+	Ledger string `json:"ledger,omitempty"`
 }
 
 // StageState is the live state of one stage.

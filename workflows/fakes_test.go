@@ -112,11 +112,17 @@ type fakeLedger struct {
 	mu       sync.Mutex
 	started  []ledger.Build
 	finished []activities.RecordBuildFinishedInput
+	// down fails that many writes of a started build first (an unreachable ledger).
+	down int
 }
 
 func (l *fakeLedger) RecordBuildStarted(_ context.Context, b ledger.Build) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.down > 0 {
+		l.down--
+		return errors.New("dial tcp 10.0.0.9:5432: connect: connection refused")
+	}
 	l.started = append(l.started, b)
 	return nil
 }

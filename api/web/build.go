@@ -29,7 +29,10 @@ type BuildView struct {
 	Duration    string      `json:"duration"`
 	Stages      []StageView `json:"stages"`
 	Running     bool        `json:"running"`
-	TemporalURL string      `json:"-"`
+	// Notice says what the build waits for that is wrong ("ledger
+	// unreachable, retrying ..."); empty when nothing is.
+	Notice      string `json:"notice"`
+	TemporalURL string `json:"-"`
 	// StartedAt is Started as a time, for the page's relative time.
 	StartedAt time.Time `json:"-"`
 	// CancelRequested: this page is the answer to a cancellation, so it
@@ -100,7 +103,7 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 	v := BuildView{ID: st.ID, Project: st.Project, Commit: st.Commit, Branch: st.Branch, Status: st.Status,
 		TriggeredBy: st.TriggeredBy, Subject: st.Subject, Author: st.Author, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
 		Duration: duration(&st.StartedAt, st.FinishedAt), Running: st.Status == workflows.StatusRunning,
-		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt}
+		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt, Notice: st.Ledger}
 	span := timelineSpan(st)
 	base := "/api/v1/builds/" + url.PathEscape(st.ID) + "/tasks/"
 	artifactBase := "/api/v1/builds/" + url.PathEscape(st.ID) + "/artifacts/"

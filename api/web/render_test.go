@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/workflows"
 )
 
 func TestHumanDurations(t *testing.T) {
@@ -172,5 +174,85 @@ func TestInitials(t *testing.T) {
 		"alice": "AL", "mary-jane": "MJ", "group:release": "RE", "bob.smith@example.com": "BS", "x": "X", "": "",
 	} {
 		require.Equal(t, want, initials(name), name)
+	}
+}
+
+func TestBuildPageShowsATaskMessageOnItsCard(t *testing.T) {
+	const lost = "worker lost, retrying (1 of 10 attempts lost to infrastructure)"
+	tests := []struct {
+		name string
+		task workflows.TaskState
+		want []string
+		not  []string
+	}{
+		{name: "ready after a lost attempt", task: workflows.TaskState{Name: "unit", Status: workflows.TaskReady, Attempt: 1, Error: lost},
+			want: []string{
+				`<span class="job-msg" data-field="error" title="` + lost + `">` + lost + `</span>`,
+				`data-error="` + lost + `"`,
+			}},
+		{name: "failed", task: workflows.TaskState{Name: "unit", Status: workflows.TaskFailed, Attempt: 2, Error: "task test/unit exited with code 1"},
+			want: []string{`<span class="job-msg" data-field="error" title="task test/unit exited with code 1">task test/unit exited with code 1</span>`}},
+		{name: "building again: no message", task: workflows.TaskState{Name: "unit", Status: workflows.TaskBuilding, Attempt: 2},
+			want: []string{`<span class="job-msg" data-field="error" title="" hidden></span>`},
+			not:  []string{"data-error="}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, "")
+			h.build.mu.Lock()
+			h.build.state.Stages[0].Tasks[0] = tt.task
+			h.build.mu.Unlock()
+			status, body := h.get(h.client(), "/builds/build%2Fdemo%2Fabc123")
+			require.Equal(t, http.StatusOK, status)
+			card := taskCard(t, body, "test/unit")
+			for _, want := range tt.want {
+				require.Contains(t, card, want)
+			}
+			for _, not := range tt.not {
+				require.NotContains(t, card, not)
+			}
+			// Live updates carry the message too (live.js shows or clears it).
+			if tt.task.Error != "" {
+				h.build.mu.Lock()
+				h.build.state.Status = workflows.StatusFailed // the stream ends with the build
+				h.build.mu.Unlock()
+				_, events := h.get(h.client(), "/ui/events/builds/build%2Fdemo%2Fabc123")
+				require.Contains(t, events, `"error":"`+tt.task.Error+`"`)
+			}
+		})
+	}
+}
+
+// taskCard returns the HTML of the task card of key on a build page.
+func taskCard(t *testing.T, body, key string) string {
+	t.Helper()
+	_, card, ok := strings.Cut(body, `<li class="job`)
+	for ok && !strings.Contains(card[:strings.Index(card, ">")], `data-task="`+key+`"`) {
+		_, card, ok = strings.Cut(card, `<li class="job`)
+	}
+	require.True(t, ok, "no card of task %s", key)
+	card, _, ok = strings.Cut(card, "</li>")
+	require.True(t, ok)
+	return card
+}
+
+func TestBuildPageSaysWhenTheLedgerIsUnreachable(t *testing.T) {
+	tests := []struct {
+		name, ledger, want string
+	}{
+		{name: "ledger answers", want: `<p id="build-notice" class="notice" role="status" hidden></p>`},
+		{name: "ledger unreachable", ledger: workflows.LedgerUnreachable,
+			want: `<p id="build-notice" class="notice" role="status">` + workflows.LedgerUnreachable + `</p>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, "")
+			h.build.mu.Lock()
+			h.build.state.Ledger = tt.ledger
+			h.build.mu.Unlock()
+			status, body := h.get(h.client(), "/builds/build%2Fdemo%2Fabc123")
+			require.Equal(t, http.StatusOK, status)
+			require.Contains(t, body, tt.want)
+		})
 	}
 }

@@ -121,6 +121,8 @@
   function build(data) {
     setStatus(document.getElementById("build-status"), data.status);
     text(document.getElementById("build-duration"), data.duration);
+    var notice = document.getElementById("build-notice");
+    if (notice) { text(notice, data.notice || ""); notice.hidden = !data.notice; }
     if (!data.running) {
       var cancel = document.getElementById("cancel-build");
       if (cancel) cancel.remove();
@@ -144,11 +146,22 @@
           if (att) { text(att, "attempt " + t.attempt); att.hidden = !(t.attempt > 1); }
           var dur = card.querySelector('[data-field="duration"]');
           if (dur) { text(dur, t.duration); dur.hidden = !t.duration; }
+          var msg = card.querySelector('[data-field="error"]');
+          if (msg) { text(msg, t.error || ""); msg.title = t.error || ""; msg.hidden = !t.error; }
           var link = card.querySelector("a.job-link");
           if (link) {
-            if (t.error) link.dataset.error = t.error;
-            if (t.exit_code !== undefined && t.exit_code !== null) link.dataset.exit = t.exit_code;
-            if (link.getAttribute("aria-current")) setIcon(document.getElementById("log-icon"), t.status);
+            // A message that went away ("worker lost, retrying" once the next attempt runs) is cleared.
+            if (t.error) link.dataset.error = t.error; else delete link.dataset.error;
+            if (t.exit_code !== undefined && t.exit_code !== null) link.dataset.exit = t.exit_code; else delete link.dataset.exit;
+            if (link.getAttribute("aria-current")) {
+              setIcon(document.getElementById("log-icon"), t.status);
+              var errEl = document.getElementById("log-error");
+              if (errEl) {
+                var err = t.error || "";
+                if (link.dataset.exit) err = "exit " + link.dataset.exit + (err ? ": " + err : "");
+                text(errEl, err); errEl.hidden = !err;
+              }
+            }
           }
         }
         var row = document.querySelector('[data-bar="' + CSS.escape(t.key) + '"] .bar');

@@ -1,8 +1,10 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 )
 
 // Environments answers "what version is where": for every (project, environment)
@@ -10,7 +12,9 @@ import (
 // included), the latest such one by finished_at, with its version, since (its
 // finished_at), promotion, actor, and the version deployed before it. A project
 // of "" means every project. Environments never deployed to successfully are
-// left out. The result is ordered by project, then environment.
+// left out. The result is ordered by project, then by the order the
+// project's pipeline walks its environments (EnvironmentOrder), with
+// environments that order does not name after them by name.
 func (l *Ledger) Environments(ctx context.Context, project string) ([]EnvironmentStatus, error) {
 	where := "result = ? AND finished_at IS NOT NULL"
 	args := []any{ResultDeployed}
@@ -46,7 +50,37 @@ func (l *Ledger) Environments(ctx context.Context, project string) ([]Environmen
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list environments of %q: %w", project, err)
 	}
+	rows.Close()
+	if err := l.inPipelineOrder(ctx, out); err != nil {
+		return nil, fmt.Errorf("list environments of %q: %w", project, err)
+	}
 	return out, nil
+}
+
+// inPipelineOrder sorts statuses, already ordered by project and name,
+// into each project's pipeline order.
+func (l *Ledger) inPipelineOrder(ctx context.Context, statuses []EnvironmentStatus) error {
+	for start := 0; start < len(statuses); {
+		end := start
+		for end < len(statuses) && statuses[end].Project == statuses[start].Project {
+			end++
+		}
+		order, err := l.EnvironmentOrder(ctx, statuses[start].Project)
+		if err != nil {
+			return err
+		}
+		pos := func(env string) int {
+			if i := slices.Index(order, env); i >= 0 {
+				return i
+			}
+			return len(order)
+		}
+		slices.SortStableFunc(statuses[start:end], func(a, b EnvironmentStatus) int {
+			return cmp.Compare(pos(a.Environment), pos(b.Environment))
+		})
+		start = end
+	}
+	return nil
 }
 
 // EnvironmentHistory returns the deployments to one environment of a project

@@ -107,3 +107,21 @@ func TestRollbackStartedWithItsDeployComesFirst(t *testing.T) {
 		require.False(t, got[1].Rollback)
 	})
 }
+
+// Once a promotion has recorded its pipeline's order, environments come in
+// that order; those it does not name follow, by name.
+func TestEnvironmentsInPipelineOrder(t *testing.T) {
+	forEachLedger(t, func(t *testing.T, l *Ledger) {
+		seedEnvironments(t, l)
+		ctx := context.Background()
+		require.NoError(t, l.RecordPromotion(ctx, Promotion{ID: "promote/foas/2", RunID: "r", Project: "foas", Version: "2",
+			StartedAt: at(0), Environments: []string{"dev", "staging", "prod"}}))
+		got, err := l.Environments(ctx, "")
+		require.NoError(t, err)
+		var names []string
+		for _, s := range got {
+			names = append(names, s.Project+"/"+s.Environment)
+		}
+		require.Equal(t, []string{"bar/dev", "foas/dev", "foas/staging", "foas/prod", "foas/perf"}, names)
+	})
+}

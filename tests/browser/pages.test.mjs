@@ -247,6 +247,10 @@ try {
   // bob approves, with a comment and a confirmation step.
   await bp.goto(base + promoPath);
   await bp.waitForSelector('[data-env-state="prod"]');
+  // The approval's deadline is a countdown that ticks without a reload.
+  const left0 = await bp.textContent("time[data-left]");
+  assert.match(left0, / left$/);
+  await eventually("the countdown to tick", async () => (await bp.textContent("time[data-left]")) !== left0);
   await sweep(bp, "promotion");
   await bp.getByLabel("Comment").fill("looks good in dev");
   await shot(bp, "promotion-comment");
@@ -260,9 +264,17 @@ try {
   assert.equal(await bp.textContent('[data-env-state="prod"]'), "deployed");
   assert.match(await bp.textContent(".decisions"), /bob approved .* via web: looks good in dev/);
   await sweep(bp, "promotion-done");
+  // Each deploy's log opens in the same viewer as a task's.
+  await bp.click('a.job-link[data-name="prod/deploy"]');
+  await bp.waitForFunction(() => document.getElementById("log-body").dataset.ended === "succeeded", null, { timeout: LONG });
+  assert.match(await bp.textContent("#log-body"), /deployed to prod/);
+  await shot(bp, "promotion-log");
 
   await bp.goto(base + "/environments");
   await bp.waitForSelector('a[href="/environments/webdemo/prod"]');
+  // Versions × environments, in the pipeline's order, the version now in each.
+  assert.deepEqual(await bp.$$eval("#fr-webdemo ~ .scroll thead th a", (as) => as.map((a) => a.textContent)), ["dev", "prod"]);
+  assert.equal(await bp.locator("#fr-webdemo ~ .scroll td.current").count(), 2);
   await sweep(bp, "environments");
   await bp.goto(base + "/environments/webdemo/prod");
   await sweep(bp, "history");

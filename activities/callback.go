@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -22,8 +24,8 @@ const DefaultCallbackTimeout = time.Hour
 // Callback kinds (ledger.Callback.Kind): what the API completes the waiting
 // activity with.
 const (
-	CallbackDeploy   = "deploy"   // a webhook deploy, completed with a DeployResult
-	CallbackExternal = "external" // an external check, completed with a CheckResult
+	CallbackDeploy   = contracts.CallbackDeploy   // a webhook deploy, completed with a DeployResult
+	CallbackExternal = contracts.CallbackExternal // an external check, completed with a CheckResult
 )
 
 // createCallback stores a new one-time token that completes the running

@@ -4,11 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/drover-ci/drover/internal/proctest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/drover-ci/drover/internal/proctest"
 
 	"github.com/stretchr/testify/require"
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 
@@ -48,7 +50,7 @@ func TestEnterEnvironmentSignalsWithStart(t *testing.T) {
 			require.Equal(t, tt.wantQueue, call.Options.TaskQueue)
 			require.Equal(t, enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, call.Options.WorkflowIDConflictPolicy)
 			require.Equal(t, "Environment", call.Workflow)
-			require.Equal(t, []any{activities.EnvironmentStart{Project: "foas", Environment: "prod"}}, call.Args)
+			require.Equal(t, []any{contracts.EnvironmentInput{Project: "foas", Environment: "prod"}}, call.Args)
 			b, err := json.Marshal(call.Args[0])
 			require.NoError(t, err)
 			require.JSONEq(t, `{"project":"foas","environment":"prod"}`, string(b))

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/slack-go/slack"
 	"go.temporal.io/sdk/activity"
 
@@ -20,7 +22,7 @@ import (
 
 // ErrTypeSinkRejected is the type of a notification error no retry can fix
 // (a Slack channel that does not exist, a forge refusing the token).
-const ErrTypeSinkRejected = "SinkRejected"
+const ErrTypeSinkRejected = contracts.ErrTypeSinkRejected
 
 // notifyRequestTimeout bounds one HTTP request to a sink.
 const notifyRequestTimeout = 30 * time.Second

@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"github.com/drover-ci/drover/internal/proctest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/drover-ci/drover/internal/proctest"
 
 	"github.com/stretchr/testify/require"
 )

@@ -4,13 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/drover-ci/drover/internal/proctest"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/drover-ci/drover/internal/proctest"
 
 	"github.com/stretchr/testify/require"
 

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/identity"
@@ -418,7 +420,7 @@ func TestSlackInteractionIgnoresOthers(t *testing.T) {
 }
 
 func TestVersionOf(t *testing.T) {
-	require.Equal(t, "1.4.0", versionOf(workflows.PromotionID("web", "1.4.0")))
+	require.Equal(t, "1.4.0", versionOf(contracts.PromotionID("web", "1.4.0")))
 	require.Equal(t, "odd-id", versionOf("odd-id"))
 	require.Equal(t, "promote/web", versionOf("promote/web"))
 }

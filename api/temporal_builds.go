@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
@@ -47,7 +49,7 @@ type TemporalBuilds struct {
 // running or finished, is returned with existing set; with rerun a finished
 // build runs again under the same ID and a running one gives ErrBuildRunning.
 func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rerun bool) (string, string, bool, error) {
-	id := workflows.BuildID(in.Project, in.Commit)
+	id := contracts.BuildID(in.Project, in.Commit)
 	opts := client.StartWorkflowOptions{
 		ID:                    id,
 		TaskQueue:             b.taskQueue(),

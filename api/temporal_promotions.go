@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
@@ -45,7 +47,7 @@ type TemporalPromotions struct {
 // Start starts the Promotion workflow of in; an existing promotion, running
 // or finished, is returned with existing set and never started again.
 func (p *TemporalPromotions) Start(ctx context.Context, in workflows.PromotionInput) (string, string, bool, error) {
-	id := workflows.PromotionID(in.Project, in.Version)
+	id := contracts.PromotionID(in.Project, in.Version)
 	desc, err := p.Client.DescribeWorkflowExecution(ctx, id, "")
 	if err == nil {
 		return id, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), true, nil

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
@@ -49,7 +51,7 @@ func TestDecisionsAcrossATemporalRestart(t *testing.T) {
 	server = shared
 	h.register("restart-demo", "/srv/repos/restart-demo", legacyRoles)
 
-	id := workflows.PromotionID("restart-demo", "1.0")
+	id := contracts.PromotionID("restart-demo", "1.0")
 	in := workflows.PromotionInput{Project: "restart-demo", Version: "1.0", TriggeredBy: "carol",
 		Environments: []pipeline.Environment{{Name: "prod", Deploy: pipeline.Deploy{Shell: "true"},
 			Approval: &pipeline.Approval{Approvers: []string{"group:release"}, Required: 3}}},

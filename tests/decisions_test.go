@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
@@ -82,7 +84,7 @@ promotion:
 		map[string]any{"repository": repo, "commit": "main", "branch": "main"}, &created))
 	build := h.waitFor(created.ID, time.Minute, "the end and its promotion", promoted)
 	id := build.PromotionID
-	require.Equal(t, workflows.PromotionID("forged-demo", commit[:12]), id)
+	require.Equal(t, contracts.PromotionID("forged-demo", commit[:12]), id)
 	h.waitForPromotion(id, time.Minute, "prod awaiting approval", awaiting("prod"))
 
 	// As Temporal Web's HTTP API would send them: plain JSON payloads.
@@ -181,7 +183,7 @@ func TestDecisionWithoutAnswerMayHaveBeenApplied(t *testing.T) {
 	})
 	ctx := context.Background()
 	h.register("unanswered", "/srv/repos/unanswered", legacyRoles)
-	id := workflows.PromotionID("unanswered", "1.0")
+	id := contracts.PromotionID("unanswered", "1.0")
 	in := workflows.PromotionInput{Project: "unanswered", Version: "1.0", DecisionKeys: srv.DecisionKeys()}
 	_, err := h.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "nobody-polls-" + t.Name()},
 		workflows.PromotionWorkflowName, in)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
@@ -84,7 +86,7 @@ func TestMetricsAfterABuildAndAPromotion(t *testing.T) {
 		map[string]any{"repository": repo, "commit": "main", "branch": "main"}, &created))
 	build := h.waitFor(created.ID, time.Minute, "the end", finished)
 	require.Equal(t, workflows.StatusSucceeded, build.Status)
-	id := workflows.PromotionID("metrics-demo", commit[:12])
+	id := contracts.PromotionID("metrics-demo", commit[:12])
 
 	h.waitForPromotion(id, time.Minute, "staging awaiting approval", awaiting("staging"))
 	waitForMetric(t, apiURL, "drover_approvals_waiting", labels{"project": "metrics-demo", "environment": "staging"}, 1)

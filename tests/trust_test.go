@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/api"
@@ -96,7 +98,7 @@ func TestCommitCannotRemoveItsRegisteredGate(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	require.Equal(t, workflows.StatusSucceeded, build.Status)
-	require.Equal(t, workflows.PromotionID("gated", commit[:12]), build.PromotionID)
+	require.Equal(t, contracts.PromotionID("gated", commit[:12]), build.PromotionID)
 
 	// Private reads: nothing without a token, nothing for mallory.
 	var e apiError
@@ -190,7 +192,7 @@ func TestRefusedAttempts(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, h.doAs("erin", http.MethodPost, "/api/v1/artifacts", map[string]any{
 		"project": "guarded", "version": "2.0", "commit": commit, "branch": "main", "repository": repo,
 		"definition": gatelessDefinition("guarded", out)}, &started))
-	require.Equal(t, workflows.PromotionID("guarded", "2.0"), started.ID)
+	require.Equal(t, contracts.PromotionID("guarded", "2.0"), started.ID)
 	// Nor can anyone but a promoter cancel it.
 	require.Equal(t, http.StatusForbidden, h.doAs("carol", http.MethodPost, promotionPath(started.ID)+"/cancel", nil, &e))
 	require.Equal(t, "carol lacks role promote on project guarded", e.Error.Message)
@@ -250,7 +252,7 @@ func TestWebhooksAndBranchesOfRegisteredProjects(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, h.postHook("guarded", "gitea", giteaPush(t, repo, commit), "wrong", &e))
 	var created createResp
 	require.Equal(t, http.StatusAccepted, h.postHook("guarded", "gitea", giteaPush(t, repo, commit), secret, &created))
-	require.Equal(t, workflows.BuildID("guarded", commit), created.ID)
+	require.Equal(t, contracts.BuildID("guarded", commit), created.ID)
 
 	// A feature commit claimed to be on main.
 	git(t, repo, "checkout", "-q", "-b", "feature")

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"github.com/drover-ci/drover/contracts"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -20,7 +21,7 @@ func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersio
 	if b.in.Promotion == nil || len(b.in.Promotion.Environments) == 0 {
 		return
 	}
-	id := PromotionID(b.in.Project, v.Version)
+	id := contracts.PromotionID(b.in.Project, v.Version)
 	in := PromotionInput{
 		Project: b.in.Project, Version: v.Version, Commit: b.in.Commit, Branch: b.in.Branch,
 		Repository: b.in.Repository, BuildID: b.state.ID, TriggeredBy: b.in.TriggeredBy,

@@ -15,9 +15,6 @@ import (
 	"github.com/drover-ci/drover/pipeline"
 )
 
-// TaskSkipped is the status of a task whose stage never ran.
-const TaskSkipped = "skipped"
-
 // Activity names, as registered from the methods of activities.Activities and
 // activities.LedgerActivities. Workflows call activities by name so that they
 // hold no dependencies.

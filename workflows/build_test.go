@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -279,7 +281,7 @@ func TestBuildStartsThePromotionOfItsVersion(t *testing.T) {
 	require.NoError(t, be.env.GetWorkflowError())
 	var state BuildState
 	require.NoError(t, be.env.GetWorkflowResult(&state))
-	require.Equal(t, PromotionID("demo", "0123456789ab"), state.PromotionID)
+	require.Equal(t, contracts.PromotionID("demo", "0123456789ab"), state.PromotionID)
 	require.Equal(t, "0123456789ab", got.Version)
 	require.Equal(t, "alice", got.TriggeredBy)
 	require.Equal(t, state.ID, got.BuildID)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
@@ -49,12 +51,12 @@ func newEnvHarness(t *testing.T) *envHarness {
 
 // lockRequest is the request of the promotion of version, started at promotionStart+age.
 func lockRequest(version, policy string, age time.Duration) activities.LockRequest {
-	return activities.LockRequest{PromotionID: PromotionID("demo", version), RunID: "run-" + version,
+	return activities.LockRequest{PromotionID: contracts.PromotionID("demo", version), RunID: "run-" + version,
 		Version: version, Policy: policy, At: promotionStart.Add(age)}
 }
 
 func lockRelease(version, result string) activities.LockRelease {
-	return activities.LockRelease{PromotionID: PromotionID("demo", version), Version: version, Result: result}
+	return activities.LockRelease{PromotionID: contracts.PromotionID("demo", version), Version: version, Result: result}
 }
 
 // at sends signals after a delay (workflow time).

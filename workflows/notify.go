@@ -18,14 +18,6 @@ const (
 	activitySetCommitStatus = "SetCommitStatus"
 )
 
-// Events a run records about its notifications. They are never sent to sinks.
-const (
-	// EventSinkDelivered: a sink took an event; Message is "<sink> <event>".
-	EventSinkDelivered = "SINK_DELIVERED"
-	// EventSinkFailed: a sink refused an event for good; Message is "<sink> <event>: <error>".
-	EventSinkFailed = "SINK_FAILED"
-)
-
 // Retry bounds of notification activities: a webhook receiver may be down
 // for a day, Slack and forges for an hour.
 const (

@@ -10,26 +10,8 @@ import (
 	"github.com/drover-ci/drover/activities"
 )
 
-// PollWorkflowName is the name the Poll workflow is registered under.
-const PollWorkflowName = "Poll"
-
 // activityStartMissingBuilds is activities.HeadPoller.StartMissingBuilds.
 const activityStartMissingBuilds = "StartMissingBuilds"
-
-// PollScheduleID is the ID of the Temporal Schedule that polls project.
-func PollScheduleID(project string) string {
-	return fmt.Sprintf("poll/%s", project)
-}
-
-// PollInput starts a Poll: the project and the repository whose branch
-// heads it checks.
-type PollInput struct {
-	Project    string `json:"project"`
-	Repository string `json:"repository"`
-}
-
-// PollResult counts the heads a Poll saw and what became of them.
-type PollResult = activities.StartMissingBuildsResult
 
 // Poll starts the builds of branch heads that have none, so that a push
 // whose webhook was lost is built at the next poll. A Schedule runs it

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
@@ -67,5 +69,5 @@ func TestPoll(t *testing.T) {
 }
 
 func TestPollScheduleID(t *testing.T) {
-	require.Equal(t, "poll/web-app", workflows.PollScheduleID("web-app"))
+	require.Equal(t, "poll/web-app", contracts.PollScheduleID("web-app"))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -94,7 +96,7 @@ func (r *promotionRun) leave(ctx workflow.Context, i int, result string) {
 		signal = activities.SignalRelease
 	}
 	rel := activities.LockRelease{PromotionID: r.state.ID, Version: r.in.Version, Result: result}
-	if err := workflow.SignalExternalWorkflow(ctx, EnvironmentID(r.in.Project, env.Name), "", signal, rel).Get(ctx, nil); err != nil {
+	if err := workflow.SignalExternalWorkflow(ctx, contracts.EnvironmentID(r.in.Project, env.Name), "", signal, rel).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("Environment lock not released", "environment", env.Name, "signal", signal, "error", err)
 	}
 	r.publish(ctx)

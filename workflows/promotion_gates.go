@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -169,7 +171,7 @@ func (r *promotionRun) takeLock(ctx workflow.Context, i int) string {
 		return EnvSuperseded
 	}
 	r.setState(ctx, i, EnvQueued)
-	id := EnvironmentID(r.in.Project, r.in.Environments[i].Name)
+	id := contracts.EnvironmentID(r.in.Project, r.in.Environments[i].Name)
 	if err := workflow.SignalExternalWorkflow(ctx, id, "", activities.SignalAcquire, r.request).Get(ctx, nil); err != nil {
 		if ctx.Err() != nil {
 			return EnvCancelled

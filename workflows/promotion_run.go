@@ -26,16 +26,6 @@ const (
 	activityRecordAudit      = "RecordAudit"
 )
 
-// Gate kinds (GateState.Kind) and the kinds of the steps that are not checks
-// (StepState.Kind; checks use their pipeline.Verify kind).
-const (
-	GateSoak     = "soak"
-	GateWindow   = "window"
-	GateApproval = "approval"
-	StepDeploy   = "deploy"
-	StepRollback = "rollback"
-)
-
 // promotionRun holds one Promotion's input and live state. Only workflow code
 // touches it: the main coroutine, the signal listeners and the update handlers.
 type promotionRun struct {

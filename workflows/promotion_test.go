@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -101,7 +103,7 @@ func bakeCheck(d time.Duration) pipeline.Verify {
 
 func (pe *promotionEnv) run(t *testing.T, in PromotionInput) (PromotionState, error) {
 	t.Helper()
-	pe.id = PromotionID(in.Project, in.Version)
+	pe.id = contracts.PromotionID(in.Project, in.Version)
 	pe.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: pe.id})
 	pe.env.ExecuteWorkflow(PromotionWorkflowName, in)
 	require.True(t, pe.env.IsWorkflowCompleted())

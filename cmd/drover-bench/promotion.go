@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
+
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -102,7 +104,7 @@ func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, 
 	ids, projects := make([]string, n), make([]string, n)
 	for i := range n {
 		projects[i] = fmt.Sprintf("%s-%04d", prefix, i)
-		ids[i] = workflows.PromotionID(projects[i], version)
+		ids[i] = contracts.PromotionID(projects[i], version)
 	}
 	err := forEach(n, 20, func(i int) error {
 		in := benchPromotion(projects[i], version)
@@ -204,7 +206,7 @@ func (e *benchEnv) approvalMilestones(ctx context.Context, id string) ([]time.Ti
 func environmentIDs(projects []string) []string {
 	ids := make([]string, len(projects))
 	for i, p := range projects {
-		ids[i] = workflows.EnvironmentID(p, benchEnvironment)
+		ids[i] = contracts.EnvironmentID(p, benchEnvironment)
 	}
 	return ids
 }

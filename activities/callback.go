@@ -9,11 +9,10 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 

@@ -9,11 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/drover-ci/drover/internal/proctest"
-
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/internal/proctest"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 )

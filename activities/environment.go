@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/drover-ci/drover/contracts"
-
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+
+	"github.com/drover-ci/drover/contracts"
 )
 
 // EnterEnvironment registers a promotion at an environment: it signals

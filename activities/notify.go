@@ -11,11 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"github.com/slack-go/slack"
 	"go.temporal.io/sdk/activity"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 )

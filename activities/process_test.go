@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/internal/proctest"
-
 	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/internal/proctest"
 )
 
 // syncBuffer collects output written from several goroutines.

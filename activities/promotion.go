@@ -7,11 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"

@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/internal/proctest"
-
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/internal/proctest"
 	"github.com/drover-ci/drover/pipeline"
 )
 

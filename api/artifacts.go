@@ -42,14 +42,6 @@ type ArtifactInput struct {
 	Size   int64  `json:"size"`
 }
 
-// PromotionStartedResponse answers a request that starts a promotion.
-type PromotionStartedResponse struct {
-	ID       string `json:"id"`
-	RunID    string `json:"run_id"`
-	URL      string `json:"url"`
-	Existing bool   `json:"existing"`
-}
-
 var (
 	namePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 	sha256Pattern = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,35 +19,6 @@ const (
 	DefaultListLimit = 50
 	MaxListLimit     = 500
 )
-
-// BuildSummary is one build in a list.
-type BuildSummary struct {
-	ID          string     `json:"id"`
-	RunID       string     `json:"run_id"`
-	URL         string     `json:"url"`
-	Project     string     `json:"project"`
-	Repository  string     `json:"repository"`
-	Commit      string     `json:"commit"`
-	Branch      string     `json:"branch,omitempty"`
-	Status      string     `json:"status"`
-	TriggeredBy string     `json:"triggered_by,omitempty"`
-	Rerun       bool       `json:"rerun,omitempty"`
-	Version     string     `json:"version,omitempty"`
-	StartedAt   time.Time  `json:"started_at"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-}
-
-// ListBuildsResponse answers GET /api/v1/builds; NextOffset is null on the last page.
-type ListBuildsResponse struct {
-	Builds     []BuildSummary `json:"builds"`
-	NextOffset *int           `json:"next_offset"`
-}
-
-// CancelBuildResponse answers POST /api/v1/builds/{id}/cancel.
-type CancelBuildResponse struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-}
 
 func (s *Server) listBuilds(c *gin.Context) {
 	if c.Query("id") != "" {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/drover-ci/drover/contracts"
-
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/logstore"

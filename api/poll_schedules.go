@@ -7,11 +7,10 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/workflows"
 )

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/drover-ci/drover/contracts"
-
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"

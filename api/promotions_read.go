@@ -7,35 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
-
-// PromotionSummary is one promotion in a list.
-type PromotionSummary struct {
-	ID          string     `json:"id"`
-	RunID       string     `json:"run_id"`
-	URL         string     `json:"url"`
-	Project     string     `json:"project"`
-	Version     string     `json:"version"`
-	Commit      string     `json:"commit,omitempty"`
-	Branch      string     `json:"branch,omitempty"`
-	BuildID     string     `json:"build_id,omitempty"`
-	TriggeredBy string     `json:"triggered_by,omitempty"`
-	Status      string     `json:"status"`
-	StartedAt   time.Time  `json:"started_at"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-}
-
-// ListPromotionsResponse answers GET /api/v1/promotions; NextOffset is null on the last page.
-type ListPromotionsResponse struct {
-	Promotions []PromotionSummary `json:"promotions"`
-	NextOffset *int               `json:"next_offset"`
-}
 
 func (s *Server) listPromotions(c *gin.Context) {
 	if c.Query("id") != "" {

@@ -16,10 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/registry"

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
@@ -17,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/workflows"
 )

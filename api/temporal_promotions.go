@@ -8,14 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/workflows"
 )

@@ -14,14 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
-	"github.com/drover-ci/drover/internal/proctest"
-
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/internal/proctest"
 	"github.com/drover-ci/drover/workflows"
 )
 

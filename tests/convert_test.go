@@ -15,11 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/internal/devserver"
 	"github.com/drover-ci/drover/workflows"
 )

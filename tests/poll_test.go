@@ -7,13 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 

@@ -15,10 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 

@@ -10,11 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"

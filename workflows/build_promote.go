@@ -1,12 +1,12 @@
 package workflows
 
 import (
-	"github.com/drover-ci/drover/contracts"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 

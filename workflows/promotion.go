@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // Promotion walks a version through its environments in order: for each, the

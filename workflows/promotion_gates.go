@@ -5,12 +5,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -16,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/pipeline"
 )

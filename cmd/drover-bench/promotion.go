@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/drover-ci/drover/contracts"
-
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )

@@ -63,7 +63,7 @@ func (s *Server) buildState(ctx context.Context, id, runID string) (workflows.Bu
 	}
 	b, tasks, err := s.History.GetBuild(ctx, id, runID)
 	if errors.Is(err, ledger.ErrNotFound) {
-		return workflows.BuildState{}, ErrNotFound
+		return workflows.BuildState{}, notFound(KindBuild, id)
 	}
 	if err != nil {
 		return workflows.BuildState{}, fmt.Errorf("build %s from ledger: %w", id, err)
@@ -82,11 +82,14 @@ func (s *Server) cancelBuild(c *gin.Context) {
 		return
 	}
 	if err := s.Builds.Cancel(c.Request.Context(), id); err != nil {
-		if errors.Is(err, ErrBuildFinished) {
+		switch {
+		case errors.Is(err, ErrBuildFinished):
 			_ = c.Error(errorf(http.StatusConflict, codeConflict, "build %s is not running", id))
-			return
+		case errors.Is(err, ErrNotFound):
+			_ = c.Error(notFound(KindBuild, id))
+		default:
+			_ = c.Error(fmt.Errorf("cancel build %s: %w", id, err))
 		}
-		_ = c.Error(fmt.Errorf("cancel build %s: %w", id, err))
 		return
 	}
 	s.logger().InfoContext(c.Request.Context(), "build cancel requested", "build_id", id, "by", triggeredBy(c))

@@ -81,6 +81,7 @@ func (s *Server) classify(err error) *httpError {
 	var he *httpError
 	var maxBytes *http.MaxBytesError
 	var refused *RefusedError
+	var missing *NotFoundError
 	switch {
 	case errors.As(err, &he):
 		return he
@@ -100,8 +101,11 @@ func (s *Server) classify(err error) *httpError {
 		return he
 	case errors.Is(err, ErrNoAnswer):
 		return errorf(http.StatusServiceUnavailable, codeUnavailable, "%s; is a worker running?", ErrNoAnswer.Error())
+	case errors.As(err, &missing):
+		return errorf(http.StatusNotFound, codeNotFound, "%s", missing.Error())
 	case errors.Is(err, ErrNotFound):
-		return errorf(http.StatusNotFound, codeNotFound, "build not found")
+		// Whoever returned it did not say what was looked up.
+		return errorf(http.StatusNotFound, codeNotFound, "not found")
 	case errors.Is(err, ErrBuildRunning):
 		return errorf(http.StatusConflict, codeConflict, "%s", ErrBuildRunning.Error())
 	}

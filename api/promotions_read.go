@@ -93,6 +93,5 @@ func promotionID(c *gin.Context) (string, error) {
 	return id, nil
 }
 
-func promotionNotFound(id string) error {
-	return errorf(http.StatusNotFound, codeNotFound, "promotion %s not found", id)
-}
+// promotionNotFound says promotion id does not exist.
+func promotionNotFound(id string) error { return notFound(KindPromotion, id) }

@@ -84,16 +84,16 @@ func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rer
 
 // Cancel requests the cancellation of the running build id.
 func (b *TemporalBuilds) Cancel(ctx context.Context, id string) error {
-	return cancelRunning(ctx, b.Client, "build", id, ErrBuildFinished)
+	return cancelRunning(ctx, b.Client, KindBuild, id, ErrBuildFinished)
 }
 
 // cancelRunning requests the cancellation of the running workflow id (a
-// "build" or a "promotion", for messages): ErrNotFound when there is none,
+// KindBuild or KindPromotion, for messages): a *NotFoundError when there is none,
 // finished when it already ended, including between the describe and the cancel.
 func cancelRunning(ctx context.Context, c WorkflowClient, kind, id string, finished error) error {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if isNotFound(err) {
-		return ErrNotFound
+		return notFound(kind, id)
 	}
 	if err != nil {
 		return fmt.Errorf("describe %s %s: %w", kind, id, err)

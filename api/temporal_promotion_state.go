@@ -14,7 +14,7 @@ import (
 // queried live while it runs, its result once it ended, and what Temporal
 // knows when neither is available.
 func (p *TemporalPromotions) State(ctx context.Context, id, runID string) (workflows.PromotionState, error) {
-	info, err := describeRun(ctx, p.Client, "promotion", id, runID)
+	info, err := describeRun(ctx, p.Client, KindPromotion, id, runID)
 	if err != nil {
 		return workflows.PromotionState{}, err
 	}

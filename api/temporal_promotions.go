@@ -130,7 +130,7 @@ func (p *TemporalPromotions) update(ctx context.Context, id, name, updateID stri
 		if _, derr := p.Client.DescribeWorkflowExecution(ctx, id, ""); derr == nil {
 			return ErrPromotionFinished
 		}
-		return ErrNotFound
+		return notFound(KindPromotion, id)
 	}
 	var unavailable *serviceerror.Unavailable
 	var deadline *serviceerror.DeadlineExceeded
@@ -168,7 +168,7 @@ func refusal(err error) *RefusedError {
 
 // Cancel requests the cancellation of the running promotion id.
 func (p *TemporalPromotions) Cancel(ctx context.Context, id string) error {
-	return cancelRunning(ctx, p.Client, "promotion", id, ErrPromotionFinished)
+	return cancelRunning(ctx, p.Client, KindPromotion, id, ErrPromotionFinished)
 }
 
 func (p *TemporalPromotions) taskQueue() string { return taskQueueOr(p.TaskQueue) }

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // activityStartMissingBuilds is activities.HeadPoller.StartMissingBuilds.
@@ -32,10 +32,7 @@ func Poll(ctx workflow.Context, in PollInput) (PollResult, error) {
 		},
 	})
 	var res PollResult
-	err := workflow.ExecuteActivity(ctx, activityStartMissingBuilds, activities.StartMissingBuildsInput{
-		Project:    in.Project,
-		Repository: in.Repository,
-	}).Get(ctx, &res)
+	err := workflow.ExecuteActivity(ctx, activityStartMissingBuilds, contracts.StartMissingBuildsInput(in)).Get(ctx, &res)
 	if err != nil {
 		return res, fmt.Errorf("poll heads of %s: %w", in.Project, err)
 	}

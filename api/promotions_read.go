@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -19,8 +20,8 @@ func (s *Server) listPromotions(c *gin.Context) {
 		s.getPromotion(c)
 		return
 	}
-	q, err := readListQuery(c, workflows.PromotionRunning, workflows.PromotionCompleted, workflows.PromotionStopped,
-		workflows.PromotionCancelled)
+	q, err := readListQuery(c, string(workflows.PromotionRunning), string(workflows.PromotionCompleted),
+		string(workflows.PromotionStopped), string(workflows.PromotionCancelled))
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -63,7 +64,7 @@ func (s *Server) promotionState(ctx context.Context, id, runID string) (workflow
 	}
 	return workflows.PromotionState{
 		ID: p.ID, RunID: p.RunID, Project: p.Project, Version: p.Version, Commit: p.Commit, Branch: p.Branch,
-		BuildID: p.BuildID, TriggeredBy: p.TriggeredBy, Status: p.Status, StartedAt: p.StartedAt,
+		BuildID: p.BuildID, TriggeredBy: p.TriggeredBy, Status: contracts.PromotionStatus(p.Status), StartedAt: p.StartedAt,
 		FinishedAt: p.FinishedAt, Environments: []workflows.EnvironmentState{}, Events: []workflows.Event{},
 	}, nil
 }

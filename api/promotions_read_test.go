@@ -52,7 +52,7 @@ func TestListAndGetPromotions(t *testing.T) {
 	rec = ts.do(t, http.MethodGet, "/api/v1/promotions?id=promote/demo/1", "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	old := decodeBody[workflows.PromotionState](t, rec.Body.Bytes())
-	require.Equal(t, "completed", old.Status)
+	require.Equal(t, workflows.PromotionCompleted, old.Status)
 	require.Equal(t, "alice", old.TriggeredBy)
 	// ...or nothing.
 	rec = ts.do(t, http.MethodGet, "/api/v1/promotions/promote%2Fdemo%2F3", "")

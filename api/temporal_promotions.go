@@ -62,7 +62,7 @@ func (p *TemporalPromotions) Start(ctx context.Context, in workflows.PromotionIn
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrProject).ValueSet(in.Project),
 			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrVersion).ValueSet(in.Version),
-			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(workflows.PromotionRunning),
+			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(string(workflows.PromotionRunning)),
 		),
 		StaticSummary: "Promote " + in.Project + " " + in.Version,
 		StaticDetails: promotionDetails(in),

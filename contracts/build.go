@@ -6,31 +6,27 @@ import (
 	"github.com/drover-ci/drover/pipeline"
 )
 
-// BuildStatus is the status of a build (BuildState.Status).
-type BuildStatus = string
-
-// Build statuses.
+// Build statuses (BuildState.Status; a stage's status is one of them or
+// TaskWaiting, TaskSkipped). Untyped: stages mix them with task statuses,
+// and the ledger and the API's lists carry them as strings.
 const (
-	StatusRunning   BuildStatus = "running"
-	StatusSucceeded BuildStatus = "succeeded"
-	StatusFailed    BuildStatus = "failed"
-	StatusCancelled BuildStatus = "cancelled"
+	StatusRunning   = "running"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
 )
 
-// TaskStatus is the status of a task (TaskState.Status, StageState.Status).
-type TaskStatus = string
-
-// Task statuses.
+// Task statuses (TaskState.Status).
 const (
-	TaskWaiting   TaskStatus = "waiting"
-	TaskReady     TaskStatus = "ready"
-	TaskScheduled TaskStatus = "scheduled"
-	TaskBuilding  TaskStatus = "building"
-	TaskSucceeded TaskStatus = "succeeded"
-	TaskFailed    TaskStatus = "failed"
-	TaskCancelled TaskStatus = "cancelled"
+	TaskWaiting   = "waiting"
+	TaskReady     = "ready"
+	TaskScheduled = "scheduled"
+	TaskBuilding  = "building"
+	TaskSucceeded = "succeeded"
+	TaskFailed    = "failed"
+	TaskCancelled = "cancelled"
 	// TaskSkipped is the status of a task whose stage never ran.
-	TaskSkipped TaskStatus = "skipped"
+	TaskSkipped = "skipped"
 )
 
 // Event types a build emits.
@@ -72,7 +68,7 @@ type BuildState struct {
 	Branch      string       `json:"branch,omitempty"`
 	TriggeredBy string       `json:"triggered_by,omitempty"`
 	Rerun       bool         `json:"rerun,omitempty"`
-	Status      BuildStatus  `json:"status"`
+	Status      string       `json:"status"`
 	StartedAt   time.Time    `json:"started_at"`
 	FinishedAt  *time.Time   `json:"finished_at,omitempty"`
 	Stages      []StageState `json:"stages"`
@@ -86,14 +82,14 @@ type BuildState struct {
 // StageState is the live state of one stage.
 type StageState struct {
 	Name   string      `json:"name"`
-	Status TaskStatus  `json:"status"`
+	Status string      `json:"status"`
 	Tasks  []TaskState `json:"tasks"`
 }
 
 // TaskState is the live state of one task.
 type TaskState struct {
 	Name       string        `json:"name"`
-	Status     TaskStatus    `json:"status"`
+	Status     string        `json:"status"`
 	Attempt    int           `json:"attempt"`
 	ExitCode   *int          `json:"exit_code,omitempty"`
 	StartedAt  *time.Time    `json:"started_at,omitempty"`

@@ -7,7 +7,7 @@ import (
 )
 
 // PromotionStatus is the status of a promotion (PromotionState.Status).
-type PromotionStatus = string
+type PromotionStatus string
 
 // Promotion statuses.
 const (

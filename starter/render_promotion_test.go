@@ -11,7 +11,7 @@ import (
 )
 
 // samplePromotion has dev deployed and prod waiting for a second approval.
-func samplePromotion(status string) contracts.PromotionState {
+func samplePromotion(status contracts.PromotionStatus) contracts.PromotionState {
 	return contracts.PromotionState{ID: "promote/demo/1.0", Project: "demo", Version: "1.0", Status: status, StartedAt: t0,
 		Environments: []contracts.EnvironmentState{
 			{Name: "dev", State: contracts.EnvDeployed, Deploy: &contracts.StepState{Kind: "deploy", State: contracts.StepSucceeded,

@@ -40,7 +40,7 @@ func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersio
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyKeyword(SearchAttrProject).ValueSet(b.in.Project),
 			temporal.NewSearchAttributeKeyKeyword(SearchAttrVersion).ValueSet(v.Version),
-			temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(PromotionRunning),
+			temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(string(PromotionRunning)),
 		),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, PromotionWorkflowName, in)

@@ -14,7 +14,7 @@ func (r *promotionRun) startNotifier(ctx workflow.Context) {
 		Commit: r.in.Commit, Branch: r.in.Branch, Version: r.in.Version}
 	r.notify = newNotifier(ctx, activities.ResolveSinksInput{Notify: r.in.Notify, Repository: r.in.Repository}, base, notifyHooks{
 		fill: func(ev *activities.NotifyEvent) {
-			ev.Status, ev.Environment = r.state.Status, ev.Stage
+			ev.Status, ev.Environment = string(r.state.Status), ev.Stage
 		},
 		title: func() string {
 			return fmt.Sprintf("*%s %s* promotion: %s", r.in.Project, r.in.Version, r.state.Status)

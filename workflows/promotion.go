@@ -119,7 +119,7 @@ func (r *promotionRun) finish(ctx workflow.Context) (PromotionState, error) {
 		r.state.Status, msg = PromotionCancelled, "cancelled"
 	}
 	r.state.FinishedAt = timePtr(r.now())
-	count(ctx, MetricPromotionsFinished, "project", r.in.Project, "result", r.state.Status)
+	count(ctx, MetricPromotionsFinished, "project", r.in.Project, "result", string(r.state.Status))
 	r.emit(EventPromotionComplete, "", msg)
 	r.publish(ctx)
 	// Let accepted decisions finish writing to the ledger.

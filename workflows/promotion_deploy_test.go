@@ -215,5 +215,5 @@ func TestPromotionCancelledWhileAwaitingApproval(t *testing.T) {
 	require.Equal(t, EnvCancelled, state.Environments[1].State)
 	require.Equal(t, GateWithdrawn, state.Environments[1].Gates[0].State)
 	require.Equal(t, []string{"dev acquire", "dev release deployed", "prod leave cancelled"}, pe.locks.sent())
-	require.Equal(t, PromotionCancelled, pe.ledger.promotions[len(pe.ledger.promotions)-1].Status)
+	require.Equal(t, string(PromotionCancelled), pe.ledger.promotions[len(pe.ledger.promotions)-1].Status)
 }

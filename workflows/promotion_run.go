@@ -149,7 +149,7 @@ func (r *promotionRun) publish(ctx workflow.Context) {
 		kw(SearchAttrVersion).ValueSet(r.in.Version),
 		kw(SearchAttrEnvironment).ValueSet(envName),
 		kw(SearchAttrState).ValueSet(envState),
-		kw(SearchAttrStatus).ValueSet(r.state.Status),
+		kw(SearchAttrStatus).ValueSet(string(r.state.Status)),
 	}, r.publishApproval(ctx)...)
 	err := workflow.UpsertTypedSearchAttributes(ctx, updates...)
 	if err != nil {

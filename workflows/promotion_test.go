@@ -236,8 +236,8 @@ func TestPromotionDeploysEveryEnvironmentInOrder(t *testing.T) {
 	require.False(t, pe.acts.deploys[2].Rollback)
 
 	require.Len(t, pe.ledger.promotions, 2)
-	require.Equal(t, PromotionRunning, pe.ledger.promotions[0].Status)
-	require.Equal(t, PromotionCompleted, pe.ledger.promotions[1].Status)
+	require.Equal(t, string(PromotionRunning), pe.ledger.promotions[0].Status)
+	require.Equal(t, string(PromotionCompleted), pe.ledger.promotions[1].Status)
 	require.NotNil(t, pe.ledger.promotions[1].FinishedAt)
 	require.Len(t, pe.ledger.deployments, 6)
 	last := pe.ledger.deployments[5]

@@ -113,7 +113,7 @@ func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, 
 			TypedSearchAttributes: temporal.NewSearchAttributes(
 				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrProject).ValueSet(in.Project),
 				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrVersion).ValueSet(in.Version),
-				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(workflows.PromotionRunning),
+				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(string(workflows.PromotionRunning)),
 			),
 		}, workflows.PromotionWorkflowName, in)
 		if err != nil {

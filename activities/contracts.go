@@ -65,3 +65,37 @@ type (
 	// CallbackReport is contracts.CallbackReport.
 	CallbackReport = contracts.CallbackReport
 )
+
+// Notification sinks, commit status states and Slack action IDs (see contracts).
+const (
+	SinkWebhook        = contracts.SinkWebhook
+	SinkSlack          = contracts.SinkSlack
+	SinkStatus         = contracts.SinkStatus
+	StatusPending      = contracts.CommitStatusPending
+	StatusSuccess      = contracts.CommitStatusSuccess
+	StatusFailure      = contracts.CommitStatusFailure
+	SlackActionApprove = contracts.SlackActionApprove
+	SlackActionReject  = contracts.SlackActionReject
+)
+
+// Inputs and results of the notification activities (see contracts).
+type (
+	// NotifyEvent is contracts.NotifyEvent.
+	NotifyEvent = contracts.NotifyEvent
+	// WebhookDelivery is contracts.WebhookDelivery.
+	WebhookDelivery = contracts.WebhookDelivery
+	// SlackMessage is contracts.SlackMessage.
+	SlackMessage = contracts.SlackMessage
+	// SlackApproval is contracts.SlackApproval.
+	SlackApproval = contracts.SlackApproval
+	// SlackPosted is contracts.SlackPosted.
+	SlackPosted = contracts.SlackPosted
+	// CommitStatus is contracts.CommitStatus.
+	CommitStatus = contracts.CommitStatus
+	// ResolveSinksInput is contracts.ResolveSinksInput.
+	ResolveSinksInput = contracts.ResolveSinksInput
+	// NotifySinks is contracts.NotifySinks.
+	NotifySinks = contracts.NotifySinks
+	// DeletePendingApprovalInput is contracts.DeletePendingApprovalInput.
+	DeletePendingApprovalInput = contracts.DeletePendingApprovalInput
+)

@@ -202,3 +202,10 @@ type EnvironmentResult struct {
 	Environment string `json:"environment"`
 	State       string `json:"state"`
 }
+
+// DeletePendingApprovalInput names the approval gate that stopped waiting:
+// the input of the DeletePendingApproval activity.
+type DeletePendingApprovalInput struct {
+	PromotionID string `json:"promotion_id"`
+	Environment string `json:"environment"`
+}

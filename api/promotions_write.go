@@ -9,7 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
@@ -73,7 +73,7 @@ func (s *Server) createPromotion(c *gin.Context) {
 		BuildID: v.BuildID, TriggeredBy: triggeredBy(c), Environments: envs, Notify: def.Notify,
 	}
 	for _, a := range v.Artifacts {
-		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+		in.Artifacts = append(in.Artifacts, contracts.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
 	}
 	s.startPromotion(c, in)
 }

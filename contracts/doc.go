@@ -10,4 +10,12 @@
 // without depending on each other. Everything here is part of a wire format
 // (a history, a query result, a REST body): a renamed constant or JSON tag
 // breaks the replay of recorded histories and running workflows.
+//
+// The inputs of the Build and Promotion workflows (workflows.BuildInput,
+// workflows.PromotionInput) and the Decision and SkipBake update payloads
+// stay in workflows: they carry package decision's keys and proofs. The
+// ledger activities' inputs stay in activities: they carry ledger rows.
+// workflows and activities keep aliases (their contracts.go) for the names
+// here that they use widely. The REST bodies of the API are in the
+// subpackage rest.
 package contracts

@@ -6,7 +6,7 @@ import "time"
 // the ledger's types (ledger.EnvironmentStatus, ledger.Deployment,
 // ledger.AuditEntry) in the same order, so the API converts a row with a
 // type conversion, which stops compiling when the two drift apart; a test
-// in api pins their JSON to be the same.
+// in api (TestLedgerRowsKeepTheirJSON) pins their JSON to be the same.
 
 // EnvironmentStatus is what is deployed in one environment.
 type EnvironmentStatus struct {

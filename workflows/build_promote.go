@@ -5,7 +5,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
@@ -29,7 +28,7 @@ func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersio
 		DecisionKeys: b.in.DecisionKeys, OperatorDecisions: b.in.OperatorDecisions, SecretsAllowed: b.in.SecretsAllowed,
 	}
 	for _, a := range v.Artifacts {
-		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+		in.Artifacts = append(in.Artifacts, contracts.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,

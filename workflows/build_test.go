@@ -11,7 +11,6 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -242,7 +241,7 @@ func TestBuildQueryShowsTheLiveLifecycle(t *testing.T) {
 	var scheduled, building BuildState
 	be.env.RegisterDelayedCallback(func() {
 		scheduled = query()
-		be.env.SignalWorkflow(activities.TaskStartedSignal, activities.TaskStarted{Stage: "verify", Task: "slow", Attempt: 1, Time: time.Now()})
+		be.env.SignalWorkflow(contracts.TaskStartedSignal, contracts.TaskStarted{Stage: "verify", Task: "slow", Attempt: 1, Time: time.Now()})
 	}, time.Second)
 	be.env.RegisterDelayedCallback(func() {
 		building = query()

@@ -7,7 +7,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/contracts"
 )
 
@@ -90,11 +89,11 @@ func (r *promotionRun) leave(ctx workflow.Context, i int, result string) {
 		r.soakUntil, r.soakFrom = &until, env.Name
 	}
 
-	signal := activities.SignalLeave
+	signal := contracts.SignalLeave
 	if r.grant != nil {
-		signal = activities.SignalRelease
+		signal = contracts.SignalRelease
 	}
-	rel := activities.LockRelease{PromotionID: r.state.ID, Version: r.in.Version, Result: result}
+	rel := contracts.LockRelease{PromotionID: r.state.ID, Version: r.in.Version, Result: result}
 	if err := workflow.SignalExternalWorkflow(ctx, contracts.EnvironmentID(r.in.Project, env.Name), "", signal, rel).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("Environment lock not released", "environment", env.Name, "signal", signal, "error", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -106,7 +106,7 @@ func (r *promotionRun) syncApprovals(ctx workflow.Context) {
 		for !reflect.DeepEqual(r.approvals.want, r.approvals.have) {
 			want, have := r.approvals.want, r.approvals.have
 			if have != nil && (want == nil || want.Environment != have.Environment) {
-				r.writeLedger(ctx, activityDeletePendingApproval, activities.DeletePendingApprovalInput{
+				r.writeLedger(ctx, activityDeletePendingApproval, contracts.DeletePendingApprovalInput{
 					PromotionID: r.state.ID, Environment: have.Environment})
 				r.approvals.have = nil
 				continue

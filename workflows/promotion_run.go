@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -35,14 +35,14 @@ type promotionRun struct {
 	// cur is the index of the environment the promotion is in, -1 before the first.
 	cur int
 	// Set by signals for the current environment.
-	superseded *activities.Superseded
-	grant      *activities.LockGrant
+	superseded *contracts.Superseded
+	grant      *contracts.LockGrant
 	skipBake   *SkipBake
 	// soakUntil is when the soak of the last deployed environment ends.
 	soakUntil *time.Time
 	soakFrom  string
 	// request is how the promotion identifies itself to the current environment.
-	request activities.LockRequest
+	request contracts.LockRequest
 	// baking is true while the current environment's bake runs.
 	baking bool
 	// writes counts ledger writes of decisions and pending approvals still in flight.

@@ -13,7 +13,6 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/pipeline"
@@ -66,7 +65,7 @@ func promotionInput(envs ...pipeline.Environment) PromotionInput {
 	return PromotionInput{
 		Project: "demo", Version: "1.2.0", Commit: "0123456789abcdef", Branch: "main", Repository: "/src/demo",
 		TriggeredBy: "dave", Environments: envs,
-		Artifacts:    []activities.ArtifactRef{{Name: "app.tgz", Key: "artifacts/app.tgz", SHA256: "abc", Size: 3}},
+		Artifacts:    []contracts.ArtifactRef{{Name: "app.tgz", Key: "artifacts/app.tgz", SHA256: "abc", Size: 3}},
 		DecisionKeys: []decision.PublicKey{apiSigner.PublicKey()},
 	}
 }

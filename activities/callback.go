@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -22,8 +23,8 @@ const DefaultCallbackTimeout = time.Hour
 // Callback kinds (ledger.Callback.Kind): what the API completes the waiting
 // activity with.
 const (
-	CallbackDeploy   = "deploy"   // a webhook deploy, completed with a DeployResult
-	CallbackExternal = "external" // an external check, completed with a CheckResult
+	CallbackDeploy   = contracts.CallbackDeploy   // a webhook deploy, completed with a DeployResult
+	CallbackExternal = contracts.CallbackExternal // an external check, completed with a CheckResult
 )
 
 // createCallback stores a new one-time token that completes the running

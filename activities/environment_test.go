@@ -11,6 +11,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
 
 func TestEnterEnvironmentSignalsWithStart(t *testing.T) {
@@ -48,7 +49,7 @@ func TestEnterEnvironmentSignalsWithStart(t *testing.T) {
 			require.Equal(t, tt.wantQueue, call.Options.TaskQueue)
 			require.Equal(t, enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING, call.Options.WorkflowIDConflictPolicy)
 			require.Equal(t, "Environment", call.Workflow)
-			require.Equal(t, []any{activities.EnvironmentStart{Project: "foas", Environment: "prod"}}, call.Args)
+			require.Equal(t, []any{contracts.EnvironmentInput{Project: "foas", Environment: "prod"}}, call.Args)
 			b, err := json.Marshal(call.Args[0])
 			require.NoError(t, err)
 			require.JSONEq(t, `{"project":"foas","environment":"prod"}`, string(b))

@@ -10,23 +10,6 @@ import (
 	"github.com/drover-ci/drover/gitsource"
 )
 
-// StartMissingBuildsInput names the repository whose branch heads a Poll
-// looks at.
-type StartMissingBuildsInput struct {
-	Project    string `json:"project"`
-	Repository string `json:"repository"`
-}
-
-// StartMissingBuildsResult counts what a poll found: the branch heads
-// listed, the builds it started and the heads that already had a build.
-// Skipped heads have no usable drover.yaml (the API answered 400).
-type StartMissingBuildsResult struct {
-	Heads    int `json:"heads"`
-	Started  int `json:"started"`
-	Existing int `json:"existing"`
-	Skipped  int `json:"skipped,omitempty"`
-}
-
 // HeadPoller holds the dependencies of StartMissingBuilds; its exported
 // methods are activities.
 type HeadPoller struct {

@@ -7,12 +7,6 @@ import (
 	"github.com/drover-ci/drover/ledger"
 )
 
-// DeletePendingApprovalInput names the approval gate that stopped waiting.
-type DeletePendingApprovalInput struct {
-	PromotionID string `json:"promotion_id"`
-	Environment string `json:"environment"`
-}
-
 // PutPendingApproval records an approval gate that waits for decisions, as it
 // starts and after each approval; a retry replaces the row with the same.
 func (a *LedgerActivities) PutPendingApproval(ctx context.Context, p ledger.PendingApproval) error {

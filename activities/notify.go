@@ -14,13 +14,14 @@ import (
 	"github.com/slack-go/slack"
 	"go.temporal.io/sdk/activity"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 )
 
 // ErrTypeSinkRejected is the type of a notification error no retry can fix
 // (a Slack channel that does not exist, a forge refusing the token).
-const ErrTypeSinkRejected = "SinkRejected"
+const ErrTypeSinkRejected = contracts.ErrTypeSinkRejected
 
 // notifyRequestTimeout bounds one HTTP request to a sink.
 const notifyRequestTimeout = 30 * time.Second

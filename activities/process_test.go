@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"github.com/drover-ci/drover/internal/proctest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/internal/proctest"
 )
 
 // syncBuffer collects output written from several goroutines.

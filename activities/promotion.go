@@ -10,15 +10,11 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"
 )
-
-// DefaultTaskQueue is the task queue of Environment workflows started by
-// EnterEnvironment when PromotionActivities.TaskQueue is empty; it is
-// workflows.TaskQueue (activities cannot import workflows).
-const DefaultTaskQueue = "drover"
 
 // TemporalClient is the part of the Temporal client the promotion activities use.
 type TemporalClient interface {
@@ -66,7 +62,7 @@ type PromotionActivities struct {
 	// Actions are the deploy actions by pipeline Deploy kind; nil means the
 	// built-in ones (shell and webhook).
 	Actions map[string]DeployAction
-	// TaskQueue of Environment workflows; empty means DefaultTaskQueue.
+	// TaskQueue of Environment workflows; empty means contracts.TaskQueue.
 	TaskQueue string
 	// CloudFormation runs cloudformation deploys; nil fails them (see
 	// NewLazyCloudFormation). CloudFormationPoll is how often they poll;
@@ -119,7 +115,7 @@ func (a *PromotionActivities) taskQueue() string {
 	if a.TaskQueue != "" {
 		return a.TaskQueue
 	}
-	return DefaultTaskQueue
+	return contracts.TaskQueue
 }
 
 func (a *PromotionActivities) logger() *slog.Logger {

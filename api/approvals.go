@@ -6,43 +6,12 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 )
-
-// Approval is an approval gate that waits for the caller.
-type Approval struct {
-	PromotionID  string     `json:"promotion_id"`
-	URL          string     `json:"url"`
-	Project      string     `json:"project"`
-	Version      string     `json:"version"`
-	Commit       string     `json:"commit,omitempty"`
-	Branch       string     `json:"branch,omitempty"`
-	TriggeredBy  string     `json:"triggered_by,omitempty"`
-	Environment  string     `json:"environment"`
-	WaitingSince *time.Time `json:"waiting_since,omitempty"`
-	Deadline     *time.Time `json:"deadline,omitempty"`
-	Approvals    int        `json:"approvals"`
-	Required     int        `json:"required"`
-	Approvers    []string   `json:"approvers"`
-	// Earlier are the results of the environments before this one.
-	Earlier []EnvironmentResult `json:"earlier"`
-}
-
-// EnvironmentResult is where a promotion stands in one environment.
-type EnvironmentResult struct {
-	Environment string `json:"environment"`
-	State       string `json:"state"`
-}
-
-// ApprovalsResponse answers GET /api/v1/approvals, oldest wait first.
-type ApprovalsResponse struct {
-	Approvals []Approval `json:"approvals"`
-}
 
 func (s *Server) listApprovals(c *gin.Context) {
 	approvals, err := s.approvalsFor(c.Request.Context(), caller(c))

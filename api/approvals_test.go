@@ -45,7 +45,7 @@ func TestPendingFor(t *testing.T) {
 	require.Equal(t, Approval{PromotionID: "promote/demo/2", Project: "demo", Version: "2", Commit: "abc", Branch: "main",
 		TriggeredBy: "carol", Environment: "prod", WaitingSince: &since, Deadline: &deadline, Approvals: 1, Required: 2,
 		Approvers: []string{"bob", "group:release"},
-		Earlier:   []EnvironmentResult{{"dev", "deployed"}, {"staging", "skipped"}}}, got[0], "the oldest wait comes first")
+		Earlier:   []EnvironmentResult{{Environment: "dev", State: "deployed"}, {Environment: "staging", State: "skipped"}}}, got[0], "the oldest wait comes first")
 	require.Equal(t, "promote/demo/1", got[1].PromotionID)
 	require.Equal(t, "promote/demo/7", got[2].PromotionID)
 	require.Equal(t, 1, got[2].Required)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
@@ -40,14 +40,6 @@ type ArtifactInput struct {
 	Key    string `json:"key"`
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
-}
-
-// PromotionStartedResponse answers a request that starts a promotion.
-type PromotionStartedResponse struct {
-	ID       string `json:"id"`
-	RunID    string `json:"run_id"`
-	URL      string `json:"url"`
-	Existing bool   `json:"existing"`
 }
 
 var (
@@ -122,7 +114,7 @@ func (s *Server) registerArtifact(c *gin.Context) {
 		Repository: req.Repository, TriggeredBy: triggeredBy(c), Environments: envs, Notify: def.Notify,
 	}
 	for _, a := range version.Artifacts {
-		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+		in.Artifacts = append(in.Artifacts, contracts.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
 	}
 	s.startPromotion(c, in)
 }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // ArtifactPath is the path, under the API's base URL, at which the artifact
@@ -78,18 +78,18 @@ func (s *Server) downloadArtifact(c *gin.Context) {
 }
 
 // findArtifact returns the artifact called name.
-func findArtifact(refs []activities.ArtifactRef, name string) (activities.ArtifactRef, bool) {
+func findArtifact(refs []contracts.ArtifactRef, name string) (contracts.ArtifactRef, bool) {
 	for _, r := range refs {
 		if r.Name == name {
 			return r, true
 		}
 	}
-	return activities.ArtifactRef{}, false
+	return contracts.ArtifactRef{}, false
 }
 
 // checkSize refuses a blob whose size, when the store tells it, is not the
 // recorded one: its Content-Length would be a lie.
-func checkSize(blob io.Reader, ref activities.ArtifactRef) error {
+func checkSize(blob io.Reader, ref contracts.ArtifactRef) error {
 	st, ok := blob.(interface{ Stat() (fs.FileInfo, error) })
 	if !ok {
 		return nil
@@ -105,7 +105,7 @@ func checkSize(blob io.Reader, ref activities.ArtifactRef) error {
 }
 
 // writeArtifact streams blob as an attachment with its recorded size and checksum.
-func (s *Server) writeArtifact(c *gin.Context, blob io.Reader, ref activities.ArtifactRef) {
+func (s *Server) writeArtifact(c *gin.Context, blob io.Reader, ref contracts.ArtifactRef) {
 	filename := ref.Name
 	if i := strings.LastIndex(filename, "/"); i >= 0 {
 		filename = filename[i+1:]

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -35,7 +35,7 @@ func artifactServer(t *testing.T) (*testServer, []byte) {
 	ts.Blobs = store
 	ts.builds.set(workflows.BuildState{ID: artifactBuild, RunID: "r1", Status: workflows.StatusSucceeded,
 		Stages: []workflows.StageState{{Name: "package", Tasks: []workflows.TaskState{{
-			Name: "tar", Status: workflows.TaskSucceeded, Artifacts: []activities.ArtifactRef{
+			Name: "tar", Status: workflows.TaskSucceeded, Artifacts: []contracts.ArtifactRef{
 				{Name: "app.tar.gz", Path: "dist/app.tar.gz", Key: key, SHA256: obj.SHA256, Size: obj.Size},
 				{Name: "gone.bin", Path: "gone.bin", Key: "artifacts/demo/abc/r1/package/tar/gone.bin", SHA256: "00", Size: 3},
 				{Name: "sneaky", Path: "sneaky", Key: "artifacts/../other/secret", SHA256: "00", Size: 15},

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -57,7 +57,7 @@ func TestRegisterArtifact(t *testing.T) {
 	require.Equal(t, "alice", in.TriggeredBy)
 	require.Len(t, in.Environments, 2)
 	require.Equal(t, []string{"alice", "group:release"}, in.Environments[1].Approval.Approvers)
-	require.Equal(t, []activities.ArtifactRef{
+	require.Equal(t, []contracts.ArtifactRef{
 		{Name: "app.tgz", Path: "https://ci.example.com/app.tgz", SHA256: checksum, Size: 42},
 		{Name: "chart", Key: "blobs/chart.tgz"},
 	}, in.Artifacts)
@@ -160,7 +160,7 @@ func TestCreatePromotion(t *testing.T) {
 	require.Equal(t, "bob", in.TriggeredBy)
 	require.Equal(t, testRepo, in.Repository)
 	require.Equal(t, "build/demo/"+testSHA, in.BuildID)
-	require.Equal(t, []activities.ArtifactRef{{Name: "app", Key: "k", SHA256: checksum, Size: 3}}, in.Artifacts)
+	require.Equal(t, []contracts.ArtifactRef{{Name: "app", Key: "k", SHA256: checksum, Size: 3}}, in.Artifacts)
 	require.Len(t, in.Environments, 2)
 
 	// A version registered from outside: the project's repository, if known.

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/api/web"
+	"github.com/drover-ci/drover/contracts/rest"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
@@ -301,11 +302,6 @@ func protect(p *registry.Project, def *pipeline.Project, branch string) ([]pipel
 	return envs, err
 }
 
-// AuditResponse answers GET /api/v1/audit.
-type AuditResponse struct {
-	Entries []ledger.AuditEntry `json:"entries"`
-}
-
 // listAudit serves GET /api/v1/audit?project=P&limit=N to the admins of P,
 // or, without a project, to the global admins of the projects file.
 func (s *Server) listAudit(c *gin.Context) {
@@ -337,7 +333,7 @@ func (s *Server) listAudit(c *gin.Context) {
 		}
 	}
 	if s.Audit == nil {
-		c.JSON(http.StatusOK, AuditResponse{Entries: []ledger.AuditEntry{}})
+		c.JSON(http.StatusOK, AuditResponse{Entries: []rest.AuditEntry{}})
 		return
 	}
 	entries, err := s.Audit.ListAudit(c.Request.Context(), ledger.AuditQuery{Project: project, Limit: limit})
@@ -345,10 +341,7 @@ func (s *Server) listAudit(c *gin.Context) {
 		_ = c.Error(fmt.Errorf("list audit: %w", err))
 		return
 	}
-	if entries == nil {
-		entries = []ledger.AuditEntry{}
-	}
-	c.JSON(http.StatusOK, AuditResponse{Entries: entries})
+	c.JSON(http.StatusOK, AuditResponse{Entries: restRows(entries, func(e ledger.AuditEntry) rest.AuditEntry { return rest.AuditEntry(e) })})
 }
 
 // forbiddenError is a refusal of the web pages' forms: the pages answer 403

@@ -24,27 +24,6 @@ import (
 // file it is ignored: the authenticated user triggers.
 const UserHeader = "X-Drover-User"
 
-// CreateBuildRequest is the body of POST /api/v1/builds.
-type CreateBuildRequest struct {
-	// Repository is an absolute local path or a URL (https://, file://, ...).
-	Repository string `json:"repository"`
-	// Commit is a SHA or a ref; empty means HEAD.
-	Commit string `json:"commit"`
-	Branch string `json:"branch"`
-	// Rerun runs a build that already finished again.
-	Rerun bool `json:"rerun"`
-}
-
-// CreateBuildResponse answers POST /api/v1/builds.
-type CreateBuildResponse struct {
-	ID       string `json:"id"`
-	RunID    string `json:"run_id"`
-	URL      string `json:"url"`
-	Status   string `json:"status"`
-	Existing bool   `json:"existing"`
-	Rerun    bool   `json:"rerun"`
-}
-
 func (s *Server) createBuild(c *gin.Context) {
 	ctx := c.Request.Context()
 	var req CreateBuildRequest
@@ -52,7 +31,7 @@ func (s *Server) createBuild(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	if err := req.validate(); err != nil {
+	if err := validateBuildRequest(&req); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -69,7 +48,7 @@ func (s *Server) createBuild(c *gin.Context) {
 		err = s.authorize(c, project.Project, registry.RoleBuild)
 	}
 	if err == nil {
-		err = s.onBranch(c, registered, req.Repository, commit, req.branch(), "build")
+		err = s.onBranch(c, registered, req.Repository, commit, requestBranch(&req), "build")
 	}
 	if err != nil {
 		_ = c.Error(err)
@@ -79,9 +58,9 @@ func (s *Server) createBuild(c *gin.Context) {
 		Project:     project.Project,
 		Repository:  req.Repository,
 		Commit:      commit,
-		Branch:      req.branch(),
+		Branch:      requestBranch(&req),
 		Plan:        pipeline.NewPlan(project),
-		Promotion:   s.protectedPromotion(ctx, registered, project, req.branch()),
+		Promotion:   s.protectedPromotion(ctx, registered, project, requestBranch(&req)),
 		Notify:      project.Notify,
 		TriggeredBy: triggeredBy(c),
 		Rerun:       req.Rerun,
@@ -188,7 +167,8 @@ func (s *Server) existingStatus(ctx context.Context, id, runID string) (string, 
 	return state.Status, err
 }
 
-func (r *CreateBuildRequest) validate() error {
+// validateBuildRequest trims r and checks it, defaulting Commit to HEAD.
+func validateBuildRequest(r *CreateBuildRequest) error {
 	r.Repository = strings.TrimSpace(r.Repository)
 	r.Commit = strings.TrimSpace(r.Commit)
 	r.Branch = strings.TrimSpace(r.Branch)
@@ -210,8 +190,8 @@ func (r *CreateBuildRequest) validate() error {
 	return nil
 }
 
-// branch is the requested branch, or the branch named by a refs/heads/ commit ref.
-func (r *CreateBuildRequest) branch() string {
+// requestBranch is the requested branch, or the branch named by a refs/heads/ commit ref.
+func requestBranch(r *CreateBuildRequest) string {
 	if r.Branch != "" {
 		return r.Branch
 	}

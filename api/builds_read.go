@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -20,35 +19,6 @@ const (
 	DefaultListLimit = 50
 	MaxListLimit     = 500
 )
-
-// BuildSummary is one build in a list.
-type BuildSummary struct {
-	ID          string     `json:"id"`
-	RunID       string     `json:"run_id"`
-	URL         string     `json:"url"`
-	Project     string     `json:"project"`
-	Repository  string     `json:"repository"`
-	Commit      string     `json:"commit"`
-	Branch      string     `json:"branch,omitempty"`
-	Status      string     `json:"status"`
-	TriggeredBy string     `json:"triggered_by,omitempty"`
-	Rerun       bool       `json:"rerun,omitempty"`
-	Version     string     `json:"version,omitempty"`
-	StartedAt   time.Time  `json:"started_at"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-}
-
-// ListBuildsResponse answers GET /api/v1/builds; NextOffset is null on the last page.
-type ListBuildsResponse struct {
-	Builds     []BuildSummary `json:"builds"`
-	NextOffset *int           `json:"next_offset"`
-}
-
-// CancelBuildResponse answers POST /api/v1/builds/{id}/cancel.
-type CancelBuildResponse struct {
-	ID     string `json:"id"`
-	Status string `json:"status"`
-}
 
 func (s *Server) listBuilds(c *gin.Context) {
 	if c.Query("id") != "" {
@@ -93,7 +63,7 @@ func (s *Server) buildState(ctx context.Context, id, runID string) (workflows.Bu
 	}
 	b, tasks, err := s.History.GetBuild(ctx, id, runID)
 	if errors.Is(err, ledger.ErrNotFound) {
-		return workflows.BuildState{}, ErrNotFound
+		return workflows.BuildState{}, notFound(KindBuild, id)
 	}
 	if err != nil {
 		return workflows.BuildState{}, fmt.Errorf("build %s from ledger: %w", id, err)
@@ -112,11 +82,14 @@ func (s *Server) cancelBuild(c *gin.Context) {
 		return
 	}
 	if err := s.Builds.Cancel(c.Request.Context(), id); err != nil {
-		if errors.Is(err, ErrBuildFinished) {
+		switch {
+		case errors.Is(err, ErrBuildFinished):
 			_ = c.Error(errorf(http.StatusConflict, codeConflict, "build %s is not running", id))
-			return
+		case errors.Is(err, ErrNotFound):
+			_ = c.Error(notFound(KindBuild, id))
+		default:
+			_ = c.Error(fmt.Errorf("cancel build %s: %w", id, err))
 		}
-		_ = c.Error(fmt.Errorf("cancel build %s: %w", id, err))
 		return
 	}
 	s.logger().InfoContext(c.Request.Context(), "build cancel requested", "build_id", id, "by", triggeredBy(c))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -22,7 +23,7 @@ func ledgerBuilds(n int) []ledger.Build {
 			status = workflows.StatusFailed
 		}
 		commit := fmt.Sprintf("%040d", i)
-		out[i] = ledger.Build{ID: workflows.BuildID("demo", commit), RunID: fmt.Sprintf("run-%d", i), Project: "demo",
+		out[i] = ledger.Build{ID: contracts.BuildID("demo", commit), RunID: fmt.Sprintf("run-%d", i), Project: "demo",
 			Repository: "https://u:p@git.example.com/demo.git", Commit: commit, Branch: "main", Status: status,
 			StartedAt: start.Add(-time.Duration(i) * time.Minute)}
 	}

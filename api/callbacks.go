@@ -8,7 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -21,7 +21,7 @@ type CallbackResponse struct {
 // token in the path is the caller's only credential; it is never logged.
 func (s *Server) reportCallback(c *gin.Context) {
 	ctx := c.Request.Context()
-	var report activities.CallbackReport
+	var report contracts.CallbackReport
 	if err := decodeJSON(c.Request.Body, &report); err != nil {
 		_ = c.Error(err)
 		return
@@ -61,13 +61,13 @@ func (s *Server) reportCallback(c *gin.Context) {
 }
 
 // callbackOutcome is the result or the failure a report completes a step of kind with.
-func callbackOutcome(kind string, r activities.CallbackReport) (result any, failure, err error) {
+func callbackOutcome(kind string, r contracts.CallbackReport) (result any, failure, err error) {
 	var errType string
 	switch kind {
-	case activities.CallbackDeploy:
-		errType = activities.ErrTypeDeployFailed
-	case activities.CallbackExternal:
-		errType = activities.ErrTypeCheckFailed
+	case contracts.CallbackDeploy:
+		errType = contracts.ErrTypeDeployFailed
+	case contracts.CallbackExternal:
+		errType = contracts.ErrTypeCheckFailed
 	default:
 		return nil, nil, fmt.Errorf("unknown callback kind %q", kind)
 	}
@@ -78,8 +78,8 @@ func callbackOutcome(kind string, r activities.CallbackReport) (result any, fail
 		}
 		return nil, temporal.NewNonRetryableApplicationError(msg, errType, nil), nil
 	}
-	if kind == activities.CallbackDeploy {
-		return activities.DeployResult{Detail: r.Message, Outputs: r.Outputs}, nil, nil
+	if kind == contracts.CallbackDeploy {
+		return contracts.DeployResult{Detail: r.Message, Outputs: r.Outputs}, nil, nil
 	}
-	return activities.CheckResult{Detail: r.Message}, nil, nil
+	return contracts.CheckResult{Detail: r.Message}, nil, nil
 }

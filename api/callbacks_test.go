@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -26,14 +26,14 @@ func TestCallbacks(t *testing.T) {
 		errType    string
 		errMessage string
 	}{
-		{"deploy succeeded", activities.CallbackDeploy, `{"status": "success", "message": "v1 live", "outputs": {"url": "https://x"}}`,
-			activities.DeployResult{Detail: "v1 live", Outputs: map[string]string{"url": "https://x"}}, "", ""},
-		{"deploy failed", activities.CallbackDeploy, `{"status": "failure", "message": "quota exceeded"}`,
-			nil, activities.ErrTypeDeployFailed, "quota exceeded"},
-		{"check passed", activities.CallbackExternal, `{"status": "success", "message": "412 tests"}`,
-			activities.CheckResult{Detail: "412 tests"}, "", ""},
-		{"check failed without message", activities.CallbackExternal, `{"status": "failure"}`,
-			nil, activities.ErrTypeCheckFailed, "external reported failure"},
+		{"deploy succeeded", contracts.CallbackDeploy, `{"status": "success", "message": "v1 live", "outputs": {"url": "https://x"}}`,
+			contracts.DeployResult{Detail: "v1 live", Outputs: map[string]string{"url": "https://x"}}, "", ""},
+		{"deploy failed", contracts.CallbackDeploy, `{"status": "failure", "message": "quota exceeded"}`,
+			nil, contracts.ErrTypeDeployFailed, "quota exceeded"},
+		{"check passed", contracts.CallbackExternal, `{"status": "success", "message": "412 tests"}`,
+			contracts.CheckResult{Detail: "412 tests"}, "", ""},
+		{"check failed without message", contracts.CallbackExternal, `{"status": "failure"}`,
+			nil, contracts.ErrTypeCheckFailed, "external reported failure"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,7 +89,7 @@ func TestCallbackErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ts := newTestServer()
 			ts.completer.err = tt.completeErr
-			ts.callbacks.callbacks[cbToken] = ledger.Callback{Token: cbToken, TaskToken: []byte("t"), Kind: activities.CallbackDeploy}
+			ts.callbacks.callbacks[cbToken] = ledger.Callback{Token: cbToken, TaskToken: []byte("t"), Kind: contracts.CallbackDeploy}
 			rec := ts.do(t, http.MethodPost, "/api/v1/callbacks/"+tt.token, tt.body)
 			require.Equal(t, tt.status, rec.Code, rec.Body.String())
 			require.Contains(t, decodeBody[ErrorBody](t, rec.Body.Bytes()).Error.Message, tt.message)
@@ -106,7 +106,7 @@ func TestCallbackWithRealLedger(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = led.Close() })
 	require.NoError(t, led.CreateCallback(ctx, ledger.Callback{Token: cbToken, TaskToken: []byte("task-9"),
-		Kind: activities.CallbackExternal, PromotionID: "promote/demo/1", Environment: "prod",
+		Kind: contracts.CallbackExternal, PromotionID: "promote/demo/1", Environment: "prod",
 		CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}))
 	ts := newTestServer()
 	ts.Callbacks = led
@@ -115,7 +115,7 @@ func TestCallbackWithRealLedger(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, rec.Code, rec.Body.String())
 	rec = ts.do(t, http.MethodPost, "/api/v1/callbacks/"+cbToken, `{"status": "success", "message": "ok"}`)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-	require.Equal(t, []completion{{taskToken: []byte("task-9"), result: activities.CheckResult{Detail: "ok"}}}, ts.completer.calls)
+	require.Equal(t, []completion{{taskToken: []byte("task-9"), result: contracts.CheckResult{Detail: "ok"}}}, ts.completer.calls)
 	rec = ts.do(t, http.MethodPost, "/api/v1/callbacks/"+cbToken, `{"status": "success"}`)
 	require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
 }

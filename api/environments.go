@@ -6,22 +6,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/contracts/rest"
 	"github.com/drover-ci/drover/ledger"
 )
-
-// EnvironmentsResponse answers GET /api/v1/environments: what version is
-// where, by project then environment.
-type EnvironmentsResponse struct {
-	Environments []ledger.EnvironmentStatus `json:"environments"`
-}
-
-// EnvironmentHistoryResponse answers GET
-// /api/v1/environments/{project}/{environment}/history, newest first.
-type EnvironmentHistoryResponse struct {
-	Project     string              `json:"project"`
-	Environment string              `json:"environment"`
-	Deployments []ledger.Deployment `json:"deployments"`
-}
 
 func (s *Server) listEnvironments(c *gin.Context) {
 	project := c.Query("project")
@@ -31,10 +18,9 @@ func (s *Server) listEnvironments(c *gin.Context) {
 		return
 	}
 	envs = readable(envs, s.readFilter(c), func(e ledger.EnvironmentStatus) string { return e.Project })
-	if envs == nil {
-		envs = []ledger.EnvironmentStatus{}
-	}
-	c.JSON(http.StatusOK, EnvironmentsResponse{Environments: envs})
+	c.JSON(http.StatusOK, EnvironmentsResponse{Environments: restRows(envs, func(e ledger.EnvironmentStatus) rest.EnvironmentStatus {
+		return rest.EnvironmentStatus(e)
+	})})
 }
 
 func (s *Server) environmentHistory(c *gin.Context) {
@@ -53,8 +39,6 @@ func (s *Server) environmentHistory(c *gin.Context) {
 		_ = c.Error(fmt.Errorf("history of %s/%s: %w", project, env, err))
 		return
 	}
-	if deps == nil {
-		deps = []ledger.Deployment{}
-	}
-	c.JSON(http.StatusOK, EnvironmentHistoryResponse{Project: project, Environment: env, Deployments: deps})
+	c.JSON(http.StatusOK, EnvironmentHistoryResponse{Project: project, Environment: env,
+		Deployments: restRows(deps, func(d ledger.Deployment) rest.Deployment { return rest.Deployment(d) })})
 }

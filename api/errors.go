@@ -33,30 +33,6 @@ const (
 	codeInternal        = "internal"
 )
 
-// ErrorBody is the one shape of every error response: {"error": {...}}.
-type ErrorBody struct {
-	Error ErrorInfo `json:"error"`
-}
-
-// ErrorInfo describes what went wrong; Details holds structured items such
-// as the positions of a bad definition.
-type ErrorInfo struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Details []any  `json:"details,omitempty"`
-	// RequestID is the request's X-Request-Id, to quote when reporting a problem.
-	RequestID string `json:"request_id,omitempty"`
-}
-
-// DefinitionProblem is one detail of a bad_definition error.
-type DefinitionProblem struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`
-	Column  int    `json:"column,omitempty"`
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
-}
-
 // httpError is an error a handler reports with its status and code. Its
 // message is shown to the client, so it must never hold internals.
 type httpError struct {
@@ -105,6 +81,7 @@ func (s *Server) classify(err error) *httpError {
 	var he *httpError
 	var maxBytes *http.MaxBytesError
 	var refused *RefusedError
+	var missing *NotFoundError
 	switch {
 	case errors.As(err, &he):
 		return he
@@ -124,8 +101,11 @@ func (s *Server) classify(err error) *httpError {
 		return he
 	case errors.Is(err, ErrNoAnswer):
 		return errorf(http.StatusServiceUnavailable, codeUnavailable, "%s; is a worker running?", ErrNoAnswer.Error())
+	case errors.As(err, &missing):
+		return errorf(http.StatusNotFound, codeNotFound, "%s", missing.Error())
 	case errors.Is(err, ErrNotFound):
-		return errorf(http.StatusNotFound, codeNotFound, "build not found")
+		// Whoever returned it did not say what was looked up.
+		return errorf(http.StatusNotFound, codeNotFound, "not found")
 	case errors.Is(err, ErrBuildRunning):
 		return errorf(http.StatusConflict, codeConflict, "%s", ErrBuildRunning.Error())
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/logstore"
@@ -35,7 +36,7 @@ func (f *fakeBuilds) Start(_ context.Context, in workflows.BuildInput, rerun boo
 	if f.startErr != nil {
 		return "", "", false, f.startErr
 	}
-	id := workflows.BuildID(in.Project, in.Commit)
+	id := contracts.BuildID(in.Project, in.Commit)
 	if st, ok := f.states[id]; ok {
 		if !rerun {
 			return id, st.RunID, true, nil

@@ -99,7 +99,7 @@ func (s *Server) pageRepository(ctx context.Context, project string) (string, er
 // must be registered for project, the definition there must be project's,
 // and a claimed branch must hold the commit.
 func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildRequest) (string, error) {
-	if err := req.validate(); err != nil {
+	if err := validateBuildRequest(&req); err != nil {
 		return "", pageError(err)
 	}
 	who, _ := web.FormUser(ctx)
@@ -118,18 +118,18 @@ func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildR
 	if def.Project != project {
 		return "", &pageRefusal{msg: fmt.Sprintf("the definition at %s is project %s, not %s", shortCommit(commit), def.Project, project), forbidden: true}
 	}
-	if v, ok := s.Source.(BranchVerifier); ok && registered != nil && req.branch() != "" {
-		on, err := v.OnBranch(ctx, req.Repository, commit, req.branch())
+	if v, ok := s.Source.(BranchVerifier); ok && registered != nil && requestBranch(&req) != "" {
+		on, err := v.OnBranch(ctx, req.Repository, commit, requestBranch(&req))
 		if err != nil {
-			return "", fmt.Errorf("check branch %s of %s: %w", req.branch(), commit, err)
+			return "", fmt.Errorf("check branch %s of %s: %w", requestBranch(&req), commit, err)
 		}
 		if !on {
-			return "", &pageRefusal{msg: fmt.Sprintf("commit %s is not on branch %s", shortCommit(commit), req.branch()), forbidden: true}
+			return "", &pageRefusal{msg: fmt.Sprintf("commit %s is not on branch %s", shortCommit(commit), requestBranch(&req)), forbidden: true}
 		}
 	}
 	in := workflows.BuildInput{
-		Project: def.Project, Repository: req.Repository, Commit: commit, Branch: req.branch(),
-		Plan: pipeline.NewPlan(def), Promotion: s.protectedPromotion(ctx, registered, def, req.branch()),
+		Project: def.Project, Repository: req.Repository, Commit: commit, Branch: requestBranch(&req),
+		Plan: pipeline.NewPlan(def), Promotion: s.protectedPromotion(ctx, registered, def, requestBranch(&req)),
 		Notify: def.Notify, TriggeredBy: cmpOr(who.Name, "web"), Rerun: req.Rerun,
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -49,7 +50,7 @@ func (s TemporalPollSchedules) Update(ctx context.Context, opts client.ScheduleO
 // PollScheduleOptions is the schedule that runs the Poll workflow of target
 // every interval; a run still going when the next is due makes it skip.
 func PollScheduleOptions(target PollTarget, interval time.Duration) client.ScheduleOptions {
-	id := workflows.PollScheduleID(target.Project)
+	id := contracts.PollScheduleID(target.Project)
 	return client.ScheduleOptions{
 		ID:   id,
 		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: interval}}},

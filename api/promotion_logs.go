@@ -88,7 +88,7 @@ func (p promotionStep) ended(state workflows.PromotionState) (bool, string) {
 		return true, st.State
 	}
 	if state.Status != workflows.StatusRunning {
-		return true, state.Status
+		return true, string(state.Status)
 	}
 	return false, ""
 }

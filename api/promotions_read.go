@@ -7,43 +7,21 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
-
-// PromotionSummary is one promotion in a list.
-type PromotionSummary struct {
-	ID          string     `json:"id"`
-	RunID       string     `json:"run_id"`
-	URL         string     `json:"url"`
-	Project     string     `json:"project"`
-	Version     string     `json:"version"`
-	Commit      string     `json:"commit,omitempty"`
-	Branch      string     `json:"branch,omitempty"`
-	BuildID     string     `json:"build_id,omitempty"`
-	TriggeredBy string     `json:"triggered_by,omitempty"`
-	Status      string     `json:"status"`
-	StartedAt   time.Time  `json:"started_at"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-}
-
-// ListPromotionsResponse answers GET /api/v1/promotions; NextOffset is null on the last page.
-type ListPromotionsResponse struct {
-	Promotions []PromotionSummary `json:"promotions"`
-	NextOffset *int               `json:"next_offset"`
-}
 
 func (s *Server) listPromotions(c *gin.Context) {
 	if c.Query("id") != "" {
 		s.getPromotion(c)
 		return
 	}
-	q, err := readListQuery(c, workflows.PromotionRunning, workflows.PromotionCompleted, workflows.PromotionStopped,
-		workflows.PromotionCancelled)
+	q, err := readListQuery(c, string(workflows.PromotionRunning), string(workflows.PromotionCompleted),
+		string(workflows.PromotionStopped), string(workflows.PromotionCancelled))
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -86,7 +64,7 @@ func (s *Server) promotionState(ctx context.Context, id, runID string) (workflow
 	}
 	return workflows.PromotionState{
 		ID: p.ID, RunID: p.RunID, Project: p.Project, Version: p.Version, Commit: p.Commit, Branch: p.Branch,
-		BuildID: p.BuildID, TriggeredBy: p.TriggeredBy, Status: p.Status, StartedAt: p.StartedAt,
+		BuildID: p.BuildID, TriggeredBy: p.TriggeredBy, Status: contracts.PromotionStatus(p.Status), StartedAt: p.StartedAt,
 		FinishedAt: p.FinishedAt, Environments: []workflows.EnvironmentState{}, Events: []workflows.Event{},
 	}, nil
 }
@@ -116,6 +94,5 @@ func promotionID(c *gin.Context) (string, error) {
 	return id, nil
 }
 
-func promotionNotFound(id string) error {
-	return errorf(http.StatusNotFound, codeNotFound, "promotion %s not found", id)
-}
+// promotionNotFound says promotion id does not exist.
+func promotionNotFound(id string) error { return notFound(KindPromotion, id) }

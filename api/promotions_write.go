@@ -9,49 +9,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
-
-// CreatePromotionRequest is the body of POST /api/v1/promotions: promote a
-// registered version by hand. The environments come from Definition when
-// given, else from drover.yaml at the version's commit in Repository (by
-// default the repository of the build that made the version, or of the project).
-type CreatePromotionRequest struct {
-	Project    string `json:"project"`
-	Version    string `json:"version"`
-	Repository string `json:"repository"`
-	Definition string `json:"definition"`
-}
-
-// DecideRequest is the body of POST /api/v1/promotions/{id}/approve and /reject.
-type DecideRequest struct {
-	Environment string `json:"environment"`
-	Comment     string `json:"comment"`
-	// RequestID identifies the decision (also accepted as the
-	// Idempotency-Key header; the API makes one when both are absent): it is
-	// the Temporal Update ID, so a retry with the same id gets the first
-	// attempt's outcome.
-	RequestID string `json:"request_id,omitempty"`
-}
-
-// SkipBakeRequest is the body of POST /api/v1/promotions/{id}/skip-bake.
-type SkipBakeRequest struct {
-	Environment string `json:"environment"`
-	Reason      string `json:"reason"`
-	// RequestID as in DecideRequest.
-	RequestID string `json:"request_id,omitempty"`
-}
-
-// PromotionActionResponse answers skip-bake and cancel.
-type PromotionActionResponse struct {
-	ID          string `json:"id"`
-	Environment string `json:"environment,omitempty"`
-	Status      string `json:"status"`
-}
 
 func (s *Server) createPromotion(c *gin.Context) {
 	ctx := c.Request.Context()
@@ -117,7 +80,7 @@ func (s *Server) createPromotion(c *gin.Context) {
 		BuildID: v.BuildID, TriggeredBy: triggeredBy(c), Environments: envs, Notify: def.Notify,
 	}
 	for _, a := range v.Artifacts {
-		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+		in.Artifacts = append(in.Artifacts, contracts.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
 	}
 	s.startPromotion(c, in)
 }

@@ -28,8 +28,37 @@ import (
 	"github.com/drover-ci/drover/workflows"
 )
 
-// ErrNotFound is returned by Builds when no build has the given ID (or run).
+// ErrNotFound is returned by Builds (and Promotions) when no build has the
+// given ID (or run). Lookups that know what they looked for return a
+// *NotFoundError, which is ErrNotFound too (errors.Is).
 var ErrNotFound = errors.New("not found")
+
+// Kinds of runs a NotFoundError names.
+const (
+	KindBuild     = "build"
+	KindPromotion = "promotion"
+)
+
+// NotFoundError says which resource was not found (a build, a promotion). It matches ErrNotFound with errors.Is, and
+// the API answers it with 404 not_found and "<kind> <id> not found".
+type NotFoundError struct {
+	Kind string // KindBuild, KindPromotion, ...
+	ID   string // the ID or name looked up; may be empty
+}
+
+// Error names the resource: "promotion promote/web/1.2 not found".
+func (e *NotFoundError) Error() string {
+	if e.ID == "" {
+		return e.Kind + " not found"
+	}
+	return e.Kind + " " + e.ID + " not found"
+}
+
+// Is makes a NotFoundError match ErrNotFound.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// notFound is a *NotFoundError of kind and id.
+func notFound(kind, id string) error { return &NotFoundError{Kind: kind, ID: id} }
 
 // ErrBuildRunning is returned by Builds.Start with rerun when the build is
 // still running: it must be cancelled before it can run again.

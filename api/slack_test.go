@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/registry"
@@ -429,7 +430,7 @@ func TestSlackInteractionIgnoresOthers(t *testing.T) {
 }
 
 func TestVersionOf(t *testing.T) {
-	require.Equal(t, "1.4.0", versionOf(workflows.PromotionID("web", "1.4.0")))
+	require.Equal(t, "1.4.0", versionOf(contracts.PromotionID("web", "1.4.0")))
 	require.Equal(t, "odd-id", versionOf("odd-id"))
 	require.Equal(t, "promote/web", versionOf("promote/web"))
 }

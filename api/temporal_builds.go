@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -47,7 +48,7 @@ type TemporalBuilds struct {
 // running or finished, is returned with existing set; with rerun a finished
 // build runs again under the same ID and a running one gives ErrBuildRunning.
 func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rerun bool) (string, string, bool, error) {
-	id := workflows.BuildID(in.Project, in.Commit)
+	id := contracts.BuildID(in.Project, in.Commit)
 	opts := client.StartWorkflowOptions{
 		ID:                    id,
 		TaskQueue:             b.taskQueue(),
@@ -83,16 +84,16 @@ func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rer
 
 // Cancel requests the cancellation of the running build id.
 func (b *TemporalBuilds) Cancel(ctx context.Context, id string) error {
-	return cancelRunning(ctx, b.Client, "build", id, ErrBuildFinished)
+	return cancelRunning(ctx, b.Client, KindBuild, id, ErrBuildFinished)
 }
 
 // cancelRunning requests the cancellation of the running workflow id (a
-// "build" or a "promotion", for messages): ErrNotFound when there is none,
+// KindBuild or KindPromotion, for messages): a *NotFoundError when there is none,
 // finished when it already ended, including between the describe and the cancel.
 func cancelRunning(ctx context.Context, c WorkflowClient, kind, id string, finished error) error {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, "")
 	if isNotFound(err) {
-		return ErrNotFound
+		return notFound(kind, id)
 	}
 	if err != nil {
 		return fmt.Errorf("describe %s %s: %w", kind, id, err)

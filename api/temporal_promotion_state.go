@@ -7,6 +7,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -14,7 +15,7 @@ import (
 // queried live while it runs, its result once it ended, and what Temporal
 // knows when neither is available.
 func (p *TemporalPromotions) State(ctx context.Context, id, runID string) (workflows.PromotionState, error) {
-	info, err := describeRun(ctx, p.Client, "promotion", id, runID)
+	info, err := describeRun(ctx, p.Client, KindPromotion, id, runID)
 	if err != nil {
 		return workflows.PromotionState{}, err
 	}
@@ -78,7 +79,7 @@ func promotionFromDescription(info *workflowpb.WorkflowExecutionInfo) workflows.
 
 // promotionStatusOf maps a Temporal execution status to a promotion status.
 // A run that failed, was terminated or timed out stopped.
-func promotionStatusOf(s enumspb.WorkflowExecutionStatus) string {
+func promotionStatusOf(s enumspb.WorkflowExecutionStatus) contracts.PromotionStatus {
 	switch s {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		return workflows.PromotionRunning

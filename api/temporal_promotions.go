@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -45,7 +46,7 @@ type TemporalPromotions struct {
 // Start starts the Promotion workflow of in; an existing promotion, running
 // or finished, is returned with existing set and never started again.
 func (p *TemporalPromotions) Start(ctx context.Context, in workflows.PromotionInput) (string, string, bool, error) {
-	id := workflows.PromotionID(in.Project, in.Version)
+	id := contracts.PromotionID(in.Project, in.Version)
 	desc, err := p.Client.DescribeWorkflowExecution(ctx, id, "")
 	if err == nil {
 		return id, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), true, nil
@@ -61,7 +62,7 @@ func (p *TemporalPromotions) Start(ctx context.Context, in workflows.PromotionIn
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrProject).ValueSet(in.Project),
 			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrVersion).ValueSet(in.Version),
-			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(workflows.PromotionRunning),
+			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(string(workflows.PromotionRunning)),
 		),
 		StaticSummary: "Promote " + in.Project + " " + in.Version,
 		StaticDetails: promotionDetails(in),
@@ -129,7 +130,7 @@ func (p *TemporalPromotions) update(ctx context.Context, id, name, updateID stri
 		if _, derr := p.Client.DescribeWorkflowExecution(ctx, id, ""); derr == nil {
 			return ErrPromotionFinished
 		}
-		return ErrNotFound
+		return notFound(KindPromotion, id)
 	}
 	var unavailable *serviceerror.Unavailable
 	var deadline *serviceerror.DeadlineExceeded
@@ -167,7 +168,7 @@ func refusal(err error) *RefusedError {
 
 // Cancel requests the cancellation of the running promotion id.
 func (p *TemporalPromotions) Cancel(ctx context.Context, id string) error {
-	return cancelRunning(ctx, p.Client, "promotion", id, ErrPromotionFinished)
+	return cancelRunning(ctx, p.Client, KindPromotion, id, ErrPromotionFinished)
 }
 
 func (p *TemporalPromotions) taskQueue() string { return taskQueueOr(p.TaskQueue) }

@@ -95,7 +95,7 @@ func TestTemporalPromotionsState(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, "promote/demo/1.0", st.ID)
 			require.Equal(t, "r1", st.RunID)
-			require.Equal(t, tt.status, st.Status)
+			require.Equal(t, tt.status, string(st.Status))
 			require.Equal(t, "demo", st.Project)
 			require.Equal(t, "1.0", st.Version)
 			require.Equal(t, "prod", st.Current)

@@ -15,7 +15,7 @@ import (
 // details of its failure once it failed or was cancelled, and what Temporal
 // knows when it was terminated or timed out.
 func (b *TemporalBuilds) State(ctx context.Context, id, runID string) (workflows.BuildState, error) {
-	info, err := describeRun(ctx, b.Client, "build", id, runID)
+	info, err := describeRun(ctx, b.Client, KindBuild, id, runID)
 	if err != nil {
 		return workflows.BuildState{}, err
 	}
@@ -64,7 +64,7 @@ func (b *TemporalBuilds) State(ctx context.Context, id, runID string) (workflows
 // Status returns the status of a run of build id from Temporal's
 // description of it, without a query: it needs no worker.
 func (b *TemporalBuilds) Status(ctx context.Context, id, runID string) (string, error) {
-	info, err := describeRun(ctx, b.Client, "build", id, runID)
+	info, err := describeRun(ctx, b.Client, KindBuild, id, runID)
 	if err != nil {
 		return "", err
 	}

@@ -14,11 +14,11 @@ import (
 
 // describeRun describes a run of workflow id (the latest when runID is
 // empty); kind names the workflow in errors. A workflow Temporal does not
-// know gives ErrNotFound.
+// know gives a *NotFoundError of kind.
 func describeRun(ctx context.Context, c WorkflowClient, kind, id, runID string) (*workflowpb.WorkflowExecutionInfo, error) {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, runID)
 	if isNotFound(err) {
-		return nil, ErrNotFound
+		return nil, notFound(kind, id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("describe %s %s: %w", kind, id, err)

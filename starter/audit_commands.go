@@ -9,24 +9,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-)
 
-// AuditEntry is one refused attempt (or audited admin action), as
-// GET /api/v1/audit lists it.
-type AuditEntry struct {
-	At      time.Time `json:"at"`
-	Actor   string    `json:"actor"`
-	Action  string    `json:"action"`
-	Project string    `json:"project"`
-	Target  string    `json:"target,omitempty"`
-	Channel string    `json:"channel,omitempty"`
-	Outcome string    `json:"outcome"`
-	Reason  string    `json:"reason,omitempty"`
-}
+	"github.com/drover-ci/drover/contracts/rest"
+)
 
 // Audit lists the audit entries of project (every project when empty: for
 // global admins), newest first, at most limit (the API's default when zero).
-func (c *Client) Audit(ctx context.Context, project string, limit int) ([]AuditEntry, error) {
+func (c *Client) Audit(ctx context.Context, project string, limit int) ([]rest.AuditEntry, error) {
 	q := url.Values{}
 	if project != "" {
 		q.Set("project", project)
@@ -39,16 +28,16 @@ func (c *Client) Audit(ctx context.Context, project string, limit int) ([]AuditE
 		path += "?" + q.Encode()
 	}
 	var resp struct {
-		Entries []AuditEntry `json:"entries"`
+		Entries []rest.AuditEntry `json:"entries"`
 	}
 	err := c.do(ctx, http.MethodGet, path, nil, &resp)
 	return resp.Entries, err
 }
 
 // RenderAudit draws the audit entries, newest first.
-func RenderAudit(entries []AuditEntry, now time.Time) string {
+func RenderAudit(entries []rest.AuditEntry, now time.Time) string {
 	header := []string{"WHEN", "ACTOR", "ACTION", "PROJECT", "TARGET", "CHANNEL", "OUTCOME", "REASON"}
-	return renderTable(entries, "no audit entries", header, func(e AuditEntry) []string {
+	return renderTable(entries, "no audit entries", header, func(e rest.AuditEntry) []string {
 		return []string{ago(e.At, now), e.Actor, e.Action, orDash(e.Project), orDash(e.Target), orDash(e.Channel),
 			e.Outcome, orDash(e.Reason)}
 	})

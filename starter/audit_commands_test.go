@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 func TestAudit(t *testing.T) {
@@ -21,7 +23,7 @@ func TestAudit(t *testing.T) {
 			_, _ = w.Write([]byte(`{"error": {"code": "forbidden", "message": "carol lacks role admin on project secret"}}`))
 			return
 		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"entries": []AuditEntry{{
+		_ = json.NewEncoder(w).Encode(map[string]any{"entries": []rest.AuditEntry{{
 			At: t0, Actor: "mallory", Action: "approve", Project: "hello", Target: "promote/hello/1.0",
 			Channel: "temporal", Outcome: "refused", Reason: "unsigned decision",
 		}}})

@@ -9,11 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 func (a *cli) startCommand() *cobra.Command {
-	var req StartRequest
+	var req rest.CreateBuildRequest
 	var watch bool
 	cmd := &cobra.Command{
 		Use:   "start",
@@ -125,7 +126,7 @@ func (a *cli) logsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if status != workflows.TaskSucceeded {
+			if status != contracts.TaskSucceeded {
 				fmt.Fprintf(a.env.Stderr, "task %s %s\n", args[1], status)
 				return &ExitError{Code: 1}
 			}

@@ -14,9 +14,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 // Client talks to the Drover API over HTTP.
@@ -34,51 +34,10 @@ type Client struct {
 	Channel string
 }
 
-// StartRequest is the body of POST /api/v1/builds.
-type StartRequest struct {
-	Repository string `json:"repository"`
-	Commit     string `json:"commit,omitempty"`
-	Branch     string `json:"branch,omitempty"`
-	Rerun      bool   `json:"rerun,omitempty"`
-}
-
-// StartResponse answers POST /api/v1/builds.
-type StartResponse struct {
-	ID       string `json:"id"`
-	RunID    string `json:"run_id"`
-	URL      string `json:"url"`
-	Status   string `json:"status"`
-	Existing bool   `json:"existing"`
-	Rerun    bool   `json:"rerun"`
-}
-
-// BuildSummary is one build of a list.
-type BuildSummary struct {
-	ID          string     `json:"id"`
-	RunID       string     `json:"run_id"`
-	URL         string     `json:"url"`
-	Project     string     `json:"project"`
-	Repository  string     `json:"repository"`
-	Commit      string     `json:"commit"`
-	Branch      string     `json:"branch,omitempty"`
-	Status      string     `json:"status"`
-	TriggeredBy string     `json:"triggered_by,omitempty"`
-	Rerun       bool       `json:"rerun,omitempty"`
-	Version     string     `json:"version,omitempty"`
-	StartedAt   time.Time  `json:"started_at"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-}
-
 // ListOptions filters a list of builds.
 type ListOptions struct {
 	Project, Branch, Status string
 	Limit, Offset           int
-}
-
-// ListResponse answers GET /api/v1/builds; NextOffset is nil on the last page.
-type ListResponse struct {
-	Builds     []BuildSummary `json:"builds"`
-	NextOffset *int           `json:"next_offset"`
 }
 
 // APIError is an error response of the API.
@@ -99,25 +58,25 @@ func (e *APIError) Error() string {
 }
 
 // StartBuild asks the API to build a commit.
-func (c *Client) StartBuild(ctx context.Context, req StartRequest) (StartResponse, error) {
+func (c *Client) StartBuild(ctx context.Context, req rest.CreateBuildRequest) (rest.CreateBuildResponse, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return StartResponse{}, fmt.Errorf("encode start request: %w", err)
+		return rest.CreateBuildResponse{}, fmt.Errorf("encode start request: %w", err)
 	}
-	var resp StartResponse
+	var resp rest.CreateBuildResponse
 	err = c.do(ctx, http.MethodPost, "/api/v1/builds", bytes.NewReader(body), &resp)
 	return resp, err
 }
 
 // GetBuild returns the state of a build.
-func (c *Client) GetBuild(ctx context.Context, id string) (workflows.BuildState, error) {
-	var st workflows.BuildState
+func (c *Client) GetBuild(ctx context.Context, id string) (contracts.BuildState, error) {
+	var st contracts.BuildState
 	err := c.do(ctx, http.MethodGet, buildPath(id), nil, &st)
 	return st, err
 }
 
 // ListBuilds returns one page of builds, newest first.
-func (c *Client) ListBuilds(ctx context.Context, o ListOptions) (ListResponse, error) {
+func (c *Client) ListBuilds(ctx context.Context, o ListOptions) (rest.ListBuildsResponse, error) {
 	q := url.Values{}
 	for k, v := range map[string]string{"project": o.Project, "branch": o.Branch, "status": o.Status} {
 		if v != "" {
@@ -134,7 +93,7 @@ func (c *Client) ListBuilds(ctx context.Context, o ListOptions) (ListResponse, e
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	var resp ListResponse
+	var resp rest.ListBuildsResponse
 	err := c.do(ctx, http.MethodGet, path, nil, &resp)
 	return resp, err
 }

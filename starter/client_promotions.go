@@ -13,100 +13,26 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
-// PromoteRequest is the body of POST /api/v1/promotions.
-type PromoteRequest struct {
-	Project string `json:"project"`
-	Version string `json:"version"`
-}
-
-// PromotionStarted answers a request that starts a promotion.
-type PromotionStarted struct {
-	ID       string `json:"id"`
-	RunID    string `json:"run_id"`
-	URL      string `json:"url"`
-	Existing bool   `json:"existing"`
-}
-
-// PromotionSummary is one promotion of a list.
-type PromotionSummary struct {
-	ID          string     `json:"id"`
-	RunID       string     `json:"run_id"`
-	URL         string     `json:"url"`
-	Project     string     `json:"project"`
-	Version     string     `json:"version"`
-	Commit      string     `json:"commit,omitempty"`
-	Branch      string     `json:"branch,omitempty"`
-	TriggeredBy string     `json:"triggered_by,omitempty"`
-	Status      string     `json:"status"`
-	StartedAt   time.Time  `json:"started_at"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-}
-
-// PromotionList answers GET /api/v1/promotions; NextOffset is nil on the last page.
-type PromotionList struct {
-	Promotions []PromotionSummary `json:"promotions"`
-	NextOffset *int               `json:"next_offset"`
-}
-
-// Approval is an approval gate that waits for the caller.
-type Approval struct {
-	PromotionID  string     `json:"promotion_id"`
-	URL          string     `json:"url"`
-	Project      string     `json:"project"`
-	Version      string     `json:"version"`
-	Environment  string     `json:"environment"`
-	WaitingSince *time.Time `json:"waiting_since,omitempty"`
-	Deadline     *time.Time `json:"deadline,omitempty"`
-	Approvals    int        `json:"approvals"`
-	Required     int        `json:"required"`
-	Earlier      []struct {
-		Environment string `json:"environment"`
-		State       string `json:"state"`
-	} `json:"earlier"`
-}
-
-// EnvironmentStatus is what is deployed in one environment.
-type EnvironmentStatus struct {
-	Project         string    `json:"project"`
-	Environment     string    `json:"environment"`
-	Version         string    `json:"version"`
-	Since           time.Time `json:"since"`
-	PromotionID     string    `json:"promotion_id"`
-	Actor           string    `json:"actor,omitempty"`
-	PreviousVersion string    `json:"previous_version,omitempty"`
-}
-
-// Deployment is one deploy to an environment.
-type Deployment struct {
-	PromotionID     string     `json:"promotion_id"`
-	Version         string     `json:"version"`
-	Rollback        bool       `json:"rollback,omitempty"`
-	Result          string     `json:"result"`
-	Actor           string     `json:"actor,omitempty"`
-	PreviousVersion string     `json:"previous_version,omitempty"`
-	StartedAt       time.Time  `json:"started_at"`
-	FinishedAt      *time.Time `json:"finished_at,omitempty"`
-}
-
 // Promote asks the API to promote a registered version.
-func (c *Client) Promote(ctx context.Context, req PromoteRequest) (PromotionStarted, error) {
-	var resp PromotionStarted
+func (c *Client) Promote(ctx context.Context, req rest.CreatePromotionRequest) (rest.PromotionStartedResponse, error) {
+	var resp rest.PromotionStartedResponse
 	err := c.postJSON(ctx, "/api/v1/promotions", req, &resp)
 	return resp, err
 }
 
 // GetPromotion returns the live state of a promotion.
-func (c *Client) GetPromotion(ctx context.Context, id string) (workflows.PromotionState, error) {
-	var st workflows.PromotionState
+func (c *Client) GetPromotion(ctx context.Context, id string) (contracts.PromotionState, error) {
+	var st contracts.PromotionState
 	err := c.do(ctx, http.MethodGet, promotionPath(id), nil, &st)
 	return st, err
 }
 
 // ListPromotions returns one page of promotions, newest first.
-func (c *Client) ListPromotions(ctx context.Context, o ListOptions) (PromotionList, error) {
+func (c *Client) ListPromotions(ctx context.Context, o ListOptions) (rest.ListPromotionsResponse, error) {
 	q := url.Values{}
 	for k, v := range map[string]string{"project": o.Project, "status": o.Status} {
 		if v != "" {
@@ -119,7 +45,7 @@ func (c *Client) ListPromotions(ctx context.Context, o ListOptions) (PromotionLi
 	if o.Offset > 0 {
 		q.Set("offset", strconv.Itoa(o.Offset))
 	}
-	var resp PromotionList
+	var resp rest.ListPromotionsResponse
 	err := c.do(ctx, http.MethodGet, withQuery("/api/v1/promotions", q), nil, &resp)
 	return resp, err
 }
@@ -130,26 +56,26 @@ func (c *Client) ListPromotions(ctx context.Context, o ListOptions) (PromotionLi
 const decisionAttempts = 3
 
 // Decide approves or rejects the approval gate of environment in a promotion.
-func (c *Client) Decide(ctx context.Context, id, environment string, approve bool, comment string) (workflows.DecisionResult, error) {
+func (c *Client) Decide(ctx context.Context, id, environment string, approve bool, comment string) (contracts.DecisionResult, error) {
 	action := "/reject"
 	if approve {
 		action = "/approve"
 	}
-	var res workflows.DecisionResult
-	body := map[string]string{"environment": environment, "comment": comment, "request_id": uuid.NewString()}
+	var res contracts.DecisionResult
+	body := rest.DecideRequest{Environment: environment, Comment: comment, RequestID: uuid.NewString()}
 	err := c.postDecision(ctx, promotionPath(id)+action, body, &res)
 	return res, err
 }
 
 // SkipBake ends the running bake of environment in a promotion.
 func (c *Client) SkipBake(ctx context.Context, id, environment, reason string) error {
-	body := map[string]string{"environment": environment, "reason": reason, "request_id": uuid.NewString()}
+	body := rest.SkipBakeRequest{Environment: environment, Reason: reason, RequestID: uuid.NewString()}
 	return c.postDecision(ctx, promotionPath(id)+"/skip-bake", body, nil)
 }
 
 // postDecision posts a decision, again with the same request id while the
 // API answers 503.
-func (c *Client) postDecision(ctx context.Context, path string, body map[string]string, out any) error {
+func (c *Client) postDecision(ctx context.Context, path string, body, out any) error {
 	var err error
 	for attempt := 1; attempt <= decisionAttempts; attempt++ {
 		err = c.postJSON(ctx, path, body, out)
@@ -172,36 +98,36 @@ func (c *Client) CancelPromotion(ctx context.Context, id string) error {
 }
 
 // Approvals returns the approval gates that wait for the caller.
-func (c *Client) Approvals(ctx context.Context) ([]Approval, error) {
+func (c *Client) Approvals(ctx context.Context) ([]rest.Approval, error) {
 	var resp struct {
-		Approvals []Approval `json:"approvals"`
+		Approvals []rest.Approval `json:"approvals"`
 	}
 	err := c.do(ctx, http.MethodGet, "/api/v1/approvals", nil, &resp)
 	return resp.Approvals, err
 }
 
 // Environments returns what version is where, for one project or all ("").
-func (c *Client) Environments(ctx context.Context, project string) ([]EnvironmentStatus, error) {
+func (c *Client) Environments(ctx context.Context, project string) ([]rest.EnvironmentStatus, error) {
 	q := url.Values{}
 	if project != "" {
 		q.Set("project", project)
 	}
 	var resp struct {
-		Environments []EnvironmentStatus `json:"environments"`
+		Environments []rest.EnvironmentStatus `json:"environments"`
 	}
 	err := c.do(ctx, http.MethodGet, withQuery("/api/v1/environments", q), nil, &resp)
 	return resp.Environments, err
 }
 
 // EnvironmentHistory returns the deployments to an environment, newest first.
-func (c *Client) EnvironmentHistory(ctx context.Context, project, environment string, limit int) ([]Deployment, error) {
+func (c *Client) EnvironmentHistory(ctx context.Context, project, environment string, limit int) ([]rest.Deployment, error) {
 	q := url.Values{}
 	if limit > 0 {
 		q.Set("limit", strconv.Itoa(limit))
 	}
 	path := "/api/v1/environments/" + url.PathEscape(project) + "/" + url.PathEscape(environment) + "/history"
 	var resp struct {
-		Deployments []Deployment `json:"deployments"`
+		Deployments []rest.Deployment `json:"deployments"`
 	}
 	err := c.do(ctx, http.MethodGet, withQuery(path, q), nil, &resp)
 	return resp.Deployments, err

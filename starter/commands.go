@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // DefaultURL is the API address used without --url or DROVER_URL.
@@ -155,7 +155,7 @@ func (a *cli) watch(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if st.Status != workflows.StatusSucceeded {
+	if st.Status != contracts.StatusSucceeded {
 		return &ExitError{Code: 1}
 	}
 	return nil

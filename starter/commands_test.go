@@ -8,7 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 // gitRepo makes a repository with one commit on branch "feature" and a
@@ -49,13 +50,13 @@ func TestBuildStart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api := &fakeAPI{startResp: StartResponse{ID: "build/demo/" + sha, RunID: "r1", Status: "running",
+			api := &fakeAPI{startResp: rest.CreateBuildResponse{ID: "build/demo/" + sha, RunID: "r1", Status: "running",
 				URL: "http://drover.test/api/v1/builds/build%2Fdemo%2F" + sha}}
 			code, stdout, stderr := runCLI(t, api, map[string]string{"USER": "alice"}, false,
 				append([]string{"build", "start"}, tt.args...)...)
 			require.Equal(t, 0, code, stderr)
 			require.Equal(t, "build build/demo/"+sha+" started (run r1)\nhttp://drover.test/api/v1/builds/build%2Fdemo%2F"+sha+"\n", stdout)
-			require.Equal(t, []StartRequest{{Repository: tt.wantRepo, Commit: tt.wantCommit, Branch: tt.wantBranch}}, api.started)
+			require.Equal(t, []rest.CreateBuildRequest{{Repository: tt.wantRepo, Commit: tt.wantCommit, Branch: tt.wantBranch}}, api.started)
 			require.Equal(t, []string{"alice"}, api.users)
 		})
 	}
@@ -63,9 +64,9 @@ func TestBuildStart(t *testing.T) {
 
 func TestBuildStartOutcomes(t *testing.T) {
 	repo, _ := gitRepo(t)
-	running := sampleState(workflows.StatusRunning)
-	succeeded := sampleState(workflows.StatusSucceeded)
-	failed := sampleState(workflows.StatusFailed)
+	running := sampleState(contracts.StatusRunning)
+	succeeded := sampleState(contracts.StatusSucceeded)
+	failed := sampleState(contracts.StatusFailed)
 	badDef := "drover.yaml:8:11: build.stages[0].tasks[0].retries: must be 0 or more"
 	tests := []struct {
 		name     string
@@ -78,18 +79,18 @@ func TestBuildStartOutcomes(t *testing.T) {
 	}{
 		{name: "bad definition", api: &fakeAPI{startErr: &apiErrorBody{400, "bad_definition", badDef}},
 			code: 1, stderr: badDef + "\n"},
-		{name: "exists", api: &fakeAPI{startResp: StartResponse{ID: running.ID, RunID: "r1", Status: "succeeded", Existing: true}},
+		{name: "exists", api: &fakeAPI{startResp: rest.CreateBuildResponse{ID: running.ID, RunID: "r1", Status: "succeeded", Existing: true}},
 			code: 0, stdout: []string{"build " + running.ID + " exists already: succeeded (run r1)\n"}},
-		{name: "rerun", args: []string{"--rerun"}, api: &fakeAPI{startResp: StartResponse{ID: running.ID, RunID: "r2", Rerun: true}},
+		{name: "rerun", args: []string{"--rerun"}, api: &fakeAPI{startResp: rest.CreateBuildResponse{ID: running.ID, RunID: "r2", Rerun: true}},
 			code: 0, stdout: []string{"build " + running.ID + " started again (run r2)\n"}, rerunReq: true},
 		{name: "running build", args: []string{"--rerun"},
 			api:  &fakeAPI{startErr: &apiErrorBody{409, "conflict", "build is running; cancel it first"}},
 			code: 1, stderr: "build is running; cancel it first\n", rerunReq: true},
 		{name: "watch until success", args: []string{"--watch"},
-			api:  &fakeAPI{startResp: StartResponse{ID: running.ID}, states: []workflows.BuildState{running, running, succeeded}},
+			api:  &fakeAPI{startResp: rest.CreateBuildResponse{ID: running.ID}, states: []contracts.BuildState{running, running, succeeded}},
 			code: 0, stdout: []string{"build " + running.ID + " running", "build " + running.ID + " succeeded"}},
 		{name: "watch until failure", args: []string{"--watch"},
-			api:  &fakeAPI{startResp: StartResponse{ID: running.ID}, states: []workflows.BuildState{running, failed}},
+			api:  &fakeAPI{startResp: rest.CreateBuildResponse{ID: running.ID}, states: []contracts.BuildState{running, failed}},
 			code: 1, stdout: []string{"build " + running.ID + " failed"}},
 	}
 	for _, tt := range tests {
@@ -107,14 +108,14 @@ func TestBuildStartOutcomes(t *testing.T) {
 }
 
 func TestBuildWatch(t *testing.T) {
-	running := sampleState(workflows.StatusRunning)
-	done := sampleState(workflows.StatusSucceeded)
+	running := sampleState(contracts.StatusRunning)
+	done := sampleState(contracts.StatusSucceeded)
 	done.Stages[0].Tasks[1].Status = "succeeded"
 	done.Stages[0].Tasks[1].FinishedAt = at(70e9)
 	done.FinishedAt = at(80e9)
 
 	t.Run("lines of changes", func(t *testing.T) {
-		api := &fakeAPI{states: []workflows.BuildState{running, running, done}}
+		api := &fakeAPI{states: []contracts.BuildState{running, running, done}}
 		code, stdout, _ := runCLI(t, api, nil, false, "build", "watch", running.ID)
 		require.Equal(t, 0, code)
 		require.Equal(t, "build build/demo/0123456789abcdef running 1m30s\n"+
@@ -126,7 +127,7 @@ func TestBuildWatch(t *testing.T) {
 		require.Equal(t, 3, api.gets)
 	})
 	t.Run("redrawn in place on a terminal", func(t *testing.T) {
-		api := &fakeAPI{states: []workflows.BuildState{running, done}}
+		api := &fakeAPI{states: []contracts.BuildState{running, done}}
 		code, stdout, _ := runCLI(t, api, nil, true, "build", "watch", "http://x/api/v1/builds/build%2Fdemo%2F0123456789abcdef")
 		require.Equal(t, 0, code)
 		first := RenderWatch(running, t0.Add(90e9))
@@ -141,7 +142,7 @@ func TestBuildWatch(t *testing.T) {
 
 func TestBuildList(t *testing.T) {
 	next := 2
-	api := &fakeAPI{list: ListResponse{NextOffset: &next, Builds: []BuildSummary{
+	api := &fakeAPI{list: rest.ListBuildsResponse{NextOffset: &next, Builds: []rest.BuildSummary{
 		{ID: "build/demo/aaaa", Project: "demo", Branch: "main", Commit: "aaaa", Status: "failed", StartedAt: t0},
 	}}}
 	code, stdout, stderr := runCLI(t, api, nil, false, "build", "list", "--project", "demo", "--status", "failed", "--limit", "2")

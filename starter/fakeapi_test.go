@@ -13,20 +13,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 // fakeAPI answers like the Drover API from canned data and records requests.
 type fakeAPI struct {
 	mu sync.Mutex
 	// states are returned by successive GETs of a build; the last one repeats.
-	states     []workflows.BuildState
+	states     []contracts.BuildState
 	gets       int
-	startResp  StartResponse
+	startResp  rest.CreateBuildResponse
 	startErr   *apiErrorBody // non-nil: POST /builds fails with it
-	started    []StartRequest
+	started    []rest.CreateBuildRequest
 	users      []string
-	list       ListResponse
+	list       rest.ListBuildsResponse
 	listQuery  url.Values
 	cancelErr  *apiErrorBody
 	canceled   []string
@@ -58,7 +59,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
 	switch {
 	case r.Method == http.MethodPost && path == "/api/v1/builds":
-		var req StartRequest
+		var req rest.CreateBuildRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			f.writeError(w, &apiErrorBody{400, "bad_request", err.Error()})
 			return

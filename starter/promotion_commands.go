@@ -7,7 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 func (a *cli) promoteCommand() *cobra.Command {
@@ -18,7 +19,7 @@ func (a *cli) promoteCommand() *cobra.Command {
 		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			resp, err := a.client().Promote(ctx, PromoteRequest{Project: args[0], Version: args[1]})
+			resp, err := a.client().Promote(ctx, rest.CreatePromotionRequest{Project: args[0], Version: args[1]})
 			if err != nil {
 				return err
 			}
@@ -160,7 +161,7 @@ func (a *cli) watchPromotion(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if st.Status != workflows.PromotionCompleted {
+	if st.Status != contracts.PromotionCompleted {
 		return &ExitError{Code: 1}
 	}
 	return nil

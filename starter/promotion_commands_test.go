@@ -9,8 +9,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 	"github.com/drover-ci/drover/identity"
-	"github.com/drover-ci/drover/workflows"
 )
 
 const promoURLPath = "/api/v1/promotions/promote%2Fdemo%2F1.0"
@@ -18,7 +19,7 @@ const promoURLPath = "/api/v1/promotions/promote%2Fdemo%2F1.0"
 var tokenEnv = map[string]string{"DROVER_TOKEN": "s3cret"}
 
 func TestPromote(t *testing.T) {
-	api := &promoAPI{replies: map[string]promoReply{"POST /api/v1/promotions": {202, PromotionStarted{ID: "promote/demo/1.0",
+	api := &promoAPI{replies: map[string]promoReply{"POST /api/v1/promotions": {202, rest.PromotionStartedResponse{ID: "promote/demo/1.0",
 		RunID: "r1", URL: "http://drover.test" + promoURLPath}}}}
 	code, stdout, stderr := runCLI(t, api, tokenEnv, false, "promote", "demo", "1.0")
 	require.Equal(t, 0, code, stderr)
@@ -41,15 +42,15 @@ func TestApproveAndReject(t *testing.T) {
 		body   map[string]any
 	}{
 		{name: "approve", args: []string{"approve", "promote/demo/1.0", "--env", "prod", "-m", "lgtm"},
-			reply: promoReply{200, workflows.DecisionResult{Environment: "prod", State: "pending", Approvals: 1, Required: 2}},
+			reply: promoReply{200, contracts.DecisionResult{Environment: "prod", State: "pending", Approvals: 1, Required: 2}},
 			code:  0, stdout: "prod of promote/demo/1.0: gate pending, 1/2 approvals\n",
 			path: promoURLPath + "/approve", body: map[string]any{"environment": "prod", "comment": "lgtm"}},
 		{name: "approve by URL", args: []string{"approve", "http://drover.test" + promoURLPath, "--env", "prod"},
-			reply: promoReply{200, workflows.DecisionResult{Environment: "prod", State: "approved", Approvals: 1, Required: 1}},
+			reply: promoReply{200, contracts.DecisionResult{Environment: "prod", State: "approved", Approvals: 1, Required: 1}},
 			code:  0, stdout: "prod of promote/demo/1.0: gate approved, 1/1 approvals\n",
 			path: promoURLPath + "/approve", body: map[string]any{"environment": "prod", "comment": ""}},
 		{name: "reject", args: []string{"reject", "promote/demo/1.0", "--env", "prod", "-m", "broken"},
-			reply: promoReply{200, workflows.DecisionResult{Environment: "prod", State: "rejected", Required: 1}},
+			reply: promoReply{200, contracts.DecisionResult{Environment: "prod", State: "rejected", Required: 1}},
 			code:  0, stdout: "prod of promote/demo/1.0: gate rejected, 0/1 approvals\n",
 			path: promoURLPath + "/reject", body: map[string]any{"environment": "prod", "comment": "broken"}},
 		{name: "refused", args: []string{"approve", "promote/demo/1.0", "--env", "prod"},
@@ -91,12 +92,12 @@ func TestApprovalsEnvAndLists(t *testing.T) {
 			"promotion_id": "promote/demo/1.0", "environment": "prod", "approvals": 1, "required": 2,
 			"waiting_since": t0, "deadline": t0.Add(72 * time.Hour),
 			"earlier": []map[string]string{{"environment": "dev", "state": "deployed"}}}}}},
-		"GET /api/v1/environments": {200, map[string]any{"environments": []EnvironmentStatus{
+		"GET /api/v1/environments": {200, map[string]any{"environments": []rest.EnvironmentStatus{
 			{Project: "demo", Environment: "dev", Version: "1.0", Since: t0, Actor: "alice", PreviousVersion: "0.9"}}}},
-		"GET /api/v1/environments/demo/prod/history": {200, map[string]any{"deployments": []Deployment{
+		"GET /api/v1/environments/demo/prod/history": {200, map[string]any{"deployments": []rest.Deployment{
 			{PromotionID: "promote/demo/1.0", Version: "1.0", Result: "rolled_back", StartedAt: t0, FinishedAt: at(30 * time.Second)},
 			{PromotionID: "promote/demo/0.9", Version: "0.9", Rollback: true, Result: "deployed", StartedAt: t0.Add(-time.Hour)}}}},
-		"GET /api/v1/promotions": {200, PromotionList{Promotions: []PromotionSummary{
+		"GET /api/v1/promotions": {200, rest.ListPromotionsResponse{Promotions: []rest.PromotionSummary{
 			{ID: "promote/demo/1.0", Project: "demo", Version: "1.0", Status: "running", StartedAt: t0, TriggeredBy: "ci"}}}},
 	}}
 	tests := []struct {
@@ -134,19 +135,19 @@ func TestApprovalsEnvAndLists(t *testing.T) {
 }
 
 func TestPromotionWatch(t *testing.T) {
-	waiting := samplePromotion(workflows.PromotionRunning)
-	approved := samplePromotion(workflows.PromotionRunning)
-	approved.Environments[1].State = workflows.EnvDeploying
-	approved.Environments[1].Gates[0].State = workflows.GateApproved
+	waiting := samplePromotion(contracts.PromotionRunning)
+	approved := samplePromotion(contracts.PromotionRunning)
+	approved.Environments[1].State = contracts.EnvDeploying
+	approved.Environments[1].Gates[0].State = contracts.GateApproved
 	approved.Environments[1].Gates[0].Decisions = append(approved.Environments[1].Gates[0].Decisions,
-		workflows.DecisionInfo{Actor: "carol", Approve: true})
-	approved.Environments[1].Deploy = &workflows.StepState{Kind: "deploy", State: workflows.StepRunning, StartedAt: at(80 * time.Second)}
+		contracts.DecisionInfo{Actor: "carol", Approve: true})
+	approved.Environments[1].Deploy = &contracts.StepState{Kind: "deploy", State: contracts.StepRunning, StartedAt: at(80 * time.Second)}
 	done := approved
-	done.Status = workflows.PromotionCompleted
+	done.Status = contracts.PromotionCompleted
 	done.FinishedAt = at(85 * time.Second)
-	done.Environments = append([]workflows.EnvironmentState{}, approved.Environments...)
-	done.Environments[1].State = workflows.EnvDeployed
-	done.Environments[1].Deploy = &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded,
+	done.Environments = append([]contracts.EnvironmentState{}, approved.Environments...)
+	done.Environments[1].State = contracts.EnvDeployed
+	done.Environments[1].Deploy = &contracts.StepState{Kind: "deploy", State: contracts.StepSucceeded,
 		StartedAt: at(80 * time.Second), FinishedAt: at(84 * time.Second)}
 
 	api := &promoAPI{states: []any{waiting, waiting, approved, done}}
@@ -166,7 +167,7 @@ func TestPromotionWatch(t *testing.T) {
 	require.Equal(t, 4, api.gets)
 
 	stopped := waiting
-	stopped.Status = workflows.PromotionStopped
+	stopped.Status = contracts.PromotionStopped
 	api = &promoAPI{states: []any{stopped}}
 	code, _, _ = runCLI(t, api, nil, false, "promotion", "watch", "promote/demo/1.0")
 	require.Equal(t, 1, code, "a stopped promotion fails the watch")

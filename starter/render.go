@@ -6,13 +6,14 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 // RenderWatch draws the watch view of a build as it is at now: a header
 // line and a table of every stage and task with its status, attempt and
 // elapsed time (live for running tasks).
-func RenderWatch(st workflows.BuildState, now time.Time) string {
+func RenderWatch(st contracts.BuildState, now time.Time) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s  %s  %s  %s\n", st.ID, describeRef(st.Project, st.Branch, st.Commit), st.Status,
 		elapsed(timePtr(st.StartedAt), st.FinishedAt, now))
@@ -33,10 +34,10 @@ func RenderWatch(st workflows.BuildState, now time.Time) string {
 
 // sinkFailures lists the notifications that failed for good: they never
 // fail the build, but the person watching it should know.
-func sinkFailures(events []workflows.Event) []string {
+func sinkFailures(events []contracts.Event) []string {
 	var lines []string
 	for _, ev := range events {
-		if ev.Type == workflows.EventSinkFailed {
+		if ev.Type == contracts.EventSinkFailed {
 			lines = append(lines, "notification failed: "+ev.Message)
 		}
 	}
@@ -46,13 +47,13 @@ func sinkFailures(events []workflows.Event) []string {
 // Changes lists, one line each, what changed between two successive states
 // of a build: every task whose status or attempt changed, and the build's
 // own status. With prev nil every task is listed.
-func Changes(prev *workflows.BuildState, cur workflows.BuildState, now time.Time) []string {
+func Changes(prev *contracts.BuildState, cur contracts.BuildState, now time.Time) []string {
 	var lines []string
 	if prev == nil || prev.Status != cur.Status {
 		lines = append(lines, fmt.Sprintf("build %s %s %s", cur.ID, cur.Status,
 			elapsed(timePtr(cur.StartedAt), cur.FinishedAt, now)))
 	}
-	before := map[string]workflows.TaskState{}
+	before := map[string]contracts.TaskState{}
 	if prev != nil {
 		for _, s := range prev.Stages {
 			for _, t := range s.Tasks {
@@ -83,7 +84,7 @@ func Changes(prev *workflows.BuildState, cur workflows.BuildState, now time.Time
 	}
 	tasks = append(tasks, sinkFailures(cur.Events)[len(failed):]...)
 	// The build's final line comes after its tasks' last changes.
-	if len(lines) > 0 && prev != nil && cur.Status != workflows.StatusRunning {
+	if len(lines) > 0 && prev != nil && cur.Status != contracts.StatusRunning {
 		return append(tasks, lines...)
 	}
 	return append(lines, tasks...)
@@ -91,22 +92,22 @@ func Changes(prev *workflows.BuildState, cur workflows.BuildState, now time.Time
 
 // RenderList draws a table of builds, newest first, with start times
 // relative to now.
-func RenderList(builds []BuildSummary, now time.Time) string {
+func RenderList(builds []rest.BuildSummary, now time.Time) string {
 	header := []string{"PROJECT", "BRANCH", "COMMIT", "STATUS", "STARTED", "DURATION", "ID"}
-	return renderTable(builds, "no builds", header, func(b BuildSummary) []string {
+	return renderTable(builds, "no builds", header, func(b rest.BuildSummary) []string {
 		return []string{b.Project, orDash(b.Branch), shortSHA(b.Commit), b.Status,
 			ago(b.StartedAt, now), elapsed(timePtr(b.StartedAt), b.FinishedAt, now), b.ID}
 	})
 }
 
-func taskStatus(t workflows.TaskState) string {
+func taskStatus(t contracts.TaskState) string {
 	if t.ExitCode != nil && *t.ExitCode != 0 {
 		return fmt.Sprintf("%s (exit %d)", t.Status, *t.ExitCode)
 	}
 	return t.Status
 }
 
-func attempt(t workflows.TaskState) string {
+func attempt(t contracts.TaskState) string {
 	if t.Attempt == 0 {
 		return "-"
 	}

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 // RenderApprovals draws the approval gates that wait for the caller.
-func RenderApprovals(list []Approval, now time.Time) string {
+func RenderApprovals(list []rest.Approval, now time.Time) string {
 	header := []string{"PROMOTION", "ENVIRONMENT", "APPROVALS", "WAITING", "TIME LEFT", "EARLIER"}
-	return renderTable(list, "nothing waits for your approval", header, func(a Approval) []string {
+	return renderTable(list, "nothing waits for your approval", header, func(a rest.Approval) []string {
 		waiting, left := "-", "-"
 		if a.WaitingSince != nil {
 			waiting = formatDuration(now.Sub(*a.WaitingSince))
@@ -27,17 +29,17 @@ func RenderApprovals(list []Approval, now time.Time) string {
 }
 
 // RenderEnvironments draws what version is where.
-func RenderEnvironments(envs []EnvironmentStatus, now time.Time) string {
+func RenderEnvironments(envs []rest.EnvironmentStatus, now time.Time) string {
 	header := []string{"PROJECT", "ENVIRONMENT", "VERSION", "SINCE", "BY", "PREVIOUS"}
-	return renderTable(envs, "nothing deployed yet", header, func(e EnvironmentStatus) []string {
+	return renderTable(envs, "nothing deployed yet", header, func(e rest.EnvironmentStatus) []string {
 		return []string{e.Project, e.Environment, e.Version, ago(e.Since, now), orDash(e.Actor), orDash(e.PreviousVersion)}
 	})
 }
 
 // RenderHistory draws the deployments to one environment, newest first.
-func RenderHistory(deps []Deployment, now time.Time) string {
+func RenderHistory(deps []rest.Deployment, now time.Time) string {
 	header := []string{"VERSION", "RESULT", "STARTED", "DURATION", "BY", "PREVIOUS", "PROMOTION"}
-	return renderTable(deps, "no deployments", header, func(d Deployment) []string {
+	return renderTable(deps, "no deployments", header, func(d rest.Deployment) []string {
 		result := d.Result
 		if d.Rollback {
 			result += " (rollback)"
@@ -48,9 +50,9 @@ func RenderHistory(deps []Deployment, now time.Time) string {
 }
 
 // RenderPromotionList draws a table of promotions, newest first.
-func RenderPromotionList(list []PromotionSummary, now time.Time) string {
+func RenderPromotionList(list []rest.PromotionSummary, now time.Time) string {
 	header := []string{"PROJECT", "VERSION", "STATUS", "STARTED", "DURATION", "BY", "ID"}
-	return renderTable(list, "no promotions", header, func(p PromotionSummary) []string {
+	return renderTable(list, "no promotions", header, func(p rest.PromotionSummary) []string {
 		return []string{p.Project, p.Version, p.Status, ago(p.StartedAt, now),
 			elapsed(timePtr(p.StartedAt), p.FinishedAt, now), orDash(p.TriggeredBy), p.ID}
 	})

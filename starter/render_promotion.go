@@ -6,7 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // promotionRow is one line of the view of a promotion: an environment, or
@@ -19,7 +19,7 @@ type promotionRow struct {
 // RenderPromotion draws a promotion as it is at now: a header line and a
 // table of its environments, each followed by its gates (approvals x/N and
 // time left) and steps (deploy, verifications, rollback).
-func RenderPromotion(st workflows.PromotionState, now time.Time) string {
+func RenderPromotion(st contracts.PromotionState, now time.Time) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s  %s %s  %s  %s\n", st.ID, st.Project, st.Version, st.Status,
 		elapsed(timePtr(st.StartedAt), st.FinishedAt, now))
@@ -50,7 +50,7 @@ func RenderPromotion(st workflows.PromotionState, now time.Time) string {
 
 // PromotionChanges lists, one line each, what changed between two
 // successive states of a promotion; with prev nil everything is listed.
-func PromotionChanges(prev *workflows.PromotionState, cur workflows.PromotionState, now time.Time) []string {
+func PromotionChanges(prev *contracts.PromotionState, cur contracts.PromotionState, now time.Time) []string {
 	var head []string
 	if prev == nil || prev.Status != cur.Status {
 		head = append(head, fmt.Sprintf("promotion %s %s %s", cur.ID, cur.Status,
@@ -77,13 +77,13 @@ func PromotionChanges(prev *workflows.PromotionState, cur workflows.PromotionSta
 		lines = append(lines, line)
 	}
 	// The promotion's final line comes after its environments' last changes.
-	if len(head) > 0 && prev != nil && cur.Status != workflows.PromotionRunning {
+	if len(head) > 0 && prev != nil && cur.Status != contracts.PromotionRunning {
 		return append(lines, head...)
 	}
 	return append(head, lines...)
 }
 
-func promotionRows(st workflows.PromotionState, now time.Time) []promotionRow {
+func promotionRows(st contracts.PromotionState, now time.Time) []promotionRow {
 	var rows []promotionRow
 	for _, env := range st.Environments {
 		rows = append(rows, promotionRow{key: env.Name, env: env.Name, state: env.State, detail: env.Detail,
@@ -93,7 +93,7 @@ func promotionRows(st workflows.PromotionState, now time.Time) []promotionRow {
 			rows = append(rows, promotionRow{key: env.Name + "/gate/" + g.Kind, env: env.Name, step: g.Kind,
 				state: g.State, detail: detail, sig: g.State + "|" + sig})
 		}
-		steps := []workflows.StepState{}
+		steps := []contracts.StepState{}
 		if env.Deploy != nil {
 			steps = append(steps, *env.Deploy)
 		}
@@ -113,9 +113,9 @@ func promotionRows(st workflows.PromotionState, now time.Time) []promotionRow {
 }
 
 // gateDetail describes a gate; sig is the part without the time left.
-func gateDetail(g workflows.GateState, now time.Time) (detail, sig string) {
+func gateDetail(g contracts.GateState, now time.Time) (detail, sig string) {
 	var parts []string
-	if g.Kind == workflows.GateApproval {
+	if g.Kind == contracts.GateApproval {
 		var approved, rejected []string
 		for _, d := range g.Decisions {
 			if d.Approve {
@@ -137,14 +137,14 @@ func gateDetail(g workflows.GateState, now time.Time) (detail, sig string) {
 		parts = append(parts, g.Detail)
 	}
 	sig = strings.Join(parts, ", ")
-	if g.State == workflows.GatePending && g.Deadline != nil {
+	if g.State == contracts.GatePending && g.Deadline != nil {
 		parts = append(parts, timeLeft(*g.Deadline, now)+" left")
 	}
 	return strings.Join(parts, ", "), sig
 }
 
 // stepDetail describes a step; sig is the part without running times.
-func stepDetail(s workflows.StepState, now time.Time) (detail, sig string) {
+func stepDetail(s contracts.StepState, now time.Time) (detail, sig string) {
 	var parts []string
 	if s.Detail != "" {
 		parts = append(parts, s.Detail)
@@ -154,7 +154,7 @@ func stepDetail(s workflows.StepState, now time.Time) (detail, sig string) {
 	}
 	sig = strings.Join(parts, ", ")
 	switch {
-	case s.State == workflows.StepRunning && s.Deadline != nil:
+	case s.State == contracts.StepRunning && s.Deadline != nil:
 		parts = append(parts, timeLeft(*s.Deadline, now)+" left")
 	case s.StartedAt != nil:
 		parts = append([]string{elapsed(s.StartedAt, s.FinishedAt, now)}, parts...)

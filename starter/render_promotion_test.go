@@ -6,31 +6,31 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
-	"github.com/drover-ci/drover/workflows"
 )
 
 // samplePromotion has dev deployed and prod waiting for a second approval.
-func samplePromotion(status string) workflows.PromotionState {
-	return workflows.PromotionState{ID: "promote/demo/1.0", Project: "demo", Version: "1.0", Status: status, StartedAt: t0,
-		Environments: []workflows.EnvironmentState{
-			{Name: "dev", State: workflows.EnvDeployed, Deploy: &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded,
+func samplePromotion(status contracts.PromotionStatus) contracts.PromotionState {
+	return contracts.PromotionState{ID: "promote/demo/1.0", Project: "demo", Version: "1.0", Status: status, StartedAt: t0,
+		Environments: []contracts.EnvironmentState{
+			{Name: "dev", State: contracts.EnvDeployed, Deploy: &contracts.StepState{Kind: "deploy", State: contracts.StepSucceeded,
 				StartedAt: at(time.Second), FinishedAt: at(13 * time.Second), Detail: "v1 live"}},
-			{Name: "prod", State: workflows.EnvAwaitingApproval, Gates: []workflows.GateState{{Kind: "approval",
-				State: workflows.GatePending, WaitingSince: at(20 * time.Second), Deadline: at(72 * time.Hour), Required: 2,
-				Approvers: []string{"group:release"}, Decisions: []workflows.DecisionInfo{{Actor: "bob", Approve: true}}}}},
+			{Name: "prod", State: contracts.EnvAwaitingApproval, Gates: []contracts.GateState{{Kind: "approval",
+				State: contracts.GatePending, WaitingSince: at(20 * time.Second), Deadline: at(72 * time.Hour), Required: 2,
+				Approvers: []string{"group:release"}, Decisions: []contracts.DecisionInfo{{Actor: "bob", Approve: true}}}}},
 		}}
 }
 
 func TestRenderPromotion(t *testing.T) {
-	st := samplePromotion(workflows.PromotionRunning)
-	st.Environments = append(st.Environments, workflows.EnvironmentState{Name: "staging", State: workflows.EnvVerifying,
-		Deploy: &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded, StartedAt: at(0), FinishedAt: at(5 * time.Second)},
-		Verify: []workflows.StepState{
-			{Kind: "http", State: workflows.StepFailed, StartedAt: at(0), FinishedAt: at(15 * time.Second), Error: "got 503, want 200"},
-			{Kind: "bake", State: workflows.StepRunning, StartedAt: at(0), Deadline: at(10 * time.Minute)},
+	st := samplePromotion(contracts.PromotionRunning)
+	st.Environments = append(st.Environments, contracts.EnvironmentState{Name: "staging", State: contracts.EnvVerifying,
+		Deploy: &contracts.StepState{Kind: "deploy", State: contracts.StepSucceeded, StartedAt: at(0), FinishedAt: at(5 * time.Second)},
+		Verify: []contracts.StepState{
+			{Kind: "http", State: contracts.StepFailed, StartedAt: at(0), FinishedAt: at(15 * time.Second), Error: "got 503, want 200"},
+			{Kind: "bake", State: contracts.StepRunning, StartedAt: at(0), Deadline: at(10 * time.Minute)},
 		},
-		Rollback: &workflows.StepState{Kind: "deploy", State: workflows.StepRunning, StartedAt: at(time.Minute)}})
+		Rollback: &contracts.StepState{Kind: "deploy", State: contracts.StepRunning, StartedAt: at(time.Minute)}})
 	want := "promote/demo/1.0  demo 1.0  running  2m00s\n" +
 		"ENVIRONMENT  STEP      STATE              DETAIL\n" +
 		"dev          -         deployed           \n" +
@@ -46,16 +46,16 @@ func TestRenderPromotion(t *testing.T) {
 }
 
 func TestPromotionChangesIgnoreTheClock(t *testing.T) {
-	st := samplePromotion(workflows.PromotionRunning)
+	st := samplePromotion(contracts.PromotionRunning)
 	// Time passes, nothing happens: nothing to print.
 	require.Empty(t, PromotionChanges(&st, st, t0.Add(time.Hour)))
-	next := samplePromotion(workflows.PromotionRunning)
+	next := samplePromotion(contracts.PromotionRunning)
 	next.Environments[1].Gates[0].Decisions = nil
 	require.Equal(t, []string{"prod/approval pending (0/2 approvals, 71h00m left)"}, PromotionChanges(&st, next, t0.Add(time.Hour)))
 }
 
 func TestRenderPromotionProtection(t *testing.T) {
-	st := samplePromotion(workflows.PromotionRunning)
+	st := samplePromotion(contracts.PromotionRunning)
 	st.Environments[1].Rules = []pipeline.RuleSource{
 		{Rule: "approvers", Origin: pipeline.OriginRegistration, Value: "group:release"},
 		{Rule: "required", Origin: pipeline.OriginDefinition, Value: "2"},

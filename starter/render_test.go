@@ -6,7 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -15,34 +16,34 @@ func at(d time.Duration) *time.Time { t := t0.Add(d); return &t }
 
 func intp(i int) *int { return &i }
 
-func sampleState(status string) workflows.BuildState {
-	return workflows.BuildState{
+func sampleState(status string) contracts.BuildState {
+	return contracts.BuildState{
 		ID: "build/demo/0123456789abcdef", RunID: "r1", Project: "demo", Branch: "main",
 		Commit: "0123456789abcdef0123", Status: status, StartedAt: t0,
-		Stages: []workflows.StageState{
-			{Name: "verify", Status: "running", Tasks: []workflows.TaskState{
+		Stages: []contracts.StageState{
+			{Name: "verify", Status: "running", Tasks: []contracts.TaskState{
 				{Name: "unit", Status: "succeeded", Attempt: 1, StartedAt: at(time.Second), FinishedAt: at(13 * time.Second)},
 				{Name: "lint", Status: "building", Attempt: 2, StartedAt: at(60 * time.Second)},
 			}},
-			{Name: "package", Status: "waiting", Tasks: []workflows.TaskState{{Name: "tarball", Status: "waiting"}}},
+			{Name: "package", Status: "waiting", Tasks: []contracts.TaskState{{Name: "tarball", Status: "waiting"}}},
 		},
 	}
 }
 
 func TestRenderWatch(t *testing.T) {
-	failed := sampleState(workflows.StatusFailed)
+	failed := sampleState(contracts.StatusFailed)
 	failed.FinishedAt = at(2*time.Hour + 3*time.Minute)
-	failed.Stages[0].Tasks[1] = workflows.TaskState{Name: "lint", Status: "failed", Attempt: 3, ExitCode: intp(2),
+	failed.Stages[0].Tasks[1] = contracts.TaskState{Name: "lint", Status: "failed", Attempt: 3, ExitCode: intp(2),
 		StartedAt: at(60 * time.Second), FinishedAt: at(65500 * time.Millisecond)}
 	failed.Stages[1].Tasks[0].Status = "cancelled"
 
 	tests := []struct {
 		name  string
-		state workflows.BuildState
+		state contracts.BuildState
 		now   time.Time
 		want  string
 	}{
-		{"running, live elapsed", sampleState(workflows.StatusRunning), t0.Add(65 * time.Second),
+		{"running, live elapsed", sampleState(contracts.StatusRunning), t0.Add(65 * time.Second),
 			"build/demo/0123456789abcdef  demo main@0123456789ab  running  1m05s\n" +
 				"STAGE    TASK     STATUS     ATTEMPT  ELAPSED\n" +
 				"verify   unit     succeeded  1        12s\n" +
@@ -54,7 +55,7 @@ func TestRenderWatch(t *testing.T) {
 				"verify   unit     succeeded        1        12s\n" +
 				"verify   lint     failed (exit 2)  3        5.5s\n" +
 				"package  tarball  cancelled        -        -\n"},
-		{"no stages, no branch", workflows.BuildState{ID: "build/x/abc", Project: "x", Commit: "abc", Status: "running"}, t0,
+		{"no stages, no branch", contracts.BuildState{ID: "build/x/abc", Project: "x", Commit: "abc", Status: "running"}, t0,
 			"build/x/abc  x abc  running  -\nSTAGE  TASK  STATUS  ATTEMPT  ELAPSED\n"},
 	}
 	for _, tt := range tests {
@@ -65,20 +66,20 @@ func TestRenderWatch(t *testing.T) {
 }
 
 func TestChanges(t *testing.T) {
-	first := sampleState(workflows.StatusRunning)
-	second := sampleState(workflows.StatusRunning)
+	first := sampleState(contracts.StatusRunning)
+	second := sampleState(contracts.StatusRunning)
 	second.Stages[0].Tasks[1].Attempt = 3
-	last := sampleState(workflows.StatusSucceeded)
+	last := sampleState(contracts.StatusSucceeded)
 	last.FinishedAt = at(90 * time.Second)
-	last.Stages[0].Tasks[1] = workflows.TaskState{Name: "lint", Status: "succeeded", Attempt: 3,
+	last.Stages[0].Tasks[1] = contracts.TaskState{Name: "lint", Status: "succeeded", Attempt: 3,
 		StartedAt: at(60 * time.Second), FinishedAt: at(70 * time.Second)}
-	last.Stages[1].Tasks[0] = workflows.TaskState{Name: "tarball", Status: "succeeded", Attempt: 1,
+	last.Stages[1].Tasks[0] = contracts.TaskState{Name: "tarball", Status: "succeeded", Attempt: 1,
 		StartedAt: at(71 * time.Second), FinishedAt: at(80 * time.Second)}
 	now := t0.Add(75 * time.Second)
 
 	tests := []struct {
 		name      string
-		prev, cur *workflows.BuildState
+		prev, cur *contracts.BuildState
 		want      []string
 	}{
 		{"first state lists everything", nil, &first, []string{
@@ -103,7 +104,7 @@ func TestChanges(t *testing.T) {
 }
 
 func TestRenderList(t *testing.T) {
-	builds := []BuildSummary{
+	builds := []rest.BuildSummary{
 		{ID: "build/demo/aaaa", Project: "demo", Branch: "main", Commit: "aaaabbbbccccdddd", Status: "running", StartedAt: t0},
 		{ID: "build/web/bbbb", Project: "web", Commit: "bbbb", Status: "failed", StartedAt: t0.Add(-2 * time.Hour),
 			FinishedAt: at(-2*time.Hour + 42*time.Second)},
@@ -135,11 +136,11 @@ func TestFormatDuration(t *testing.T) {
 
 func TestWatchShowsFailedNotifications(t *testing.T) {
 	now := time.Date(2026, 5, 1, 12, 0, 10, 0, time.UTC)
-	st := workflows.BuildState{ID: "build/demo/abc", Project: "demo", Status: workflows.StatusSucceeded,
+	st := contracts.BuildState{ID: "build/demo/abc", Project: "demo", Status: contracts.StatusSucceeded,
 		StartedAt: now.Add(-10 * time.Second),
-		Events: []workflows.Event{
-			{Type: workflows.EventBuildStart},
-			{Type: workflows.EventSinkFailed, Message: "webhook#1a2b BUILD_START: HTTP 500"},
+		Events: []contracts.Event{
+			{Type: contracts.EventBuildStart},
+			{Type: contracts.EventSinkFailed, Message: "webhook#1a2b BUILD_START: HTTP 500"},
 		}}
 	require.Contains(t, RenderWatch(st, now), "notification failed: webhook#1a2b BUILD_START: HTTP 500")
 

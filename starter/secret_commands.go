@@ -13,35 +13,25 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
-// SecretInfo describes a secret of a project; the API never returns a value.
-type SecretInfo struct {
-	Project     string    `json:"project"`
-	Environment string    `json:"environment,omitempty"`
-	Name        string    `json:"name"`
-	SetBy       string    `json:"set_by"`
-	SetAt       time.Time `json:"set_at"`
-}
-
 // SetSecret sets (or rotates) a secret of project, of environment when not empty.
-func (c *Client) SetSecret(ctx context.Context, project, environment, name, value string) (SecretInfo, error) {
-	body, err := json.Marshal(struct {
-		Value       string `json:"value"`
-		Environment string `json:"environment,omitempty"`
-	}{value, environment})
+func (c *Client) SetSecret(ctx context.Context, project, environment, name, value string) (rest.SecretInfo, error) {
+	body, err := json.Marshal(rest.SetSecretRequest{Value: value, Environment: environment})
 	if err != nil {
-		return SecretInfo{}, fmt.Errorf("encode secret: %w", err)
+		return rest.SecretInfo{}, fmt.Errorf("encode secret: %w", err)
 	}
-	var out SecretInfo
+	var out rest.SecretInfo
 	err = c.do(ctx, http.MethodPut, secretsPath(project)+"/"+url.PathEscape(name), bytes.NewReader(body), &out)
 	return out, err
 }
 
 // ListSecrets lists the secrets of project, without values.
-func (c *Client) ListSecrets(ctx context.Context, project string) ([]SecretInfo, error) {
+func (c *Client) ListSecrets(ctx context.Context, project string) ([]rest.SecretInfo, error) {
 	var out struct {
-		Secrets []SecretInfo `json:"secrets"`
+		Secrets []rest.SecretInfo `json:"secrets"`
 	}
 	err := c.do(ctx, http.MethodGet, secretsPath(project), nil, &out)
 	return out.Secrets, err

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/drover-ci/drover/workflows"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // DefaultWatchInterval is how often a watched build is polled.
@@ -31,12 +31,12 @@ type WatchOptions struct {
 
 // Watch polls build id and draws it to out until the build ends, and
 // returns its final state.
-func Watch(ctx context.Context, c *Client, id string, out io.Writer, o WatchOptions) (workflows.BuildState, error) {
-	return watch(ctx, out, o, watcher[workflows.BuildState]{
-		fetch:   func(ctx context.Context) (workflows.BuildState, error) { return c.GetBuild(ctx, id) },
+func Watch(ctx context.Context, c *Client, id string, out io.Writer, o WatchOptions) (contracts.BuildState, error) {
+	return watch(ctx, out, o, watcher[contracts.BuildState]{
+		fetch:   func(ctx context.Context) (contracts.BuildState, error) { return c.GetBuild(ctx, id) },
 		render:  RenderWatch,
 		changes: Changes,
-		running: func(st workflows.BuildState) bool { return st.Status == workflows.StatusRunning },
+		running: func(st contracts.BuildState) bool { return st.Status == contracts.StatusRunning },
 	})
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"github.com/drover-ci/drover/internal/proctest"
 	"io"
 	"net/http"
 	"os"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/internal/proctest"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -60,7 +61,7 @@ func TestBuildThroughTheAPI(t *testing.T) {
 	var created createResp
 	code := h.do(http.MethodPost, "/api/v1/builds", map[string]any{"repository": repo, "commit": "main", "branch": "main"}, &created)
 	require.Equal(t, http.StatusAccepted, code)
-	require.Equal(t, workflows.BuildID("api-demo", commit), created.ID)
+	require.Equal(t, contracts.BuildID("api-demo", commit), created.ID)
 	require.Contains(t, created.URL, "/api/v1/builds/")
 
 	// The slow task's first line arrives through the followed log while it still runs.

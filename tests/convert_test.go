@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/internal/devserver"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -39,7 +40,7 @@ func TestConvertAndPublish(t *testing.T) {
 	payload := giteaPush(t, repo, commit)
 	var created createResp
 	require.Equal(t, http.StatusAccepted, h.postHook("convert-demo", "gitea", payload, secret, &created))
-	require.Equal(t, workflows.BuildID("convert-demo", commit), created.ID)
+	require.Equal(t, contracts.BuildID("convert-demo", commit), created.ID)
 	require.Equal(t, workflows.StatusRunning, created.Status)
 
 	// The forge redelivering the push finds the same build.

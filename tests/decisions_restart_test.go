@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/internal/devserver"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
@@ -49,7 +50,7 @@ func TestDecisionsAcrossATemporalRestart(t *testing.T) {
 	server = shared
 	h.register("restart-demo", "/srv/repos/restart-demo", legacyRoles)
 
-	id := workflows.PromotionID("restart-demo", "1.0")
+	id := contracts.PromotionID("restart-demo", "1.0")
 	in := workflows.PromotionInput{Project: "restart-demo", Version: "1.0", TriggeredBy: "carol",
 		Environments: []pipeline.Environment{{Name: "prod", Deploy: pipeline.Deploy{Shell: "true"},
 			Approval: &pipeline.Approval{Approvers: []string{"group:release"}, Required: 3}}},

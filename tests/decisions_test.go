@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -82,7 +83,7 @@ promotion:
 		map[string]any{"repository": repo, "commit": "main", "branch": "main"}, &created))
 	build := h.waitFor(created.ID, time.Minute, "the end and its promotion", promoted)
 	id := build.PromotionID
-	require.Equal(t, workflows.PromotionID("forged-demo", commit[:12]), id)
+	require.Equal(t, contracts.PromotionID("forged-demo", commit[:12]), id)
 	h.waitForPromotion(id, time.Minute, "prod awaiting approval", awaiting("prod"))
 
 	// As Temporal Web's HTTP API would send them: plain JSON payloads.
@@ -181,7 +182,7 @@ func TestDecisionWithoutAnswerMayHaveBeenApplied(t *testing.T) {
 	})
 	ctx := context.Background()
 	h.register("unanswered", "/srv/repos/unanswered", legacyRoles)
-	id := workflows.PromotionID("unanswered", "1.0")
+	id := contracts.PromotionID("unanswered", "1.0")
 	in := workflows.PromotionInput{Project: "unanswered", Version: "1.0", DecisionKeys: srv.DecisionKeys()}
 	_, err := h.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: "nobody-polls-" + t.Name()},
 		workflows.PromotionWorkflowName, in)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -29,7 +30,7 @@ func TestHelloBuildsAndPromotes(t *testing.T) {
 	build := h.waitFor(created.ID, 2*time.Minute, "the end and its promotion", promoted)
 	require.Equal(t, workflows.StatusSucceeded, build.Status)
 	version := commit[:12]
-	require.Equal(t, workflows.PromotionID("hello", version), build.PromotionID)
+	require.Equal(t, contracts.PromotionID("hello", version), build.PromotionID)
 
 	st := h.waitForPromotion(build.PromotionID, time.Minute, "prod awaiting approval", awaiting("prod"))
 	require.Equal(t, workflows.EnvDeployed, envOf(st, "dev").State)

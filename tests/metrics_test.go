@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/telemetry"
 	"github.com/drover-ci/drover/worker"
 	"github.com/drover-ci/drover/workflows"
@@ -84,7 +85,7 @@ func TestMetricsAfterABuildAndAPromotion(t *testing.T) {
 		map[string]any{"repository": repo, "commit": "main", "branch": "main"}, &created))
 	build := h.waitFor(created.ID, time.Minute, "the end", finished)
 	require.Equal(t, workflows.StatusSucceeded, build.Status)
-	id := workflows.PromotionID("metrics-demo", commit[:12])
+	id := contracts.PromotionID("metrics-demo", commit[:12])
 
 	h.waitForPromotion(id, time.Minute, "staging awaiting approval", awaiting("staging"))
 	waitForMetric(t, apiURL, "drover_approvals_waiting", labels{"project": "metrics-demo", "environment": "staging"}, 1)

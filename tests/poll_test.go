@@ -12,6 +12,7 @@ import (
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -39,7 +40,7 @@ func TestPollStartsBuildsOfMissedHeads(t *testing.T) {
 	// Created, then updated in place: starting the API twice is safe.
 	require.NoError(t, api.EnsurePollSchedules(ctx, schedules, []api.PollTarget{target}, time.Hour, logger))
 	require.NoError(t, api.EnsurePollSchedules(ctx, schedules, []api.PollTarget{target}, 2*time.Hour, logger))
-	handle := h.client.ScheduleClient().GetHandle(ctx, workflows.PollScheduleID("poll-demo"))
+	handle := h.client.ScheduleClient().GetHandle(ctx, contracts.PollScheduleID("poll-demo"))
 	t.Cleanup(func() { _ = handle.Delete(context.Background()) })
 	desc, err := handle.Describe(ctx)
 	require.NoError(t, err)
@@ -48,14 +49,14 @@ func TestPollStartsBuildsOfMissedHeads(t *testing.T) {
 	firstRun := triggerPoll(t, h.client, handle, 0)
 	require.Equal(t, workflows.PollResult{Heads: 2, Started: 2}, firstRun)
 	for _, sha := range []string{mainSHA, featureSHA} {
-		end := h.waitFor(workflows.BuildID("poll-demo", sha), 30*time.Second, "build end", finished)
+		end := h.waitFor(contracts.BuildID("poll-demo", sha), 30*time.Second, "build end", finished)
 		require.Equal(t, workflows.StatusSucceeded, end.Status)
 	}
 
 	secondRun := triggerPoll(t, h.client, handle, 1)
 	require.Equal(t, workflows.PollResult{Heads: 2, Existing: 2}, secondRun)
 	var s workflows.BuildState
-	require.Equal(t, http.StatusOK, h.do(http.MethodGet, buildPath(workflows.BuildID("poll-demo", mainSHA)), nil, &s))
+	require.Equal(t, http.StatusOK, h.do(http.MethodGet, buildPath(contracts.BuildID("poll-demo", mainSHA)), nil, &s))
 	require.Equal(t, activities.PollTrigger, s.TriggeredBy)
 	require.Equal(t, "main", s.Branch)
 	require.False(t, s.Rerun)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -112,7 +113,7 @@ promotion:
 	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds", map[string]any{"repository": repo, "commit": "main", "branch": "main"}, &created))
 	build := h.waitFor(created.ID, time.Minute, "the end and its promotion", promoted)
 	require.Equal(t, workflows.StatusSucceeded, build.Status)
-	require.Equal(t, workflows.PromotionID("promo-demo", commit[:12]), build.PromotionID)
+	require.Equal(t, contracts.PromotionID("promo-demo", commit[:12]), build.PromotionID)
 
 	id := build.PromotionID
 	st := h.waitForPromotion(id, time.Minute, "prod awaiting approval", awaiting("prod"))
@@ -220,7 +221,7 @@ promotion:
 		require.Equal(t, "end", lines[i+2], "journal: %s", data)
 		require.Equal(t, lines[i+1], lines[i+3], "a deploy ended before another started: %s", data)
 	}
-	h.recordHistory(workflows.EnvironmentID("serial-demo", "shared"), "", "environment-fifo")
+	h.recordHistory(contracts.EnvironmentID("serial-demo", "shared"), "", "environment-fifo")
 }
 
 func TestWebhookDeployerFinishesThroughItsCallback(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
@@ -96,7 +97,7 @@ func TestCommitCannotRemoveItsRegisteredGate(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	require.Equal(t, workflows.StatusSucceeded, build.Status)
-	require.Equal(t, workflows.PromotionID("gated", commit[:12]), build.PromotionID)
+	require.Equal(t, contracts.PromotionID("gated", commit[:12]), build.PromotionID)
 
 	// Private reads: nothing without a token, nothing for mallory.
 	var e apiError
@@ -190,7 +191,7 @@ func TestRefusedAttempts(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, h.doAs("erin", http.MethodPost, "/api/v1/artifacts", map[string]any{
 		"project": "guarded", "version": "2.0", "commit": commit, "branch": "main", "repository": repo,
 		"definition": gatelessDefinition("guarded", out)}, &started))
-	require.Equal(t, workflows.PromotionID("guarded", "2.0"), started.ID)
+	require.Equal(t, contracts.PromotionID("guarded", "2.0"), started.ID)
 	// And through POST /api/v1/promotions: a definition only from an admin,
 	// and even an admin's only of a registered repository.
 	require.Equal(t, http.StatusForbidden, h.doAs("bob", http.MethodPost, "/api/v1/promotions", map[string]any{
@@ -260,7 +261,7 @@ func TestWebhooksAndBranchesOfRegisteredProjects(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, h.postHook("guarded", "gitea", giteaPush(t, repo, commit), "wrong", &e))
 	var created createResp
 	require.Equal(t, http.StatusAccepted, h.postHook("guarded", "gitea", giteaPush(t, repo, commit), secret, &created))
-	require.Equal(t, workflows.BuildID("guarded", commit), created.ID)
+	require.Equal(t, contracts.BuildID("guarded", commit), created.ID)
 
 	// A feature commit claimed to be on main.
 	git(t, repo, "checkout", "-q", "-b", "feature")

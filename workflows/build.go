@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -95,8 +95,8 @@ func (b *buildRun) runTask(ctx workflow.Context, si, ti int) bool {
 		if b.infraRetry {
 			opts = b.taskOptionsLost(ctx, task, try, lost)
 		}
-		var res activities.RunTaskResult
-		err := workflow.ExecuteActivity(opts, activityRunTask, activities.RunTaskInput{
+		var res contracts.RunTaskResult
+		err := workflow.ExecuteActivity(opts, activityRunTask, contracts.RunTaskInput{
 			BuildID:       b.state.ID,
 			RunID:         b.state.RunID,
 			Project:       b.in.Project,
@@ -164,7 +164,7 @@ func (b *buildRun) taskOptions(ctx workflow.Context, task pipeline.PlanTask, try
 			MaximumInterval:    30 * time.Second,
 			MaximumAttempts:    int32(b.infraRetries()),
 			NonRetryableErrorTypes: []string{
-				activities.ErrTypeTaskFailed, activities.ErrTypeTaskTimedOut, activities.ErrTypeBadTask,
+				contracts.ErrTypeTaskFailed, contracts.ErrTypeTaskTimedOut, contracts.ErrTypeBadTask,
 			},
 		},
 	})
@@ -188,7 +188,7 @@ func isScriptFailure(err error) bool {
 	if !errors.As(err, &appErr) {
 		return false
 	}
-	return appErr.Type() == activities.ErrTypeTaskFailed || appErr.Type() == activities.ErrTypeTaskTimedOut
+	return appErr.Type() == contracts.ErrTypeTaskFailed || appErr.Type() == contracts.ErrTypeTaskTimedOut
 }
 
 // failureMessage is the innermost message of an activity failure, without

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -61,7 +62,7 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 	b.notify.drain(ctx)
 	switch b.state.Status {
 	case StatusFailed:
-		return b.state, temporal.NewNonRetryableApplicationError("build failed: "+b.failedTasks(), "BuildFailed", nil, b.state)
+		return b.state, temporal.NewNonRetryableApplicationError("build failed: "+b.failedTasks(), contracts.ErrTypeBuildFailed, nil, b.state)
 	case StatusCancelled:
 		return b.state, temporal.NewCanceledError(b.state)
 	}

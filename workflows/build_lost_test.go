@@ -10,7 +10,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // TestLostAttemptsAreRetriedApartFromScriptRetries: a task with no script
@@ -67,7 +67,7 @@ func TestLostMessage(t *testing.T) {
 	require.Equal(t, "worker lost", lostMessage(hb))
 	require.True(t, isInfraFailure(hb))
 	require.True(t, strings.HasPrefix(lostMessage(errors.New("log store: disk full")), "infrastructure failure: "))
-	require.False(t, isInfraFailure(temporal.NewNonRetryableApplicationError("exit 1", activities.ErrTypeTaskFailed, nil)))
-	require.False(t, isInfraFailure(temporal.NewNonRetryableApplicationError("bad", activities.ErrTypeBadTask, nil)))
+	require.False(t, isInfraFailure(temporal.NewNonRetryableApplicationError("exit 1", contracts.ErrTypeTaskFailed, nil)))
+	require.False(t, isInfraFailure(temporal.NewNonRetryableApplicationError("bad", contracts.ErrTypeBadTask, nil)))
 	require.False(t, isInfraFailure(temporal.NewCanceledError()))
 }

@@ -5,7 +5,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -20,7 +20,7 @@ func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersio
 	if b.in.Promotion == nil || len(b.in.Promotion.Environments) == 0 {
 		return
 	}
-	id := PromotionID(b.in.Project, v.Version)
+	id := contracts.PromotionID(b.in.Project, v.Version)
 	in := PromotionInput{
 		Project: b.in.Project, Version: v.Version, Commit: b.in.Commit, Branch: b.in.Branch,
 		Repository: b.in.Repository, BuildID: b.state.ID, TriggeredBy: b.in.TriggeredBy,
@@ -28,7 +28,7 @@ func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersio
 		DecisionKeys: b.in.DecisionKeys, OperatorDecisions: b.in.OperatorDecisions, SecretsAllowed: b.in.SecretsAllowed,
 	}
 	for _, a := range v.Artifacts {
-		in.Artifacts = append(in.Artifacts, activities.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+		in.Artifacts = append(in.Artifacts, contracts.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            id,
@@ -39,7 +39,7 @@ func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersio
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			temporal.NewSearchAttributeKeyKeyword(SearchAttrProject).ValueSet(b.in.Project),
 			temporal.NewSearchAttributeKeyKeyword(SearchAttrVersion).ValueSet(v.Version),
-			temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(PromotionRunning),
+			temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(string(PromotionRunning)),
 		),
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, PromotionWorkflowName, in)

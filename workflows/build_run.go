@@ -6,17 +6,14 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 )
-
-// TaskSkipped is the status of a task whose stage never ran.
-const TaskSkipped = "skipped"
 
 // Activity names, as registered from the methods of activities.Activities and
 // activities.LedgerActivities. Workflows call activities by name so that they
@@ -141,7 +138,7 @@ func isInfraFailure(err error) bool {
 		return false
 	}
 	var appErr *temporal.ApplicationError
-	return !errors.As(err, &appErr) || appErr.Type() != activities.ErrTypeBadTask
+	return !errors.As(err, &appErr) || appErr.Type() != contracts.ErrTypeBadTask
 }
 
 // lostMessage says how an attempt was lost.
@@ -191,10 +188,10 @@ func (b *buildRun) emit(ev Event) {
 // listenForStartedTasks marks a scheduled task as building when its attempt
 // says it is running. A late signal (the task already finished) changes nothing.
 func (b *buildRun) listenForStartedTasks(ctx workflow.Context) {
-	ch := workflow.GetSignalChannel(ctx, activities.TaskStartedSignal)
+	ch := workflow.GetSignalChannel(ctx, contracts.TaskStartedSignal)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var ev activities.TaskStarted
+			var ev contracts.TaskStarted
 			if !ch.Receive(ctx, &ev) {
 				return
 			}
@@ -227,7 +224,7 @@ func (b *buildRun) task(stage, name string) *TaskState {
 }
 
 // applyResult copies what an attempt reported into the task's state.
-func (b *buildRun) applyResult(ts *TaskState, res activities.RunTaskResult) {
+func (b *buildRun) applyResult(ts *TaskState, res contracts.RunTaskResult) {
 	if res.Attempt == 0 {
 		return // the attempt never reported: lost to infrastructure or cancelled early
 	}

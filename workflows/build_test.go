@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -241,7 +241,7 @@ func TestBuildQueryShowsTheLiveLifecycle(t *testing.T) {
 	var scheduled, building BuildState
 	be.env.RegisterDelayedCallback(func() {
 		scheduled = query()
-		be.env.SignalWorkflow(activities.TaskStartedSignal, activities.TaskStarted{Stage: "verify", Task: "slow", Attempt: 1, Time: time.Now()})
+		be.env.SignalWorkflow(contracts.TaskStartedSignal, contracts.TaskStarted{Stage: "verify", Task: "slow", Attempt: 1, Time: time.Now()})
 	}, time.Second)
 	be.env.RegisterDelayedCallback(func() {
 		building = query()
@@ -279,7 +279,7 @@ func TestBuildStartsThePromotionOfItsVersion(t *testing.T) {
 	require.NoError(t, be.env.GetWorkflowError())
 	var state BuildState
 	require.NoError(t, be.env.GetWorkflowResult(&state))
-	require.Equal(t, PromotionID("demo", "0123456789ab"), state.PromotionID)
+	require.Equal(t, contracts.PromotionID("demo", "0123456789ab"), state.PromotionID)
 	require.Equal(t, "0123456789ab", got.Version)
 	require.Equal(t, "alice", got.TriggeredBy)
 	require.Equal(t, state.ID, got.BuildID)

@@ -5,7 +5,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -71,10 +71,10 @@ type lockReceiver struct {
 }
 
 func (e *environmentLock) receivers(ctx workflow.Context) []lockReceiver {
-	onRequest := func(name string, handle func(workflow.Context, activities.LockRequest)) lockReceiver {
+	onRequest := func(name string, handle func(workflow.Context, contracts.LockRequest)) lockReceiver {
 		ch := workflow.GetSignalChannel(ctx, name)
 		return lockReceiver{ch: ch, one: func(ctx workflow.Context) bool {
-			var req activities.LockRequest
+			var req contracts.LockRequest
 			if !ch.ReceiveAsync(&req) {
 				return false
 			}
@@ -86,7 +86,7 @@ func (e *environmentLock) receivers(ctx workflow.Context) []lockReceiver {
 	onRelease := func(name string) lockReceiver {
 		ch := workflow.GetSignalChannel(ctx, name)
 		return lockReceiver{ch: ch, one: func(ctx workflow.Context) bool {
-			var rel activities.LockRelease
+			var rel contracts.LockRelease
 			if !ch.ReceiveAsync(&rel) {
 				return false
 			}
@@ -96,9 +96,9 @@ func (e *environmentLock) receivers(ctx workflow.Context) []lockReceiver {
 		}}
 	}
 	return []lockReceiver{
-		onRequest(activities.SignalArrive, e.arrive),
-		onRequest(activities.SignalAcquire, e.acquire),
-		onRelease(activities.SignalRelease),
-		onRelease(activities.SignalLeave),
+		onRequest(contracts.SignalArrive, e.arrive),
+		onRequest(contracts.SignalAcquire, e.acquire),
+		onRelease(contracts.SignalRelease),
+		onRelease(contracts.SignalLeave),
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -19,7 +19,7 @@ type environmentLock struct {
 }
 
 // arrive notes a promotion that entered the environment and now waits at its gates.
-func (e *environmentLock) arrive(ctx workflow.Context, req activities.LockRequest) {
+func (e *environmentLock) arrive(ctx workflow.Context, req contracts.LockRequest) {
 	e.setPolicy(req)
 	if e.isHolder(req.PromotionID) {
 		return // a redelivered arrival
@@ -33,7 +33,7 @@ func (e *environmentLock) arrive(ctx workflow.Context, req activities.LockReques
 }
 
 // acquire moves a promotion whose gates have passed into the queue.
-func (e *environmentLock) acquire(ctx workflow.Context, req activities.LockRequest) {
+func (e *environmentLock) acquire(ctx workflow.Context, req contracts.LockRequest) {
 	e.setPolicy(req)
 	if e.isHolder(req.PromotionID) || slices.ContainsFunc(e.state.Queue, samePromotion(req.PromotionID)) {
 		return
@@ -49,7 +49,7 @@ func (e *environmentLock) acquire(ctx workflow.Context, req activities.LockReque
 // release ends a promotion's hold of the lock, or its wait when it leaves
 // without deploying. A deployed result makes its version the current one. A
 // promotion the environment already let go of (superseded) changes nothing.
-func (e *environmentLock) release(rel activities.LockRelease) {
+func (e *environmentLock) release(rel contracts.LockRelease) {
 	switch {
 	case e.isHolder(rel.PromotionID):
 		if rel.Result == EnvDeployed {
@@ -83,8 +83,8 @@ func (e *environmentLock) grantNext(ctx workflow.Context) {
 			continue
 		}
 		e.state.Holder = &next
-		grant := activities.LockGrant{Environment: e.state.Environment, Previous: e.state.Current}
-		err := workflow.SignalExternalWorkflow(ctx, next.PromotionID, runOf(next), activities.SignalLockGranted, grant).Get(ctx, nil)
+		grant := contracts.LockGrant{Environment: e.state.Environment, Previous: e.state.Current}
+		err := workflow.SignalExternalWorkflow(ctx, next.PromotionID, runOf(next), contracts.SignalLockGranted, grant).Get(ctx, nil)
 		if err != nil {
 			// The promotion is gone (terminated, or its retention passed): it
 			// will never release the lock.
@@ -97,7 +97,7 @@ func (e *environmentLock) grantNext(ctx workflow.Context) {
 
 // supersedeIfOutdated tells req it was superseded when, under supersede, a
 // newer version holds, waits for or was deployed in the environment.
-func (e *environmentLock) supersedeIfOutdated(ctx workflow.Context, req activities.LockRequest) bool {
+func (e *environmentLock) supersedeIfOutdated(ctx workflow.Context, req contracts.LockRequest) bool {
 	if e.state.Policy != pipeline.PolicySupersede {
 		return false
 	}
@@ -119,12 +119,12 @@ func (e *environmentLock) supersedeIfOutdated(ctx workflow.Context, req activiti
 
 // supersedeOlder removes every waiting request not newer than req and tells
 // each it was superseded by req's version.
-func (e *environmentLock) supersedeOlder(ctx workflow.Context, req activities.LockRequest) {
+func (e *environmentLock) supersedeOlder(ctx workflow.Context, req contracts.LockRequest) {
 	if e.state.Policy != pipeline.PolicySupersede {
 		return
 	}
-	notNewer := func(o activities.LockRequest) bool { return !o.At.After(req.At) }
-	var older []activities.LockRequest
+	notNewer := func(o contracts.LockRequest) bool { return !o.At.After(req.At) }
+	var older []contracts.LockRequest
 	for _, o := range append(slices.Clone(e.state.Arrived), e.state.Queue...) {
 		if notNewer(o) {
 			older = append(older, o)
@@ -137,16 +137,16 @@ func (e *environmentLock) supersedeOlder(ctx workflow.Context, req activities.Lo
 	}
 }
 
-func (e *environmentLock) supersede(ctx workflow.Context, req activities.LockRequest, by string) {
+func (e *environmentLock) supersede(ctx workflow.Context, req contracts.LockRequest, by string) {
 	e.remember(req.Version + " " + EnvSuperseded)
-	msg := activities.Superseded{Environment: e.state.Environment, By: by}
-	if err := workflow.SignalExternalWorkflow(ctx, req.PromotionID, runOf(req), activities.SignalSuperseded, msg).Get(ctx, nil); err != nil {
+	msg := contracts.Superseded{Environment: e.state.Environment, By: by}
+	if err := workflow.SignalExternalWorkflow(ctx, req.PromotionID, runOf(req), contracts.SignalSuperseded, msg).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("Supersession not delivered", "promotion_id", req.PromotionID, "error", err)
 	}
 }
 
 // waiting is the holder and every request waiting, in no particular order.
-func (e *environmentLock) waiting() []activities.LockRequest {
+func (e *environmentLock) waiting() []contracts.LockRequest {
 	all := append(slices.Clone(e.state.Arrived), e.state.Queue...)
 	if e.state.Holder != nil {
 		all = append(all, *e.state.Holder)
@@ -154,7 +154,7 @@ func (e *environmentLock) waiting() []activities.LockRequest {
 	return all
 }
 
-func (e *environmentLock) setPolicy(req activities.LockRequest) {
+func (e *environmentLock) setPolicy(req contracts.LockRequest) {
 	if req.Policy != "" {
 		e.state.Policy = req.Policy
 	}
@@ -172,13 +172,13 @@ func (e *environmentLock) remove(promotionID string) {
 // runOf is the run a request came from, or "" (the latest run) when its run
 // ID is malformed: Temporal rejects such a signal command, which would fail
 // the environment's workflow tasks until someone intervened.
-func runOf(req activities.LockRequest) string {
+func runOf(req contracts.LockRequest) string {
 	if uuid.Validate(req.RunID) != nil {
 		return ""
 	}
 	return req.RunID
 }
 
-func samePromotion(id string) func(activities.LockRequest) bool {
-	return func(r activities.LockRequest) bool { return r.PromotionID == id }
+func samePromotion(id string) func(contracts.LockRequest) bool {
+	return func(r contracts.LockRequest) bool { return r.PromotionID == id }
 }

@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -34,9 +34,9 @@ func newEnvHarness(t *testing.T) *envHarness {
 		Return(func(_, workflowID, runID, signal string, arg any) error {
 			line := workflowID[len("promote/demo/"):] + " " + signal
 			switch a := arg.(type) {
-			case activities.LockGrant:
+			case contracts.LockGrant:
 				line += " " + a.Previous
-			case activities.Superseded:
+			case contracts.Superseded:
 				line += " " + a.By
 			}
 			h.mu.Lock()
@@ -48,13 +48,13 @@ func newEnvHarness(t *testing.T) *envHarness {
 }
 
 // lockRequest is the request of the promotion of version, started at promotionStart+age.
-func lockRequest(version, policy string, age time.Duration) activities.LockRequest {
-	return activities.LockRequest{PromotionID: PromotionID("demo", version), RunID: "run-" + version,
+func lockRequest(version, policy string, age time.Duration) contracts.LockRequest {
+	return contracts.LockRequest{PromotionID: contracts.PromotionID("demo", version), RunID: "run-" + version,
 		Version: version, Policy: policy, At: promotionStart.Add(age)}
 }
 
-func lockRelease(version, result string) activities.LockRelease {
-	return activities.LockRelease{PromotionID: PromotionID("demo", version), Version: version, Result: result}
+func lockRelease(version, result string) contracts.LockRelease {
+	return contracts.LockRelease{PromotionID: contracts.PromotionID("demo", version), Version: version, Result: result}
 }
 
 // at sends signals after a delay (workflow time).
@@ -94,7 +94,7 @@ func (h *envHarness) run(in EnvironmentInput, cancelAfter time.Duration) error {
 	return h.env.GetWorkflowError()
 }
 
-func versions(reqs []activities.LockRequest) []string {
+func versions(reqs []contracts.LockRequest) []string {
 	var out []string
 	for _, r := range reqs {
 		out = append(out, r.Version)
@@ -105,13 +105,13 @@ func versions(reqs []activities.LockRequest) []string {
 func TestEnvironmentGrantsTheLockInArrivalOrder(t *testing.T) {
 	h := newEnvHarness(t)
 	a, b, c := lockRequest("1.0.0", "", 0), lockRequest("1.1.0", "", time.Hour), lockRequest("1.2.0", "", 2*time.Hour)
-	h.at(time.Minute, activities.SignalArrive, a, b, c)
-	h.at(2*time.Minute, activities.SignalAcquire, a, c, b) // c's gates passed before b's
+	h.at(time.Minute, contracts.SignalArrive, a, b, c)
+	h.at(2*time.Minute, contracts.SignalAcquire, a, c, b) // c's gates passed before b's
 	held := h.queryAt(t, 3*time.Minute)
 	beforeRelease := h.sentAt(9 * time.Minute)
-	h.at(10*time.Minute, activities.SignalRelease, lockRelease("1.0.0", EnvDeployed))
+	h.at(10*time.Minute, contracts.SignalRelease, lockRelease("1.0.0", EnvDeployed))
 	second := h.queryAt(t, 11*time.Minute)
-	h.at(20*time.Minute, activities.SignalRelease, lockRelease("1.2.0", EnvFailed))
+	h.at(20*time.Minute, contracts.SignalRelease, lockRelease("1.2.0", EnvFailed))
 	final := h.queryAt(t, 21*time.Minute)
 
 	var canceled *temporal.CanceledError
@@ -135,9 +135,9 @@ func TestEnvironmentGrantsTheLockInArrivalOrder(t *testing.T) {
 func TestEnvironmentLeaveRemovesAWaitingPromotion(t *testing.T) {
 	h := newEnvHarness(t)
 	a, b, c := lockRequest("1.0.0", "", 0), lockRequest("1.1.0", "", time.Hour), lockRequest("1.2.0", "", 2*time.Hour)
-	h.at(time.Minute, activities.SignalAcquire, a, b, c)
-	h.at(2*time.Minute, activities.SignalLeave, lockRelease("1.1.0", EnvRejected))
-	h.at(3*time.Minute, activities.SignalRelease, lockRelease("1.0.0", EnvDeployed))
+	h.at(time.Minute, contracts.SignalAcquire, a, b, c)
+	h.at(2*time.Minute, contracts.SignalLeave, lockRelease("1.1.0", EnvRejected))
+	h.at(3*time.Minute, contracts.SignalRelease, lockRelease("1.0.0", EnvDeployed))
 	final := h.queryAt(t, 4*time.Minute)
 	require.Error(t, h.run(EnvironmentInput{Project: "demo", Environment: "prod"}, time.Hour))
 	require.Equal(t, "1.2.0", final.Holder.Version)
@@ -150,17 +150,17 @@ func TestEnvironmentSupersedesOlderWaitingVersions(t *testing.T) {
 	s := pipeline.PolicySupersede
 	v1, v2, v3, v4 := lockRequest("1.0.0", s, 0), lockRequest("1.1.0", s, time.Hour), lockRequest("1.2.0", s, 2*time.Hour), lockRequest("1.3.0", s, 3*time.Hour)
 	old := lockRequest("0.9.0", s, -time.Hour)
-	h.at(time.Minute, activities.SignalArrive, v1)
-	h.at(2*time.Minute, activities.SignalArrive, v2) // v1 waits at its gates: superseded
-	h.at(3*time.Minute, activities.SignalAcquire, v2)
-	h.at(4*time.Minute, activities.SignalArrive, v3)
-	h.at(5*time.Minute, activities.SignalAcquire, v3) // queued behind the holder v2
-	h.at(6*time.Minute, activities.SignalArrive, v4)  // v3 is queued: superseded
+	h.at(time.Minute, contracts.SignalArrive, v1)
+	h.at(2*time.Minute, contracts.SignalArrive, v2) // v1 waits at its gates: superseded
+	h.at(3*time.Minute, contracts.SignalAcquire, v2)
+	h.at(4*time.Minute, contracts.SignalArrive, v3)
+	h.at(5*time.Minute, contracts.SignalAcquire, v3) // queued behind the holder v2
+	h.at(6*time.Minute, contracts.SignalArrive, v4)  // v3 is queued: superseded
 	mid := h.queryAt(t, 7*time.Minute)
-	h.at(8*time.Minute, activities.SignalRelease, lockRelease("1.1.0", EnvDeployed))
-	h.at(9*time.Minute, activities.SignalAcquire, v4)
-	h.at(10*time.Minute, activities.SignalRelease, lockRelease("1.3.0", EnvDeployed))
-	h.at(11*time.Minute, activities.SignalArrive, old) // older than what is deployed
+	h.at(8*time.Minute, contracts.SignalRelease, lockRelease("1.1.0", EnvDeployed))
+	h.at(9*time.Minute, contracts.SignalAcquire, v4)
+	h.at(10*time.Minute, contracts.SignalRelease, lockRelease("1.3.0", EnvDeployed))
+	h.at(11*time.Minute, contracts.SignalArrive, old) // older than what is deployed
 	final := h.queryAt(t, 12*time.Minute)
 	require.Error(t, h.run(EnvironmentInput{Project: "demo", Environment: "prod"}, time.Hour))
 
@@ -183,7 +183,7 @@ func TestEnvironmentSupersedesOlderWaitingVersions(t *testing.T) {
 
 func TestEnvironmentFIFODoesNotSupersede(t *testing.T) {
 	h := newEnvHarness(t)
-	h.at(time.Minute, activities.SignalArrive, lockRequest("1.0.0", pipeline.PolicyFIFO, 0), lockRequest("1.1.0", pipeline.PolicyFIFO, time.Hour))
+	h.at(time.Minute, contracts.SignalArrive, lockRequest("1.0.0", pipeline.PolicyFIFO, 0), lockRequest("1.1.0", pipeline.PolicyFIFO, time.Hour))
 	final := h.queryAt(t, 2*time.Minute)
 	require.Error(t, h.run(EnvironmentInput{Project: "demo", Environment: "prod"}, time.Hour))
 	require.Equal(t, []string{"1.0.0", "1.1.0"}, versions(final.Arrived))
@@ -193,12 +193,12 @@ func TestEnvironmentFIFODoesNotSupersede(t *testing.T) {
 func TestEnvironmentContinuesAsNewWithItsQueue(t *testing.T) {
 	h := newEnvHarness(t)
 	a, b, c, d := lockRequest("1.0.0", "", 0), lockRequest("1.1.0", "", time.Hour), lockRequest("1.2.0", "", 2*time.Hour), lockRequest("1.3.0", "", 3*time.Hour)
-	h.at(time.Minute, activities.SignalAcquire, a, b, c)
+	h.at(time.Minute, contracts.SignalAcquire, a, b, c)
 	flood := make([]any, EnvironmentSignalsPerRun)
 	for i := range flood {
 		flood[i] = d // a redelivered arrival changes nothing
 	}
-	h.at(2*time.Minute, activities.SignalArrive, flood...)
+	h.at(2*time.Minute, contracts.SignalArrive, flood...)
 	err := h.run(EnvironmentInput{Project: "demo", Environment: "prod"}, time.Hour)
 
 	var can *workflow.ContinueAsNewError
@@ -214,7 +214,7 @@ func TestEnvironmentContinuesAsNewWithItsQueue(t *testing.T) {
 
 	// The next run goes on from there.
 	h2 := newEnvHarness(t)
-	h2.at(time.Minute, activities.SignalRelease, lockRelease("1.0.0", EnvDeployed))
+	h2.at(time.Minute, contracts.SignalRelease, lockRelease("1.0.0", EnvDeployed))
 	final := h2.queryAt(t, 2*time.Minute)
 	require.Error(t, h2.run(next, time.Hour))
 	require.Equal(t, []string{"1.1.0 lock-granted 1.0.0"}, h2.sent)
@@ -225,10 +225,10 @@ func TestEnvironmentContinuesAsNewWithItsQueue(t *testing.T) {
 func TestEnvironmentRemembersRecentResultsOnce(t *testing.T) {
 	h := newEnvHarness(t)
 	s := pipeline.PolicySupersede
-	h.at(time.Minute, activities.SignalArrive, lockRequest("1.0.0", s, 0), lockRequest("1.1.0", s, time.Hour))
+	h.at(time.Minute, contracts.SignalArrive, lockRequest("1.0.0", s, 0), lockRequest("1.1.0", s, time.Hour))
 	// The superseded promotion leaves, as promotions do.
-	h.at(2*time.Minute, activities.SignalLeave, lockRelease("1.0.0", EnvSuperseded))
-	h.at(3*time.Minute, activities.SignalLeave, lockRelease("1.1.0", EnvRejected))
+	h.at(2*time.Minute, contracts.SignalLeave, lockRelease("1.0.0", EnvSuperseded))
+	h.at(3*time.Minute, contracts.SignalLeave, lockRelease("1.1.0", EnvRejected))
 	final := h.queryAt(t, 4*time.Minute)
 	require.Error(t, h.run(EnvironmentInput{Project: "demo", Environment: "prod"}, time.Hour))
 	require.Equal(t, []string{"1.0.0 superseded", "1.1.0 rejected"}, final.Recent)
@@ -236,7 +236,7 @@ func TestEnvironmentRemembersRecentResultsOnce(t *testing.T) {
 }
 
 func TestEnvironmentSignalsTheRunOfARequestOnlyWhenItIsValid(t *testing.T) {
-	require.Equal(t, "2f7a2c36-4b1e-4a4c-9a55-0f5d7e0c2b11", runOf(activities.LockRequest{RunID: "2f7a2c36-4b1e-4a4c-9a55-0f5d7e0c2b11"}))
-	require.Empty(t, runOf(activities.LockRequest{RunID: "run-1"}), "Temporal would refuse the signal command")
-	require.Empty(t, runOf(activities.LockRequest{}))
+	require.Equal(t, "2f7a2c36-4b1e-4a4c-9a55-0f5d7e0c2b11", runOf(contracts.LockRequest{RunID: "2f7a2c36-4b1e-4a4c-9a55-0f5d7e0c2b11"}))
+	require.Empty(t, runOf(contracts.LockRequest{RunID: "run-1"}), "Temporal would refuse the signal command")
+	require.Empty(t, runOf(contracts.LockRequest{}))
 }

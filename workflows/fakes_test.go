@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -44,7 +45,7 @@ func newFakeTasks(script map[string][]string) *fakeTasks {
 	return f
 }
 
-func (f *fakeTasks) RunTask(ctx context.Context, in activities.RunTaskInput) (activities.RunTaskResult, error) {
+func (f *fakeTasks) RunTask(ctx context.Context, in contracts.RunTaskInput) (contracts.RunTaskResult, error) {
 	key := in.Task.Stage + "/" + in.Task.Name
 	f.mu.Lock()
 	n := f.calls[key]
@@ -57,20 +58,20 @@ func (f *fakeTasks) RunTask(ctx context.Context, in activities.RunTaskInput) (ac
 	}
 	f.started <- key
 	attempt := in.PriorAttempts + int(activity.GetInfo(ctx).Attempt)
-	res := activities.RunTaskResult{Attempt: attempt, StartedAt: time.Now(), FinishedAt: time.Now(),
+	res := contracts.RunTaskResult{Attempt: attempt, StartedAt: time.Now(), FinishedAt: time.Now(),
 		LogKey: "logs/" + key, OutputTail: "output of " + key}
 	switch outcome {
 	case outcomeFail:
 		res.ExitCode = 1
-		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("task %s exited with code 1", key), activities.ErrTypeTaskFailed, nil, res)
+		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("task %s exited with code 1", key), contracts.ErrTypeTaskFailed, nil, res)
 	case outcomeInfra:
-		return activities.RunTaskResult{}, errors.New("checkout failed: connection reset")
+		return contracts.RunTaskResult{}, errors.New("checkout failed: connection reset")
 	case outcomeBlock:
 		for {
 			activity.RecordHeartbeat(ctx)
 			select {
 			case <-ctx.Done():
-				return activities.RunTaskResult{}, ctx.Err()
+				return contracts.RunTaskResult{}, ctx.Err()
 			case <-time.After(10 * time.Millisecond):
 			}
 		}
@@ -79,7 +80,7 @@ func (f *fakeTasks) RunTask(ctx context.Context, in activities.RunTaskInput) (ac
 			return res, err
 		}
 	}
-	res.Artifacts = []activities.ArtifactRef{{Name: in.Task.Name + ".tgz", Path: "dist/x.tgz", Key: "artifacts/" + key, SHA256: "abc", Size: 3}}
+	res.Artifacts = []contracts.ArtifactRef{{Name: in.Task.Name + ".tgz", Path: "dist/x.tgz", Key: "artifacts/" + key, SHA256: "abc", Size: 3}}
 	return res, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // Activity names of notifications, as registered from the methods of activities.Notifier.
@@ -16,14 +17,6 @@ const (
 	activityDeliverWebhook  = "DeliverWebhook"
 	activityPostSlack       = "PostSlack"
 	activitySetCommitStatus = "SetCommitStatus"
-)
-
-// Events a run records about its notifications. They are never sent to sinks.
-const (
-	// EventSinkDelivered: a sink took an event; Message is "<sink> <event>".
-	EventSinkDelivered = "SINK_DELIVERED"
-	// EventSinkFailed: a sink refused an event for good; Message is "<sink> <event>: <error>".
-	EventSinkFailed = "SINK_FAILED"
 )
 
 // Retry bounds of notification activities: a webhook receiver may be down
@@ -36,13 +29,13 @@ const (
 // notifyHooks adapt the notifier to a Build or a Promotion.
 type notifyHooks struct {
 	// fill completes an event with the run's current status and version.
-	fill func(ev *activities.NotifyEvent)
+	fill func(ev *contracts.NotifyEvent)
 	// title is the first line of the run's Slack message.
 	title func() string
 	// status is the commit status an event sets, if any.
-	status func(ev Event) (activities.CommitStatus, bool)
+	status func(ev Event) (contracts.CommitStatus, bool)
 	// approval is the approval gate waiting for decisions, if any.
-	approval func() *activities.SlackApproval
+	approval func() *contracts.SlackApproval
 	// record appends a SINK_* event to the run's event list.
 	record func(ev Event)
 }
@@ -55,8 +48,8 @@ type notifyHooks struct {
 // sends nothing.
 type notifier struct {
 	ctx      workflow.Context
-	sinks    activities.NotifySinks
-	base     activities.NotifyEvent
+	sinks    contracts.NotifySinks
+	base     contracts.NotifyEvent
 	hooks    notifyHooks
 	seq      int
 	inflight int
@@ -84,7 +77,7 @@ const slackLines = 12
 // newNotifier resolves the run's sinks. It returns nil for runs recorded
 // before notifications existed (checked once, here, so histories replay),
 // and when the run has no sink.
-func newNotifier(ctx workflow.Context, in activities.ResolveSinksInput, base activities.NotifyEvent, hooks notifyHooks) *notifier {
+func newNotifier(ctx workflow.Context, in contracts.ResolveSinksInput, base contracts.NotifyEvent, hooks notifyHooks) *notifier {
 	if workflow.GetVersion(ctx, "notify", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return nil
 	}
@@ -93,7 +86,7 @@ func newNotifier(ctx workflow.Context, in activities.ResolveSinksInput, base act
 		// Resolving is pure; it fails only on a worker without the Notifier.
 		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
 	})
-	var sinks activities.NotifySinks
+	var sinks contracts.NotifySinks
 	if err := workflow.ExecuteLocalActivity(lctx, activityResolveSinks, in).Get(lctx, &sinks); err != nil {
 		workflow.GetLogger(ctx).Warn("Notification sinks not resolved", "error", err)
 		return nil
@@ -143,8 +136,8 @@ func (n *notifier) drain(ctx workflow.Context) {
 	_ = workflow.Await(ctx, func() bool { return n.inflight == 0 })
 }
 
-func (n *notifier) deliverWebhook(url string, ev activities.NotifyEvent) {
-	in := activities.WebhookDelivery{URL: url, Event: ev,
+func (n *notifier) deliverWebhook(url string, ev contracts.NotifyEvent) {
+	in := contracts.WebhookDelivery{URL: url, Event: ev,
 		IdempotencyKey: fmt.Sprintf("%s/%s/%d/%s", ev.WorkflowID, ev.RunID, ev.Seq, activities.URLHash(url))}
 	n.inflight++
 	workflow.Go(n.ctx, func(ctx workflow.Context) {
@@ -154,7 +147,7 @@ func (n *notifier) deliverWebhook(url string, ev activities.NotifyEvent) {
 	})
 }
 
-func (n *notifier) postSlack(ev Event, nev activities.NotifyEvent) {
+func (n *notifier) postSlack(ev Event, nev contracts.NotifyEvent) {
 	line := "• " + ev.Type
 	for _, s := range []string{ev.Stage, ev.Task, ev.Message} {
 		if s != "" {
@@ -165,19 +158,19 @@ func (n *notifier) postSlack(ev Event, nev activities.NotifyEvent) {
 	if len(n.lines) > slackLines {
 		n.lines = n.lines[len(n.lines)-slackLines:]
 	}
-	msg := activities.SlackMessage{Channel: n.sinks.SlackChannel, Lines: append([]string(nil), n.lines...), Event: nev}
+	msg := contracts.SlackMessage{Channel: n.sinks.SlackChannel, Lines: append([]string(nil), n.lines...), Event: nev}
 	if n.hooks.title != nil {
 		msg.Title = n.hooks.title()
 	}
 	if n.hooks.approval != nil {
 		msg.Approval = n.hooks.approval()
 	}
-	n.enqueue(&n.slack, laneJob{sink: activities.SinkSlack + " " + n.sinks.SlackChannel, event: ev.Type,
+	n.enqueue(&n.slack, laneJob{sink: contracts.SinkSlack + " " + n.sinks.SlackChannel, event: ev.Type,
 		run: func(ctx workflow.Context) error {
 			if n.slackTS != "" {
 				msg.Channel, msg.TS = n.slackCh, n.slackTS
 			}
-			var out activities.SlackPosted
+			var out contracts.SlackPosted
 			err := workflow.ExecuteActivity(notifyOptions(ctx, chatScheduleToClose), activityPostSlack, msg).Get(ctx, &out)
 			if err == nil && out.TS != "" {
 				n.slackCh, n.slackTS = out.Channel, out.TS
@@ -186,7 +179,7 @@ func (n *notifier) postSlack(ev Event, nev activities.NotifyEvent) {
 		}})
 }
 
-func (n *notifier) setStatus(cs activities.CommitStatus, ev activities.NotifyEvent) {
+func (n *notifier) setStatus(cs contracts.CommitStatus, ev contracts.NotifyEvent) {
 	if cs.Commit == "" {
 		return
 	}
@@ -196,7 +189,7 @@ func (n *notifier) setStatus(cs activities.CommitStatus, ev activities.NotifyEve
 		l = &lane{}
 		n.statuses[cs.Context] = l
 	}
-	n.enqueue(l, laneJob{sink: activities.SinkStatus + " " + cs.Context, event: ev.Type,
+	n.enqueue(l, laneJob{sink: contracts.SinkStatus + " " + cs.Context, event: ev.Type,
 		run: func(ctx workflow.Context) error {
 			return workflow.ExecuteActivity(notifyOptions(ctx, chatScheduleToClose), activitySetCommitStatus, cs).Get(ctx, nil)
 		}})
@@ -245,7 +238,7 @@ func notifyOptions(ctx workflow.Context, total time.Duration) workflow.Context {
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        min(total/8, time.Hour),
-			NonRetryableErrorTypes: []string{activities.ErrTypeSinkRejected},
+			NonRetryableErrorTypes: []string{contracts.ErrTypeSinkRejected},
 		},
 	})
 }

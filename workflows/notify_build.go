@@ -5,7 +5,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // Commit status context of builds.
@@ -13,10 +13,10 @@ const statusContextBuild = "drover/build"
 
 // startNotifier sets up the build's notifications (see newNotifier).
 func (b *buildRun) startNotifier(ctx workflow.Context) {
-	base := activities.NotifyEvent{Kind: "build", Project: b.in.Project, Repository: b.in.Repository,
+	base := contracts.NotifyEvent{Kind: "build", Project: b.in.Project, Repository: b.in.Repository,
 		Commit: b.in.Commit, Branch: b.in.Branch}
-	b.notify = newNotifier(ctx, activities.ResolveSinksInput{Notify: b.in.Notify, Repository: b.in.Repository}, base, notifyHooks{
-		fill: func(ev *activities.NotifyEvent) {
+	b.notify = newNotifier(ctx, contracts.ResolveSinksInput{Notify: b.in.Notify, Repository: b.in.Repository}, base, notifyHooks{
+		fill: func(ev *contracts.NotifyEvent) {
 			ev.Status, ev.Version = b.state.Status, b.state.Version
 		},
 		title: func() string {
@@ -32,15 +32,15 @@ func (b *buildRun) startNotifier(ctx workflow.Context) {
 
 // commitStatus is the drover/build status: pending from the start, then
 // success or failure.
-func (b *buildRun) commitStatus(ev Event) (activities.CommitStatus, bool) {
-	cs := activities.CommitStatus{Repository: b.in.Repository, Commit: b.in.Commit, Context: statusContextBuild}
+func (b *buildRun) commitStatus(ev Event) (contracts.CommitStatus, bool) {
+	cs := contracts.CommitStatus{Repository: b.in.Repository, Commit: b.in.Commit, Context: statusContextBuild}
 	switch ev.Type {
 	case EventBuildStart:
-		cs.State, cs.Description = activities.StatusPending, "build running"
+		cs.State, cs.Description = contracts.CommitStatusPending, "build running"
 	case EventBuildSuccess:
-		cs.State, cs.Description = activities.StatusSuccess, "build succeeded, "+ev.Message
+		cs.State, cs.Description = contracts.CommitStatusSuccess, "build succeeded, "+ev.Message
 	case EventBuildFail:
-		cs.State, cs.Description = activities.StatusFailure, "build "+ev.Message
+		cs.State, cs.Description = contracts.CommitStatusFailure, "build "+ev.Message
 	default:
 		return cs, false
 	}

@@ -5,16 +5,16 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // startNotifier sets up the promotion's notifications (see newNotifier).
 func (r *promotionRun) startNotifier(ctx workflow.Context) {
-	base := activities.NotifyEvent{Kind: "promotion", Project: r.in.Project, Repository: r.in.Repository,
+	base := contracts.NotifyEvent{Kind: "promotion", Project: r.in.Project, Repository: r.in.Repository,
 		Commit: r.in.Commit, Branch: r.in.Branch, Version: r.in.Version}
-	r.notify = newNotifier(ctx, activities.ResolveSinksInput{Notify: r.in.Notify, Repository: r.in.Repository}, base, notifyHooks{
-		fill: func(ev *activities.NotifyEvent) {
-			ev.Status, ev.Environment = r.state.Status, ev.Stage
+	r.notify = newNotifier(ctx, contracts.ResolveSinksInput{Notify: r.in.Notify, Repository: r.in.Repository}, base, notifyHooks{
+		fill: func(ev *contracts.NotifyEvent) {
+			ev.Status, ev.Environment = string(r.state.Status), ev.Stage
 		},
 		title: func() string {
 			return fmt.Sprintf("*%s %s* promotion: %s", r.in.Project, r.in.Version, r.state.Status)
@@ -29,19 +29,19 @@ func (r *promotionRun) startNotifier(ctx workflow.Context) {
 }
 
 // commitStatus is the drover/deploy/<env> status an event sets.
-func (r *promotionRun) commitStatus(ev Event) (activities.CommitStatus, bool) {
-	cs := activities.CommitStatus{Repository: r.in.Repository, Commit: r.in.Commit, Context: "drover/deploy/" + ev.Stage}
+func (r *promotionRun) commitStatus(ev Event) (contracts.CommitStatus, bool) {
+	cs := contracts.CommitStatus{Repository: r.in.Repository, Commit: r.in.Commit, Context: "drover/deploy/" + ev.Stage}
 	switch ev.Type {
 	case EventApprovalRequested:
-		cs.State, cs.Description = activities.StatusPending, r.in.Version+" awaiting approval"
+		cs.State, cs.Description = contracts.CommitStatusPending, r.in.Version+" awaiting approval"
 	case EventDeployStarted:
-		cs.State, cs.Description = activities.StatusPending, "deploying "+r.in.Version
+		cs.State, cs.Description = contracts.CommitStatusPending, "deploying "+r.in.Version
 	case EventDeployCompleted:
-		cs.State, cs.Description = activities.StatusSuccess, r.in.Version+" deployed"
+		cs.State, cs.Description = contracts.CommitStatusSuccess, r.in.Version+" deployed"
 	case EventVerificationCompleted:
-		cs.State, cs.Description = activities.StatusSuccess, r.in.Version+" deployed and verified"
+		cs.State, cs.Description = contracts.CommitStatusSuccess, r.in.Version+" deployed and verified"
 	case EventDeployFailed, EventVerificationFailed, EventRolledBack, EventRejected:
-		cs.State, cs.Description = activities.StatusFailure, ev.Message
+		cs.State, cs.Description = contracts.CommitStatusFailure, ev.Message
 	default:
 		return cs, false
 	}
@@ -50,7 +50,7 @@ func (r *promotionRun) commitStatus(ev Event) (activities.CommitStatus, bool) {
 
 // slackApproval is the current environment's approval gate while it waits
 // for decisions: the Slack message then carries Approve and Reject buttons.
-func (r *promotionRun) slackApproval() *activities.SlackApproval {
+func (r *promotionRun) slackApproval() *contracts.SlackApproval {
 	if r.cur < 0 || r.state.Status != PromotionRunning {
 		return nil
 	}
@@ -58,5 +58,5 @@ func (r *promotionRun) slackApproval() *activities.SlackApproval {
 	if g == nil || g.State != GatePending || g.WaitingSince == nil {
 		return nil
 	}
-	return &activities.SlackApproval{PromotionID: r.state.ID, Environment: r.env(r.cur).Name}
+	return &contracts.SlackApproval{PromotionID: r.state.ID, Environment: r.env(r.cur).Name}
 }

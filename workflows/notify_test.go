@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -117,7 +118,7 @@ func TestBuildWebhookRetriedUntilDelivered(t *testing.T) {
 		require.Equal(t, ids[0], id, "every attempt carries the same delivery id")
 	}
 	require.True(t, strings.HasPrefix(ids[0], st.ID+"/"+st.RunID+"/"), ids[0])
-	attempts, ok := log.forEvent(activities.SinkWebhook, EventBuildSuccess)
+	attempts, ok := log.forEvent(contracts.SinkWebhook, EventBuildSuccess)
 	require.Equal(t, 4, attempts)
 	require.Equal(t, 1, ok)
 	require.Equal(t, []string{activities.WebhookSinkName(srv.URL+"/in") + " " + EventBuildSuccess}, eventsOf(st, EventSinkDelivered))
@@ -139,7 +140,7 @@ func TestBuildSucceedsWhenSinkAlwaysFails(t *testing.T) {
 	require.Contains(t, failed[0], activities.WebhookSinkName(activities.GlobalSinkRef(srv.URL+"/down?token=abc"))+" BUILD_START")
 	require.Contains(t, failed[0], "503")
 	require.NotContains(t, failed[0], "token=abc")
-	attempts, ok := log.forEvent(activities.SinkWebhook, EventBuildStart)
+	attempts, ok := log.forEvent(contracts.SinkWebhook, EventBuildStart)
 	require.Greater(t, attempts, 3)
 	require.Zero(t, ok)
 }
@@ -176,7 +177,7 @@ func TestBuildPostsOneSlackMessageAndCommitStatuses(t *testing.T) {
 		"/repos/acme/demo/statuses/0123456789abcdef0123 drover/build success",
 	}, statuses())
 	require.Empty(t, eventsOf(st, EventSinkFailed))
-	_, ok := log.forEvent(activities.SinkStatus, EventBuildSuccess)
+	_, ok := log.forEvent(contracts.SinkStatus, EventBuildSuccess)
 	require.Equal(t, 1, ok)
 }
 

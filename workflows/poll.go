@@ -7,29 +7,11 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
-
-// PollWorkflowName is the name the Poll workflow is registered under.
-const PollWorkflowName = "Poll"
 
 // activityStartMissingBuilds is activities.HeadPoller.StartMissingBuilds.
 const activityStartMissingBuilds = "StartMissingBuilds"
-
-// PollScheduleID is the ID of the Temporal Schedule that polls project.
-func PollScheduleID(project string) string {
-	return fmt.Sprintf("poll/%s", project)
-}
-
-// PollInput starts a Poll: the project and the repository whose branch
-// heads it checks.
-type PollInput struct {
-	Project    string `json:"project"`
-	Repository string `json:"repository"`
-}
-
-// PollResult counts the heads a Poll saw and what became of them.
-type PollResult = activities.StartMissingBuildsResult
 
 // Poll starts the builds of branch heads that have none, so that a push
 // whose webhook was lost is built at the next poll. A Schedule runs it
@@ -50,10 +32,7 @@ func Poll(ctx workflow.Context, in PollInput) (PollResult, error) {
 		},
 	})
 	var res PollResult
-	err := workflow.ExecuteActivity(ctx, activityStartMissingBuilds, activities.StartMissingBuildsInput{
-		Project:    in.Project,
-		Repository: in.Repository,
-	}).Get(ctx, &res)
+	err := workflow.ExecuteActivity(ctx, activityStartMissingBuilds, contracts.StartMissingBuildsInput(in)).Get(ctx, &res)
 	if err != nil {
 		return res, fmt.Errorf("poll heads of %s: %w", in.Project, err)
 	}

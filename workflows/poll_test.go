@@ -9,28 +9,28 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 
 // fakeHeads answers StartMissingBuilds with result or, for the first
 // failures calls, with an error; it records the inputs it got.
 type fakeHeads struct {
-	result   activities.StartMissingBuildsResult
+	result   contracts.StartMissingBuildsResult
 	failures int
-	calls    []activities.StartMissingBuildsInput
+	calls    []contracts.StartMissingBuildsInput
 }
 
-func (f *fakeHeads) StartMissingBuilds(_ context.Context, in activities.StartMissingBuildsInput) (activities.StartMissingBuildsResult, error) {
+func (f *fakeHeads) StartMissingBuilds(_ context.Context, in contracts.StartMissingBuildsInput) (contracts.StartMissingBuildsResult, error) {
 	f.calls = append(f.calls, in)
 	if len(f.calls) <= f.failures {
-		return activities.StartMissingBuildsResult{}, errors.New("api unreachable")
+		return contracts.StartMissingBuildsResult{}, errors.New("api unreachable")
 	}
 	return f.result, nil
 }
 
 func TestPoll(t *testing.T) {
-	counts := activities.StartMissingBuildsResult{Heads: 3, Started: 1, Existing: 2}
+	counts := contracts.StartMissingBuildsResult{Heads: 3, Started: 1, Existing: 2}
 	tests := []struct {
 		name      string
 		failures  int
@@ -53,7 +53,7 @@ func TestPoll(t *testing.T) {
 
 			require.True(t, env.IsWorkflowCompleted())
 			require.Len(t, heads.calls, tt.wantCalls)
-			require.Equal(t, activities.StartMissingBuildsInput{Project: "demo", Repository: "/srv/git/demo.git"}, heads.calls[0])
+			require.Equal(t, contracts.StartMissingBuildsInput{Project: "demo", Repository: "/srv/git/demo.git"}, heads.calls[0])
 			if tt.wantErr {
 				require.ErrorContains(t, env.GetWorkflowError(), "api unreachable")
 				return
@@ -67,5 +67,5 @@ func TestPoll(t *testing.T) {
 }
 
 func TestPollScheduleID(t *testing.T) {
-	require.Equal(t, "poll/web-app", workflows.PollScheduleID("web-app"))
+	require.Equal(t, "poll/web-app", contracts.PollScheduleID("web-app"))
 }

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // Promotion walks a version through its environments in order: for each, the
@@ -89,12 +89,12 @@ func (r *promotionRun) leave(ctx workflow.Context, i int, result string) {
 		r.soakUntil, r.soakFrom = &until, env.Name
 	}
 
-	signal := activities.SignalLeave
+	signal := contracts.SignalLeave
 	if r.grant != nil {
-		signal = activities.SignalRelease
+		signal = contracts.SignalRelease
 	}
-	rel := activities.LockRelease{PromotionID: r.state.ID, Version: r.in.Version, Result: result}
-	if err := workflow.SignalExternalWorkflow(ctx, EnvironmentID(r.in.Project, env.Name), "", signal, rel).Get(ctx, nil); err != nil {
+	rel := contracts.LockRelease{PromotionID: r.state.ID, Version: r.in.Version, Result: result}
+	if err := workflow.SignalExternalWorkflow(ctx, contracts.EnvironmentID(r.in.Project, env.Name), "", signal, rel).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("Environment lock not released", "environment", env.Name, "signal", signal, "error", err)
 	}
 	r.publish(ctx)
@@ -118,7 +118,7 @@ func (r *promotionRun) finish(ctx workflow.Context) (PromotionState, error) {
 		r.state.Status, msg = PromotionCancelled, "cancelled"
 	}
 	r.state.FinishedAt = timePtr(r.now())
-	count(ctx, MetricPromotionsFinished, "project", r.in.Project, "result", r.state.Status)
+	count(ctx, MetricPromotionsFinished, "project", r.in.Project, "result", string(r.state.Status))
 	r.emit(EventPromotionComplete, "", msg)
 	r.publish(ctx)
 	// Let accepted decisions finish writing to the ledger.

@@ -153,7 +153,7 @@ func TestPromotionApprovalTimesOut(t *testing.T) {
 	require.Equal(t, promotionStart.Add(4*time.Hour), prod.FinishedAt.UTC())
 	require.Nil(t, prod.Deploy)
 	require.Equal(t, []string{"dev acquire", "dev release deployed", "prod leave expired"}, pe.locks.sent())
-	require.Equal(t, PromotionStopped, pe.ledger.promotions[len(pe.ledger.promotions)-1].Status)
+	require.Equal(t, string(PromotionStopped), pe.ledger.promotions[len(pe.ledger.promotions)-1].Status)
 }
 
 func TestPromotionRejectionStopsBeforeLaterEnvironments(t *testing.T) {

@@ -2,51 +2,17 @@ package workflows
 
 import (
 	"reflect"
-	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
-
-// SearchAttrApprovers (KeywordList) holds, while a promotion's approval gate
-// is pending, the gate's approvers as written ("alice", "group:release"), so
-// that the approvals list finds what waits for a caller with one visibility
-// query. It is unset when the gate ends.
-const SearchAttrApprovers = "DroverApprovers"
-
-// MemoPendingApproval is the memo key of a PendingApproval while the gate is
-// pending; the key is removed when the gate ends.
-const MemoPendingApproval = "drover.pending-approval"
 
 // approversChangeID versions the upserts of SearchAttrApprovers and
 // MemoPendingApproval, so that histories recorded before them replay.
 const approversChangeID = "approvers-search-attribute"
-
-// PendingApproval is what the approvals list shows of a pending approval
-// gate, kept in the promotion's memo so it needs no query of the workflow.
-type PendingApproval struct {
-	Environment  string    `json:"environment"`
-	Commit       string    `json:"commit,omitempty"`
-	Branch       string    `json:"branch,omitempty"`
-	TriggeredBy  string    `json:"triggered_by,omitempty"`
-	WaitingSince time.Time `json:"waiting_since"`
-	Deadline     time.Time `json:"deadline"`
-	Approvers    []string  `json:"approvers"`
-	Required     int       `json:"required"`
-	// ApprovedBy are the approvers who approved so far, in order.
-	ApprovedBy []string `json:"approved_by,omitempty"`
-	// Earlier are the states of the environments before this one.
-	Earlier []EnvironmentResult `json:"earlier,omitempty"`
-}
-
-// EnvironmentResult is where a promotion stands in one environment.
-type EnvironmentResult struct {
-	Environment string `json:"environment"`
-	State       string `json:"state"`
-}
 
 // pendingApproval describes the current environment's approval gate while
 // it waits for decisions, or returns nil.
@@ -140,7 +106,7 @@ func (r *promotionRun) syncApprovals(ctx workflow.Context) {
 		for !reflect.DeepEqual(r.approvals.want, r.approvals.have) {
 			want, have := r.approvals.want, r.approvals.have
 			if have != nil && (want == nil || want.Environment != have.Environment) {
-				r.writeLedger(ctx, activityDeletePendingApproval, activities.DeletePendingApprovalInput{
+				r.writeLedger(ctx, activityDeletePendingApproval, contracts.DeletePendingApprovalInput{
 					PromotionID: r.state.ID, Environment: have.Environment})
 				r.approvals.have = nil
 				continue

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -27,7 +27,7 @@ func (l *fakePromotionLedger) PutPendingApproval(_ context.Context, p ledger.Pen
 }
 
 // DeletePendingApproval plays the ledger activity of that name.
-func (l *fakePromotionLedger) DeletePendingApproval(_ context.Context, in activities.DeletePendingApprovalInput) error {
+func (l *fakePromotionLedger) DeletePendingApproval(_ context.Context, in contracts.DeletePendingApprovalInput) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.pending, in.Environment)
@@ -78,7 +78,7 @@ func TestPromotionDeletesPendingApprovalWhenTheGateEnds(t *testing.T) {
 		{"expired", func(*promotionEnv) {}, EnvExpired},
 		{"cancelled", func(pe *promotionEnv) { pe.env.RegisterDelayedCallback(pe.env.CancelWorkflow, time.Hour) }, EnvCancelled},
 		{"superseded", func(pe *promotionEnv) {
-			pe.signal(time.Hour, activities.SignalSuperseded, activities.Superseded{Environment: "prod", By: "1.3.0"})
+			pe.signal(time.Hour, contracts.SignalSuperseded, contracts.Superseded{Environment: "prod", By: "1.3.0"})
 		}, EnvSuperseded},
 	}
 	for _, tc := range cases {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/ledger"
 )
@@ -117,7 +118,7 @@ func TestPromotionValidatorRefusesUnauthenticatedDecisions(t *testing.T) {
 			return d
 		}, "unauthenticated: bad signature"},
 		{"wrong promotion", func(*promotionEnv) Decision {
-			return SignDecision(apiSigner.Signer, PromotionID("demo", "0.9.0"), "req-x", promotionStart, approve("prod", "alice"))
+			return SignDecision(apiSigner.Signer, contracts.PromotionID("demo", "0.9.0"), "req-x", promotionStart, approve("prod", "alice"))
 		}, "unauthenticated: signed for promotion promote/demo/0.9.0, not this one"},
 		{"channel not signed by the API", func(pe *promotionEnv) Decision {
 			d := approve("prod", "alice")
@@ -129,7 +130,7 @@ func TestPromotionValidatorRefusesUnauthenticatedDecisions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			pe := newPromotionEnv(t, nil)
 			in := promotionInput(environment("prod", withApproval(1, "alice", "group:release")))
-			pe.id = PromotionID(in.Project, in.Version)
+			pe.id = contracts.PromotionID(in.Project, in.Version)
 			forged := pe.updateAsIs(time.Hour, DecideUpdate, tc.forge(pe), false)
 			waiting := pe.queryAt(t, 90*time.Minute)
 			ok := pe.updateAsIs(2*time.Hour, DecideUpdate, valid(pe), false)
@@ -173,7 +174,7 @@ func TestPromotionValidatorRefusesUnauthenticatedDecisions(t *testing.T) {
 func TestPromotionRefusesReplayedNonce(t *testing.T) {
 	pe := newPromotionEnv(t, nil)
 	in := promotionInput(environment("prod", withApproval(2, "alice", "bob")))
-	pe.id = PromotionID(in.Project, in.Version)
+	pe.id = contracts.PromotionID(in.Project, in.Version)
 	d := SignDecision(apiSigner.Signer, pe.id, "req-1", promotionStart, approve("prod", "alice"))
 	first := pe.updateAsIs(time.Hour, DecideUpdate, d, false)
 	replayed := pe.updateAsIs(2*time.Hour, DecideUpdate, d, false)
@@ -224,7 +225,7 @@ func TestPromotionOperatorOverride(t *testing.T) {
 	pe := newPromotionEnv(t, nil)
 	in := promotionInput(environment("prod", withApproval(1, "alice")))
 	in.OperatorDecisions = true
-	pe.id = PromotionID(in.Project, in.Version)
+	pe.id = contracts.PromotionID(in.Project, in.Version)
 	bad := SignDecision(apiSigner.Signer, pe.id, "req-1", promotionStart, approve("prod", "alice"))
 	bad.Comment = "changed"
 	badOut := pe.updateAsIs(time.Hour, DecideUpdate, bad, false)

@@ -10,33 +10,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// Error types of refused decisions (and refused SkipBake updates). The API
-// answers 403 to NotApprover and SelfApproval, 409 to the others. Each
-// refusal's message starts with stable words: "not an approver:",
-// "self-approval:", "already decided:", "not pending:", "superseded:".
-const (
-	ErrTypeNotApprover    = "NotApprover"
-	ErrTypeSelfApproval   = "SelfApproval"
-	ErrTypeAlreadyDecided = "AlreadyDecided"
-	ErrTypeNotPending     = "NotPending"
-	ErrTypeSuperseded     = "Superseded"
-	// ErrTypeUnauthenticated refuses a decision Drover's API did not sign:
-	// unsigned, a bad signature, a key the promotion does not trust, another
-	// promotion's decision, a replayed nonce.
-	ErrTypeUnauthenticated = "Unauthenticated"
-	// DecisionRefused is the detail every refusal carries.
-	DecisionRefused = "DecisionRefused"
-	// ChannelTemporalWeb is the channel of a decision signalled without one
-	// (promotions started before decisions were signed).
-	ChannelTemporalWeb = "temporal-web"
-	// ChannelTemporalOperator is the channel of an unsigned decision counted
-	// through the temporal-operator override (PromotionInput.OperatorDecisions).
-	ChannelTemporalOperator = "temporal-operator"
-	// AuditChannelTemporal is the audit channel of decisions refused by the
-	// workflow: they came straight to Temporal.
-	AuditChannelTemporal = "temporal"
-)
-
 // IsDecisionRefused reports whether err is (or wraps) a refusal of a decision
 // or a SkipBake update, and returns its error type.
 func IsDecisionRefused(err error) (string, bool) {

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -107,7 +107,7 @@ func (r *promotionRun) rollback(ctx workflow.Context, i int, previous string) st
 }
 
 // runDeploy runs the Deploy activity for environment i.
-func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, artifacts []activities.ArtifactRef, rollback bool) (activities.DeployResult, error) {
+func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, artifacts []contracts.ArtifactRef, rollback bool) (contracts.DeployResult, error) {
 	env := r.in.Environments[i]
 	opts := workflow.ActivityOptions{
 		ActivityID:          fmt.Sprintf("deploy/%s/%s", env.Name, version),
@@ -115,7 +115,7 @@ func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, ar
 		WaitForCancellation: true,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
-			MaximumAttempts: deployAttempts, NonRetryableErrorTypes: []string{activities.ErrTypeDeployFailed},
+			MaximumAttempts: deployAttempts, NonRetryableErrorTypes: []string{contracts.ErrTypeDeployFailed},
 		},
 	}
 	if rollback {
@@ -136,7 +136,7 @@ func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, ar
 		// deploy picks up its change set where it was.
 		opts.HeartbeatTimeout = DefaultHeartbeatTimeout
 	}
-	in := activities.DeployInput{
+	in := contracts.DeployInput{
 		PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Environment: env.Name,
 		Version: version, Commit: r.in.Commit, Repository: r.in.Repository,
 		Deploy: env.Deploy, Artifacts: artifacts, Rollback: rollback,
@@ -147,7 +147,7 @@ func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, ar
 		// activity looks them up.
 		in.Commit = ""
 	}
-	var res activities.DeployResult
+	var res contracts.DeployResult
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), activityDeploy, in).Get(ctx, &res)
 	return res, err
 }

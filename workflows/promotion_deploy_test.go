@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -167,7 +167,7 @@ func TestPromotionWaitsForTheDeployWindow(t *testing.T) {
 func TestPromotionSupersededWhileAwaitingApproval(t *testing.T) {
 	pe := newPromotionEnv(t, nil)
 	supersede := func(e *pipeline.Environment) { e.Policy = pipeline.PolicySupersede }
-	pe.signal(time.Hour, activities.SignalSuperseded, activities.Superseded{Environment: "prod", By: "1.3.0"})
+	pe.signal(time.Hour, contracts.SignalSuperseded, contracts.Superseded{Environment: "prod", By: "1.3.0"})
 	state, err := pe.run(t, promotionInput(environment("dev"), environment("prod", withApproval(1, "alice"), supersede)))
 	require.NoError(t, err)
 	require.Equal(t, PromotionStopped, state.Status)
@@ -184,8 +184,8 @@ func TestPromotionSupersededWhileAwaitingApproval(t *testing.T) {
 func TestPromotionSupersededWhileQueued(t *testing.T) {
 	pe := newPromotionEnv(t, nil)
 	pe.locks.hold["prod"] = true
-	pe.signal(time.Hour, activities.SignalSuperseded, activities.Superseded{Environment: "dev", By: "1.3.0"})
-	pe.signal(2*time.Hour, activities.SignalSuperseded, activities.Superseded{Environment: "prod", By: "1.3.0"})
+	pe.signal(time.Hour, contracts.SignalSuperseded, contracts.Superseded{Environment: "dev", By: "1.3.0"})
+	pe.signal(2*time.Hour, contracts.SignalSuperseded, contracts.Superseded{Environment: "prod", By: "1.3.0"})
 	state, err := pe.run(t, promotionInput(environment("dev"), environment("prod")))
 	require.NoError(t, err)
 	require.Equal(t, EnvDeployed, state.Environments[0].State, "a late supersession of an environment left is ignored")
@@ -215,5 +215,5 @@ func TestPromotionCancelledWhileAwaitingApproval(t *testing.T) {
 	require.Equal(t, EnvCancelled, state.Environments[1].State)
 	require.Equal(t, GateWithdrawn, state.Environments[1].Gates[0].State)
 	require.Equal(t, []string{"dev acquire", "dev release deployed", "prod leave cancelled"}, pe.locks.sent())
-	require.Equal(t, PromotionCancelled, pe.ledger.promotions[len(pe.ledger.promotions)-1].Status)
+	require.Equal(t, string(PromotionCancelled), pe.ledger.promotions[len(pe.ledger.promotions)-1].Status)
 }

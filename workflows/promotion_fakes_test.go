@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -21,9 +21,9 @@ type fakePromotionActivities struct {
 	mu      sync.Mutex
 	script  map[string]string
 	calls   map[string]int
-	entered []activities.EnterEnvironmentInput
-	deploys []activities.DeployInput
-	onEnter func(activities.EnterEnvironmentInput)
+	entered []contracts.EnterEnvironmentInput
+	deploys []contracts.DeployInput
+	onEnter func(contracts.EnterEnvironmentInput)
 }
 
 func newFakePromotionActivities(script map[string]string) *fakePromotionActivities {
@@ -43,7 +43,7 @@ func (f *fakePromotionActivities) callCount(key string) int {
 	return f.calls[key]
 }
 
-func (f *fakePromotionActivities) EnterEnvironment(_ context.Context, in activities.EnterEnvironmentInput) error {
+func (f *fakePromotionActivities) EnterEnvironment(_ context.Context, in contracts.EnterEnvironmentInput) error {
 	f.mu.Lock()
 	f.entered = append(f.entered, in)
 	hook := f.onEnter
@@ -54,7 +54,7 @@ func (f *fakePromotionActivities) EnterEnvironment(_ context.Context, in activit
 	return nil
 }
 
-func (f *fakePromotionActivities) Deploy(_ context.Context, in activities.DeployInput) (activities.DeployResult, error) {
+func (f *fakePromotionActivities) Deploy(_ context.Context, in contracts.DeployInput) (contracts.DeployResult, error) {
 	key := in.Environment + "/deploy"
 	if in.Rollback {
 		key = in.Environment + "/rollback"
@@ -64,29 +64,29 @@ func (f *fakePromotionActivities) Deploy(_ context.Context, in activities.Deploy
 	f.mu.Unlock()
 	switch outcome, n := f.outcome(key); {
 	case outcome == outcomeFail:
-		return activities.DeployResult{}, temporal.NewNonRetryableApplicationError("deploy.sh exited with code 2", activities.ErrTypeDeployFailed, nil)
+		return contracts.DeployResult{}, temporal.NewNonRetryableApplicationError("deploy.sh exited with code 2", contracts.ErrTypeDeployFailed, nil)
 	case outcome == outcomeInfra && n == 1:
-		return activities.DeployResult{}, errors.New("connection reset")
+		return contracts.DeployResult{}, errors.New("connection reset")
 	}
-	return activities.DeployResult{Detail: "deployed " + in.Version, Outputs: map[string]string{"url": "https://" + in.Environment}}, nil
+	return contracts.DeployResult{Detail: "deployed " + in.Version, Outputs: map[string]string{"url": "https://" + in.Environment}}, nil
 }
 
-func (f *fakePromotionActivities) check(env, kind string) (activities.CheckResult, error) {
+func (f *fakePromotionActivities) check(env, kind string) (contracts.CheckResult, error) {
 	if outcome, _ := f.outcome(env + "/" + kind); outcome == outcomeFail {
-		return activities.CheckResult{}, temporal.NewNonRetryableApplicationError("GET /healthz: got 503, want 200", activities.ErrTypeCheckFailed, nil)
+		return contracts.CheckResult{}, temporal.NewNonRetryableApplicationError("GET /healthz: got 503, want 200", contracts.ErrTypeCheckFailed, nil)
 	}
-	return activities.CheckResult{Detail: "passed"}, nil
+	return contracts.CheckResult{Detail: "passed"}, nil
 }
 
-func (f *fakePromotionActivities) CheckHTTP(_ context.Context, in activities.HTTPCheckInput) (activities.CheckResult, error) {
+func (f *fakePromotionActivities) CheckHTTP(_ context.Context, in contracts.HTTPCheckInput) (contracts.CheckResult, error) {
 	return f.check(in.Environment, "http")
 }
 
-func (f *fakePromotionActivities) CheckTask(_ context.Context, in activities.TaskCheckInput) (activities.CheckResult, error) {
+func (f *fakePromotionActivities) CheckTask(_ context.Context, in contracts.TaskCheckInput) (contracts.CheckResult, error) {
 	return f.check(in.Environment, "task")
 }
 
-func (f *fakePromotionActivities) WaitExternal(_ context.Context, in activities.ExternalCheckInput) (activities.CheckResult, error) {
+func (f *fakePromotionActivities) WaitExternal(_ context.Context, in contracts.ExternalCheckInput) (contracts.CheckResult, error) {
 	return f.check(in.Environment, "external")
 }
 
@@ -145,11 +145,11 @@ func (l *fakeLocks) signalExternal(_, workflowID, _, signal string, arg any) err
 	env := workflowID[strings.LastIndex(workflowID, "/")+1:]
 	l.mu.Lock()
 	l.signals = append(l.signals, lockSignal{Environment: env, Signal: signal, Arg: arg})
-	grant := signal == activities.SignalAcquire && !l.hold[env]
+	grant := signal == contracts.SignalAcquire && !l.hold[env]
 	prev := l.previous[env]
 	l.mu.Unlock()
 	if grant {
-		l.env.SignalWorkflow(activities.SignalLockGranted, activities.LockGrant{Environment: env, Previous: prev})
+		l.env.SignalWorkflow(contracts.SignalLockGranted, contracts.LockGrant{Environment: env, Previous: prev})
 	}
 	return nil
 }
@@ -161,7 +161,7 @@ func (l *fakeLocks) sent() []string {
 	var out []string
 	for _, s := range l.signals {
 		line := s.Environment + " " + s.Signal
-		if rel, ok := s.Arg.(activities.LockRelease); ok {
+		if rel, ok := s.Arg.(contracts.LockRelease); ok {
 			line += " " + rel.Result
 		}
 		out = append(out, line)

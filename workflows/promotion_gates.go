@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -46,13 +46,13 @@ func (r *promotionRun) enter(ctx workflow.Context, i int) string {
 	}
 	// At is the promotion's start: the age of the version, by which supersede
 	// tells older from newer.
-	r.request = activities.LockRequest{PromotionID: r.state.ID, RunID: r.state.RunID, Version: r.in.Version,
+	r.request = contracts.LockRequest{PromotionID: r.state.ID, RunID: r.state.RunID, Version: r.in.Version,
 		Policy: policy, At: r.state.StartedAt}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
 	})
-	err := workflow.ExecuteActivity(actx, activityEnterEnvironment, activities.EnterEnvironmentInput{
+	err := workflow.ExecuteActivity(actx, activityEnterEnvironment, contracts.EnterEnvironmentInput{
 		Project: r.in.Project, Environment: env.Name, Request: r.request,
 	}).Get(ctx, nil)
 	if err == nil {
@@ -169,8 +169,8 @@ func (r *promotionRun) takeLock(ctx workflow.Context, i int) string {
 		return EnvSuperseded
 	}
 	r.setState(ctx, i, EnvQueued)
-	id := EnvironmentID(r.in.Project, r.in.Environments[i].Name)
-	if err := workflow.SignalExternalWorkflow(ctx, id, "", activities.SignalAcquire, r.request).Get(ctx, nil); err != nil {
+	id := contracts.EnvironmentID(r.in.Project, r.in.Environments[i].Name)
+	if err := workflow.SignalExternalWorkflow(ctx, id, "", contracts.SignalAcquire, r.request).Get(ctx, nil); err != nil {
 		if ctx.Err() != nil {
 			return EnvCancelled
 		}

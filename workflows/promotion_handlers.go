@@ -5,7 +5,7 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 )
 
 // registerHandlers sets the promotion's query and update handlers. A
@@ -100,10 +100,10 @@ func (r *promotionRun) listen(ctx workflow.Context) {
 		}
 	})
 
-	grants := workflow.GetSignalChannel(ctx, activities.SignalLockGranted)
+	grants := workflow.GetSignalChannel(ctx, contracts.SignalLockGranted)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var g activities.LockGrant
+			var g contracts.LockGrant
 			grants.Receive(ctx, &g)
 			if r.cur >= 0 && g.Environment == r.env(r.cur).Name && r.grant == nil && r.superseded == nil && !isFinal(r.env(r.cur).State) {
 				r.grant = &g
@@ -111,10 +111,10 @@ func (r *promotionRun) listen(ctx workflow.Context) {
 		}
 	})
 
-	supersessions := workflow.GetSignalChannel(ctx, activities.SignalSuperseded)
+	supersessions := workflow.GetSignalChannel(ctx, contracts.SignalSuperseded)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var s activities.Superseded
+			var s contracts.Superseded
 			supersessions.Receive(ctx, &s)
 			if r.cur >= 0 && s.Environment == r.env(r.cur).Name && r.grant == nil && !isFinal(r.env(r.cur).State) {
 				r.superseded = &s

@@ -14,7 +14,7 @@ func (r *promotionRun) recordPromotion(ctx workflow.Context) {
 	r.writeLedger(ctx, activityRecordPromotion, ledger.Promotion{
 		ID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Version: r.in.Version,
 		Commit: r.in.Commit, Branch: r.in.Branch, BuildID: r.in.BuildID, TriggeredBy: r.in.TriggeredBy,
-		Status: r.state.Status, StartedAt: r.state.StartedAt, FinishedAt: r.state.FinishedAt,
+		Status: string(r.state.Status), StartedAt: r.state.StartedAt, FinishedAt: r.state.FinishedAt,
 		Environments: r.environmentNames(),
 	})
 }

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -26,16 +26,6 @@ const (
 	activityRecordAudit      = "RecordAudit"
 )
 
-// Gate kinds (GateState.Kind) and the kinds of the steps that are not checks
-// (StepState.Kind; checks use their pipeline.Verify kind).
-const (
-	GateSoak     = "soak"
-	GateWindow   = "window"
-	GateApproval = "approval"
-	StepDeploy   = "deploy"
-	StepRollback = "rollback"
-)
-
 // promotionRun holds one Promotion's input and live state. Only workflow code
 // touches it: the main coroutine, the signal listeners and the update handlers.
 type promotionRun struct {
@@ -45,14 +35,14 @@ type promotionRun struct {
 	// cur is the index of the environment the promotion is in, -1 before the first.
 	cur int
 	// Set by signals for the current environment.
-	superseded *activities.Superseded
-	grant      *activities.LockGrant
+	superseded *contracts.Superseded
+	grant      *contracts.LockGrant
 	skipBake   *SkipBake
 	// soakUntil is when the soak of the last deployed environment ends.
 	soakUntil *time.Time
 	soakFrom  string
 	// request is how the promotion identifies itself to the current environment.
-	request activities.LockRequest
+	request contracts.LockRequest
 	// baking is true while the current environment's bake runs.
 	baking bool
 	// writes counts ledger writes of decisions and pending approvals still in flight.
@@ -159,7 +149,7 @@ func (r *promotionRun) publish(ctx workflow.Context) {
 		kw(SearchAttrVersion).ValueSet(r.in.Version),
 		kw(SearchAttrEnvironment).ValueSet(envName),
 		kw(SearchAttrState).ValueSet(envState),
-		kw(SearchAttrStatus).ValueSet(r.state.Status),
+		kw(SearchAttrStatus).ValueSet(string(r.state.Status)),
 	}, r.publishApproval(ctx)...)
 	err := workflow.UpsertTypedSearchAttributes(ctx, updates...)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -65,7 +65,7 @@ func promotionInput(envs ...pipeline.Environment) PromotionInput {
 	return PromotionInput{
 		Project: "demo", Version: "1.2.0", Commit: "0123456789abcdef", Branch: "main", Repository: "/src/demo",
 		TriggeredBy: "dave", Environments: envs,
-		Artifacts:    []activities.ArtifactRef{{Name: "app.tgz", Key: "artifacts/app.tgz", SHA256: "abc", Size: 3}},
+		Artifacts:    []contracts.ArtifactRef{{Name: "app.tgz", Key: "artifacts/app.tgz", SHA256: "abc", Size: 3}},
 		DecisionKeys: []decision.PublicKey{apiSigner.PublicKey()},
 	}
 }
@@ -101,7 +101,7 @@ func bakeCheck(d time.Duration) pipeline.Verify {
 
 func (pe *promotionEnv) run(t *testing.T, in PromotionInput) (PromotionState, error) {
 	t.Helper()
-	pe.id = PromotionID(in.Project, in.Version)
+	pe.id = contracts.PromotionID(in.Project, in.Version)
 	pe.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: pe.id})
 	pe.env.ExecuteWorkflow(PromotionWorkflowName, in)
 	require.True(t, pe.env.IsWorkflowCompleted())
@@ -235,8 +235,8 @@ func TestPromotionDeploysEveryEnvironmentInOrder(t *testing.T) {
 	require.False(t, pe.acts.deploys[2].Rollback)
 
 	require.Len(t, pe.ledger.promotions, 2)
-	require.Equal(t, PromotionRunning, pe.ledger.promotions[0].Status)
-	require.Equal(t, PromotionCompleted, pe.ledger.promotions[1].Status)
+	require.Equal(t, string(PromotionRunning), pe.ledger.promotions[0].Status)
+	require.Equal(t, string(PromotionCompleted), pe.ledger.promotions[1].Status)
 	require.NotNil(t, pe.ledger.promotions[1].FinishedAt)
 	require.Len(t, pe.ledger.deployments, 6)
 	last := pe.ledger.deployments[5]

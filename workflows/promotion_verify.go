@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -48,14 +48,14 @@ func (r *promotionRun) verify(ctx workflow.Context, i int) string {
 }
 
 // runCheck runs check vi of environment i; skipped is true for a bake ended early.
-func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.Verify) (res activities.CheckResult, skipped bool, err error) {
+func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.Verify) (res contracts.CheckResult, skipped bool, err error) {
 	env := r.in.Environments[i]
 	opts := workflow.ActivityOptions{
 		ActivityID:          fmt.Sprintf("verify/%s/%d", env.Name, vi),
 		WaitForCancellation: true,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second,
-			MaximumAttempts: checkAttempts, NonRetryableErrorTypes: []string{activities.ErrTypeCheckFailed},
+			MaximumAttempts: checkAttempts, NonRetryableErrorTypes: []string{contracts.ErrTypeCheckFailed},
 		},
 	}
 	var name string
@@ -65,14 +65,14 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 		c := check.HTTP.WithDefaults()
 		// The activity polls until Within itself; the margin covers its last request.
 		opts.StartToCloseTimeout = c.Within.Std() + c.Timeout.Std() + time.Minute
-		name, in = activityCheckHTTP, activities.HTTPCheckInput{PromotionID: r.state.ID, Environment: env.Name, Version: r.in.Version, Check: c}
+		name, in = activityCheckHTTP, contracts.HTTPCheckInput{PromotionID: r.state.ID, Environment: env.Name, Version: r.in.Version, Check: c}
 	case pipeline.VerifyTask:
 		timeout := check.Task.Timeout.Std()
 		if timeout <= 0 {
 			timeout = pipeline.DefaultTaskTimeout
 		}
 		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
-		name, in = activityCheckTask, activities.TaskCheckInput{
+		name, in = activityCheckTask, contracts.TaskCheckInput{
 			PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Environment: env.Name,
 			Version: r.in.Version, Commit: r.in.Commit, Repository: r.in.Repository, Index: vi,
 			Check: *check.Task, Artifacts: r.in.Artifacts, SecretsAllowed: r.in.SecretsAllowed,
@@ -84,7 +84,7 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 			timeout = DefaultExternalTimeout
 		}
 		opts.StartToCloseTimeout, opts.ScheduleToCloseTimeout = timeout, timeout
-		name, in = activityWaitExternal, activities.ExternalCheckInput{PromotionID: r.state.ID, RunID: r.state.RunID,
+		name, in = activityWaitExternal, contracts.ExternalCheckInput{PromotionID: r.state.ID, RunID: r.state.RunID,
 			Environment: env.Name, Version: r.in.Version, Check: *check.External, Index: vi}
 	case pipeline.VerifyBake:
 		skipped, err = r.bake(ctx, i, vi, check.Bake.Std())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/pipeline"
@@ -45,10 +46,10 @@ type GateView struct {
 // promotionLive is what the promotion's event stream sends: enough to tell
 // the page when to refresh.
 type promotionLive struct {
-	Status  string            `json:"status"`
-	Current string            `json:"current"`
-	Envs    map[string]string `json:"envs"`
-	Gates   []string          `json:"gates"`
+	Status  contracts.PromotionStatus `json:"status"`
+	Current string                    `json:"current"`
+	Envs    map[string]string         `json:"envs"`
+	Gates   []string                  `json:"gates"`
 }
 
 func (p *Pages) promotionView(st workflows.PromotionState, user identity.User, signedIn bool) PromotionView {

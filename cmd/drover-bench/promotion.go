@@ -16,6 +16,7 @@ import (
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/api"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -102,7 +103,7 @@ func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, 
 	ids, projects := make([]string, n), make([]string, n)
 	for i := range n {
 		projects[i] = fmt.Sprintf("%s-%04d", prefix, i)
-		ids[i] = workflows.PromotionID(projects[i], version)
+		ids[i] = contracts.PromotionID(projects[i], version)
 	}
 	err := forEach(n, 20, func(i int) error {
 		in := benchPromotion(projects[i], version)
@@ -112,7 +113,7 @@ func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, 
 			TypedSearchAttributes: temporal.NewSearchAttributes(
 				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrProject).ValueSet(in.Project),
 				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrVersion).ValueSet(in.Version),
-				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(workflows.PromotionRunning),
+				temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(string(workflows.PromotionRunning)),
 			),
 		}, workflows.PromotionWorkflowName, in)
 		if err != nil {
@@ -204,7 +205,7 @@ func (e *benchEnv) approvalMilestones(ctx context.Context, id string) ([]time.Ti
 func environmentIDs(projects []string) []string {
 	ids := make([]string, len(projects))
 	for i, p := range projects {
-		ids[i] = workflows.EnvironmentID(p, benchEnvironment)
+		ids[i] = contracts.EnvironmentID(p, benchEnvironment)
 	}
 	return ids
 }

@@ -1,69 +1,13 @@
-package activities
+package contracts
 
-import (
-	"time"
+import "github.com/drover-ci/drover/pipeline"
 
-	"github.com/drover-ci/drover/pipeline"
-)
-
-// Error types of promotion steps that must not be retried by Temporal.
+// Callback kinds (ledger.Callback.Kind): what the API completes the waiting
+// activity with.
 const (
-	ErrTypeDeployFailed = "DeployFailed" // the deploy action ran and failed
-	ErrTypeCheckFailed  = "CheckFailed"  // a verification ran and failed
+	CallbackDeploy   = "deploy"   // a webhook deploy, completed with a DeployResult
+	CallbackExternal = "external" // an external check, completed with a CheckResult
 )
-
-// Environment lock signals. A promotion enters an environment with the
-// EnterEnvironment activity (signal-with-start of the Environment workflow
-// with SignalArrive), then signals SignalAcquire when its gates have passed,
-// waits for SignalLockGranted, and signals SignalRelease (or SignalLeave when
-// it leaves without deploying). Under the supersede policy the environment
-// sends SignalSuperseded to older promotions still waiting.
-const (
-	SignalArrive      = "arrive"
-	SignalAcquire     = "acquire"
-	SignalRelease     = "release"
-	SignalLeave       = "leave"
-	SignalLockGranted = "lock-granted"
-	SignalSuperseded  = "superseded"
-)
-
-// LockRequest identifies a promotion at an environment.
-type LockRequest struct {
-	PromotionID string    `json:"promotion_id"`
-	RunID       string    `json:"run_id"`
-	Version     string    `json:"version"`
-	Policy      string    `json:"policy,omitempty"` // pipeline.PolicyFIFO or PolicySupersede
-	At          time.Time `json:"at"`
-}
-
-// LockRelease ends a promotion's hold of (or wait at) an environment.
-type LockRelease struct {
-	PromotionID string `json:"promotion_id"`
-	Version     string `json:"version"`
-	// Result is the environment's result for the promotion (deployed, failed, ...).
-	Result string `json:"result"`
-}
-
-// LockGrant tells a promotion it holds an environment's lock.
-type LockGrant struct {
-	Environment string `json:"environment"`
-	// Previous is the version deployed in the environment now (empty for a
-	// first deploy): what a rollback redeploys.
-	Previous string `json:"previous,omitempty"`
-}
-
-// Superseded tells a waiting promotion a newer version replaced it.
-type Superseded struct {
-	Environment string `json:"environment"`
-	By          string `json:"by"` // the newer version
-}
-
-// EnterEnvironmentInput is the input of the EnterEnvironment activity.
-type EnterEnvironmentInput struct {
-	Project     string      `json:"project"`
-	Environment string      `json:"environment"`
-	Request     LockRequest `json:"request"`
-}
 
 // DeployInput is the input of the Deploy activity: one deploy (or rollback
 // redeploy) of a version to an environment.

@@ -1,4 +1,4 @@
-package activities
+package contracts
 
 import (
 	"time"
@@ -16,9 +16,9 @@ const (
 
 // Commit status states of CommitStatus.State.
 const (
-	StatusPending = "pending"
-	StatusSuccess = "success"
-	StatusFailure = "failure"
+	CommitStatusPending = "pending"
+	CommitStatusSuccess = "success"
+	CommitStatusFailure = "failure"
 )
 
 // Action IDs of the Approve and Reject buttons of a Slack approval message;
@@ -99,7 +99,7 @@ type CommitStatus struct {
 	Forge      string `json:"forge,omitempty"`
 	Repository string `json:"repository"`
 	Commit     string `json:"commit"`
-	// State is StatusPending, StatusSuccess or StatusFailure.
+	// State is CommitStatusPending, CommitStatusSuccess or CommitStatusFailure.
 	State string `json:"state"`
 	// Context is "drover/build" or "drover/deploy/<env>".
 	Context     string `json:"context"`

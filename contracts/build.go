@@ -1,0 +1,181 @@
+package contracts
+
+import (
+	"time"
+
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// Build statuses (BuildState.Status; a stage's status is one of them or
+// TaskWaiting, TaskSkipped). Untyped: stages mix them with task statuses,
+// and the ledger and the API's lists carry them as strings.
+const (
+	StatusRunning   = "running"
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+	StatusCancelled = "cancelled"
+)
+
+// Task statuses (TaskState.Status).
+const (
+	TaskWaiting   = "waiting"
+	TaskReady     = "ready"
+	TaskScheduled = "scheduled"
+	TaskBuilding  = "building"
+	TaskSucceeded = "succeeded"
+	TaskFailed    = "failed"
+	TaskCancelled = "cancelled"
+	// TaskSkipped is the status of a task whose stage never ran.
+	TaskSkipped = "skipped"
+)
+
+// Event types a build emits.
+const (
+	EventBuildStart   = "BUILD_START"
+	EventTaskStart    = "TASK_START"
+	EventTaskSuccess  = "TASK_SUCCESS"
+	EventTaskFail     = "TASK_FAIL"
+	EventBuildSuccess = "BUILD_SUCCESS"
+	EventBuildFail    = "BUILD_FAIL"
+)
+
+// Events a run records about its notifications. They are never sent to sinks.
+const (
+	// EventSinkDelivered: a sink took an event; Message is "<sink> <event>".
+	EventSinkDelivered = "SINK_DELIVERED"
+	// EventSinkFailed: a sink refused an event for good; Message is "<sink> <event>: <error>".
+	EventSinkFailed = "SINK_FAILED"
+)
+
+// Event is one entry in a run's event list.
+type Event struct {
+	Type    string    `json:"type"`
+	Time    time.Time `json:"time"`
+	Stage   string    `json:"stage,omitempty"`
+	Task    string    `json:"task,omitempty"`
+	Attempt int       `json:"attempt,omitempty"`
+	Message string    `json:"message,omitempty"`
+}
+
+// BuildState is the live state of a build, returned by BuildStateQuery and,
+// once the build ends, as its result (also as the details of its failure).
+type BuildState struct {
+	ID          string       `json:"id"`
+	RunID       string       `json:"run_id"`
+	Project     string       `json:"project"`
+	Repository  string       `json:"repository"`
+	Commit      string       `json:"commit"`
+	Branch      string       `json:"branch,omitempty"`
+	TriggeredBy string       `json:"triggered_by,omitempty"`
+	Subject     string       `json:"subject,omitempty"`
+	Author      string       `json:"author,omitempty"`
+	Rerun       bool         `json:"rerun,omitempty"`
+	Status      string       `json:"status"`
+	StartedAt   time.Time    `json:"started_at"`
+	FinishedAt  *time.Time   `json:"finished_at,omitempty"`
+	Stages      []StageState `json:"stages"`
+	Events      []Event      `json:"events"`
+	// Version is the artifact version registered when the build succeeded.
+	Version string `json:"version,omitempty"`
+	// PromotionID is the promotion the build started, if any.
+	PromotionID string `json:"promotion_id,omitempty"`
+	// Ledger is set while a write to the ledger has been retried for
+	// workflows.LedgerSlowAfter (workflows.LedgerUnreachable): the build
+	// waits for it.
+	Ledger string `json:"ledger,omitempty"`
+}
+
+// StageState is the live state of one stage.
+type StageState struct {
+	Name   string      `json:"name"`
+	Status string      `json:"status"`
+	Tasks  []TaskState `json:"tasks"`
+}
+
+// TaskState is the live state of one task.
+type TaskState struct {
+	Name       string        `json:"name"`
+	Status     string        `json:"status"`
+	Attempt    int           `json:"attempt"`
+	ExitCode   *int          `json:"exit_code,omitempty"`
+	StartedAt  *time.Time    `json:"started_at,omitempty"`
+	FinishedAt *time.Time    `json:"finished_at,omitempty"`
+	Error      string        `json:"error,omitempty"`
+	LogKey     string        `json:"log_key,omitempty"`
+	OutputTail string        `json:"output_tail,omitempty"`
+	Artifacts  []ArtifactRef `json:"artifacts,omitempty"`
+}
+
+// TaskStarted is the payload of TaskStartedSignal.
+type TaskStarted struct {
+	Stage   string    `json:"stage"`
+	Task    string    `json:"task"`
+	Attempt int       `json:"attempt"`
+	Time    time.Time `json:"time"`
+}
+
+// RunTaskInput is one attempt (or series of infrastructure retries) of a
+// task: the input of the RunTask activity.
+type RunTaskInput struct {
+	BuildID    string            `json:"build_id"`
+	RunID      string            `json:"run_id"`
+	Project    string            `json:"project"`
+	Repository string            `json:"repository"`
+	Commit     string            `json:"commit"`
+	Branch     string            `json:"branch,omitempty"`
+	Task       pipeline.PlanTask `json:"task"`
+	// PriorAttempts counts attempts made by earlier activity executions of
+	// this task; the attempt number is PriorAttempts + the activity's attempt.
+	PriorAttempts int `json:"prior_attempts"`
+	// SecretsAllowed is true when the build's branch may receive the
+	// project's secrets (see the Build's input); false gives the task none.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+}
+
+// RunTaskResult is the outcome of a task attempt. It is also the details of
+// a TaskFailed or TaskTimedOut error.
+type RunTaskResult struct {
+	Attempt    int           `json:"attempt"`
+	ExitCode   int           `json:"exit_code"`
+	StartedAt  time.Time     `json:"started_at"`
+	FinishedAt time.Time     `json:"finished_at"`
+	Duration   time.Duration `json:"duration"`
+	LogKey     string        `json:"log_key"`
+	// OutputTail is the last 4 KiB of the task's output.
+	OutputTail string        `json:"output_tail"`
+	Artifacts  []ArtifactRef `json:"artifacts,omitempty"`
+}
+
+// ArtifactRef points to an artifact in the blob store.
+type ArtifactRef struct {
+	Name   string `json:"name"`
+	Path   string `json:"path"`
+	Key    string `json:"key"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// PollInput starts a Poll: the project and the repository whose branch
+// heads it checks.
+type PollInput struct {
+	Project    string `json:"project"`
+	Repository string `json:"repository"`
+}
+
+// StartMissingBuildsInput names the repository whose branch heads a Poll
+// looks at: the input of the StartMissingBuilds activity.
+type StartMissingBuildsInput struct {
+	Project    string `json:"project"`
+	Repository string `json:"repository"`
+}
+
+// StartMissingBuildsResult counts what a poll found: the branch heads
+// listed, the builds it started and the heads that already had a build.
+// Skipped heads have no usable drover.yaml (the API answered 400). It is
+// the result of a Poll too.
+type StartMissingBuildsResult struct {
+	Heads    int `json:"heads"`
+	Started  int `json:"started"`
+	Existing int `json:"existing"`
+	Skipped  int `json:"skipped,omitempty"`
+}

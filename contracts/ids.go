@@ -1,0 +1,23 @@
+package contracts
+
+import "fmt"
+
+// BuildID is the workflow ID of the build of a project at a commit.
+func BuildID(project, commit string) string {
+	return fmt.Sprintf("build/%s/%s", project, commit)
+}
+
+// PromotionID is the workflow ID of the promotion of a project's version.
+func PromotionID(project, version string) string {
+	return fmt.Sprintf("promote/%s/%s", project, version)
+}
+
+// EnvironmentID is the workflow ID of a project's environment lock.
+func EnvironmentID(project, environment string) string {
+	return fmt.Sprintf("env/%s/%s", project, environment)
+}
+
+// PollScheduleID is the ID of the Temporal Schedule that polls project.
+func PollScheduleID(project string) string {
+	return fmt.Sprintf("poll/%s", project)
+}

@@ -67,10 +67,10 @@ func (p promotionStep) stepState(state workflows.PromotionState) *workflows.Step
 		if es.Name != p.env {
 			continue
 		}
-		switch {
-		case p.name == "deploy":
+		switch p.name {
+		case "deploy":
 			return es.Deploy
-		case p.name == "rollback":
+		case "rollback":
 			return es.Rollback
 		default:
 			i, _ := strconv.Atoi(strings.TrimPrefix(p.name, "verify-"))

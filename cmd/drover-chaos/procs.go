@@ -183,7 +183,7 @@ func poll(ctx context.Context, interval time.Duration, check func(context.Contex
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w (last: %v)", ctx.Err(), last)
+			return fmt.Errorf("%w (last: %w)", ctx.Err(), last)
 		case <-time.After(interval):
 		}
 	}

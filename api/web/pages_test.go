@@ -334,6 +334,8 @@ func TestPromotionPageLinksStepLogs(t *testing.T) {
 	}
 	require.NotContains(t, body, base+"verify-0/", "an http check writes no log")
 	require.Contains(t, body, `<section class="card logpane" id="log" data-what="step"`)
+	require.Contains(t, body, `<p class="log-hint">Choose a step to see its log.</p>`)
+	require.Contains(t, body, `<input type="search" id="log-search"`)
 	require.Contains(t, body, `<dt><code>url</code></dt><dd>https://dev.example</dd>`)
 
 	h.proms.state = pendingProd()

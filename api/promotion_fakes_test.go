@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
@@ -33,7 +32,7 @@ func newFakePromotions() *fakePromotions {
 func (f *fakePromotions) Start(_ context.Context, in workflows.PromotionInput) (string, string, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	id := contracts.PromotionID(in.Project, in.Version)
+	id := in.WorkflowID()
 	if st, ok := f.states[id]; ok {
 		return id, st.RunID, true, nil
 	}

@@ -17,14 +17,31 @@ import (
 )
 
 func (s *Server) createPromotion(c *gin.Context) {
-	ctx := c.Request.Context()
 	var req CreatePromotionRequest
 	if err := decodeJSON(c.Request.Body, &req); err != nil {
 		_ = c.Error(err)
 		return
 	}
+	s.promote(c, req, "")
+}
+
+// promote starts a promotion of a registered version: the whole pipeline
+// the first time, again as a redeploy once its first promotion has ended,
+// or to one environment (req.Environment) as a redeploy, or, with
+// req.Rollback, as a rollback. of names the promotion a rollback undoes.
+func (s *Server) promote(c *gin.Context, req CreatePromotionRequest, of string) {
+	ctx := c.Request.Context()
 	if !namePattern.MatchString(req.Project) || !namePattern.MatchString(req.Version) {
 		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "project and version are required"))
+		return
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if req.Rollback && req.Reason == "" {
+		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "a rollback needs a reason"))
+		return
+	}
+	if len(req.Reason) > maxReasonBytes || hasControlButNewline(req.Reason) {
+		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "reason: at most %d bytes of text", maxReasonBytes))
 		return
 	}
 	role := registry.RolePromote
@@ -71,6 +88,12 @@ func (s *Server) createPromotion(c *gin.Context) {
 	if err == nil {
 		envs, err = protect(registered, def, v.Branch)
 	}
+	if err == nil && req.Environment != "" {
+		envs, err = onlyEnvironment(envs, req.Environment, v)
+	}
+	if err == nil {
+		err = s.olderGuard(ctx, v, envs, req.Rollback)
+	}
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -78,11 +101,151 @@ func (s *Server) createPromotion(c *gin.Context) {
 	in := workflows.PromotionInput{
 		Project: v.Project, Version: v.Version, Commit: v.Commit, Branch: v.Branch, Repository: repo,
 		BuildID: v.BuildID, TriggeredBy: triggeredBy(c), Environments: envs, Notify: def.Notify,
+		Reason: req.Reason,
 	}
 	for _, a := range v.Artifacts {
 		in.Artifacts = append(in.Artifacts, contracts.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
 	}
+	switch {
+	case req.Rollback:
+		in.Kind, in.Of = contracts.KindRollback, of
+	case req.Environment != "":
+		in.Kind, in.Of = contracts.KindRedeploy, contracts.PromotionID(v.Project, v.Version)
+	default:
+		// The version's first promotion, unless it exists and has ended:
+		// then this is a redeploy of the whole pipeline.
+		first := contracts.PromotionID(v.Project, v.Version)
+		st, err := s.Promotions.State(ctx, first, "")
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			_ = c.Error(fmt.Errorf("state of promotion %s: %w", first, err))
+			return
+		case st.Status != workflows.PromotionRunning:
+			in.Kind, in.Of = contracts.KindRedeploy, first
+		}
+	}
+	if in.Kind != "" {
+		if in.RequestID, err = decisionRequestID(c, req.RequestID); err != nil {
+			_ = c.Error(err)
+			return
+		}
+	}
 	s.startPromotion(c, in)
+}
+
+// maxReasonBytes bounds the reason of a redeploy or rollback.
+const maxReasonBytes = 1000
+
+func hasControlButNewline(s string) bool {
+	return hasControl(strings.ReplaceAll(s, "\n", ""))
+}
+
+// onlyEnvironment keeps environment env of envs (a redeploy there), which
+// must hold v's branch.
+func onlyEnvironment(envs []pipeline.Environment, env string, v ledger.ArtifactVersion) ([]pipeline.Environment, error) {
+	for _, e := range envs {
+		if e.Name != env {
+			continue
+		}
+		if !e.AcceptsBranch(v.Branch) {
+			return nil, errorf(http.StatusConflict, codeConflict, "version %s was built from branch %q, which %s does not take (%s)",
+				v.Version, v.Branch, env, strings.Join(e.Branches, ", "))
+		}
+		return []pipeline.Environment{e}, nil
+	}
+	return nil, errorf(http.StatusNotFound, codeNotFound, "project %s has no environment %q", v.Project, env)
+}
+
+// olderGuard refuses to deploy v where a newer version runs, unless the
+// caller asked for a rollback: a version is older when it was registered
+// before the one running there.
+func (s *Server) olderGuard(ctx context.Context, v ledger.ArtifactVersion, envs []pipeline.Environment, rollback bool) error {
+	if rollback {
+		return nil
+	}
+	current, err := s.PromotionLedger.Environments(ctx, v.Project)
+	if err != nil {
+		return fmt.Errorf("environments of %s: %w", v.Project, err)
+	}
+	for _, e := range envs {
+		for _, cur := range current {
+			if cur.Environment != e.Name || cur.Version == v.Version {
+				continue
+			}
+			running, err := s.PromotionLedger.GetArtifactVersion(ctx, v.Project, cur.Version)
+			if err != nil {
+				continue // a version the ledger no longer knows: nothing to compare
+			}
+			if v.CreatedAt.Before(running.CreatedAt) {
+				return errorf(http.StatusConflict, codeConflict,
+					"version %s is older than %s, which %s runs: deploying it there is a rollback (drover rollback %s %s --to %s, or \"rollback\": true with a reason)",
+					v.Version, cur.Version, e.Name, v.Project, e.Name, v.Version)
+			}
+		}
+	}
+	return nil
+}
+
+// rollbackEnvironment serves POST /api/v1/environments/{project}/{environment}/rollback:
+// a rollback run of the environment to body.To, by default the version it
+// ran before the current one, through its registered gates.
+func (s *Server) rollbackEnvironment(c *gin.Context) {
+	ctx := c.Request.Context()
+	project, env := c.Param("project"), c.Param("environment")
+	var body RollbackRequest
+	if err := decodeJSON(c.Request.Body, &body); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := s.authorize(c, project, registry.RolePromote); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	history, err := s.PromotionLedger.EnvironmentHistory(ctx, project, env, MaxListLimit)
+	if err != nil {
+		_ = c.Error(fmt.Errorf("history of %s/%s: %w", project, env, err))
+		return
+	}
+	target, of, err := rollbackTarget(history, body.To)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	s.promote(c, CreatePromotionRequest{Project: project, Version: target, Environment: env, Rollback: true,
+		Reason: body.Reason, RequestID: body.RequestID}, of)
+}
+
+// rollbackTarget picks the version to roll back to from an environment's
+// history (newest first): to when given (it must have been deployed there),
+// else the last version deployed before the current one. of is the
+// promotion of the current deployment.
+func rollbackTarget(history []ledger.Deployment, to string) (string, string, error) {
+	var current *ledger.Deployment
+	for i := range history {
+		if history[i].Result == ledger.ResultDeployed {
+			current = &history[i]
+			break
+		}
+	}
+	if current == nil {
+		return "", "", errorf(http.StatusConflict, codeConflict, "nothing runs in this environment: nothing to roll back")
+	}
+	for _, d := range history {
+		if d.Result != ledger.ResultDeployed || d.Version == current.Version {
+			continue
+		}
+		if to == "" || d.Version == to {
+			return d.Version, current.PromotionID, nil
+		}
+	}
+	if to == current.Version {
+		return "", "", errorf(http.StatusConflict, codeConflict, "%s runs there already; to deploy it again, redeploy it", to)
+	}
+	if to != "" {
+		return "", "", errorf(http.StatusNotFound, codeNotFound, "version %s was never deployed there", to)
+	}
+	return "", "", errorf(http.StatusConflict, codeConflict, "no earlier version was deployed there: nothing to roll back to")
 }
 
 // repositoryOf finds the repository of a version: its build's, else its project's.

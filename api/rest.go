@@ -20,6 +20,8 @@ type (
 	CancelBuildResponse = rest.CancelBuildResponse
 	// CreatePromotionRequest is rest.CreatePromotionRequest.
 	CreatePromotionRequest = rest.CreatePromotionRequest
+	// RollbackRequest is rest.RollbackRequest.
+	RollbackRequest = rest.RollbackRequest
 	// PromotionStartedResponse is rest.PromotionStartedResponse.
 	PromotionStartedResponse = rest.PromotionStartedResponse
 	// PromotionSummary is rest.PromotionSummary.

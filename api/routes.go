@@ -52,6 +52,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/approvals", s.requireCaller, s.listApprovals)
 	v1.GET("/environments", s.listEnvironments)
 	v1.GET("/environments/:project/:environment/history", s.environmentHistory)
+	v1.POST("/environments/:project/:environment/rollback", s.rollbackEnvironment)
 	v1.POST("/callbacks/:token", s.reportCallback)
 	v1.POST("/hooks/:project/:forge", s.receiveHook)
 	v1.POST("/slack/interactions", s.slackInteraction)

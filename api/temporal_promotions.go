@@ -46,7 +46,7 @@ type TemporalPromotions struct {
 // Start starts the Promotion workflow of in; an existing promotion, running
 // or finished, is returned with existing set and never started again.
 func (p *TemporalPromotions) Start(ctx context.Context, in workflows.PromotionInput) (string, string, bool, error) {
-	id := contracts.PromotionID(in.Project, in.Version)
+	id := in.WorkflowID()
 	desc, err := p.Client.DescribeWorkflowExecution(ctx, id, "")
 	if err == nil {
 		return id, desc.GetWorkflowExecutionInfo().GetExecution().GetRunId(), true, nil
@@ -64,7 +64,7 @@ func (p *TemporalPromotions) Start(ctx context.Context, in workflows.PromotionIn
 			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrVersion).ValueSet(in.Version),
 			temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(string(workflows.PromotionRunning)),
 		),
-		StaticSummary: "Promote " + in.Project + " " + in.Version,
+		StaticSummary: promotionSummary(in),
 		StaticDetails: promotionDetails(in),
 		// Report a reuse refused by policy as an error rather than a run.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
@@ -194,4 +194,15 @@ func promotionDetails(in workflows.PromotionInput) string {
 		sb.WriteString("\n")
 	}
 	return sb.String()
+}
+
+// promotionSummary is the one line Temporal Web shows for a promotion run.
+func promotionSummary(in workflows.PromotionInput) string {
+	switch in.Kind {
+	case contracts.KindRedeploy:
+		return "Redeploy " + in.Project + " " + in.Version
+	case contracts.KindRollback:
+		return "Roll back " + in.Project + " to " + in.Version
+	}
+	return "Promote " + in.Project + " " + in.Version
 }

@@ -121,6 +121,26 @@ type PromotionState struct {
 	FinishedAt   *time.Time         `json:"finished_at,omitempty"`
 	Environments []EnvironmentState `json:"environments"`
 	Events       []Event            `json:"events"`
+	// Kind, Reason and Of: a redeploy or rollback started by hand, why,
+	// and the promotion it follows (empty for the promotion of a new version).
+	Kind   string `json:"kind,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Of     string `json:"of,omitempty"`
+}
+
+// Kinds of promotion runs started by hand: a redeploy of a version already
+// promoted, or a rollback to an older one.
+const (
+	KindRedeploy = "redeploy"
+	KindRollback = "rollback"
+)
+
+// PromotionRunID is the workflow ID of a redeploy or rollback of version:
+// promote/<project>/<version>/<kind>-<request id>, so each is its own run
+// beside the version's first promotion (PromotionID), and a request sent
+// again finds the run it started.
+func PromotionRunID(project, version, kind, requestID string) string {
+	return PromotionID(project, version) + "/" + kind + "-" + requestID
 }
 
 // EnvironmentState is one environment of a promotion.

@@ -13,6 +13,7 @@ import (
 const (
 	maxSubject = 200
 	maxAuthor  = 100
+	maxReason  = 1000 // why a redeploy or rollback was started
 )
 
 // clipText cuts s to at most n bytes at a rune boundary.

@@ -55,8 +55,8 @@ func (l *Ledger) RecordDeployment(ctx context.Context, d Deployment) error {
 	}
 	_, err = l.db.ExecContext(ctx, l.rebind(`
 		INSERT INTO deployments (promotion_id, run_id, environment, is_rollback, project, version,
-			result, actor, previous_version, outputs, started_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			result, actor, previous_version, outputs, started_at, finished_at, kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (promotion_id, run_id, environment, is_rollback) DO UPDATE SET
 			result = excluded.result,
 			actor = CASE WHEN excluded.actor <> '' THEN excluded.actor ELSE deployments.actor END,
@@ -66,7 +66,7 @@ func (l *Ledger) RecordDeployment(ctx context.Context, d Deployment) error {
 			finished_at = `+finishedAt+`
 		WHERE deployments.result = 'deploying' OR excluded.result <> 'deploying'`),
 		d.PromotionID, d.RunID, d.Environment, d.Rollback, d.Project, d.Version,
-		d.Result, d.Actor, d.PreviousVersion, outputs, l.timeArg(d.StartedAt), l.timePtrArg(d.FinishedAt))
+		d.Result, d.Actor, d.PreviousVersion, outputs, l.timeArg(d.StartedAt), l.timePtrArg(d.FinishedAt), d.Kind)
 	if err != nil {
 		return fmt.Errorf("record deployment %s of %s to %s by %s run %s: %w",
 			d.Version, d.Project, d.Environment, d.PromotionID, d.RunID, err)

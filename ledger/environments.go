@@ -90,7 +90,7 @@ func (l *Ledger) inPipelineOrder(ctx context.Context, statuses []EnvironmentStat
 func (l *Ledger) EnvironmentHistory(ctx context.Context, project, environment string, limit int) ([]Deployment, error) {
 	rows, err := l.db.QueryContext(ctx, l.rebind(`
 		SELECT promotion_id, run_id, project, environment, version, is_rollback, result, actor,
-			previous_version, outputs, started_at, finished_at
+			previous_version, outputs, started_at, finished_at, kind
 		FROM deployments WHERE project = ? AND environment = ?
 		ORDER BY started_at DESC, is_rollback DESC, promotion_id, run_id LIMIT ?`),
 		project, environment, clampLimit(limit))
@@ -104,7 +104,7 @@ func (l *Ledger) EnvironmentHistory(ctx context.Context, project, environment st
 		var outputs string
 		var started, finished dbTime
 		err := rows.Scan(&d.PromotionID, &d.RunID, &d.Project, &d.Environment, &d.Version, &d.Rollback,
-			&d.Result, &d.Actor, &d.PreviousVersion, &outputs, &started, &finished)
+			&d.Result, &d.Actor, &d.PreviousVersion, &outputs, &started, &finished, &d.Kind)
 		if err != nil {
 			return nil, fmt.Errorf("list history of %s/%s: %w", project, environment, err)
 		}

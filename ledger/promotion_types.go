@@ -31,7 +31,19 @@ type Promotion struct {
 	FinishedAt  *time.Time `json:"finished_at,omitempty"`
 	// Environments are the environments the promotion walks, in order.
 	Environments []string `json:"environments,omitempty"`
+	// Kind is "" for a promotion of a new version, KindRedeploy or
+	// KindRollback for one started by hand; Reason says why, Of is the
+	// promotion it follows.
+	Kind   string `json:"kind,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Of     string `json:"of,omitempty"`
 }
+
+// Kinds of promotion runs started by hand.
+const (
+	KindRedeploy = "redeploy"
+	KindRollback = "rollback"
+)
 
 // Deployment is one deploy of a version to an environment by a promotion run,
 // keyed by (PromotionID, RunID, Environment, Rollback).
@@ -53,6 +65,9 @@ type Deployment struct {
 	Outputs    map[string]string `json:"outputs,omitempty"`
 	StartedAt  time.Time         `json:"started_at"`
 	FinishedAt *time.Time        `json:"finished_at,omitempty"`
+	// Kind is the kind of the promotion run that deployed: "", redeploy or
+	// rollback (a rollback started by hand; Rollback marks the automatic one).
+	Kind string `json:"kind,omitempty"`
 }
 
 // Decision is an approval or a rejection of an environment's approval gate,

@@ -57,15 +57,16 @@ func (l *Ledger) RecordPromotion(ctx context.Context, p Promotion) error {
 		}
 		_, err := tx.ExecContext(ctx, l.rebind(`
 			INSERT INTO promotions (id, run_id, project, version, commit_sha, branch, build_id,
-				triggered_by, status, started_at, finished_at, environments)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				triggered_by, status, started_at, finished_at, environments, kind, reason, of_promotion)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id, run_id) DO UPDATE SET
 				status = excluded.status,
 				finished_at = `+finishedAt+`,
 				environments = CASE WHEN excluded.environments <> '' THEN excluded.environments ELSE promotions.environments END
 			WHERE promotions.status = 'running' OR excluded.status <> 'running'`),
 			p.ID, p.RunID, p.Project, p.Version, p.Commit, p.Branch, p.BuildID,
-			p.TriggeredBy, p.Status, l.timeArg(p.StartedAt), l.timePtrArg(p.FinishedAt), envs)
+			p.TriggeredBy, p.Status, l.timeArg(p.StartedAt), l.timePtrArg(p.FinishedAt), envs,
+			p.Kind, clipText(p.Reason, maxReason), p.Of)
 		if err != nil {
 			return fmt.Errorf("upsert promotion: %w", err)
 		}
@@ -78,14 +79,14 @@ func (l *Ledger) RecordPromotion(ctx context.Context, p Promotion) error {
 }
 
 const promotionColumns = `id, run_id, project, version, commit_sha, branch, build_id,
-	triggered_by, status, started_at, finished_at, environments`
+	triggered_by, status, started_at, finished_at, environments, kind, reason, of_promotion`
 
 func scanPromotion(row rowScanner) (Promotion, error) {
 	var p Promotion
 	var started, finished dbTime
 	var envs string
 	err := row.Scan(&p.ID, &p.RunID, &p.Project, &p.Version, &p.Commit, &p.Branch, &p.BuildID,
-		&p.TriggeredBy, &p.Status, &started, &finished, &envs)
+		&p.TriggeredBy, &p.Status, &started, &finished, &envs, &p.Kind, &p.Reason, &p.Of)
 	if err != nil {
 		return Promotion{}, err
 	}

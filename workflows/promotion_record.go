@@ -16,6 +16,7 @@ func (r *promotionRun) recordPromotion(ctx workflow.Context) {
 		Commit: r.in.Commit, Branch: r.in.Branch, BuildID: r.in.BuildID, TriggeredBy: r.in.TriggeredBy,
 		Status: string(r.state.Status), StartedAt: r.state.StartedAt, FinishedAt: r.state.FinishedAt,
 		Environments: r.environmentNames(),
+		Kind:         r.in.Kind, Reason: r.in.Reason, Of: r.in.Of,
 	})
 }
 
@@ -31,6 +32,7 @@ func (r *promotionRun) environmentNames() []string {
 // recordDeployment records a deploy (or the rollback redeploy) of environment i.
 func (r *promotionRun) recordDeployment(ctx workflow.Context, i int, d ledger.Deployment) {
 	d.PromotionID, d.RunID, d.Project, d.Environment = r.state.ID, r.state.RunID, r.in.Project, r.env(i).Name
+	d.Kind = r.in.Kind
 	if d.Actor == "" {
 		d.Actor = r.actor(i)
 	}

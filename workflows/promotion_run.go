@@ -67,6 +67,7 @@ func newPromotionRun(ctx workflow.Context, in PromotionInput) *promotionRun {
 		Project: in.Project, Version: in.Version, Commit: in.Commit, Branch: in.Branch,
 		BuildID: in.BuildID, TriggeredBy: in.TriggeredBy,
 		Status: PromotionRunning, StartedAt: r.now(),
+		Kind: in.Kind, Reason: in.Reason, Of: in.Of,
 		Environments: make([]EnvironmentState, len(in.Environments)),
 	}
 	for i, env := range in.Environments {

@@ -39,6 +39,23 @@ type PromotionInput struct {
 	OperatorDecisions bool `json:"operator_decisions,omitempty"`
 	// SecretsAllowed: as BuildInput's, for the deploys and checks.
 	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+	// Kind is "" for the promotion of a new version, or
+	// contracts.KindRedeploy / KindRollback for a run started by hand (its
+	// workflow ID is then PromotionRunID's); Reason says why, Of is the
+	// promotion it follows, RequestID the caller's id that names the run.
+	Kind      string `json:"kind,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	Of        string `json:"of,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// WorkflowID is the ID the promotion runs under: PromotionID for the
+// promotion of a new version, PromotionRunID for a redeploy or rollback.
+func (in PromotionInput) WorkflowID() string {
+	if in.Kind != "" {
+		return contracts.PromotionRunID(in.Project, in.Version, in.Kind, in.RequestID)
+	}
+	return contracts.PromotionID(in.Project, in.Version)
 }
 
 // Decision is an approval or a rejection of one environment's approval gate.

@@ -46,6 +46,9 @@ type Deployment struct {
 	Outputs    map[string]string `json:"outputs,omitempty"`
 	StartedAt  time.Time         `json:"started_at"`
 	FinishedAt *time.Time        `json:"finished_at,omitempty"`
+	// Kind is "", redeploy or rollback: the kind of the promotion run that
+	// deployed (a rollback started by hand; Rollback marks the automatic one).
+	Kind string `json:"kind,omitempty"`
 }
 
 // EnvironmentHistoryResponse answers GET

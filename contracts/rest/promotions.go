@@ -15,6 +15,27 @@ type CreatePromotionRequest struct {
 	Version    string `json:"version"`
 	Repository string `json:"repository,omitempty"`
 	Definition string `json:"definition,omitempty"`
+	// Environment, when set, deploys the version to that environment only
+	// (a redeploy), through its registered gates.
+	Environment string `json:"environment,omitempty"`
+	// Rollback is the explicit consent to deploy a version older than the
+	// one an environment runs; the run is recorded as a rollback.
+	Rollback bool `json:"rollback,omitempty"`
+	// Reason says why (required for a rollback).
+	Reason string `json:"reason,omitempty"`
+	// RequestID names a redeploy or rollback run: the same id again finds
+	// the run it started. Also the Idempotency-Key header; made up when absent.
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// RollbackRequest is the body of POST
+// /api/v1/environments/{project}/{environment}/rollback.
+type RollbackRequest struct {
+	// To is the version to roll back to; empty means the last version
+	// deployed there before the current one.
+	To        string `json:"to,omitempty"`
+	Reason    string `json:"reason"`
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // PromotionStartedResponse answers a request that starts a promotion.

@@ -20,7 +20,20 @@ import (
 // Promote asks the API to promote a registered version.
 func (c *Client) Promote(ctx context.Context, req rest.CreatePromotionRequest) (rest.PromotionStartedResponse, error) {
 	var resp rest.PromotionStartedResponse
-	err := c.postJSON(ctx, "/api/v1/promotions", req, &resp)
+	if req.RequestID == "" {
+		req.RequestID = uuid.NewString() // names a redeploy run; sent again while the API answers 503
+	}
+	err := c.postDecision(ctx, "/api/v1/promotions", req, &resp)
+	return resp, err
+}
+
+// Rollback rolls environment env of project back to version to (empty: the
+// version it ran before the current one), through its gates.
+func (c *Client) Rollback(ctx context.Context, project, env, to, reason string) (rest.PromotionStartedResponse, error) {
+	var resp rest.PromotionStartedResponse
+	body := rest.RollbackRequest{To: to, Reason: reason, RequestID: uuid.NewString()}
+	path := "/api/v1/environments/" + url.PathEscape(project) + "/" + url.PathEscape(env) + "/rollback"
+	err := c.postDecision(ctx, path, body, &resp)
 	return resp, err
 }
 

@@ -12,31 +12,68 @@ import (
 )
 
 func (a *cli) promoteCommand() *cobra.Command {
-	var watch bool
+	var watch, rollback bool
+	var env, reason string
 	cmd := &cobra.Command{
-		Use:   "promote PROJECT VERSION",
-		Short: "Promote a registered version through its environments",
-		Args:  exactArgs(2),
+		Use:   "promote PROJECT VERSION [--env ENV]",
+		Short: "Promote a registered version through its environments, again, or to one environment",
+		Long: "Promote a registered version through its environments. A version whose promotion has ended is\n" +
+			"promoted again as a redeploy run; with --env, only to that environment (through its gates).\n" +
+			"A version older than the one an environment runs needs --rollback and a reason (-m).",
+		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			resp, err := a.client().Promote(ctx, rest.CreatePromotionRequest{Project: args[0], Version: args[1]})
+			resp, err := a.client().Promote(ctx, rest.CreatePromotionRequest{Project: args[0], Version: args[1],
+				Environment: env, Rollback: rollback, Reason: reason})
 			if err != nil {
 				return err
 			}
-			if resp.Existing {
-				fmt.Fprintf(a.env.Stdout, "promotion %s exists already (run %s)\n", resp.ID, resp.RunID)
-			} else {
-				fmt.Fprintf(a.env.Stdout, "promotion %s started (run %s)\n", resp.ID, resp.RunID)
-			}
-			fmt.Fprintln(a.env.Stdout, resp.URL)
-			if watch {
-				return a.watchPromotion(ctx, resp.ID)
-			}
-			return nil
+			return a.started(ctx, resp, watch)
 		},
 	}
 	cmd.Flags().BoolVar(&watch, "watch", false, "watch the promotion until it ends")
+	cmd.Flags().StringVar(&env, "env", "", "deploy to this environment only (a redeploy)")
+	cmd.Flags().BoolVar(&rollback, "rollback", false, "deploy an older version than the environment runs (needs -m)")
+	cmd.Flags().StringVarP(&reason, "message", "m", "", "why (recorded with the run)")
 	return cmd
+}
+
+// rollbackCommand is "drover rollback PROJECT ENV [--to VERSION] -m REASON".
+func (a *cli) rollbackCommand() *cobra.Command {
+	var watch bool
+	var to, reason string
+	cmd := &cobra.Command{
+		Use:   "rollback PROJECT ENV -m REASON [--to VERSION]",
+		Short: "Roll an environment back to the version it ran before (or --to VERSION), through its gates",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			resp, err := a.client().Rollback(ctx, args[0], args[1], to, reason)
+			if err != nil {
+				return err
+			}
+			return a.started(ctx, resp, watch)
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the version to roll back to (default: the one before the current)")
+	cmd.Flags().StringVarP(&reason, "message", "m", "", "why (required; recorded with the run)")
+	cmd.Flags().BoolVar(&watch, "watch", false, "watch the rollback until it ends")
+	_ = cmd.MarkFlagRequired("message")
+	return cmd
+}
+
+// started prints a promotion run the API started or found, and watches it.
+func (a *cli) started(ctx context.Context, resp rest.PromotionStartedResponse, watch bool) error {
+	if resp.Existing {
+		fmt.Fprintf(a.env.Stdout, "promotion %s exists already (run %s)\n", resp.ID, resp.RunID)
+	} else {
+		fmt.Fprintf(a.env.Stdout, "promotion %s started (run %s)\n", resp.ID, resp.RunID)
+	}
+	fmt.Fprintln(a.env.Stdout, resp.URL)
+	if watch {
+		return a.watchPromotion(ctx, resp.ID)
+	}
+	return nil
 }
 
 // approveCommand is "approve" or, with approve false, "reject".

@@ -25,9 +25,44 @@ func TestPromote(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	require.Equal(t, "promotion promote/demo/1.0 started (run r1)\nhttp://drover.test"+promoURLPath+"\n", stdout)
 	req := api.requests[0]
+	require.NotEmpty(t, req.body["request_id"], "a request id names a redeploy run")
+	delete(req.body, "request_id")
 	require.Equal(t, map[string]any{"project": "demo", "version": "1.0"}, req.body)
 	require.Equal(t, "Bearer s3cret", req.auth)
 	require.Equal(t, "cli", req.channel)
+}
+
+func TestPromoteToOneEnvironmentAndRollback(t *testing.T) {
+	reply := promoReply{202, rest.PromotionStartedResponse{ID: "promote/demo/1.0/rollback-x", RunID: "r2", URL: "http://drover.test/p"}}
+	for _, tt := range []struct {
+		name string
+		args []string
+		path string
+		body map[string]any
+	}{
+		{"redeploy to prod", []string{"promote", "demo", "2.0", "--env", "prod", "-m", "config drift"}, "/api/v1/promotions",
+			map[string]any{"project": "demo", "version": "2.0", "environment": "prod", "reason": "config drift"}},
+		{"an older version, on purpose", []string{"promote", "demo", "1.0", "--env", "prod", "--rollback", "-m", "2.0 leaks"}, "/api/v1/promotions",
+			map[string]any{"project": "demo", "version": "1.0", "environment": "prod", "rollback": true, "reason": "2.0 leaks"}},
+		{"rollback to the one before", []string{"rollback", "demo", "prod", "-m", "2.0 leaks"}, "/api/v1/environments/demo/prod/rollback",
+			map[string]any{"reason": "2.0 leaks"}},
+		{"rollback to a version", []string{"rollback", "demo", "prod", "--to", "0.9", "-m", "r"}, "/api/v1/environments/demo/prod/rollback",
+			map[string]any{"to": "0.9", "reason": "r"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api := &promoAPI{replies: map[string]promoReply{"POST " + tt.path: reply}}
+			code, stdout, stderr := runCLI(t, api, tokenEnv, false, tt.args...)
+			require.Equal(t, 0, code, stderr)
+			require.Equal(t, "promotion promote/demo/1.0/rollback-x started (run r2)\nhttp://drover.test/p\n", stdout)
+			body := api.requests[0].body
+			require.NotEmpty(t, body["request_id"])
+			delete(body, "request_id")
+			require.Equal(t, tt.body, body)
+		})
+	}
+	code, _, stderr := runCLI(t, &promoAPI{}, tokenEnv, false, "rollback", "demo", "prod")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `"message" not set`)
 }
 
 func TestApproveAndReject(t *testing.T) {

@@ -163,12 +163,20 @@ func TestCreatePromotion(t *testing.T) {
 	require.Equal(t, []contracts.ArtifactRef{{Name: "app", Key: "k", SHA256: checksum, Size: 3}}, in.Artifacts)
 	require.Len(t, in.Environments, 2)
 
-	// A version registered from outside: the project's repository, if known.
+	// A version registered from outside: the project's repository, if
+	// known, else the one repository the project registers; with several,
+	// the caller must say which.
+	ts.Registry = testRegistry("/srv/repos/other")
 	rec = ts.do(t, http.MethodPost, "/api/v1/promotions", `{"project": "demo", "version": "0.9"}`, auth...)
 	require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
 	require.Contains(t, decodeBody[ErrorBody](t, rec.Body.Bytes()).Error.Message, "the repository of demo is unknown")
-	ts.pledger.projects = []ledger.Project{{Name: "demo", Repository: testRepo}}
+	ts.Registry = testRegistry()
 	rec = ts.do(t, http.MethodPost, "/api/v1/promotions", `{"project": "demo", "version": "0.9"}`, auth...)
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
-	require.Equal(t, "0.9", ts.promotions.started[1].Version)
+	require.Equal(t, testRepo, ts.promotions.started[1].Repository, "the one registered repository")
+	ts.pledger.projects = []ledger.Project{{Name: "demo", Repository: testRepo}}
+	ts.Registry = testRegistry("/srv/repos/other")
+	rec = ts.do(t, http.MethodPost, "/api/v1/promotions", `{"project": "demo", "version": "0.9", "environment": "dev"}`, auth...)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Equal(t, "0.9", ts.promotions.started[2].Version)
 }

@@ -268,6 +268,11 @@ func (s *Server) repositoryOf(ctx context.Context, v ledger.ArtifactVersion) (st
 			return p.Repository, nil
 		}
 	}
+	// A version registered from outside, of a project that registers one
+	// repository: that one.
+	if p, ok := s.Registry.Project(v.Project); ok && len(p.Repositories) == 1 {
+		return p.Repositories[0], nil
+	}
 	return "", errorf(http.StatusBadRequest, codeNoDefinition,
 		"the repository of %s is unknown: give the repository or the definition", v.Project)
 }

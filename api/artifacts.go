@@ -139,21 +139,25 @@ func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) er
 // startPromotion starts the promotion of in and answers 202 (200 when it
 // exists already).
 func (s *Server) startPromotion(c *gin.Context, in workflows.PromotionInput) {
+	s.answerPromotion(c)(s.startPromotionRun(c.Request.Context(), in))
+}
+
+// startPromotionRun starts in, or finds its run: 202 when it started, 200
+// when it existed.
+func (s *Server) startPromotionRun(ctx context.Context, in workflows.PromotionInput) (int, PromotionStartedResponse, error) {
 	in.SecretsAllowed = s.secretsAllowed(in.Project, in.Branch)
-	ctx := c.Request.Context()
 	in.DecisionKeys, in.OperatorDecisions = s.DecisionKeys(), s.OperatorDecisions
 	id, runID, existing, err := s.Promotions.Start(ctx, in)
 	if err != nil {
-		_ = c.Error(fmt.Errorf("start promotion of %s %s: %w", in.Project, in.Version, err))
-		return
+		return 0, PromotionStartedResponse{}, fmt.Errorf("start promotion of %s %s: %w", in.Project, in.Version, err)
 	}
 	s.logger().InfoContext(ctx, "promotion requested", "promotion_id", id, "run_id", runID,
-		"existing", existing, "triggered_by", in.TriggeredBy)
+		"existing", existing, "triggered_by", in.TriggeredBy, "kind", in.Kind)
 	status := http.StatusAccepted
 	if existing {
 		status = http.StatusOK
 	}
-	c.JSON(status, PromotionStartedResponse{ID: id, RunID: runID, URL: s.promotionURL(id), Existing: existing})
+	return status, PromotionStartedResponse{ID: id, RunID: runID, URL: s.promotionURL(id), Existing: existing}, nil
 }
 
 func (r *RegisterArtifactRequest) validate() error {

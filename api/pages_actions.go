@@ -164,6 +164,33 @@ func (p pagePromotions) SkipBake(ctx context.Context, id string, sb workflows.Sk
 	return promotionPageError(p.Promotions.SkipBake(ctx, id, p.s.signedSkipBake(id, NewRequestID(), sb)))
 }
 
+// Rollback is the history page's Roll back form, for those with the
+// promote role: a rollback run as POST .../rollback starts one.
+func (p pagePromotions) Rollback(ctx context.Context, project, env, to, reason string) (string, error) {
+	who, _ := web.FormUser(ctx)
+	caller := promotionCaller{
+		authorize: func(project string, role registry.Role) error {
+			return p.s.authorizeForm(ctx, project, role, "rollback", project+"/"+env)
+		},
+		repository: func(project, repo string) error {
+			if !p.s.protecting() {
+				return nil
+			}
+			if reg, ok := p.s.Registry.Project(project); !ok || !reg.HasRepository(repo) {
+				return &pageRefusal{msg: fmt.Sprintf("repository %s is not registered for project %s", gitsource.Redact(repo), project), forbidden: true}
+			}
+			return nil
+		},
+		triggeredBy: cmpOr(who.Name, "web"),
+		requestID:   NewRequestID(),
+	}
+	_, resp, err := p.s.rollback(ctx, caller, project, env, RollbackRequest{To: to, Reason: reason})
+	if err != nil {
+		return "", pageError(err)
+	}
+	return resp.ID, nil
+}
+
 func promotionPageError(err error) error {
 	if errors.Is(err, ErrPromotionFinished) {
 		return &pageRefusal{msg: "the promotion is not running"}

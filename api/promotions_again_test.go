@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -149,4 +150,42 @@ func TestRollbackNeedsThePromoteRole(t *testing.T) {
 	require.Equal(t, "carol lacks role promote on project demo", decodeBody[ErrorBody](t, rec.Body.Bytes()).Error.Message)
 	rec = ts.do(t, http.MethodPost, "/api/v1/environments/demo/prod/rollback", `{"reason": "r"}`)
 	require.Equal(t, http.StatusUnauthorized, rec.Code, rec.Body.String())
+}
+
+// The history page offers promoters a Roll back form for each earlier
+// version; it starts a rollback run as the API does, and refuses others.
+func TestRollbackFromTheHistoryPage(t *testing.T) {
+	ts, _ := authzServer(t)
+	again, _ := againServer(t)
+	ts.pledger, ts.PromotionLedger = again.pledger, again.pledger
+	ts.source.refs[testRepo+"@"+testSHA] = testSHA
+	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(promoYAML)
+	srv := httptestServer(t, ts.Handler())
+	history := "/environments/demo/prod"
+
+	alice := newPageClient(t, srv) // builds demo, may not promote it
+	alice.signIn("alice-token")
+	status, body := alice.get(history)
+	require.Equal(t, http.StatusOK, status, body)
+	require.NotContains(t, body, "Roll back to")
+	status, body = alice.post("/ui/environments/demo/prod/rollback", url.Values{"to": {"1.0"}, "reason": {"r"}})
+	require.Equal(t, http.StatusForbidden, status)
+	require.Contains(t, body, "alice lacks role promote on project demo")
+
+	bob := newPageClient(t, srv)
+	bob.signIn("bob-token")
+	_, body = bob.get(history)
+	require.Contains(t, body, `<summary class="button">Roll back to 1.0…</summary>`)
+	require.NotContains(t, body, "Roll back to 2.0", "2.0 runs there now")
+	status, body = bob.post("/ui/environments/demo/prod/rollback", url.Values{"to": {"1.0"}})
+	require.Equal(t, http.StatusBadRequest, status)
+	require.Contains(t, body, "A rollback needs a reason.")
+	status, _ = bob.post("/ui/environments/demo/prod/rollback", url.Values{"to": {"1.0"}, "reason": {"2.0 leaks memory"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	require.Len(t, ts.promotions.started, 1)
+	in := ts.promotions.started[0]
+	require.Equal(t, contracts.KindRollback, in.Kind)
+	require.Equal(t, "1.0", in.Version)
+	require.Equal(t, "bob", in.TriggeredBy)
+	require.Equal(t, "2.0 leaks memory", in.Reason)
 }

@@ -22,45 +22,79 @@ func (s *Server) createPromotion(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	s.promote(c, req, "")
+	caller, err := s.apiCaller(c, req.RequestID)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	s.answerPromotion(c)(s.promote(c.Request.Context(), caller, req, ""))
+}
+
+// promotionCaller is who asks for a promotion run: an API request or a
+// page's form. promote calls back to check roles and repositories the way
+// that channel does (and audits refusals).
+type promotionCaller struct {
+	authorize   func(project string, role registry.Role) error
+	repository  func(project, repository string) error
+	triggeredBy string
+	requestID   string
+}
+
+// apiCaller is the caller of an API request; requestID is the body's
+// request id, else the Idempotency-Key header's, else a new one.
+func (s *Server) apiCaller(c *gin.Context, requestID string) (promotionCaller, error) {
+	id, err := decisionRequestID(c, requestID)
+	return promotionCaller{
+		authorize: func(project string, role registry.Role) error { return s.authorize(c, project, role) },
+		repository: func(project, repo string) error {
+			_, err := s.registeredRepository(c, project, repo, "promote")
+			return err
+		},
+		triggeredBy: triggeredBy(c),
+		requestID:   id,
+	}, err
+}
+
+// answerPromotion writes what promote returns as the API's answer.
+func (s *Server) answerPromotion(c *gin.Context) func(int, PromotionStartedResponse, error) {
+	return func(status int, resp PromotionStartedResponse, err error) {
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		c.JSON(status, resp)
+	}
 }
 
 // promote starts a promotion of a registered version: the whole pipeline
 // the first time, again as a redeploy once its first promotion has ended,
 // or to one environment (req.Environment) as a redeploy, or, with
 // req.Rollback, as a rollback. of names the promotion a rollback undoes.
-func (s *Server) promote(c *gin.Context, req CreatePromotionRequest, of string) {
-	ctx := c.Request.Context()
+func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePromotionRequest, of string) (int, PromotionStartedResponse, error) {
 	if !namePattern.MatchString(req.Project) || !namePattern.MatchString(req.Version) {
-		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "project and version are required"))
-		return
+		return 0, PromotionStartedResponse{}, errorf(http.StatusBadRequest, codeBadRequest, "project and version are required")
 	}
 	req.Reason = strings.TrimSpace(req.Reason)
 	if req.Rollback && req.Reason == "" {
-		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "a rollback needs a reason"))
-		return
+		return 0, PromotionStartedResponse{}, errorf(http.StatusBadRequest, codeBadRequest, "a rollback needs a reason")
 	}
 	if len(req.Reason) > maxReasonBytes || hasControlButNewline(req.Reason) {
-		_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "reason: at most %d bytes of text", maxReasonBytes))
-		return
+		return 0, PromotionStartedResponse{}, errorf(http.StatusBadRequest, codeBadRequest, "reason: at most %d bytes of text", maxReasonBytes)
 	}
 	role := registry.RolePromote
 	if req.Definition != "" {
 		role = registry.RoleAdmin // a definition by hand may only come from an admin
 	}
-	if err := s.authorize(c, req.Project, role); err != nil {
-		_ = c.Error(err)
-		return
+	if err := who.authorize(req.Project, role); err != nil {
+		return 0, PromotionStartedResponse{}, err
 	}
 	registered, _ := s.Registry.Project(req.Project)
 	v, err := s.PromotionLedger.GetArtifactVersion(ctx, req.Project, req.Version)
 	if errors.Is(err, ledger.ErrNotFound) {
-		_ = c.Error(errorf(http.StatusNotFound, codeNotFound, "version %s of %s is not registered", req.Version, req.Project))
-		return
+		return 0, PromotionStartedResponse{}, errorf(http.StatusNotFound, codeNotFound, "version %s of %s is not registered", req.Version, req.Project)
 	}
 	if err != nil {
-		_ = c.Error(fmt.Errorf("look up version %s of %s: %w", req.Version, req.Project, err))
-		return
+		return 0, PromotionStartedResponse{}, fmt.Errorf("look up version %s of %s: %w", req.Version, req.Project, err)
 	}
 	repo := strings.TrimSpace(req.Repository)
 	var def *pipeline.Project
@@ -68,7 +102,7 @@ func (s *Server) promote(c *gin.Context, req CreatePromotionRequest, of string) 
 		// The repository, when given, is where the promotion's steps check
 		// out from: the registration must list it, definition or not.
 		if repo != "" {
-			_, err = s.registeredRepository(c, req.Project, repo, "promote")
+			err = who.repository(req.Project, repo)
 		}
 		if err == nil {
 			def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
@@ -78,7 +112,7 @@ func (s *Server) promote(c *gin.Context, req CreatePromotionRequest, of string) 
 			repo, err = s.repositoryOf(ctx, v)
 		}
 		if err == nil {
-			_, err = s.registeredRepository(c, req.Project, repo, "promote")
+			err = who.repository(req.Project, repo)
 		}
 		if err == nil {
 			def, _, err = s.environmentsAt(ctx, req.Project, repo, v.Commit)
@@ -95,12 +129,11 @@ func (s *Server) promote(c *gin.Context, req CreatePromotionRequest, of string) 
 		err = s.olderGuard(ctx, v, envs, req.Rollback)
 	}
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return 0, PromotionStartedResponse{}, err
 	}
 	in := workflows.PromotionInput{
 		Project: v.Project, Version: v.Version, Commit: v.Commit, Branch: v.Branch, Repository: repo,
-		BuildID: v.BuildID, TriggeredBy: triggeredBy(c), Environments: envs, Notify: def.Notify,
+		BuildID: v.BuildID, TriggeredBy: who.triggeredBy, Environments: envs, Notify: def.Notify,
 		Reason: req.Reason,
 	}
 	for _, a := range v.Artifacts {
@@ -119,19 +152,15 @@ func (s *Server) promote(c *gin.Context, req CreatePromotionRequest, of string) 
 		switch {
 		case errors.Is(err, ErrNotFound):
 		case err != nil:
-			_ = c.Error(fmt.Errorf("state of promotion %s: %w", first, err))
-			return
+			return 0, PromotionStartedResponse{}, fmt.Errorf("state of promotion %s: %w", first, err)
 		case st.Status != workflows.PromotionRunning:
 			in.Kind, in.Of = contracts.KindRedeploy, first
 		}
 	}
 	if in.Kind != "" {
-		if in.RequestID, err = decisionRequestID(c, req.RequestID); err != nil {
-			_ = c.Error(err)
-			return
-		}
+		in.RequestID = who.requestID
 	}
-	s.startPromotion(c, in)
+	return s.startPromotionRun(ctx, in)
 }
 
 // maxReasonBytes bounds the reason of a redeploy or rollback.
@@ -191,29 +220,35 @@ func (s *Server) olderGuard(ctx context.Context, v ledger.ArtifactVersion, envs 
 // a rollback run of the environment to body.To, by default the version it
 // ran before the current one, through its registered gates.
 func (s *Server) rollbackEnvironment(c *gin.Context) {
-	ctx := c.Request.Context()
-	project, env := c.Param("project"), c.Param("environment")
 	var body RollbackRequest
 	if err := decodeJSON(c.Request.Body, &body); err != nil {
 		_ = c.Error(err)
 		return
 	}
-	if err := s.authorize(c, project, registry.RolePromote); err != nil {
+	caller, err := s.apiCaller(c, body.RequestID)
+	if err != nil {
 		_ = c.Error(err)
 		return
+	}
+	s.answerPromotion(c)(s.rollback(c.Request.Context(), caller, c.Param("project"), c.Param("environment"), body))
+}
+
+// rollback starts a rollback run of environment env of project to body.To,
+// by default the version it ran before the current one.
+func (s *Server) rollback(ctx context.Context, who promotionCaller, project, env string, body RollbackRequest) (int, PromotionStartedResponse, error) {
+	if err := who.authorize(project, registry.RolePromote); err != nil {
+		return 0, PromotionStartedResponse{}, err
 	}
 	history, err := s.PromotionLedger.EnvironmentHistory(ctx, project, env, MaxListLimit)
 	if err != nil {
-		_ = c.Error(fmt.Errorf("history of %s/%s: %w", project, env, err))
-		return
+		return 0, PromotionStartedResponse{}, fmt.Errorf("history of %s/%s: %w", project, env, err)
 	}
 	target, of, err := rollbackTarget(history, body.To)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return 0, PromotionStartedResponse{}, err
 	}
-	s.promote(c, CreatePromotionRequest{Project: project, Version: target, Environment: env, Rollback: true,
-		Reason: body.Reason, RequestID: body.RequestID}, of)
+	return s.promote(ctx, who, CreatePromotionRequest{Project: project, Version: target, Environment: env, Rollback: true,
+		Reason: body.Reason}, of)
 }
 
 // rollbackTarget picks the version to roll back to from an environment's

@@ -169,3 +169,41 @@ func (p *Pages) skipBake(c *gin.Context) {
 	p.opts.Logger.InfoContext(ctx, "bake skipped", "promotion_id", id, "environment", env, "by", user.Name, "channel", "web")
 	c.Redirect(http.StatusSeeOther, "/promotions/"+url.PathEscape(id)+"?msg="+url.QueryEscape("Bake of "+env+" skipped."))
 }
+
+// EnvironmentActions rolls environments back for the pages' forms. The
+// API's page adapter implements it on the value passed to New as
+// Promotions, checking the signed-in user's promote role first.
+type EnvironmentActions interface {
+	// Rollback starts a rollback run of env of project to version to
+	// (empty: the version before the current one) and returns its ID.
+	Rollback(ctx context.Context, project, env, to, reason string) (string, error)
+}
+
+// rollbackEnvironment rolls an environment back to a version it ran, after
+// the history page's confirmation; a reason is required.
+func (p *Pages) rollbackEnvironment(c *gin.Context) {
+	a, ok := p.promotions.(EnvironmentActions)
+	if !ok {
+		p.renderError(c, http.StatusNotFound, "This server does not roll back from the pages.")
+		return
+	}
+	project, env := c.Param("project"), c.Param("environment")
+	to, reason := strings.TrimSpace(c.PostForm("to")), strings.TrimSpace(c.PostForm("reason"))
+	if reason == "" {
+		p.renderError(c, http.StatusBadRequest, "A rollback needs a reason.")
+		return
+	}
+	user, _ := p.user(c)
+	ctx := withFormUser(c.Request.Context(), user)
+	id, err := a.Rollback(ctx, project, env, to, reason)
+	if err != nil {
+		if p.refused(c, err) {
+			return
+		}
+		p.opts.Logger.WarnContext(ctx, "web rollback failed", "project", project, "environment", env, "error", err)
+		p.renderError(c, http.StatusBadGateway, "The rollback could not be started. Try again in a moment.")
+		return
+	}
+	p.opts.Logger.InfoContext(ctx, "rollback requested", "promotion_id", id, "by", user.Name, "channel", "web")
+	c.Redirect(http.StatusSeeOther, "/promotions/"+url.PathEscape(id)+"?msg="+url.QueryEscape("Rollback of "+env+" started."))
+}

@@ -42,6 +42,10 @@ func (p *Pages) environmentsPage(c *gin.Context) {
 type historyData struct {
 	Project, Environment string
 	Deployments          []ledger.Deployment
+	// Current is the version the environment runs (its latest deployed),
+	// and MayPromote says whether the signed-in user may roll it back.
+	Current    string
+	MayPromote bool
 }
 
 func (p *Pages) historyPage(c *gin.Context) {
@@ -52,5 +56,16 @@ func (p *Pages) historyPage(c *gin.Context) {
 		p.renderError(c, http.StatusBadGateway, "The history could not be read. Try again in a moment.")
 		return
 	}
-	p.render(c, http.StatusOK, "history", project+" "+env, historyData{Project: project, Environment: env, Deployments: deps})
+	d := historyData{Project: project, Environment: env, Deployments: deps}
+	for _, dep := range deps {
+		if dep.Result == ledger.ResultDeployed {
+			d.Current = dep.Version
+			break
+		}
+	}
+	if _, ok := p.promotions.(EnvironmentActions); ok {
+		_, signedIn := p.user(c)
+		d.MayPromote = signedIn && p.mayPromote(c.Request.Context(), project)
+	}
+	p.render(c, http.StatusOK, "history", project+" "+env, d)
 }

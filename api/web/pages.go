@@ -251,4 +251,5 @@ func (p *Pages) Register(r gin.IRoutes) {
 	r.POST("/ui/builds/:id/rerun", p.requireForm(true), p.withPageUser, p.rerunBuild)
 	r.POST("/ui/promotions/:id/cancel", p.requireForm(true), p.withPageUser, p.cancelPromotion)
 	r.POST("/ui/promotions/:id/skip-bake", p.requireForm(true), p.withPageUser, p.skipBake)
+	r.POST("/ui/environments/:project/:environment/rollback", p.requireForm(true), p.withPageUser, p.rollbackEnvironment)
 }

@@ -48,6 +48,8 @@ type DeployAction interface {
 // runs: entering an environment, deploying and verifying. Every exported
 // method is an activity, registered by its method name.
 type PromotionActivities struct {
+	// Freezes tells whether an environment is frozen; nil: none ever is.
+	Freezes FreezeReader
 	// Tasks provides DataDir, Logs, Blobs, Source, KillGrace and the
 	// heartbeat interval for shell deploys and task checks.
 	Tasks     *Activities
@@ -92,6 +94,9 @@ func NewPromotionActivities(tasks *Activities, tc TemporalClient, callbacks Call
 		HTTP:      &http.Client{},
 	}
 	a.Actions = a.builtinActions()
+	if f, ok := versions.(FreezeReader); ok {
+		a.Freezes = f // the ledger
+	}
 	return a
 }
 

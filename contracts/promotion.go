@@ -24,6 +24,7 @@ const (
 	EnvAwaitingWindow   = "awaiting-window"
 	EnvAwaitingApproval = "awaiting-approval"
 	EnvQueued           = "queued" // waiting for the environment's lock
+	EnvFrozen           = "frozen" // waiting for the environment's freeze to lift
 	EnvDeploying        = "deploying"
 	EnvVerifying        = "verifying"
 	EnvRollingBack      = "rolling-back"
@@ -79,6 +80,8 @@ const (
 	EventBakeSkipped           = "BAKE_SKIPPED"
 	EventRolledBack            = "ROLLED_BACK"
 	EventSuperseded            = "SUPERSEDED"
+	EventFrozen                = "FROZEN"        // a promotion waits at a frozen environment
+	EventFreezeLifted          = "FREEZE_LIFTED" // and goes on
 	EventPromotionComplete     = "PROMOTION_COMPLETE"
 )
 

@@ -1,6 +1,10 @@
 package contracts
 
-import "github.com/drover-ci/drover/pipeline"
+import (
+	"time"
+
+	"github.com/drover-ci/drover/pipeline"
+)
 
 // Callback kinds (ledger.Callback.Kind): what the API completes the waiting
 // activity with.
@@ -91,4 +95,19 @@ type CallbackReport struct {
 	Status  string            `json:"status"`
 	Message string            `json:"message,omitempty"`
 	Outputs map[string]string `json:"outputs,omitempty"`
+}
+
+// FreezeCheckInput is the input of the CheckFreeze activity.
+type FreezeCheckInput struct {
+	Project     string `json:"project"`
+	Environment string `json:"environment"`
+}
+
+// FreezeStatus says whether an environment is frozen, why, by whom and
+// until when (nil: until it is lifted).
+type FreezeStatus struct {
+	Frozen bool       `json:"frozen"`
+	Reason string     `json:"reason,omitempty"`
+	By     string     `json:"by,omitempty"`
+	Until  *time.Time `json:"until,omitempty"`
 }

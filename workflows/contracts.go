@@ -62,6 +62,7 @@ const (
 	EnvAwaitingWindow   = contracts.EnvAwaitingWindow
 	EnvAwaitingApproval = contracts.EnvAwaitingApproval
 	EnvQueued           = contracts.EnvQueued
+	EnvFrozen           = contracts.EnvFrozen
 	EnvDeploying        = contracts.EnvDeploying
 	EnvVerifying        = contracts.EnvVerifying
 	EnvRollingBack      = contracts.EnvRollingBack
@@ -117,6 +118,8 @@ const (
 	EventBakeSkipped           = contracts.EventBakeSkipped
 	EventRolledBack            = contracts.EventRolledBack
 	EventSuperseded            = contracts.EventSuperseded
+	EventFrozen                = contracts.EventFrozen
+	EventFreezeLifted          = contracts.EventFreezeLifted
 	EventPromotionComplete     = contracts.EventPromotionComplete
 )
 

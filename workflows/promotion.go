@@ -55,6 +55,9 @@ func (r *promotionRun) runEnvironment(ctx workflow.Context, i int) bool {
 		result = r.passGates(ctx, i)
 	}
 	if result == "" {
+		result = r.freezeGate(ctx, i)
+	}
+	if result == "" {
 		result = r.takeLock(ctx, i)
 	}
 	if result == "" {

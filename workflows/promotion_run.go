@@ -16,6 +16,7 @@ import (
 // activities.PromotionActivities and activities.LedgerActivities.
 const (
 	activityEnterEnvironment = "EnterEnvironment"
+	activityCheckFreeze      = "CheckFreeze"
 	activityDeploy           = "Deploy"
 	activityCheckHTTP        = "CheckHTTP"
 	activityCheckTask        = "CheckTask"

@@ -27,6 +27,8 @@ type promotionEnv struct {
 	ledger *fakePromotionLedger
 	locks  *fakeLocks
 	audit  *fakeAudit
+	// freezes are the environments frozen, by name; nil: none.
+	freezes *fakeFreezes
 	// id is the promotion under test; sign signs its decisions (see signed).
 	id   string
 	sign *testSigner
@@ -39,10 +41,11 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 	env.SetStartTime(promotionStart)
 	pe := &promotionEnv{env: env, acts: newFakePromotionActivities(script), ledger: &fakePromotionLedger{},
 		locks: &fakeLocks{env: env, previous: map[string]string{}, hold: map[string]bool{}},
-		audit: &fakeAudit{}, sign: apiSigner}
+		audit: &fakeAudit{}, sign: apiSigner, freezes: &fakeFreezes{frozen: map[string]contracts.FreezeStatus{}}}
 	env.RegisterWorkflowWithOptions(Promotion, workflow.RegisterOptions{Name: PromotionWorkflowName})
 	for name, fn := range map[string]any{
 		activityEnterEnvironment:      pe.acts.EnterEnvironment,
+		activityCheckFreeze:           pe.freezes.CheckFreeze,
 		activityDeploy:                pe.acts.Deploy,
 		activityCheckHTTP:             pe.acts.CheckHTTP,
 		activityCheckTask:             pe.acts.CheckTask,

@@ -1,0 +1,89 @@
+package workflows
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/contracts"
+)
+
+// fakeFreezes is the CheckFreeze activity over a map of frozen environments.
+type fakeFreezes struct {
+	mu     sync.Mutex
+	frozen map[string]contracts.FreezeStatus
+	checks int
+}
+
+func (f *fakeFreezes) CheckFreeze(_ context.Context, in contracts.FreezeCheckInput) (contracts.FreezeStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checks++
+	return f.frozen[in.Environment], nil
+}
+
+func (f *fakeFreezes) set(env string, st contracts.FreezeStatus) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if st.Frozen {
+		f.frozen[env] = st
+	} else {
+		delete(f.frozen, env)
+	}
+}
+
+// A promotion waits at a frozen environment, after its gates and before
+// its lock, saying why; it goes on when the freeze lifts.
+func TestPromotionWaitsWhileAnEnvironmentIsFrozen(t *testing.T) {
+	pe := newPromotionEnv(t, nil)
+	pe.freezes.set("prod", contracts.FreezeStatus{Frozen: true, Reason: "holiday freeze", By: "erin"})
+	during := pe.queryAt(t, 10*time.Minute)
+	pe.env.RegisterDelayedCallback(func() { pe.freezes.set("prod", contracts.FreezeStatus{}) }, 30*time.Minute)
+
+	state, err := pe.run(t, promotionInput(environment("dev"), environment("prod")))
+	require.NoError(t, err)
+	require.Equal(t, EnvFrozen, envOf(*during, "prod").State)
+	require.Equal(t, "frozen: holiday freeze (by erin)", envOf(*during, "prod").Detail)
+	require.Equal(t, EnvDeployed, envOf(*during, "dev").State, "dev is not frozen")
+
+	require.Equal(t, PromotionCompleted, state.Status)
+	require.Equal(t, map[string]string{"dev": EnvDeployed, "prod": EnvDeployed}, envStates(state))
+	require.True(t, hasEvent(state, EventFrozen, "prod"))
+	require.True(t, hasEvent(state, EventFreezeLifted, "prod"))
+	require.Equal(t, []string{"dev acquire", "dev release deployed", "prod acquire", "prod release deployed"}, pe.locks.sent(),
+		"a frozen environment's lock is not asked for while frozen")
+	require.Empty(t, envOf(state, "prod").Detail)
+	// About one check per FreezePoll while frozen, not a busy loop.
+	require.LessOrEqual(t, pe.freezes.checks, 2+int(30*time.Minute/FreezePoll)+2)
+}
+
+// A freeze with an end lifts by itself; a promotion cancelled while it
+// waits ends cancelled.
+func TestFreezeWithAnEndAndCancellation(t *testing.T) {
+	pe := newPromotionEnv(t, nil)
+	until := promotionStart.Add(5 * time.Minute)
+	pe.freezes.set("prod", contracts.FreezeStatus{Frozen: true, Reason: "release train", Until: &until})
+	pe.env.RegisterDelayedCallback(func() { pe.freezes.set("prod", contracts.FreezeStatus{}) }, 5*time.Minute)
+	state, err := pe.run(t, promotionInput(environment("prod")))
+	require.NoError(t, err)
+	require.Equal(t, PromotionCompleted, state.Status)
+
+	pe = newPromotionEnv(t, nil)
+	pe.freezes.set("prod", contracts.FreezeStatus{Frozen: true, Reason: "incident"})
+	pe.env.RegisterDelayedCallback(func() { pe.env.CancelWorkflow() }, time.Hour)
+	state, _ = pe.run(t, promotionInput(environment("prod")))
+	require.Equal(t, EnvCancelled, envOf(state, "prod").State)
+}
+
+// envOf is environment name of s.
+func envOf(s PromotionState, name string) EnvironmentState {
+	for _, e := range s.Environments {
+		if e.Name == name {
+			return e
+		}
+	}
+	return EnvironmentState{}
+}

@@ -18,9 +18,21 @@ func (s *Server) listEnvironments(c *gin.Context) {
 		return
 	}
 	envs = readable(envs, s.readFilter(c), func(e ledger.EnvironmentStatus) string { return e.Project })
-	c.JSON(http.StatusOK, EnvironmentsResponse{Environments: restRows(envs, func(e ledger.EnvironmentStatus) rest.EnvironmentStatus {
+	resp := EnvironmentsResponse{Environments: restRows(envs, func(e ledger.EnvironmentStatus) rest.EnvironmentStatus {
 		return rest.EnvironmentStatus(e)
-	})})
+	})}
+	if s.Freezes != nil {
+		freezes, err := s.Freezes.ListFreezes(c.Request.Context(), project)
+		if err != nil {
+			_ = c.Error(fmt.Errorf("freezes of %q: %w", project, err))
+			return
+		}
+		freezes = readable(freezes, s.readFilter(c), func(f ledger.Freeze) string { return f.Project })
+		for _, f := range freezes {
+			resp.Freezes = append(resp.Freezes, rest.Freeze(f))
+		}
+	}
+	c.JSON(http.StatusOK, resp)
 }
 
 func (s *Server) environmentHistory(c *gin.Context) {

@@ -116,6 +116,15 @@ func (l pageLedger) EnvironmentOrder(ctx context.Context, project string) ([]str
 	return o.EnvironmentOrder(ctx, project)
 }
 
+// ListFreezes are the frozen environments of the projects the user may read.
+func (l pageLedger) ListFreezes(ctx context.Context, project string) ([]ledger.Freeze, error) {
+	if l.s.Freezes == nil {
+		return nil, nil
+	}
+	list, err := l.s.Freezes.ListFreezes(ctx, project)
+	return readable(list, l.may(ctx), func(f ledger.Freeze) string { return f.Project }), err
+}
+
 // PendingApprovals are the waiting gates of the projects the user may read.
 func (l pageLedger) PendingApprovals(ctx context.Context) ([]ledger.PendingApproval, error) {
 	list, err := l.PromotionLedger.ListPendingApprovals(ctx)

@@ -53,6 +53,8 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/environments", s.listEnvironments)
 	v1.GET("/environments/:project/:environment/history", s.environmentHistory)
 	v1.POST("/environments/:project/:environment/rollback", s.rollbackEnvironment)
+	v1.PUT("/environments/:project/:environment/freeze", s.freezeEnvironment)
+	v1.DELETE("/environments/:project/:environment/freeze", s.thawEnvironment)
 	v1.POST("/callbacks/:token", s.reportCallback)
 	v1.POST("/hooks/:project/:forge", s.receiveHook)
 	v1.POST("/slack/interactions", s.slackInteraction)

@@ -142,6 +142,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Identity:        ids,
 		Registry:        projects,
 		Audit:           led,
+		Freezes:         led,
 		HookSecrets:     cfg.HookSecrets,
 		HookSigning:     cfg.HookSigning,
 

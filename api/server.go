@@ -167,6 +167,9 @@ type Server struct {
 	// changes.
 	Secrets      SecretStore
 	SecretLedger SecretLedger
+	// Freezes freezes and thaws environments; nil turns the freeze routes
+	// off (404). *ledger.Ledger implements it.
+	Freezes FreezeStore
 	// PublicURL is the base URL clients reach the API at, without a trailing slash.
 	PublicURL string
 	// Health checks each dependency for GET /healthz (Temporal, ledger,

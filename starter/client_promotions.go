@@ -121,15 +121,40 @@ func (c *Client) Approvals(ctx context.Context) ([]rest.Approval, error) {
 
 // Environments returns what version is where, for one project or all ("").
 func (c *Client) Environments(ctx context.Context, project string) ([]rest.EnvironmentStatus, error) {
+	resp, err := c.EnvironmentsNow(ctx, project)
+	return resp.Environments, err
+}
+
+// EnvironmentsNow returns what is where and which environments are frozen.
+func (c *Client) EnvironmentsNow(ctx context.Context, project string) (rest.EnvironmentsResponse, error) {
 	q := url.Values{}
 	if project != "" {
 		q.Set("project", project)
 	}
-	var resp struct {
-		Environments []rest.EnvironmentStatus `json:"environments"`
-	}
+	var resp rest.EnvironmentsResponse
 	err := c.do(ctx, http.MethodGet, withQuery("/api/v1/environments", q), nil, &resp)
-	return resp.Environments, err
+	return resp, err
+}
+
+// Freeze freezes an environment with a reason, until until (nil: until
+// it is lifted).
+func (c *Client) Freeze(ctx context.Context, project, env, reason string, until *time.Time) (rest.Freeze, error) {
+	var f rest.Freeze
+	data, err := json.Marshal(rest.FreezeRequest{Reason: reason, Until: until})
+	if err != nil {
+		return f, fmt.Errorf("encode freeze: %w", err)
+	}
+	err = c.do(ctx, http.MethodPut, freezePath(project, env), bytes.NewReader(data), &f)
+	return f, err
+}
+
+// Unfreeze lifts an environment's freeze.
+func (c *Client) Unfreeze(ctx context.Context, project, env string) error {
+	return c.do(ctx, http.MethodDelete, freezePath(project, env), nil, nil)
+}
+
+func freezePath(project, env string) string {
+	return "/api/v1/environments/" + url.PathEscape(project) + "/" + url.PathEscape(env) + "/freeze"
 }
 
 // EnvironmentHistory returns the deployments to an environment, newest first.

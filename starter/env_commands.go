@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,11 +20,14 @@ func (a *cli) envCommand() *cobra.Command {
 		Short: "Show what version is deployed where",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			envs, err := a.client().Environments(cmd.Context(), project)
+			resp, err := a.client().EnvironmentsNow(cmd.Context(), project)
 			if err != nil {
 				return err
 			}
-			fmt.Fprint(a.env.Stdout, RenderEnvironments(envs, a.env.Now()))
+			fmt.Fprint(a.env.Stdout, RenderEnvironments(resp.Environments, a.env.Now()))
+			for _, f := range resp.Freezes {
+				fmt.Fprintf(a.env.Stdout, "frozen: %s of %s: %s (by %s%s)\n", f.Environment, f.Project, f.Reason, f.By, untilText(f.Until))
+			}
 			return nil
 		},
 	}
@@ -43,8 +47,65 @@ func (a *cli) envCommand() *cobra.Command {
 		},
 	}
 	history.Flags().IntVar(&limit, "limit", 20, "number of deployments to show")
-	cmd.AddCommand(history)
+	var reason, until string
+	freeze := &cobra.Command{
+		Use:   "freeze PROJECT ENV -m REASON [--until TIME|DURATION]",
+		Short: "Freeze an environment: promotions wait at its gate until it is lifted (or --until)",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			end, err := parseUntil(until, a.env.Now())
+			if err != nil {
+				return usageError{err}
+			}
+			f, err := a.client().Freeze(cmd.Context(), args[0], args[1], reason, end)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.env.Stdout, "%s of %s is frozen: %s%s\n", f.Environment, f.Project, f.Reason, untilText(f.Until))
+			return nil
+		},
+	}
+	freeze.Flags().StringVarP(&reason, "message", "m", "", "why (required; shown wherever the environment is)")
+	freeze.Flags().StringVar(&until, "until", "", "when the freeze ends by itself: an RFC 3339 time or a duration from now (72h)")
+	_ = freeze.MarkFlagRequired("message")
+	unfreeze := &cobra.Command{
+		Use:   "unfreeze PROJECT ENV",
+		Short: "Lift an environment's freeze; waiting promotions go on",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := a.client().Unfreeze(cmd.Context(), args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.env.Stdout, "%s of %s is no longer frozen\n", args[1], args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(history, freeze, unfreeze)
 	return cmd
+}
+
+// parseUntil reads --until: empty (no end), an RFC 3339 time, or a
+// duration from now.
+func parseUntil(s string, now time.Time) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return &t, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return nil, fmt.Errorf("--until %q: want an RFC 3339 time or a positive duration", s)
+	}
+	t := now.Add(d).UTC()
+	return &t, nil
+}
+
+func untilText(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return ", until " + t.UTC().Format(time.RFC3339)
 }
 
 // tokenCommand helps administrators fill the identity file.

@@ -6,8 +6,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/contracts/rest"
 )
 
 // stepLogAPI answers the step log route with log, or with events when followed.
@@ -63,4 +66,25 @@ func TestPromotionLogs(t *testing.T) {
 			require.Equal(t, []string{tt.path}, api.paths)
 		})
 	}
+}
+
+func TestEnvFreezeAndUnfreeze(t *testing.T) {
+	path := "/api/v1/environments/demo/prod/freeze"
+	until := t0.Add(90*time.Second + 72*time.Hour).UTC()
+	api := &promoAPI{replies: map[string]promoReply{
+		"PUT " + path:    {200, rest.Freeze{Project: "demo", Environment: "prod", Reason: "holiday", By: "erin", Until: &until}},
+		"DELETE " + path: {204, nil},
+	}}
+	code, stdout, stderr := runCLI(t, api, tokenEnv, false, "env", "freeze", "demo", "prod", "-m", "holiday", "--until", "72h")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, "prod of demo is frozen: holiday, until "+until.Format(time.RFC3339)+"\n", stdout)
+	require.Equal(t, map[string]any{"reason": "holiday", "until": until.Format(time.RFC3339)}, api.requests[0].body)
+
+	code, stdout, stderr = runCLI(t, api, tokenEnv, false, "env", "unfreeze", "demo", "prod")
+	require.Equal(t, 0, code, stderr)
+	require.Equal(t, "prod of demo is no longer frozen\n", stdout)
+
+	code, _, stderr = runCLI(t, api, tokenEnv, false, "env", "freeze", "demo", "prod", "-m", "x", "--until", "soon")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `--until "soon"`)
 }

@@ -83,12 +83,17 @@ type fakeLedger struct {
 	envs    []ledger.EnvironmentStatus
 	order   map[string][]string
 	pending []ledger.PendingApproval
+	freezes []ledger.Freeze
 	history map[string][]ledger.Deployment // by "project/environment"; nil: deps for every one
 	deps    []ledger.Deployment
 }
 
 func (f *fakeLedger) EnvironmentOrder(_ context.Context, project string) ([]string, error) {
 	return f.order[project], nil
+}
+
+func (f *fakeLedger) ListFreezes(context.Context, string) ([]ledger.Freeze, error) {
+	return f.freezes, nil
 }
 
 func (f *fakeLedger) PendingApprovals(context.Context) ([]ledger.PendingApproval, error) {

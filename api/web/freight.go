@@ -26,6 +26,14 @@ type freight struct {
 	Project      string
 	Environments []string
 	Rows         []freightRow
+	// Frozen are the project's frozen environments, by name.
+	Frozen map[string]*ledger.Freeze
+}
+
+// FreezeLister lists the environments frozen now; the API's page ledger
+// implements it on the Ledger passed to New.
+type FreezeLister interface {
+	ListFreezes(ctx context.Context, project string) ([]ledger.Freeze, error)
 }
 
 // freightRow is one version of a project.
@@ -74,11 +82,25 @@ func (p *Pages) freights(ctx context.Context, project string) ([]freight, error)
 	}
 	sort.Strings(projects)
 	projects = slices.Compact(projects)
+	var freezes []ledger.Freeze
+	if fl, ok := p.ledger.(FreezeLister); ok {
+		if freezes, err = fl.ListFreezes(ctx, project); err != nil {
+			return nil, fmt.Errorf("list freezes: %w", err)
+		}
+	}
 	out := make([]freight, 0, len(projects))
 	for _, name := range projects {
 		f, err := p.freight(ctx, name, statuses, running, pending)
 		if err != nil {
 			return nil, err
+		}
+		for i := range freezes {
+			if freezes[i].Project == name {
+				if f.Frozen == nil {
+					f.Frozen = map[string]*ledger.Freeze{}
+				}
+				f.Frozen[freezes[i].Environment] = &freezes[i]
+			}
 		}
 		out = append(out, f)
 	}

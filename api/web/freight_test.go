@@ -84,4 +84,10 @@ func TestEnvironmentsPageShowsTheFreightGrid(t *testing.T) {
 	require.Contains(t, body, `<a href="/promotions/promote%2Fdemo%2Fv3" class="version">v3</a> <small class="muted">promoting</small>`)
 	require.Equal(t, 3, strings.Count(body, `class="fcell current"`), "one current version per environment")
 	require.Contains(t, body, `<span class="status s-awaiting-approval"`)
+	require.NotContains(t, body, "s-frozen", "nothing is frozen")
+
+	h.ledger.freezes = []ledger.Freeze{{Project: "demo", Environment: "prod", Reason: "holiday", By: "erin"}}
+	_, body = h.get(h.client(), "/environments")
+	require.Equal(t, 1, strings.Count(body, `class="status s-frozen"`))
+	require.Contains(t, body, `prod</a> <span class="status s-frozen" title="holiday (by erin)">frozen</span>`)
 }

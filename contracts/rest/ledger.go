@@ -25,6 +25,25 @@ type EnvironmentStatus struct {
 // where, by project then environment.
 type EnvironmentsResponse struct {
 	Environments []EnvironmentStatus `json:"environments"`
+	// Freezes are the environments frozen now, of the projects listed.
+	Freezes []Freeze `json:"freezes,omitempty"`
+}
+
+// Freeze is a frozen environment: promotions wait at its gate until it is
+// lifted or Until passes.
+type Freeze struct {
+	Project     string     `json:"project"`
+	Environment string     `json:"environment"`
+	Reason      string     `json:"reason"`
+	By          string     `json:"by,omitempty"`
+	At          time.Time  `json:"at"`
+	Until       *time.Time `json:"until,omitempty"`
+}
+
+// FreezeRequest is the body of PUT /api/v1/environments/{project}/{environment}/freeze.
+type FreezeRequest struct {
+	Reason string     `json:"reason"`
+	Until  *time.Time `json:"until,omitempty"`
 }
 
 // Deployment is one deploy of a version to an environment by a promotion run.

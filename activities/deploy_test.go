@@ -216,3 +216,19 @@ func TestDeployCancelKillsScript(t *testing.T) {
 	proctest.RequireGone(t, proctest.ReadPID(t, pidFile))
 	requireNoWorkspaces(t, pa.Tasks)
 }
+
+// An artifact registered by URL (POST /api/v1/artifacts with "url") is not
+// in the blob store: a shell deploy runs all the same and finds the URL in
+// artifacts/<name>.url (it failed with "invalid blob key: empty").
+func TestDeployShellWithAnArtifactRegisteredByURL(t *testing.T) {
+	pa, _ := newPromotionActivities(t)
+	repo, _, c2 := deployRepo(t)
+	in := deployInput(`echo "fetch $(cat "$DROVER_ARTIFACTS_DIR/app.tgz.url")"`)
+	in.Repository, in.Commit = repo, c2
+	in.Artifacts = []activities.ArtifactRef{{Name: "app.tgz", Path: "https://ci.example.com/app-1.2.tgz", SHA256: strings.Repeat("ab", 32), Size: 3}}
+	var res activities.DeployResult
+	require.NoError(t, execute(context.Background(), t, pa, pa.Deploy, in, &res))
+	log := readKey(t, pa, res.LogKey)
+	require.Contains(t, log, "=== artifact app.tgz: at https://ci.example.com/app-1.2.tgz (registered by URL; artifacts/app.tgz.url holds it) ===\n")
+	require.Contains(t, log, "fetch https://ci.example.com/app-1.2.tgz\n")
+}

@@ -31,6 +31,15 @@ func (a *PromotionActivities) downloadArtifacts(ctx context.Context, refs []Arti
 			return temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("artifact %q: name cannot be a file name", ref.Name), errType, nil)
 		}
+		if ref.Key == "" {
+			// Registered by URL (POST /api/v1/artifacts): not in the blob
+			// store. The deploy finds its URL in <name>.url.
+			if err := os.WriteFile(filepath.Join(dir, ref.Name+".url"), []byte(ref.Path+"\n"), 0o644); err != nil {
+				return fmt.Errorf("write artifact %s's URL: %w", ref.Name, err)
+			}
+			log.Printf("=== artifact %s: at %s (registered by URL; artifacts/%s.url holds it) ===", ref.Name, ref.Path, ref.Name)
+			continue
+		}
 		sum, size, err := a.downloadArtifact(ctx, ref, filepath.Join(dir, ref.Name))
 		if errors.Is(err, blobstore.ErrNotFound) {
 			return temporal.NewNonRetryableApplicationError(

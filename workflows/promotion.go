@@ -10,6 +10,10 @@ import (
 	"github.com/drover-ci/drover/contracts"
 )
 
+// artifactAvailableChangeID versions ARTIFACT_AVAILABLE for versions
+// registered through the API.
+const artifactAvailableChangeID = "artifact-available"
+
 // Promotion walks a version through its environments in order: for each, the
 // gates (soak of the environment before, schedule window, approval), the
 // environment's lock, the deploy and the verifications, with a rollback to
@@ -27,6 +31,13 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 	r.publish(ctx)
 	r.recordPromotion(ctx)
 	count(ctx, MetricPromotionsStarted, "project", in.Project)
+	// A version registered through the API (no build of Drover's announced
+	// it) is announced by its first promotion. Versioned: promotions
+	// recorded before replay without the event.
+	if in.BuildID == "" && in.Kind == "" &&
+		workflow.GetVersion(ctx, artifactAvailableChangeID, workflow.DefaultVersion, 1) == 1 {
+		r.emit(EventArtifactAvailable, "", "version "+in.Version+" registered")
+	}
 
 	for i := range in.Environments {
 		if !r.runEnvironment(ctx, i) {

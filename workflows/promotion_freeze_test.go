@@ -87,3 +87,28 @@ func envOf(s PromotionState, name string) EnvironmentState {
 	}
 	return EnvironmentState{}
 }
+
+// A version registered through the API (no build of Drover's) is announced
+// ARTIFACT_AVAILABLE by its first promotion, not by a redeploy; a version
+// Drover built was announced by its build.
+func TestArtifactAvailableForVersionsRegisteredThroughTheAPI(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		buildID  string
+		kind     string
+		announce bool
+	}{
+		{"registered through the API", "", "", true},
+		{"built by Drover", "build/demo/0123456789abcdef", "", false},
+		{"a redeploy", "", contracts.KindRedeploy, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pe := newPromotionEnv(t, nil)
+			in := promotionInput(environment("dev"))
+			in.BuildID, in.Kind, in.RequestID = tc.buildID, tc.kind, "r1"
+			state, err := pe.run(t, in)
+			require.NoError(t, err)
+			require.Equal(t, tc.announce, hasEvent(state, EventArtifactAvailable, ""))
+		})
+	}
+}

@@ -67,7 +67,7 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 func promotionInput(envs ...pipeline.Environment) PromotionInput {
 	return PromotionInput{
 		Project: "demo", Version: "1.2.0", Commit: "0123456789abcdef", Branch: "main", Repository: "/src/demo",
-		TriggeredBy: "dave", Environments: envs,
+		BuildID: "build/demo/0123456789abcdef", TriggeredBy: "dave", Environments: envs,
 		Artifacts:    []contracts.ArtifactRef{{Name: "app.tgz", Key: "artifacts/app.tgz", SHA256: "abc", Size: 3}},
 		DecisionKeys: []decision.PublicKey{apiSigner.PublicKey()},
 	}

@@ -164,6 +164,27 @@ func (p pagePromotions) SkipBake(ctx context.Context, id string, sb workflows.Sk
 	return promotionPageError(p.Promotions.SkipBake(ctx, id, p.s.signedSkipBake(id, NewRequestID(), sb)))
 }
 
+// Changes lists what the promotion of st changes in each environment, for
+// the promotion page (its reader may read the project: the page checked).
+func (p pagePromotions) Changes(ctx context.Context, st workflows.PromotionState) (map[string]web.EnvChanges, error) {
+	resp, err := p.s.changesOf(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	conv := func(cs []gitsource.Commit) []web.Commit {
+		out := make([]web.Commit, len(cs))
+		for i, c := range cs {
+			out[i] = web.Commit{SHA: c.SHA, Author: c.Author, Subject: c.Subject}
+		}
+		return out
+	}
+	out := make(map[string]web.EnvChanges, len(resp.Environments))
+	for _, e := range resp.Environments {
+		out[e.Environment] = web.EnvChanges{CurrentVersion: e.CurrentVersion, Added: conv(e.Added), Removed: conv(e.Removed), More: e.More}
+	}
+	return out, nil
+}
+
 // Rollback is the history page's Roll back form, for those with the
 // promote role: a rollback run as POST .../rollback starts one.
 func (p pagePromotions) Rollback(ctx context.Context, project, env, to, reason string) (string, error) {

@@ -45,6 +45,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/promotions", s.listPromotions)
 	v1.GET("/promotions/:id", s.getPromotion)
 	v1.GET("/promotions/:id/environments/:env/steps/:step/log", s.requireReader, s.promotionStepLog)
+	v1.GET("/promotions/:id/changes", s.promotionChanges)
 	v1.POST("/promotions/:id/approve", s.requireCaller, s.approvePromotion)
 	v1.POST("/promotions/:id/reject", s.requireCaller, s.rejectPromotion)
 	v1.POST("/promotions/:id/skip-bake", s.requireCaller, s.skipBake)

@@ -34,7 +34,34 @@ type PromotionView struct {
 type EnvView struct {
 	workflows.EnvironmentState
 	Gates []GateView
+	// Changes are the commits between the version the environment runs and
+	// this one, while the promotion has yet to deploy there.
+	Changes *EnvChanges
 }
+
+// Commit is one commit of a change list.
+type Commit struct {
+	SHA, Author, Subject string
+}
+
+// EnvChanges is what a promotion changes in an environment: the commits
+// since the version running there (Added), or those an older version takes
+// away (Removed).
+type EnvChanges struct {
+	CurrentVersion string
+	Added, Removed []Commit
+	More           bool
+}
+
+// ChangeReader lists, per environment, what a promotion changes there; the
+// API's page adapter implements it on the value passed to New as Promotions.
+type ChangeReader interface {
+	Changes(ctx context.Context, st workflows.PromotionState) (map[string]EnvChanges, error)
+}
+
+// waitingStates are the states of an environment the promotion has yet to deploy to.
+var waitingStates = []string{workflows.EnvPending, workflows.EnvAwaitingSoak, workflows.EnvAwaitingWindow,
+	workflows.EnvAwaitingApproval, workflows.EnvQueued, workflows.EnvFrozen}
 
 // GateView is a gate, with whether the signed-in user may decide it now.
 type GateView struct {
@@ -124,6 +151,7 @@ func (p *Pages) showPromotion(c *gin.Context, status int) {
 	user, signedIn := p.user(c)
 	v := p.promotionView(st, user, signedIn)
 	v.MayPromote = signedIn && v.Running && p.mayPromote(c.Request.Context(), st.Project)
+	p.withChanges(c.Request.Context(), &v)
 	p.render(c, status, "promotion", "Promotion "+st.Project+" "+st.Version, v)
 }
 
@@ -186,4 +214,23 @@ func (p *Pages) decide(c *gin.Context) {
 	verb := map[string]string{"approve": "Approved", "reject": "Rejected"}[d.Decision]
 	msg := verb + " " + d.Environment + ": gate " + res.State
 	c.Redirect(http.StatusSeeOther, "/promotions/"+url.PathEscape(id)+"?msg="+url.QueryEscape(msg))
+}
+
+// withChanges adds to v the commits each environment it has yet to deploy to would get.
+func (p *Pages) withChanges(ctx context.Context, v *PromotionView) {
+	cr, ok := p.promotions.(ChangeReader)
+	if !ok || !v.Running {
+		return
+	}
+	changes, err := cr.Changes(ctx, v.State)
+	if err != nil {
+		p.opts.Logger.WarnContext(ctx, "changes of a promotion failed", "promotion_id", v.State.ID, "error", err)
+		return
+	}
+	for i := range v.Envs {
+		if ch, ok := changes[v.Envs[i].Name]; ok && slices.Contains(waitingStates, v.Envs[i].State) &&
+			(len(ch.Added) > 0 || len(ch.Removed) > 0) {
+			v.Envs[i].Changes = &ch
+		}
+	}
 }

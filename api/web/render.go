@@ -98,20 +98,26 @@ func WantsHTML(r *http.Request) bool {
 }
 
 var funcs = template.FuncMap{
-	"esc":        url.PathEscape,
-	"query":      url.QueryEscape,
-	"short":      short,
-	"when":       when,
-	"ago":        ago,
-	"iso":        iso,
-	"set":        isSet,
-	"left":       left,
-	"duration":   duration,
-	"size":       size,
-	"join":       strings.Join,
-	"isURL":      func(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") },
-	"add":        func(a, b int) int { return a + b },
-	"initials":   initials,
+	"esc":      url.PathEscape,
+	"query":    url.QueryEscape,
+	"short":    short,
+	"when":     when,
+	"ago":      ago,
+	"iso":      iso,
+	"set":      isSet,
+	"left":     left,
+	"duration": duration,
+	"size":     size,
+	"join":     strings.Join,
+	"isURL":    func(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") },
+	"add":      func(a, b int) int { return a + b },
+	"initials": initials,
+	"short7": func(s string) string {
+		if len(s) > 7 {
+			return s[:7]
+		}
+		return s
+	},
 	"hasPrefix":  strings.HasPrefix,
 	"stepLog":    stepLog,
 	"dict":       dict,

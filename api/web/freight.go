@@ -8,14 +8,21 @@ import (
 	"time"
 
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/workflows"
 )
 
 // Bounds of the environments page: how many versions each project's grid
 // shows, and how far back each environment's history is read for them.
 const (
-	freightVersions = 8
-	freightHistory  = 30
+	freightVersions   = 8
+	freightHistory    = 30
+	freightLiveStates = 20
 )
+
+// liveEnvStates are the states of an environment a running promotion is
+// in or waits in: the grid shows them on the version's row.
+var liveEnvStates = []string{workflows.EnvAwaitingSoak, workflows.EnvAwaitingWindow, workflows.EnvAwaitingApproval,
+	workflows.EnvQueued, workflows.EnvFrozen, workflows.EnvDeploying, workflows.EnvVerifying, workflows.EnvRollingBack}
 
 // freight is one project's versions × environments, as Kargo's freight
 // timeline shows them: the newest versions first, environments in the order
@@ -56,6 +63,8 @@ type freightCell struct {
 	Rollback bool
 	Actor    string
 	At       *time.Time
+	// Detail says on what a running promotion waits (a freeze's reason, ...).
+	Detail string
 }
 
 // freights builds the grids of every project the signed-in user may read
@@ -165,12 +174,32 @@ func (p *Pages) freight(ctx context.Context, project string, statuses []ledger.E
 			c.Current = d.Result == ledger.ResultDeployed && current[env] == d.Version
 		}
 	}
+	asked := 0
 	for _, pr := range running {
 		if pr.Project != project {
 			continue
 		}
 		r := row(pr.Version, pr.StartedAt)
 		r.InFlight, r.PromotionID = true, pr.ID
+		// Where it is and on what it waits, from the promotion itself (a
+		// bounded number of them: each is a query of its workflow).
+		if asked >= freightLiveStates || p.promotions == nil {
+			continue
+		}
+		asked++
+		st, err := p.promotions.State(ctx, pr.ID, "")
+		if err != nil {
+			continue // a promotion that does not answer shows as in flight only
+		}
+		for _, es := range st.Environments {
+			i := slices.Index(envs, es.Name)
+			if i < 0 || !slices.Contains(liveEnvStates, es.State) {
+				continue
+			}
+			if c := &r.Cells[i]; c.State == "" || c.State == ledger.ResultDeploying {
+				c.State, c.Detail = es.State, es.Detail
+			}
+		}
 	}
 	for _, a := range pending {
 		if a.Project != project {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/workflows"
 )
 
 // freightLedger: demo's pipeline is dev → staging → prod. v3 runs in dev
@@ -85,6 +86,14 @@ func TestEnvironmentsPageShowsTheFreightGrid(t *testing.T) {
 	require.Equal(t, 3, strings.Count(body, `class="fcell current"`), "one current version per environment")
 	require.Contains(t, body, `<span class="status s-awaiting-approval"`)
 	require.NotContains(t, body, "s-frozen", "nothing is frozen")
+
+	// Where a running promotion waits, and on what, from the promotion.
+	h.proms.state = workflows.PromotionState{ID: "promote/demo/v3", Project: "demo", Version: "v3", Status: workflows.PromotionRunning,
+		Environments: []workflows.EnvironmentState{{Name: "dev", State: workflows.EnvDeployed},
+			{Name: "staging", State: workflows.EnvFrozen, Detail: "frozen: audit (by erin)"}}}
+	_, body = h.get(h.client(), "/environments")
+	require.Contains(t, body, `<span class="status s-frozen" title="frozen: audit (by erin)">frozen</span>`)
+	h.proms.state = pendingProd()
 
 	h.ledger.freezes = []ledger.Freeze{{Project: "demo", Environment: "prod", Reason: "holiday", By: "erin"}}
 	_, body = h.get(h.client(), "/environments")

@@ -86,6 +86,10 @@ func PromotionChanges(prev *contracts.PromotionState, cur contracts.PromotionSta
 func promotionRows(st contracts.PromotionState, now time.Time) []promotionRow {
 	var rows []promotionRow
 	for _, env := range st.Environments {
+		if st.Status != contracts.PromotionRunning && env.State == contracts.EnvPending {
+			// A promotion that ended before it got there will never deploy it.
+			env.State, env.Detail = "not-reached", "the promotion ended "+string(st.Status)+" before it"
+		}
 		rows = append(rows, promotionRow{key: env.Name, env: env.Name, state: env.State, detail: env.Detail,
 			sig: env.State + "|" + env.Detail})
 		for _, g := range env.Gates {

@@ -64,3 +64,13 @@ func TestRenderPromotionProtection(t *testing.T) {
 	require.Contains(t, out, "prod protection: approvers group:release (registration); required 2 (drover.yaml)\n")
 	require.NotContains(t, out, "dev protection")
 }
+
+// A promotion that stopped does not show the environments it never reached
+// as pending: they will never be deployed by it.
+func TestRenderStoppedPromotionSaysWhatItNeverReached(t *testing.T) {
+	st := samplePromotion(contracts.PromotionStopped)
+	st.Environments[1].State = contracts.EnvRejected
+	st.Environments = append(st.Environments, contracts.EnvironmentState{Name: "edge", State: contracts.EnvPending})
+	out := RenderPromotion(st, t0.Add(time.Minute))
+	require.Contains(t, out, "edge         -         not-reached  the promotion ended stopped before it\n")
+}

@@ -13,7 +13,7 @@ import (
 
 func (a *cli) promoteCommand() *cobra.Command {
 	var watch, rollback bool
-	var env, reason string
+	var env, reason, repository string
 	cmd := &cobra.Command{
 		Use:   "promote PROJECT VERSION [--env ENV]",
 		Short: "Promote a registered version through its environments, again, or to one environment",
@@ -24,7 +24,7 @@ func (a *cli) promoteCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			resp, err := a.client().Promote(ctx, rest.CreatePromotionRequest{Project: args[0], Version: args[1],
-				Environment: env, Rollback: rollback, Reason: reason})
+				Environment: env, Rollback: rollback, Reason: reason, Repository: repository})
 			if err != nil {
 				return err
 			}
@@ -35,6 +35,7 @@ func (a *cli) promoteCommand() *cobra.Command {
 	cmd.Flags().StringVar(&env, "env", "", "deploy to this environment only (a redeploy)")
 	cmd.Flags().BoolVar(&rollback, "rollback", false, "deploy an older version than the environment runs (needs -m)")
 	cmd.Flags().StringVarP(&reason, "message", "m", "", "why (recorded with the run)")
+	cmd.Flags().StringVar(&repository, "repository", "", "the registered repository to read drover.yaml from (default: the version's build's, or the project's only one)")
 	return cmd
 }
 

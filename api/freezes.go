@@ -73,6 +73,15 @@ func (s *Server) thawEnvironment(c *gin.Context) {
 		return
 	}
 	s.auditFreeze(c, "unfreeze", project, env, "")
+	// Waiting promotions look again now (else at their next poll).
+	if r, ok := s.Promotions.(interface {
+		RecheckFreeze(ctx context.Context, project, env string) error
+	}); ok {
+		if err := r.RecheckFreeze(c.Request.Context(), project, env); err != nil {
+			s.logger().WarnContext(c.Request.Context(), "freeze lifted: waiting promotions not told", "project", project,
+				"environment", env, "error", err)
+		}
+	}
 	c.Status(http.StatusNoContent)
 }
 

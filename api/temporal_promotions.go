@@ -206,3 +206,36 @@ func promotionSummary(in workflows.PromotionInput) string {
 	}
 	return "Promote " + in.Project + " " + in.Version
 }
+
+// RecheckFreeze tells the running promotions frozen at environment env of
+// project (found by their search attributes) to look again now that its
+// freeze has lifted; without it they look at their next poll.
+func (p *TemporalPromotions) RecheckFreeze(ctx context.Context, project, env string) error {
+	s, ok := p.Client.(interface {
+		SignalWorkflow(ctx context.Context, workflowID, runID, signalName string, arg any) error
+	})
+	if !ok {
+		return nil
+	}
+	// Project and environment names are letters, digits and ._+- (namePattern).
+	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND %s = '%s' AND %s = '%s' AND %s = '%s'",
+		workflows.PromotionWorkflowName, contracts.SearchAttrProject, project, contracts.SearchAttrEnvironment, env,
+		contracts.SearchAttrState, contracts.EnvFrozen)
+	var token []byte
+	for page := 0; page < 10; page++ {
+		resp, err := p.Client.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query, NextPageToken: token})
+		if err != nil {
+			return fmt.Errorf("list promotions frozen at %s/%s: %w", project, env, err)
+		}
+		for _, ex := range resp.GetExecutions() {
+			id, runID := ex.GetExecution().GetWorkflowId(), ex.GetExecution().GetRunId()
+			if err := s.SignalWorkflow(ctx, id, runID, contracts.SignalFreezeLifted, env); err != nil {
+				p.logger().WarnContext(ctx, "freeze lifted: signal failed", "promotion_id", id, "error", err)
+			}
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			return nil
+		}
+	}
+	return nil
+}

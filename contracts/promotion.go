@@ -131,6 +131,12 @@ type PromotionState struct {
 	Of     string `json:"of,omitempty"`
 }
 
+// SignalFreezeLifted tells a promotion waiting at a frozen environment (its
+// payload, the environment's name) to ask again now rather than at its next
+// poll. It only makes the promotion look: the ledger says whether the freeze
+// holds.
+const SignalFreezeLifted = "freeze-lifted"
+
 // Kinds of promotion runs started by hand: a redeploy of a version already
 // promoted, or a rollback to an older one.
 const (

@@ -152,6 +152,7 @@ func newHarness(t *testing.T, withWorker bool, opts ...harnessOption) *harness {
 	}
 	h.registerProjects(srv)
 	srv.Audit = h.ledger
+	srv.Freezes = h.ledger
 	h.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { srv.CloseStreams(); h.api.Close() })
 	srv.PublicURL = h.api.URL

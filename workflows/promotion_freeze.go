@@ -71,7 +71,8 @@ func (r *promotionRun) freezeGate(ctx workflow.Context, i int) string {
 				wait = d
 			}
 		}
-		if result, _ := r.await(ctx, wait, never); result != "" {
+		r.freezeRecheck = false
+		if result, _ := r.await(ctx, wait, func() bool { return r.freezeRecheck }); result != "" {
 			return result
 		}
 	}

@@ -112,3 +112,24 @@ func TestArtifactAvailableForVersionsRegisteredThroughTheAPI(t *testing.T) {
 		})
 	}
 }
+
+// A freeze-lifted signal makes a waiting promotion ask again at once, not at
+// its next poll; a signal while the freeze still holds changes nothing.
+func TestFreezeLiftedSignalAsksAgainAtOnce(t *testing.T) {
+	pe := newPromotionEnv(t, nil)
+	pe.freezes.set("prod", contracts.FreezeStatus{Frozen: true, Reason: "holiday"})
+	pe.signalAsIs(30*time.Second, contracts.SignalFreezeLifted, "prod") // still frozen: it asks, and waits on
+	pe.env.RegisterDelayedCallback(func() { pe.freezes.set("prod", contracts.FreezeStatus{}) }, 40*time.Second)
+	pe.signalAsIs(50*time.Second, contracts.SignalFreezeLifted, "prod")
+	state, err := pe.run(t, promotionInput(environment("prod")))
+	require.NoError(t, err)
+	require.Equal(t, PromotionCompleted, state.Status)
+	var lifted time.Time
+	for _, e := range state.Events {
+		if e.Type == EventFreezeLifted {
+			lifted = e.Time
+		}
+	}
+	require.Equal(t, promotionStart.Add(50*time.Second), lifted, "at the signal, not at the next poll (2m)")
+	require.Equal(t, 3, pe.freezes.checks, "at the start and at each signal")
+}

@@ -100,6 +100,17 @@ func (r *promotionRun) listen(ctx workflow.Context) {
 		}
 	})
 
+	lifted := workflow.GetSignalChannel(ctx, contracts.SignalFreezeLifted)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var env string
+			lifted.Receive(ctx, &env)
+			if r.cur >= 0 && env == r.env(r.cur).Name {
+				r.freezeRecheck = true
+			}
+		}
+	})
+
 	grants := workflow.GetSignalChannel(ctx, contracts.SignalLockGranted)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {

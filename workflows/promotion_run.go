@@ -44,6 +44,8 @@ type promotionRun struct {
 	soakFrom  string
 	// request is how the promotion identifies itself to the current environment.
 	request contracts.LockRequest
+	// freezeRecheck is set by SignalFreezeLifted: the freeze gate asks again now.
+	freezeRecheck bool
 	// baking is true while the current environment's bake runs.
 	baking bool
 	// writes counts ledger writes of decisions and pending approvals still in flight.

@@ -188,16 +188,37 @@ func (p pagePromotions) Changes(ctx context.Context, st workflows.PromotionState
 // Rollback is the history page's Roll back form, for those with the
 // promote role: a rollback run as POST .../rollback starts one.
 func (p pagePromotions) Rollback(ctx context.Context, project, env, to, reason string) (string, error) {
+	_, resp, err := p.s.rollback(ctx, p.s.pageCaller(ctx, "rollback", project+"/"+env), project, env, RollbackRequest{To: to, Reason: reason})
+	if err != nil {
+		return "", pageError(err)
+	}
+	return resp.ID, nil
+}
+
+// Redeploy is the promotion page's Deploy again form, for those with the
+// promote role: version again, to env only when given, as POST
+// /api/v1/promotions does.
+func (p pagePromotions) Redeploy(ctx context.Context, project, version, env, reason string) (string, error) {
+	_, resp, err := p.s.promote(ctx, p.s.pageCaller(ctx, "redeploy", project+"/"+version),
+		CreatePromotionRequest{Project: project, Version: version, Environment: env, Reason: reason}, "")
+	if err != nil {
+		return "", pageError(err)
+	}
+	return resp.ID, nil
+}
+
+// pageCaller is the pages' signed-in user asking for a promotion run.
+func (s *Server) pageCaller(ctx context.Context, action, target string) promotionCaller {
 	who, _ := web.FormUser(ctx)
-	caller := promotionCaller{
+	return promotionCaller{
 		authorize: func(project string, role registry.Role) error {
-			return p.s.authorizeForm(ctx, project, role, "rollback", project+"/"+env)
+			return s.authorizeForm(ctx, project, role, action, target)
 		},
 		repository: func(project, repo string) error {
-			if !p.s.protecting() {
+			if !s.protecting() {
 				return nil
 			}
-			if reg, ok := p.s.Registry.Project(project); !ok || !reg.HasRepository(repo) {
+			if reg, ok := s.Registry.Project(project); !ok || !reg.HasRepository(repo) {
 				return &pageRefusal{msg: fmt.Sprintf("repository %s is not registered for project %s", gitsource.Redact(repo), project), forbidden: true}
 			}
 			return nil
@@ -205,11 +226,6 @@ func (p pagePromotions) Rollback(ctx context.Context, project, env, to, reason s
 		triggeredBy: cmpOr(who.Name, "web"),
 		requestID:   NewRequestID(),
 	}
-	_, resp, err := p.s.rollback(ctx, caller, project, env, RollbackRequest{To: to, Reason: reason})
-	if err != nil {
-		return "", pageError(err)
-	}
-	return resp.ID, nil
 }
 
 func promotionPageError(err error) error {

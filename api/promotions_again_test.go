@@ -189,3 +189,48 @@ func TestRollbackFromTheHistoryPage(t *testing.T) {
 	require.Equal(t, "bob", in.TriggeredBy)
 	require.Equal(t, "2.0 leaks memory", in.Reason)
 }
+
+// An ended promotion's page offers promoters Deploy again…, which starts a
+// linked redeploy run (of one environment, when chosen) and shows it as such.
+func TestRedeployFromThePromotionPage(t *testing.T) {
+	ts, _ := authzServer(t)
+	again, _ := againServer(t)
+	ts.pledger, ts.PromotionLedger = again.pledger, again.pledger
+	ts.source.refs[testRepo+"@"+testSHA] = testSHA
+	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(promoYAML)
+	ts.promotions.states["promote/demo/2.0"] = workflows.PromotionState{ID: "promote/demo/2.0", Project: "demo", Version: "2.0",
+		Status: workflows.PromotionCompleted, Environments: []workflows.EnvironmentState{{Name: "dev"}, {Name: "prod"}}}
+	srv := httptestServer(t, ts.Handler())
+	page := "/promotions/promote%2Fdemo%2F2.0"
+
+	alice := newPageClient(t, srv)
+	alice.signIn("alice-token")
+	_, body := alice.get(page)
+	require.NotContains(t, body, "Deploy again…", "alice may not promote demo")
+
+	bob := newPageClient(t, srv)
+	bob.signIn("bob-token")
+	_, body = bob.get(page)
+	require.Contains(t, body, `<summary class="button">Deploy again…</summary>`)
+	status, body := bob.post("/ui/promotions/promote%2Fdemo%2F2.0/redeploy", url.Values{"environment": {"prod"}, "reason": {"config drift"}})
+	require.Equal(t, http.StatusSeeOther, status, body)
+	require.Len(t, ts.promotions.started, 1)
+	in := ts.promotions.started[0]
+	require.Equal(t, contracts.KindRedeploy, in.Kind)
+	require.Equal(t, "prod", in.Environments[0].Name)
+	require.Equal(t, "config drift", in.Reason)
+
+	// The new run's page says what it is.
+	id := in.WorkflowID()
+	ts.promotions.states[id] = workflows.PromotionState{ID: id, Project: "demo", Version: "2.0", Status: workflows.PromotionRunning,
+		Kind: in.Kind, Reason: in.Reason, Of: in.Of}
+	_, body = bob.get("/promotions/" + url.PathEscape(id))
+	require.Contains(t, body, `redeploy after <a href="/promotions/promote%2Fdemo%2F2.0">promote/demo/2.0</a>: <q>config drift</q>`)
+
+	// An older version than prod's is refused with the reason.
+	ts.promotions.states["promote/demo/1.0"] = workflows.PromotionState{ID: "promote/demo/1.0", Project: "demo", Version: "1.0",
+		Status: workflows.PromotionCompleted}
+	status, body = bob.post("/ui/promotions/promote%2Fdemo%2F1.0/redeploy", url.Values{"environment": {"prod"}})
+	require.Equal(t, http.StatusConflict, status)
+	require.Contains(t, body, "version 1.0 is older than 2.0, which prod runs")
+}

@@ -177,6 +177,9 @@ type EnvironmentActions interface {
 	// Rollback starts a rollback run of env of project to version to
 	// (empty: the version before the current one) and returns its ID.
 	Rollback(ctx context.Context, project, env, to, reason string) (string, error)
+	// Redeploy starts version of project again, to env only when given,
+	// and returns the run's ID.
+	Redeploy(ctx context.Context, project, version, env, reason string) (string, error)
 }
 
 // rollbackEnvironment rolls an environment back to a version it ran, after
@@ -206,4 +209,34 @@ func (p *Pages) rollbackEnvironment(c *gin.Context) {
 	}
 	p.opts.Logger.InfoContext(ctx, "rollback requested", "promotion_id", id, "by", user.Name, "channel", "web")
 	c.Redirect(http.StatusSeeOther, "/promotions/"+url.PathEscape(id)+"?msg="+url.QueryEscape("Rollback of "+env+" started."))
+}
+
+// redeployPromotion deploys an ended promotion's version again (to one
+// environment, or the whole pipeline), after the page's confirmation.
+func (p *Pages) redeployPromotion(c *gin.Context) {
+	a, ok := p.promotions.(EnvironmentActions)
+	if !ok {
+		p.renderError(c, http.StatusNotFound, "This server does not redeploy from the pages.")
+		return
+	}
+	id := runID(c)
+	user, _ := p.user(c)
+	ctx := withFormUser(c.Request.Context(), user)
+	st, err := p.promotions.State(ctx, id, "")
+	if err != nil {
+		p.renderError(c, http.StatusNotFound, "No promotion has this ID.")
+		return
+	}
+	env, reason := strings.TrimSpace(c.PostForm("environment")), strings.TrimSpace(c.PostForm("reason"))
+	newID, err := a.Redeploy(ctx, st.Project, st.Version, env, reason)
+	if err != nil {
+		if p.refused(c, err) {
+			return
+		}
+		p.opts.Logger.WarnContext(ctx, "web redeploy failed", "promotion_id", id, "error", err)
+		p.renderError(c, http.StatusBadGateway, "The version could not be deployed again. Try again in a moment.")
+		return
+	}
+	p.opts.Logger.InfoContext(ctx, "redeploy requested", "promotion_id", newID, "by", user.Name, "channel", "web")
+	c.Redirect(http.StatusSeeOther, "/promotions/"+url.PathEscape(newID)+"?msg="+url.QueryEscape("Deploying "+st.Version+" again."))
 }

@@ -252,4 +252,5 @@ func (p *Pages) Register(r gin.IRoutes) {
 	r.POST("/ui/promotions/:id/cancel", p.requireForm(true), p.withPageUser, p.cancelPromotion)
 	r.POST("/ui/promotions/:id/skip-bake", p.requireForm(true), p.withPageUser, p.skipBake)
 	r.POST("/ui/environments/:project/:environment/rollback", p.requireForm(true), p.withPageUser, p.rollbackEnvironment)
+	r.POST("/ui/promotions/:id/redeploy", p.requireForm(true), p.withPageUser, p.redeployPromotion)
 }

@@ -25,6 +25,9 @@ type PromotionView struct {
 	TemporalURL string
 	// MayPromote: the signed-in user may cancel the promotion and skip bakes.
 	MayPromote bool
+	// MayRedeploy: the promotion has ended and the signed-in user may
+	// deploy its version again.
+	MayRedeploy bool
 	// HasStepLogs: a deploy, rollback or task or external check has run,
 	// so the page has a log pane.
 	HasStepLogs bool
@@ -151,6 +154,9 @@ func (p *Pages) showPromotion(c *gin.Context, status int) {
 	user, signedIn := p.user(c)
 	v := p.promotionView(st, user, signedIn)
 	v.MayPromote = signedIn && v.Running && p.mayPromote(c.Request.Context(), st.Project)
+	if _, ok := p.promotions.(EnvironmentActions); ok {
+		v.MayRedeploy = signedIn && !v.Running && p.mayPromote(c.Request.Context(), st.Project)
+	}
 	p.withChanges(c.Request.Context(), &v)
 	p.render(c, status, "promotion", "Promotion "+st.Project+" "+st.Version, v)
 }

@@ -279,6 +279,21 @@ try {
   await bp.goto(base + "/environments/webdemo/prod");
   await sweep(bp, "history");
 
+  // Deploy the version again, to dev alone, from the ended promotion's page:
+  // a new, linked redeploy run.
+  await bp.goto(base + promoPath);
+  await bp.getByText("Deploy again…").click();
+  await bp.selectOption("#redeploy-env", "dev");
+  await bp.fill("#redeploy-reason", "refresh dev");
+  await bp.getByRole("button", { name: /^Deploy .* again$/ }).click();
+  await bp.waitForSelector(".flash");
+  assert.match(await bp.textContent(".flash"), /Deploying .* again/);
+  assert.match(decodeURIComponent(new URL(bp.url()).pathname), /\/redeploy-/);
+  await bp.waitForFunction(() => document.getElementById("promotion-status")?.textContent === "completed", null, { timeout: LONG });
+  assert.equal(await bp.textContent('[data-env-state="dev"]'), "deployed");
+  assert.match(await bp.textContent(".facts"), /redeploy after promote\/webdemo\/.*refresh dev/);
+  await sweep(bp, "promotion-redeploy");
+
   // The runs list now holds the build and its promotion, with where the
   // version runs now.
   await bp.goto(base + "/");

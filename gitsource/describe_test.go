@@ -13,15 +13,7 @@ import (
 
 func TestDescribeReadsSubjectAndAuthor(t *testing.T) {
 	dir := t.TempDir()
-	run := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=Mary Jane", "GIT_AUTHOR_EMAIL=mj@example.com",
-			"GIT_COMMITTER_NAME=ci", "GIT_COMMITTER_EMAIL=ci@example.com")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		return strings.TrimSpace(string(out))
-	}
+	run := gitAs(t, dir, "Mary Jane")
 	run("init", "-q", "-b", "main")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.txt"), []byte("a"), 0o644))
 	run("add", "a.txt")
@@ -47,15 +39,7 @@ func TestParseCommitWithoutMessage(t *testing.T) {
 
 func TestLogBetweenTwoCommits(t *testing.T) {
 	dir := t.TempDir()
-	run := func(args ...string) string {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=Ann", "GIT_AUTHOR_EMAIL=a@example.com",
-			"GIT_COMMITTER_NAME=ci", "GIT_COMMITTER_EMAIL=ci@example.com")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		return strings.TrimSpace(string(out))
-	}
+	run := gitAs(t, dir, "Ann")
 	run("init", "-q", "-b", "main")
 	run("commit", "-q", "--allow-empty", "-m", "v1")
 	v1 := run("rev-parse", "HEAD")
@@ -87,4 +71,18 @@ func TestLogBetweenTwoCommits(t *testing.T) {
 	require.Empty(t, commits, "a rollback brings no new commits")
 	_, _, err = s.Log(context.Background(), dir, "HEAD~1", v2, 10)
 	require.Error(t, err)
+}
+
+// gitAs runs git in dir with author as the commits' author.
+func gitAs(t *testing.T, dir, author string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME="+author, "GIT_AUTHOR_EMAIL=author@example.com",
+			"GIT_COMMITTER_NAME=ci", "GIT_COMMITTER_EMAIL=ci@example.com")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		return strings.TrimSpace(string(out))
+	}
 }

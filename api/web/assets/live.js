@@ -179,14 +179,23 @@
 
   var lastPromotion = null;
   function promotion(data) {
-    setStatus(document.getElementById("promotion-status"), data.status);
+    var statusEl = document.getElementById("promotion-status");
+    // The first message may already be newer than the page (the promotion
+    // moved while the page was rendered): compare it with what the page shows.
+    var stale = lastPromotion === null && (statusEl && statusEl.textContent !== data.status ||
+      Object.keys(data.envs || {}).some(function (env) {
+        var el = document.querySelector('[data-env-state="' + CSS.escape(env) + '"]');
+        return el && el.textContent !== data.envs[env];
+      }));
+    setStatus(statusEl, data.status);
     Object.keys(data.envs || {}).forEach(function (env) {
       setStatus(document.querySelector('[data-env-state="' + CSS.escape(env) + '"]'), data.envs[env]);
     });
     var sig = JSON.stringify(data);
-    // Gates and steps changed: reload, unless the user is writing a comment.
-    var typing = Array.prototype.some.call(document.querySelectorAll("textarea"), function (t) { return t.value !== ""; });
-    if (lastPromotion !== null && sig !== lastPromotion && !typing) { window.location.reload(); return; }
+    // Gates and steps changed: reload, unless the user is writing a comment
+    // or a reason.
+    var typing = Array.prototype.some.call(document.querySelectorAll("textarea, input[name=reason]"), function (t) { return t.value !== ""; });
+    if ((stale || lastPromotion !== null && sig !== lastPromotion) && !typing) { window.location.reload(); return; }
     lastPromotion = sig;
   }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,6 +178,7 @@ func TestRollbackFromTheHistoryPage(t *testing.T) {
 	_, body = bob.get(history)
 	require.Contains(t, body, `<summary class="button">Roll back to 1.0…</summary>`)
 	require.NotContains(t, body, "Roll back to 2.0", "2.0 runs there now")
+	require.Equal(t, 1, strings.Count(body, `<span class="status s-deployed">now</span>`), "one row is what runs now")
 	status, body = bob.post("/ui/environments/demo/prod/rollback", url.Values{"to": {"1.0"}})
 	require.Equal(t, http.StatusBadRequest, status)
 	require.Contains(t, body, "A rollback needs a reason.")

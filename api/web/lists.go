@@ -46,6 +46,8 @@ type historyData struct {
 	// and MayPromote says whether the signed-in user may roll it back.
 	Current    string
 	MayPromote bool
+	// CurrentRow is the index of the deployment that put Current there (-1: none).
+	CurrentRow int
 }
 
 func (p *Pages) historyPage(c *gin.Context) {
@@ -56,10 +58,10 @@ func (p *Pages) historyPage(c *gin.Context) {
 		p.renderError(c, http.StatusBadGateway, "The history could not be read. Try again in a moment.")
 		return
 	}
-	d := historyData{Project: project, Environment: env, Deployments: deps}
-	for _, dep := range deps {
+	d := historyData{Project: project, Environment: env, Deployments: deps, CurrentRow: -1}
+	for i, dep := range deps {
 		if dep.Result == ledger.ResultDeployed {
-			d.Current = dep.Version
+			d.Current, d.CurrentRow = dep.Version, i
 			break
 		}
 	}

@@ -3,6 +3,7 @@
 // Every wait is on a condition, with a generous timeout; nothing sleeps.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -48,6 +49,18 @@ async function api(method, p, token, body) {
   const text = await res.text();
   assert.ok(res.ok, `${method} ${p}: ${res.status} ${text}`);
   return JSON.parse(text);
+}
+
+// visit goes to url, again if a page's own reload (a live page that moved
+// on) interrupted the navigation.
+async function visit(page, url) {
+  for (let i = 0; ; i++) {
+    try {
+      return await page.goto(url);
+    } catch (e) {
+      if (i >= 3 || !/interrupted by another navigation/.test(String(e))) throw e;
+    }
+  }
 }
 
 // eventually retries check until it returns a truthy value.
@@ -293,6 +306,43 @@ try {
   assert.equal(await bp.textContent('[data-env-state="dev"]'), "deployed");
   assert.match(await bp.textContent(".facts"), /redeploy after promote\/webdemo\/.*refresh dev/);
   await sweep(bp, "promotion-redeploy");
+
+  // A second version reaches prod; then prod is rolled back to the first
+  // from its history page, through prod's approval.
+  const approveProd = async (id) => {
+    const p = "/api/v1/promotions/" + encodeURIComponent(id);
+    await eventually(`${id} to wait for prod's approval`, async () =>
+      (await api("GET", p, "alice-token")).environments.find((e) => e.name === "prod")?.state === "awaiting-approval");
+    await api("POST", p + "/approve", "bob-token", { environment: "prod", comment: "ok" });
+    await eventually(`${id} to complete`, async () => (await api("GET", p, "alice-token")).status === "completed");
+  };
+  execFileSync("git", ["-C", repo, "-c", "user.name=Drover Test", "-c", "user.email=test@drover.invalid",
+    "commit", "-q", "--allow-empty", "-m", "second version"]);
+  const second = await api("POST", "/api/v1/builds", "alice-token", { repository: repo, branch: "main" });
+  const secondBuild = await eventually("the second promotion to start", async () => {
+    const st = await api("GET", `/api/v1/builds/${encodeURIComponent(second.id)}`, "alice-token");
+    return st.promotion_id ? st : null;
+  });
+  await approveProd(secondBuild.promotion_id);
+  const v1 = state.promotion_id.split("/").pop();
+  await bp.goto(base + "/environments/webdemo/prod");
+  await bp.getByText(`Roll back to ${v1}…`).click();
+  await bp.fill("details.rollback[open] input[name=reason]", "the second version misbehaves");
+  await bp.getByRole("button", { name: `Roll back prod to ${v1}` }).click();
+  await bp.waitForSelector(".flash");
+  assert.match(await bp.textContent(".flash"), /Rollback of prod started/);
+  const rollbackID = decodeURIComponent(new URL(bp.url()).pathname.replace(/^\/promotions\//, ""));
+  assert.match(rollbackID, /\/rollback-/);
+  log(`rollback ${rollbackID}`);
+  await approveProd(rollbackID);
+  // A fresh tab: the rollback's page reloads itself as the run moves on.
+  const hp = await bob.newPage();
+  await hp.goto(base + "/environments/webdemo/prod");
+  assert.match(await hp.textContent("tbody tr:first-child"), new RegExp(`${v1}\\s*\\(rollback\\)\\s*now`));
+  await sweep(hp, "history-rollback");
+  await hp.close();
+  // bp still shows the rollback, which may reload itself once more.
+  await visit(bp, base + "/");
 
   // The runs list now holds the build and its promotion, with where the
   // version runs now.

@@ -41,7 +41,7 @@ vet:
 # page at both sizes and themes to build/screenshots/ (as make test does),
 # and the README's choice of them is copied to docs/.
 README_SHOTS = runs runs-dark runs-phone runs-phone-dark build build-dark build-phone promotion promotion-dark \
-	promotion-phone promotion-log approvals approvals-phone-dark environments environments-phone history-phone error-dark
+	promotion-phone promotion-log approvals approvals-phone-dark environments environments-phone history-phone history-rollback error-dark
 screenshots:
 	SHOTS_DIR=$(CURDIR)/build/screenshots bash scripts/browser-test.sh
 	for s in $(README_SHOTS); do cp build/screenshots/$$s.png docs/$$s.png; done

@@ -46,7 +46,7 @@ func (a *cli) startCommand() *cobra.Command {
 			default:
 				fmt.Fprintf(a.env.Stdout, "build %s started (run %s)\n", resp.ID, resp.RunID)
 			}
-			fmt.Fprintln(a.env.Stdout, resp.URL)
+			fmt.Fprintln(a.env.Stdout, a.pageURL("builds", resp.ID))
 			if watch {
 				return a.watch(ctx, resp.ID)
 			}
@@ -65,10 +65,14 @@ func (a *cli) startCommand() *cobra.Command {
 func (a *cli) watchCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "watch ID",
-		Short: "Follow a build until it ends; exit 1 unless it succeeds",
+		Short: "Follow a build until it ends; exit 1 unless it succeeds (ID, PROJECT/SHA-PREFIX or SHA-PREFIX)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.watch(cmd.Context(), parseBuildID(args[0]))
+			id, err := a.resolveBuildID(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return a.watch(cmd.Context(), id)
 		},
 	}
 }
@@ -109,7 +113,10 @@ func (a *cli) logsCommand() *cobra.Command {
 			"of that name. With -f, follow the log until the task ends; exit 1 unless the task succeeded.",
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id := parseBuildID(args[0])
+			id, err := a.resolveBuildID(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
 			stage, task, ok := strings.Cut(args[1], "/")
 			if !ok {
 				stage, task = "", args[1]

@@ -127,7 +127,8 @@ func NewRootCommand(env Env) *cobra.Command {
 	app := &cli{env: env, baseURL: &baseURL}
 
 	build := &cobra.Command{Use: "build", Short: "Start, watch, list and cancel builds"}
-	build.AddCommand(app.startCommand(), app.watchCommand(), app.listCommand(), app.logsCommand(), app.cancelCommand())
+	build.AddCommand(app.startCommand(), app.watchCommand(), app.listCommand(), app.logsCommand(), app.cancelCommand(),
+		app.showCommand())
 	root.AddCommand(build)
 	root.AddCommand(app.promoteCommand(), app.rollbackCommand(), app.approveCommand(true), app.approveCommand(false), app.approvalsCommand(),
 		app.envCommand(), app.promotionCommand(), app.auditCommand(), app.secretCommand(), tokenCommand(env))
@@ -155,6 +156,7 @@ func (a *cli) watch(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	a.afterBuild(st)
 	if st.Status != contracts.StatusSucceeded {
 		return &ExitError{Code: 1}
 	}

@@ -55,7 +55,8 @@ func TestBuildStart(t *testing.T) {
 			code, stdout, stderr := runCLI(t, api, map[string]string{"USER": "alice"}, false,
 				append([]string{"build", "start"}, tt.args...)...)
 			require.Equal(t, 0, code, stderr)
-			require.Equal(t, "build build/demo/"+sha+" started (run r1)\nhttp://drover.test/api/v1/builds/build%2Fdemo%2F"+sha+"\n", stdout)
+			// The build's page, on the API's server (not its JSON route).
+			require.Regexp(t, `^build build/demo/`+sha+` started \(run r1\)\nhttp://127\.0\.0\.1:\d+/builds/build%2Fdemo%2F`+sha+`\n$`, stdout)
 			require.Equal(t, []rest.CreateBuildRequest{{Repository: tt.wantRepo, Commit: tt.wantCommit, Branch: tt.wantBranch}}, api.started)
 			require.Equal(t, []string{"alice"}, api.users)
 		})
@@ -237,4 +238,39 @@ func TestCLIErrors(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, out.String(), "drover: POST "+srv+"/api/v1/builds/x/cancel: ")
 	require.Contains(t, out.String(), "connection refused")
+}
+
+// Builds can be named by a commit prefix (PROJECT/PREFIX or PREFIX) or as
+// the latest of a project; a prefix two recent builds share is refused.
+func TestShortBuildIDs(t *testing.T) {
+	done := sampleState(contracts.StatusSucceeded)
+	done.PromotionID = "promote/demo/0123456789ab"
+	list := rest.ListBuildsResponse{Builds: []rest.BuildSummary{
+		{ID: done.ID, Project: "demo", Commit: "0123456789abcdef0123"},
+		{ID: "build/demo/01ff", Project: "demo", Commit: "01ff00000000"},
+	}}
+
+	api := &fakeAPI{states: []contracts.BuildState{done}, list: list}
+	code, stdout, stderr := runCLI(t, api, nil, false, "build", "show", "demo/0123")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "build/demo/0123456789abcdef  demo main@0123456789ab  succeeded")
+	require.Contains(t, stdout, "/builds/build%2Fdemo%2F0123456789abcdef\n")
+	require.Contains(t, stdout, "promotion promote/demo/0123456789ab: drover promotion watch promote/demo/0123456789ab\n")
+	require.Equal(t, "demo", api.listQuery.Get("project"))
+
+	api = &fakeAPI{states: []contracts.BuildState{done}, list: list}
+	code, stdout, stderr = runCLI(t, api, nil, false, "build", "watch", "0123")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "promotion promote/demo/0123456789ab started: drover promotion watch promote/demo/0123456789ab\n")
+
+	code, _, stderr = runCLI(t, &fakeAPI{states: []contracts.BuildState{done}, list: rest.ListBuildsResponse{Builds: []rest.BuildSummary{
+		{ID: "build/demo/aaaa1", Commit: "aaaa1"}, {ID: "build/demo/aaaa2", Commit: "aaaa2"}}}}, nil, false, "build", "watch", "aaaa")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "aaaa is ambiguous: build/demo/aaaa1, build/demo/aaaa2")
+
+	api = &fakeAPI{states: []contracts.BuildState{done}, list: list}
+	code, stdout, stderr = runCLI(t, api, nil, false, "build", "show", "demo", "--latest")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "build/demo/0123456789abcdef  demo main@0123456789ab  succeeded")
+	require.Equal(t, "1", api.listQuery.Get("limit"))
 }

@@ -150,7 +150,10 @@ func (a *cli) cancelCommand() *cobra.Command {
 		Short: "Cancel a running build",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id := parseBuildID(args[0])
+			id, err := a.resolveBuildID(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
 			if err := a.client().CancelBuild(cmd.Context(), id); err != nil {
 				return err
 			}

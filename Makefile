@@ -1,7 +1,10 @@
 # Drover: `make dev` runs it locally, `make test` runs every test, `make unit`
 # only those that need no Temporal server, PostgreSQL, versitygw or browser.
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the Go module proxy serves it.
-export GOTOOLCHAIN ?= go1.27.3
+# An unset, local or auto GOTOOLCHAIN would refuse go.mod on an older Go.
+ifeq ($(filter-out local auto,$(GOTOOLCHAIN)),)
+export GOTOOLCHAIN := go1.27.3
+endif
 .PHONY: build dev test unit lint bench fuzz vet screenshots chaos
 
 build:

@@ -7,7 +7,7 @@
 # with DROVER_VULNDB_VERSION (see: go list -m -json golang.org/x/vulndb@latest).
 # Exits non-zero when govulncheck finds a vulnerability the code can reach.
 set -euo pipefail
-export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
 cd "$(dirname "$0")/.."
 vulndb_version="${DROVER_VULNDB_VERSION:-v0.0.0-20261105234957-e22db6528018}"
 govulncheck="$(bash scripts/go-tool.sh govulncheck)"

@@ -4,7 +4,7 @@
 # on that line, with the reason.
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
-export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
 cd "$(dirname "$0")/.."
 wfc=$(bash scripts/go-tool.sh workflowcheck)
 echo "== workflowcheck ./workflows/..." >&2

@@ -7,9 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
@@ -22,6 +20,7 @@ import (
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/internal/devserver"
+	"github.com/drover-ci/drover/internal/gitfixture"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/worker"
@@ -139,24 +138,9 @@ func (e *benchEnv) close() {
 // after it, and returns its path and the n commits.
 func (e *benchEnv) makeRepo(name, definition string, n int) (string, []string, error) {
 	dir := filepath.Join(e.dir, "repos", name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "drover.yaml"), []byte(definition), 0o644); err != nil {
-		return "", nil, err
-	}
-	script := fmt.Sprintf(`set -e
-git init -q -b main
-git add drover.yaml
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
-git commit -q -m definition
-for i in $(seq 1 %d); do git commit -q --allow-empty -m "commit $i"; done
-git rev-list --reverse HEAD~%d..HEAD`, n, n)
-	cmd := exec.Command("bash", "-c", script)
-	cmd.Dir = dir
-	out, err := cmd.Output()
+	commits, err := gitfixture.CommitChain(dir, definition, "bench", n)
 	if err != nil {
 		return "", nil, fmt.Errorf("make bench repository: %w", err)
 	}
-	return dir, strings.Fields(string(out)), nil
+	return dir, commits, nil
 }

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/log"
 
 	"github.com/drover-ci/drover/internal/devserver"
+	"github.com/drover-ci/drover/internal/gitfixture"
 )
 
 // env is the Temporal dev server, the worker and the API, each a process of
@@ -184,9 +185,6 @@ func readLines(path string) ([]string, error) {
 // n commits after the definition, and returns its path and those commits.
 func makeRepo(dir, project string, n int) (string, []string, error) {
 	repo := filepath.Join(dir, "repos", project)
-	if err := os.MkdirAll(repo, 0o755); err != nil {
-		return "", nil, err
-	}
 	def := fmt.Sprintf(`project: %s
 build:
   stages:
@@ -205,21 +203,6 @@ promotion:
       approval: {approvers: [%s], required: 1, timeout: 1h}
       deploy: {shell: sleep 1}
 `, project, approver)
-	if err := os.WriteFile(filepath.Join(repo, "drover.yaml"), []byte(def), 0o644); err != nil {
-		return "", nil, err
-	}
-	script := fmt.Sprintf(`set -e
-git init -q -b main
-git add drover.yaml
-export GIT_AUTHOR_NAME=chaos GIT_AUTHOR_EMAIL=chaos@localhost GIT_COMMITTER_NAME=chaos GIT_COMMITTER_EMAIL=chaos@localhost
-git commit -q -m definition
-for i in $(seq 1 %d); do git commit -q --allow-empty -m "commit $i"; done
-git rev-list --reverse HEAD~%d..HEAD`, n, n)
-	cmd := exec.Command("bash", "-c", script)
-	cmd.Dir = repo
-	out, err := cmd.Output()
-	if err != nil {
-		return "", nil, fmt.Errorf("make repository %s: %w", project, err)
-	}
-	return repo, strings.Fields(string(out)), nil
+	commits, err := gitfixture.CommitChain(repo, def, "chaos", n)
+	return repo, commits, err
 }

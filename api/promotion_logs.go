@@ -118,8 +118,11 @@ func (s *Server) promotionStepLog(c *gin.Context) {
 		return
 	}
 	// An external check's log holds its callback URL, which completes the
-	// check: only those who may promote the project read it.
-	if st := step.stepState(state); st != nil && st.Kind == pipeline.VerifyExternal {
+	// check: only those who may promote the project read it. A check not
+	// started yet may be one (and a followed log would show the URL once it
+	// is written), so it is held to the same rule.
+	st := step.stepState(state)
+	if strings.HasPrefix(step.name, "verify-") && (st == nil || st.Kind == pipeline.VerifyExternal) {
 		if err := s.authorize(c, state.Project, registry.RolePromote); err != nil {
 			_ = c.Error(err)
 			return

@@ -118,3 +118,16 @@ func TestPromotionStepLogAuthorization(t *testing.T) {
 		})
 	}
 }
+
+// A verification that has not started may be an external check: following
+// its log (which would show the callback URL once written) needs the
+// promote role too.
+func TestFollowingANotYetStartedCheckNeedsThePromoteRole(t *testing.T) {
+	ts, _ := authzServer(t)
+	st := stepsState(workflows.StepRunning)
+	st.Project = "demo"
+	ts.promotions.states[logPromotion] = st
+	path := "/api/v1/promotions/promote%2Fdemo%2F1.0/environments/prod/steps/verify-2/log?follow=1"
+	rec := ts.do(t, http.MethodGet, path, "", "Authorization", "Bearer alice-token")
+	require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
+}

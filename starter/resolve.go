@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,7 +38,7 @@ func (a *cli) resolveBuildID(ctx context.Context, arg string) (string, error) {
 	}
 	var matches []string
 	for _, b := range resp.Builds {
-		if strings.HasPrefix(b.Commit, prefix) && !contains(matches, b.ID) {
+		if strings.HasPrefix(b.Commit, prefix) && !slices.Contains(matches, b.ID) {
 			matches = append(matches, b.ID)
 		}
 	}
@@ -48,15 +49,6 @@ func (a *cli) resolveBuildID(ctx context.Context, arg string) (string, error) {
 		return "", usageError{fmt.Errorf("no recent build has a commit starting %s", prefix)}
 	}
 	return "", usageError{fmt.Errorf("%s is ambiguous: %s", arg, strings.Join(matches, ", "))}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // latestBuildID is the newest build of project (of branch, when given).

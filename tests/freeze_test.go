@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"fmt"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -20,17 +19,7 @@ import (
 func TestAFrozenEnvironmentHoldsPromotionsUntilItThaws(t *testing.T) {
 	h := newHarness(t, true, releaseTeam(t))
 	journal := filepath.Join(t.TempDir(), "journal")
-	repo, commit := gitRepo(t, map[string]string{"drover.yaml": fmt.Sprintf(`project: frozen-demo
-build:
-  stages: [{name: s, tasks: [{name: t, checkout: false, run: "true"}]}]
-promotion:
-  environments:
-    - name: dev
-      deploy: {shell: "true"}
-    - name: prod
-      deploy: {shell: 'echo "$DROVER_VERSION" >> %s'}
-`, journal)})
-	h.register("frozen-demo", repo, legacyRoles)
+	repo, commit := devProdProject(t, h, "frozen-demo", journal)
 
 	var e apiError
 	require.Equal(t, http.StatusBadRequest, h.doAs("alice", http.MethodPut, "/api/v1/environments/frozen-demo/prod/freeze",

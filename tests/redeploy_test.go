@@ -28,17 +28,7 @@ func TestRedeployAndRollBackToAnyVersion(t *testing.T) {
 	h := newHarness(t, true, releaseTeam(t))
 	ctx := context.Background()
 	journal := filepath.Join(t.TempDir(), "prod-journal")
-	repo, commit := gitRepo(t, map[string]string{"drover.yaml": fmt.Sprintf(`project: again-demo
-build:
-  stages: [{name: s, tasks: [{name: t, checkout: false, run: "true"}]}]
-promotion:
-  environments:
-    - name: dev
-      deploy: {shell: "true"}
-    - name: prod
-      deploy: {shell: 'echo "$DROVER_VERSION" >> %s'}
-`, journal)})
-	h.register("again-demo", repo, legacyRoles)
+	repo, commit := devProdProject(t, h, "again-demo", journal)
 
 	var started rest.PromotionStartedResponse
 	for _, v := range []string{"1.0", "2.0"} {
@@ -111,4 +101,23 @@ promotion:
 	require.Equal(t, []string{"1.0", "2.0", "1.0", "2.0", "2.0"}, strings.Fields(string(data)), "every deploy to prod, in order")
 	first := h.promotion("promote/again-demo/2.0")
 	require.Equal(t, workflows.PromotionCompleted, first.Status, "the first run is untouched")
+}
+
+// devProdProject registers project, a repository whose build does nothing
+// and whose promotion deploys dev, then prod, which appends each version it
+// deploys to journal; it returns the repository and its commit.
+func devProdProject(t *testing.T, h *harness, project, journal string) (string, string) {
+	t.Helper()
+	repo, commit := gitRepo(t, map[string]string{"drover.yaml": fmt.Sprintf(`project: %s
+build:
+  stages: [{name: s, tasks: [{name: t, checkout: false, run: "true"}]}]
+promotion:
+  environments:
+    - name: dev
+      deploy: {shell: "true"}
+    - name: prod
+      deploy: {shell: 'echo "$DROVER_VERSION" >> %s'}
+`, project, journal)})
+	h.register(project, repo, legacyRoles)
+	return repo, commit
 }

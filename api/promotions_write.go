@@ -148,12 +148,12 @@ func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePro
 		// The version's first promotion, unless it exists and has ended:
 		// then this is a redeploy of the whole pipeline.
 		first := contracts.PromotionID(v.Project, v.Version)
-		st, err := s.Promotions.State(ctx, first, "")
+		running, err := s.promotionRunning(ctx, first)
 		switch {
 		case errors.Is(err, ErrNotFound):
 		case err != nil:
 			return 0, PromotionStartedResponse{}, fmt.Errorf("state of promotion %s: %w", first, err)
-		case st.Status != workflows.PromotionRunning:
+		case !running:
 			in.Kind, in.Of = contracts.KindRedeploy, first
 		}
 	}
@@ -161,6 +161,19 @@ func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePro
 		in.RequestID = who.requestID
 	}
 	return s.startPromotionRun(ctx, in)
+}
+
+// promotionRunning reports whether promotion id runs: from Temporal's
+// description when the Promotions can tell (no worker needed), else from
+// its state.
+func (s *Server) promotionRunning(ctx context.Context, id string) (bool, error) {
+	if r, ok := s.Promotions.(interface {
+		Running(ctx context.Context, id string) (bool, error)
+	}); ok {
+		return r.Running(ctx, id)
+	}
+	st, err := s.Promotions.State(ctx, id, "")
+	return err == nil && st.Status == workflows.PromotionRunning, err
 }
 
 // maxReasonBytes bounds the reason of a redeploy or rollback.

@@ -239,3 +239,14 @@ func (p *TemporalPromotions) RecheckFreeze(ctx context.Context, project, env str
 	}
 	return nil
 }
+
+// Running reports whether promotion id runs now, from Temporal's
+// description of it, without a query: it needs no worker. ErrNotFound when
+// there is no such promotion.
+func (p *TemporalPromotions) Running(ctx context.Context, id string) (bool, error) {
+	info, err := describeRun(ctx, p.Client, KindPromotion, id, "")
+	if err != nil {
+		return false, err
+	}
+	return info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, nil
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/drover-ci/drover/ledger"
@@ -17,6 +18,7 @@ const (
 	freightVersions   = 8
 	freightHistory    = 30
 	freightLiveStates = 20
+	freightLiveWait   = 2 * time.Second
 )
 
 // liveEnvStates are the states of an environment a running promotion is
@@ -65,6 +67,29 @@ type freightCell struct {
 	At       *time.Time
 	// Detail says on what a running promotion waits (a freeze's reason, ...).
 	Detail string
+}
+
+// liveStates asks the promotions ids for their state at once, within
+// freightLiveWait; the state of one that did not answer is nil.
+func (p *Pages) liveStates(ctx context.Context, ids []string) []*workflows.PromotionState {
+	out := make([]*workflows.PromotionState, len(ids))
+	if p.promotions == nil || len(ids) == 0 {
+		return out
+	}
+	ctx, cancel := context.WithTimeout(ctx, freightLiveWait)
+	defer cancel()
+	var wg sync.WaitGroup
+	for k, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if st, err := p.promotions.State(ctx, id, ""); err == nil {
+				out[k] = &st
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // freights builds the grids of every project the signed-in user may read
@@ -174,29 +199,31 @@ func (p *Pages) freight(ctx context.Context, project string, statuses []ledger.E
 			c.Current = d.Result == ledger.ResultDeployed && current[env] == d.Version
 		}
 	}
-	asked := 0
+	var live []*freightRow
+	var ids []string
 	for _, pr := range running {
 		if pr.Project != project {
 			continue
 		}
 		r := row(pr.Version, pr.StartedAt)
 		r.InFlight, r.PromotionID = true, pr.ID
-		// Where it is and on what it waits, from the promotion itself (a
-		// bounded number of them: each is a query of its workflow).
-		if asked >= freightLiveStates || p.promotions == nil {
-			continue
+		if len(ids) < freightLiveStates {
+			live, ids = append(live, r), append(ids, pr.ID)
 		}
-		asked++
-		st, err := p.promotions.State(ctx, pr.ID, "")
-		if err != nil {
-			continue // a promotion that does not answer shows as in flight only
+	}
+	// Where each is and on what it waits, from the promotion itself: one
+	// query each, asked together and given freightLiveWait in all, so that
+	// promotions without a worker to answer cannot hold the page.
+	for k, st := range p.liveStates(ctx, ids) {
+		if st == nil {
+			continue // a promotion that did not answer shows as in flight only
 		}
 		for _, es := range st.Environments {
 			i := slices.Index(envs, es.Name)
 			if i < 0 || !slices.Contains(liveEnvStates, es.State) {
 				continue
 			}
-			if c := &r.Cells[i]; c.State == "" || c.State == ledger.ResultDeploying {
+			if c := &live[k].Cells[i]; c.State == "" || c.State == ledger.ResultDeploying {
 				c.State, c.Detail = es.State, es.Detail
 			}
 		}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"cmp"
+	"maps"
 	"path"
 	"slices"
 )
@@ -15,7 +16,13 @@ func NewPlan(p *Project) Plan {
 	for _, s := range p.Build.Stages {
 		stage := PlanStage{Name: s.Name, FailFast: s.FailFast, Tasks: make([]PlanTask, 0, len(s.Tasks))}
 		for _, t := range s.Tasks {
-			stage.Tasks = append(stage.Tasks, planTask(s.Name, t))
+			if t.Matrix == nil {
+				stage.Tasks = append(stage.Tasks, planTask(s.Name, t))
+				continue
+			}
+			for _, c := range t.Matrix.expand(t.Name) {
+				stage.Tasks = append(stage.Tasks, matrixPlanTask(s.Name, t, c))
+			}
 		}
 		plan.Stages = append(plan.Stages, stage)
 	}
@@ -45,6 +52,21 @@ func planTask(stage string, t Task) PlanTask {
 	for _, a := range t.Artifacts {
 		pt.Artifacts = append(pt.Artifacts, Artifact{Name: a.Name, Path: path.Clean(a.Path)})
 	}
+	return pt
+}
+
+// matrixPlanTask is the task of one combination c of t's matrix: named
+// after it, with its values as MATRIX_<KEY> environment variables.
+func matrixPlanTask(stage string, t Task, c matrixTask) PlanTask {
+	t.Env = maps.Clone(t.Env)
+	if t.Env == nil {
+		t.Env = map[string]string{}
+	}
+	for _, v := range c.values {
+		t.Env[MatrixEnvName(v.Name)] = v.Value
+	}
+	pt := planTask(stage, t)
+	pt.Name, pt.MatrixOf, pt.Matrix = c.name, t.Name, c.values
 	return pt
 }
 

@@ -20,6 +20,10 @@
 //	          env: {GOFLAGS: -mod=mod} # shell identifiers; DROVER_* is reserved
 //	          artifacts:               # uploaded when the task succeeds
 //	            - {name: foas, path: dist/foas.tar.gz}  # name unique; path relative, inside the workspace
+//	          matrix:                  # one task per combination (see Matrix), named unit-1.22-linux
+//	            axes: {go: ["1.22", "1.23"], os: [linux, arm]}  # values in $MATRIX_GO, $MATRIX_OS
+//	            exclude: [{go: "1.22", os: arm}]   # drop the combinations that match
+//	            include: [{go: "1.24", os: linux}] # add keys to matching combinations, or a combination
 //	promotion:
 //	  environments:                    # walked in order
 //	    - name: prod                   # required, unique

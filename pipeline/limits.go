@@ -179,18 +179,23 @@ func checkTree(file string, body ast.Node) *Error {
 }
 
 // checkCounts refuses a build of more than MaxStages stages or MaxTasks
-// tasks, or whose plan encodes to more than MaxPlanBytes.
+// tasks (counting every combination of a matrix), or whose plan encodes to more than MaxPlanBytes.
 func (v *validator) checkCounts(b Build) bool {
 	if n := len(b.Stages); n > MaxStages {
 		v.add("build.stages", "the number of stages is %d, over the limit of %d", n, MaxStages)
 		return false
 	}
-	tasks := 0
+	tasks, matrix := 0, ""
 	for _, s := range b.Stages {
-		tasks += len(s.Tasks)
+		for _, t := range s.Tasks {
+			tasks += t.tasks()
+			if t.Matrix != nil {
+				matrix = ", counting each combination of a matrix"
+			}
+		}
 	}
 	if tasks > MaxTasks {
-		v.add("build.stages", "the number of tasks is %d, over the limit of %d", tasks, MaxTasks)
+		v.add("build.stages", "the number of tasks is %d%s, over the limit of %d", tasks, matrix, MaxTasks)
 		return false
 	}
 	return true

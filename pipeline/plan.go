@@ -38,6 +38,12 @@ type PlanTask struct {
 	Artifacts []Artifact `json:"artifacts,omitempty"`
 	// Secrets names the secrets the task receives: names, never values.
 	Secrets []SecretRef `json:"secrets,omitempty"`
+	// MatrixOf names the task of drover.yaml whose matrix this task is one
+	// combination of; it is empty for a task without a matrix.
+	MatrixOf string `json:"matrix_of,omitempty"`
+	// Matrix holds the values of the combination by matrix key: the axes in
+	// the order written, then the keys an include added, sorted.
+	Matrix []EnvVar `json:"matrix,omitempty"`
 }
 
 // EnvVar is one environment variable given to a task.

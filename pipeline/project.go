@@ -44,6 +44,8 @@ type Task struct {
 	// Secrets are the project's secrets the task receives (none for a
 	// build of a branch the project does not trust).
 	Secrets []SecretRef `yaml:"secrets" json:"secrets,omitempty"`
+	// Matrix, when set, makes the task one task per combination of values.
+	Matrix *Matrix `yaml:"matrix" json:"matrix,omitempty"`
 }
 
 // Artifact is a file a task produces, stored in the blob store when the task succeeds.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"path"
@@ -107,16 +108,39 @@ func (v *validator) build(b Build) {
 		if len(s.Tasks) == 0 {
 			v.add(field+".tasks", "a stage needs at least one task")
 		}
-		tasks := map[string]string{}
+		tasks, defined := map[string]string{}, map[string]string{}
 		for j, t := range s.Tasks {
-			v.task(fmt.Sprintf("%s.tasks[%d]", field, j), t, tasks)
+			v.task(fmt.Sprintf("%s.tasks[%d]", field, j), t, tasks, defined)
 		}
 	}
 }
 
-func (v *validator) task(field string, t Task, seen map[string]string) {
+// task checks the task at field; seen holds the names of the stage's
+// tasks, those of matrix combinations included, and defined those written
+// in the stage.
+func (v *validator) task(field string, t Task, seen, defined map[string]string) {
 	v.name(field+".name", t.Name)
-	v.unique(seen, field+".name", "task name", t.Name)
+	if _, dup := defined[t.Name]; dup {
+		v.unique(defined, field+".name", "task name", t.Name)
+	} else if t.Matrix == nil {
+		v.unique(seen, field+".name", "task name", t.Name)
+	} else if namePattern.MatchString(t.Name) {
+		combos := map[string]string{}
+		for _, c := range v.matrix(field, t) {
+			switch first, dup := combos[c.name]; {
+			case dup:
+				v.add(field+".matrix", "the combinations %s and %s both make the task name %q", first, c.describe(), c.name)
+			case !namePattern.MatchString(c.name):
+				v.add(field+".matrix", "the combination %s makes the task name %q, over 63 characters", c.describe(), c.name)
+			default:
+				v.unique(seen, field+".matrix", "task name", c.name)
+			}
+			combos[c.name] = c.describe()
+		}
+	}
+	if t.Name != "" {
+		defined[t.Name] = cmp.Or(defined[t.Name], field+".name")
+	}
 	if strings.TrimSpace(t.Run) == "" {
 		v.add(field+".run", "required")
 	}

@@ -30,6 +30,7 @@ type fakeTasks struct {
 	mu       sync.Mutex
 	script   map[string][]string
 	calls    map[string]int
+	inputs   map[string]contracts.RunTaskInput // the last input of each task
 	running  map[string]int // per stage, attempts running now
 	started  chan string    // "stage/task" each time an attempt starts
 	gateSize int
@@ -39,7 +40,7 @@ type fakeTasks struct {
 }
 
 func newFakeTasks(script map[string][]string) *fakeTasks {
-	f := &fakeTasks{script: script, calls: map[string]int{}, running: map[string]int{},
+	f := &fakeTasks{script: script, calls: map[string]int{}, inputs: map[string]contracts.RunTaskInput{}, running: map[string]int{},
 		started: make(chan string, 100), gateIn: map[string]int{}}
 	f.gateCond = sync.NewCond(&f.gateMu)
 	return f
@@ -50,6 +51,7 @@ func (f *fakeTasks) RunTask(ctx context.Context, in contracts.RunTaskInput) (con
 	f.mu.Lock()
 	n := f.calls[key]
 	f.calls[key]++
+	f.inputs[key] = in
 	outcomes := f.script[key]
 	f.mu.Unlock()
 	outcome := outcomeOK

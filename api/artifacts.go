@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -147,6 +148,11 @@ func (s *Server) startPromotion(c *gin.Context, in workflows.PromotionInput) {
 func (s *Server) startPromotionRun(ctx context.Context, in workflows.PromotionInput) (int, PromotionStartedResponse, error) {
 	in.SecretsAllowed = s.secretsAllowed(in.Project, in.Branch)
 	in.DecisionKeys, in.OperatorDecisions = s.DecisionKeys(), s.OperatorDecisions
+	plan, err := compilePromotion(in.Environments)
+	if err != nil {
+		return 0, PromotionStartedResponse{}, err
+	}
+	in.Plan = plan
 	id, runID, existing, err := s.Promotions.Start(ctx, in)
 	if err != nil {
 		return 0, PromotionStartedResponse{}, fmt.Errorf("start promotion of %s %s: %w", in.Project, in.Version, err)
@@ -209,4 +215,16 @@ func (r *RegisterArtifactRequest) ledgerVersion() ledger.ArtifactVersion {
 func isHTTPURL(raw string) bool {
 	u, err := url.Parse(raw)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// compilePromotion compiles the environments a promotion runs (with the
+// registration applied) into its plan, now: the workflow then decides from
+// its input alone. Validation refuses unknown time zones, so an error here
+// means the API's time zone database lacks one its parser knew: a 500.
+func compilePromotion(envs []pipeline.Environment) (*pipeline.PromotionPlan, error) {
+	plan, err := pipeline.CompilePromotion(envs, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("compile promotion: %w", err)
+	}
+	return &plan, nil
 }

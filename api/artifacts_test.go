@@ -10,6 +10,7 @@ import (
 
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/pipeline"
 )
 
 // promoYAML defines a build and the promotion dev → prod.
@@ -57,6 +58,12 @@ func TestRegisterArtifact(t *testing.T) {
 	require.Equal(t, "alice", in.TriggeredBy)
 	require.Len(t, in.Environments, 2)
 	require.Equal(t, []string{"alice", "group:release"}, in.Environments[1].Approval.Approvers)
+	// The promotion runs the environments compiled, with defaults resolved.
+	require.NotNil(t, in.Plan)
+	require.Len(t, in.Plan.Environments, 2)
+	require.Equal(t, &pipeline.PlanApproval{Approvers: []string{"alice", "group:release"}, Required: 1,
+		Timeout: pipeline.DefaultApprovalTimeout}, in.Plan.Environments[1].Approval)
+	require.Equal(t, pipeline.PolicyFIFO, in.Plan.Environments[0].Policy)
 	require.Equal(t, []contracts.ArtifactRef{
 		{Name: "app.tgz", Path: "https://ci.example.com/app.tgz", SHA256: checksum, Size: 42},
 		{Name: "chart", Key: "blobs/chart.tgz"},

@@ -211,18 +211,29 @@ func TestProtectionAppliedWhereverAPromotionStarts(t *testing.T) {
 		require.Equal(t, []string{"main"}, prod.Branches)
 		require.NotEmpty(t, prod.Rules)
 	}
+	// What the promotion runs is its plan: compiled from the protected environments.
+	requirePlanProtected := func(t *testing.T, plan *pipeline.PromotionPlan) {
+		t.Helper()
+		require.NotNil(t, plan)
+		prod := plan.Environments[plan.Index("prod")]
+		require.Equal(t, &pipeline.PlanApproval{Approvers: []string{"bob"}, Required: 2,
+			PreventSelfApproval: prod.Approval.PreventSelfApproval, Timeout: prod.Approval.Timeout}, prod.Approval)
+		require.Equal(t, []string{"main"}, prod.Branches)
+	}
 
 	// A build: its promotion is fixed in the build's input.
 	rec := ts.do(t, http.MethodPost, "/api/v1/builds", `{"repository": "`+testRepo+`", "commit": "main"}`,
 		"Authorization", "Bearer alice-token")
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 	requireProtected(t, prodOf(ts.builds.started[0].Promotion.Environments))
+	requirePlanProtected(t, ts.builds.started[0].PromotionPlan)
 
 	// An admin's definition without the gate.
 	rec = ts.do(t, http.MethodPost, "/api/v1/artifacts", `{"project": "demo", "version": "9", "commit": "`+testSHA+
 		`", "branch": "main", "repository": "`+testRepo+`", "definition": `+jsonString(gateless)+`}`, "Authorization", "Bearer erin-token")
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 	requireProtected(t, prodOf(ts.promotions.started[0].Environments))
+	requirePlanProtected(t, ts.promotions.started[0].Plan)
 
 	// A promotion of that version again, from the repository.
 	ts.pledger.versions["demo/11"] = ledger.ArtifactVersion{Project: "demo", Version: "11", Commit: testSHA, Branch: "main"}
@@ -230,6 +241,7 @@ func TestProtectionAppliedWhereverAPromotionStarts(t *testing.T) {
 		"Authorization", "Bearer bob-token")
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 	requireProtected(t, prodOf(ts.promotions.started[1].Environments))
+	requirePlanProtected(t, ts.promotions.started[1].Plan)
 
 	// A definition that leaves out the protected environment.
 	rec = ts.do(t, http.MethodPost, "/api/v1/artifacts", `{"project": "demo", "version": "10", "commit": "`+testSHA+

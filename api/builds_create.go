@@ -105,6 +105,13 @@ func (s *Server) definitionAt(ctx context.Context, repository, ref string) (stri
 func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun bool) (int, CreateBuildResponse, error) {
 	in.DecisionKeys, in.OperatorDecisions = s.DecisionKeys(), s.OperatorDecisions
 	in.SecretsAllowed = s.secretsAllowed(in.Project, in.Branch)
+	if in.Promotion != nil {
+		plan, err := compilePromotion(in.Promotion.Environments)
+		if err != nil {
+			return 0, CreateBuildResponse{}, err
+		}
+		in.PromotionPlan = plan
+	}
 	s.describeCommit(ctx, &in)
 	id, runID, existing, err := s.Builds.Start(ctx, in, rerun)
 	if err != nil {

@@ -84,7 +84,7 @@ type Approval struct {
 	Required int `yaml:"required" json:"required,omitempty"`
 	// PreventSelfApproval refuses approvals from whoever triggered the build.
 	PreventSelfApproval bool `yaml:"prevent_self_approval" json:"prevent_self_approval,omitempty"`
-	// Timeout rejects the version when no decision comes in time; zero means no timeout.
+	// Timeout rejects the version when no decision comes in time; zero means DefaultApprovalTimeout.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
 }
 

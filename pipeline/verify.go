@@ -92,6 +92,6 @@ type TaskCheck struct {
 type ExternalCheck struct {
 	// Name identifies the check to whoever reports it, such as a CI job name.
 	Name string `yaml:"name" json:"name,omitempty"`
-	// Timeout fails the check when no report comes in time; zero means no timeout.
+	// Timeout fails the check when no report comes in time; zero means DefaultExternalTimeout.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
 }

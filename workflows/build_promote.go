@@ -24,7 +24,7 @@ func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersio
 	in := PromotionInput{
 		Project: b.in.Project, Version: v.Version, Commit: b.in.Commit, Branch: b.in.Branch,
 		Repository: b.in.Repository, BuildID: b.state.ID, TriggeredBy: b.in.TriggeredBy,
-		Environments: b.in.Promotion.Environments, Notify: b.in.Notify,
+		Environments: b.in.Promotion.Environments, Plan: b.in.PromotionPlan, Notify: b.in.Notify,
 		DecisionKeys: b.in.DecisionKeys, OperatorDecisions: b.in.OperatorDecisions, SecretsAllowed: b.in.SecretsAllowed,
 	}
 	for _, a := range v.Artifacts {

@@ -29,6 +29,9 @@ type BuildInput struct {
 	// Promotion, when set, is promoted once the build succeeds: the build
 	// starts its Promotion workflow, which outlives the build.
 	Promotion *pipeline.Promotion `json:"promotion,omitempty"`
+	// PromotionPlan is Promotion compiled where the build started (see
+	// PromotionInput.Plan); builds started before plans have none.
+	PromotionPlan *pipeline.PromotionPlan `json:"promotion_plan,omitempty"`
 	// InfraRetries bounds attempts lost to infrastructure (a dead worker, a failed
 	// checkout, log or artifact store) per task run; zero means
 	// DefaultLostRetries (DefaultInfraRetries in builds started before the

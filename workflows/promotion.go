@@ -39,7 +39,7 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 		r.emit(EventArtifactAvailable, "", "version "+in.Version+" registered")
 	}
 
-	for i := range in.Environments {
+	for i := range r.plan.Environments {
 		if !r.runEnvironment(ctx, i) {
 			break
 		}
@@ -50,7 +50,7 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 // runEnvironment takes the version through environment i and reports whether
 // the promotion may go on to the next one.
 func (r *promotionRun) runEnvironment(ctx workflow.Context, i int) bool {
-	env := r.in.Environments[i]
+	env := r.plan.Environments[i]
 	es := r.env(i)
 	if !env.AcceptsBranch(r.in.Branch) {
 		es.State = EnvSkipped
@@ -85,7 +85,7 @@ func (r *promotionRun) leave(ctx workflow.Context, i int, result string) {
 		result = EnvCancelled
 	}
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
-	env, es := r.in.Environments[i], r.env(i)
+	env, es := r.plan.Environments[i], r.env(i)
 	es.State, es.FinishedAt = result, timePtr(r.now())
 	if result == EnvSuperseded || result == EnvCancelled {
 		for g := range es.Gates {
@@ -99,7 +99,7 @@ func (r *promotionRun) leave(ctx workflow.Context, i int, result string) {
 		r.emit(EventSuperseded, env.Name, fmt.Sprintf("%s %s superseded by %s", env.Name, r.in.Version, r.superseded.By))
 	}
 	if result == EnvDeployed && env.Soak > 0 {
-		until := r.now().Add(env.Soak.Std())
+		until := r.now().Add(env.Soak)
 		r.soakUntil, r.soakFrom = &until, env.Name
 	}
 

@@ -14,8 +14,8 @@ import (
 
 // Bounds of deploys that set no timeout of their own.
 const (
-	DefaultDeployTimeout   = time.Hour
-	DefaultExternalTimeout = time.Hour
+	DefaultDeployTimeout   = pipeline.DefaultDeployTimeout
+	DefaultExternalTimeout = pipeline.DefaultExternalTimeout
 	deployAttempts         = 5
 	checkAttempts          = 3
 )
@@ -23,7 +23,7 @@ const (
 // deployAndVerify deploys the version to environment i, whose lock the
 // promotion holds, verifies it and rolls back when verification fails.
 func (r *promotionRun) deployAndVerify(ctx workflow.Context, i int) string {
-	env, es := r.in.Environments[i], r.env(i)
+	env, es := r.plan.Environments[i], r.env(i)
 	previous := r.grant.Previous
 	started := r.now()
 	es.Deploy = &StepState{Kind: StepDeploy, State: StepRunning, StartedAt: &started, Detail: env.Deploy.Kind()}
@@ -79,7 +79,7 @@ func (r *promotionRun) deployAndVerify(ctx workflow.Context, i int) string {
 // rollback redeploys the previous version of environment i after a failed
 // verification; it returns the environment's result.
 func (r *promotionRun) rollback(ctx workflow.Context, i int, previous string) string {
-	env, es := r.in.Environments[i], r.env(i)
+	env, es := r.plan.Environments[i], r.env(i)
 	started := r.now()
 	es.Rollback = &StepState{Kind: StepRollback, State: StepRunning, StartedAt: &started, Detail: "redeploy " + previous}
 	r.setState(ctx, i, EnvRollingBack)
@@ -108,7 +108,7 @@ func (r *promotionRun) rollback(ctx workflow.Context, i int, previous string) st
 
 // runDeploy runs the Deploy activity for environment i.
 func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, artifacts []contracts.ArtifactRef, rollback bool) (contracts.DeployResult, error) {
-	env := r.in.Environments[i]
+	env := r.plan.Environments[i]
 	opts := workflow.ActivityOptions{
 		ActivityID:          fmt.Sprintf("deploy/%s/%s", env.Name, version),
 		StartToCloseTimeout: DefaultDeployTimeout,
@@ -126,9 +126,6 @@ func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, ar
 		// An external deployer completes it: it cannot heartbeat, and a retry
 		// after the timeout would only wait again.
 		timeout := env.Deploy.Webhook.Timeout.Std()
-		if timeout <= 0 {
-			timeout = DefaultDeployTimeout
-		}
 		opts.StartToCloseTimeout, opts.ScheduleToCloseTimeout = timeout, timeout
 	case pipeline.DeployShell, pipeline.DeployCloudFormation, pipeline.DeployS3:
 		// These heartbeat while they run, so a dead worker is noticed in

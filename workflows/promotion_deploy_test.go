@@ -195,10 +195,13 @@ func TestPromotionSupersededWhileQueued(t *testing.T) {
 }
 
 func TestPromotionSupersededDecisionIsRefused(t *testing.T) {
-	r := &promotionRun{in: promotionInput(environment("prod", withApproval(1, "alice"))), cur: 0}
+	in := promotionInput(environment("prod", withApproval(1, "alice")))
+	plan, err := pipeline.CompilePromotion(in.Environments, promotionStart)
+	require.NoError(t, err)
+	r := &promotionRun{in: in, plan: plan, cur: 0}
 	r.state.Environments = []EnvironmentState{{Name: "prod", State: EnvSuperseded, Detail: "superseded by 1.3.0",
 		Gates: []GateState{{Kind: GateApproval, State: GateWithdrawn, Approvers: []string{"alice"}, Required: 1}}}}
-	err := r.validateDecision(approve("prod", "alice"))
+	err = r.validateDecision(approve("prod", "alice"))
 	kind, ok := IsDecisionRefused(err)
 	require.True(t, ok)
 	require.Equal(t, ErrTypeSuperseded, kind)

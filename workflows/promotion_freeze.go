@@ -26,7 +26,7 @@ func (r *promotionRun) freezeGate(ctx workflow.Context, i int) string {
 	if workflow.GetVersion(ctx, freezeChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return ""
 	}
-	env := r.in.Environments[i]
+	env := r.plan.Environments[i]
 	// A ledger that does not answer is retried until it does (the pending
 	// activity shows its error); only cancellation ends the wait.
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{

@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/contracts"
-	"github.com/drover-ci/drover/pipeline"
 )
 
 // await waits until done holds, timeout passes (never when zero), the
@@ -39,15 +38,11 @@ func never() bool { return false }
 // Environment workflow when needed), so that under supersede a newer version
 // can replace it while it waits at the gates.
 func (r *promotionRun) enter(ctx workflow.Context, i int) string {
-	env := r.in.Environments[i]
-	policy := env.Policy
-	if policy == "" {
-		policy = pipeline.PolicyFIFO
-	}
+	env := r.plan.Environments[i]
 	// At is the promotion's start: the age of the version, by which supersede
 	// tells older from newer.
 	r.request = contracts.LockRequest{PromotionID: r.state.ID, RunID: r.state.RunID, Version: r.in.Version,
-		Policy: policy, At: r.state.StartedAt}
+		Policy: env.Policy, At: r.state.StartedAt}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
@@ -101,13 +96,13 @@ func (r *promotionRun) soak(ctx workflow.Context, i int) string {
 
 // window waits until environment i's weekly deploy window is open.
 func (r *promotionRun) window(ctx workflow.Context, i int) string {
-	w := r.in.Environments[i].Window
+	w := r.plan.Environments[i].Window
 	if w == nil {
 		return ""
 	}
 	for {
 		now := r.now()
-		opens, err := NextWindowOpening(*w, now)
+		opens, err := w.NextOpening(now)
 		g := r.gate(i, GateWindow)
 		if err != nil {
 			r.env(i).Detail = err.Error()
@@ -131,14 +126,11 @@ func (r *promotionRun) window(ctx workflow.Context, i int) string {
 // approval asks for environment i's approvals and waits for enough of them,
 // a rejection or the timeout.
 func (r *promotionRun) approval(ctx workflow.Context, i int) string {
-	env := r.in.Environments[i]
+	env := r.plan.Environments[i]
 	if env.Approval == nil {
 		return ""
 	}
-	timeout := env.Approval.Timeout.Std()
-	if timeout <= 0 {
-		timeout = DefaultApprovalTimeout
-	}
+	timeout := env.Approval.Timeout
 	now := r.now()
 	deadline := now.Add(timeout)
 	g := r.gate(i, GateApproval)
@@ -169,7 +161,7 @@ func (r *promotionRun) takeLock(ctx workflow.Context, i int) string {
 		return EnvSuperseded
 	}
 	r.setState(ctx, i, EnvQueued)
-	id := contracts.EnvironmentID(r.in.Project, r.in.Environments[i].Name)
+	id := contracts.EnvironmentID(r.in.Project, r.plan.Environments[i].Name)
 	if err := workflow.SignalExternalWorkflow(ctx, id, "", contracts.SignalAcquire, r.request).Get(ctx, nil); err != nil {
 		if ctx.Err() != nil {
 			return EnvCancelled

@@ -30,7 +30,10 @@ const (
 // promotionRun holds one Promotion's input and live state. Only workflow code
 // touches it: the main coroutine, the signal listeners and the update handlers.
 type promotionRun struct {
-	in    PromotionInput
+	in PromotionInput
+	// plan is what the promotion runs: in.Plan, or for a promotion started
+	// before plans, in.Environments compiled when it started.
+	plan  pipeline.PromotionPlan
 	state PromotionState
 	now   func() time.Time
 	// cur is the index of the environment the promotion is in, -1 before the first.
@@ -65,33 +68,38 @@ type promotionRun struct {
 func newPromotionRun(ctx workflow.Context, in PromotionInput) *promotionRun {
 	info := workflow.GetInfo(ctx)
 	r := &promotionRun{in: in, cur: -1, now: func() time.Time { return workflow.Now(ctx).UTC() }}
+	if in.Plan != nil {
+		r.plan = *in.Plan
+	} else {
+		// Deterministic on replay: it reads the input, the workflow's start
+		// time and (for windows) the worker's embedded time zone database,
+		// as these promotions always did. A window whose zone is unknown
+		// carries the error and fails its gate, as it did.
+		r.plan, _ = pipeline.CompilePromotion(in.Environments, r.now())
+	}
 	r.state = PromotionState{
 		ID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,
 		Project: in.Project, Version: in.Version, Commit: in.Commit, Branch: in.Branch,
 		BuildID: in.BuildID, TriggeredBy: in.TriggeredBy,
 		Status: PromotionRunning, StartedAt: r.now(),
 		Kind: in.Kind, Reason: in.Reason, Of: in.Of,
-		Environments: make([]EnvironmentState, len(in.Environments)),
+		Environments: make([]EnvironmentState, len(r.plan.Environments)),
 	}
-	for i, env := range in.Environments {
+	for i, env := range r.plan.Environments {
 		es := EnvironmentState{Name: env.Name, State: EnvPending, Rules: env.Rules}
 		if w := env.Window; w != nil {
 			es.Gates = append(es.Gates, GateState{Kind: GateWindow, State: GateWaiting, Detail: windowText(*w)})
 		}
 		if a := env.Approval; a != nil {
 			es.Gates = append(es.Gates, GateState{Kind: GateApproval, State: GateWaiting,
-				Approvers: a.Approvers, Required: requiredApprovals(*a)})
+				Approvers: a.Approvers, Required: a.Required})
 		}
 		r.state.Environments[i] = es
 	}
 	return r
 }
 
-func requiredApprovals(a pipeline.Approval) int {
-	return max(a.Required, 1)
-}
-
-func windowText(w pipeline.Window) string {
+func windowText(w pipeline.PlanWindow) string {
 	days, tz := "every day", "UTC"
 	if len(w.Days) > 0 {
 		days = strings.Join(w.Days, ",")
@@ -118,12 +126,7 @@ func (r *promotionRun) gate(i int, kind string) *GateState {
 }
 
 func (r *promotionRun) envIndex(name string) int {
-	for i, e := range r.in.Environments {
-		if e.Name == name {
-			return i
-		}
-	}
-	return -1
+	return r.plan.Index(name)
 }
 
 // emit appends an event to the promotion's event list.

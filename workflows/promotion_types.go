@@ -1,15 +1,13 @@
 package workflows
 
 import (
-	"time"
-
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/pipeline"
 )
 
 // DefaultApprovalTimeout applies to approval gates that set no timeout.
-const DefaultApprovalTimeout = 72 * time.Hour
+const DefaultApprovalTimeout = pipeline.DefaultApprovalTimeout
 
 // PromotionInput starts a Promotion.
 type PromotionInput struct {
@@ -22,9 +20,16 @@ type PromotionInput struct {
 	BuildID string `json:"build_id,omitempty"`
 	// TriggeredBy is the identity that triggered the version: with
 	// prevent_self_approval it may not approve it.
-	TriggeredBy  string                  `json:"triggered_by,omitempty"`
-	Environments []pipeline.Environment  `json:"environments"`
-	Artifacts    []contracts.ArtifactRef `json:"artifacts,omitempty"`
+	TriggeredBy string `json:"triggered_by,omitempty"`
+	// Environments are the environments as defined (with the registration
+	// applied). A promotion with a Plan runs the Plan; Environments stay for
+	// workers older than plans, and promotions started before plans compile
+	// them when they start.
+	Environments []pipeline.Environment `json:"environments"`
+	// Plan is Environments compiled by pipeline.CompilePromotion before the
+	// workflow started: what the promotion runs.
+	Plan      *pipeline.PromotionPlan `json:"plan,omitempty"`
+	Artifacts []contracts.ArtifactRef `json:"artifacts,omitempty"`
 	// Notify holds the project's notification sinks (drover.yaml notify);
 	// the worker's global sinks are added to them.
 	Notify *pipeline.Notify `json:"notify,omitempty"`

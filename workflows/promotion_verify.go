@@ -15,7 +15,7 @@ import (
 // verify runs environment i's checks in order. It returns "" when all
 // passed, EnvCancelled, or EnvFailed with the environment's Detail saying why.
 func (r *promotionRun) verify(ctx workflow.Context, i int) string {
-	env, es := r.in.Environments[i], r.env(i)
+	env, es := r.plan.Environments[i], r.env(i)
 	if len(env.Verify) == 0 {
 		return ""
 	}
@@ -49,7 +49,7 @@ func (r *promotionRun) verify(ctx workflow.Context, i int) string {
 
 // runCheck runs check vi of environment i; skipped is true for a bake ended early.
 func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.Verify) (res contracts.CheckResult, skipped bool, err error) {
-	env := r.in.Environments[i]
+	env := r.plan.Environments[i]
 	opts := workflow.ActivityOptions{
 		ActivityID:          fmt.Sprintf("verify/%s/%d", env.Name, vi),
 		WaitForCancellation: true,
@@ -62,15 +62,12 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 	var in any
 	switch check.Kind() {
 	case pipeline.VerifyHTTP:
-		c := check.HTTP.WithDefaults()
+		c := *check.HTTP
 		// The activity polls until Within itself; the margin covers its last request.
 		opts.StartToCloseTimeout = c.Within.Std() + c.Timeout.Std() + time.Minute
 		name, in = activityCheckHTTP, contracts.HTTPCheckInput{PromotionID: r.state.ID, Environment: env.Name, Version: r.in.Version, Check: c}
 	case pipeline.VerifyTask:
 		timeout := check.Task.Timeout.Std()
-		if timeout <= 0 {
-			timeout = pipeline.DefaultTaskTimeout
-		}
 		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
 		name, in = activityCheckTask, contracts.TaskCheckInput{
 			PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Environment: env.Name,
@@ -80,9 +77,6 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 	case pipeline.VerifyExternal:
 		// An outside verifier completes it; no report in time fails the check.
 		timeout := check.External.Timeout.Std()
-		if timeout <= 0 {
-			timeout = DefaultExternalTimeout
-		}
 		opts.StartToCloseTimeout, opts.ScheduleToCloseTimeout = timeout, timeout
 		name, in = activityWaitExternal, contracts.ExternalCheckInput{PromotionID: r.state.ID, RunID: r.state.RunID,
 			Environment: env.Name, Version: r.in.Version, Check: *check.External, Index: vi}

@@ -37,6 +37,12 @@ const (
 	EventTaskFail     = "TASK_FAIL"
 	EventBuildSuccess = "BUILD_SUCCESS"
 	EventBuildFail    = "BUILD_FAIL"
+	// EventTaskComplete follows every task's last outcome (succeeded,
+	// failed, cancelled), EventBuildComplete every build's; their Message
+	// is the outcome. Sinks get them only when they ask for them by name
+	// (pipeline.OptInEvents).
+	EventTaskComplete  = "TASK_COMPLETE"
+	EventBuildComplete = "BUILD_COMPLETE"
 )
 
 // Events a run records about its notifications. They are never sent to sinks.

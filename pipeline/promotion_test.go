@@ -54,4 +54,12 @@ func TestWebhookNotifyWants(t *testing.T) {
 	require.False(t, w.Wants("BUILD_FAIL"))
 	require.True(t, IsKnownEvent("ARTIFACT_AVAILABLE"))
 	require.False(t, IsKnownEvent("artifact_available"))
+
+	// The _COMPLETE events go only to webhooks that name them.
+	for _, ev := range []string{"TASK_COMPLETE", "BUILD_COMPLETE"} {
+		require.True(t, IsKnownEvent(ev))
+		require.False(t, WebhookNotify{}.Wants(ev), ev)
+		require.False(t, w.Wants(ev), ev)
+		require.True(t, WebhookNotify{Events: []string{ev}}.Wants(ev), ev)
+	}
 }

@@ -30,6 +30,7 @@ func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
 	b.recordStarted(ctx)
 	count(ctx, MetricBuildsStarted, "project", in.Project)
 	b.infraRetry = workflow.GetVersion(ctx, infraRetryChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	b.completeEvents = workflow.GetVersion(ctx, completeEventsChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 
 	for si := range in.Plan.Stages {
 		if !b.runStage(ctx, si) {
@@ -53,7 +54,9 @@ func (b *buildRun) runStage(ctx workflow.Context, si int) bool {
 		wg.Add(1)
 		workflow.Go(stageCtx, func(tctx workflow.Context) {
 			defer wg.Done()
-			if !b.runTask(tctx, si, ti) && stage.FailFast {
+			ok := b.runTask(tctx, si, ti)
+			b.emitComplete(EventTaskComplete, stage.Tasks[ti].Stage, stage.Tasks[ti].Name, &b.state.Stages[si].Tasks[ti])
+			if !ok && stage.FailFast {
 				cancelStage()
 			}
 		})

@@ -54,6 +54,7 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 	if b.state.Status == StatusSucceeded {
 		b.startPromotion(ctx, rec.Version)
 	}
+	b.emitComplete(EventBuildComplete, "", "", nil)
 
 	if err := workflow.UpsertTypedSearchAttributes(ctx,
 		temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(b.state.Status)); err != nil {

@@ -38,7 +38,14 @@ type buildRun struct {
 	// ledgerNotice is set in builds started since ledgerNoticeChangeID: a
 	// ledger write retried for LedgerSlowAfter shows in BuildState.Ledger.
 	ledgerNotice bool
+	// completeEvents is set in builds started since completeEventsChangeID:
+	// TASK_COMPLETE and BUILD_COMPLETE follow every outcome.
+	completeEvents bool
 }
+
+// completeEventsChangeID versions the TASK_COMPLETE and BUILD_COMPLETE
+// events (each one numbers the run's later notifications).
+const completeEventsChangeID = "complete-events"
 
 // ledgerNoticeChangeID versions the notice of a build whose ledger write is
 // being retried (a timer next to the write's local activity).
@@ -183,6 +190,23 @@ func (b *buildRun) emit(ev Event) {
 	ev.Time = b.now()
 	b.state.Events = append(b.state.Events, ev)
 	b.notify.send(ev)
+}
+
+// emitComplete emits TASK_COMPLETE (ts is the task's state) or
+// BUILD_COMPLETE (ts is nil) with the outcome as its message, in builds
+// with completeEvents.
+func (b *buildRun) emitComplete(typ, stage, task string, ts *TaskState) {
+	if !b.completeEvents {
+		return
+	}
+	msg, attempt := b.state.Status, 0
+	if ts != nil {
+		msg, attempt = ts.Status, ts.Attempt
+		if ts.Error != "" && ts.Status != TaskCancelled {
+			msg += ": " + ts.Error
+		}
+	}
+	b.emit(Event{Type: typ, Stage: stage, Task: task, Attempt: attempt, Message: msg})
 }
 
 // listenForStartedTasks marks a scheduled task as building when its attempt

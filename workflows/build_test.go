@@ -128,9 +128,9 @@ func TestBuildRunsStagesInOrderAndTasksInParallel(t *testing.T) {
 
 	types := eventTypes(state, "")
 	require.Equal(t, EventBuildStart, types[0])
-	require.Equal(t, []string{EventBuildSuccess, EventArtifactAvailable}, types[len(types)-2:])
+	require.Equal(t, []string{EventBuildSuccess, EventArtifactAvailable, EventBuildComplete}, types[len(types)-3:])
 	require.Empty(t, state.PromotionID, "no promotion defined, none started")
-	require.Equal(t, []string{EventTaskStart, EventTaskSuccess}, eventTypes(state, "package/tarball"))
+	require.Equal(t, []string{EventTaskStart, EventTaskSuccess, EventTaskComplete}, eventTypes(state, "package/tarball"))
 
 	require.Equal(t, "0123456789ab", state.Version)
 	require.Len(t, be.ledger.started, 1)
@@ -159,7 +159,8 @@ func TestBuildFailedTaskFailsBuildAfterItsStage(t *testing.T) {
 	}, taskStatuses(state))
 	require.Equal(t, 1, *state.Stages[0].Tasks[0].ExitCode)
 	require.Equal(t, 0, be.tasks.callCount("package/tarball"))
-	require.Equal(t, EventBuildFail, state.Events[len(state.Events)-1].Type)
+	require.Equal(t, []string{EventBuildFail, EventBuildComplete}, eventTypes(state, "")[len(state.Events)-2:])
+	require.Equal(t, StatusFailed, state.Events[len(state.Events)-1].Message)
 	require.Equal(t, StatusFailed, be.ledger.finished[0].Build.Status)
 	require.Nil(t, be.ledger.finished[0].Version, "a failed build registers no version")
 }
@@ -185,7 +186,7 @@ func TestBuildRetriesAFailedTask(t *testing.T) {
 	ts := state.Stages[0].Tasks[0]
 	require.Equal(t, TaskSucceeded, ts.Status)
 	require.Equal(t, 3, ts.Attempt)
-	require.Equal(t, []string{EventTaskStart, EventTaskFail, EventTaskStart, EventTaskFail, EventTaskStart, EventTaskSuccess},
+	require.Equal(t, []string{EventTaskStart, EventTaskFail, EventTaskStart, EventTaskFail, EventTaskStart, EventTaskSuccess, EventTaskComplete},
 		eventTypes(state, "verify/flaky"))
 	require.Contains(t, state.Events[2].Message, "retrying")
 }

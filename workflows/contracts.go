@@ -103,6 +103,8 @@ const (
 	EventTaskFail              = contracts.EventTaskFail
 	EventBuildSuccess          = contracts.EventBuildSuccess
 	EventBuildFail             = contracts.EventBuildFail
+	EventTaskComplete          = contracts.EventTaskComplete
+	EventBuildComplete         = contracts.EventBuildComplete
 	EventSinkDelivered         = contracts.EventSinkDelivered
 	EventSinkFailed            = contracts.EventSinkFailed
 	EventArtifactAvailable     = contracts.EventArtifactAvailable

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/pipeline"
 )
 
 // Activity names of notifications, as registered from the methods of activities.Notifier.
@@ -117,7 +119,7 @@ func (n *notifier) send(ev Event) {
 			n.deliverWebhook(w.URL, nev)
 		}
 	}
-	if n.sinks.SlackChannel != "" {
+	if n.sinks.SlackChannel != "" && !slices.Contains(pipeline.OptInEvents(), ev.Type) {
 		n.postSlack(ev, nev)
 	}
 	if n.sinks.CommitStatus && n.hooks.status != nil {

@@ -6,12 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/contracts"
@@ -205,5 +208,108 @@ func statusForge(t *testing.T) (*httptest.Server, func() []string) {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), statuses...)
+	}
+}
+
+// eventReceiver is a webhook receiver that keeps "<type> <stage>/<task> <message>" of each event.
+type eventReceiver struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (h *eventReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var ev contracts.NotifyEvent
+	_ = json.NewDecoder(r.Body).Decode(&ev)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev.Type+" "+ev.Stage+"/"+ev.Task+" "+ev.Message)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (h *eventReceiver) of(types ...string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, e := range h.events {
+		for _, typ := range types {
+			if strings.HasPrefix(e, typ+" ") {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+func TestCompleteEventsGoOnlyToSinksThatNameThem(t *testing.T) {
+	tests := []struct {
+		name     string
+		complete bool // the build started since completeEventsChangeID
+	}{
+		{name: "new build", complete: true},
+		{name: "build started before the change", complete: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			subscribed, unfiltered := &eventReceiver{}, &eventReceiver{}
+			subSrv, allSrv := httptest.NewServer(subscribed), httptest.NewServer(unfiltered)
+			defer subSrv.Close()
+			defer allSrv.Close()
+			var slackEvents []string
+			var mu sync.Mutex
+			slackSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				mu.Lock()
+				slackEvents = append(slackEvents, r.PostForm.Get("blocks")+r.PostForm.Get("text"))
+				mu.Unlock()
+				_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "C42", "ts": "1700000000.000200"})
+			}))
+			defer slackSrv.Close()
+
+			be := newBuildEnv(t, map[string][]string{"verify/unit": {outcomeFail}, "verify/slow": {outcomeBlock}})
+			if !tt.complete {
+				be.env.OnGetVersion(completeEventsChangeID, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+			}
+			be.env.RegisterActivity(&activities.Notifier{
+				Slack: slack.New("xoxb-test", slack.OptionAPIURL(slackSrv.URL+"/")), SlackChannelDefault: "#builds",
+				Deliveries: &deliveryLog{},
+			})
+			be.env.ExecuteWorkflow(Build, BuildInput{Project: "demo", Repository: "/srv/git/demo", Commit: "0123456789abcdef0123",
+				Branch: "main", Plan: testPlan(
+					stage("check", false, task("lint", 0)),
+					stage("verify", true, task("unit", 0), task("slow", 0)),
+					stage("package", false, task("tarball", 0))),
+				Notify: &pipeline.Notify{Slack: &pipeline.SlackNotify{Channel: "#demo"}, Webhooks: []pipeline.WebhookNotify{
+					{URL: subSrv.URL + "/complete", Events: []string{EventTaskComplete, EventBuildComplete}},
+					{URL: allSrv.URL + "/all"},
+				}}})
+			require.True(t, be.env.IsWorkflowCompleted())
+			var appErr *temporal.ApplicationError
+			require.ErrorAs(t, be.env.GetWorkflowError(), &appErr)
+			var st BuildState
+			require.NoError(t, appErr.Details(&st))
+			if tt.complete {
+				last := slices.DeleteFunc(eventTypes(st, ""), func(typ string) bool { return strings.HasPrefix(typ, "SINK_") })
+				require.Equal(t, EventBuildComplete, last[len(last)-1], "BUILD_COMPLETE is the build's last event")
+			}
+
+			require.NotEmpty(t, unfiltered.of(EventTaskStart, EventBuildFail), "an unfiltered sink gets the other events")
+			require.Empty(t, unfiltered.of(EventTaskComplete, EventBuildComplete), "an unfiltered sink never gets the new events")
+			mu.Lock()
+			for _, m := range slackEvents {
+				require.NotContains(t, m, "_COMPLETE")
+			}
+			mu.Unlock()
+			got := subscribed.of(EventTaskComplete, EventBuildComplete)
+			if !tt.complete {
+				require.Empty(t, got)
+				return
+			}
+			require.ElementsMatch(t, []string{
+				"TASK_COMPLETE verify/unit failed: task verify/unit exited with code 1",
+				"TASK_COMPLETE verify/slow cancelled",
+				"TASK_COMPLETE check/lint succeeded",
+				"BUILD_COMPLETE / failed",
+			}, got, "one per task outcome, none for the skipped stage")
+		})
 	}
 }

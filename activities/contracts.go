@@ -34,6 +34,8 @@ type (
 	RunTaskInput = contracts.RunTaskInput
 	// RunTaskResult is contracts.RunTaskResult.
 	RunTaskResult = contracts.RunTaskResult
+	// TaskStepState is contracts.TaskStepState.
+	TaskStepState = contracts.TaskStepState
 	// ArtifactRef is contracts.ArtifactRef.
 	ArtifactRef = contracts.ArtifactRef
 	// StartMissingBuildsInput is contracts.StartMissingBuildsInput.

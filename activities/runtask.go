@@ -95,23 +95,18 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 		writable = append(writable, a.PublishRoot)
 	}
 
-	// running ends when the script does, so no start notice follows its end.
-	running, scriptDone := context.WithCancel(ctx)
-	proc, err := runProcess(ctx, processSpec{
-		Script:    in.Task.Run,
+	proc, failedStep, err := a.runScripts(ctx, in, attempt, processSpec{
 		Dir:       workspace,
 		Env:       append(taskEnv(a.baseEnv(), in, attempt, workspace, a.PublishRoot), granted.Env...),
 		Output:    log,
-		Timeout:   in.Task.Timeout,
 		KillGrace: a.killGrace(),
-		OnStart:   a.notifyStarted(ctx, running, in, attempt, logger),
 		Sandbox:   a.Sandbox,
 		Network:   a.stepNetwork(in.Project, "task"),
 		Files:     granted.Files,
 		Writable:  writable,
 		Pids:      a.sandboxPids(),
-	})
-	scriptDone()
+	}, log, logger)
+	result.Steps = proc.Steps
 	result.StartedAt, result.FinishedAt = proc.StartedAt, proc.FinishedAt
 	result.Duration = proc.FinishedAt.Sub(proc.StartedAt)
 	result.ExitCode = proc.ExitCode
@@ -129,7 +124,7 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 		// is incomplete: no artifacts are stored for it.
 		return result, logFailure(in, logger, proc.OutputErr)
 	}
-	return a.finish(ctx, in, workspace, result, proc, log, logger)
+	return a.finish(ctx, in, workspace, result, proc.processResult, failedStep, log, logger)
 }
 
 // logFailure is the error of an attempt whose log could not be written: a
@@ -148,16 +143,21 @@ func isScriptOutcome(err error) bool {
 }
 
 // finish turns how the script ended into the activity's outcome.
+// failedStep names the step that failed, for a task with steps.
 func (a *Activities) finish(ctx context.Context, in RunTaskInput, workspace string, result RunTaskResult,
-	proc processResult, log *logstore.LineWriter, logger *slog.Logger) (RunTaskResult, error) {
+	proc processResult, failedStep string, log *logstore.LineWriter, logger *slog.Logger) (RunTaskResult, error) {
+	what := fmt.Sprintf("task %s/%s", in.Task.Stage, in.Task.Name)
+	if failedStep != "" {
+		what += " step " + failedStep
+	}
 	switch {
 	case proc.TimedOut:
 		result.ExitCode = -1
-		msg := fmt.Sprintf("task %s/%s timed out after %s", in.Task.Stage, in.Task.Name, in.Task.Timeout)
+		msg := fmt.Sprintf("%s timed out after %s", what, in.Task.Timeout)
 		log.Printf("=== %s ===", msg)
 		return result, temporal.NewNonRetryableApplicationError(msg, ErrTypeTaskTimedOut, nil, result)
 	case proc.ExitCode != 0:
-		msg := fmt.Sprintf("task %s/%s exited with code %d", in.Task.Stage, in.Task.Name, proc.ExitCode)
+		msg := fmt.Sprintf("%s exited with code %d", what, proc.ExitCode)
 		log.Printf("=== %s ===", msg)
 		return result, temporal.NewNonRetryableApplicationError(msg, ErrTypeTaskFailed, nil, result)
 	}
@@ -215,12 +215,14 @@ func (a *Activities) heartbeat(ctx context.Context, attempt int) (stop func()) {
 // notifyStarted returns the OnStart hook that tells the build the attempt is
 // running once the script has run for StartedSignalDelay, unless running is
 // done by then.
-func (a *Activities) notifyStarted(ctx, running context.Context, in RunTaskInput, attempt int, logger *slog.Logger) func() {
+// For a task with steps, steps is the attempt's progress the notice carries.
+func (a *Activities) notifyStarted(ctx, running context.Context, in RunTaskInput, attempt int, steps []TaskStepState,
+	logger *slog.Logger) func() {
 	if a.Notifier == nil {
 		return nil
 	}
 	return func() {
-		ev := TaskStarted{Stage: in.Task.Stage, Task: in.Task.Name, Attempt: attempt, Time: time.Now().UTC()}
+		ev := TaskStarted{Stage: in.Task.Stage, Task: in.Task.Name, Attempt: attempt, Time: time.Now().UTC(), Steps: steps}
 		go func() {
 			if a.StartedSignalDelay > 0 {
 				t := time.NewTimer(a.StartedSignalDelay)

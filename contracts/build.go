@@ -110,6 +110,22 @@ type TaskState struct {
 	LogKey     string        `json:"log_key,omitempty"`
 	OutputTail string        `json:"output_tail,omitempty"`
 	Artifacts  []ArtifactRef `json:"artifacts,omitempty"`
+	// Steps are the task's steps (drover.yaml steps) in order; empty for a
+	// task with a plain run script.
+	Steps []TaskStepState `json:"steps,omitempty"`
+}
+
+// TaskStepState is the state of one step of a task's attempt. Its status is
+// TaskWaiting, TaskBuilding, TaskSucceeded, TaskFailed, TaskSkipped (an
+// earlier step failed) or TaskCancelled. Its section of the task's log starts
+// with the line "=== step <n>/<count> <name> ===".
+type TaskStepState struct {
+	Name       string        `json:"name"`
+	Status     string        `json:"status"`
+	ExitCode   *int          `json:"exit_code,omitempty"`
+	StartedAt  *time.Time    `json:"started_at,omitempty"`
+	FinishedAt *time.Time    `json:"finished_at,omitempty"`
+	Duration   time.Duration `json:"duration,omitempty"`
 }
 
 // TaskStarted is the payload of TaskStartedSignal.
@@ -118,6 +134,9 @@ type TaskStarted struct {
 	Task    string    `json:"task"`
 	Attempt int       `json:"attempt"`
 	Time    time.Time `json:"time"`
+	// Steps, for a task with steps, is the attempt's progress: sent again as
+	// each step that runs long enough starts.
+	Steps []TaskStepState `json:"steps,omitempty"`
 }
 
 // RunTaskInput is one attempt (or series of infrastructure retries) of a
@@ -150,6 +169,8 @@ type RunTaskResult struct {
 	// OutputTail is the last 4 KiB of the task's output.
 	OutputTail string        `json:"output_tail"`
 	Artifacts  []ArtifactRef `json:"artifacts,omitempty"`
+	// Steps are the outcomes of the task's steps, for a task with steps.
+	Steps []TaskStepState `json:"steps,omitempty"`
 }
 
 // ArtifactRef points to an artifact in the blob store.

@@ -34,6 +34,7 @@ func planTask(stage string, t Task) PlanTask {
 		Stage:    stage,
 		Name:     t.Name,
 		Run:      t.Run,
+		Steps:    slices.Clone(t.Steps),
 		Timeout:  t.Timeout.Std(),
 		Retries:  t.Retries,
 		Checkout: t.Checkout == nil || *t.Checkout,

@@ -32,6 +32,8 @@ const (
 	MaxStages = 50
 	// MaxTasks is the most tasks of a build, over all its stages.
 	MaxTasks = 200
+	// MaxSteps is the most steps of one task.
+	MaxSteps = 50
 	// MaxPlanBytes is the largest construction plan, encoded as JSON, as it
 	// travels in the workflow's input.
 	MaxPlanBytes = 512 << 10

@@ -23,8 +23,10 @@ type PlanStage struct {
 type PlanTask struct {
 	Stage string `json:"stage"`
 	Name  string `json:"name"`
-	// Run is the script, run with bash -eo pipefail.
+	// Run is the script, run with bash -eo pipefail; empty when Steps is set.
 	Run string `json:"run"`
+	// Steps, when set, are run in order instead of Run (see Task.Steps).
+	Steps []Step `json:"steps,omitempty"`
 	// Timeout bounds one attempt of the task; never zero in a plan.
 	Timeout time.Duration `json:"timeout"`
 	// Retries is how many more attempts a task that exits non-zero gets.

@@ -26,10 +26,11 @@ type Stage struct {
 	Tasks    []Task `yaml:"tasks" json:"tasks"`
 }
 
-// Task is one unit of work: a script run in its own workspace.
+// Task is one unit of work: a script, or a list of named steps, run in its
+// own workspace.
 type Task struct {
 	Name string `yaml:"name" json:"name"`
-	// Run is the script, run with bash -eo pipefail.
+	// Run is the script, run with bash -eo pipefail. A task has Run or Steps.
 	Run string `yaml:"run" json:"run"`
 	// Timeout bounds one attempt; zero means DefaultTaskTimeout.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
@@ -46,6 +47,9 @@ type Task struct {
 	Secrets []SecretRef `yaml:"secrets" json:"secrets,omitempty"`
 	// Matrix, when set, makes the task one task per combination of values.
 	Matrix *Matrix `yaml:"matrix" json:"matrix,omitempty"`
+	// Steps are named scripts run in order in the task's one workspace; the
+	// first that fails ends the task and the ones after it are skipped.
+	Steps []Step `yaml:"steps" json:"steps,omitempty"`
 }
 
 // Artifact is a file a task produces, stored in the blob store when the task succeeds.
@@ -53,4 +57,10 @@ type Task struct {
 type Artifact struct {
 	Name string `yaml:"name" json:"name"`
 	Path string `yaml:"path" json:"path"`
+}
+
+// Step is one named script of a task's steps, run with bash -eo pipefail.
+type Step struct {
+	Name string `yaml:"name" json:"name"`
+	Run  string `yaml:"run" json:"run"`
 }

@@ -141,9 +141,7 @@ func (v *validator) task(field string, t Task, seen, defined map[string]string) 
 	if t.Name != "" {
 		defined[t.Name] = cmp.Or(defined[t.Name], field+".name")
 	}
-	if strings.TrimSpace(t.Run) == "" {
-		v.add(field+".run", "required")
-	}
+	v.steps(field, t)
 	v.timeout(field+".timeout", t.Timeout, MaxTaskTimeout)
 	switch {
 	case t.Retries < 0:
@@ -173,6 +171,37 @@ func (v *validator) task(field string, t Task, seen, defined map[string]string) 
 		}
 		v.unique(names, af+".name", "artifact name", a.Name)
 		v.relativePath(af+".path", a.Path, "workspace")
+	}
+}
+
+// steps checks that t has either a run script or a list of steps, each
+// named uniquely with a script of its own.
+func (v *validator) steps(field string, t Task) {
+	hasRun := strings.TrimSpace(t.Run) != ""
+	switch {
+	case hasRun && v.idx.isSet(field+".steps"):
+		v.add(field+".steps", "a task has either run or steps, not both")
+		return
+	case hasRun:
+		return
+	case !v.idx.isSet(field + ".steps"):
+		v.add(field+".run", "required")
+		return
+	case len(t.Steps) == 0:
+		v.add(field+".steps", "at least one step is required")
+		return
+	case len(t.Steps) > MaxSteps:
+		v.add(field+".steps", "the number of steps is %d, over the limit of %d", len(t.Steps), MaxSteps)
+		return
+	}
+	seen := map[string]string{}
+	for i, st := range t.Steps {
+		sf := fmt.Sprintf("%s.steps[%d]", field, i)
+		v.name(sf+".name", st.Name)
+		v.unique(seen, sf+".name", "step name", st.Name)
+		if strings.TrimSpace(st.Run) == "" {
+			v.add(sf+".run", "required")
+		}
 	}
 }
 

@@ -23,6 +23,9 @@ func RenderWatch(st contracts.BuildState, now time.Time) string {
 		for _, t := range stage.Tasks {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", stage.Name, t.Name, taskStatus(t), attempt(t),
 				elapsed(t.StartedAt, t.FinishedAt, now))
+			for _, st := range t.Steps {
+				fmt.Fprintf(tw, "\t  › %s\t%s\t\t%s\n", st.Name, stepStatus(st), elapsed(st.StartedAt, st.FinishedAt, now))
+			}
 		}
 	}
 	_ = tw.Flush()
@@ -65,6 +68,7 @@ func Changes(prev *contracts.BuildState, cur contracts.BuildState, now time.Time
 	for _, s := range cur.Stages {
 		for _, t := range s.Tasks {
 			old, seen := before[s.Name+"/"+t.Name]
+			tasks = append(tasks, stepChanges(s.Name, t, old, seen, now)...)
 			if seen && old.Status == t.Status && old.Attempt == t.Attempt {
 				continue
 			}
@@ -98,6 +102,33 @@ func RenderList(builds []rest.BuildSummary, now time.Time) string {
 		return []string{b.Project, orDash(b.Branch), shortSHA(b.Commit), b.Status,
 			ago(b.StartedAt, now), elapsed(timePtr(b.StartedAt), b.FinishedAt, now), b.ID}
 	})
+}
+
+// stepChanges lists the steps of t whose status changed since old: each
+// that started or ended, as "stage/task › step status".
+func stepChanges(stage string, t, old contracts.TaskState, seen bool, now time.Time) []string {
+	var lines []string
+	for i, st := range t.Steps {
+		if st.Status == contracts.TaskWaiting {
+			continue
+		}
+		if seen && i < len(old.Steps) && old.Steps[i].Name == st.Name && old.Steps[i].Status == st.Status && old.Attempt == t.Attempt {
+			continue
+		}
+		line := fmt.Sprintf("%s/%s › %s %s", stage, t.Name, st.Name, stepStatus(st))
+		if st.FinishedAt != nil && st.StartedAt != nil {
+			line += " " + elapsed(st.StartedAt, st.FinishedAt, now)
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func stepStatus(st contracts.TaskStepState) string {
+	if st.ExitCode != nil && *st.ExitCode != 0 {
+		return fmt.Sprintf("%s (exit %d)", st.Status, *st.ExitCode)
+	}
+	return st.Status
 }
 
 func taskStatus(t contracts.TaskState) string {

@@ -149,3 +149,32 @@ func TestWatchShowsFailedNotifications(t *testing.T) {
 	require.Contains(t, Changes(&prev, st, now), "notification failed: webhook#1a2b BUILD_START: HTTP 500")
 	require.NotContains(t, Changes(&st, st, now), "notification failed: webhook#1a2b BUILD_START: HTTP 500", "reported once")
 }
+
+func TestRenderWatchAndChangesShowSteps(t *testing.T) {
+	st := sampleState(contracts.StatusRunning)
+	st.Stages[0].Tasks[1].Steps = []contracts.TaskStepState{
+		{Name: "deps", Status: "succeeded", ExitCode: intp(0), StartedAt: at(60 * time.Second), FinishedAt: at(62 * time.Second)},
+		{Name: "test", Status: "building", StartedAt: at(62 * time.Second)},
+		{Name: "publish", Status: "waiting"},
+	}
+	out := RenderWatch(st, t0.Add(65*time.Second))
+	require.Contains(t, out, "verify   lint         building   2        5.0s\n"+
+		"           › deps     succeeded           2.0s\n"+
+		"           › test     building            3.0s\n"+
+		"           › publish  waiting             -\n")
+
+	next := st
+	next.Stages = []contracts.StageState{st.Stages[0], st.Stages[1]}
+	next.Stages[0].Tasks = append([]contracts.TaskState(nil), st.Stages[0].Tasks...)
+	lint := next.Stages[0].Tasks[1]
+	lint.Status, lint.ExitCode, lint.FinishedAt = "failed", intp(1), at(70*time.Second)
+	lint.Steps = append([]contracts.TaskStepState(nil), lint.Steps...)
+	lint.Steps[1] = contracts.TaskStepState{Name: "test", Status: "failed", ExitCode: intp(1), StartedAt: at(62 * time.Second), FinishedAt: at(70 * time.Second)}
+	lint.Steps[2].Status = "skipped"
+	next.Stages[0].Tasks[1] = lint
+	require.Equal(t, []string{
+		"verify/lint › test failed (exit 1) 8.0s",
+		"verify/lint › publish skipped",
+		"verify/lint failed (exit 1) (attempt 2) 10s",
+	}, Changes(&st, next, t0.Add(70*time.Second)))
+}

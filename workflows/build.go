@@ -88,6 +88,9 @@ func (b *buildRun) runTask(ctx workflow.Context, si, ti int) bool {
 	wasLost := false
 	for try := 0; ; try++ {
 		ts.Status, ts.Attempt = TaskScheduled, prior+1
+		if len(task.Steps) > 0 {
+			ts.Steps = waitingSteps(task) // a new attempt runs every step again
+		}
 		if !wasLost {
 			ts.Error = "" // "worker lost, retrying" stays until the next attempt starts
 		}

@@ -90,7 +90,7 @@ func newBuildRun(ctx workflow.Context, in BuildInput) *buildRun {
 	for si, s := range in.Plan.Stages {
 		st := StageState{Name: s.Name, Status: TaskWaiting, Tasks: make([]TaskState, len(s.Tasks))}
 		for ti, t := range s.Tasks {
-			st.Tasks[ti] = TaskState{Name: t.Name, Status: TaskWaiting}
+			st.Tasks[ti] = TaskState{Name: t.Name, Status: TaskWaiting, Steps: waitingSteps(t)}
 		}
 		b.state.Stages[si] = st
 	}
@@ -224,10 +224,17 @@ func (b *buildRun) listenForStartedTasks(ctx workflow.Context) {
 				continue
 			}
 			if ts.Status == TaskScheduled || ts.Status == TaskBuilding {
+				// A task with steps sends a notice per step: the attempt
+				// started at the first.
+				if ts.Status == TaskScheduled || ev.Attempt > ts.Attempt || ts.StartedAt == nil {
+					started := ev.Time.UTC()
+					ts.StartedAt = &started
+				}
 				// A new attempt runs: a lost one's "retrying" is over.
 				ts.Status, ts.Attempt, ts.Error = TaskBuilding, ev.Attempt, ""
-				started := ev.Time.UTC()
-				ts.StartedAt = &started
+				if stepsProgress(ev.Steps) >= stepsProgress(ts.Steps) {
+					ts.Steps = ev.Steps
+				}
 			}
 		}
 	})
@@ -260,6 +267,37 @@ func (b *buildRun) applyResult(ts *TaskState, res contracts.RunTaskResult) {
 		ts.StartedAt, ts.FinishedAt = &s, &f
 	}
 	ts.LogKey, ts.OutputTail, ts.Artifacts = res.LogKey, res.OutputTail, res.Artifacts
+	if len(res.Steps) > 0 {
+		ts.Steps = res.Steps
+	}
+}
+
+// waitingSteps is the state of a task's steps before an attempt runs them;
+// nil for a task with a plain run script.
+func waitingSteps(t pipeline.PlanTask) []contracts.TaskStepState {
+	if len(t.Steps) == 0 {
+		return nil
+	}
+	steps := make([]contracts.TaskStepState, len(t.Steps))
+	for i, st := range t.Steps {
+		steps[i] = contracts.TaskStepState{Name: st.Name, Status: TaskWaiting}
+	}
+	return steps
+}
+
+// stepsProgress counts the steps an attempt has started, so that a late
+// notice of an earlier step does not hide a later one's; -1 for none.
+func stepsProgress(steps []contracts.TaskStepState) int {
+	if len(steps) == 0 {
+		return -1
+	}
+	n := 0
+	for _, st := range steps {
+		if st.Status != TaskWaiting {
+			n++
+		}
+	}
+	return n
 }
 
 // ledgerContext runs ledger writes as local activities, retried until they

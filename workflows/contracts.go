@@ -149,6 +149,8 @@ type (
 	StageState = contracts.StageState
 	// TaskState is contracts.TaskState.
 	TaskState = contracts.TaskState
+	// TaskStepState is contracts.TaskStepState.
+	TaskStepState = contracts.TaskStepState
 	// PromotionState is contracts.PromotionState.
 	PromotionState = contracts.PromotionState
 	// EnvironmentState is contracts.EnvironmentState.

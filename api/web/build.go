@@ -76,6 +76,17 @@ type TaskView struct {
 	Stage string `json:"stage"`
 	// Bar places the task on the build's timeline; Bar.Width 0: not started.
 	Bar TimelineBar `json:"bar"`
+	// Steps are the task's steps (drover.yaml steps), in order.
+	Steps []StepView `json:"steps,omitempty"`
+}
+
+// StepView is one step of a task card. Its section of the task's log starts
+// with the line "=== step <n>/<count> <name> ===".
+type StepView struct {
+	Name     string `json:"name"`
+	Status   string `json:"status"`
+	Duration string `json:"duration"`
+	ExitCode *int   `json:"exit_code,omitempty"`
 }
 
 // TimelineBar is where a task's run sits on the build's timeline, in
@@ -114,6 +125,10 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 				Duration: duration(t.StartedAt, t.FinishedAt), ExitCode: t.ExitCode, Error: t.Error,
 				LogURL: base + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/log",
 				Stage:  s.Name, Bar: span.bar(t.StartedAt, t.FinishedAt)}
+			for _, st := range t.Steps {
+				tv.Steps = append(tv.Steps, StepView{Name: st.Name, Status: st.Status,
+					Duration: duration(st.StartedAt, st.FinishedAt), ExitCode: st.ExitCode})
+			}
 			for _, a := range t.Artifacts {
 				link := ArtifactLink{Name: a.Name, Path: a.Path, Size: a.Size, SHA256: a.SHA256, Task: tv.Key}
 				if a.Key != "" {

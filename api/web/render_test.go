@@ -256,3 +256,28 @@ func TestBuildPageSaysWhenTheLedgerIsUnreachable(t *testing.T) {
 		})
 	}
 }
+
+func TestBuildPageShowsATasksSteps(t *testing.T) {
+	h := newHarness(t, "")
+	started, ended := time.Now().Add(-time.Minute), time.Now().Add(-50*time.Second)
+	exit := 1
+	h.build.mu.Lock()
+	h.build.state.Stages[0].Tasks[0] = workflows.TaskState{Name: "unit", Status: workflows.TaskFailed, Attempt: 1,
+		Steps: []workflows.TaskStepState{
+			{Name: "deps", Status: workflows.TaskSucceeded, StartedAt: &started, FinishedAt: &ended},
+			{Name: "test", Status: workflows.TaskFailed, ExitCode: &exit, StartedAt: &ended, FinishedAt: &ended},
+			{Name: "publish", Status: workflows.TaskSkipped},
+		}}
+	h.build.state.Status = workflows.StatusFailed
+	h.build.mu.Unlock()
+	status, body := h.get(h.client(), "/builds/build%2Fdemo%2Fabc123")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `<ol class="steps" aria-label="Steps of unit">`)
+	require.Contains(t, body, `<li class="step s-succeeded" data-step="deps"><span class="ico s-succeeded" role="img" aria-label="succeeded" title="succeeded" data-field="icon"></span><span class="step-name">deps</span><span class="dur" data-field="duration">10s</span></li>`)
+	require.Contains(t, body, `<li class="step s-failed" data-step="test">`)
+	require.Contains(t, body, `<li class="step s-skipped" data-step="publish"><span class="ico s-skipped" role="img" aria-label="skipped" title="skipped" data-field="icon"></span><span class="step-name">publish</span><span class="dur" data-field="duration" hidden></span></li>`)
+
+	// Live updates carry the steps (live.js updates them in place).
+	_, events := h.get(h.client(), "/ui/events/builds/build%2Fdemo%2Fabc123")
+	require.Contains(t, events, `"steps":[{"name":"deps","status":"succeeded","duration":"10s"}`)
+}

@@ -148,6 +148,14 @@
           if (dur) { text(dur, t.duration); dur.hidden = !t.duration; }
           var msg = card.querySelector('[data-field="error"]');
           if (msg) { text(msg, t.error || ""); msg.title = t.error || ""; msg.hidden = !t.error; }
+          (t.steps || []).forEach(function (st) {
+            var li = card.querySelector('[data-step="' + CSS.escape(st.name) + '"]');
+            if (!li) return;
+            li.className = "step s-" + st.status;
+            setIcon(li.querySelector('[data-field="icon"]'), st.status);
+            var sd = li.querySelector('[data-field="duration"]');
+            if (sd) { text(sd, st.duration); sd.hidden = !st.duration; }
+          });
           var link = card.querySelector("a.job-link");
           if (link) {
             // A message that went away ("worker lost, retrying" once the next attempt runs) is cleared.

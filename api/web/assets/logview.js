@@ -173,6 +173,8 @@
       var n = cur.lines.length + 1;
       var segs = ansi(text, cur.state);
       var row = el("div", "line"); row.id = "L" + n;
+      // A task's steps each start a section of its log.
+      if (/^(\S+ )?=== step \d+\/\d+ \S+ ===$/.test(text)) row.classList.add("step-head");
       var a = el("a", "ln", String(n)); a.href = lineURL(n); a.setAttribute("aria-label", "Line " + n);
       a.addEventListener("click", function (ev) {
         ev.preventDefault();

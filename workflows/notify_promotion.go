@@ -12,18 +12,18 @@ import (
 func (r *promotionRun) startNotifier(ctx workflow.Context) {
 	base := contracts.NotifyEvent{Kind: "promotion", Project: r.in.Project, Repository: r.in.Repository,
 		Commit: r.in.Commit, Branch: r.in.Branch, Version: r.in.Version}
-	r.notify = newNotifier(ctx, contracts.ResolveSinksInput{Notify: r.in.Notify, Repository: r.in.Repository}, base, notifyHooks{
+	r.rec.notify = newNotifier(ctx, contracts.ResolveSinksInput{Notify: r.in.Notify, Repository: r.in.Repository}, base, notifyHooks{
 		fill: func(ev *contracts.NotifyEvent) {
-			ev.Status, ev.Environment = string(r.state.Status), ev.Stage
+			ev.Status, ev.Environment = string(r.rec.state.Status), ev.Stage
 		},
 		title: func() string {
-			return fmt.Sprintf("*%s %s* promotion: %s", r.in.Project, r.in.Version, r.state.Status)
+			return fmt.Sprintf("*%s %s* promotion: %s", r.in.Project, r.in.Version, r.rec.state.Status)
 		},
 		status:   r.commitStatus,
 		approval: r.slackApproval,
 		record: func(ev Event) {
 			ev.Time = r.now()
-			r.state.Events = append(r.state.Events, ev)
+			r.rec.state.Events = append(r.rec.state.Events, ev)
 		},
 	})
 }
@@ -51,12 +51,12 @@ func (r *promotionRun) commitStatus(ev Event) (contracts.CommitStatus, bool) {
 // slackApproval is the current environment's approval gate while it waits
 // for decisions: the Slack message then carries Approve and Reject buttons.
 func (r *promotionRun) slackApproval() *contracts.SlackApproval {
-	if r.cur < 0 || r.state.Status != PromotionRunning {
+	if r.cur < 0 || r.rec.state.Status != PromotionRunning {
 		return nil
 	}
-	g := r.gate(r.cur, GateApproval)
+	g := r.rec.gate(r.cur, GateApproval)
 	if g == nil || g.State != GatePending || g.WaitingSince == nil {
 		return nil
 	}
-	return &contracts.SlackApproval{PromotionID: r.state.ID, Environment: r.env(r.cur).Name}
+	return &contracts.SlackApproval{PromotionID: r.rec.state.ID, Environment: r.rec.env(r.cur).Name}
 }

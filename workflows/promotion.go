@@ -28,15 +28,16 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 	}
 	r.listen(ctx)
 	r.startNotifier(ctx)
-	r.publish(ctx)
-	r.recordPromotion(ctx)
+	r.rec.publish(ctx, r.cur)
+	r.rec.syncApprovals(ctx)
+	r.rec.recordPromotion(ctx)
 	count(ctx, MetricPromotionsStarted, "project", in.Project)
 	// A version registered through the API (no build of Drover's announced
 	// it) is announced by its first promotion. Versioned: promotions
 	// recorded before replay without the event.
 	if in.BuildID == "" && in.Kind == "" &&
 		workflow.GetVersion(ctx, artifactAvailableChangeID, workflow.DefaultVersion, 1) == 1 {
-		r.emit(EventArtifactAvailable, "", "version "+in.Version+" registered")
+		r.rec.emit(EventArtifactAvailable, "", "version "+in.Version+" registered")
 	}
 
 	for i := range r.plan.Environments {
@@ -51,15 +52,16 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 // the promotion may go on to the next one.
 func (r *promotionRun) runEnvironment(ctx workflow.Context, i int) bool {
 	env := r.plan.Environments[i]
-	es := r.env(i)
+	es := r.rec.env(i)
 	if !env.AcceptsBranch(r.in.Branch) {
 		es.State = EnvSkipped
 		es.Detail = fmt.Sprintf("branch %s is not in %s", r.in.Branch, strings.Join(env.Branches, ", "))
 		return true
 	}
-	r.cur, r.superseded, r.grant, r.skipBake = i, nil, nil, nil
+	r.cur, r.skipBake = i, nil
+	r.lock.reset()
 	es.StartedAt = timePtr(r.now())
-	r.state.Current = env.Name
+	r.rec.state.Current = env.Name
 
 	result := r.enter(ctx, i)
 	if result == "" {
@@ -85,7 +87,7 @@ func (r *promotionRun) leave(ctx workflow.Context, i int, result string) {
 		result = EnvCancelled
 	}
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
-	env, es := r.plan.Environments[i], r.env(i)
+	env, es := r.plan.Environments[i], r.rec.env(i)
 	es.State, es.FinishedAt = result, timePtr(r.now())
 	if result == EnvSuperseded || result == EnvCancelled {
 		for g := range es.Gates {
@@ -95,23 +97,17 @@ func (r *promotionRun) leave(ctx workflow.Context, i int, result string) {
 		}
 	}
 	if result == EnvSuperseded {
-		es.Detail = fmt.Sprintf("superseded by %s", r.superseded.By)
-		r.emit(EventSuperseded, env.Name, fmt.Sprintf("%s %s superseded by %s", env.Name, r.in.Version, r.superseded.By))
+		es.Detail = fmt.Sprintf("superseded by %s", r.lock.superseded.By)
+		r.rec.emit(EventSuperseded, env.Name, fmt.Sprintf("%s %s superseded by %s", env.Name, r.in.Version, r.lock.superseded.By))
 	}
 	if result == EnvDeployed && env.Soak > 0 {
 		until := r.now().Add(env.Soak)
 		r.soakUntil, r.soakFrom = &until, env.Name
 	}
 
-	signal := contracts.SignalLeave
-	if r.grant != nil {
-		signal = contracts.SignalRelease
-	}
-	rel := contracts.LockRelease{PromotionID: r.state.ID, Version: r.in.Version, Result: result}
-	if err := workflow.SignalExternalWorkflow(ctx, contracts.EnvironmentID(r.in.Project, env.Name), "", signal, rel).Get(ctx, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("Environment lock not released", "environment", env.Name, "signal", signal, "error", err)
-	}
-	r.publish(ctx)
+	r.lock.letGo(ctx, env.Name, contracts.LockRelease{PromotionID: r.rec.state.ID, Version: r.in.Version, Result: result})
+	r.rec.publish(ctx, r.cur)
+	r.rec.syncApprovals(ctx)
 }
 
 // finish settles the promotion's status, records it and returns the workflow's result.
@@ -119,28 +115,29 @@ func (r *promotionRun) finish(ctx workflow.Context) (PromotionState, error) {
 	cancelled := ctx.Err() != nil
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
 
-	r.state.Status, r.state.Current = PromotionCompleted, ""
+	r.rec.state.Status, r.rec.state.Current = PromotionCompleted, ""
 	msg := "completed"
-	for _, es := range r.state.Environments {
+	for _, es := range r.rec.state.Environments {
 		if es.State != EnvDeployed && es.State != EnvSkipped {
-			r.state.Status = PromotionStopped
+			r.rec.state.Status = PromotionStopped
 			msg = fmt.Sprintf("stopped: %s %s", es.Name, es.State)
 			break
 		}
 	}
 	if cancelled {
-		r.state.Status, msg = PromotionCancelled, "cancelled"
+		r.rec.state.Status, msg = PromotionCancelled, "cancelled"
 	}
-	r.state.FinishedAt = timePtr(r.now())
-	count(ctx, MetricPromotionsFinished, "project", r.in.Project, "result", string(r.state.Status))
-	r.emit(EventPromotionComplete, "", msg)
-	r.publish(ctx)
+	r.rec.state.FinishedAt = timePtr(r.now())
+	count(ctx, MetricPromotionsFinished, "project", r.in.Project, "result", string(r.rec.state.Status))
+	r.rec.emit(EventPromotionComplete, "", msg)
+	r.rec.publish(ctx, r.cur)
+	r.rec.syncApprovals(ctx)
 	// Let accepted decisions finish writing to the ledger.
-	_ = workflow.Await(ctx, func() bool { return r.writes == 0 && workflow.AllHandlersFinished(ctx) })
-	r.notify.drain(ctx)
-	r.recordPromotion(ctx)
+	_ = workflow.Await(ctx, func() bool { return r.rec.writes == 0 && workflow.AllHandlersFinished(ctx) })
+	r.rec.notify.drain(ctx)
+	r.rec.recordPromotion(ctx)
 	if cancelled {
-		return r.state, temporal.NewCanceledError(r.state)
+		return r.rec.state, temporal.NewCanceledError(r.rec.state)
 	}
-	return r.state, nil
+	return r.rec.state, nil
 }

@@ -16,16 +16,16 @@ const approversChangeID = "approvers-search-attribute"
 
 // pendingApproval describes the current environment's approval gate while
 // it waits for decisions, or returns nil.
-func (r *promotionRun) pendingApproval() *PendingApproval {
-	if r.cur < 0 || r.env(r.cur).State != EnvAwaitingApproval {
+func (r *promotionRecord) pendingApproval(cur int) *PendingApproval {
+	if cur < 0 || r.env(cur).State != EnvAwaitingApproval {
 		return nil
 	}
-	g := r.gate(r.cur, GateApproval)
+	g := r.gate(cur, GateApproval)
 	if g == nil || g.State != GatePending || g.WaitingSince == nil || g.Deadline == nil {
 		return nil
 	}
 	p := &PendingApproval{
-		Environment: r.env(r.cur).Name, Commit: r.in.Commit, Branch: r.in.Branch, TriggeredBy: r.in.TriggeredBy,
+		Environment: r.env(cur).Name, Commit: r.in.Commit, Branch: r.in.Branch, TriggeredBy: r.in.TriggeredBy,
 		WaitingSince: *g.WaitingSince, Deadline: *g.Deadline, Approvers: g.Approvers, Required: g.Required,
 	}
 	for _, d := range g.Decisions {
@@ -33,7 +33,7 @@ func (r *promotionRun) pendingApproval() *PendingApproval {
 			p.ApprovedBy = append(p.ApprovedBy, d.Actor)
 		}
 	}
-	for _, es := range r.state.Environments[:r.cur] {
+	for _, es := range r.state.Environments[:cur] {
 		p.Earlier = append(p.Earlier, EnvironmentResult{Environment: es.Name, State: es.State})
 	}
 	return p
@@ -43,10 +43,10 @@ func (r *promotionRun) pendingApproval() *PendingApproval {
 // SearchAttrApprovers update that goes with it: set while the gate is
 // pending, unset once when it ends. It returns nil when there is nothing to
 // show or clear, and always for runs that began before this code. Runs that
-// began after approvalsLedgerChangeID also write the gate to the ledger (see
-// syncApprovals).
-func (r *promotionRun) publishApproval(ctx workflow.Context) []temporal.SearchAttributeUpdate {
-	pending := r.pendingApproval()
+// began after approvalsLedgerChangeID also mark the gate as what the ledger
+// should hold, for syncApprovals to write.
+func (r *promotionRecord) publishApproval(ctx workflow.Context, cur int) []temporal.SearchAttributeUpdate {
+	pending := r.pendingApproval(cur)
 	_, shown := workflow.GetInfo(ctx).Memo.GetFields()[MemoPendingApproval]
 	if pending == nil && !shown {
 		return nil
@@ -55,8 +55,8 @@ func (r *promotionRun) publishApproval(ctx workflow.Context) []temporal.SearchAt
 		return nil
 	}
 	if workflow.GetVersion(ctx, approvalsLedgerChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+		// The caller writes it to the ledger next (syncApprovals).
 		r.approvals.want = pending
-		r.syncApprovals(ctx)
 	}
 	key := temporal.NewSearchAttributeKeyKeywordList(SearchAttrApprovers)
 	var memo any // nil removes the key
@@ -94,7 +94,7 @@ type approvalsLedger struct {
 // ends. The writes run in their own coroutine, disconnected from ctx so that
 // a cancelled promotion still clears its gate, and count in r.writes so that
 // the promotion ends only after them.
-func (r *promotionRun) syncApprovals(ctx workflow.Context) {
+func (r *promotionRecord) syncApprovals(ctx workflow.Context) {
 	if r.approvals.syncing || reflect.DeepEqual(r.approvals.want, r.approvals.have) {
 		return
 	}
@@ -118,7 +118,7 @@ func (r *promotionRun) syncApprovals(ctx workflow.Context) {
 }
 
 // ledgerPendingApproval is the ledger's row of a pending approval gate.
-func (r *promotionRun) ledgerPendingApproval(p PendingApproval) ledger.PendingApproval {
+func (r *promotionRecord) ledgerPendingApproval(p PendingApproval) ledger.PendingApproval {
 	out := ledger.PendingApproval{
 		PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Version: r.in.Version,
 		Commit: p.Commit, Branch: p.Branch, TriggeredBy: p.TriggeredBy, Environment: p.Environment,

@@ -98,9 +98,9 @@ func (r *promotionRun) authenticate(c claim) (string, error) {
 		return "", refuse(ErrTypeUnauthenticated, "unauthenticated: %v", err)
 	}
 	switch {
-	case p.PromotionID != r.state.ID:
+	case p.PromotionID != r.rec.state.ID:
 		return "", refuse(ErrTypeUnauthenticated, "unauthenticated: signed for promotion %s, not this one", clip(p.PromotionID))
-	case p.RunID != "" && p.RunID != r.state.RunID:
+	case p.RunID != "" && p.RunID != r.rec.state.RunID:
 		return "", refuse(ErrTypeUnauthenticated, "unauthenticated: signed for another run of this promotion")
 	case p.Nonce == "":
 		return "", refuse(ErrTypeUnauthenticated, "unauthenticated: the signed decision has no nonce")
@@ -156,15 +156,16 @@ func (r *promotionRun) recordForgery(ctx workflow.Context, via string, c claim, 
 	}
 	logger.Warn("Unauthenticated decision refused", "via", via, "environment", clip(c.environment), "actor", clip(c.actor), "error", err)
 	reason := failureMessage(err)
-	r.emit(EventDecisionRefused, clip(c.environment), fmt.Sprintf("refused %s of %s claimed by %s (%s, sent straight to Temporal as a %s): %s",
+	r.rec.emit(EventDecisionRefused, clip(c.environment), fmt.Sprintf("refused %s of %s claimed by %s (%s, sent straight to Temporal as a %s): %s",
 		c.action, clip(c.environment), clip(actorName(c.actor)), clip(c.channel), via, reason))
-	r.publish(ctx)
-	r.writes++
-	defer func() { r.writes-- }()
-	r.writeLedger(ctx, activityRecordAudit, ledger.AuditEntry{
-		Key: fmt.Sprintf("%s/%s/forged/%d", r.state.ID, r.state.RunID, r.forgeries),
+	r.rec.publish(ctx, r.cur)
+	r.rec.syncApprovals(ctx)
+	r.rec.writes++
+	defer func() { r.rec.writes-- }()
+	r.rec.writeLedger(ctx, activityRecordAudit, ledger.AuditEntry{
+		Key: fmt.Sprintf("%s/%s/forged/%d", r.rec.state.ID, r.rec.state.RunID, r.forgeries),
 		At:  r.now(), Actor: clip(c.actor), Action: c.action, Project: r.in.Project,
-		Target:  r.state.ID + " " + clip(c.environment),
+		Target:  r.rec.state.ID + " " + clip(c.environment),
 		Channel: AuditChannelTemporal, Outcome: ledger.AuditRefused,
 		Reason: fmt.Sprintf("%s (claimed channel %q, via %s)", reason, clip(c.channel), via),
 	})

@@ -35,11 +35,11 @@ func (r *promotionRun) validateDecision(d Decision) error {
 	if i < 0 {
 		return refuse(ErrTypeNotPending, "not pending: environment %s has no pending approval (no such environment)", d.Environment)
 	}
-	es := r.env(i)
+	es := r.rec.env(i)
 	if es.State == EnvSuperseded {
 		return refuse(ErrTypeSuperseded, "superseded: %s %s was %s", d.Environment, r.in.Version, es.Detail)
 	}
-	g := r.gate(i, GateApproval)
+	g := r.rec.gate(i, GateApproval)
 	if g == nil || i != r.cur || es.State != EnvAwaitingApproval || g.State != GatePending {
 		return refuse(ErrTypeNotPending, "not pending: environment %s has no pending approval", d.Environment)
 	}
@@ -85,7 +85,7 @@ func actorName(actor string) string {
 // decide applies a validated decision to the current environment's approval gate.
 func (r *promotionRun) decide(ctx workflow.Context, d Decision) DecisionResult {
 	i := r.envIndex(d.Environment)
-	g := r.gate(i, GateApproval)
+	g := r.rec.gate(i, GateApproval)
 	info := DecisionInfo{Actor: d.Actor, Approve: d.Approve, Comment: d.Comment, Channel: d.Channel, At: r.now()}
 	if d.Proof != nil && r.signed {
 		info.RequestID, info.KeyID = d.Proof.Nonce, d.Proof.KeyID
@@ -102,15 +102,16 @@ func (r *promotionRun) decide(ctx workflow.Context, d Decision) DecisionResult {
 		if n >= g.Required {
 			g.State = GateApproved
 		}
-		r.emit(EventApproved, d.Environment, withComment(fmt.Sprintf("%s approved %s (%d of %d)", by, d.Environment, n, g.Required), d.Comment))
+		r.rec.emit(EventApproved, d.Environment, withComment(fmt.Sprintf("%s approved %s (%d of %d)", by, d.Environment, n, g.Required), d.Comment))
 	} else {
 		g.State = GateRejected
-		r.env(i).Detail = withComment("rejected by "+by, d.Comment)
-		r.emit(EventRejected, d.Environment, withComment(fmt.Sprintf("%s rejected %s", by, d.Environment), d.Comment))
+		r.rec.env(i).Detail = withComment("rejected by "+by, d.Comment)
+		r.rec.emit(EventRejected, d.Environment, withComment(fmt.Sprintf("%s rejected %s", by, d.Environment), d.Comment))
 	}
 	res := DecisionResult{Environment: d.Environment, State: g.State, Approvals: n, Required: g.Required}
-	r.publish(ctx)
-	r.recordDecision(ctx, d.Environment, info)
+	r.rec.publish(ctx, r.cur)
+	r.rec.syncApprovals(ctx)
+	r.rec.recordDecision(ctx, d.Environment, info)
 	return res
 }
 
@@ -123,7 +124,7 @@ func withComment(msg, comment string) string {
 
 // validateSkipBake refuses to skip a bake that is not running.
 func (r *promotionRun) validateSkipBake(s SkipBake) error {
-	if r.cur < 0 || r.env(r.cur).Name != s.Environment || !r.baking || r.skipBake != nil {
+	if r.cur < 0 || r.rec.env(r.cur).Name != s.Environment || !r.baking || r.skipBake != nil {
 		return refuse(ErrTypeNotPending, "not pending: environment %s has no bake running", s.Environment)
 	}
 	return nil

@@ -23,14 +23,14 @@ const (
 // deployAndVerify deploys the version to environment i, whose lock the
 // promotion holds, verifies it and rolls back when verification fails.
 func (r *promotionRun) deployAndVerify(ctx workflow.Context, i int) string {
-	env, es := r.plan.Environments[i], r.env(i)
-	previous := r.grant.Previous
+	env, es := r.plan.Environments[i], r.rec.env(i)
+	previous := r.lock.grant.Previous
 	started := r.now()
 	es.Deploy = &StepState{Kind: StepDeploy, State: StepRunning, StartedAt: &started, Detail: env.Deploy.Kind()}
-	r.emit(EventDeployStarted, env.Name, fmt.Sprintf("%s %s to %s", r.in.Project, r.in.Version, env.Name))
+	r.rec.emit(EventDeployStarted, env.Name, fmt.Sprintf("%s %s to %s", r.in.Project, r.in.Version, env.Name))
 	r.setState(ctx, i, EnvDeploying)
 	dep := ledger.Deployment{Version: r.in.Version, Result: ledger.ResultDeploying, PreviousVersion: previous, StartedAt: started}
-	r.recordDeployment(ctx, i, dep)
+	r.rec.recordDeployment(ctx, i, dep)
 
 	res, err := r.runDeploy(ctx, i, r.in.Version, r.in.Artifacts, false)
 	es.Deploy.FinishedAt = timePtr(r.now())
@@ -42,9 +42,9 @@ func (r *promotionRun) deployAndVerify(ctx workflow.Context, i int) string {
 			dep.Result = EnvCancelled
 		} else {
 			es.Detail = "deploy failed: " + es.Deploy.Error
-			r.emit(EventDeployFailed, env.Name, es.Deploy.Error)
+			r.rec.emit(EventDeployFailed, env.Name, es.Deploy.Error)
 		}
-		r.recordDeployment(ctx, i, dep)
+		r.rec.recordDeployment(ctx, i, dep)
 		count(ctx, MetricDeploys, "project", r.in.Project, "environment", env.Name, "result", dep.Result)
 		return dep.Result
 	}
@@ -53,25 +53,25 @@ func (r *promotionRun) deployAndVerify(ctx workflow.Context, i int) string {
 		es.Deploy.Detail = res.Detail
 	}
 	dep.Outputs = res.Outputs
-	r.emit(EventDeployCompleted, env.Name, fmt.Sprintf("%s %s deployed to %s", r.in.Project, r.in.Version, env.Name))
+	r.rec.emit(EventDeployCompleted, env.Name, fmt.Sprintf("%s %s deployed to %s", r.in.Project, r.in.Version, env.Name))
 
 	switch r.verify(ctx, i) {
 	case "":
 		if len(env.Verify) > 0 {
-			r.emit(EventVerificationCompleted, env.Name, fmt.Sprintf("%s %s verified in %s", r.in.Project, r.in.Version, env.Name))
+			r.rec.emit(EventVerificationCompleted, env.Name, fmt.Sprintf("%s %s verified in %s", r.in.Project, r.in.Version, env.Name))
 		}
 		dep.Result = EnvDeployed
 	case EnvCancelled:
 		dep.Result = EnvCancelled
 	default:
-		r.emit(EventVerificationFailed, env.Name, es.Detail)
+		r.rec.emit(EventVerificationFailed, env.Name, es.Detail)
 		dep.Result = EnvFailed
 		if env.Rollback != pipeline.RollbackManual && previous != "" {
 			dep.Result = r.rollback(ctx, i, previous)
 		}
 	}
 	dep.FinishedAt = timePtr(r.now())
-	r.recordDeployment(ctx, i, dep)
+	r.rec.recordDeployment(ctx, i, dep)
 	count(ctx, MetricDeploys, "project", r.in.Project, "environment", env.Name, "result", dep.Result)
 	return dep.Result
 }
@@ -79,13 +79,13 @@ func (r *promotionRun) deployAndVerify(ctx workflow.Context, i int) string {
 // rollback redeploys the previous version of environment i after a failed
 // verification; it returns the environment's result.
 func (r *promotionRun) rollback(ctx workflow.Context, i int, previous string) string {
-	env, es := r.plan.Environments[i], r.env(i)
+	env, es := r.plan.Environments[i], r.rec.env(i)
 	started := r.now()
 	es.Rollback = &StepState{Kind: StepRollback, State: StepRunning, StartedAt: &started, Detail: "redeploy " + previous}
 	r.setState(ctx, i, EnvRollingBack)
 	count(ctx, MetricRollbacks, "project", r.in.Project, "environment", env.Name)
 	rb := ledger.Deployment{Version: previous, Rollback: true, Result: ledger.ResultDeploying, PreviousVersion: r.in.Version, StartedAt: started}
-	r.recordDeployment(ctx, i, rb)
+	r.rec.recordDeployment(ctx, i, rb)
 
 	// The rollback has to finish even when the promotion is cancelled meanwhile.
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
@@ -96,13 +96,13 @@ func (r *promotionRun) rollback(ctx workflow.Context, i int, previous string) st
 		es.Rollback.State, es.Rollback.Error = StepFailed, failureMessage(err)
 		es.Detail += "; rollback to " + previous + " failed: " + es.Rollback.Error
 		rb.Result = EnvFailed
-		r.recordDeployment(ctx, i, rb)
+		r.rec.recordDeployment(ctx, i, rb)
 		return EnvFailed
 	}
 	es.Rollback.State, es.Rollback.Outputs = StepSucceeded, res.Outputs
 	rb.Result, rb.Outputs = ledger.ResultDeployed, res.Outputs
-	r.recordDeployment(ctx, i, rb)
-	r.emit(EventRolledBack, env.Name, fmt.Sprintf("%s rolled back to %s", env.Name, previous))
+	r.rec.recordDeployment(ctx, i, rb)
+	r.rec.emit(EventRolledBack, env.Name, fmt.Sprintf("%s rolled back to %s", env.Name, previous))
 	return EnvRolledBack
 }
 
@@ -134,7 +134,7 @@ func (r *promotionRun) runDeploy(ctx workflow.Context, i int, version string, ar
 		opts.HeartbeatTimeout = DefaultHeartbeatTimeout
 	}
 	in := contracts.DeployInput{
-		PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Environment: env.Name,
+		PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
 		Version: version, Commit: r.in.Commit, Repository: r.in.Repository,
 		Deploy: env.Deploy, Artifacts: artifacts, Rollback: rollback,
 		SecretsAllowed: r.in.SecretsAllowed,

@@ -198,8 +198,8 @@ func TestPromotionSupersededDecisionIsRefused(t *testing.T) {
 	in := promotionInput(environment("prod", withApproval(1, "alice")))
 	plan, err := pipeline.CompilePromotion(in.Environments, promotionStart)
 	require.NoError(t, err)
-	r := &promotionRun{in: in, plan: plan, cur: 0}
-	r.state.Environments = []EnvironmentState{{Name: "prod", State: EnvSuperseded, Detail: "superseded by 1.3.0",
+	r := &promotionRun{in: in, plan: plan, cur: 0, rec: &promotionRecord{in: in}}
+	r.rec.state.Environments = []EnvironmentState{{Name: "prod", State: EnvSuperseded, Detail: "superseded by 1.3.0",
 		Gates: []GateState{{Kind: GateApproval, State: GateWithdrawn, Approvers: []string{"alice"}, Required: 1}}}}
 	err = r.validateDecision(approve("prod", "alice"))
 	kind, ok := IsDecisionRefused(err)

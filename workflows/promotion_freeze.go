@@ -42,13 +42,13 @@ func (r *promotionRun) freezeGate(ctx workflow.Context, i int) string {
 			if ctx.Err() != nil {
 				return EnvCancelled
 			}
-			r.env(i).Detail = "check the environment's freeze: " + failureMessage(err)
+			r.rec.env(i).Detail = "check the environment's freeze: " + failureMessage(err)
 			return EnvFailed
 		}
 		if !st.Frozen {
 			if waited {
-				r.env(i).Detail = ""
-				r.emit(EventFreezeLifted, env.Name, fmt.Sprintf("%s is no longer frozen: %s %s goes on", env.Name, r.in.Project, r.in.Version))
+				r.rec.env(i).Detail = ""
+				r.rec.emit(EventFreezeLifted, env.Name, fmt.Sprintf("%s is no longer frozen: %s %s goes on", env.Name, r.in.Project, r.in.Version))
 			}
 			return ""
 		}
@@ -59,11 +59,11 @@ func (r *promotionRun) freezeGate(ctx workflow.Context, i int) string {
 		if st.Until != nil {
 			detail += " until " + st.Until.UTC().Format(time.RFC3339)
 		}
-		if !waited || r.env(i).Detail != detail {
-			r.emit(EventFrozen, env.Name, fmt.Sprintf("%s waits: %s is %s", r.in.Version, env.Name, detail))
+		if !waited || r.rec.env(i).Detail != detail {
+			r.rec.emit(EventFrozen, env.Name, fmt.Sprintf("%s waits: %s is %s", r.in.Version, env.Name, detail))
 		}
 		waited = true
-		r.env(i).Detail = detail
+		r.rec.env(i).Detail = detail
 		r.setState(ctx, i, EnvFrozen)
 		wait := FreezePoll
 		if st.Until != nil {

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/contracts"
@@ -16,7 +15,7 @@ import (
 // returns the environment's result when the wait ended it ("" otherwise) and
 // whether done held.
 func (r *promotionRun) await(ctx workflow.Context, timeout time.Duration, done func() bool) (string, bool) {
-	cond := func() bool { return r.superseded != nil || done() }
+	cond := func() bool { return r.lock.superseded != nil || done() }
 	var err error
 	if timeout > 0 {
 		_, err = workflow.AwaitWithTimeout(ctx, timeout, cond)
@@ -26,7 +25,7 @@ func (r *promotionRun) await(ctx workflow.Context, timeout time.Duration, done f
 	switch {
 	case err != nil || ctx.Err() != nil:
 		return EnvCancelled, false
-	case r.superseded != nil:
+	case r.lock.superseded != nil:
 		return EnvSuperseded, false
 	}
 	return "", done()
@@ -41,22 +40,15 @@ func (r *promotionRun) enter(ctx workflow.Context, i int) string {
 	env := r.plan.Environments[i]
 	// At is the promotion's start: the age of the version, by which supersede
 	// tells older from newer.
-	r.request = contracts.LockRequest{PromotionID: r.state.ID, RunID: r.state.RunID, Version: r.in.Version,
-		Policy: env.Policy, At: r.state.StartedAt}
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second, MaximumAttempts: 10},
-	})
-	err := workflow.ExecuteActivity(actx, activityEnterEnvironment, contracts.EnterEnvironmentInput{
-		Project: r.in.Project, Environment: env.Name, Request: r.request,
-	}).Get(ctx, nil)
+	err := r.lock.enter(ctx, env.Name, contracts.LockRequest{PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID,
+		Version: r.in.Version, Policy: env.Policy, At: r.rec.state.StartedAt})
 	if err == nil {
 		return ""
 	}
 	if ctx.Err() != nil {
 		return EnvCancelled
 	}
-	r.env(i).Detail = "enter environment: " + failureMessage(err)
+	r.rec.env(i).Detail = "enter environment: " + failureMessage(err)
 	return EnvFailed
 }
 
@@ -81,7 +73,7 @@ func (r *promotionRun) soak(ctx workflow.Context, i int) string {
 	}
 	r.soakUntil = nil
 	now := r.now()
-	es := r.env(i)
+	es := r.rec.env(i)
 	es.Gates = append([]GateState{{Kind: GateSoak, State: GatePending, WaitingSince: &now, Deadline: until,
 		Detail: fmt.Sprintf("soak in %s", r.soakFrom)}}, es.Gates...)
 	if until.After(now) {
@@ -90,7 +82,7 @@ func (r *promotionRun) soak(ctx workflow.Context, i int) string {
 			return result
 		}
 	}
-	r.gate(i, GateSoak).State = GatePassed
+	r.rec.gate(i, GateSoak).State = GatePassed
 	return ""
 }
 
@@ -103,9 +95,9 @@ func (r *promotionRun) window(ctx workflow.Context, i int) string {
 	for {
 		now := r.now()
 		opens, err := w.NextOpening(now)
-		g := r.gate(i, GateWindow)
+		g := r.rec.gate(i, GateWindow)
 		if err != nil {
-			r.env(i).Detail = err.Error()
+			r.rec.env(i).Detail = err.Error()
 			return EnvFailed
 		}
 		if !opens.After(now) {
@@ -133,21 +125,21 @@ func (r *promotionRun) approval(ctx workflow.Context, i int) string {
 	timeout := env.Approval.Timeout
 	now := r.now()
 	deadline := now.Add(timeout)
-	g := r.gate(i, GateApproval)
+	g := r.rec.gate(i, GateApproval)
 	g.State, g.WaitingSince, g.Deadline = GatePending, &now, &deadline
-	r.emit(EventApprovalRequested, env.Name, fmt.Sprintf("%s %s to %s needs %d approval(s) from %s",
+	r.rec.emit(EventApprovalRequested, env.Name, fmt.Sprintf("%s %s to %s needs %d approval(s) from %s",
 		r.in.Project, r.in.Version, env.Name, g.Required, strings.Join(g.Approvers, ", ")))
 	r.setState(ctx, i, EnvAwaitingApproval)
 
-	result, decided := r.await(ctx, timeout, func() bool { return r.gate(i, GateApproval).State != GatePending })
+	result, decided := r.await(ctx, timeout, func() bool { return r.rec.gate(i, GateApproval).State != GatePending })
 	if result != "" {
 		return result
 	}
-	g = r.gate(i, GateApproval)
+	g = r.rec.gate(i, GateApproval)
 	switch {
 	case !decided:
 		g.State = GateExpired
-		r.env(i).Detail = fmt.Sprintf("no approval within %s", timeout)
+		r.rec.env(i).Detail = fmt.Sprintf("no approval within %s", timeout)
 		return EnvExpired
 	case g.State == GateRejected:
 		return EnvRejected
@@ -157,18 +149,17 @@ func (r *promotionRun) approval(ctx workflow.Context, i int) string {
 
 // takeLock asks environment i's lock for the promotion's turn and waits for it.
 func (r *promotionRun) takeLock(ctx workflow.Context, i int) string {
-	if r.superseded != nil {
+	if r.lock.superseded != nil {
 		return EnvSuperseded
 	}
 	r.setState(ctx, i, EnvQueued)
-	id := contracts.EnvironmentID(r.in.Project, r.plan.Environments[i].Name)
-	if err := workflow.SignalExternalWorkflow(ctx, id, "", contracts.SignalAcquire, r.request).Get(ctx, nil); err != nil {
+	if err := r.lock.acquire(ctx, r.plan.Environments[i].Name); err != nil {
 		if ctx.Err() != nil {
 			return EnvCancelled
 		}
-		r.env(i).Detail = "ask for the lock: " + err.Error()
+		r.rec.env(i).Detail = "ask for the lock: " + err.Error()
 		return EnvFailed
 	}
-	result, _ := r.await(ctx, 0, func() bool { return r.grant != nil })
+	result, _ := r.await(ctx, 0, func() bool { return r.lock.grant != nil })
 	return result
 }

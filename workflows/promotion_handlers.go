@@ -16,7 +16,7 @@ import (
 func (r *promotionRun) registerHandlers(ctx workflow.Context) error {
 	r.signed = workflow.GetVersion(ctx, signedDecisionsChangeID, workflow.DefaultVersion, 1) == 1
 	if err := workflow.SetQueryHandler(ctx, PromotionStateQuery, func() (PromotionState, error) {
-		return r.state, nil
+		return r.rec.state, nil
 	}); err != nil {
 		return fmt.Errorf("set query handler: %w", err)
 	}
@@ -92,8 +92,9 @@ func (r *promotionRun) listen(ctx workflow.Context) {
 				d.Channel = ChannelTemporalWeb
 			}
 			if err := r.validateDecision(d); err != nil {
-				r.emit(EventDecisionRefused, d.Environment, failureMessage(err))
-				r.publish(ctx)
+				r.rec.emit(EventDecisionRefused, d.Environment, failureMessage(err))
+				r.rec.publish(ctx, r.cur)
+				r.rec.syncApprovals(ctx)
 				continue
 			}
 			r.decide(ctx, d)
@@ -105,7 +106,7 @@ func (r *promotionRun) listen(ctx workflow.Context) {
 		for {
 			var env string
 			lifted.Receive(ctx, &env)
-			if r.cur >= 0 && env == r.env(r.cur).Name {
+			if r.cur >= 0 && env == r.rec.env(r.cur).Name {
 				r.freezeRecheck = true
 			}
 		}
@@ -116,8 +117,8 @@ func (r *promotionRun) listen(ctx workflow.Context) {
 		for {
 			var g contracts.LockGrant
 			grants.Receive(ctx, &g)
-			if r.cur >= 0 && g.Environment == r.env(r.cur).Name && r.grant == nil && r.superseded == nil && !isFinal(r.env(r.cur).State) {
-				r.grant = &g
+			if r.cur >= 0 && g.Environment == r.rec.env(r.cur).Name && r.lock.grant == nil && r.lock.superseded == nil && !isFinal(r.rec.env(r.cur).State) {
+				r.lock.grant = &g
 			}
 		}
 	})
@@ -127,8 +128,8 @@ func (r *promotionRun) listen(ctx workflow.Context) {
 		for {
 			var s contracts.Superseded
 			supersessions.Receive(ctx, &s)
-			if r.cur >= 0 && s.Environment == r.env(r.cur).Name && r.grant == nil && !isFinal(r.env(r.cur).State) {
-				r.superseded = &s
+			if r.cur >= 0 && s.Environment == r.rec.env(r.cur).Name && r.lock.grant == nil && !isFinal(r.rec.env(r.cur).State) {
+				r.lock.superseded = &s
 			}
 		}
 	})

@@ -15,7 +15,7 @@ import (
 // verify runs environment i's checks in order. It returns "" when all
 // passed, EnvCancelled, or EnvFailed with the environment's Detail saying why.
 func (r *promotionRun) verify(ctx workflow.Context, i int) string {
-	env, es := r.plan.Environments[i], r.env(i)
+	env, es := r.plan.Environments[i], r.rec.env(i)
 	if len(env.Verify) == 0 {
 		return ""
 	}
@@ -23,7 +23,8 @@ func (r *promotionRun) verify(ctx workflow.Context, i int) string {
 	for vi, check := range env.Verify {
 		es.Verify = append(es.Verify, StepState{Kind: check.Kind(), State: StepRunning,
 			StartedAt: timePtr(r.now()), Detail: checkText(check)})
-		r.publish(ctx)
+		r.rec.publish(ctx, r.cur)
+		r.rec.syncApprovals(ctx)
 		res, skipped, err := r.runCheck(ctx, i, vi, check)
 		st := &es.Verify[vi]
 		st.FinishedAt = timePtr(r.now())
@@ -65,12 +66,12 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 		c := *check.HTTP
 		// The activity polls until Within itself; the margin covers its last request.
 		opts.StartToCloseTimeout = c.Within.Std() + c.Timeout.Std() + time.Minute
-		name, in = activityCheckHTTP, contracts.HTTPCheckInput{PromotionID: r.state.ID, Environment: env.Name, Version: r.in.Version, Check: c}
+		name, in = activityCheckHTTP, contracts.HTTPCheckInput{PromotionID: r.rec.state.ID, Environment: env.Name, Version: r.in.Version, Check: c}
 	case pipeline.VerifyTask:
 		timeout := check.Task.Timeout.Std()
 		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
 		name, in = activityCheckTask, contracts.TaskCheckInput{
-			PromotionID: r.state.ID, RunID: r.state.RunID, Project: r.in.Project, Environment: env.Name,
+			PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
 			Version: r.in.Version, Commit: r.in.Commit, Repository: r.in.Repository, Index: vi,
 			Check: *check.Task, Artifacts: r.in.Artifacts, SecretsAllowed: r.in.SecretsAllowed,
 		}
@@ -78,7 +79,7 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 		// An outside verifier completes it; no report in time fails the check.
 		timeout := check.External.Timeout.Std()
 		opts.StartToCloseTimeout, opts.ScheduleToCloseTimeout = timeout, timeout
-		name, in = activityWaitExternal, contracts.ExternalCheckInput{PromotionID: r.state.ID, RunID: r.state.RunID,
+		name, in = activityWaitExternal, contracts.ExternalCheckInput{PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID,
 			Environment: env.Name, Version: r.in.Version, Check: *check.External, Index: vi}
 	case pipeline.VerifyBake:
 		skipped, err = r.bake(ctx, i, vi, check.Bake.Std())
@@ -92,11 +93,12 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 
 // bake waits durably for d, unless a SkipBakeUpdate ends it early.
 func (r *promotionRun) bake(ctx workflow.Context, i, vi int, d time.Duration) (bool, error) {
-	st := &r.env(i).Verify[vi]
+	st := &r.rec.env(i).Verify[vi]
 	st.Deadline = timePtr(r.now().Add(d))
 	r.skipBake, r.baking = nil, true
 	defer func() { r.baking = false }()
-	r.publish(ctx)
+	r.rec.publish(ctx, r.cur)
+	r.rec.syncApprovals(ctx)
 	skipped, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return r.skipBake != nil })
 	if err != nil {
 		return false, err
@@ -104,7 +106,7 @@ func (r *promotionRun) bake(ctx workflow.Context, i, vi int, d time.Duration) (b
 	if skipped {
 		s := r.skipBake
 		st.Detail = withComment("skipped by "+s.Actor, s.Reason)
-		r.emit(EventBakeSkipped, s.Environment, withComment(fmt.Sprintf("%s ended the bake of %s early", s.Actor, s.Environment), s.Reason))
+		r.rec.emit(EventBakeSkipped, s.Environment, withComment(fmt.Sprintf("%s ended the bake of %s early", s.Actor, s.Environment), s.Reason))
 	}
 	return skipped, nil
 }

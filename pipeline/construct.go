@@ -14,7 +14,7 @@ import (
 func NewPlan(p *Project) Plan {
 	plan := Plan{Project: p.Project, Repository: p.Repository, Stages: make([]PlanStage, 0, len(p.Build.Stages))}
 	for _, s := range p.Build.Stages {
-		stage := PlanStage{Name: s.Name, FailFast: s.FailFast, Tasks: make([]PlanTask, 0, len(s.Tasks))}
+		stage := PlanStage{Name: s.Name, FailFast: s.FailFast, From: s.From, Tasks: make([]PlanTask, 0, len(s.Tasks))}
 		for _, t := range s.Tasks {
 			if t.Matrix == nil {
 				stage.Tasks = append(stage.Tasks, planTask(s.Name, t))
@@ -38,6 +38,7 @@ func planTask(stage string, t Task) PlanTask {
 		Timeout:  t.Timeout.Std(),
 		Retries:  t.Retries,
 		Checkout: t.Checkout == nil || *t.Checkout,
+		From:     t.From,
 	}
 	if pt.Timeout <= 0 {
 		pt.Timeout = DefaultTaskTimeout

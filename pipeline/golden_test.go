@@ -1,9 +1,12 @@
 package pipeline
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,4 +62,54 @@ func golden(t *testing.T, path string, got []byte) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "run go test ./pipeline -run Golden -update to create it")
 	require.Equal(t, string(want), string(got))
+}
+
+// TestGoldenInclude checks the definitions that include templates: each
+// testdata/include/valid/*/drover.yaml compiles to the plan in plan.json of
+// its directory, each testdata/include/invalid/*/drover.yaml fails with the
+// error text in err. Includes are read by dirFetch from the directory.
+func TestGoldenInclude(t *testing.T) {
+	for _, kind := range []string{"valid", "invalid"} {
+		dirs, err := filepath.Glob(filepath.Join("testdata", "include", kind, "*"))
+		require.NoError(t, err)
+		require.NotEmpty(t, dirs)
+		for _, dir := range dirs {
+			t.Run(kind+"/"+filepath.Base(dir), func(t *testing.T) {
+				data, err := os.ReadFile(filepath.Join(dir, "drover.yaml"))
+				require.NoError(t, err)
+				p, err := ParseIncluding("drover.yaml", data, dirFetch(dir))
+				if kind == "invalid" {
+					require.Nil(t, p)
+					require.NotEmpty(t, AllErrors(err), "want definition errors, got %v", err)
+					golden(t, filepath.Join(dir, "err"), []byte(err.Error()+"\n"))
+					return
+				}
+				require.NoError(t, err)
+				got, err := json.MarshalIndent(NewPlan(p), "", "  ")
+				require.NoError(t, err)
+				golden(t, filepath.Join(dir, "plan.json"), append(got, '\n'))
+			})
+		}
+	}
+}
+
+// dirFetch reads includes as the server would, from dir: the build's own
+// files from dir, those of project P from dir/projects/P (a project without
+// a directory is not registered).
+func dirFetch(dir string) Fetch {
+	return func(_ string, inc Include) (IncludedFile, error) {
+		root, source := dir, inc.File
+		if inc.Project != "" {
+			root = filepath.Join(dir, "projects", inc.Project)
+			if _, err := os.Stat(root); err != nil {
+				return IncludedFile{}, &IncludeError{Field: "project", Msg: fmt.Sprintf("project %q is not registered", inc.Project)}
+			}
+			source = fmt.Sprintf("%s@%s:%s", inc.Project, inc.Ref[:min(len(inc.Ref), 12)], inc.File)
+		}
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(inc.File)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return IncludedFile{}, &IncludeError{Field: "file", Msg: fmt.Sprintf("no %s in %s", inc.File, cmp.Or(inc.Project, "this repository"))}
+		}
+		return IncludedFile{Source: source, Data: data}, err
+	}
 }

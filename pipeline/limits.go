@@ -37,6 +37,17 @@ const (
 	// MaxPlanBytes is the largest construction plan, encoded as JSON, as it
 	// travels in the workflow's input.
 	MaxPlanBytes = 512 << 10
+	// MaxIncludes is the most template files a definition may include.
+	// Each is held to the limits of a definition (MaxDefinitionBytes,
+	// MaxDepth, MaxNodes) and includes nothing itself.
+	MaxIncludes = 10
+	// MaxParams is the most parameters one include may set.
+	MaxParams = 50
+	// MaxParamBytes is the longest parameter value, in bytes.
+	MaxParamBytes = 4 << 10
+	// MaxExpandedBytes bounds the bytes that parameters add to one
+	// template file where they are substituted.
+	MaxExpandedBytes = 1 << 20
 )
 
 // limitError is the *Error of a definition over one of the limits.

@@ -31,7 +31,17 @@ func LoadFile(path string) (*Project, error) {
 // found, an Errors sorted by position (see AllErrors). A syntax or type error
 // stops at the first one; unknown fields, and then validation problems, are
 // all reported together.
+//
+// A definition that includes template files is refused: only the server,
+// which reads them, resolves includes (see ParseIncluding).
 func Parse(file string, data []byte) (*Project, error) {
+	return ParseIncluding(file, data, nil)
+}
+
+// ParseIncluding is Parse for a definition whose include entries fetch
+// reads: their templates replace the stages and tasks that use them before
+// the definition is validated (see Include). A nil fetch refuses includes.
+func ParseIncluding(file string, data []byte, fetch Fetch) (*Project, error) {
 	if err := checkTokens(file, data); err != nil {
 		return nil, err
 	}
@@ -54,6 +64,9 @@ func Parse(file string, data []byte) (*Project, error) {
 	var p Project
 	if err := decodeBody(body, &p); err != nil {
 		return nil, decodeError(file, idx, err)
+	}
+	if err := expandIncludes(file, &p, idx, fetch); err != nil {
+		return nil, err
 	}
 	if err := validate(file, &p, idx); err != nil {
 		return nil, err
@@ -78,8 +91,8 @@ func parseYAML(data []byte, opts ...parser.Option) (f *ast.File, err error) {
 	return parser.ParseBytes(data, 0, opts...)
 }
 
-// decodeBody decodes body into p strictly.
-func decodeBody(body ast.Node, p *Project) (err error) {
+// decodeBody decodes body into p (a pointer) strictly.
+func decodeBody(body ast.Node, p any) (err error) {
 	defer func() {
 		if recover() != nil {
 			err = errDecoderPanic
@@ -90,8 +103,24 @@ func decodeBody(body ast.Node, p *Project) (err error) {
 	return yaml.NodeToValue(body, p, yaml.Strict(), yaml.AllowDuplicateMapKey())
 }
 
+// decodeLoose decodes body into p (a pointer), ignoring unknown fields.
+func decodeLoose(body ast.Node, p any) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = errDecoderPanic
+		}
+	}()
+	return yaml.NodeToValue(body, p, yaml.AllowDuplicateMapKey())
+}
+
 // singleBody returns the body of the only document of f, a mapping.
 func singleBody(file string, f *ast.File) (ast.Node, error) {
+	return documentBody(file, f, "definition", "project and build")
+}
+
+// documentBody returns the body of the only document of f, a mapping; what
+// names the kind of file and needs the fields it requires, in errors.
+func documentBody(file string, f *ast.File, what, needs string) (ast.Node, error) {
 	var body ast.Node
 	for _, doc := range f.Docs {
 		if doc == nil || doc.Body == nil {
@@ -100,12 +129,12 @@ func singleBody(file string, f *ast.File) (ast.Node, error) {
 		if body != nil {
 			at, _ := startOf(doc.Body)
 			return nil, &Error{File: file, Line: max(at.line, 1), Column: max(at.col, 1),
-				Msg: "a definition is a single YAML document; found a second one"}
+				Msg: "a " + what + " is a single YAML document; found a second one"}
 		}
 		body = doc.Body
 	}
 	if body == nil {
-		return nil, &Error{File: file, Line: 1, Column: 1, Msg: "empty definition: project and build are required"}
+		return nil, &Error{File: file, Line: 1, Column: 1, Msg: "empty " + what + ": " + needs + " are required"}
 	}
 	switch body.Type() {
 	case ast.MappingType, ast.MappingValueType, ast.AnchorType, ast.TagType:
@@ -113,7 +142,7 @@ func singleBody(file string, f *ast.File) (ast.Node, error) {
 	}
 	at, _ := startOf(body)
 	return nil, &Error{File: file, Line: max(at.line, 1), Column: max(at.col, 1),
-		Msg: fmt.Sprintf("a definition must be a mapping with project and build, not a %s", body.Type().YAMLName())}
+		Msg: fmt.Sprintf("a %s must be a mapping with %s, not a %s", what, needs, body.Type().YAMLName())}
 }
 
 // nodeError is a decoding problem found by one of our own unmarshalers.

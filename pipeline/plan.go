@@ -17,6 +17,10 @@ type PlanStage struct {
 	Name     string     `json:"name"`
 	FailFast bool       `json:"fail_fast,omitempty"`
 	Tasks    []PlanTask `json:"tasks"`
+	// From names the stage template the stage came from, as
+	// "project@commit:file#template" ("file#template" for a template of the
+	// build's own repository); empty for a stage written in drover.yaml.
+	From string `json:"from,omitempty"`
 }
 
 // PlanTask is one task of a PlanStage with every default filled in.
@@ -46,6 +50,9 @@ type PlanTask struct {
 	// Matrix holds the values of the combination by matrix key: the axes in
 	// the order written, then the keys an include added, sorted.
 	Matrix []EnvVar `json:"matrix,omitempty"`
+	// From names the task or stage template the task came from, as
+	// PlanStage.From; empty for a task written in drover.yaml.
+	From string `json:"from,omitempty"`
 }
 
 // EnvVar is one environment variable given to a task.

@@ -181,6 +181,12 @@ func (x *fieldIndex) lookup(path string) pos {
 	}
 }
 
+// written reports whether the field at path is written, even as null.
+func (x *fieldIndex) written(path string) bool {
+	_, ok := x.byPath[hashPath(path)]
+	return ok
+}
+
 // isSet reports whether the field at path is written with a non-null value.
 func (x *fieldIndex) isSet(path string) bool {
 	f, ok := x.byPath[hashPath(path)]

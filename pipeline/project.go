@@ -11,6 +11,9 @@ type Project struct {
 	// Triggers selects the forge pushes that start a build; nil builds
 	// every branch and no tag.
 	Triggers *Triggers `yaml:"triggers" json:"triggers,omitempty"`
+	// Include lists the template files whose stage and task templates the
+	// build uses (see Include); ParseIncluding resolves them.
+	Include []Include `yaml:"include" json:"include,omitempty"`
 }
 
 // Build is the build definition: stages run in order.
@@ -24,6 +27,11 @@ type Stage struct {
 	Name     string `yaml:"name" json:"name"`
 	FailFast bool   `yaml:"fail_fast" json:"fail_fast,omitempty"`
 	Tasks    []Task `yaml:"tasks" json:"tasks"`
+	// Use names a stage template, "include/template"; the stage then takes
+	// only a name beside it. ParseIncluding replaces it by the template.
+	Use string `yaml:"use" json:"use,omitempty"`
+	// From names the template the stage came from, set by ParseIncluding.
+	From string `yaml:"-" json:"from,omitempty"`
 }
 
 // Task is one unit of work: a script, or a list of named steps, run in its
@@ -50,6 +58,11 @@ type Task struct {
 	// Steps are named scripts run in order in the task's one workspace; the
 	// first that fails ends the task and the ones after it are skipped.
 	Steps []Step `yaml:"steps" json:"steps,omitempty"`
+	// Use names a task template, "include/template"; beside it the task
+	// may only set TaskOverrides. ParseIncluding replaces it by the template.
+	Use string `yaml:"use" json:"use,omitempty"`
+	// From names the template the task came from, set by ParseIncluding.
+	From string `yaml:"-" json:"from,omitempty"`
 }
 
 // Artifact is a file a task produces, stored in the blob store when the task succeeds.

@@ -13,6 +13,11 @@ import (
 // there. The decoder refuses unknown fields too, but reports only one, not
 // always the same one.
 func unknownFields(file string, body ast.Node, idx *fieldIndex) []*Error {
+	return unknownFieldsOf(file, body, idx, reflect.TypeFor[Project]())
+}
+
+// unknownFieldsOf is unknownFields for a document that decodes into root.
+func unknownFieldsOf(file string, body ast.Node, idx *fieldIndex, root reflect.Type) []*Error {
 	var errs []*Error
 	var walk func(n ast.Node, t reflect.Type, path string)
 	walk = func(n ast.Node, t reflect.Type, path string) {
@@ -30,6 +35,14 @@ func unknownFields(file string, body ast.Node, idx *fieldIndex) []*Error {
 		case *ast.MappingValueNode:
 			walk(&ast.MappingNode{Values: []*ast.MappingValueNode{n}}, t, path)
 		case *ast.MappingNode:
+			if t.Kind() == reflect.Map {
+				for _, mv := range n.Values {
+					if mv != nil && mv.Key != nil && !mv.Key.IsMergeKey() && mv.Key.GetToken() != nil {
+						walk(mv.Value, t.Elem(), strings.TrimPrefix(path+"."+mv.Key.GetToken().Value, "."))
+					}
+				}
+				return
+			}
 			if t.Kind() != reflect.Struct {
 				return
 			}
@@ -57,13 +70,13 @@ func unknownFields(file string, body ast.Node, idx *fieldIndex) []*Error {
 			}
 		}
 	}
-	walk(body, reflect.TypeFor[Project](), "")
+	walk(body, root, "")
 	return errs
 }
 
 func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
-		if f := t.Field(i); yamlName(f) == key {
+		if f := t.Field(i); yamlName(f) == key && key != "-" {
 			return f, true
 		}
 	}

@@ -84,7 +84,7 @@ func (s *Server) registerArtifact(c *gin.Context) {
 				"version %s claims branch %s: give the repository its commit is on", req.Version, req.Branch)
 		}
 		if err == nil {
-			def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+			def, err = s.promotionDefinition(ctx, req.Project, []byte(req.Definition), "given", "", "")
 		}
 	case req.Repository != "" && req.Commit != "":
 		if _, err = s.registeredRepository(c, req.Project, req.Repository, "register"); err == nil {

@@ -77,7 +77,7 @@ func (s *Server) createBuild(c *gin.Context) {
 }
 
 // definitionAt resolves ref in repository and reads and parses the
-// definition at that commit. Its errors are ready for c.Error: a ref that
+// definition at that commit, with its includes. Its errors are ready for c.Error: a ref that
 // does not resolve or a missing definition is a 400, and so is a bad one.
 func (s *Server) definitionAt(ctx context.Context, repository, ref string) (string, *pipeline.Project, error) {
 	repo := gitsource.Redact(repository)
@@ -93,7 +93,7 @@ func (s *Server) definitionAt(ctx context.Context, repository, ref string) (stri
 	if err != nil {
 		return "", nil, fmt.Errorf("read %s at %s: %w", DefinitionFile, commit, err)
 	}
-	project, err := pipeline.Parse(DefinitionFile, data)
+	project, err := s.parseDefinition(ctx, repository, commit, data)
 	if err != nil {
 		return "", nil, err // mapped to bad_definition
 	}

@@ -12,9 +12,10 @@ import (
 
 // promotionDefinition parses a project definition that must define the
 // promotion of project and returns it (its environments, in order, and its
-// notification sinks).
-func promotionDefinition(project string, data []byte, where string) (*pipeline.Project, error) {
-	p, err := pipeline.Parse(DefinitionFile, data)
+// notification sinks). The definition was read from repository at commit,
+// which resolve its includes; both are empty for a definition given by hand.
+func (s *Server) promotionDefinition(ctx context.Context, project string, data []byte, where, repository, commit string) (*pipeline.Project, error) {
+	p, err := s.parseDefinitionOf(ctx, project, repository, commit, data)
 	if err != nil {
 		return nil, err // mapped to bad_definition
 	}
@@ -45,6 +46,6 @@ func (s *Server) environmentsAt(ctx context.Context, project, repository, commit
 	if err != nil {
 		return nil, "", fmt.Errorf("read %s at %s: %w", DefinitionFile, sha, err)
 	}
-	def, err := promotionDefinition(project, data, "at "+sha)
+	def, err := s.promotionDefinition(ctx, project, data, "at "+sha, repository, sha)
 	return def, sha, err
 }

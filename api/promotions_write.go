@@ -105,7 +105,7 @@ func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePro
 			err = who.repository(req.Project, repo)
 		}
 		if err == nil {
-			def, err = promotionDefinition(req.Project, []byte(req.Definition), "given")
+			def, err = s.promotionDefinition(ctx, req.Project, []byte(req.Definition), "given", "", "")
 		}
 	} else {
 		if repo == "" {

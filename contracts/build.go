@@ -96,6 +96,9 @@ type StageState struct {
 	Name   string      `json:"name"`
 	Status string      `json:"status"`
 	Tasks  []TaskState `json:"tasks"`
+	// From names the stage template the stage came from (the plan's
+	// pipeline.PlanStage.From); empty for a stage of drover.yaml itself.
+	From string `json:"from,omitempty"`
 }
 
 // TaskState is the live state of one task.
@@ -113,6 +116,8 @@ type TaskState struct {
 	// Steps are the task's steps (drover.yaml steps) in order; empty for a
 	// task with a plain run script.
 	Steps []TaskStepState `json:"steps,omitempty"`
+	// From names the template the task came from (pipeline.PlanTask.From).
+	From string `json:"from,omitempty"`
 }
 
 // TaskStepState is the state of one step of a task's attempt. Its status is

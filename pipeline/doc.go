@@ -6,8 +6,11 @@
 //
 //	project: fun-as-a-service          # required; ^[a-z0-9][a-z0-9_.-]{0,62}$ (used in workflow IDs)
 //	repository: https://github.com/acme/foas.git
+//	include:                           # template files (see Include); resolved by the server
+//	  - {name: go, project: devops, ref: v1.4.0, file: templates/go.yaml, with: {version: "1.23"}}
 //	build:
 //	  stages:                          # required, run in order
+//	    - use: go/test                 # a stage template; beside use only name
 //	    - name: verify                 # required, unique, same rule as project
 //	      fail_fast: false             # true: the first failed task cancels the others
 //	      tasks:                       # required, run in parallel
@@ -26,6 +29,8 @@
 //	            axes: {go: ["1.22", "1.23"], os: [linux, arm]}  # values in $MATRIX_GO, $MATRIX_OS
 //	            exclude: [{go: "1.22", os: arm}]   # drop the combinations that match
 //	            include: [{go: "1.24", os: linux}] # add keys to matching combinations, or a combination
+//	        - use: go/lint             # a task template; beside use only TaskOverrides
+//	          secrets: [LINT_TOKEN]
 //	promotion:
 //	  environments:                    # walked in order
 //	    - name: prod                   # required, unique

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -178,4 +180,31 @@ build: {stages: [{name: s, tasks: [{use: go/t}]}]}
 	require.ErrorAs(t, err, &e)
 	require.Equal(t, "many.yaml", e.File)
 	require.Contains(t, e.Msg, "the text parameters add to the file is")
+}
+
+// TestExampleIncludesTemplates keeps examples/templated (README "Reusable
+// templates") true: its drover.yaml, with project devops's templates.
+func TestExampleIncludesTemplates(t *testing.T) {
+	examples := filepath.Join("..", "examples")
+	data, err := os.ReadFile(filepath.Join(examples, "templated", "drover.yaml"))
+	require.NoError(t, err)
+	p, err := ParseIncluding("drover.yaml", data, func(_ string, inc Include) (IncludedFile, error) {
+		dir, source := "templated", inc.File
+		if inc.Project != "" {
+			require.Equal(t, "devops", inc.Project)
+			require.Equal(t, "ci-v1", inc.Ref)
+			dir, source = "devops", "devops@abc:"+inc.File
+		}
+		b, err := os.ReadFile(filepath.Join(examples, dir, filepath.FromSlash(inc.File)))
+		return IncludedFile{Source: source, Data: b}, err
+	})
+	require.NoError(t, err)
+	plan := NewPlan(p)
+	require.Equal(t, "devops@abc:templates/ci.yaml#checks", plan.Stages[0].From)
+	greet, ok := plan.Task("ship", "greet")
+	require.True(t, ok)
+	require.Equal(t, `echo "hello, templated"`, greet.Run)
+	pkg, ok := plan.Task("ship", "package")
+	require.True(t, ok)
+	require.Equal(t, "ci/tasks.yaml#package", pkg.From)
 }

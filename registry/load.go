@@ -40,6 +40,9 @@ type fileProject struct {
 	// OnlyRegisteredEnvironments refuses definitions with environments
 	// the registration does not list.
 	OnlyRegisteredEnvironments bool `yaml:"only_registered_environments"`
+	// ShareTemplatesWith names the projects that may include this
+	// project's template files ("*": all).
+	ShareTemplatesWith []string `yaml:"share_templates_with"`
 }
 
 type fileRoles struct {
@@ -259,6 +262,13 @@ func parse(name string, data []byte) (*snapshot, error) {
 		checkWho(base+".roles.promote", field+".roles.promote", fp.Roles.Promote)
 		checkWho(base+".roles.admin", field+".roles.admin", fp.Roles.Admin)
 		checkPatterns(base+".trusted_branches", field+".trusted_branches", fp.TrustedBranches)
+		for j, name := range fp.ShareTemplatesWith {
+			if name != "*" && !projectName.MatchString(name) {
+				at(fmt.Sprintf("%s.share_templates_with[%d]", base, j), fmt.Sprintf("%s.share_templates_with[%d]", field, j),
+					"%q is not a project name or \"*\"", name)
+			}
+		}
+		p.ShareTemplatesWith = fp.ShareTemplatesWith
 		for kind, mode := range fp.Network {
 			switch {
 			case !stepKinds[kind]:

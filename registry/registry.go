@@ -109,6 +109,10 @@ type Project struct {
 	// that Environments does not list, so that a commit cannot deploy
 	// through an environment of its own (a renamed prod).
 	OnlyRegisteredEnvironments bool
+	// ShareTemplatesWith names the projects ("*": every project) whose
+	// drover.yaml may include template files of this project's repository;
+	// a project whose reads are public shares them with every project.
+	ShareTemplatesWith []string
 
 	admins []string // the file's global admins
 }
@@ -237,6 +241,14 @@ func (p *Project) HasRepository(repository string) bool {
 		}
 	}
 	return false
+}
+
+// SharesTemplatesWith reports whether project may include template files
+// of p's repository: p itself, any project when p's reads are public, else
+// the projects p's registration lists in share_templates_with.
+func (p *Project) SharesTemplatesWith(project string) bool {
+	return p.Name == project || p.Reads == ReadsPublic ||
+		slices.Contains(p.ShareTemplatesWith, project) || slices.Contains(p.ShareTemplatesWith, "*")
 }
 
 // Protected returns the registered protection of environment.

@@ -89,6 +89,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad day", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, window: {days: [monday], start: '09:00', end: '17:00'}}]\n", `"monday" is not mon`},
 		{"bad zone", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, window: {start: '09:00', end: '17:00', timezone: Mars/Olympus}}]\n", `unknown time zone "Mars/Olympus"`},
 		{"bad pattern", "projects:\n  - name: a\n    paths: [/a]\n    trusted_branches: ['[']\n", "projects[0].trusted_branches[0]"},
+		{"share with", "projects:\n  - name: a\n    paths: [/a]\n    share_templates_with: [b, 'c d']\n", `projects[0].share_templates_with[1]: "c d" is not a project name or "*"`},
 		{"bad hook env", "projects:\n  - name: a\n    paths: [/a]\n    hook_secret_env: 'A-B'\n", "projects[0].hook_secret_env"},
 		{"not yaml", "projects: [", "projects.yaml"},
 		{"two kinds in a check", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{bake: 1m, task: {run: x}}]}]\n",
@@ -132,6 +133,31 @@ func TestAllows(t *testing.T) {
 	require.True(t, none.Allows(identity.User{}, RoleAdmin), "no projects file allows everything")
 	require.True(t, r.GlobalAdmin(user("root")))
 	require.False(t, r.GlobalAdmin(user("alice")))
+}
+
+func TestSharesTemplatesWith(t *testing.T) {
+	r := mustParse(t, `projects:
+  - {name: devops, paths: [/d], share_templates_with: [app]}
+  - {name: everyone, paths: [/e], share_templates_with: ["*"]}
+  - {name: open, paths: [/o], reads: public}
+  - {name: closed, paths: [/c]}
+`)
+	for _, tt := range []struct {
+		owner, project string
+		want           bool
+	}{
+		{"devops", "app", true},
+		{"devops", "other", false},
+		{"devops", "devops", true}, // a project includes its own files
+		{"everyone", "other", true},
+		{"open", "other", true}, // public reads show the files anyway
+		{"closed", "app", false},
+		{"closed", "closed", true},
+	} {
+		p, ok := r.Project(tt.owner)
+		require.True(t, ok)
+		require.Equal(t, tt.want, p.SharesTemplatesWith(tt.project), "%s with %s", tt.owner, tt.project)
+	}
 }
 
 func TestProjectHelpers(t *testing.T) {

@@ -1,6 +1,7 @@
 package starter
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -18,11 +19,20 @@ func RenderWatch(st contracts.BuildState, now time.Time) string {
 	fmt.Fprintf(&sb, "%s  %s  %s  %s\n", st.ID, describeRef(st.Project, st.Branch, st.Commit), st.Status,
 		elapsed(timePtr(st.StartedAt), st.FinishedAt, now))
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STAGE\tTASK\tSTATUS\tATTEMPT\tELAPSED")
+	from := fromTemplates(st)
+	header := "STAGE\tTASK\tSTATUS\tATTEMPT\tELAPSED"
+	if from {
+		header += "\tFROM"
+	}
+	fmt.Fprintln(tw, header)
 	for _, stage := range st.Stages {
 		for _, t := range stage.Tasks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", stage.Name, t.Name, taskStatus(t), attempt(t),
+			row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s", stage.Name, t.Name, taskStatus(t), attempt(t),
 				elapsed(t.StartedAt, t.FinishedAt, now))
+			if from {
+				row += "\t" + cmp.Or(t.From, "-")
+			}
+			fmt.Fprintln(tw, row)
 			for _, st := range t.Steps {
 				fmt.Fprintf(tw, "\t  › %s\t%s\t\t%s\n", st.Name, stepStatus(st), elapsed(st.StartedAt, st.FinishedAt, now))
 			}
@@ -33,6 +43,19 @@ func RenderWatch(st contracts.BuildState, now time.Time) string {
 		fmt.Fprintln(&sb, line)
 	}
 	return sb.String()
+}
+
+// fromTemplates reports whether a task of st came from an included
+// template: the table then says where each came from.
+func fromTemplates(st contracts.BuildState) bool {
+	for _, stage := range st.Stages {
+		for _, t := range stage.Tasks {
+			if t.From != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sinkFailures lists the notifications that failed for good: they never

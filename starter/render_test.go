@@ -37,6 +37,9 @@ func TestRenderWatch(t *testing.T) {
 		StartedAt: at(60 * time.Second), FinishedAt: at(65500 * time.Millisecond)}
 	failed.Stages[1].Tasks[0].Status = "cancelled"
 
+	fromTemplate := sampleState(contracts.StatusRunning)
+	fromTemplate.Stages[0].Tasks[0].From = "devops@3f2a1b2c9d0e:templates/go.yaml#unit"
+
 	tests := []struct {
 		name  string
 		state contracts.BuildState
@@ -57,6 +60,12 @@ func TestRenderWatch(t *testing.T) {
 				"package  tarball  cancelled        -        -\n"},
 		{"no stages, no branch", contracts.BuildState{ID: "build/x/abc", Project: "x", Commit: "abc", Status: "running"}, t0,
 			"build/x/abc  x abc  running  -\nSTAGE  TASK  STATUS  ATTEMPT  ELAPSED\n"},
+		{"tasks of templates", fromTemplate, t0.Add(65 * time.Second),
+			"build/demo/0123456789abcdef  demo main@0123456789ab  running  1m05s\n" +
+				"STAGE    TASK     STATUS     ATTEMPT  ELAPSED  FROM\n" +
+				"verify   unit     succeeded  1        12s      devops@3f2a1b2c9d0e:templates/go.yaml#unit\n" +
+				"verify   lint     building   2        5.0s     -\n" +
+				"package  tarball  waiting    -        -        -\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -88,9 +88,9 @@ func newBuildRun(ctx workflow.Context, in BuildInput) *buildRun {
 		Stages:      make([]StageState, len(in.Plan.Stages)),
 	}}
 	for si, s := range in.Plan.Stages {
-		st := StageState{Name: s.Name, Status: TaskWaiting, Tasks: make([]TaskState, len(s.Tasks))}
+		st := StageState{Name: s.Name, Status: TaskWaiting, Tasks: make([]TaskState, len(s.Tasks)), From: s.From}
 		for ti, t := range s.Tasks {
-			st.Tasks[ti] = TaskState{Name: t.Name, Status: TaskWaiting, Steps: waitingSteps(t)}
+			st.Tasks[ti] = TaskState{Name: t.Name, Status: TaskWaiting, Steps: waitingSteps(t), From: t.From}
 		}
 		b.state.Stages[si] = st
 	}

@@ -59,6 +59,8 @@ type StageView struct {
 	Name   string     `json:"name"`
 	Status string     `json:"status"`
 	Tasks  []TaskView `json:"tasks"`
+	// From names the stage template the stage came from, if any.
+	From string `json:"from,omitempty"`
 }
 
 // TaskView is a task card.
@@ -74,6 +76,9 @@ type TaskView struct {
 	Artifacts []ArtifactLink `json:"artifacts,omitempty"`
 	// Stage is the stage the task belongs to.
 	Stage string `json:"stage"`
+	// From names the task template the task came from, when its stage did
+	// not come from that template.
+	From string `json:"from,omitempty"`
 	// Bar places the task on the build's timeline; Bar.Width 0: not started.
 	Bar TimelineBar `json:"bar"`
 	// Steps are the task's steps (drover.yaml steps), in order.
@@ -119,7 +124,7 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 	base := "/api/v1/builds/" + url.PathEscape(st.ID) + "/tasks/"
 	artifactBase := "/api/v1/builds/" + url.PathEscape(st.ID) + "/artifacts/"
 	for _, s := range st.Stages {
-		sv := StageView{Name: s.Name, Status: s.Status}
+		sv := StageView{Name: s.Name, Status: s.Status, From: s.From}
 		for _, t := range s.Tasks {
 			tv := TaskView{Key: s.Name + "/" + t.Name, Name: t.Name, Status: t.Status, Attempt: t.Attempt,
 				Duration: duration(t.StartedAt, t.FinishedAt), ExitCode: t.ExitCode, Error: t.Error,
@@ -128,6 +133,9 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 			for _, st := range t.Steps {
 				tv.Steps = append(tv.Steps, StepView{Name: st.Name, Status: st.Status,
 					Duration: duration(st.StartedAt, st.FinishedAt), ExitCode: st.ExitCode})
+			}
+			if t.From != s.From {
+				tv.From = t.From
 			}
 			for _, a := range t.Artifacts {
 				link := ArtifactLink{Name: a.Name, Path: a.Path, Size: a.Size, SHA256: a.SHA256, Task: tv.Key}

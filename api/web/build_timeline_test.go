@@ -37,3 +37,17 @@ func TestApprovalsListApprovesThroughTheDecideForm(t *testing.T) {
 	require.Contains(t, body, `name="decision" value="approve"`)
 	require.Regexp(t, `name="csrf" value="[^"]+"`, body)
 }
+
+func TestBuildViewSaysWhichTemplateEachStageAndTaskCameFrom(t *testing.T) {
+	stageFrom, taskFrom := "devops@3f2a1b2c9d0e:ci.yaml#test", "ci/local.yaml#lint"
+	st := workflows.BuildState{ID: "b", Stages: []workflows.StageState{
+		{Name: "test", From: stageFrom, Tasks: []workflows.TaskState{{Name: "unit", From: stageFrom}}},
+		{Name: "ship", Tasks: []workflows.TaskState{{Name: "lint", From: taskFrom}, {Name: "own"}}},
+	}}
+	v := (&Pages{opts: Options{TemporalWebURL: DefaultTemporalWebURL}}).buildView(st)
+	require.Equal(t, stageFrom, v.Stages[0].From)
+	require.Empty(t, v.Stages[0].Tasks[0].From, "a task of a stage template is shown under its stage's origin")
+	require.Empty(t, v.Stages[1].From)
+	require.Equal(t, taskFrom, v.Stages[1].Tasks[0].From)
+	require.Empty(t, v.Stages[1].Tasks[1].From)
+}

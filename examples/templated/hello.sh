@@ -1,0 +1,2 @@
+#!/bin/bash
+echo "a task of templated's own drover.yaml"

@@ -24,7 +24,7 @@ import (
 //	params:                         # the parameters an include may set (strings)
 //	  version: {default: "1.23"}    # without a default, a parameter is required
 //	tasks:                          # task templates, by name
-//	  lint:                         # a task without name and secrets
+//	  lint:                         # a task (run or steps, matrix...) without name and secrets
 //	    run: golangci-lint run ./...
 //	stages:                         # stage templates, by name
 //	  test:                         # a stage without name, tasks without secrets

@@ -208,3 +208,30 @@ func TestExampleIncludesTemplates(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "ci/tasks.yaml#package", pkg.From)
 }
+
+func TestIncludeParametersInAMatrixAndSteps(t *testing.T) {
+	tmpl := `
+params: {go: {}, target: {}}
+tasks:
+  test:
+    steps:
+      - {name: build, run: "go${{ with.go }} build ./..."}
+      - {name: test, run: "go${{ with.go }} test ./..."}
+    matrix:
+      axes:
+        os: ["${{ with.target }}", darwin]
+`
+	p, err := ParseIncluding("drover.yaml", []byte(`
+project: app
+include: [{name: go, file: go.yaml, with: {go: "1.23", target: "linux"}}]
+build: {stages: [{name: s, tasks: [{use: go/test}]}]}
+`), mapFetch(map[string]string{"go.yaml": tmpl}))
+	require.NoError(t, err)
+	tasks := NewPlan(p).Stages[0].Tasks
+	require.Len(t, tasks, 2)
+	require.Equal(t, "test-linux", tasks[0].Name)
+	require.Equal(t, "test-darwin", tasks[1].Name)
+	require.Len(t, tasks[0].Steps, 2)
+	require.Equal(t, "go1.23 test ./...", tasks[0].Steps[1].Run)
+	require.Equal(t, "go.yaml#test", tasks[1].From)
+}

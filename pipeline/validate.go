@@ -178,13 +178,15 @@ func (v *validator) task(field string, t Task, seen, defined map[string]string) 
 // named uniquely with a script of its own.
 func (v *validator) steps(field string, t Task) {
 	hasRun := strings.TrimSpace(t.Run) != ""
+	// A task of a template has its steps in the template, not written at field.
+	hasSteps := len(t.Steps) > 0 || v.idx.isSet(field+".steps")
 	switch {
-	case hasRun && v.idx.isSet(field+".steps"):
+	case hasRun && hasSteps:
 		v.add(field+".steps", "a task has either run or steps, not both")
 		return
 	case hasRun:
 		return
-	case !v.idx.isSet(field + ".steps"):
+	case !hasSteps:
 		v.add(field+".run", "required")
 		return
 	case len(t.Steps) == 0:

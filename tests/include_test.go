@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -89,4 +90,28 @@ build: {stages: [{name: check, tasks: [{use: ci/greet}]}]}
 	require.Equal(t, "bad_definition", refused.Error.Code)
 	require.Equal(t, "drover.yaml:3:16: include[0].project: project stranger is not registered: only registered projects' repositories are included",
 		refused.Error.Message)
+}
+
+// TestTemplatesExampleBuilds runs the README's "Reusable templates"
+// example: examples/templated includes examples/devops's templates at its
+// tag ci-v1 and a file of its own.
+func TestTemplatesExampleBuilds(t *testing.T) {
+	devops, pinned := exampleRepo(t, "devops", filepath.Join(t.TempDir(), "devops"))
+	git(t, devops, "tag", "ci-v1")
+	repo, _ := exampleRepo(t, "templated", filepath.Join(t.TempDir(), "templated"))
+	h := newHarness(t, true, withProjects(t, fmt.Sprintf(`  - {name: devops, paths: [%q], share_templates_with: [templated]}
+  - {name: templated, paths: [%q]}
+`, devops, repo)))
+
+	var created createResp
+	require.Equal(t, http.StatusAccepted, h.do(http.MethodPost, "/api/v1/builds", map[string]any{"repository": repo, "commit": "main"}, &created))
+	final := h.waitFor(created.ID, time.Minute, "the end", finished)
+	require.Equal(t, workflows.StatusSucceeded, final.Status)
+	from := "devops@" + pinned[:12] + ":templates/ci.yaml#"
+	require.Equal(t, from+"checks", final.Stages[0].From)
+	for task, want := range map[string]string{"greet": from + "greet", "package": "ci/tasks.yaml#package", "own": ""} {
+		require.Equal(t, want, taskOf(final, "ship", task).From, task)
+	}
+	require.Contains(t, taskOf(final, "ship", "greet").OutputTail, "hello, templated")
+	require.Len(t, taskOf(final, "ship", "package").Artifacts, 1)
 }

@@ -85,6 +85,13 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 		}
 	}
 
+	if err := a.downloadNeeds(ctx, in, workspace, log); err != nil {
+		if ctx.Err() != nil {
+			return result, fmt.Errorf("task %s/%s cancelled: %w", in.Task.Stage, in.Task.Name, ctx.Err())
+		}
+		return result, err
+	}
+
 	granted, err := a.grantSecrets(ctx, in.Project, "", in.SecretsAllowed, in.Task.Secrets, log, ErrTypeBadTask)
 	if err != nil {
 		return result, err

@@ -160,6 +160,12 @@ type RunTaskInput struct {
 	// SecretsAllowed is true when the build's branch may receive the
 	// project's secrets (see the Build's input); false gives the task none.
 	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+	// Needs are the artifacts of earlier tasks that the task needs
+	// (PlanTask.Needs), as those tasks stored them; each is downloaded to
+	// its Path in the workspace and checked against its SHA256 before the
+	// script runs. Name is "<stage>/<task>/<artifact>"; a need whose task
+	// stored no such artifact has no Key.
+	Needs []ArtifactRef `json:"needs,omitempty"`
 }
 
 // RunTaskResult is the outcome of a task attempt. It is also the details of

@@ -26,6 +26,7 @@ func NewPlan(p *Project) Plan {
 		}
 		plan.Stages = append(plan.Stages, stage)
 	}
+	planNeeds(p.Build, &plan)
 	return plan
 }
 

@@ -83,8 +83,9 @@ func (e *IncludeError) Error() string { return e.Msg }
 // TaskOverrides are the fields a task that uses a task template may set
 // beside use: its name, and env merged over the template's. The others
 // replace the template's (a matrix runs the template once per
-// combination); secrets are only ever given here.
-var TaskOverrides = []string{"name", "env", "secrets", "timeout", "retries", "runs-on", "matrix"}
+// combination, needs name tasks of the build that uses it); secrets are
+// only ever given here.
+var TaskOverrides = []string{"name", "env", "secrets", "timeout", "retries", "runs-on", "matrix", "needs"}
 
 // templateFile is the shape of an included file.
 type templateFile struct {
@@ -536,6 +537,10 @@ func (v *validator) useTask(field string, t *Task, files map[string]*templates) 
 	}
 	if t.Matrix != nil {
 		out.Matrix = t.Matrix
+	}
+	if len(t.Needs) > 0 {
+		// What a task needs depends on the build it is in, not the template.
+		out.Needs = t.Needs
 	}
 	out.Secrets = t.Secrets
 	out.From = f.source + "#" + key

@@ -44,6 +44,9 @@ type PlanTask struct {
 	Artifacts []Artifact `json:"artifacts,omitempty"`
 	// Secrets names the secrets the task receives: names, never values.
 	Secrets []SecretRef `json:"secrets,omitempty"`
+	// Needs are the artifacts of earlier stages' tasks the task needs, each
+	// downloaded to its path in the workspace before the task runs.
+	Needs []NeededArtifact `json:"needs,omitempty"`
 	// MatrixOf names the task of drover.yaml whose matrix this task is one
 	// combination of; it is empty for a task without a matrix.
 	MatrixOf string `json:"matrix_of,omitempty"`

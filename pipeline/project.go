@@ -63,6 +63,9 @@ type Task struct {
 	Use string `yaml:"use" json:"use,omitempty"`
 	// From names the template the task came from, set by ParseIncluding.
 	From string `yaml:"-" json:"from,omitempty"`
+	// Needs are artifacts of tasks of earlier stages downloaded into the
+	// workspace before the task runs.
+	Needs []Need `yaml:"needs" json:"needs,omitempty"`
 }
 
 // Artifact is a file a task produces, stored in the blob store when the task succeeds.

@@ -113,6 +113,10 @@ func (v *validator) build(b Build) {
 			v.task(fmt.Sprintf("%s.tasks[%d]", field, j), t, tasks, defined)
 		}
 	}
+	if len(v.errs) == 0 {
+		// Needs name tasks by the names a valid build gives them.
+		v.needs(b)
+	}
 }
 
 // task checks the task at field; seen holds the names of the stage's

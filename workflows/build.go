@@ -113,6 +113,7 @@ func (b *buildRun) runTask(ctx workflow.Context, si, ti int) bool {
 			PriorAttempts: prior,
 			// Only names travel; the worker reads the values.
 			SecretsAllowed: b.in.SecretsAllowed,
+			Needs:          b.neededArtifacts(task),
 		}).Get(ctx, &res)
 
 		var appErr *temporal.ApplicationError

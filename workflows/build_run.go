@@ -374,3 +374,22 @@ func (b *buildRun) ledgerBuild() ledger.Build {
 		FinishedAt:  b.state.FinishedAt,
 	}
 }
+
+// neededArtifacts are the artifacts task needs, from the states of the
+// earlier tasks that stored them; nil when it needs none (as every task of
+// a plan from before needs existed).
+func (b *buildRun) neededArtifacts(task pipeline.PlanTask) []contracts.ArtifactRef {
+	var refs []contracts.ArtifactRef
+	for _, n := range task.Needs {
+		ref := contracts.ArtifactRef{Name: n.Stage + "/" + n.Task + "/" + n.Name, Path: n.Path}
+		if ts := b.task(n.Stage, n.Task); ts != nil {
+			for _, a := range ts.Artifacts {
+				if a.Name == n.Name {
+					ref.Key, ref.SHA256, ref.Size = a.Key, a.SHA256, a.Size
+				}
+			}
+		}
+		refs = append(refs, ref)
+	}
+	return refs
+}

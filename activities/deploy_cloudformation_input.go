@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"
@@ -146,19 +147,22 @@ func (a *PromotionActivities) placeholder(in DeployInput, name string) (string, 
 	if rest[i+1:] == "sha256" {
 		return ref.SHA256, nil
 	}
-	return a.artifactURL(ref)
+	return a.artifactURL(in.Version, ref)
 }
 
 // artifactURL is where the API serves the artifact ref of a build task:
 // GET /api/v1/builds/{build}/artifacts/{stage}/{task}/{name}?run_id=.
-func (a *PromotionActivities) artifactURL(ref ArtifactRef) (string, error) {
+func (a *PromotionActivities) artifactURL(version string, ref ArtifactRef) (string, error) {
 	// blobstore.ArtifactKey: artifacts/<project>/<commit>/<runID>/<stage>/<task>/<name>
 	parts := strings.Split(ref.Key, "/")
 	if len(parts) != 7 || parts[0] != "artifacts" || a.PublicURL == "" {
 		return "", fmt.Errorf("artifact %s is not served by the API (it was not built by a Drover build)", ref.Name)
 	}
 	project, commit, run, stage, task, name := parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]
-	return strings.TrimRight(a.PublicURL, "/") + "/api/v1/builds/" + url.PathEscape("build/"+project+"/"+commit) +
+	// The version of a build given other inputs than the defaults ends in
+	// their key, which is also the end of the build's ID.
+	_, inputsKey, _ := strings.Cut(version, "-")
+	return strings.TrimRight(a.PublicURL, "/") + "/api/v1/builds/" + url.PathEscape(contracts.BuildIDWithInputs(project, commit, inputsKey)) +
 		"/artifacts/" + url.PathEscape(stage) + "/" + url.PathEscape(task) + "/" + url.PathEscape(name) +
 		"?run_id=" + url.QueryEscape(run), nil
 }

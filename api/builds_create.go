@@ -54,12 +54,17 @@ func (s *Server) createBuild(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	plan, err := pipeline.NewPlanWithInputs(project, req.Inputs)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
 	in := workflows.BuildInput{
 		Project:     project.Project,
 		Repository:  req.Repository,
 		Commit:      commit,
 		Branch:      requestBranch(&req),
-		Plan:        pipeline.NewPlan(project),
+		Plan:        plan,
 		Promotion:   s.protectedPromotion(ctx, registered, project, requestBranch(&req)),
 		Notify:      project.Notify,
 		TriggeredBy: triggeredBy(c),

@@ -112,6 +112,10 @@ func (s *Server) classify(err error) *httpError {
 	if de := definitionError(err); de != nil {
 		return de
 	}
+	var input *pipeline.InputError
+	if errors.As(err, &input) {
+		return errorf(http.StatusBadRequest, codeBadRequest, "%s", input.Error())
+	}
 	var invalid *serviceerror.InvalidArgument
 	if errors.As(err, &invalid) {
 		// What the request named (an ID, a run) Temporal finds malformed.

@@ -36,7 +36,7 @@ func (f *fakeBuilds) Start(_ context.Context, in workflows.BuildInput, rerun boo
 	if f.startErr != nil {
 		return "", "", false, f.startErr
 	}
-	id := contracts.BuildID(in.Project, in.Commit)
+	id := contracts.BuildIDWithInputs(in.Project, in.Commit, in.Plan.InputsKey)
 	if st, ok := f.states[id]; ok {
 		if !rerun {
 			return id, st.RunID, true, nil

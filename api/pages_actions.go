@@ -32,6 +32,10 @@ func pageError(err error) error {
 	if errors.As(err, &he) && he.status >= 400 && he.status < 500 {
 		return &pageRefusal{msg: he.message, forbidden: he.status == http.StatusForbidden}
 	}
+	var input *pipeline.InputError
+	if errors.As(err, &input) {
+		return &pageRefusal{msg: input.Error()}
+	}
 	var pe *pipeline.Error
 	if errors.As(err, &pe) {
 		return &pageRefusal{msg: "the build definition is not valid: " + err.Error()}
@@ -48,7 +52,7 @@ func (b pageBuilds) MayBuild(ctx context.Context, project string) bool {
 // Start is the pages' Run form: it builds the head of branch of project's
 // repository (the registered one, else the one its last build used),
 // after the same checks POST /api/v1/builds makes.
-func (b pageBuilds) Start(ctx context.Context, project, branch string) (string, error) {
+func (b pageBuilds) Start(ctx context.Context, project, branch string, inputs map[string]string) (string, error) {
 	if err := b.s.authorizeForm(ctx, project, registry.RoleBuild, "build", project); err != nil {
 		return "", err
 	}
@@ -56,7 +60,7 @@ func (b pageBuilds) Start(ctx context.Context, project, branch string) (string, 
 	if err != nil {
 		return "", err
 	}
-	req := CreateBuildRequest{Repository: repository, Branch: branch}
+	req := CreateBuildRequest{Repository: repository, Branch: branch, Inputs: inputs}
 	if branch != "" {
 		req.Commit = "refs/heads/" + branch
 	}
@@ -75,7 +79,14 @@ func (b pageBuilds) Rerun(ctx context.Context, id string) (string, error) {
 	if st.Status == workflows.StatusRunning {
 		return "", &pageRefusal{msg: "the build is still running"}
 	}
-	return b.s.pageBuild(ctx, st.Project, CreateBuildRequest{Repository: st.Repository, Commit: st.Commit, Branch: st.Branch, Rerun: true})
+	req := CreateBuildRequest{Repository: st.Repository, Commit: st.Commit, Branch: st.Branch, Rerun: true}
+	if len(st.Inputs) > 0 {
+		req.Inputs = map[string]string{}
+		for _, v := range st.Inputs {
+			req.Inputs[v.Name] = v.Value
+		}
+	}
+	return b.s.pageBuild(ctx, st.Project, req)
 }
 
 // pageRepository is the repository the pages build project from.
@@ -127,9 +138,13 @@ func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildR
 			return "", &pageRefusal{msg: fmt.Sprintf("commit %s is not on branch %s", shortCommit(commit), requestBranch(&req)), forbidden: true}
 		}
 	}
+	plan, err := pipeline.NewPlanWithInputs(def, req.Inputs)
+	if err != nil {
+		return "", pageError(err)
+	}
 	in := workflows.BuildInput{
 		Project: def.Project, Repository: req.Repository, Commit: commit, Branch: requestBranch(&req),
-		Plan: pipeline.NewPlan(def), Promotion: s.protectedPromotion(ctx, registered, def, requestBranch(&req)),
+		Plan: plan, Promotion: s.protectedPromotion(ctx, registered, def, requestBranch(&req)),
 		Notify: def.Notify, TriggeredBy: cmpOr(who.Name, "web"), Rerun: req.Rerun,
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,

@@ -48,7 +48,7 @@ type TemporalBuilds struct {
 // running or finished, is returned with existing set; with rerun a finished
 // build runs again under the same ID and a running one gives ErrBuildRunning.
 func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rerun bool) (string, string, bool, error) {
-	id := contracts.BuildID(in.Project, in.Commit)
+	id := contracts.BuildIDWithInputs(in.Project, in.Commit, in.Plan.InputsKey)
 	opts := client.StartWorkflowOptions{
 		ID:                    id,
 		TaskQueue:             b.taskQueue(),

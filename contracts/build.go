@@ -66,21 +66,24 @@ type Event struct {
 // BuildState is the live state of a build, returned by BuildStateQuery and,
 // once the build ends, as its result (also as the details of its failure).
 type BuildState struct {
-	ID          string       `json:"id"`
-	RunID       string       `json:"run_id"`
-	Project     string       `json:"project"`
-	Repository  string       `json:"repository"`
-	Commit      string       `json:"commit"`
-	Branch      string       `json:"branch,omitempty"`
-	TriggeredBy string       `json:"triggered_by,omitempty"`
-	Subject     string       `json:"subject,omitempty"`
-	Author      string       `json:"author,omitempty"`
-	Rerun       bool         `json:"rerun,omitempty"`
-	Status      string       `json:"status"`
-	StartedAt   time.Time    `json:"started_at"`
-	FinishedAt  *time.Time   `json:"finished_at,omitempty"`
-	Stages      []StageState `json:"stages"`
-	Events      []Event      `json:"events"`
+	ID          string `json:"id"`
+	RunID       string `json:"run_id"`
+	Project     string `json:"project"`
+	Repository  string `json:"repository"`
+	Commit      string `json:"commit"`
+	Branch      string `json:"branch,omitempty"`
+	TriggeredBy string `json:"triggered_by,omitempty"`
+	Subject     string `json:"subject,omitempty"`
+	Author      string `json:"author,omitempty"`
+	Rerun       bool   `json:"rerun,omitempty"`
+	// Inputs are the values of the build's inputs (drover.yaml inputs:),
+	// sorted by name.
+	Inputs     []pipeline.EnvVar `json:"inputs,omitempty"`
+	Status     string            `json:"status"`
+	StartedAt  time.Time         `json:"started_at"`
+	FinishedAt *time.Time        `json:"finished_at,omitempty"`
+	Stages     []StageState      `json:"stages"`
+	Events     []Event           `json:"events"`
 	// Version is the artifact version registered when the build succeeded.
 	Version string `json:"version,omitempty"`
 	// PromotionID is the promotion the build started, if any.

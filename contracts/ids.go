@@ -7,6 +7,17 @@ func BuildID(project, commit string) string {
 	return fmt.Sprintf("build/%s/%s", project, commit)
 }
 
+// BuildIDWithInputs is the workflow ID of the build of a project at a
+// commit with input values other than the defaults, told apart by their
+// pipeline.Plan.InputsKey: build/<project>/<commit>/<key>. An empty key is
+// BuildID.
+func BuildIDWithInputs(project, commit, inputsKey string) string {
+	if inputsKey == "" {
+		return BuildID(project, commit)
+	}
+	return BuildID(project, commit) + "/" + inputsKey
+}
+
 // PromotionID is the workflow ID of the promotion of a project's version.
 func PromotionID(project, version string) string {
 	return fmt.Sprintf("promote/%s/%s", project, version)

@@ -10,8 +10,21 @@ import (
 // NewPlan turns a validated project into the construction plan of its
 // build, with every default filled in: timeouts, checkout, sorted and
 // deduplicated runs-on labels, env sorted by name, cleaned artifact paths.
-// It does not validate p; call it on what Parse returned.
+// It does not validate p; call it on what Parse returned. Inputs get their
+// defaults, as for a build of a push (see NewPlanWithInputs).
 func NewPlan(p *Project) Plan {
+	plan := newPlan(p)
+	values := make([]EnvVar, 0, len(p.Inputs))
+	for _, in := range p.Inputs {
+		values = append(values, EnvVar{Name: in.Name, Value: in.defaultValue()})
+	}
+	slices.SortFunc(values, func(a, b EnvVar) int { return cmp.Compare(a.Name, b.Name) })
+	plan.setInputs(values, "")
+	return plan
+}
+
+// newPlan is the plan of p without inputs.
+func newPlan(p *Project) Plan {
 	plan := Plan{Project: p.Project, Repository: p.Repository, Stages: make([]PlanStage, 0, len(p.Build.Stages))}
 	for _, s := range p.Build.Stages {
 		stage := PlanStage{Name: s.Name, FailFast: s.FailFast, From: s.From, Tasks: make([]PlanTask, 0, len(s.Tasks))}

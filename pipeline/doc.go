@@ -61,6 +61,10 @@
 //	notify:
 //	  slack: {channel: "#deploys"}
 //	  webhooks: [{url: https://hooks.example.com/drover, events: [ARTIFACT_AVAILABLE]}]  # no events: all
+//	inputs:                            # parameters of a build started by hand (see Input)
+//	  - {name: target, type: choice, options: [staging, canary], default: staging}  # $INPUT_TARGET
+//	  - {name: dry-run, type: bool, default: true}                                  # $INPUT_DRY_RUN
+//	  - {name: ticket, required: true, description: The change ticket}              # type string
 //	triggers:                          # which forge webhook pushes build (see Triggers)
 //	  branches: [main, "release/*"]    # path.Match patterns; default every branch
 //	  tags: ["v*"]                     # default: no tag is built

@@ -36,15 +36,15 @@ type MatrixAxes []MatrixAxis
 // MatrixAxis is one axis of a Matrix: a name and its values.
 type MatrixAxis struct {
 	Name   string        `json:"name"`
-	Values []MatrixValue `json:"values"`
+	Values []Scalar `json:"values"`
 }
 
 // MatrixCombination is one entry of a Matrix's exclude or include: values by key.
-type MatrixCombination map[string]MatrixValue
+type MatrixCombination map[string]Scalar
 
-// MatrixValue is one value of a matrix, a scalar kept as it is written:
+// Scalar is a string, number or boolean of drover.yaml kept as it is written:
 // 1.20 stays "1.20", not the number 1.2.
-type MatrixValue string
+type Scalar string
 
 // Limits of a matrix, checked before it is expanded.
 const (
@@ -65,7 +65,7 @@ var (
 
 // UnmarshalYAML reads the axes in the order they are written.
 func (a *MatrixAxes) UnmarshalYAML(unmarshal func(any) error) error {
-	var values map[string][]MatrixValue
+	var values map[string][]Scalar
 	if err := unmarshal(&values); err != nil {
 		return err
 	}
@@ -86,12 +86,12 @@ func (a *MatrixAxes) UnmarshalYAML(unmarshal func(any) error) error {
 }
 
 // UnmarshalYAML reads a string, number or boolean as it is written.
-func (v *MatrixValue) UnmarshalYAML(node ast.Node) error {
+func (v *Scalar) UnmarshalYAML(node ast.Node) error {
 	switch n := node.(type) {
 	case *ast.StringNode:
-		*v = MatrixValue(n.Value)
+		*v = Scalar(n.Value)
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode:
-		*v = MatrixValue(n.GetToken().Value)
+		*v = Scalar(n.GetToken().Value)
 	default:
 		return &nodeError{node: node, msg: fmt.Sprintf("must be a string, number or boolean, not a %s", node.Type().YAMLName())}
 	}

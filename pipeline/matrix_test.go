@@ -53,7 +53,7 @@ build:
 
 func TestMatrixExcludeMatchesPartially(t *testing.T) {
 	m := Matrix{
-		Axes:    MatrixAxes{{Name: "go", Values: []MatrixValue{"1.22", "1.23"}}, {Name: "os", Values: []MatrixValue{"linux", "arm", "darwin"}}},
+		Axes:    MatrixAxes{{Name: "go", Values: []Scalar{"1.22", "1.23"}}, {Name: "os", Values: []Scalar{"linux", "arm", "darwin"}}},
 		Exclude: []MatrixCombination{{"os": "arm"}, {"go": "1.22", "os": "darwin"}},
 	}
 	var names []string

@@ -10,6 +10,12 @@ type Plan struct {
 	Project    string      `json:"project"`
 	Repository string      `json:"repository,omitempty"`
 	Stages     []PlanStage `json:"stages"`
+	// Inputs holds the value of every input of the build, sorted by name;
+	// every task has them as INPUT_<NAME> variables too.
+	Inputs []EnvVar `json:"inputs,omitempty"`
+	// InputsKey identifies the values among the builds of the commit: empty
+	// when they are the defaults (see Project.InputsKey).
+	InputsKey string `json:"inputs_key,omitempty"`
 }
 
 // PlanStage is one stage of a Plan.

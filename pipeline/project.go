@@ -14,6 +14,9 @@ type Project struct {
 	// Include lists the template files whose stage and task templates the
 	// build uses (see Include); ParseIncluding resolves them.
 	Include []Include `yaml:"include" json:"include,omitempty"`
+	// Inputs are the parameters of a build started by hand; a build of a
+	// push gets their defaults.
+	Inputs []Input `yaml:"inputs" json:"inputs,omitempty"`
 }
 
 // Build is the build definition: stages run in order.

@@ -58,6 +58,7 @@ func (v *validator) project(p *Project) {
 	if p.Triggers != nil {
 		v.triggers(*p.Triggers)
 	}
+	v.inputs(p)
 }
 
 // name checks a required name against namePattern.

@@ -16,6 +16,7 @@ import (
 func (a *cli) startCommand() *cobra.Command {
 	var req rest.CreateBuildRequest
 	var watch bool
+	var inputs []string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Build a commit of a repository",
@@ -24,6 +25,19 @@ func (a *cli) startCommand() *cobra.Command {
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			for _, kv := range inputs {
+				name, value, ok := strings.Cut(kv, "=")
+				if !ok || name == "" {
+					return usageError{fmt.Errorf("--input %q: want NAME=VALUE", kv)}
+				}
+				if _, dup := req.Inputs[name]; dup {
+					return usageError{fmt.Errorf("--input %s given twice", name)}
+				}
+				if req.Inputs == nil {
+					req.Inputs = map[string]string{}
+				}
+				req.Inputs[name] = value
+			}
 			if !isRemote(req.Repository) {
 				abs, err := filepath.Abs(req.Repository)
 				if err != nil {
@@ -59,6 +73,7 @@ func (a *cli) startCommand() *cobra.Command {
 	f.StringVar(&req.Branch, "branch", "", "branch the commit belongs to (default: the current branch of a local repository)")
 	f.BoolVar(&req.Rerun, "rerun", false, "build again a commit that was built already")
 	f.BoolVar(&watch, "watch", false, "watch the build until it ends")
+	f.StringArrayVar(&inputs, "input", nil, "NAME=VALUE for an input of drover.yaml (repeatable); the others get their defaults")
 	return cmd
 }
 

@@ -63,6 +63,22 @@ func TestBuildStart(t *testing.T) {
 	}
 }
 
+func TestBuildStartWithInputs(t *testing.T) {
+	repo, sha := gitRepo(t)
+	api := &fakeAPI{startResp: rest.CreateBuildResponse{ID: "build/demo/" + sha + "/0a1b2c3d4e5f", RunID: "r1", Status: "running"}}
+	code, stdout, stderr := runCLI(t, api, nil, false, "build", "start", "--repo", repo, "--commit", sha,
+		"--input", "target=canary", "--input", "note=a=b c")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "build build/demo/"+sha+"/0a1b2c3d4e5f started")
+	require.Equal(t, map[string]string{"target": "canary", "note": "a=b c"}, api.started[0].Inputs)
+
+	for _, args := range [][]string{{"--input", "target"}, {"--input", "=x"}, {"--input", "a=1", "--input", "a=2"}} {
+		code, _, stderr = runCLI(t, &fakeAPI{}, nil, false, append([]string{"build", "start", "--repo", repo}, args...)...)
+		require.Equal(t, 2, code, stderr)
+		require.Contains(t, stderr, "--input")
+	}
+}
+
 func TestBuildStartOutcomes(t *testing.T) {
 	repo, _ := gitRepo(t)
 	running := sampleState(contracts.StatusRunning)

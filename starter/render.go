@@ -3,6 +3,7 @@ package starter
 import (
 	"cmp"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,6 +19,13 @@ func RenderWatch(st contracts.BuildState, now time.Time) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "%s  %s  %s  %s\n", st.ID, describeRef(st.Project, st.Branch, st.Commit), st.Status,
 		elapsed(timePtr(st.StartedAt), st.FinishedAt, now))
+	if len(st.Inputs) > 0 {
+		values := make([]string, len(st.Inputs))
+		for i, v := range st.Inputs {
+			values[i] = v.Name + "=" + strconv.Quote(v.Value)
+		}
+		fmt.Fprintf(&sb, "inputs: %s\n", strings.Join(values, " "))
+	}
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	from := fromTemplates(st)
 	header := "STAGE\tTASK\tSTATUS\tATTEMPT\tELAPSED"

@@ -83,6 +83,7 @@ func newBuildRun(ctx workflow.Context, in BuildInput) *buildRun {
 		Subject:     in.Subject,
 		Author:      in.Author,
 		Rerun:       in.Rerun,
+		Inputs:      in.Plan.Inputs,
 		Status:      StatusRunning,
 		StartedAt:   workflow.Now(ctx).UTC(),
 		Stages:      make([]StageState, len(in.Plan.Stages)),

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,8 +20,9 @@ import (
 // shown (403 when Forbidden, else 409).
 type BuildStarter interface {
 	// Start builds the head of branch (the default branch when empty) of
-	// project's registered repository and returns the build's ID.
-	Start(ctx context.Context, project, branch string) (string, error)
+	// project's registered repository with values for the inputs of its
+	// drover.yaml (nil: the defaults) and returns the build's ID.
+	Start(ctx context.Context, project, branch string, inputs map[string]string) (string, error)
 	// Rerun runs build id, which has ended, again and returns its ID.
 	Rerun(ctx context.Context, id string) (string, error)
 	// MayBuild reports whether the signed-in user may build project, so
@@ -79,9 +81,14 @@ func (p *Pages) startBuild(c *gin.Context) {
 		p.renderError(c, http.StatusBadRequest, "Choose a project and a branch name (no spaces).")
 		return
 	}
+	inputs, problem := formInputs(c.PostForm("inputs"))
+	if problem != "" {
+		p.renderError(c, http.StatusBadRequest, problem)
+		return
+	}
 	user, _ := p.user(c)
 	ctx := withFormUser(c.Request.Context(), user)
-	id, err := starter.Start(ctx, project, branch)
+	id, err := starter.Start(ctx, project, branch, inputs)
 	if err != nil {
 		if p.refused(c, err) {
 			return
@@ -92,6 +99,31 @@ func (p *Pages) startBuild(c *gin.Context) {
 	}
 	p.opts.Logger.InfoContext(ctx, "build requested", "build_id", id, "by", user.Name, "channel", "web")
 	c.Redirect(http.StatusSeeOther, "/builds/"+url.PathEscape(id)+"?msg="+url.QueryEscape("Build started."))
+}
+
+// formInputs reads the Run form's inputs: one NAME=VALUE a line, blank
+// lines ignored. A problem is said as a sentence for the error page.
+func formInputs(text string) (map[string]string, string) {
+	var inputs map[string]string
+	for line := range strings.Lines(text) {
+		line = strings.TrimRight(line, "\r\n")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return nil, fmt.Sprintf("Write each input as NAME=VALUE on its own line (not %q).", line)
+		}
+		if _, dup := inputs[name]; dup {
+			return nil, fmt.Sprintf("Input %s is given twice.", name)
+		}
+		if inputs == nil {
+			inputs = map[string]string{}
+		}
+		inputs[name] = value
+	}
+	return inputs, ""
 }
 
 // rerunBuild runs an ended build again, after the page's confirmation.

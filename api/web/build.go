@@ -10,25 +10,28 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )
 
 // BuildView is a build as its page and its event stream show it.
 type BuildView struct {
-	ID          string      `json:"id"`
-	Project     string      `json:"project"`
-	Commit      string      `json:"commit"`
-	Branch      string      `json:"branch"`
-	Status      string      `json:"status"`
-	TriggeredBy string      `json:"triggered_by"`
-	Subject     string      `json:"subject,omitempty"`
-	Author      string      `json:"author,omitempty"`
-	Version     string      `json:"version"`
-	PromotionID string      `json:"promotion_id"`
-	Started     string      `json:"started"`
-	Duration    string      `json:"duration"`
-	Stages      []StageView `json:"stages"`
-	Running     bool        `json:"running"`
+	ID          string `json:"id"`
+	Project     string `json:"project"`
+	Commit      string `json:"commit"`
+	Branch      string `json:"branch"`
+	Status      string `json:"status"`
+	TriggeredBy string `json:"triggered_by"`
+	Subject     string `json:"subject,omitempty"`
+	Author      string `json:"author,omitempty"`
+	// Inputs are the values of the build's inputs, sorted by name.
+	Inputs      []pipeline.EnvVar `json:"inputs,omitempty"`
+	Version     string            `json:"version"`
+	PromotionID string            `json:"promotion_id"`
+	Started     string            `json:"started"`
+	Duration    string            `json:"duration"`
+	Stages      []StageView       `json:"stages"`
+	Running     bool              `json:"running"`
 	// Notice says what the build waits for that is wrong ("ledger
 	// unreachable, retrying ..."); empty when nothing is.
 	Notice      string `json:"notice"`
@@ -117,7 +120,7 @@ type ArtifactLink struct {
 
 func (p *Pages) buildView(st workflows.BuildState) BuildView {
 	v := BuildView{ID: st.ID, Project: st.Project, Commit: st.Commit, Branch: st.Branch, Status: st.Status,
-		TriggeredBy: st.TriggeredBy, Subject: st.Subject, Author: st.Author, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
+		TriggeredBy: st.TriggeredBy, Subject: st.Subject, Author: st.Author, Inputs: st.Inputs, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
 		Duration: duration(&st.StartedAt, st.FinishedAt), Running: st.Status == workflows.StatusRunning,
 		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt, Notice: st.Ledger}
 	span := timelineSpan(st)

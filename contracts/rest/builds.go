@@ -11,6 +11,10 @@ type CreateBuildRequest struct {
 	Branch string `json:"branch,omitempty"`
 	// Rerun runs a build that already finished again.
 	Rerun bool `json:"rerun,omitempty"`
+	// Inputs are values for the inputs the definition declares, by name;
+	// the others get their defaults. Other values make another build of
+	// the commit.
+	Inputs map[string]string `json:"inputs,omitempty"`
 }
 
 // CreateBuildResponse answers POST /api/v1/builds.

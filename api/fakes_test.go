@@ -22,6 +22,7 @@ type fakeBuilds struct {
 	mu       sync.Mutex
 	states   map[string]workflows.BuildState // by build ID
 	started  []workflows.BuildInput
+	inputs   map[string]workflows.BuildInput // by run ID
 	rerun    []bool
 	startErr error
 	stateErr error
@@ -47,9 +48,25 @@ func (f *fakeBuilds) Start(_ context.Context, in workflows.BuildInput, rerun boo
 	}
 	f.started = append(f.started, in)
 	f.rerun = append(f.rerun, rerun)
+	if f.inputs == nil {
+		f.inputs = map[string]workflows.BuildInput{}
+	}
 	runID := "run-" + string(rune('0'+len(f.started)))
-	f.states[id] = workflows.BuildState{ID: id, RunID: runID, Project: in.Project, Commit: in.Commit, Status: workflows.StatusRunning}
+	f.states[id] = workflows.BuildState{ID: id, RunID: runID, Project: in.Project, Commit: in.Commit,
+		Repository: in.Repository, Branch: in.Branch, Status: workflows.StatusRunning}
+	f.inputs[runID] = in
 	return id, runID, false, nil
+}
+
+// Input is the input run runID started with (BuildInputReader).
+func (f *fakeBuilds) Input(_ context.Context, id, runID string) (workflows.BuildInput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	in, ok := f.inputs[runID]
+	if !ok {
+		return workflows.BuildInput{}, notFound(KindBuild, id)
+	}
+	return in, nil
 }
 
 func (f *fakeBuilds) State(_ context.Context, id, runID string) (workflows.BuildState, error) {

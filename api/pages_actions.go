@@ -114,13 +114,9 @@ func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildR
 		return "", pageError(err)
 	}
 	who, _ := web.FormUser(ctx)
-	var registered *registry.Project
-	if s.protecting() {
-		p, ok := s.Registry.Project(project) // authorizeForm refused a nil Registry already
-		if !ok || !p.HasRepository(req.Repository) {
-			return "", &pageRefusal{msg: fmt.Sprintf("repository %s is not registered for project %s", gitsource.Redact(req.Repository), project), forbidden: true}
-		}
-		registered = p
+	registered, err := s.pageRegistered(ctx, project, req.Repository)
+	if err != nil {
+		return "", err
 	}
 	commit, def, err := s.definitionAt(ctx, req.Repository, req.Commit)
 	if err != nil {
@@ -129,14 +125,8 @@ func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildR
 	if def.Project != project {
 		return "", &pageRefusal{msg: fmt.Sprintf("the definition at %s is project %s, not %s", shortCommit(commit), def.Project, project), forbidden: true}
 	}
-	if v, ok := s.Source.(BranchVerifier); ok && registered != nil && requestBranch(&req) != "" {
-		on, err := v.OnBranch(ctx, req.Repository, commit, requestBranch(&req))
-		if err != nil {
-			return "", fmt.Errorf("check branch %s of %s: %w", requestBranch(&req), commit, err)
-		}
-		if !on {
-			return "", &pageRefusal{msg: fmt.Sprintf("commit %s is not on branch %s", shortCommit(commit), requestBranch(&req)), forbidden: true}
-		}
+	if err := s.pageOnBranch(ctx, registered, req.Repository, commit, requestBranch(&req)); err != nil {
+		return "", err
 	}
 	plan, err := pipeline.NewPlanWithInputs(def, req.Inputs)
 	if err != nil {
@@ -155,6 +145,36 @@ func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildR
 		return "", err
 	}
 	return resp.ID, nil
+}
+
+// pageRegistered is project's registration for the pages' forms, nil when
+// nothing is protected; a refusal when repository is not registered for it.
+func (s *Server) pageRegistered(_ context.Context, project, repository string) (*registry.Project, error) {
+	if !s.protecting() {
+		return nil, nil
+	}
+	p, ok := s.Registry.Project(project) // authorizeForm refused a nil Registry already
+	if !ok || !p.HasRepository(repository) {
+		return nil, &pageRefusal{msg: fmt.Sprintf("repository %s is not registered for project %s", gitsource.Redact(repository), project), forbidden: true}
+	}
+	return p, nil
+}
+
+// pageOnBranch refuses, for the pages' forms, a commit that branch of a
+// registered project's repository does not hold.
+func (s *Server) pageOnBranch(ctx context.Context, registered *registry.Project, repository, commit, branch string) error {
+	v, ok := s.Source.(BranchVerifier)
+	if !ok || registered == nil || branch == "" {
+		return nil
+	}
+	on, err := v.OnBranch(ctx, repository, commit, branch)
+	if err != nil {
+		return fmt.Errorf("check branch %s of %s: %w", branch, commit, err)
+	}
+	if !on {
+		return &pageRefusal{msg: fmt.Sprintf("commit %s is not on branch %s", shortCommit(commit), branch), forbidden: true}
+	}
+	return nil
 }
 
 // MayPromote reports whether the pages' signed-in user holds the promote

@@ -10,6 +10,8 @@ import (
 type (
 	// CreateBuildRequest is rest.CreateBuildRequest.
 	CreateBuildRequest = rest.CreateBuildRequest
+	// RerunBuildRequest is rest.RerunBuildRequest.
+	RerunBuildRequest = rest.RerunBuildRequest
 	// CreateBuildResponse is rest.CreateBuildResponse.
 	CreateBuildResponse = rest.CreateBuildResponse
 	// BuildSummary is rest.BuildSummary.

@@ -36,6 +36,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/builds", s.listBuilds)
 	v1.GET("/builds/:id", s.getBuild)
 	v1.POST("/builds/:id/cancel", s.cancelBuild)
+	v1.POST("/builds/:id/rerun", s.rerunBuild)
 	// /tasks/<stage>/<task>/log, or /tasks/<task>/log when the name is unique.
 	v1.GET("/builds/:id/tasks/*path", s.requireReader, s.taskLog)
 	v1.GET("/builds/:id/artifacts/:stage/:task/:name", s.requireReader, s.downloadArtifact)

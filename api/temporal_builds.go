@@ -82,6 +82,43 @@ func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rer
 	return id, run.GetRunID(), false, nil
 }
 
+// historyReader is the part of client.Client that reads a run's history.
+type historyReader interface {
+	GetWorkflowHistory(ctx context.Context, workflowID, runID string, isLongPoll bool,
+		filterType enumspb.HistoryEventFilterType) client.HistoryEventIterator
+}
+
+// Input returns the input run runID of build id started with: the first
+// event of its history.
+func (b *TemporalBuilds) Input(ctx context.Context, id, runID string) (workflows.BuildInput, error) {
+	h, ok := b.Client.(historyReader)
+	if !ok {
+		return workflows.BuildInput{}, errors.New("the Temporal client reads no histories")
+	}
+	hctx, cancel := context.WithTimeout(ctx, durationOr(b.QueryTimeout, DefaultQueryTimeout))
+	defer cancel()
+	it := h.GetWorkflowHistory(hctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !it.HasNext() {
+		return workflows.BuildInput{}, notFound(KindBuild, id)
+	}
+	ev, err := it.Next()
+	if isNotFound(err) {
+		return workflows.BuildInput{}, notFound(KindBuild, id)
+	}
+	if err != nil {
+		return workflows.BuildInput{}, temporalUnavailable(ctx, fmt.Errorf("history of build %s: %w", id, err))
+	}
+	attrs := ev.GetWorkflowExecutionStartedEventAttributes()
+	if attrs == nil {
+		return workflows.BuildInput{}, fmt.Errorf("history of build %s run %s does not start with its input", id, runID)
+	}
+	var in workflows.BuildInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), &in); err != nil {
+		return workflows.BuildInput{}, fmt.Errorf("decode input of build %s: %w", id, err)
+	}
+	return in, nil
+}
+
 // Cancel requests the cancellation of the running build id.
 func (b *TemporalBuilds) Cancel(ctx context.Context, id string) error {
 	return cancelRunning(ctx, b.Client, KindBuild, id, ErrBuildFinished)

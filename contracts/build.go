@@ -78,12 +78,15 @@ type BuildState struct {
 	Rerun       bool   `json:"rerun,omitempty"`
 	// Inputs are the values of the build's inputs (drover.yaml inputs:),
 	// sorted by name.
-	Inputs     []pipeline.EnvVar `json:"inputs,omitempty"`
-	Status     string            `json:"status"`
-	StartedAt  time.Time         `json:"started_at"`
-	FinishedAt *time.Time        `json:"finished_at,omitempty"`
-	Stages     []StageState      `json:"stages"`
-	Events     []Event           `json:"events"`
+	Inputs []pipeline.EnvVar `json:"inputs,omitempty"`
+	// RerunOf is the run this one re-runs (POST /api/v1/builds/{id}/rerun),
+	// reusing some of its tasks; empty otherwise.
+	RerunOf    string       `json:"rerun_of,omitempty"`
+	Status     string       `json:"status"`
+	StartedAt  time.Time    `json:"started_at"`
+	FinishedAt *time.Time   `json:"finished_at,omitempty"`
+	Stages     []StageState `json:"stages"`
+	Events     []Event      `json:"events"`
 	// Version is the artifact version registered when the build succeeded.
 	Version string `json:"version,omitempty"`
 	// PromotionID is the promotion the build started, if any.
@@ -121,6 +124,10 @@ type TaskState struct {
 	Steps []TaskStepState `json:"steps,omitempty"`
 	// From names the template the task came from (pipeline.PlanTask.From).
 	From string `json:"from,omitempty"`
+	// ReusedFrom is the run (of the same build) whose success this task
+	// reuses, with its log and artifacts, instead of running again; empty
+	// when the task ran in this run.
+	ReusedFrom string `json:"reused_from,omitempty"`
 }
 
 // TaskStepState is the state of one step of a task's attempt. Its status is
@@ -135,6 +142,9 @@ type TaskStepState struct {
 	FinishedAt *time.Time    `json:"finished_at,omitempty"`
 	Duration   time.Duration `json:"duration,omitempty"`
 }
+
+// ReuseKey is the key of a task in a BuildInput's Reuse: "stage/task".
+func ReuseKey(stage, task string) string { return stage + "/" + task }
 
 // TaskStarted is the payload of TaskStartedSignal.
 type TaskStarted struct {

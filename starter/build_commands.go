@@ -159,6 +159,48 @@ func (a *cli) logsCommand() *cobra.Command {
 	return cmd
 }
 
+func (a *cli) rerunCommand() *cobra.Command {
+	var req rest.RerunBuildRequest
+	var watch bool
+	cmd := &cobra.Command{
+		Use:   "rerun ID [--failed | --task STAGE/TASK]",
+		Short: "Run an ended build again: all of it, its failed tasks, or one task (ID, PROJECT/SHA-PREFIX or SHA-PREFIX)",
+		Long: "Run the last run of an ended build again, from the same plan. With --failed only the tasks that did\n" +
+			"not succeed and the stages after them run; with --task that task and the stages after it run. The\n" +
+			"other tasks' results, logs and artifacts are reused from the run before.",
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if req.Failed && req.Task != "" {
+				return usageError{fmt.Errorf("give --failed or --task, not both")}
+			}
+			id, err := a.resolveBuildID(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			resp, err := a.client().RerunBuild(ctx, id, req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.env.Stdout, "build %s started again (run %s)", resp.ID, resp.RunID)
+			if resp.RerunOf != "" && len(resp.Reused) > 0 {
+				fmt.Fprintf(a.env.Stdout, ", reusing %d tasks of run %s: %s", len(resp.Reused), resp.RerunOf, strings.Join(resp.Reused, ", "))
+			}
+			fmt.Fprintln(a.env.Stdout)
+			fmt.Fprintln(a.env.Stdout, a.pageURL("builds", resp.ID))
+			if watch {
+				return a.watch(ctx, resp.ID)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&req.Failed, "failed", false, "run only the tasks that did not succeed, and the stages after them")
+	f.StringVar(&req.Task, "task", "", "run only this task (STAGE/TASK, or TASK when its name is unique) and the stages after it")
+	f.BoolVar(&watch, "watch", false, "watch the build until it ends")
+	return cmd
+}
+
 func (a *cli) cancelCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "cancel ID",

@@ -103,6 +103,18 @@ func (c *Client) CancelBuild(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodPost, buildPath(id)+"/cancel", nil, nil)
 }
 
+// RerunBuild runs the last run of build id again (POST .../rerun), all of
+// it or, as req says, only its failed tasks or one task.
+func (c *Client) RerunBuild(ctx context.Context, id string, req rest.RerunBuildRequest) (rest.CreateBuildResponse, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return rest.CreateBuildResponse{}, fmt.Errorf("encode rerun request: %w", err)
+	}
+	var resp rest.CreateBuildResponse
+	err = c.do(ctx, http.MethodPost, buildPath(id)+"/rerun", bytes.NewReader(body), &resp)
+	return resp, err
+}
+
 // buildPath is the API path of a build; the ID travels as one escaped segment.
 func buildPath(id string) string { return "/api/v1/builds/" + url.PathEscape(id) }
 

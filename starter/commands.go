@@ -128,7 +128,7 @@ func NewRootCommand(env Env) *cobra.Command {
 
 	build := &cobra.Command{Use: "build", Short: "Start, watch, list and cancel builds"}
 	build.AddCommand(app.startCommand(), app.watchCommand(), app.listCommand(), app.logsCommand(), app.cancelCommand(),
-		app.showCommand())
+		app.showCommand(), app.rerunCommand())
 	root.AddCommand(build)
 	root.AddCommand(app.promoteCommand(), app.rollbackCommand(), app.approveCommand(true), app.approveCommand(false), app.approvalsCommand(),
 		app.envCommand(), app.promotionCommand(), app.auditCommand(), app.secretCommand(), tokenCommand(env))

@@ -26,6 +26,9 @@ func RenderWatch(st contracts.BuildState, now time.Time) string {
 		}
 		fmt.Fprintf(&sb, "inputs: %s\n", strings.Join(values, " "))
 	}
+	if st.RerunOf != "" {
+		fmt.Fprintf(&sb, "re-run of run %s\n", st.RerunOf)
+	}
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	from := fromTemplates(st)
 	header := "STAGE\tTASK\tSTATUS\tATTEMPT\tELAPSED"
@@ -163,6 +166,9 @@ func stepStatus(st contracts.TaskStepState) string {
 }
 
 func taskStatus(t contracts.TaskState) string {
+	if t.ReusedFrom != "" {
+		return t.Status + " (reused)"
+	}
 	if t.ExitCode != nil && *t.ExitCode != 0 {
 		return fmt.Sprintf("%s (exit %d)", t.Status, *t.ExitCode)
 	}

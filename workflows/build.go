@@ -50,6 +50,9 @@ func (b *buildRun) runStage(ctx workflow.Context, si int) bool {
 
 	wg := workflow.NewWaitGroup(ctx)
 	for ti := range stage.Tasks {
+		if b.reused(si, ti) {
+			continue
+		}
 		b.state.Stages[si].Tasks[ti].Status = TaskReady
 		wg.Add(1)
 		workflow.Go(stageCtx, func(tctx workflow.Context) {

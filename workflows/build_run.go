@@ -84,6 +84,7 @@ func newBuildRun(ctx workflow.Context, in BuildInput) *buildRun {
 		Author:      in.Author,
 		Rerun:       in.Rerun,
 		Inputs:      in.Plan.Inputs,
+		RerunOf:     in.RerunOf,
 		Status:      StatusRunning,
 		StartedAt:   workflow.Now(ctx).UTC(),
 		Stages:      make([]StageState, len(in.Plan.Stages)),
@@ -92,11 +93,30 @@ func newBuildRun(ctx workflow.Context, in BuildInput) *buildRun {
 		st := StageState{Name: s.Name, Status: TaskWaiting, Tasks: make([]TaskState, len(s.Tasks)), From: s.From}
 		for ti, t := range s.Tasks {
 			st.Tasks[ti] = TaskState{Name: t.Name, Status: TaskWaiting, Steps: waitingSteps(t), From: t.From}
+			if old, ok := in.Reuse[contracts.ReuseKey(s.Name, t.Name)]; ok {
+				st.Tasks[ti] = reusedTask(old, t.Name, in.RerunOf)
+				st.Tasks[ti].From = t.From
+			}
 		}
 		b.state.Stages[si] = st
 	}
 	b.now = func() time.Time { return workflow.Now(ctx).UTC() }
 	return b
+}
+
+// reusedTask is the state of a task that takes old, its success in run
+// rerunOf (or in the run old was reused from), instead of running.
+func reusedTask(old TaskState, name, rerunOf string) TaskState {
+	old.Name, old.Status, old.Error = name, TaskSucceeded, ""
+	if old.ReusedFrom == "" {
+		old.ReusedFrom = rerunOf
+	}
+	return old
+}
+
+// reused reports whether task ti of stage si is reused from an earlier run.
+func (b *buildRun) reused(si, ti int) bool {
+	return b.state.Stages[si].Tasks[ti].ReusedFrom != ""
 }
 
 func (b *buildRun) heartbeatTimeout() time.Duration {

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -334,4 +335,61 @@ func TestBuildCancelledWhileTheLedgerIsDownSaysNothingOfIt(t *testing.T) {
 	require.Equal(t, StatusCancelled, state.Status)
 	require.Empty(t, state.Ledger)
 	require.Zero(t, be.tasks.callCount("verify/unit"))
+}
+
+func TestBuildReusesTheTasksItIsGiven(t *testing.T) {
+	be := newBuildEnv(t, nil)
+	lint := contracts.TaskState{Name: "lint", Status: TaskSucceeded, Attempt: 2, LogKey: "builds/demo/run-1/verify/lint.log",
+		Artifacts: []contracts.ArtifactRef{{Name: "report", Path: "report.txt", Key: "artifacts/run-1/verify/lint/report", SHA256: "ab", Size: 2}}}
+	be.env.ExecuteWorkflow(BuildWorkflowName, BuildInput{
+		Project: "demo", Repository: "/src/demo", Commit: "0123456789abcdef0123", Branch: "main", Rerun: true,
+		Plan: testPlan(
+			stage("verify", false, task("unit", 0), task("lint", 0)),
+			stage("package", false, task("tarball", 0)),
+		),
+		RerunOf: "run-1",
+		Reuse:   map[string]contracts.TaskState{"verify/lint": lint, "verify/gone": {Name: "gone", Status: TaskSucceeded}},
+	})
+	require.NoError(t, be.env.GetWorkflowError())
+	var state BuildState
+	require.NoError(t, be.env.GetWorkflowResult(&state))
+
+	require.Equal(t, StatusSucceeded, state.Status)
+	require.Equal(t, "run-1", state.RerunOf)
+	require.Equal(t, 0, be.tasks.callCount("verify/lint"), "a reused task does not run")
+	require.Equal(t, 1, be.tasks.callCount("verify/unit"))
+	require.Equal(t, 1, be.tasks.callCount("package/tarball"))
+	got := state.Stages[0].Tasks[1]
+	require.Equal(t, TaskSucceeded, got.Status)
+	require.Equal(t, "run-1", got.ReusedFrom)
+	require.Equal(t, lint.LogKey, got.LogKey, "its log is the run's that ran it")
+	require.Equal(t, 2, got.Attempt)
+	require.Empty(t, state.Stages[0].Tasks[0].ReusedFrom)
+	require.Empty(t, eventTypes(state, "verify/lint"), "a reused task emits nothing")
+	require.Equal(t, "0123456789ab", state.Version, "the re-run registers the version as any success")
+	require.NotNil(t, be.ledger.finished[0].Version)
+	require.Contains(t, be.ledger.finished[0].Version.Artifacts, ledger.Artifact{Name: "report", Path: "report.txt",
+		Key: lint.Artifacts[0].Key, SHA256: "ab", Size: 2}, "the reused artifacts are the version's")
+}
+
+func TestBuildReusingEveryTaskOfAStageStillRunsTheNext(t *testing.T) {
+	be := newBuildEnv(t, map[string][]string{"package/tarball": {outcomeFail}})
+	ok := contracts.TaskState{Status: TaskSucceeded, ReusedFrom: "run-0"}
+	be.env.ExecuteWorkflow(BuildWorkflowName, BuildInput{
+		Project: "demo", Repository: "/src/demo", Commit: "0123456789abcdef0123",
+		Plan:    testPlan(stage("verify", false, task("unit", 0)), stage("package", false, task("tarball", 0))),
+		RerunOf: "run-1", Reuse: map[string]contracts.TaskState{"verify/unit": ok},
+	})
+	require.Error(t, be.env.GetWorkflowError())
+	require.Equal(t, 0, be.tasks.callCount("verify/unit"))
+	require.Equal(t, 1, be.tasks.callCount("package/tarball"))
+	fin := be.ledger.finished[0]
+	require.Equal(t, StatusFailed, fin.Build.Status)
+	require.Equal(t, TaskSucceeded, fin.Tasks[0].Status)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, be.env.GetWorkflowError(), &appErr)
+	var state BuildState
+	require.NoError(t, appErr.Details(&state))
+	require.Equal(t, "run-0", state.Stages[0].Tasks[0].ReusedFrom, "a task reused twice names the run that ran it")
+	require.Equal(t, StatusSucceeded, state.Stages[0].Status)
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -48,6 +49,14 @@ type BuildInput struct {
 	// its secrets: only then do its tasks (and its promotion's steps) get the
 	// secrets they name. Decided where the build starts.
 	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+	// RerunOf is the run of the same build this one re-runs, when it
+	// re-runs only some tasks (see Reuse).
+	RerunOf string `json:"rerun_of,omitempty"`
+	// Reuse holds, by "stage/task", the final states of tasks that
+	// succeeded in the run RerunOf: the build takes them as they are (their
+	// logs and artifacts too) instead of running them again. Absent: every
+	// task runs. Decided where the build starts, from that run's state.
+	Reuse map[string]contracts.TaskState `json:"reuse,omitempty"`
 }
 
 // Defaults of BuildInput.

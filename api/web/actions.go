@@ -30,6 +30,14 @@ type BuildStarter interface {
 	MayBuild(ctx context.Context, project string) bool
 }
 
+// FailedRerunner is implemented by BuildStarters that re-run only the
+// tasks of a build that did not succeed (the page's Re-run failed form).
+type FailedRerunner interface {
+	// RerunFailed runs the failed, cancelled and skipped tasks of build id,
+	// which has ended, again, reusing the others, and returns its ID.
+	RerunFailed(ctx context.Context, id string) (string, error)
+}
+
 // PromotionActions cancels promotions and skips bakes for the pages'
 // forms. The API's page adapter implements it on the value passed to New
 // as Promotions, checking the signed-in user's promote role first.
@@ -136,7 +144,16 @@ func (p *Pages) rerunBuild(c *gin.Context) {
 	id := runID(c)
 	user, _ := p.user(c)
 	ctx := withFormUser(c.Request.Context(), user)
-	newID, err := starter.Rerun(ctx, id)
+	rerun, done := starter.Rerun, "Build started again."
+	if c.PostForm("failed") != "" {
+		failed, ok := p.builds.(FailedRerunner)
+		if !ok {
+			p.renderError(c, http.StatusNotFound, "This server does not re-run failed tasks from the pages.")
+			return
+		}
+		rerun, done = failed.RerunFailed, "Failed tasks started again; the others are reused."
+	}
+	newID, err := rerun(ctx, id)
 	if err != nil {
 		if p.refused(c, err) {
 			return
@@ -150,7 +167,7 @@ func (p *Pages) rerunBuild(c *gin.Context) {
 		return
 	}
 	p.opts.Logger.InfoContext(ctx, "build rerun requested", "build_id", newID, "by", user.Name, "channel", "web")
-	c.Redirect(http.StatusSeeOther, "/builds/"+url.PathEscape(newID)+"?msg="+url.QueryEscape("Build started again."))
+	c.Redirect(http.StatusSeeOther, "/builds/"+url.PathEscape(newID)+"?msg="+url.QueryEscape(done))
 }
 
 // cancelPromotion cancels a running promotion, after the page's confirmation.

@@ -45,6 +45,11 @@ type BuildView struct {
 	MayBuild bool `json:"-"`
 	// CanRerun: the build has ended and the pages can start it again.
 	CanRerun bool `json:"-"`
+	// CanRerunFailed: the build failed or was cancelled and the pages can
+	// re-run only what did not succeed.
+	CanRerunFailed bool `json:"-"`
+	// RerunOf is the run this one re-runs, reusing some of its tasks.
+	RerunOf string `json:"rerun_of,omitempty"`
 	// Artifacts are every task's artifacts, for the page's artifact list.
 	Artifacts []ArtifactLink `json:"-"`
 	// Ticks are the marks of the timeline's time axis.
@@ -82,6 +87,8 @@ type TaskView struct {
 	// From names the task template the task came from, when its stage did
 	// not come from that template.
 	From string `json:"from,omitempty"`
+	// ReusedFrom is the run whose success the task reuses instead of running.
+	ReusedFrom string `json:"reused_from,omitempty"`
 	// Bar places the task on the build's timeline; Bar.Width 0: not started.
 	Bar TimelineBar `json:"bar"`
 	// Steps are the task's steps (drover.yaml steps), in order.
@@ -122,7 +129,7 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 	v := BuildView{ID: st.ID, Project: st.Project, Commit: st.Commit, Branch: st.Branch, Status: st.Status,
 		TriggeredBy: st.TriggeredBy, Subject: st.Subject, Author: st.Author, Inputs: st.Inputs, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
 		Duration: duration(&st.StartedAt, st.FinishedAt), Running: st.Status == workflows.StatusRunning,
-		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt, Notice: st.Ledger}
+		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt, Notice: st.Ledger, RerunOf: st.RerunOf}
 	span := timelineSpan(st)
 	base := "/api/v1/builds/" + url.PathEscape(st.ID) + "/tasks/"
 	artifactBase := "/api/v1/builds/" + url.PathEscape(st.ID) + "/artifacts/"
@@ -132,7 +139,10 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 			tv := TaskView{Key: s.Name + "/" + t.Name, Name: t.Name, Status: t.Status, Attempt: t.Attempt,
 				Duration: duration(t.StartedAt, t.FinishedAt), ExitCode: t.ExitCode, Error: t.Error,
 				LogURL: base + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/log",
-				Stage:  s.Name, Bar: span.bar(t.StartedAt, t.FinishedAt)}
+				Stage:  s.Name, Bar: span.bar(t.StartedAt, t.FinishedAt), ReusedFrom: t.ReusedFrom}
+			if t.ReusedFrom != "" {
+				tv.Bar, tv.Duration = TimelineBar{}, "" // it ran in another run, outside this one's timeline
+			}
 			for _, st := range t.Steps {
 				tv.Steps = append(tv.Steps, StepView{Name: st.Name, Status: st.Status,
 					Duration: duration(st.StartedAt, st.FinishedAt), ExitCode: st.ExitCode})
@@ -167,6 +177,9 @@ func timelineSpan(st workflows.BuildState) span {
 	}
 	for _, stage := range st.Stages {
 		for _, t := range stage.Tasks {
+			if t.ReusedFrom != "" {
+				continue
+			}
 			if t.StartedAt != nil && !t.StartedAt.IsZero() && (s.from.IsZero() || t.StartedAt.Before(s.from)) {
 				s.from = *t.StartedAt
 			}
@@ -261,6 +274,8 @@ func (p *Pages) buildPage(c *gin.Context) {
 		v.MayBuild = p.mayBuild(c.Request.Context(), st.Project)
 		_, starts := p.builds.(BuildStarter)
 		v.CanRerun = starts && v.MayBuild && !v.Running
+		_, failed := p.builds.(FailedRerunner)
+		v.CanRerunFailed = v.CanRerun && failed && (st.Status == workflows.StatusFailed || st.Status == workflows.StatusCancelled)
 	}
 	p.render(c, http.StatusOK, "build", "Build "+st.Project+" "+short(st.Commit), v)
 }

@@ -25,6 +25,25 @@ type CreateBuildResponse struct {
 	Status   string `json:"status"`
 	Existing bool   `json:"existing"`
 	Rerun    bool   `json:"rerun"`
+	// RerunOf is the run a POST /api/v1/builds/{id}/rerun re-runs, and
+	// Reused the tasks ("stage/task") the new run takes from it instead of
+	// running them.
+	RerunOf string   `json:"rerun_of,omitempty"`
+	Reused  []string `json:"reused,omitempty"`
+}
+
+// RerunBuildRequest is the body of POST /api/v1/builds/{id}/rerun, which
+// runs the last run of a build that has ended again, from the same plan.
+// With neither field every task runs again.
+type RerunBuildRequest struct {
+	// Failed re-runs the tasks that did not succeed (failed, cancelled,
+	// skipped) and every task of the stages after the first that failed;
+	// the others' results, logs and artifacts are reused.
+	Failed bool `json:"failed,omitempty"`
+	// Task ("stage/task", or the task's name alone when no other stage has
+	// one of that name) re-runs that task and every task of the later
+	// stages; the tasks before it that succeeded are reused.
+	Task string `json:"task,omitempty"`
 }
 
 // BuildSummary is one build in a list.

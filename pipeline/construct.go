@@ -72,7 +72,8 @@ func planTask(stage string, t Task) PlanTask {
 }
 
 // matrixPlanTask is the task of one combination c of t's matrix: named
-// after it, with its values as MATRIX_<KEY> environment variables.
+// after it, with its values as MATRIX_<KEY> environment variables and in
+// the runs-on labels written ${{ matrix.KEY }}.
 func matrixPlanTask(stage string, t Task, c matrixTask) PlanTask {
 	t.Env = maps.Clone(t.Env)
 	if t.Env == nil {
@@ -80,6 +81,14 @@ func matrixPlanTask(stage string, t Task, c matrixTask) PlanTask {
 	}
 	for _, v := range c.values {
 		t.Env[MatrixEnvName(v.Name)] = v.Value
+	}
+	t.RunsOn = slices.Clone(t.RunsOn)
+	for i, label := range t.RunsOn {
+		if key, ok := matrixLabel(label); ok {
+			if j := slices.IndexFunc(c.values, func(e EnvVar) bool { return e.Name == key }); j >= 0 {
+				t.RunsOn[i] = c.values[j].Value
+			}
+		}
 	}
 	pt := planTask(stage, t)
 	pt.Name, pt.MatrixOf, pt.Matrix = c.name, t.Name, c.values

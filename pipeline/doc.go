@@ -27,6 +27,7 @@
 //	          env: {GOFLAGS: -mod=mod} # shell identifiers; DROVER_* is reserved
 //	          artifacts:               # uploaded when the task succeeds
 //	            - {name: foas, path: dist/foas.tar.gz}  # name unique; path relative, inside the workspace
+//	          # runs-on: ["${{ matrix.os }}"]  # with a matrix: each combination's value of os
 //	          matrix:                  # one task per combination (see Matrix), named unit-1.22-linux
 //	            axes: {go: ["1.22", "1.23"], os: [linux, arm]}  # values in $MATRIX_GO, $MATRIX_OS
 //	            exclude: [{go: "1.22", os: arm}]   # drop the combinations that match

@@ -35,7 +35,7 @@ type MatrixAxes []MatrixAxis
 
 // MatrixAxis is one axis of a Matrix: a name and its values.
 type MatrixAxis struct {
-	Name   string        `json:"name"`
+	Name   string   `json:"name"`
 	Values []Scalar `json:"values"`
 }
 
@@ -96,6 +96,42 @@ func (v *Scalar) UnmarshalYAML(node ast.Node) error {
 		return &nodeError{node: node, msg: fmt.Sprintf("must be a string, number or boolean, not a %s", node.Type().YAMLName())}
 	}
 	return nil
+}
+
+// matrixLabelPattern is a runs-on label taken from the matrix:
+// ${{ matrix.os }} is the combination's value of os.
+var matrixLabelPattern = regexp.MustCompile(`^\$\{\{\s*matrix\.([A-Za-z][A-Za-z0-9_-]*)\s*\}\}$`)
+
+// matrixLabel returns the matrix key of a runs-on label ${{ matrix.KEY }}.
+func matrixLabel(label string) (string, bool) {
+	m := matrixLabelPattern.FindStringSubmatch(label)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// matrixLabel checks the runs-on label ${{ matrix.key }} at field of t:
+// every combination of t's matrix sets key to a valid label.
+func (v *validator) matrixLabel(field string, t Task, key string) {
+	if t.Matrix == nil {
+		v.add(field, "the task has no matrix to take the label from")
+		return
+	}
+	if t.Matrix.product() > MaxMatrixProduct {
+		return // reported with the matrix
+	}
+	for _, c := range t.Matrix.expand(t.Name) {
+		i := slices.IndexFunc(c.values, func(e EnvVar) bool { return e.Name == key })
+		switch {
+		case i < 0:
+			v.add(field, "the combination %s sets no %s", c.describe(), key)
+			return
+		case !labelPattern.MatchString(c.values[i].Value):
+			v.add(field, "the combination %s makes the label %q: use lowercase letters, digits, '-', '_' or '.', starting with a letter or digit", c.describe(), c.values[i].Value)
+			return
+		}
+	}
 }
 
 // MatrixEnvName is the environment variable that holds the value of a
@@ -373,4 +409,3 @@ func (m *Matrix) axis(name string) MatrixAxis {
 	}
 	return MatrixAxis{}
 }
-

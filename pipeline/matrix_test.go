@@ -110,3 +110,24 @@ build:
 	require.Equal(t, []EnvVar{{Name: "MATRIX_GO", Value: "1.23"}, {Name: "MATRIX_OS", Value: "linux"}, {Name: "MATRIX_RACE", Value: "true"}}, env["unit-1.23-linux"])
 	require.Equal(t, []EnvVar{{Name: "MATRIX_GO", Value: "1.24"}, {Name: "MATRIX_OS", Value: "linux"}}, env["unit-1.24-linux"])
 }
+
+func TestMatrixLabelPicksTheWorkersOfEachCombination(t *testing.T) {
+	p, err := Parse("drover.yaml", []byte(`
+project: demo
+build:
+  stages:
+    - name: test
+      tasks:
+        - name: unit
+          run: go test ./...
+          runs-on: ["${{ matrix.os }}"]   # unit-linux on workers labelled linux, unit-arm on arm
+          matrix:
+            axes: {os: [linux, arm]}
+`))
+	require.NoError(t, err)
+	tasks := NewPlan(p).Stages[0].Tasks
+	require.Equal(t, "unit-linux", tasks[0].Name)
+	require.Equal(t, []string{"linux"}, tasks[0].RunsOn)
+	require.Equal(t, "unit-arm", tasks[1].Name)
+	require.Equal(t, []string{"arm"}, tasks[1].RunsOn)
+}

@@ -155,6 +155,10 @@ func (v *validator) task(field string, t Task, seen, defined map[string]string) 
 		v.add(field+".retries", "must be at most %d", MaxRetries)
 	}
 	for i, label := range t.RunsOn {
+		if key, ok := matrixLabel(label); ok {
+			v.matrixLabel(fmt.Sprintf("%s.runs-on[%d]", field, i), t, key)
+			continue
+		}
 		if !labelPattern.MatchString(label) {
 			v.add(fmt.Sprintf("%s.runs-on[%d]", field, i), "invalid label %q: use lowercase letters, digits, '-', '_' or '.', starting with a letter or digit", label)
 		}

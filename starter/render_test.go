@@ -8,6 +8,7 @@ import (
 
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/contracts/rest"
+	"github.com/drover-ci/drover/pipeline"
 )
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -186,4 +187,12 @@ func TestRenderWatchAndChangesShowSteps(t *testing.T) {
 		"verify/lint › publish skipped",
 		"verify/lint failed (exit 1) (attempt 2) 10s",
 	}, Changes(&st, next, t0.Add(70*time.Second)))
+}
+
+func TestRenderWatchShowsInputs(t *testing.T) {
+	st := sampleState(contracts.StatusRunning)
+	st.ID += "/0a1b2c3d4e5f"
+	st.Inputs = []pipeline.EnvVar{{Name: "target", Value: "canary"}, {Name: "ticket", Value: "OPS 7"}}
+	out := RenderWatch(st, t0.Add(65*time.Second))
+	require.Contains(t, out, "running  1m05s\ninputs: target=\"canary\" ticket=\"OPS 7\"\nSTAGE")
 }

@@ -64,6 +64,10 @@ type Activities struct {
 	// LogLimit bounds what one script's output may add to its log
 	// (DROVER_TASK_LOG_LIMIT); 0 means DefaultLogLimit, negative no limit.
 	LogLimit int64
+	// CacheMaxBytes bounds the caches of one project and trust scope
+	// together (DROVER_CACHE_MAX_BYTES); 0 means DefaultCacheMaxBytes. Past
+	// it the oldest saved entries are deleted.
+	CacheMaxBytes int64
 }
 
 // DefaultLogLimit is the most output of one script kept in its log.

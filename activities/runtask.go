@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -92,6 +94,19 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 		return result, err
 	}
 
+	home := cacheHome(in, workspace)
+	if home != "" {
+		if err := os.MkdirAll(home, 0o755); err != nil {
+			return result, fmt.Errorf("task %s/%s: create HOME: %w", in.Task.Stage, in.Task.Name, err)
+		}
+		defer func() {
+			if err := removeWorkspace(home); err != nil {
+				logger.Warn("Remove task HOME failed.", "error", err)
+			}
+		}()
+	}
+	caches := a.restoreCaches(ctx, in, workspace, home, log)
+
 	granted, err := a.grantSecrets(ctx, in.Project, "", in.SecretsAllowed, in.Task.Secrets, log, ErrTypeBadTask)
 	if err != nil {
 		return result, err
@@ -101,10 +116,17 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 	if a.PublishRoot != "" {
 		writable = append(writable, a.PublishRoot)
 	}
+	env := append(taskEnv(a.baseEnv(), in, attempt, workspace, a.PublishRoot), granted.Env...)
+	if home != "" {
+		// Caches with ~/ paths: HOME is the attempt's own directory.
+		env = slices.DeleteFunc(env, func(v string) bool { return strings.HasPrefix(v, "HOME=") })
+		env = append(env, "HOME="+home)
+		writable = append(writable, home)
+	}
 
 	proc, failedStep, err := a.runScripts(ctx, in, attempt, processSpec{
 		Dir:       workspace,
-		Env:       append(taskEnv(a.baseEnv(), in, attempt, workspace, a.PublishRoot), granted.Env...),
+		Env:       env,
 		Output:    log,
 		KillGrace: a.killGrace(),
 		Sandbox:   a.Sandbox,
@@ -131,7 +153,11 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 		// is incomplete: no artifacts are stored for it.
 		return result, logFailure(in, logger, proc.OutputErr)
 	}
-	return a.finish(ctx, in, workspace, result, proc.processResult, failedStep, log, logger)
+	result, err = a.finish(ctx, in, workspace, result, proc.processResult, failedStep, log, logger)
+	if err == nil {
+		a.saveCaches(ctx, in, workspace, home, caches, log)
+	}
+	return result, err
 }
 
 // logFailure is the error of an attempt whose log could not be written: a

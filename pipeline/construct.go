@@ -65,6 +65,7 @@ func planTask(stage string, t Task) PlanTask {
 	}
 	slices.SortFunc(pt.Env, func(a, b EnvVar) int { return cmp.Compare(a.Name, b.Name) })
 	pt.Secrets = t.Secrets
+	pt.Caches = planCaches(t.Cache)
 	for _, a := range t.Artifacts {
 		pt.Artifacts = append(pt.Artifacts, Artifact{Name: a.Name, Path: path.Clean(a.Path)})
 	}

@@ -20,6 +20,8 @@
 //	          #   - {name: deps, run: go mod download}  # name as a task's, unique in the task; at most 50
 //	          needs:                   # artifacts of earlier stages' tasks, downloaded to their paths first
 //	            - {task: compile, artifact: app}  # task or stage/task; no artifact: all of the task's
+//	          cache:                   # restored before the task, saved after a success (see Cache)
+//	            - {key: "go-{hash:go.sum}", paths: [.cache/go, ~/go/pkg/mod]}
 //	          timeout: 10m             # one attempt; default 1h, at most 24h
 //	          retries: 2               # more attempts after a non-zero exit; 0 to 10, default 0
 //	          runs-on: [linux]         # worker labels, ^[a-z0-9][a-z0-9_.-]*$; default any worker

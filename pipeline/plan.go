@@ -53,6 +53,9 @@ type PlanTask struct {
 	// Needs are the artifacts of earlier stages' tasks the task needs, each
 	// downloaded to its path in the workspace before the task runs.
 	Needs []NeededArtifact `json:"needs,omitempty"`
+	// Caches are restored before the task and saved after it succeeds;
+	// paths cleaned, those in HOME starting with "~/".
+	Caches []Cache `json:"caches,omitempty"`
 	// MatrixOf names the task of drover.yaml whose matrix this task is one
 	// combination of; it is empty for a task without a matrix.
 	MatrixOf string `json:"matrix_of,omitempty"`

@@ -69,6 +69,8 @@ type Task struct {
 	// Needs are artifacts of tasks of earlier stages downloaded into the
 	// workspace before the task runs.
 	Needs []Need `yaml:"needs" json:"needs,omitempty"`
+	// Cache holds paths kept between the project's builds (see Cache).
+	Cache []Cache `yaml:"cache" json:"cache,omitempty"`
 }
 
 // Artifact is a file a task produces, stored in the blob store when the task succeeds.

@@ -172,6 +172,7 @@ func (v *validator) task(field string, t Task, seen, defined map[string]string) 
 		}
 	}
 	v.secrets(field, t.Secrets)
+	v.caches(field, t.Cache)
 	names := map[string]string{}
 	for i, a := range t.Artifacts {
 		af := fmt.Sprintf("%s.artifacts[%d]", field, i)

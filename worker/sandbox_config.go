@@ -23,6 +23,10 @@ type SandboxConfig struct {
 	// LogLimit is DROVER_TASK_LOG_LIMIT: bytes of one script's output kept
 	// in its log (suffixes k, m, g; default 64m; 0 or "off": no limit).
 	LogLimit int64
+	// CacheMaxBytes is DROVER_CACHE_MAX_BYTES: the size of a project's
+	// caches of one trust scope together, past which the oldest are
+	// deleted (suffixes k, m, g; default 2g; 0 or "off": no caches).
+	CacheMaxBytes int64
 	// SecretsKey is DROVER_SECRETS_KEY: base64 of the 32-byte AES-256-GCM
 	// key of the secrets in the ledger. Empty: steps that name secrets fail.
 	SecretsKey string
@@ -65,6 +69,9 @@ func sandboxConfigFromEnv(getenv func(string) string) (SandboxConfig, error) {
 		return c, fmt.Errorf("DROVER_TASK_LOG_LIMIT: %w", err)
 	}
 	c.LogLimit = limit
+	if c.CacheMaxBytes, err = parseSize(envOr(getenv, "DROVER_CACHE_MAX_BYTES", "2g")); err != nil {
+		return c, fmt.Errorf("DROVER_CACHE_MAX_BYTES: %w", err)
+	}
 	if c.SecretsKey != "" {
 		if _, err := secrets.CipherFromBase64(c.SecretsKey); err != nil {
 			return c, fmt.Errorf("DROVER_SECRETS_KEY: %w", err)
@@ -102,6 +109,7 @@ func parseSize(s string) (int64, error) {
 func SetUpSandbox(ctx context.Context, cfg SandboxConfig, acts *activities.Activities, logger *slog.Logger) error {
 	acts.PassEnv = cfg.PassEnv
 	acts.LogLimit = cfg.LogLimit
+	acts.CacheMaxBytes = cfg.CacheMaxBytes
 	if cfg.Off {
 		acts.Sandbox = nil
 		logger.Error("SANDBOX OFF: task, deploy and check scripts run unsandboxed as the worker's user and can read its files and processes (DROVER_SANDBOX=off)")

@@ -18,13 +18,14 @@ func TestSandboxConfigFromEnv(t *testing.T) {
 	require.False(t, cfg.Sandbox.Off)
 	require.Equal(t, "host", cfg.Sandbox.Network)
 	require.Equal(t, int64(64<<20), cfg.Sandbox.LogLimit)
+	require.Equal(t, int64(2<<30), cfg.Sandbox.CacheMaxBytes)
 
 	env = map[string]string{"DROVER_SANDBOX": "off", "DROVER_SANDBOX_NETWORK": "none", "DROVER_SANDBOX_BINDS": "/srv/a, /srv/b",
-		"DROVER_SANDBOX_PASS_ENV": "GOFLAGS,http_proxy", "DROVER_TASK_LOG_LIMIT": "2k"}
+		"DROVER_SANDBOX_PASS_ENV": "GOFLAGS,http_proxy", "DROVER_TASK_LOG_LIMIT": "2k", "DROVER_CACHE_MAX_BYTES": "500m"}
 	cfg, err = ConfigFromEnv(get)
 	require.NoError(t, err)
 	require.Equal(t, SandboxConfig{Off: true, Network: "none", Binds: []string{"/srv/a", "/srv/b"},
-		PassEnv: []string{"GOFLAGS", "http_proxy"}, LogLimit: 2048}, cfg.Sandbox)
+		PassEnv: []string{"GOFLAGS", "http_proxy"}, LogLimit: 2048, CacheMaxBytes: 500 << 20}, cfg.Sandbox)
 
 	for k, v := range map[string]string{
 		"DROVER_SANDBOX": "maybe", "DROVER_SANDBOX_NETWORK": "bridge", "DROVER_SANDBOX_BINDS": "relative/dir",

@@ -43,13 +43,19 @@ func (s *Server) rerunBuild(c *gin.Context) {
 			return
 		}
 	}
+	// The role first, as for cancel: whether a build exists is not told to
+	// those who may not build its project.
+	if err := s.authorize(c, projectOfID(id), registry.RoleBuild); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	st, err := s.Builds.State(ctx, id, "")
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	if err := s.authorize(c, st.Project, registry.RoleBuild); err != nil {
-		_ = c.Error(err)
+	if st.Project != projectOfID(id) {
+		_ = c.Error(notFound(KindBuild, id))
 		return
 	}
 	registered, err := s.registeredRepository(c, st.Project, st.Repository, "rerun")

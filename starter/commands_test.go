@@ -1,6 +1,8 @@
 package starter
 
 import (
+	"encoding/json"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -289,4 +291,25 @@ func TestShortBuildIDs(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "build/demo/0123456789abcdef  demo main@0123456789ab  succeeded")
 	require.Equal(t, "1", api.listQuery.Get("limit"))
+}
+
+func TestRerunCommand(t *testing.T) {
+	var got rest.RerunBuildRequest
+	var path string
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path = r.URL.EscapedPath()
+		_ = json.NewDecoder(r.Body).Decode(&got)
+		w.WriteHeader(http.StatusAccepted)
+		_ = json.NewEncoder(w).Encode(rest.CreateBuildResponse{ID: "build/demo/abc", RunID: "run-2", Rerun: true,
+			RerunOf: "run-1", Reused: []string{"verify/unit"}})
+	})
+	code, stdout, stderr := runCLI(t, api, nil, false, "build", "rerun", "build/demo/abc", "--task", "package/tarball")
+	require.Zero(t, code, stderr)
+	require.Equal(t, "/api/v1/builds/build%2Fdemo%2Fabc/rerun", path)
+	require.Equal(t, rest.RerunBuildRequest{Task: "package/tarball"}, got)
+	require.Contains(t, stdout, "build build/demo/abc started again (run run-2), reusing 1 tasks of run run-1: verify/unit\n")
+
+	code, _, stderr = runCLI(t, api, nil, false, "build", "rerun", "build/demo/abc", "--failed", "--task", "x/y")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, "not both")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -26,12 +27,22 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, publicURL string) *harness {
+	return newHarnessWith(t, publicURL, nil)
+}
+
+// newHarnessWith is newHarness whose pages read builds through wrap(h.build)
+// when wrap is not nil.
+func newHarnessWith(t *testing.T, publicURL string, wrap func(*fakeBuilds) Builds) *harness {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	h := &harness{t: t, proms: &fakePromotions{state: pendingProd()},
 		build: &fakeBuilds{state: workflows.BuildState{ID: "build/demo/abc123", Project: "demo", Commit: "abc123",
 			Status: workflows.StatusRunning, StartedAt: time.Now(), Stages: []workflows.StageState{{Name: "test", Status: "running",
 				Tasks: []workflows.TaskState{{Name: "unit", Status: workflows.TaskBuilding, Attempt: 1}}}}}}}
+	var builds Builds = h.build
+	if wrap != nil {
+		builds = wrap(h.build)
+	}
 	led := &fakeLedger{
 		builds: []ledger.Build{{ID: "build/demo/abc123", Project: "demo", Commit: "abc123", Status: "running", StartedAt: time.Now(),
 			Subject: "Fix the <login> page", Author: "Mary Jane"}},
@@ -41,7 +52,7 @@ func newHarness(t *testing.T, publicURL string) *harness {
 	queue := &fakeQueue{waiting: []Approval{{PromotionID: "promote/demo/1.0.0", Project: "demo", Version: "1.0.0",
 		Environment: "prod", Approvers: []string{"group:release"}, Required: 1}}}
 	h.ledger = led
-	pages, err := New(h.build, h.proms, led, queue, fakeAuth{}, Options{PublicURL: publicURL, NotFound: errNotFound,
+	pages, err := New(builds, h.proms, led, queue, fakeAuth{}, Options{PublicURL: publicURL, NotFound: errNotFound,
 		SessionKey: []byte("test-key")})
 	require.NoError(t, err)
 	engine := gin.New()
@@ -342,3 +353,57 @@ func TestPromotionPageLinksStepLogs(t *testing.T) {
 	_, body = h.get(h.client(), promoPath)
 	require.NotContains(t, body, `id="log"`, "no step has run: no log pane")
 }
+
+// rerunningBuilds are fakeBuilds the pages can start and re-run.
+type rerunningBuilds struct {
+	*fakeBuilds
+	reruns []string // "all <id>" or "failed <id>"
+}
+
+func (r *rerunningBuilds) Start(context.Context, string, string, map[string]string) (string, error) {
+	return "", nil
+}
+func (r *rerunningBuilds) MayBuild(context.Context, string) bool { return true }
+func (r *rerunningBuilds) Rerun(_ context.Context, id string) (string, error) {
+	r.reruns = append(r.reruns, "all "+id)
+	return id, nil
+}
+func (r *rerunningBuilds) RerunFailed(_ context.Context, id string) (string, error) {
+	r.reruns = append(r.reruns, "failed "+id)
+	return id, nil
+}
+
+func TestRerunFailedButton(t *testing.T) {
+	var rb *rerunningBuilds
+	h := newHarnessWith(t, "", func(f *fakeBuilds) Builds { rb = &rerunningBuilds{fakeBuilds: f}; return rb })
+	now := time.Now()
+	h.build.state = workflows.BuildState{ID: "build/demo/abc123", RunID: "run-2", RerunOf: "run-1", Project: "demo", Commit: "abc123",
+		Status: workflows.StatusFailed, StartedAt: now, FinishedAt: &now, Stages: []workflows.StageState{{Name: "test", Status: "failed",
+			Tasks: []workflows.TaskState{
+				{Name: "unit", Status: workflows.TaskSucceeded, Attempt: 1, ReusedFrom: "run-1"},
+				{Name: "lint", Status: workflows.TaskFailed, Attempt: 1},
+			}}}}
+	c := h.client()
+	require.Equal(t, http.StatusSeeOther, h.signIn(c, "carol-token").StatusCode)
+	_, body := h.get(c, "/builds/build%2Fdemo%2Fabc123")
+	require.Contains(t, body, "Re-run failed")
+	require.Contains(t, body, `id="rerun-of"`)
+	require.Contains(t, body, `title="reused from run run-1">reused</span>`)
+
+	resp, _ := h.post(c, "/ui/builds/build%2Fdemo%2Fabc123/rerun", url.Values{"csrf": {csrfRe.FindStringSubmatch(body)[1]}, "failed": {"1"}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	resp, _ = h.post(c, "/ui/builds/build%2Fdemo%2Fabc123/rerun", url.Values{"csrf": {csrfRe.FindStringSubmatch(body)[1]}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Equal(t, []string{"failed build/demo/abc123", "all build/demo/abc123"}, rb.reruns)
+
+	// A build that succeeded has nothing that failed to re-run.
+	h.build.state.Status, h.build.state.Stages[0].Tasks[1].Status = workflows.StatusSucceeded, workflows.TaskSucceeded
+	_, body = h.get(c, "/builds/build%2Fdemo%2Fabc123")
+	require.Contains(t, body, "Re-run…")
+	require.NotContains(t, body, "Re-run failed")
+}
+
+var _ interface {
+	BuildStarter
+	FailedRerunner
+} = (*rerunningBuilds)(nil)

@@ -30,6 +30,10 @@ func TestContractsIsALeaf(t *testing.T) {
 // ledger know them.
 func TestIDs(t *testing.T) {
 	require.Equal(t, "build/web/abc", contracts.BuildID("web", "abc"))
+	require.Equal(t, "build/web/abc", contracts.BuildIDWithInputs("web", "abc", ""))
+	require.Equal(t, "build/web/abc/0a1b2c3d4e5f", contracts.BuildIDWithInputs("web", "abc", "0a1b2c3d4e5f"))
+	require.Equal(t, "0a1b2c3d4e5f", contracts.BuildInputsKey("build/web/abc/0a1b2c3d4e5f", "web", "abc"))
+	require.Empty(t, contracts.BuildInputsKey("build/web/abc", "web", "abc"))
 	require.Equal(t, "promote/web/1.2", contracts.PromotionID("web", "1.2"))
 	require.Equal(t, "env/web/prod", contracts.EnvironmentID("web", "prod"))
 	require.Equal(t, "poll/web", contracts.PollScheduleID("web"))

@@ -1,6 +1,9 @@
 package contracts
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // BuildID is the workflow ID of the build of a project at a commit.
 func BuildID(project, commit string) string {
@@ -16,6 +19,16 @@ func BuildIDWithInputs(project, commit, inputsKey string) string {
 		return BuildID(project, commit)
 	}
 	return BuildID(project, commit) + "/" + inputsKey
+}
+
+// BuildInputsKey is the inputs key of id, a build of project at commit
+// (see BuildIDWithInputs): empty for the commit's build with the defaults.
+func BuildInputsKey(id, project, commit string) string {
+	key, _ := strings.CutPrefix(id, BuildID(project, commit)+"/")
+	if key == id {
+		return ""
+	}
+	return key
 }
 
 // PromotionID is the workflow ID of the promotion of a project's version.

@@ -74,6 +74,8 @@ build:
 	status, body := page(t, c, http.MethodGet, h.api.URL+"/builds/"+url.PathEscape(canary.ID), nil)
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, "target=canary")
+	_, body = page(t, c, http.MethodGet, h.api.URL+"/?project=inputs-demo", nil)
+	require.Contains(t, body, commit[:12]+"/"+contracts.BuildInputsKey(canary.ID, "inputs-demo", commit), "the runs list tells the two builds apart")
 
 	var refused struct {
 		Error struct{ Message string } `json:"error"`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 )
 
@@ -93,7 +94,7 @@ func (p *Pages) runs(ctx context.Context, f runsFilter) ([]Run, error) {
 		}
 		for _, b := range builds {
 			out = append(out, Run{Kind: "build", ID: b.ID, URL: "/builds/" + url.PathEscape(b.ID), Project: b.Project,
-				Branch: b.Branch, Ref: short(b.Commit), Status: b.Status, By: b.TriggeredBy, Subject: b.Subject, Author: b.Author,
+				Branch: b.Branch, Ref: buildRef(b.ID, b.Project, b.Commit), Status: b.Status, By: b.TriggeredBy, Subject: b.Subject, Author: b.Author,
 				StartedAt: b.StartedAt, finishedAt: b.FinishedAt})
 		}
 	}
@@ -176,4 +177,13 @@ func (p *Pages) runsPage(c *gin.Context) {
 func (p *Pages) runsEvents(c *gin.Context) {
 	f := readRunsFilter(c)
 	p.stream(c, func(ctx context.Context) (any, error) { return p.runs(ctx, f) }, nil)
+}
+
+// buildRef is how the runs list names a build: its short commit, and the
+// key of its inputs when they are not the defaults ("4f0c1a2b3c4d/9e8f7a6b5c4d").
+func buildRef(id, project, commit string) string {
+	if key := contracts.BuildInputsKey(id, project, commit); key != "" {
+		return short(commit) + "/" + key
+	}
+	return short(commit)
 }

@@ -10,9 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/internal/s3test"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -155,4 +159,34 @@ func TestRunTaskCachesEvictTheOldestPastTheLimit(t *testing.T) {
 		names = append(names, e.Name())
 	}
 	require.Equal(t, []string{"three.tar.gz"}, names, "each entry is over 750 bytes: only the newest fits")
+}
+
+// TestRunTaskNeedsAndCachesOnS3 runs needs and caches against the S3 blob
+// store: a cache restored on the second run, and a need whose object was
+// replaced behind Drover's back refused by its checksum.
+func TestRunTaskNeedsAndCachesOnS3(t *testing.T) {
+	srv := s3test.Start(t)
+	store := blobstore.NewS3(srv.Client(t), srv.Bucket(t, "blobs"), "drover")
+	store.TempDir = t.TempDir()
+	a := newActivities(t)
+	a.Blobs = store
+
+	counter := filepath.Join(t.TempDir(), "count")
+	in := cachedDownload(counter)
+	for _, run := range []string{"run-1", "run-2"} {
+		in.RunID = run
+		_, err := runTask(context.Background(), t, a, in)
+		require.NoError(t, err)
+	}
+	require.Equal(t, 1, downloads(t, counter))
+
+	ref := storeNeed(t, a, "app", "dist/app", "binary-v1\n")
+	bucket, key := store.Location(ref.Key)
+	_, err := srv.Client(t).PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+		Body: strings.NewReader("binary-v2\n")})
+	require.NoError(t, err)
+	need := taskInput("true")
+	need.Needs = []activities.ArtifactRef{ref}
+	_, err = runTask(context.Background(), t, a, need)
+	require.Contains(t, appError(t, err).Error(), "checksum mismatch")
 }

@@ -39,7 +39,7 @@ func (a *Activities) downloadNeeds(ctx context.Context, in RunTaskInput, workspa
 		if errors.Is(err, blobstore.ErrChecksumMismatch) || errors.Is(err, blobstore.ErrNotFound) || errors.Is(err, errNeedNotStored) ||
 			errors.Is(err, errNeedPath) {
 			return temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("task %s/%s: needed artifact %s: %v", in.Task.Stage, in.Task.Name, ref.Name, err), ErrTypeBadTask, err)
+				fmt.Sprintf("task %s/%s: needed artifact %s: %v", in.Task.Stage, in.Task.Name, ref.Name, err), ErrTypeBadTask, nil)
 		}
 		return fmt.Errorf("task %s/%s: needed artifact %s: %w", in.Task.Stage, in.Task.Name, ref.Name, err)
 	}

@@ -133,12 +133,19 @@ func (s *Server) rerunInput(ctx context.Context, st workflows.BuildState, regist
 		return workflows.BuildInput{}, errorf(http.StatusConflict, codeConflict, "the definition at %s is project %s, not %s",
 			shortCommit(old.Commit), def.Project, old.Project)
 	}
-	in := old
-	in.Promotion = s.protectedPromotion(ctx, registered, def, old.Branch)
-	in.Rerun, in.RerunOf, in.Reuse = true, st.RunID, reuse
-	in.HeartbeatTimeout, in.InfraRetries = s.TaskHeartbeatTimeout, s.TaskInfraRetries
-	in.SecretsAllowed, in.DecisionKeys, in.OperatorDecisions = false, nil, false // startBuild decides them again
-	return in, nil
+	// Only what the old run built is taken from it; everything the server
+	// decides is decided again (startBuild: secrets, decision keys, the
+	// promotion's compiled plan).
+	return workflows.BuildInput{
+		Project: old.Project, Repository: old.Repository, Commit: old.Commit, Branch: old.Branch,
+		Plan: old.Plan, Subject: old.Subject, Author: old.Author,
+		Promotion: s.protectedPromotion(ctx, registered, def, old.Branch),
+		Notify:    def.Notify,
+		Rerun:     true, RerunOf: st.RunID, Reuse: reuse,
+
+		HeartbeatTimeout: s.TaskHeartbeatTimeout,
+		InfraRetries:     s.TaskInfraRetries,
+	}, nil
 }
 
 // reuseOf picks the tasks of st that a re-run takes as they are, by

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -99,6 +100,7 @@ func TestRerunFailedRunsTheOldPlanWithProtectionsDecidedAgain(t *testing.T) {
 	old.Plan.Stages[1].Tasks[0].Run = "make dist-from-run-1"
 	old.SecretsAllowed = false // decided again: main is trusted
 	old.TriggeredBy = "bob"
+	old.PromotionPlan = &pipeline.PromotionPlan{} // decided again: the definition promotes nothing
 	ts.builds.inputs["run-1"] = old
 	st := endedBuild(workflows.StatusFailed, [2]string{"verify/unit", workflows.TaskSucceeded},
 		[2]string{"verify/lint", workflows.TaskFailed}, [2]string{"package/tarball", workflows.TaskSkipped})
@@ -123,6 +125,7 @@ func TestRerunFailedRunsTheOldPlanWithProtectionsDecidedAgain(t *testing.T) {
 	require.Equal(t, map[string]contracts.TaskState{"verify/unit": st.Stages[0].Tasks[0]}, in.Reuse)
 	require.Equal(t, "alice", in.TriggeredBy)
 	require.True(t, in.SecretsAllowed, "secrets are decided again for the branch")
+	require.Nil(t, in.PromotionPlan, "the promotion is decided again")
 
 	rec = ts.do(t, http.MethodPost, "/api/v1/builds/"+url.PathEscape("build/demo/"+testSHA[:8]+"0000")+"/rerun", `{}`)
 	require.Equal(t, http.StatusNotFound, rec.Code, rec.Body.String())

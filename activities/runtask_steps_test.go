@@ -62,11 +62,11 @@ func TestRunTaskFailedStepSkipsTheRest(t *testing.T) {
 	require.NoError(t, appErr.Details(&res))
 	require.Equal(t, 3, res.ExitCode)
 
-	var statuses []string
+	var statuses []contracts.TaskStatus
 	for _, st := range res.Steps {
 		statuses = append(statuses, st.Status)
 	}
-	require.Equal(t, []string{contracts.TaskSucceeded, contracts.TaskFailed, contracts.TaskSkipped}, statuses)
+	require.Equal(t, []contracts.TaskStatus{contracts.TaskSucceeded, contracts.TaskFailed, contracts.TaskSkipped}, statuses)
 	require.Equal(t, 3, *res.Steps[1].ExitCode)
 	require.Nil(t, res.Steps[2].StartedAt)
 	require.Nil(t, res.Steps[2].ExitCode)

@@ -122,7 +122,7 @@ func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun 
 	if err != nil {
 		return 0, CreateBuildResponse{}, fmt.Errorf("start build of %s at %s: %w", in.Project, in.Commit, err)
 	}
-	resp := CreateBuildResponse{ID: id, RunID: runID, URL: s.buildURL(id), Status: workflows.StatusRunning,
+	resp := CreateBuildResponse{ID: id, RunID: runID, URL: s.buildURL(id), Status: string(workflows.StatusRunning),
 		Existing: existing, Rerun: rerun && !existing}
 	status := http.StatusAccepted
 	if existing {
@@ -176,7 +176,7 @@ func (s *Server) existingStatus(ctx context.Context, id, runID string) (string, 
 		return st.Status(ctx, id, runID)
 	}
 	state, err := s.Builds.State(ctx, id, runID)
-	return state.Status, err
+	return string(state.Status), err
 }
 
 // validateBuildRequest trims r and checks it, defaulting Commit to HEAD.

@@ -60,7 +60,7 @@ func TestCreateBuild(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 	resp := decodeBody[CreateBuildResponse](t, rec.Body.Bytes())
 	require.Equal(t, CreateBuildResponse{
-		ID: "build/demo/" + testSHA, RunID: "run-1", Status: workflows.StatusRunning,
+		ID: "build/demo/" + testSHA, RunID: "run-1", Status: string(workflows.StatusRunning),
 		URL: "http://drover.test/api/v1/builds/build%2Fdemo%2F" + testSHA,
 	}, resp)
 

@@ -25,8 +25,8 @@ func (s *Server) listBuilds(c *gin.Context) {
 		s.getBuild(c)
 		return
 	}
-	q, err := readListQuery(c, workflows.StatusRunning, workflows.StatusSucceeded, workflows.StatusFailed,
-		workflows.StatusCancelled)
+	q, err := readListQuery(c, string(workflows.StatusRunning), string(workflows.StatusSucceeded),
+		string(workflows.StatusFailed), string(workflows.StatusCancelled))
 	if err != nil {
 		_ = c.Error(err)
 		return

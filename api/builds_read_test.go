@@ -24,7 +24,7 @@ func ledgerBuilds(n int) []ledger.Build {
 		}
 		commit := fmt.Sprintf("%040d", i)
 		out[i] = ledger.Build{ID: contracts.BuildID("demo", commit), RunID: fmt.Sprintf("run-%d", i), Project: "demo",
-			Repository: "https://u:p@git.example.com/demo.git", Commit: commit, Branch: "main", Status: status,
+			Repository: "https://u:p@git.example.com/demo.git", Commit: commit, Branch: "main", Status: string(status),
 			StartedAt: start.Add(-time.Duration(i) * time.Minute)}
 	}
 	return out
@@ -95,11 +95,11 @@ func TestGetBuild(t *testing.T) {
 	ts.builds.set(live)
 	exit1 := 1
 	ts.history.builds = []ledger.Build{{ID: "build/old/def", RunID: "r1", Project: "old", Commit: "def",
-		Status: workflows.StatusFailed, StartedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}}
+		Status: string(workflows.StatusFailed), StartedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	ts.history.tasks["build/old/def"] = []ledger.Task{
-		{Stage: "verify", StageIndex: 0, Name: "unit", TaskIndex: 0, Status: workflows.TaskSucceeded, Attempt: 1},
-		{Stage: "verify", StageIndex: 0, Name: "lint", TaskIndex: 1, Status: workflows.TaskFailed, Attempt: 3, ExitCode: &exit1},
-		{Stage: "package", StageIndex: 1, Name: "tar", TaskIndex: 0, Status: workflows.TaskCancelled},
+		{Stage: "verify", StageIndex: 0, Name: "unit", TaskIndex: 0, Status: string(workflows.TaskSucceeded), Attempt: 1},
+		{Stage: "verify", StageIndex: 0, Name: "lint", TaskIndex: 1, Status: string(workflows.TaskFailed), Attempt: 3, ExitCode: &exit1},
+		{Stage: "package", StageIndex: 1, Name: "tar", TaskIndex: 0, Status: string(workflows.TaskCancelled)},
 	}
 
 	tests := []struct {
@@ -134,10 +134,10 @@ func TestGetBuild(t *testing.T) {
 	require.Equal(t, workflows.StatusFailed, old.Status)
 	require.Len(t, old.Stages, 2)
 	require.Equal(t, "verify", old.Stages[0].Name)
-	require.Equal(t, workflows.StatusFailed, old.Stages[0].Status)
+	require.Equal(t, workflows.StageFailed, old.Stages[0].Status)
 	require.Equal(t, 3, old.Stages[0].Tasks[1].Attempt)
 	require.Equal(t, 1, *old.Stages[0].Tasks[1].ExitCode)
-	require.Equal(t, workflows.StatusCancelled, old.Stages[1].Status)
+	require.Equal(t, workflows.StageCancelled, old.Stages[1].Status)
 }
 
 func TestGetBuildTemporalDown(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 )
 
 // endedBuild is a build of three stages whose tasks ended as statuses says ("stage/task" → status).
-func endedBuild(status string, statuses ...[2]string) workflows.BuildState {
+func endedBuild(status workflows.BuildStatus, statuses ...[2]string) workflows.BuildState {
 	st := workflows.BuildState{ID: "build/demo/" + testSHA, RunID: "run-1", Project: "demo", Commit: testSHA, Status: status}
 	for _, s := range statuses {
 		stage, task, _ := strings.Cut(s[0], "/")
@@ -24,13 +24,13 @@ func endedBuild(status string, statuses ...[2]string) workflows.BuildState {
 			st.Stages = append(st.Stages, workflows.StageState{Name: stage})
 		}
 		last := &st.Stages[len(st.Stages)-1]
-		last.Tasks = append(last.Tasks, workflows.TaskState{Name: task, Status: s[1]})
+		last.Tasks = append(last.Tasks, workflows.TaskState{Name: task, Status: workflows.TaskStatus(s[1])})
 	}
 	return st
 }
 
 func TestReuseOf(t *testing.T) {
-	ok, failed, cancelled, skipped := workflows.TaskSucceeded, workflows.TaskFailed, workflows.TaskCancelled, workflows.TaskSkipped
+	ok, failed, cancelled, skipped := string(workflows.TaskSucceeded), string(workflows.TaskFailed), string(workflows.TaskCancelled), string(workflows.TaskSkipped)
 	failedBuild := endedBuild(workflows.StatusFailed,
 		[2]string{"verify/unit", ok}, [2]string{"verify/lint", ok},
 		[2]string{"test/api", failed}, [2]string{"test/ui", ok}, [2]string{"test/slow", cancelled},
@@ -102,8 +102,8 @@ func TestRerunFailedRunsTheOldPlanWithProtectionsDecidedAgain(t *testing.T) {
 	old.TriggeredBy = "bob"
 	old.PromotionPlan = &pipeline.PromotionPlan{} // decided again: the definition promotes nothing
 	ts.builds.inputs["run-1"] = old
-	st := endedBuild(workflows.StatusFailed, [2]string{"verify/unit", workflows.TaskSucceeded},
-		[2]string{"verify/lint", workflows.TaskFailed}, [2]string{"package/tarball", workflows.TaskSkipped})
+	st := endedBuild(workflows.StatusFailed, [2]string{"verify/unit", string(workflows.TaskSucceeded)},
+		[2]string{"verify/lint", string(workflows.TaskFailed)}, [2]string{"package/tarball", string(workflows.TaskSkipped)})
 	st.Stages[0].Tasks[0].LogKey = "logs/run-1/verify/unit"
 	st.Repository, st.Branch = testRepo, "main"
 	ts.builds.states[id] = st
@@ -145,8 +145,8 @@ func TestPageRerunFailed(t *testing.T) {
 	_, err := pageBuilds{ts.Server}.RerunFailed(context.Background(), id)
 	require.ErrorContains(t, err, "still running")
 
-	st := endedBuild(workflows.StatusCancelled, [2]string{"verify/unit", workflows.TaskSucceeded},
-		[2]string{"verify/lint", workflows.TaskCancelled}, [2]string{"package/tarball", workflows.TaskSkipped})
+	st := endedBuild(workflows.StatusCancelled, [2]string{"verify/unit", string(workflows.TaskSucceeded)},
+		[2]string{"verify/lint", string(workflows.TaskCancelled)}, [2]string{"package/tarball", string(workflows.TaskSkipped)})
 	st.Repository, st.Branch = testRepo, "main"
 	ts.builds.mu.Lock()
 	ts.builds.states[id] = st

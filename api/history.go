@@ -12,7 +12,7 @@ import (
 func stateFromHistory(b ledger.Build, tasks []ledger.Task) workflows.BuildState {
 	state := workflows.BuildState{
 		ID: b.ID, RunID: b.RunID, Project: b.Project, Repository: gitsource.Redact(b.Repository), Commit: b.Commit,
-		Branch: b.Branch, TriggeredBy: b.TriggeredBy, Rerun: b.Rerun, Status: b.Status,
+		Branch: b.Branch, TriggeredBy: b.TriggeredBy, Rerun: b.Rerun, Status: workflows.BuildStatus(b.Status),
 		StartedAt: b.StartedAt, FinishedAt: b.FinishedAt, Version: b.Version,
 		Stages: []workflows.StageState{}, Events: []workflows.Event{},
 	}
@@ -25,7 +25,7 @@ func stateFromHistory(b ledger.Build, tasks []ledger.Task) workflows.BuildState 
 		}
 		st := &state.Stages[len(state.Stages)-1]
 		st.Tasks = append(st.Tasks, workflows.TaskState{
-			Name: t.Name, Status: t.Status, Attempt: t.Attempt, ExitCode: t.ExitCode,
+			Name: t.Name, Status: workflows.TaskStatus(t.Status), Attempt: t.Attempt, ExitCode: t.ExitCode,
 			StartedAt: t.StartedAt, FinishedAt: t.FinishedAt, Error: t.Error, LogKey: t.LogKey,
 		})
 	}
@@ -37,7 +37,7 @@ func stateFromHistory(b ledger.Build, tasks []ledger.Task) workflows.BuildState 
 
 // stageStatus sums up the statuses of a stage's tasks: the least successful
 // finished status wins, then running while any task is under way.
-func stageStatus(tasks []workflows.TaskState) string {
+func stageStatus(tasks []workflows.TaskState) workflows.StageStatus {
 	var failed, cancelled, succeeded, waiting int
 	for _, t := range tasks {
 		switch t.Status {
@@ -53,15 +53,15 @@ func stageStatus(tasks []workflows.TaskState) string {
 	}
 	switch {
 	case failed > 0:
-		return workflows.StatusFailed
+		return workflows.StageFailed
 	case cancelled > 0:
-		return workflows.StatusCancelled
+		return workflows.StageCancelled
 	case succeeded == len(tasks):
-		return workflows.StatusSucceeded
+		return workflows.StageSucceeded
 	case waiting == len(tasks):
-		return workflows.TaskWaiting
+		return workflows.StageWaiting
 	default:
-		return workflows.StatusRunning
+		return workflows.StageRunning
 	}
 }
 

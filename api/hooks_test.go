@@ -31,7 +31,7 @@ func TestHookStartsBuildPerForge(t *testing.T) {
 			require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 			resp := decodeBody[CreateBuildResponse](t, rec.Body.Bytes())
 			require.Equal(t, CreateBuildResponse{ID: "build/demo/" + f.commit, RunID: "run-1",
-				URL: "http://drover.test/api/v1/builds/build%2Fdemo%2F" + f.commit, Status: workflows.StatusRunning}, resp)
+				URL: "http://drover.test/api/v1/builds/build%2Fdemo%2F" + f.commit, Status: string(workflows.StatusRunning)}, resp)
 
 			require.Len(t, f.builds.started, 1)
 			in := f.builds.started[0]
@@ -71,7 +71,7 @@ func TestHookRedeliveryStartsOneBuild(t *testing.T) {
 		resp := decodeBody[CreateBuildResponse](t, again.Body.Bytes())
 		require.True(t, resp.Existing)
 		require.Equal(t, "build/demo/"+f.commit, resp.ID)
-		require.Equal(t, workflows.StatusRunning, resp.Status)
+		require.Equal(t, string(workflows.StatusRunning), resp.Status)
 	}
 	require.Len(t, f.builds.started, 1)
 }

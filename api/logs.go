@@ -115,12 +115,12 @@ func taskEnded(state workflows.BuildState, stage, task string) (bool, string) {
 	switch {
 	case ok && (ts.Status == workflows.TaskSucceeded || ts.Status == workflows.TaskFailed ||
 		ts.Status == workflows.TaskCancelled):
-		return true, ts.Status
+		return true, string(ts.Status)
 	case state.Status != workflows.StatusRunning:
 		if !ok || ts.Status == "" {
-			return true, state.Status
+			return true, string(state.Status)
 		}
-		return true, ts.Status
+		return true, string(ts.Status)
 	}
 	return false, ""
 }

@@ -17,7 +17,7 @@ import (
 
 const logBuild = "build/demo/abc"
 
-func logState(unit string) workflows.BuildState {
+func logState(unit workflows.TaskStatus) workflows.BuildState {
 	return workflows.BuildState{ID: logBuild, RunID: "r1", Status: workflows.StatusRunning, Stages: []workflows.StageState{
 		{Name: "verify", Tasks: []workflows.TaskState{{Name: "unit", Status: unit}, {Name: "lint", Status: "succeeded", LogKey: "custom/lint.log"}}},
 		{Name: "package", Tasks: []workflows.TaskState{{Name: "unit", Status: "waiting"}, {Name: "tar", Status: "waiting"}}},

@@ -50,7 +50,7 @@ func stepOf(state workflows.PromotionState, env, step string) (promotionStep, er
 	case strings.HasPrefix(step, "verify-"):
 		// Verifications are listed as they start: a later one may not be yet.
 		i, err := strconv.Atoi(strings.TrimPrefix(step, "verify-"))
-		if err == nil && i >= 0 && (i < len(es.Verify) || (i < maxVerifySteps && state.Status == workflows.StatusRunning)) {
+		if err == nil && i >= 0 && (i < len(es.Verify) || (i < maxVerifySteps && state.Status == workflows.PromotionRunning)) {
 			return promotionStep{env: env, name: "verify-" + strconv.Itoa(i)}, nil
 		}
 		return promotionStep{}, errorf(http.StatusNotFound, codeNotFound, "environment %s of promotion %s ran %d verification steps; no %s",
@@ -87,7 +87,7 @@ func (p promotionStep) ended(state workflows.PromotionState) (bool, string) {
 	if st := p.stepState(state); st != nil && st.State != workflows.StepRunning {
 		return true, st.State
 	}
-	if state.Status != workflows.StatusRunning {
+	if state.Status != workflows.PromotionRunning {
 		return true, string(state.Status)
 	}
 	return false, ""

@@ -15,7 +15,7 @@ const logPromotion = "promote/demo/1.0"
 // stepsState: prod deployed, its first check (a task) failed, its second
 // still runs.
 func stepsState(second string) workflows.PromotionState {
-	return workflows.PromotionState{ID: logPromotion, RunID: "p1", Project: "demo", Version: "1.0", Status: workflows.StatusRunning,
+	return workflows.PromotionState{ID: logPromotion, RunID: "p1", Project: "demo", Version: "1.0", Status: workflows.PromotionRunning,
 		Environments: []workflows.EnvironmentState{{Name: "prod", State: workflows.EnvVerifying,
 			Deploy: &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded},
 			Verify: []workflows.StepState{{Kind: "task", State: workflows.StepFailed}, {Kind: "external", State: second}},

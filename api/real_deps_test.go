@@ -119,9 +119,9 @@ func TestWithRealDependencies(t *testing.T) {
 	// Past Temporal's retention, the ledger answers.
 	finished := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	old := ledger.Build{ID: "build/demo/" + noDef, RunID: "r-old", Project: "demo", Repository: repo.dir, Commit: noDef,
-		Branch: "main", Status: workflows.StatusFailed, StartedAt: finished.Add(-time.Minute), FinishedAt: &finished}
+		Branch: "main", Status: string(workflows.StatusFailed), StartedAt: finished.Add(-time.Minute), FinishedAt: &finished}
 	require.NoError(t, led.RecordBuildFinished(ctx, old, []ledger.Task{
-		{Stage: "verify", StageIndex: 0, Name: "unit", Status: workflows.TaskFailed, Attempt: 2},
+		{Stage: "verify", StageIndex: 0, Name: "unit", Status: string(workflows.TaskFailed), Attempt: 2},
 	}))
 	rec = ts.do(t, http.MethodGet, "/api/v1/builds/"+strings.ReplaceAll(old.ID, "/", "%2F"), "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())

@@ -161,7 +161,7 @@ func buildSearchAttributes(in workflows.BuildInput) temporal.SearchAttributes {
 	updates := []temporal.SearchAttributeUpdate{
 		temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrProject).ValueSet(in.Project),
 		temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrCommit).ValueSet(in.Commit),
-		temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(workflows.StatusRunning),
+		temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrStatus).ValueSet(string(workflows.StatusRunning)),
 	}
 	if in.Branch != "" {
 		updates = append(updates, temporal.NewSearchAttributeKeyKeyword(workflows.SearchAttrBranch).ValueSet(in.Branch))

@@ -245,7 +245,7 @@ func TestTemporalBuildsState(t *testing.T) {
 	tests := []struct {
 		name       string
 		exec       fakeExecution
-		wantStatus string
+		wantStatus workflows.BuildStatus
 		wantTasks  []string // statuses of verify's tasks; nil: no stages
 		finished   bool
 	}{
@@ -283,7 +283,7 @@ func TestTemporalBuildsState(t *testing.T) {
 			}
 			var got []string
 			for _, task := range st.Stages[0].Tasks {
-				got = append(got, task.Status)
+				got = append(got, string(task.Status))
 			}
 			require.Equal(t, tt.wantTasks, got)
 		})

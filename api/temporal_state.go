@@ -68,7 +68,7 @@ func (b *TemporalBuilds) Status(ctx context.Context, id, runID string) (string, 
 	if err != nil {
 		return "", err
 	}
-	return statusOf(info.GetStatus()), nil
+	return string(statusOf(info.GetStatus())), nil
 }
 
 func (b *TemporalBuilds) query(ctx context.Context, id, runID string, state *workflows.BuildState) error {
@@ -115,7 +115,7 @@ func closeStoppedState(state *workflows.BuildState, info *workflowpb.WorkflowExe
 
 // statusOf maps a Temporal execution status to a build status. A terminated
 // run was stopped by an operator, so it counts as cancelled.
-func statusOf(s enumspb.WorkflowExecutionStatus) string {
+func statusOf(s enumspb.WorkflowExecutionStatus) workflows.BuildStatus {
 	switch s {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED:
 		return workflows.StatusSucceeded

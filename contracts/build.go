@@ -6,27 +6,46 @@ import (
 	"github.com/drover-ci/drover/pipeline"
 )
 
-// Build statuses (BuildState.Status; a stage's status is one of them or
-// TaskWaiting, TaskSkipped). Untyped: stages mix them with task statuses,
-// and the ledger and the API's lists carry them as strings.
+// BuildStatus is the status of a build (BuildState.Status).
+type BuildStatus string
+
+// Build statuses.
 const (
-	StatusRunning   = "running"
-	StatusSucceeded = "succeeded"
-	StatusFailed    = "failed"
-	StatusCancelled = "cancelled"
+	StatusRunning   BuildStatus = "running"
+	StatusSucceeded BuildStatus = "succeeded"
+	StatusFailed    BuildStatus = "failed"
+	StatusCancelled BuildStatus = "cancelled"
 )
 
-// Task statuses (TaskState.Status).
+// StageStatus is the status of a stage (StageState.Status).
+type StageStatus string
+
+// Stage statuses: a stage waits, runs, and ends as its build does, or is
+// skipped when an earlier stage failed.
 const (
-	TaskWaiting   = "waiting"
-	TaskReady     = "ready"
-	TaskScheduled = "scheduled"
-	TaskBuilding  = "building"
-	TaskSucceeded = "succeeded"
-	TaskFailed    = "failed"
-	TaskCancelled = "cancelled"
+	StageWaiting   StageStatus = "waiting"
+	StageRunning   StageStatus = "running"
+	StageSucceeded StageStatus = "succeeded"
+	StageFailed    StageStatus = "failed"
+	StageCancelled StageStatus = "cancelled"
+	StageSkipped   StageStatus = "skipped"
+)
+
+// TaskStatus is the status of a task (TaskState.Status) or of a step of one
+// (TaskStepState.Status).
+type TaskStatus string
+
+// Task statuses.
+const (
+	TaskWaiting   TaskStatus = "waiting"
+	TaskReady     TaskStatus = "ready"
+	TaskScheduled TaskStatus = "scheduled"
+	TaskBuilding  TaskStatus = "building"
+	TaskSucceeded TaskStatus = "succeeded"
+	TaskFailed    TaskStatus = "failed"
+	TaskCancelled TaskStatus = "cancelled"
 	// TaskSkipped is the status of a task whose stage never ran.
-	TaskSkipped = "skipped"
+	TaskSkipped TaskStatus = "skipped"
 )
 
 // Event types a build emits.
@@ -82,7 +101,7 @@ type BuildState struct {
 	// RerunOf is the run this one re-runs (POST /api/v1/builds/{id}/rerun),
 	// reusing some of its tasks; empty otherwise.
 	RerunOf    string       `json:"rerun_of,omitempty"`
-	Status     string       `json:"status"`
+	Status     BuildStatus  `json:"status"`
 	StartedAt  time.Time    `json:"started_at"`
 	FinishedAt *time.Time   `json:"finished_at,omitempty"`
 	Stages     []StageState `json:"stages"`
@@ -100,7 +119,7 @@ type BuildState struct {
 // StageState is the live state of one stage.
 type StageState struct {
 	Name   string      `json:"name"`
-	Status string      `json:"status"`
+	Status StageStatus `json:"status"`
 	Tasks  []TaskState `json:"tasks"`
 	// From names the stage template the stage came from (the plan's
 	// pipeline.PlanStage.From); empty for a stage of drover.yaml itself.
@@ -110,7 +129,7 @@ type StageState struct {
 // TaskState is the live state of one task.
 type TaskState struct {
 	Name       string        `json:"name"`
-	Status     string        `json:"status"`
+	Status     TaskStatus    `json:"status"`
 	Attempt    int           `json:"attempt"`
 	ExitCode   *int          `json:"exit_code,omitempty"`
 	StartedAt  *time.Time    `json:"started_at,omitempty"`
@@ -136,7 +155,7 @@ type TaskState struct {
 // with the line "=== step <n>/<count> <name> ===".
 type TaskStepState struct {
 	Name       string        `json:"name"`
-	Status     string        `json:"status"`
+	Status     TaskStatus    `json:"status"`
 	ExitCode   *int          `json:"exit_code,omitempty"`
 	StartedAt  *time.Time    `json:"started_at,omitempty"`
 	FinishedAt *time.Time    `json:"finished_at,omitempty"`

@@ -148,7 +148,7 @@ func (a *cli) logsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if status != contracts.TaskSucceeded {
+			if status != string(contracts.TaskSucceeded) {
 				fmt.Fprintf(a.env.Stderr, "task %s %s\n", args[1], status)
 				return &ExitError{Code: 1}
 			}

@@ -162,17 +162,17 @@ func stepStatus(st contracts.TaskStepState) string {
 	if st.ExitCode != nil && *st.ExitCode != 0 {
 		return fmt.Sprintf("%s (exit %d)", st.Status, *st.ExitCode)
 	}
-	return st.Status
+	return string(st.Status)
 }
 
 func taskStatus(t contracts.TaskState) string {
 	if t.ReusedFrom != "" {
-		return t.Status + " (reused)"
+		return string(t.Status) + " (reused)"
 	}
 	if t.ExitCode != nil && *t.ExitCode != 0 {
 		return fmt.Sprintf("%s (exit %d)", t.Status, *t.ExitCode)
 	}
-	return t.Status
+	return string(t.Status)
 }
 
 func attempt(t contracts.TaskState) string {

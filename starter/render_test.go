@@ -17,7 +17,7 @@ func at(d time.Duration) *time.Time { t := t0.Add(d); return &t }
 
 func intp(i int) *int { return &i }
 
-func sampleState(status string) contracts.BuildState {
+func sampleState(status contracts.BuildStatus) contracts.BuildState {
 	return contracts.BuildState{
 		ID: "build/demo/0123456789abcdef", RunID: "r1", Project: "demo", Branch: "main",
 		Commit: "0123456789abcdef0123", Status: status, StartedAt: t0,

@@ -76,11 +76,11 @@ func TestBuildThroughTheAPI(t *testing.T) {
 	}
 	live := h.state(created.ID)
 	require.Equal(t, workflows.StatusRunning, live.Status)
-	require.Contains(t, []string{workflows.TaskScheduled, workflows.TaskBuilding}, taskOf(live, "verify", "slow").Status)
+	require.Contains(t, []workflows.TaskStatus{workflows.TaskScheduled, workflows.TaskBuilding}, taskOf(live, "verify", "slow").Status)
 	require.Equal(t, workflows.TaskWaiting, taskOf(live, "package", "tarball").Status)
 	select {
 	case end := <-done:
-		require.Equal(t, workflows.TaskSucceeded, end)
+		require.Equal(t, string(workflows.TaskSucceeded), end)
 	case <-time.After(30 * time.Second):
 		t.Fatal("followed log did not end")
 	}

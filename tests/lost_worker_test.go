@@ -50,7 +50,7 @@ build:
 	})
 	noticed := time.Since(killed)
 	require.Equal(t, "worker lost, retrying (1 of 10 attempts lost to infrastructure)", taskOf(lost, "work", "long").Error)
-	require.Contains(t, []string{workflows.TaskReady, workflows.TaskScheduled}, taskOf(lost, "work", "long").Status)
+	require.Contains(t, []workflows.TaskStatus{workflows.TaskReady, workflows.TaskScheduled}, taskOf(lost, "work", "long").Status)
 	h.waitFor(created.ID, 60*time.Second, "attempt 2 building", func(s workflows.BuildState) bool {
 		long := taskOf(s, "work", "long")
 		return long.Status == workflows.TaskBuilding && long.Attempt == 2

@@ -86,7 +86,7 @@ func TestSharedStorageS3(t *testing.T) {
 	}
 	live := h.state(created.ID)
 	require.Equal(t, workflows.StatusRunning, live.Status)
-	require.Contains(t, []string{workflows.TaskScheduled, workflows.TaskBuilding}, taskOf(live, "verify", "on-alpha").Status)
+	require.Contains(t, []workflows.TaskStatus{workflows.TaskScheduled, workflows.TaskBuilding}, taskOf(live, "verify", "on-alpha").Status)
 	require.NoError(t, os.WriteFile(gate, nil, 0o644))
 	sawLast := func(line string) bool { return strings.HasSuffix(line, " second line") } // after its timestamp
 	last, end := false, ""
@@ -103,7 +103,7 @@ func TestSharedStorageS3(t *testing.T) {
 		last = last || sawLast(<-lines)
 	}
 	require.True(t, last, "the followed log missed the alpha task's last line")
-	require.Equal(t, workflows.TaskSucceeded, end)
+	require.Equal(t, string(workflows.TaskSucceeded), end)
 
 	final := h.waitFor(created.ID, time.Minute, "the end", finished)
 	require.Equal(t, workflows.StatusSucceeded, final.Status)

@@ -62,12 +62,13 @@ build:
 	require.Equal(t, workflows.TaskFailed, unit.Status)
 	require.Equal(t, 4, *unit.ExitCode)
 	require.Contains(t, unit.Error, "step test exited with code 4")
-	var names, statuses []string
+	var names []string
+	var statuses []workflows.TaskStatus
 	for _, st := range unit.Steps {
 		names, statuses = append(names, st.Name), append(statuses, st.Status)
 	}
 	require.Equal(t, []string{"deps", "test", "publish"}, names)
-	require.Equal(t, []string{workflows.TaskSucceeded, workflows.TaskFailed, workflows.TaskSkipped}, statuses)
+	require.Equal(t, []workflows.TaskStatus{workflows.TaskSucceeded, workflows.TaskFailed, workflows.TaskSkipped}, statuses)
 	require.Equal(t, 4, *unit.Steps[1].ExitCode)
 	require.NotNil(t, unit.Steps[0].FinishedAt)
 	require.Nil(t, unit.Steps[2].StartedAt)

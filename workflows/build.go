@@ -44,7 +44,7 @@ func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
 // It reports whether the build may go on to the next stage.
 func (b *buildRun) runStage(ctx workflow.Context, si int) bool {
 	stage := b.in.Plan.Stages[si]
-	b.state.Stages[si].Status = StatusRunning
+	b.state.Stages[si].Status = StageRunning
 	stageCtx, cancelStage := workflow.WithCancel(ctx)
 	defer cancelStage()
 
@@ -66,17 +66,17 @@ func (b *buildRun) runStage(ctx workflow.Context, si int) bool {
 	}
 	wg.Wait(ctx)
 
-	status := StatusSucceeded
+	status := StageSucceeded
 	for _, t := range b.state.Stages[si].Tasks {
 		switch {
 		case t.Status == TaskFailed:
-			status = StatusFailed
-		case t.Status == TaskCancelled && status != StatusFailed:
-			status = StatusCancelled
+			status = StageFailed
+		case t.Status == TaskCancelled && status != StageFailed:
+			status = StageCancelled
 		}
 	}
 	b.state.Stages[si].Status = status
-	return status == StatusSucceeded && ctx.Err() == nil
+	return status == StageSucceeded && ctx.Err() == nil
 }
 
 // runTask runs one task until it succeeds or its retries are spent. Each run is

@@ -21,14 +21,14 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 	for si := range b.state.Stages {
 		st := &b.state.Stages[si]
 		switch st.Status {
-		case StatusFailed:
+		case StageFailed:
 			b.state.Status = StatusFailed
-		case StatusCancelled:
+		case StageCancelled:
 			if b.state.Status != StatusFailed {
 				b.state.Status = StatusCancelled
 			}
-		case TaskWaiting:
-			st.Status = TaskSkipped
+		case StageWaiting:
+			st.Status = StageSkipped
 			for ti := range st.Tasks {
 				st.Tasks[ti].Status = TaskSkipped
 			}
@@ -39,7 +39,7 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 	}
 	finished := b.now()
 	b.state.FinishedAt = &finished
-	count(ctx, MetricBuildsFinished, "project", b.in.Project, "result", b.state.Status)
+	count(ctx, MetricBuildsFinished, "project", b.in.Project, "result", string(b.state.Status))
 
 	rec := activities.RecordBuildFinishedInput{}
 	if b.state.Status == StatusSucceeded {
@@ -52,7 +52,7 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 		rec.Version = b.artifactVersion(finished)
 		b.emit(Event{Type: EventBuildSuccess, Message: "version " + b.state.Version})
 	} else {
-		b.emit(Event{Type: EventBuildFail, Message: b.state.Status})
+		b.emit(Event{Type: EventBuildFail, Message: string(b.state.Status)})
 	}
 	rec.Build, rec.Tasks = b.ledgerBuild(), b.ledgerTasks()
 	b.recordFinished(ctx, rec)
@@ -62,7 +62,7 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 	b.emitComplete(EventBuildComplete, "", "", nil)
 
 	if err := workflow.UpsertTypedSearchAttributes(ctx,
-		temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(b.state.Status)); err != nil {
+		temporal.NewSearchAttributeKeyKeyword(SearchAttrStatus).ValueSet(string(b.state.Status))); err != nil {
 		workflow.GetLogger(ctx).Warn("Search attribute not updated", "error", err)
 	}
 	b.notify.drain(ctx)
@@ -97,7 +97,7 @@ func (b *buildRun) ledgerTasks() []ledger.Task {
 			tasks = append(tasks, ledger.Task{
 				BuildID: b.state.ID, RunID: b.state.RunID,
 				Stage: st.Name, Name: t.Name, StageIndex: si, TaskIndex: ti,
-				Status: t.Status, Attempt: t.Attempt, ExitCode: t.ExitCode,
+				Status: string(t.Status), Attempt: t.Attempt, ExitCode: t.ExitCode,
 				StartedAt: t.StartedAt, FinishedAt: t.FinishedAt,
 				Error: t.Error, LogKey: t.LogKey,
 			})

@@ -39,7 +39,7 @@ func TestBuildRunsEachMatrixCombinationAsItsOwnTask(t *testing.T) {
 	state, err := be.run(t, matrixPlan(t, false))
 	require.NoError(t, err)
 
-	want := map[string]string{"verify/lint": TaskSucceeded, "package/tarball": TaskSucceeded}
+	want := map[string]TaskStatus{"verify/lint": TaskSucceeded, "package/tarball": TaskSucceeded}
 	for _, g := range []string{"1.22", "1.23"} {
 		for _, os := range []string{"linux", "arm", "darwin"} {
 			name := "verify/unit-" + g + "-" + os

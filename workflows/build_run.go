@@ -90,7 +90,7 @@ func newBuildRun(ctx workflow.Context, in BuildInput) *buildRun {
 		Stages:      make([]StageState, len(in.Plan.Stages)),
 	}}
 	for si, s := range in.Plan.Stages {
-		st := StageState{Name: s.Name, Status: TaskWaiting, Tasks: make([]TaskState, len(s.Tasks)), From: s.From}
+		st := StageState{Name: s.Name, Status: StageWaiting, Tasks: make([]TaskState, len(s.Tasks)), From: s.From}
 		for ti, t := range s.Tasks {
 			st.Tasks[ti] = TaskState{Name: t.Name, Status: TaskWaiting, Steps: waitingSteps(t), From: t.From}
 			if old, ok := in.Reuse[contracts.ReuseKey(s.Name, t.Name)]; ok {
@@ -220,9 +220,9 @@ func (b *buildRun) emitComplete(typ, stage, task string, ts *TaskState) {
 	if !b.completeEvents {
 		return
 	}
-	msg, attempt := b.state.Status, 0
+	msg, attempt := string(b.state.Status), 0
 	if ts != nil {
-		msg, attempt = ts.Status, ts.Attempt
+		msg, attempt = string(ts.Status), ts.Attempt
 		if ts.Error != "" && ts.Status != TaskCancelled {
 			msg += ": " + ts.Error
 		}
@@ -385,7 +385,7 @@ func (b *buildRun) ledgerBuild() ledger.Build {
 		Repository:  b.in.Repository,
 		Commit:      b.in.Commit,
 		Branch:      b.in.Branch,
-		Status:      b.state.Status,
+		Status:      string(b.state.Status),
 		TriggeredBy: b.in.TriggeredBy,
 		Subject:     b.in.Subject,
 		Author:      b.in.Author,

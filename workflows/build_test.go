@@ -84,8 +84,8 @@ func (be *buildEnv) run(t *testing.T, plan pipeline.Plan) (BuildState, error) {
 	return state, err
 }
 
-func taskStatuses(s BuildState) map[string]string {
-	out := map[string]string{}
+func taskStatuses(s BuildState) map[string]TaskStatus {
+	out := map[string]TaskStatus{}
 	for _, st := range s.Stages {
 		for _, t := range st.Tasks {
 			out[st.Name+"/"+t.Name] = t.Status
@@ -115,7 +115,7 @@ func TestBuildRunsStagesInOrderAndTasksInParallel(t *testing.T) {
 	))
 	require.NoError(t, err)
 	require.Equal(t, StatusSucceeded, state.Status)
-	require.Equal(t, map[string]string{
+	require.Equal(t, map[string]TaskStatus{
 		"verify/unit": TaskSucceeded, "verify/lint": TaskSucceeded, "verify/vet": TaskSucceeded,
 		"package/tarball": TaskSucceeded,
 	}, taskStatuses(state))
@@ -135,10 +135,10 @@ func TestBuildRunsStagesInOrderAndTasksInParallel(t *testing.T) {
 
 	require.Equal(t, "0123456789ab", state.Version)
 	require.Len(t, be.ledger.started, 1)
-	require.Equal(t, StatusRunning, be.ledger.started[0].Status)
+	require.Equal(t, string(StatusRunning), be.ledger.started[0].Status)
 	require.Len(t, be.ledger.finished, 1)
 	fin := be.ledger.finished[0]
-	require.Equal(t, StatusSucceeded, fin.Build.Status)
+	require.Equal(t, string(StatusSucceeded), fin.Build.Status)
 	require.Len(t, fin.Tasks, 4)
 	require.NotNil(t, fin.Version)
 	require.Len(t, fin.Version.Artifacts, 4)
@@ -155,14 +155,14 @@ func TestBuildFailedTaskFailsBuildAfterItsStage(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "verify/unit")
 	require.Equal(t, StatusFailed, state.Status)
-	require.Equal(t, map[string]string{
+	require.Equal(t, map[string]TaskStatus{
 		"verify/unit": TaskFailed, "verify/lint": TaskSucceeded, "package/tarball": TaskSkipped,
 	}, taskStatuses(state))
 	require.Equal(t, 1, *state.Stages[0].Tasks[0].ExitCode)
 	require.Equal(t, 0, be.tasks.callCount("package/tarball"))
 	require.Equal(t, []string{EventBuildFail, EventBuildComplete}, eventTypes(state, "")[len(state.Events)-2:])
-	require.Equal(t, StatusFailed, state.Events[len(state.Events)-1].Message)
-	require.Equal(t, StatusFailed, be.ledger.finished[0].Build.Status)
+	require.Equal(t, string(StatusFailed), state.Events[len(state.Events)-1].Message)
+	require.Equal(t, string(StatusFailed), be.ledger.finished[0].Build.Status)
 	require.Nil(t, be.ledger.finished[0].Version, "a failed build registers no version")
 }
 
@@ -171,7 +171,7 @@ func TestBuildFailFastCancelsTheStage(t *testing.T) {
 	state, err := be.run(t, testPlan(stage("verify", true, task("unit", 0), task("slow", 0))))
 	require.Error(t, err)
 	require.Equal(t, StatusFailed, state.Status)
-	require.Equal(t, map[string]string{"verify/unit": TaskFailed, "verify/slow": TaskCancelled}, taskStatuses(state))
+	require.Equal(t, map[string]TaskStatus{"verify/unit": TaskFailed, "verify/slow": TaskCancelled}, taskStatuses(state))
 }
 
 func TestBuildWithoutFailFastWaitsForTheStage(t *testing.T) {
@@ -227,8 +227,8 @@ func TestBuildCancelKillsRunningTasks(t *testing.T) {
 	var canceled *temporal.CanceledError
 	require.ErrorAs(t, err, &canceled)
 	require.Equal(t, StatusCancelled, state.Status)
-	require.Equal(t, map[string]string{"verify/slow": TaskCancelled, "package/tarball": TaskSkipped}, taskStatuses(state))
-	require.Equal(t, StatusCancelled, be.ledger.finished[0].Build.Status)
+	require.Equal(t, map[string]TaskStatus{"verify/slow": TaskCancelled, "package/tarball": TaskSkipped}, taskStatuses(state))
+	require.Equal(t, string(StatusCancelled), be.ledger.finished[0].Build.Status)
 }
 
 func TestBuildQueryShowsTheLiveLifecycle(t *testing.T) {
@@ -384,12 +384,12 @@ func TestBuildReusingEveryTaskOfAStageStillRunsTheNext(t *testing.T) {
 	require.Equal(t, 0, be.tasks.callCount("verify/unit"))
 	require.Equal(t, 1, be.tasks.callCount("package/tarball"))
 	fin := be.ledger.finished[0]
-	require.Equal(t, StatusFailed, fin.Build.Status)
-	require.Equal(t, TaskSucceeded, fin.Tasks[0].Status)
+	require.Equal(t, string(StatusFailed), fin.Build.Status)
+	require.Equal(t, string(TaskSucceeded), fin.Tasks[0].Status)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, be.env.GetWorkflowError(), &appErr)
 	var state BuildState
 	require.NoError(t, appErr.Details(&state))
 	require.Equal(t, "run-0", state.Stages[0].Tasks[0].ReusedFrom, "a task reused twice names the run that ran it")
-	require.Equal(t, StatusSucceeded, state.Stages[0].Status)
+	require.Equal(t, StageSucceeded, state.Stages[0].Status)
 }

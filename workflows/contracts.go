@@ -40,6 +40,13 @@ const (
 	StatusFailed    = contracts.StatusFailed
 	StatusCancelled = contracts.StatusCancelled
 
+	StageWaiting   = contracts.StageWaiting
+	StageRunning   = contracts.StageRunning
+	StageSucceeded = contracts.StageSucceeded
+	StageFailed    = contracts.StageFailed
+	StageCancelled = contracts.StageCancelled
+	StageSkipped   = contracts.StageSkipped
+
 	TaskWaiting   = contracts.TaskWaiting
 	TaskReady     = contracts.TaskReady
 	TaskScheduled = contracts.TaskScheduled
@@ -141,6 +148,12 @@ const (
 
 // State, input and result types (see contracts).
 type (
+	// BuildStatus is contracts.BuildStatus.
+	BuildStatus = contracts.BuildStatus
+	// StageStatus is contracts.StageStatus.
+	StageStatus = contracts.StageStatus
+	// TaskStatus is contracts.TaskStatus.
+	TaskStatus = contracts.TaskStatus
 	// Event is contracts.Event.
 	Event = contracts.Event
 	// BuildState is contracts.BuildState.

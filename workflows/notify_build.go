@@ -17,7 +17,7 @@ func (b *buildRun) startNotifier(ctx workflow.Context) {
 		Commit: b.in.Commit, Branch: b.in.Branch}
 	b.notify = newNotifier(ctx, contracts.ResolveSinksInput{Notify: b.in.Notify, Repository: b.in.Repository}, base, notifyHooks{
 		fill: func(ev *contracts.NotifyEvent) {
-			ev.Status, ev.Version = b.state.Status, b.state.Version
+			ev.Status, ev.Version = string(b.state.Status), b.state.Version
 		},
 		title: func() string {
 			return fmt.Sprintf("*%s* build `%s@%s`: %s", b.in.Project, b.in.Branch, shortCommit(b.in.Commit), b.state.Status)

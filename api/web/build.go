@@ -126,7 +126,7 @@ type ArtifactLink struct {
 }
 
 func (p *Pages) buildView(st workflows.BuildState) BuildView {
-	v := BuildView{ID: st.ID, Project: st.Project, Commit: st.Commit, Branch: st.Branch, Status: st.Status,
+	v := BuildView{ID: st.ID, Project: st.Project, Commit: st.Commit, Branch: st.Branch, Status: string(st.Status),
 		TriggeredBy: st.TriggeredBy, Subject: st.Subject, Author: st.Author, Inputs: st.Inputs, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
 		Duration: duration(&st.StartedAt, st.FinishedAt), Running: st.Status == workflows.StatusRunning,
 		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt, Notice: st.Ledger, RerunOf: st.RerunOf}
@@ -134,9 +134,9 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 	base := "/api/v1/builds/" + url.PathEscape(st.ID) + "/tasks/"
 	artifactBase := "/api/v1/builds/" + url.PathEscape(st.ID) + "/artifacts/"
 	for _, s := range st.Stages {
-		sv := StageView{Name: s.Name, Status: s.Status, From: s.From}
+		sv := StageView{Name: s.Name, Status: string(s.Status), From: s.From}
 		for _, t := range s.Tasks {
-			tv := TaskView{Key: s.Name + "/" + t.Name, Name: t.Name, Status: t.Status, Attempt: t.Attempt,
+			tv := TaskView{Key: s.Name + "/" + t.Name, Name: t.Name, Status: string(t.Status), Attempt: t.Attempt,
 				Duration: duration(t.StartedAt, t.FinishedAt), ExitCode: t.ExitCode, Error: t.Error,
 				LogURL: base + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/log",
 				Stage:  s.Name, Bar: span.bar(t.StartedAt, t.FinishedAt), ReusedFrom: t.ReusedFrom}
@@ -144,7 +144,7 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 				tv.Bar, tv.Duration = TimelineBar{}, "" // it ran in another run, outside this one's timeline
 			}
 			for _, st := range t.Steps {
-				tv.Steps = append(tv.Steps, StepView{Name: st.Name, Status: st.Status,
+				tv.Steps = append(tv.Steps, StepView{Name: st.Name, Status: string(st.Status),
 					Duration: duration(st.StartedAt, st.FinishedAt), ExitCode: st.ExitCode})
 			}
 			if t.From != s.From {

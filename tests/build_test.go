@@ -43,12 +43,12 @@ build:
 `
 
 type createResp struct {
-	ID       string `json:"id"`
-	RunID    string `json:"run_id"`
-	URL      string `json:"url"`
-	Status   string `json:"status"`
-	Existing bool   `json:"existing"`
-	Rerun    bool   `json:"rerun"`
+	ID       string                `json:"id"`
+	RunID    string                `json:"run_id"`
+	URL      string                `json:"url"`
+	Status   workflows.BuildStatus `json:"status"`
+	Existing bool                  `json:"existing"`
+	Rerun    bool                  `json:"rerun"`
 }
 
 func TestBuildThroughTheAPI(t *testing.T) {
@@ -126,7 +126,7 @@ func TestBuildThroughTheAPI(t *testing.T) {
 	}
 	require.Equal(t, http.StatusOK, h.do(http.MethodGet, "/api/v1/builds?project=api-demo", nil, &list))
 	require.Len(t, list.Builds, 1)
-	require.Equal(t, workflows.StatusSucceeded, list.Builds[0].Status)
+	require.Equal(t, string(workflows.StatusSucceeded), list.Builds[0].Status)
 	v, err := h.ledger.GetArtifactVersion(context.Background(), "api-demo", commit[:12])
 	require.NoError(t, err)
 	require.Len(t, v.Artifacts, 1)

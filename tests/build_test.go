@@ -292,7 +292,7 @@ build:
 
 	b, tasks, err := h.ledger.GetBuild(context.Background(), created.ID, "")
 	require.NoError(t, err)
-	require.Equal(t, workflows.StatusFailed, b.Status)
+	require.Equal(t, string(workflows.StatusFailed), b.Status)
 	require.Len(t, tasks, 3)
 	h.recordHistory(created.ID, created.RunID, "build-failed")
 }

@@ -13,16 +13,19 @@ import (
 )
 
 // TestContractsIsALeaf keeps the package importable by the CLI without
-// Temporal, AWS or Slack: only the standard library and pipeline.
+// Temporal, AWS or Slack: only the standard library, pipeline and decision
+// (signed proofs, itself only the standard library).
 func TestContractsIsALeaf(t *testing.T) {
-	pkg, err := build.ImportDir(".", build.ImportComment)
-	require.NoError(t, err)
-	for _, path := range pkg.Imports {
-		if path == "github.com/drover-ci/drover/pipeline" {
-			continue
+	for _, dir := range []string{".", "../decision"} {
+		pkg, err := build.ImportDir(dir, build.ImportComment)
+		require.NoError(t, err)
+		for _, path := range pkg.Imports {
+			if dir == "." && (path == "github.com/drover-ci/drover/pipeline" || path == "github.com/drover-ci/drover/decision") {
+				continue
+			}
+			first, _, _ := strings.Cut(path, "/")
+			require.NotContains(t, first, ".", "%s imports %s: it may import only the standard library, pipeline and decision", dir, path)
 		}
-		first, _, _ := strings.Cut(path, "/")
-		require.NotContains(t, first, ".", "contracts imports %s: it may import only the standard library and pipeline", path)
 	}
 }
 

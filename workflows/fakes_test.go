@@ -62,6 +62,13 @@ func (f *fakeTasks) RunTask(ctx context.Context, in contracts.RunTaskInput) (con
 	attempt := in.PriorAttempts + int(activity.GetInfo(ctx).Attempt)
 	res := contracts.RunTaskResult{Attempt: attempt, StartedAt: time.Now(), FinishedAt: time.Now(),
 		LogKey: "logs/" + key, OutputTail: "output of " + key}
+	for i, st := range in.Task.Steps { // a failed attempt fails in its last step
+		status := contracts.TaskSucceeded
+		if outcome == outcomeFail && i == len(in.Task.Steps)-1 {
+			status = contracts.TaskFailed
+		}
+		res.Steps = append(res.Steps, contracts.TaskStepState{Name: st.Name, Status: status})
+	}
 	switch outcome {
 	case outcomeFail:
 		res.ExitCode = 1

@@ -65,10 +65,16 @@ type RuleSource struct {
 
 // AcceptsBranch reports whether a version built from branch may enter e.
 func (e Environment) AcceptsBranch(branch string) bool {
-	if len(e.Branches) == 0 {
+	return acceptsBranch(e.Branches, branch)
+}
+
+// acceptsBranch reports whether branch matches one of patterns (path.Match);
+// no patterns accept every branch.
+func acceptsBranch(patterns []string, branch string) bool {
+	if len(patterns) == 0 {
 		return true
 	}
-	for _, pattern := range e.Branches {
+	for _, pattern := range patterns {
 		if ok, _ := path.Match(pattern, branch); ok {
 			return true
 		}

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"fmt"
-	"path"
 	"slices"
 	"time"
 )
@@ -97,15 +96,7 @@ type ZoneSpan struct {
 
 // AcceptsBranch reports whether a version built from branch may enter e.
 func (e PlanEnvironment) AcceptsBranch(branch string) bool {
-	if len(e.Branches) == 0 {
-		return true
-	}
-	for _, pattern := range e.Branches {
-		if ok, _ := path.Match(pattern, branch); ok {
-			return true
-		}
-	}
-	return false
+	return acceptsBranch(e.Branches, branch)
 }
 
 // Index returns the index of the environment called name, or -1.

@@ -31,8 +31,8 @@ type fakeTasks struct {
 	script   map[string][]string
 	calls    map[string]int
 	inputs   map[string]contracts.RunTaskInput // the last input of each task
-	running  map[string]int // per stage, attempts running now
-	started  chan string    // "stage/task" each time an attempt starts
+	running  map[string]int                    // per stage, attempts running now
+	started  chan string                       // "stage/task" each time an attempt starts
 	gateSize int
 	gateMu   sync.Mutex
 	gateCond *sync.Cond

@@ -102,6 +102,8 @@ type StepView struct {
 	Status   string `json:"status"`
 	Duration string `json:"duration"`
 	ExitCode *int   `json:"exit_code,omitempty"`
+	// LogURL is the task's log, which holds the step's section.
+	LogURL string `json:"-"`
 }
 
 // TimelineBar is where a task's run sits on the build's timeline, in
@@ -145,7 +147,7 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 			}
 			for _, st := range t.Steps {
 				tv.Steps = append(tv.Steps, StepView{Name: st.Name, Status: string(st.Status),
-					Duration: duration(st.StartedAt, st.FinishedAt), ExitCode: st.ExitCode})
+					Duration: duration(st.StartedAt, st.FinishedAt), ExitCode: st.ExitCode, LogURL: tv.LogURL})
 			}
 			if t.From != s.From {
 				tv.From = t.From

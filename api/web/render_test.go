@@ -273,9 +273,9 @@ func TestBuildPageShowsATasksSteps(t *testing.T) {
 	status, body := h.get(h.client(), "/builds/build%2Fdemo%2Fabc123")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, body, `<ol class="steps" aria-label="Steps of unit">`)
-	require.Contains(t, body, `<li class="step s-succeeded" data-step="deps"><span class="ico s-succeeded" role="img" aria-label="succeeded" title="succeeded" data-field="icon"></span><span class="step-name">deps</span><span class="dur" data-field="duration">10s</span></li>`)
+	require.Contains(t, body, `<li class="step s-succeeded" data-step="deps"><span class="ico s-succeeded" role="img" aria-label="succeeded" title="succeeded" data-field="icon"></span><a href="/api/v1/builds/build%2Fdemo%2Fabc123/tasks/test/unit/log" class="step-name step-link" data-step-name="deps" title="Show the log of step deps">deps</a><span class="dur" data-field="duration">10s</span></li>`)
 	require.Contains(t, body, `<li class="step s-failed" data-step="test">`)
-	require.Contains(t, body, `<li class="step s-skipped" data-step="publish"><span class="ico s-skipped" role="img" aria-label="skipped" title="skipped" data-field="icon"></span><span class="step-name">publish</span><span class="dur" data-field="duration" hidden></span></li>`)
+	require.Contains(t, body, `<li class="step s-skipped" data-step="publish"><span class="ico s-skipped" role="img" aria-label="skipped" title="skipped" data-field="icon"></span><a href="/api/v1/builds/build%2Fdemo%2Fabc123/tasks/test/unit/log" class="step-name step-link" data-step-name="publish" title="Show the log of step publish">publish</a><span class="dur" data-field="duration" hidden></span></li>`)
 
 	// Live updates carry the steps (live.js updates them in place).
 	_, events := h.get(h.client(), "/ui/events/builds/build%2Fdemo%2Fabc123")

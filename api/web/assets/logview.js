@@ -159,7 +159,7 @@
       return u.pathname + u.search + u.hash;
     }
 
-    var wantLine = 0;
+    var wantLine = 0, wantStep = "";
     function markLine(n, scroll) {
       body.querySelectorAll(".line.target").forEach(function (r) { r.classList.remove("target"); });
       var row = document.getElementById("L" + n);
@@ -174,7 +174,11 @@
       var segs = ansi(text, cur.state);
       var row = el("div", "line"); row.id = "L" + n;
       // A task's steps each start a section of its log.
-      if (/^(\S+ )?=== step \d+\/\d+ \S+ ===$/.test(text)) row.classList.add("step-head");
+      var head = /^(?:\S+ )?=== step \d+\/\d+ (\S+) ===$/.exec(text);
+      if (head) {
+        row.classList.add("step-head");
+        if (wantStep && head[1] === wantStep) { wantLine = n; wantStep = ""; }
+      }
       var a = el("a", "ln", String(n)); a.href = lineURL(n); a.setAttribute("aria-label", "Line " + n);
       a.addEventListener("click", function (ev) {
         ev.preventDefault();
@@ -295,6 +299,20 @@
         }
       });
     }
+
+    // A step of a task card opens the task's log at the step's section.
+    document.querySelectorAll("a.step-link").forEach(function (a) {
+      a.addEventListener("click", function (ev) {
+        if (ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+        var job = a.closest("li.job");
+        var taskLink = job && job.querySelector("a.job-link");
+        if (!taskLink) return;
+        ev.preventDefault();
+        open(taskLink, 0);
+        wantStep = a.dataset.stepName;
+        setFollow(false);
+      });
+    });
 
     links.forEach(function (a) {
       a.addEventListener("click", function (ev) {

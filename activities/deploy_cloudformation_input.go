@@ -138,6 +138,12 @@ func (a *PromotionActivities) placeholder(in DeployInput, name string) (string, 
 	case "project":
 		return in.Project, nil
 	}
+	if n, ok := pipeline.ShortCommitLength(name); ok {
+		if n == 0 {
+			return "", fmt.Errorf("placeholder {%s}: the short commit's length must be 1 to %d", name, pipeline.MaxShortCommit)
+		}
+		return pipeline.ShortCommit(in.Commit, n), nil
+	}
 	rest, _ := strings.CutPrefix(name, "artifact.")
 	i := strings.LastIndexByte(rest, '.')
 	ref, err := artifactNamed(in, rest[:i])

@@ -77,7 +77,7 @@ func TestCloudFormationDeployFromRepository(t *testing.T) {
 	in := cfnInput("promote/infra/1.0", "1.0", pipeline.CloudFormationDeploy{
 		Stack: "infra-dev", Template: "deploy/stack.yaml",
 		Parameters: map[string]string{
-			"Version": "{version}", "Commit": "{commit}@{environment}",
+			"Version": "{version}", "Commit": "{commit}@{environment}/{commit:7}",
 			"Site": "{artifact.site.tgz.url}", "SiteSum": "{artifact.site.tgz.sha256}",
 		},
 		Capabilities: []string{"CAPABILITY_IAM"},
@@ -96,7 +96,7 @@ func TestCloudFormationDeployFromRepository(t *testing.T) {
 	require.Equal(t, "CREATE_COMPLETE", st.Status)
 	require.Equal(t, cfnTemplate, st.Template)
 	require.Equal(t, map[string]string{
-		"Version": "1.0", "Commit": commit + "@dev",
+		"Version": "1.0", "Commit": commit + "@dev/" + commit[:7],
 		"Site":    "https://drover.example.com/api/v1/builds/build%2Ffoas%2Fc/artifacts/package/tarball/site.tgz?run_id=run",
 		"SiteSum": site.SHA256,
 	}, st.Parameters)

@@ -259,11 +259,11 @@ func TestS3DeployDirectoryFromCheckout(t *testing.T) {
 	gitRun(t, repo, "commit", "-q", "-m", "docs")
 	commit := gitRun(t, repo, "rev-parse", "HEAD")
 
-	in := s3Input("2.0", pipeline.S3Deploy{Bucket: "site", Prefix: "u/{owner}/{repo}/{commit}/", Path: "public"})
+	in := s3Input("2.0", pipeline.S3Deploy{Bucket: "site", Prefix: "u/{owner}/{repo}/{commit:10}/", Path: "public"})
 	in.Repository, in.Commit = repo, commit
 	var res activities.DeployResult
 	require.NoError(t, execute(context.Background(), t, e.pa, e.pa.Deploy, in, &res))
-	prefix := "u/bob/docs/" + commit + "/"
+	prefix := "u/bob/docs/" + commit[:10] + "/"
 	require.Equal(t, []string{prefix + "build_log.json", prefix + "css/site.css", prefix + "index.html"}, e.keys(t, "u/"))
 	_, obj := e.get(t, prefix+"css/site.css")
 	require.Equal(t, "text/css; charset=utf-8", aws.ToString(obj.ContentType))

@@ -60,10 +60,11 @@ type CloudFormationDeploy struct {
 }
 
 // ParameterPlaceholder matches a placeholder in a CloudFormation parameter
-// value: {version}, {commit}, {environment}, {project}, and
+// value: {version}, {commit}, {commit:N} (its first N characters),
+// {environment}, {project}, and
 // {artifact.<name>.url} or {artifact.<name>.sha256} for an artifact of the
 // version. The first group is what is between the braces.
-var ParameterPlaceholder = regexp.MustCompile(`\{((?:version|commit|environment|project)|artifact\.[^{}/]+\.(?:url|sha256))\}`)
+var ParameterPlaceholder = regexp.MustCompile(`\{((?:version|commit(?::[0-9]+)?|environment|project)|artifact\.[^{}/]+\.(?:url|sha256))\}`)
 
 // CloudFormationCapabilities are the capabilities a template may be granted.
 var CloudFormationCapabilities = []string{"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"}
@@ -73,8 +74,8 @@ var CloudFormationCapabilities = []string{"CAPABILITY_IAM", "CAPABILITY_NAMED_IA
 // See s3deploy.go for its placeholders and layout.
 type S3Deploy struct {
 	Bucket string `yaml:"bucket" json:"bucket"`
-	// Prefix is templated with {project}, {version}, {commit},
-	// {environment}, {owner} and {repo}, such as "u/{owner}/{repo}/{commit}/".
+	// Prefix is templated with {project}, {version}, {commit}, {commit:N},
+	// {environment}, {owner} and {repo}, such as "u/{owner}/{repo}/{commit:10}/".
 	Prefix string `yaml:"prefix" json:"prefix,omitempty"`
 	// Artifact names the artifact to publish; Source is its older name.
 	Artifact string `yaml:"artifact" json:"artifact,omitempty"`

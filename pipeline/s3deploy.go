@@ -8,7 +8,9 @@ import (
 	"strings"
 )
 
-// S3PrefixPlaceholders are the names an S3 deploy's prefix may use as {name}.
+// S3PrefixPlaceholders are the names an S3 deploy's prefix may use as
+// {name}; {commit:N} is also known, the first N (1 to 40) characters of the
+// commit.
 var S3PrefixPlaceholders = []string{"project", "version", "commit", "environment", "owner", "repo"}
 
 var placeholderPattern = regexp.MustCompile(`\{[^{}]*\}`)
@@ -31,6 +33,9 @@ func (d S3Deploy) ExpandPrefix(vars map[string]string) (string, error) {
 	out := placeholderPattern.ReplaceAllStringFunc(d.Prefix, func(m string) string {
 		name := m[1 : len(m)-1]
 		v := vars[name]
+		if n, ok := ShortCommitLength(name); ok && n > 0 {
+			v = ShortCommit(vars["commit"], n)
+		}
 		if v == "" {
 			missing = append(missing, m)
 		}
@@ -88,8 +93,10 @@ func (v *validator) s3Deploy(field string, s S3Deploy) {
 		v.relativePath(field+".path", s.Path, "repository")
 	}
 	for _, m := range placeholderPattern.FindAllString(s.Prefix, -1) {
-		if !slices.Contains(S3PrefixPlaceholders, m[1:len(m)-1]) {
-			v.add(field+".prefix", "unknown placeholder %s: use {%s}", m, strings.Join(S3PrefixPlaceholders, "}, {"))
+		if problem := shortCommitProblem(m); problem != "" {
+			v.add(field+".prefix", "%s", problem)
+		} else if _, short := ShortCommitLength(m[1 : len(m)-1]); !short && !slices.Contains(S3PrefixPlaceholders, m[1:len(m)-1]) {
+			v.add(field+".prefix", "unknown placeholder %s: use {%s} or {commit:N}", m, strings.Join(S3PrefixPlaceholders, "}, {"))
 		}
 	}
 	if p := placeholderPattern.ReplaceAllString(s.Prefix, "x"); strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {

@@ -21,6 +21,10 @@ func TestValidateS3Deploy(t *testing.T) {
 		{"artifact and source", `{bucket: site, artifact: html, source: html}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.source", "older name of artifact"}}},
 		{"path escapes", `{bucket: site, path: ../up}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.path", "must stay inside the repository"}}},
 		{"unknown placeholder", `{bucket: site, artifact: a, prefix: "x/{branch}/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "unknown placeholder {branch}"}}},
+		{"short commit", `{bucket: site, artifact: a, prefix: "u/{owner}/{repo}/{commit:10}/{commit:1}-{commit:40}"}`, nil},
+		{"short commit of 0", `{bucket: site, artifact: a, prefix: "u/{commit:0}/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "placeholder {commit:0}: the short commit's length must be 1 to 40"}}},
+		{"short commit of 41", `{bucket: site, artifact: a, prefix: "u/{commit:41}/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "placeholder {commit:41}: the short commit's length must be 1 to 40"}}},
+		{"short commit not a number", `{bucket: site, artifact: a, prefix: "u/{commit:x}/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "unknown placeholder {commit:x}"}}},
 		{"absolute prefix", `{bucket: site, artifact: a, prefix: "/x/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "relative key prefix"}}},
 		{"content type key", `{bucket: site, artifact: a, content_types: {md: text/markdown}}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.content_types", `key "md" must be a file extension`}}},
 	}
@@ -46,11 +50,29 @@ func TestS3ExpandPrefix(t *testing.T) {
 	got, err := S3Deploy{Prefix: "u/{owner}/{repo}/{commit}"}.ExpandPrefix(vars)
 	require.NoError(t, err)
 	require.Equal(t, "u/alice/notes/abc/", got)
+	got, err = S3Deploy{Prefix: "u/{commit:2}/{commit:40}/{commit:1}"}.ExpandPrefix(vars)
+	require.NoError(t, err)
+	require.Equal(t, "u/ab/abc/a/", got, "a short commit longer than the commit is the commit")
 	got, err = S3Deploy{}.ExpandPrefix(vars)
 	require.NoError(t, err)
 	require.Empty(t, got)
 	_, err = S3Deploy{Prefix: "{environment}/"}.ExpandPrefix(vars)
 	require.ErrorContains(t, err, "no value for {environment}")
+}
+
+func TestShortCommit(t *testing.T) {
+	commit := "0123456789abcdef0123456789abcdef01234567"
+	for name, want := range map[string]int{"commit:10": 10, "commit:1": 1, "commit:40": 40, "commit:0": 0, "commit:41": 0, "commit:99999999999999999999": 0} {
+		n, ok := ShortCommitLength(name)
+		require.True(t, ok, name)
+		require.Equal(t, want, n, name)
+	}
+	for _, name := range []string{"commit", "commit:", "commit:x", "version:3", "commit:-1"} {
+		_, ok := ShortCommitLength(name)
+		require.False(t, ok, name)
+	}
+	require.Equal(t, "0123456789", ShortCommit(commit, 10))
+	require.Equal(t, commit, ShortCommit(commit, 40))
 }
 
 func TestRepositoryOwnerName(t *testing.T) {

@@ -45,8 +45,10 @@ func (v *validator) cloudFormation(field string, c CloudFormationDeploy) {
 			continue
 		}
 		for _, p := range anyPlaceholder.FindAllString(c.Parameters[name], -1) {
-			if !ParameterPlaceholder.MatchString(p) {
-				v.add(f, "unknown placeholder %s: use {version}, {commit}, {environment}, {project}, "+
+			if problem := shortCommitProblem(p); problem != "" {
+				v.add(f, "%s", problem)
+			} else if !ParameterPlaceholder.MatchString(p) {
+				v.add(f, "unknown placeholder %s: use {version}, {commit}, {commit:N}, {environment}, {project}, "+
 					"{artifact.<name>.url} or {artifact.<name>.sha256}", p)
 			}
 		}

@@ -50,6 +50,18 @@ promotion:
             Version: "{version}"
             Url: "{artifact.site.link}"`,
 			problem{13, 13, "promotion.environments[0].deploy.cloudformation.parameters.Url", "unknown placeholder {artifact.site.link}"}},
+		{"short commit too long", `
+promotion:
+  environments:
+    - name: dev
+      deploy:
+        cloudformation:
+          stack: infra-dev
+          template_artifact: template
+          parameters:
+            Short: "{commit:7}"
+            Long: "{commit:41}"`,
+			problem{13, 13, "promotion.environments[0].deploy.cloudformation.parameters.Long", "placeholder {commit:41}: the short commit's length must be 1 to 40"}},
 		{"bad parameter name", `
 promotion:
   environments:
@@ -110,5 +122,6 @@ promotion:
 		Region:           "eu-west-3",
 	}, p.Promotion.Environments[0].Deploy.CloudFormation)
 	require.Equal(t, []string{"{commit}"}, ParameterPlaceholder.FindAllString("a{commit}b{other}", -1))
+	require.Equal(t, "commit:10", ParameterPlaceholder.FindStringSubmatch("{commit:10}")[1])
 	require.Equal(t, "artifact.site.url", ParameterPlaceholder.FindStringSubmatch("{artifact.site.url}")[1])
 }

@@ -73,7 +73,7 @@
 //	  tags: ["v*"]                     # default: no tag is built
 //	  paths: [src, "cmd/*"]            # changed files (or their directories); default any
 //
-// CloudFormation parameter values may hold {version}, {commit},
+// CloudFormation parameter values may hold {version}, {commit}, {commit:N},
 // {environment}, {project}, {artifact.<name>.url} (the artifact's download
 // URL on the API) and {artifact.<name>.sha256}.
 //

@@ -27,7 +27,7 @@ import (
 // push of a repository of Markdown files is answered at once with its
 // build, the build converts the files to an HTML tarball, and its promotion
 // publishes them with the s3 deploy action, with a build_log.json, under
-// u/<owner>/<repo>/<commit>/ in a real S3 server.
+// u/<owner>/<repo>/<commit:10>/ in a real S3 server.
 func TestConvertAndPublish(t *testing.T) {
 	const secret = "gitea-hook-secret"
 	h := newHarness(t, false, func(s *api.Server) {
@@ -53,7 +53,7 @@ func TestConvertAndPublish(t *testing.T) {
 	require.Equal(t, workflows.StatusSucceeded, end.Status, "task output: %s", taskOf(end, "publish", "html").OutputTail)
 	st := h.waitForPromotion(end.PromotionID, 60*time.Second, "the end", promotionDone)
 	require.Equal(t, workflows.PromotionCompleted, st.Status, "site: %+v", envOf(st, "site"))
-	prefix := "u/alice/notes/" + commit + "/"
+	prefix := "u/alice/notes/" + commit[:10] + "/"
 	require.Equal(t, "s3://convert-site/"+prefix, envOf(st, "site").Deploy.Outputs["url"])
 
 	index := getObject(t, srv, "convert-site", prefix+"index.html")

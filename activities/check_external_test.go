@@ -3,6 +3,7 @@ package activities_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -60,4 +61,25 @@ func TestWaitExternalStoreFailureIsRetryable(t *testing.T) {
 	appErr := appError(t, err)
 	require.False(t, appErr.NonRetryable())
 	require.Contains(t, appErr.Error(), "store unavailable")
+}
+
+// TestWaitExternalChecksLogUnderTheirOwnIndex: two external checks of one
+// environment each write their own log (verify-<index>), naming their check.
+func TestWaitExternalChecksLogUnderTheirOwnIndex(t *testing.T) {
+	pa, store := newPromotionActivities(t)
+	for i, name := range []string{"ci/e2e", "ci/perf"} {
+		err := execute(context.Background(), t, pa, pa.WaitExternal, activities.ExternalCheckInput{
+			PromotionID: "promote/foas/1.2", RunID: "run-1", Environment: "staging", Version: "1.2", Index: i,
+			Check: pipeline.ExternalCheck{Name: name},
+		}, nil)
+		require.True(t, errors.Is(err, activity.ErrResultPending), "want pending, got %v", err)
+	}
+	saved := store.get()
+	require.Len(t, saved, 2)
+	for i, name := range []string{"ci/e2e", "ci/perf"} {
+		log := readKey(t, pa, "promotions/promote%2Ffoas%2F1.2/run-1/staging/verify-"+strconv.Itoa(i)+".log")
+		require.Contains(t, log, "(check "+strconv.Itoa(i)+"): waiting for "+name+" until ")
+		require.Contains(t, log, saved[i].Token)
+		require.NotContains(t, log, saved[1-i].Token)
+	}
 }

@@ -62,6 +62,8 @@ type (
 	CheckResult = contracts.CheckResult
 	// TaskCheckInput is contracts.TaskCheckInput.
 	TaskCheckInput = contracts.TaskCheckInput
+	// JenkinsCheckInput is contracts.JenkinsCheckInput.
+	JenkinsCheckInput = contracts.JenkinsCheckInput
 	// ExternalCheckInput is contracts.ExternalCheckInput.
 	ExternalCheckInput = contracts.ExternalCheckInput
 	// CallbackReport is contracts.CallbackReport.

@@ -71,6 +71,9 @@ type PromotionActivities struct {
 	// 0 means DefaultCloudFormationPoll.
 	CloudFormation     CloudFormationAPI
 	CloudFormationPoll time.Duration
+	// JenkinsPoll is how often jenkins checks poll Jenkins; 0 means
+	// DefaultJenkinsPoll.
+	JenkinsPoll time.Duration
 	// S3 publishes s3 deploys; nil fails them (see NewLazyS3).
 	S3 S3Client
 	// Fence keeps shell deploys to one attempt at a time per environment;

@@ -89,6 +89,23 @@ type ExternalCheckInput struct {
 	Index int    `json:"index"` // position in the environment's verify list
 }
 
+// JenkinsCheckInput is the input of the CheckJenkins activity: it triggers
+// the check's Jenkins jobs and waits for all of them. Its log is at
+// "promotions/<id>/<run>/<env>/verify-<index>.log".
+type JenkinsCheckInput struct {
+	PromotionID string                `json:"promotion_id"`
+	RunID       string                `json:"run_id"`
+	Project     string                `json:"project"`
+	Environment string                `json:"environment"`
+	Version     string                `json:"version"`
+	Commit      string                `json:"commit,omitempty"`
+	Index       int                   `json:"index"` // position in the environment's verify list
+	Check       pipeline.JenkinsCheck `json:"check"`
+	// SecretsAllowed: as DeployInput's; without it the check's credential
+	// secrets are withheld and the check fails.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+}
+
 // CallbackReport is the body of POST /api/v1/callbacks/{token}.
 type CallbackReport struct {
 	// Status is "success" or "failure".

@@ -163,6 +163,10 @@ func checkWithDefaults(v Verify) Verify {
 		c := *v.External
 		c.Timeout = Duration(DefaultExternalTimeout)
 		v.External = &c
+	case v.Jenkins != nil && v.Jenkins.Timeout <= 0:
+		c := *v.Jenkins
+		c.Timeout = Duration(DefaultJenkinsTimeout)
+		v.Jenkins = &c
 	}
 	return v
 }

@@ -85,7 +85,8 @@ func (v *validator) deploy(field string, d Deploy) {
 func (v *validator) verify(field string, c Verify) {
 	v.oneOf(field, map[string]bool{
 		VerifyHTTP: c.HTTP != nil, VerifyTask: c.Task != nil, VerifyBake: c.Bake != nil, VerifyExternal: c.External != nil,
-	}, VerifyHTTP, VerifyTask, VerifyBake, VerifyExternal)
+		VerifyJenkins: c.Jenkins != nil,
+	}, VerifyHTTP, VerifyTask, VerifyBake, VerifyExternal, VerifyJenkins)
 	if h := c.HTTP; h != nil {
 		f := field + ".http"
 		v.url(f+".url", h.URL)
@@ -112,6 +113,9 @@ func (v *validator) verify(field string, c Verify) {
 	}
 	if x := c.External; x != nil {
 		v.timeout(field+".external.timeout", x.Timeout, 0)
+	}
+	if j := c.Jenkins; j != nil {
+		v.jenkins(field+".jenkins", *j)
 	}
 }
 

@@ -8,7 +8,11 @@ const (
 	VerifyTask     = "task"
 	VerifyBake     = "bake"
 	VerifyExternal = "external"
+	VerifyJenkins  = "jenkins"
 )
+
+// DefaultJenkinsTimeout bounds a jenkins check whose timeout is unset.
+const DefaultJenkinsTimeout = 30 * time.Minute
 
 // Defaults of an HTTPCheck.
 const (
@@ -26,6 +30,7 @@ type Verify struct {
 	// Bake waits this long before the deploy counts as verified.
 	Bake     *Duration      `yaml:"bake" json:"bake,omitempty"`
 	External *ExternalCheck `yaml:"external" json:"external,omitempty"`
+	Jenkins  *JenkinsCheck  `yaml:"jenkins" json:"jenkins,omitempty"`
 }
 
 // Kind names the kind of check that is set, or "" when none is.
@@ -39,6 +44,8 @@ func (v Verify) Kind() string {
 		return VerifyBake
 	case v.External != nil:
 		return VerifyExternal
+	case v.Jenkins != nil:
+		return VerifyJenkins
 	}
 	return ""
 }
@@ -94,4 +101,53 @@ type ExternalCheck struct {
 	Name string `yaml:"name" json:"name,omitempty"`
 	// Timeout fails the check when no report comes in time; zero means DefaultExternalTimeout.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// JenkinsCheck triggers Jenkins jobs through Jenkins' remote access API and
+// passes when every one of them, run in parallel, ends with SUCCESS.
+type JenkinsCheck struct {
+	// URL is the Jenkins server, such as https://jenkins.example.com; it
+	// holds no credentials.
+	URL string `yaml:"url" json:"url"`
+	// Jobs are the job names; a job in a folder is written "folder/job".
+	Jobs []string `yaml:"jobs" json:"jobs"`
+	// Parameters are the jobs' build parameters. In each value the
+	// placeholders of JenkinsPlaceholders are replaced; nothing else is.
+	Parameters map[string]string `yaml:"parameters" json:"parameters,omitempty"`
+	// User and Token authenticate (HTTP basic auth with an API token).
+	User  Credential `yaml:"user" json:"user"`
+	Token Credential `yaml:"token" json:"token"`
+	// Timeout bounds the whole check; zero means DefaultJenkinsTimeout.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// JenkinsPlaceholders are the placeholders replaced in a jenkins check's
+// parameter values.
+var JenkinsPlaceholders = []string{
+	"DROVER_PROJECT", "DROVER_VERSION", "DROVER_ENVIRONMENT", "DROVER_COMMIT", "DROVER_PROMOTION_ID",
+}
+
+// Credential is a value given in drover.yaml, or the name of a secret of
+// the project (or environment) read by the worker at run time:
+// `user: ci-bot` or `user: {secret: JENKINS_USER}`. Only the secret's name
+// travels in plans and history.
+type Credential struct {
+	Value  string `yaml:"value" json:"value,omitempty"`
+	Secret string `yaml:"secret" json:"secret,omitempty"`
+}
+
+// UnmarshalYAML accepts a plain string as the value.
+func (c *Credential) UnmarshalYAML(unmarshal func(any) error) error {
+	var value string
+	if err := unmarshal(&value); err == nil {
+		*c = Credential{Value: value}
+		return nil
+	}
+	type plain Credential
+	var p plain
+	if err := unmarshal(&p); err != nil {
+		return err
+	}
+	*c = Credential(p)
+	return nil
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -14,7 +15,7 @@ import (
 )
 
 // fakePromotionActivities plays the promotion activities. Outcomes are
-// scripted by key ("<env>/deploy", "<env>/rollback", "<env>/http", "<env>/task", "<env>/external"):
+// scripted by key ("<env>/deploy", "<env>/rollback", "<env>/http", "<env>/task", "<env>/external", "<env>/jenkins"):
 // outcomeOK (the default), outcomeFail (non-retryable), outcomeInfra
 // (retryable, then ok).
 type fakePromotionActivities struct {
@@ -24,6 +25,8 @@ type fakePromotionActivities struct {
 	entered []contracts.EnterEnvironmentInput
 	deploys []contracts.DeployInput
 	onEnter func(contracts.EnterEnvironmentInput)
+	// checks lists the checks run, as "<env>/<kind>/<index>" (external and jenkins).
+	checks []string
 }
 
 func newFakePromotionActivities(script map[string]string) *fakePromotionActivities {
@@ -87,7 +90,19 @@ func (f *fakePromotionActivities) CheckTask(_ context.Context, in contracts.Task
 }
 
 func (f *fakePromotionActivities) WaitExternal(_ context.Context, in contracts.ExternalCheckInput) (contracts.CheckResult, error) {
+	f.ran(in.Environment, "external", in.Index)
 	return f.check(in.Environment, "external")
+}
+
+func (f *fakePromotionActivities) CheckJenkins(_ context.Context, in contracts.JenkinsCheckInput) (contracts.CheckResult, error) {
+	f.ran(in.Environment, "jenkins", in.Index)
+	return f.check(in.Environment, "jenkins")
+}
+
+func (f *fakePromotionActivities) ran(env, kind string, index int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checks = append(f.checks, fmt.Sprintf("%s/%s/%d", env, kind, index))
 }
 
 // fakePromotionLedger records what promotions write to the ledger.

@@ -19,6 +19,7 @@ const (
 	activityCheckHTTP        = "CheckHTTP"
 	activityCheckTask        = "CheckTask"
 	activityWaitExternal     = "WaitExternal"
+	activityCheckJenkins     = "CheckJenkins"
 	activityRecordPromotion  = "RecordPromotion"
 	activityRecordDeployment = "RecordDeployment"
 	activityRecordDecision   = "RecordDecision"

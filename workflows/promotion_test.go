@@ -50,6 +50,7 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 		activityCheckHTTP:             pe.acts.CheckHTTP,
 		activityCheckTask:             pe.acts.CheckTask,
 		activityWaitExternal:          pe.acts.WaitExternal,
+		activityCheckJenkins:          pe.acts.CheckJenkins,
 		activityRecordPromotion:       pe.ledger.RecordPromotion,
 		activityRecordDeployment:      pe.ledger.RecordDeployment,
 		activityRecordDecision:        pe.ledger.RecordDecision,

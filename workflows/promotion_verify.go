@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -81,6 +82,17 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 		opts.StartToCloseTimeout, opts.ScheduleToCloseTimeout = timeout, timeout
 		name, in = activityWaitExternal, contracts.ExternalCheckInput{PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID,
 			Environment: env.Name, Version: r.in.Version, Check: *check.External, Index: vi}
+	case pipeline.VerifyJenkins:
+		// A kind newer than every recorded history: no version needed.
+		timeout := check.Jenkins.Timeout.Std()
+		if timeout <= 0 {
+			timeout = pipeline.DefaultJenkinsTimeout
+		}
+		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
+		name, in = activityCheckJenkins, contracts.JenkinsCheckInput{
+			PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
+			Version: r.in.Version, Commit: r.in.Commit, Index: vi, Check: *check.Jenkins, SecretsAllowed: r.in.SecretsAllowed,
+		}
 	case pipeline.VerifyBake:
 		skipped, err = r.bake(ctx, i, vi, check.Bake.Std())
 		return res, skipped, err
@@ -121,6 +133,8 @@ func checkText(v pipeline.Verify) string {
 		return v.Task.Run
 	case pipeline.VerifyExternal:
 		return v.External.Name
+	case pipeline.VerifyJenkins:
+		return "jenkins " + strings.Join(v.Jenkins.Jobs, ", ")
 	case pipeline.VerifyBake:
 		return "bake " + v.Bake.String()
 	}

@@ -1,0 +1,381 @@
+package activities
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/secrets"
+)
+
+// DefaultJenkinsPoll is how often a jenkins check polls a queue item or a
+// build when PromotionActivities.JenkinsPoll is unset.
+const DefaultJenkinsPoll = 5 * time.Second
+
+// jenkinsRequestTimeout bounds one request to Jenkins.
+const jenkinsRequestTimeout = 30 * time.Second
+
+// jenkinsBuild is where one job of a jenkins check got to.
+type jenkinsBuild struct {
+	Job    string
+	Number int
+	URL    string // the build page
+	Result string // SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT; "" while unknown
+}
+
+func (b jenkinsBuild) String() string {
+	if b.Number == 0 {
+		return "jenkins job " + b.Job
+	}
+	return fmt.Sprintf("jenkins job %s #%d %s: %s", b.Job, b.Number, cmp.Or(b.Result, "RUNNING"), b.URL)
+}
+
+// CheckJenkins triggers every job of the check through Jenkins' remote
+// access API and waits for all of them in parallel: it asks the crumb
+// issuer for a CSRF crumb (a 404 means CSRF protection is off), POSTs
+// /job/<name>/buildWithParameters (or /build without parameters) with basic
+// auth, follows the queue item in the answer's Location until it names a
+// build, and polls the build until it is no longer building. It passes when
+// every build ends with SUCCESS; its detail and log link each build page.
+// A build ending otherwise, a refused trigger, a cancelled queue item or
+// the check's timeout (pipeline.DefaultJenkinsTimeout when unset) is a
+// non-retryable CheckFailed error naming the job, its build and result.
+// Credentials come from the project's (or environment's) secrets, masked
+// in the log; an untrusted branch gets none and the check fails. It
+// heartbeats while waiting and stops when the activity is cancelled.
+func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckInput) (CheckResult, error) {
+	c := in.Check
+	timeout := time.Duration(c.Timeout)
+	if timeout <= 0 {
+		timeout = pipeline.DefaultJenkinsTimeout
+	}
+	key := logstore.PromotionKey(in.PromotionID, runIDOr(ctx, in.RunID), in.Environment, "verify-"+strconv.Itoa(in.Index))
+	what := fmt.Sprintf("verify %s %s in %s (check %d)", in.Project, in.Version, in.Environment, in.Index)
+	log, err := a.Tasks.Logs.Writer(key)
+	if err != nil {
+		return CheckResult{}, fmt.Errorf("%s: %w", what, err)
+	}
+	defer func() {
+		if err := log.Close(); err != nil {
+			a.logger().Warn("Close check log failed.", "error", err, "log_key", key)
+		}
+	}()
+	fail := func(msg string) error {
+		log.Printf("=== %s ===", msg)
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil, CheckResult{Detail: msg, Attempts: 1, LogKey: key})
+	}
+	base, err := url.Parse(strings.TrimSuffix(c.URL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
+		return CheckResult{LogKey: key}, fail(what + ": jenkins url must be an absolute http or https URL without credentials")
+	}
+	user, token, err := a.jenkinsCredentials(ctx, in, log)
+	if err != nil {
+		return CheckResult{LogKey: key}, err
+	}
+	jar, _ := cookiejar.New(nil) // crumbs may be bound to the crumb issuer's session
+	client := &http.Client{
+		Transport: a.httpClient().Transport,
+		Jar:       jar,
+		// Credentials go only to the configured server: redirects are not followed.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	j := &jenkinsRun{client: client, base: base, user: user, token: token, log: log, poll: a.jenkinsPoll()}
+	vars := map[string]string{
+		"DROVER_PROJECT": in.Project, "DROVER_VERSION": in.Version, "DROVER_ENVIRONMENT": in.Environment,
+		"DROVER_COMMIT": in.Commit, "DROVER_PROMOTION_ID": in.PromotionID,
+	}
+	params := url.Values{}
+	for name, value := range c.Parameters {
+		params.Set(name, pipeline.ExpandJenkinsParameter(value, vars))
+	}
+
+	log.Printf("=== %s: jenkins %s, jobs %s, until %s ===", what, safeURL(c.URL), strings.Join(c.Jobs, ", "),
+		time.Now().Add(timeout).UTC().Format(time.RFC3339))
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stopHeartbeat := a.Tasks.heartbeat(runCtx, int(activity.GetInfo(ctx).Attempt))
+	if err := j.fetchCrumb(runCtx); err != nil {
+		stopHeartbeat()
+		if ctx.Err() != nil {
+			return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
+		}
+		if errors.Is(err, errJenkinsAuth) {
+			return CheckResult{LogKey: key}, fail(fmt.Sprintf("%s: jenkins %s: %v", what, safeURL(c.URL), err))
+		}
+		// Nothing was triggered yet: a retry is safe.
+		log.Printf("=== jenkins crumb issuer: %v ===", err)
+		return CheckResult{LogKey: key}, fmt.Errorf("%s: jenkins crumb issuer: %w", what, err)
+	}
+	builds := make([]jenkinsBuild, len(c.Jobs))
+	errs := make([]error, len(c.Jobs))
+	var wg sync.WaitGroup
+	for i, job := range c.Jobs {
+		wg.Go(func() { builds[i], errs[i] = j.run(runCtx, job, params) })
+	}
+	wg.Wait()
+	stopHeartbeat()
+
+	if ctx.Err() != nil {
+		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
+	}
+	var failures, passed []string
+	for i, b := range builds {
+		switch {
+		case errs[i] != nil && runCtx.Err() != nil:
+			failures = append(failures, fmt.Sprintf("%s: not finished after %s", b, timeout))
+		case errs[i] != nil:
+			failures = append(failures, fmt.Sprintf("%s: %v", b, errs[i]))
+		case b.Result != "SUCCESS":
+			failures = append(failures, b.String())
+		default:
+			passed = append(passed, b.String())
+		}
+	}
+	if len(failures) > 0 {
+		return CheckResult{LogKey: key}, fail(strings.Join(failures, "; "))
+	}
+	detail := strings.Join(passed, "; ")
+	log.Printf("=== every jenkins job succeeded ===")
+	return CheckResult{Detail: detail, Attempts: 1, LogKey: key}, nil
+}
+
+// jenkinsCredentials reads the check's user and token, masking secret ones
+// in log from here on.
+func (a *PromotionActivities) jenkinsCredentials(ctx context.Context, in JenkinsCheckInput, log *logstore.LineWriter) (user, token string, err error) {
+	c := in.Check
+	var names []string
+	for _, cred := range []pipeline.Credential{c.User, c.Token} {
+		if cred.Secret != "" && !slices.Contains(names, cred.Secret) {
+			names = append(names, cred.Secret)
+		}
+	}
+	if len(names) == 0 {
+		return c.User.Value, c.Token.Value, nil
+	}
+	failed := func(msg string) error {
+		log.Printf("=== %s ===", msg)
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil)
+	}
+	if !in.SecretsAllowed {
+		return "", "", failed("jenkins credentials withheld: this build's branch is not trusted by the project")
+	}
+	if a.Tasks.Secrets == nil {
+		return "", "", failed("jenkins credentials are secrets but the worker has no secrets store (DROVER_SECRETS_KEY)")
+	}
+	values, err := a.Tasks.Secrets.Values(ctx, in.Project, in.Environment, names)
+	if err != nil {
+		if errors.Is(err, secrets.ErrNotFound) || errors.Is(err, secrets.ErrNoKey) {
+			return "", "", failed(err.Error())
+		}
+		return "", "", fmt.Errorf("read secrets: %w", err)
+	}
+	var mask []string
+	for _, v := range values {
+		mask = append(mask, v)
+	}
+	log.SetMask(secrets.NewMasker(mask...).MaskBytes)
+	read := func(cred pipeline.Credential) string {
+		if cred.Secret != "" {
+			return values[cred.Secret]
+		}
+		return cred.Value
+	}
+	return read(c.User), read(c.Token), nil
+}
+
+func (a *PromotionActivities) jenkinsPoll() time.Duration {
+	if a.JenkinsPoll > 0 {
+		return a.JenkinsPoll
+	}
+	return DefaultJenkinsPoll
+}
+
+// errJenkinsAuth is Jenkins refusing the check's credentials.
+var errJenkinsAuth = errors.New("credentials refused")
+
+// jenkinsRun talks to one Jenkins server for one check.
+type jenkinsRun struct {
+	client      *http.Client
+	base        *url.URL
+	user, token string
+	log         *logstore.LineWriter
+	poll        time.Duration
+	// crumbField and crumb are the CSRF header, empty when CSRF is off.
+	crumbField, crumb string
+}
+
+// fetchCrumb asks the crumb issuer for a crumb; 404 means CSRF protection is off.
+func (j *jenkinsRun) fetchCrumb(ctx context.Context) error {
+	var body struct {
+		Crumb             string `json:"crumb"`
+		CrumbRequestField string `json:"crumbRequestField"`
+	}
+	status, _, err := j.do(ctx, http.MethodGet, j.base.String()+"/crumbIssuer/api/json", nil, &body)
+	switch {
+	case err != nil:
+		return err
+	case status == http.StatusNotFound:
+		return nil
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return fmt.Errorf("%w: got %d %s", errJenkinsAuth, status, http.StatusText(status))
+	case status != http.StatusOK:
+		return fmt.Errorf("got %d %s", status, http.StatusText(status))
+	}
+	j.crumbField, j.crumb = body.CrumbRequestField, body.Crumb
+	return nil
+}
+
+// run triggers job and waits for its build to end.
+func (j *jenkinsRun) run(ctx context.Context, job string, params url.Values) (jenkinsBuild, error) {
+	b := jenkinsBuild{Job: job}
+	trigger := j.base.String() + pipeline.JenkinsJobPath(job) + "/build"
+	if len(params) > 0 {
+		trigger = j.base.String() + pipeline.JenkinsJobPath(job) + "/buildWithParameters"
+	}
+	var form io.Reader
+	if len(params) > 0 {
+		form = strings.NewReader(params.Encode())
+	}
+	status, header, err := j.do(ctx, http.MethodPost, trigger, form, nil)
+	if err == nil && status != http.StatusCreated && (status < 200 || status > 399) {
+		err = fmt.Errorf("trigger refused: got %d %s", status, http.StatusText(status))
+	}
+	if err != nil {
+		return b, err
+	}
+	queue, err := j.onServer(header.Get("Location"))
+	if err != nil {
+		return b, fmt.Errorf("trigger answered no queue item: %w", err)
+	}
+	j.log.Printf("=== jenkins job %s: queued as %s ===", job, safeURL(queue))
+
+	var item struct {
+		Cancelled  bool   `json:"cancelled"`
+		Why        string `json:"why"`
+		Executable *struct {
+			Number int    `json:"number"`
+			URL    string `json:"url"`
+		} `json:"executable"`
+	}
+	for item.Executable == nil || item.Executable.URL == "" {
+		if err := j.wait(ctx); err != nil {
+			return b, err
+		}
+		if ok := j.poll1(ctx, strings.TrimSuffix(queue, "/")+"/api/json", &item); ok && item.Cancelled {
+			return b, errors.New("cancelled in the Jenkins queue")
+		}
+	}
+	build, err := j.onServer(item.Executable.URL)
+	if err != nil {
+		return b, fmt.Errorf("queue item names no build: %w", err)
+	}
+	b.Number, b.URL = item.Executable.Number, safeURL(build)
+	j.log.Printf("=== jenkins job %s #%d started: %s ===", job, b.Number, b.URL)
+
+	var state struct {
+		Building bool   `json:"building"`
+		Result   string `json:"result"`
+		Number   int    `json:"number"`
+	}
+	for {
+		if err := j.wait(ctx); err != nil {
+			return b, err
+		}
+		state.Building, state.Result = true, ""
+		if j.poll1(ctx, strings.TrimSuffix(build, "/")+"/api/json", &state) && !state.Building && state.Result != "" {
+			b.Result = state.Result
+			j.log.Printf("=== %s ===", b)
+			return b, nil
+		}
+	}
+}
+
+// poll1 GETs a JSON document into v; a failed poll is logged and tried again
+// on the next one (Jenkins restarts, proxies time out), until the check's timeout.
+func (j *jenkinsRun) poll1(ctx context.Context, target string, v any) bool {
+	status, _, err := j.do(ctx, http.MethodGet, target, nil, v)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("got %d %s", status, http.StatusText(status))
+	}
+	if err != nil && ctx.Err() == nil {
+		j.log.Printf("=== GET %s: %v; polling again ===", safeURL(target), err)
+	}
+	return err == nil
+}
+
+func (j *jenkinsRun) wait(ctx context.Context) error {
+	t := time.NewTimer(j.poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// onServer resolves a URL Jenkins answered with (a Location, a build URL)
+// against the configured server, and keeps it there: Jenkins builds them
+// from its own root URL, which may name another host, and credentials go to
+// the configured server only.
+func (j *jenkinsRun) onServer(raw string) (string, error) {
+	if raw == "" {
+		return "", errors.New("empty URL")
+	}
+	u, err := j.base.Parse(raw)
+	if err != nil {
+		return "", errors.New("invalid URL")
+	}
+	u.Scheme, u.Host, u.User, u.RawQuery, u.Fragment = j.base.Scheme, j.base.Host, nil, "", ""
+	return u.String(), nil
+}
+
+// do sends one request with basic auth and the crumb; a 2xx JSON answer is
+// decoded into v when v is not nil. Errors never repeat the URL's query or
+// the answer's body.
+func (j *jenkinsRun) do(ctx context.Context, method, target string, body io.Reader, v any) (int, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, jenkinsRequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("create request: %w", urlErrorCause(err))
+	}
+	req.Header.Set("User-Agent", "drover")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if j.user != "" || j.token != "" {
+		req.SetBasicAuth(j.user, j.token)
+	}
+	if j.crumbField != "" {
+		req.Header.Set(j.crumbField, j.crumb)
+	}
+	resp, err := j.client.Do(req)
+	if err != nil {
+		return 0, nil, urlErrorCause(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if v != nil && resp.StatusCode/100 == 2 {
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxCheckBody)).Decode(v); err != nil {
+			return resp.StatusCode, resp.Header, fmt.Errorf("decode %s answer: %w", method, err)
+		}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, resp.Header, nil
+}

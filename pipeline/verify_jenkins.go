@@ -1,0 +1,96 @@
+package pipeline
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// jenkinsJobSegment is one segment of a job name ("folder/job"): safe in a
+// URL path once escaped, and never "." or "..".
+var jenkinsJobSegment = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._ -]{0,127}$`)
+
+// jenkinsPlaceholder is a ${NAME} in a parameter value.
+var jenkinsPlaceholder = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+// JenkinsJobPath is the URL path of job under a Jenkins server:
+// "folder/job" is "/job/folder/job/job", each segment escaped.
+func JenkinsJobPath(job string) string {
+	var b strings.Builder
+	for _, seg := range strings.Split(job, "/") {
+		b.WriteString("/job/")
+		b.WriteString(url.PathEscape(seg))
+	}
+	return b.String()
+}
+
+// ExpandJenkinsParameter replaces each ${NAME} of JenkinsPlaceholders in
+// value with vars[NAME]; anything else is left as written.
+func ExpandJenkinsParameter(value string, vars map[string]string) string {
+	return jenkinsPlaceholder.ReplaceAllStringFunc(value, func(m string) string {
+		name := m[2 : len(m)-1]
+		if !slices.Contains(JenkinsPlaceholders, name) {
+			return m
+		}
+		return vars[name]
+	})
+}
+
+func (v *validator) jenkins(field string, j JenkinsCheck) {
+	v.url(field+".url", j.URL)
+	if u, err := url.Parse(j.URL); err == nil && u.User != nil {
+		v.add(field+".url", "must hold no credentials: use user and token")
+	}
+	if len(j.Jobs) == 0 {
+		v.add(field+".jobs", "at least one job is required")
+	}
+	seen := map[string]string{}
+	for i, job := range j.Jobs {
+		f := fmt.Sprintf("%s.jobs[%d]", field, i)
+		for _, seg := range strings.Split(job, "/") {
+			if !jenkinsJobSegment.MatchString(seg) {
+				v.add(f, "invalid job name %q: use letters, digits, '.', '_', '-' and spaces, folders separated by '/'", job)
+				break
+			}
+		}
+		v.unique(seen, f, "job", job)
+	}
+	names := make([]string, 0, len(j.Parameters))
+	for name := range j.Parameters {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		f := field + ".parameters." + name
+		if strings.TrimSpace(name) == "" {
+			v.add(field+".parameters", "a parameter needs a name")
+		}
+		for _, m := range jenkinsPlaceholder.FindAllStringSubmatch(j.Parameters[name], -1) {
+			if !slices.Contains(JenkinsPlaceholders, m[1]) {
+				v.add(f, "unknown placeholder ${%s}: use one of %s", m[1], strings.Join(JenkinsPlaceholders, ", "))
+			}
+		}
+	}
+	v.credential(field+".user", j.User, true)
+	v.credential(field+".token", j.Token, false)
+	v.timeout(field+".timeout", j.Timeout, MaxTaskTimeout)
+}
+
+// credential checks a Credential; a value written in drover.yaml is refused
+// unless plain is true (a user name is no secret, a token is).
+func (v *validator) credential(field string, c Credential, plain bool) {
+	switch {
+	case c.Value != "" && c.Secret != "":
+		v.add(field, "set value or secret, not both")
+	case c.Value != "" && !plain:
+		v.add(field, "must name a secret ({secret: NAME}), never be written in drover.yaml")
+	case c.Value == "" && c.Secret == "":
+		v.add(field, "required: {secret: NAME}")
+	case c.Secret != "" && !secretNamePattern.MatchString(c.Secret):
+		v.add(field+".secret", "invalid secret name %q: use letters, digits and '_', not starting with a digit", c.Secret)
+	case strings.HasPrefix(strings.ToUpper(c.Secret), "DROVER_"):
+		v.add(field+".secret", "names starting with DROVER_ are reserved for Drover")
+	}
+}

@@ -1,0 +1,49 @@
+package workflows
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/pipeline"
+)
+
+var jenkinsCheck = pipeline.Verify{Jenkins: &pipeline.JenkinsCheck{
+	URL: "https://jenkins.example.com", Jobs: []string{"smoke-api", "smoke-ui"},
+	User: pipeline.Credential{Secret: "JENKINS_USER"}, Token: pipeline.Credential{Secret: "JENKINS_TOKEN"},
+}}
+
+func externalCheck(name string) pipeline.Verify {
+	return pipeline.Verify{External: &pipeline.ExternalCheck{Name: name}}
+}
+
+// TestPromotionRunsEachCheckUnderItsOwnIndex: several external checks of one
+// environment, and a jenkins check, each run with their place in the verify
+// list, which keys their logs (verify-<index>).
+func TestPromotionRunsEachCheckUnderItsOwnIndex(t *testing.T) {
+	pe := newPromotionEnv(t, nil)
+	state, err := pe.run(t, promotionInput(
+		environment("staging", withVerify(externalCheck("ci/e2e"), externalCheck("ci/perf"), jenkinsCheck)),
+	))
+	require.NoError(t, err)
+	require.Equal(t, PromotionCompleted, state.Status)
+	require.Equal(t, []string{"staging/external/0", "staging/external/1", "staging/jenkins/2"}, pe.acts.checks)
+	verify := state.Environments[0].Verify
+	require.Len(t, verify, 3)
+	require.Equal(t, pipeline.VerifyJenkins, verify[2].Kind)
+	require.Equal(t, StepSucceeded, verify[2].State)
+}
+
+func TestPromotionFailsOnAFailingJenkinsCheck(t *testing.T) {
+	pe := newPromotionEnv(t, map[string]string{"staging/jenkins": outcomeFail})
+	state, err := pe.run(t, promotionInput(
+		environment("staging", withVerify(jenkinsCheck)),
+		environment("prod"),
+	))
+	require.NoError(t, err)
+	require.Equal(t, PromotionStopped, state.Status)
+	require.Contains(t, state.Environments[0].Detail, "jenkins check failed")
+	require.Equal(t, StepFailed, state.Environments[0].Verify[0].State)
+	require.Equal(t, 1, pe.acts.callCount("staging/jenkins"))
+	require.Zero(t, pe.acts.callCount("prod/deploy"))
+}

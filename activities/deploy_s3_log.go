@@ -51,6 +51,10 @@ type s3Task struct {
 	ExitCode   *int       `json:"exit_code,omitempty"`
 	StartedAt  *time.Time `json:"started_at,omitempty"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// Warnings and Errors are the task's "::warning::" and "::error::"
+	// messages.
+	Warnings []string `json:"warnings,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
 }
 
 // buildLog starts the build log of a deploy with what the ledger knows of
@@ -98,6 +102,7 @@ func (d s3Deploy) buildLog(ctx context.Context, in DeployInput, t s3Target) (s3B
 		bl.Tasks = append(bl.Tasks, s3Task{
 			Stage: task.Stage, Name: task.Name, Status: task.Status, Attempt: task.Attempt,
 			ExitCode: task.ExitCode, StartedAt: task.StartedAt, FinishedAt: task.FinishedAt,
+			Warnings: task.Warnings, Errors: task.Errors,
 		})
 	}
 	return bl, nil

@@ -143,7 +143,8 @@ func (e *s3Env) siteVersion(t *testing.T, version string, files map[string]strin
 	b.Status, b.FinishedAt = "succeeded", &end
 	require.NoError(t, e.ledger.RecordBuildFinished(ctx, b, []ledger.Task{
 		{BuildID: buildID, RunID: b.RunID, Stage: "test", Name: "unit", Status: "succeeded", Attempt: 2, ExitCode: &zero, StartedAt: &start, FinishedAt: &end},
-		{BuildID: buildID, RunID: b.RunID, Stage: "package", Name: "html", StageIndex: 1, Status: "succeeded", Attempt: 1, ExitCode: &zero, StartedAt: &start, FinishedAt: &end},
+		{BuildID: buildID, RunID: b.RunID, Stage: "package", Name: "html", StageIndex: 1, Status: "succeeded", Attempt: 1, ExitCode: &zero, StartedAt: &start, FinishedAt: &end,
+			Warnings: []string{"guide.md: no title"}, Errors: []string{"raw/notes.md:1: unclosed *"}},
 	}))
 	require.NoError(t, e.ledger.RecordArtifactVersion(ctx, ledger.ArtifactVersion{
 		Project: "site", Version: version, Commit: b.Commit, Branch: "main", BuildID: buildID, RunID: b.RunID,
@@ -171,6 +172,7 @@ type buildLogJSON struct {
 		Attempt             int
 		StartedAt           *time.Time `json:"started_at"`
 		FinishedAt          *time.Time `json:"finished_at"`
+		Warnings, Errors    []string
 	}
 	Files []struct {
 		Path, SHA256 string
@@ -217,6 +219,9 @@ func TestS3DeployArtifactTarball(t *testing.T) {
 	require.NotNil(t, bl.Tasks[0].StartedAt)
 	require.NotNil(t, bl.Tasks[0].FinishedAt)
 	require.Equal(t, "html", bl.Tasks[1].Name)
+	require.Empty(t, bl.Tasks[0].Warnings)
+	require.Equal(t, []string{"guide.md: no title"}, bl.Tasks[1].Warnings, "the task's warnings and errors, kept by the ledger")
+	require.Equal(t, []string{"raw/notes.md:1: unclosed *"}, bl.Tasks[1].Errors)
 	require.Len(t, bl.Files, 4)
 	for _, f := range bl.Files {
 		require.Equal(t, sha(files[f.Path]), f.SHA256, f.Path)

@@ -63,13 +63,15 @@ func (d shellDeploy) Deploy(ctx context.Context, in DeployInput, log *logstore.L
 var outputLine = regexp.MustCompile(`^::output ([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$`)
 
 // outputCollector passes a script's output on to w and collects the outputs
-// its lines set; a later line for the same name wins.
+// its lines set; a later line for the same name wins. With annotations
+// set, it collects "::warning::" and "::error::" lines there instead.
 type outputCollector struct {
-	w       io.Writer
-	mu      sync.Mutex
-	partial []byte
-	long    bool // the current line is too long to be an output line
-	values  map[string]string
+	w           io.Writer
+	mu          sync.Mutex
+	partial     []byte
+	long        bool // the current line is too long to be an output line
+	values      map[string]string
+	annotations *annotations
 }
 
 func (c *outputCollector) Write(p []byte) (int, error) {
@@ -93,7 +95,12 @@ func (c *outputCollector) Write(p []byte) (int, error) {
 }
 
 func (c *outputCollector) parse(line []byte) {
-	m := outputLine.FindSubmatch(bytes.TrimSuffix(line, []byte("\r")))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if c.annotations != nil {
+		c.annotations.parse(line)
+		return
+	}
+	m := outputLine.FindSubmatch(line)
 	if m == nil {
 		return
 	}
@@ -108,9 +115,23 @@ func (c *outputCollector) parse(line []byte) {
 func (c *outputCollector) outputs() map[string]string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.flush()
+	return c.values
+}
+
+// annotated returns the collected warnings and errors (see
+// annotations.result), counting a last line without a newline.
+func (c *outputCollector) annotated(masker *secrets.Masker) (warnings, errors []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.flush()
+	return c.annotations.result(masker)
+}
+
+// flush parses a last line without a newline.
+func (c *outputCollector) flush() {
 	if len(c.partial) > 0 && !c.long {
 		c.parse(c.partial)
 		c.partial = nil
 	}
-	return c.values
 }

@@ -124,10 +124,12 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 		writable = append(writable, home)
 	}
 
+	// The script's "::warning::" and "::error::" lines are collected.
+	out := &outputCollector{w: log, annotations: &annotations{}}
 	proc, failedStep, err := a.runScripts(ctx, in, attempt, processSpec{
 		Dir:       workspace,
 		Env:       env,
-		Output:    log,
+		Output:    out,
 		KillGrace: a.killGrace(),
 		Sandbox:   a.Sandbox,
 		Network:   a.stepNetwork(in.Project, "task"),
@@ -140,6 +142,7 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 	result.Duration = proc.FinishedAt.Sub(proc.StartedAt)
 	result.ExitCode = proc.ExitCode
 	result.OutputTail = log.Tail()
+	result.Warnings, result.Errors = out.annotated(granted.Masker)
 	if ctx.Err() != nil && (err != nil || proc.ExitCode != 0) {
 		log.Printf("=== cancelled ===")
 		return result, fmt.Errorf("task %s/%s cancelled: %w", in.Task.Stage, in.Task.Name, ctx.Err())

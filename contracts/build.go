@@ -147,6 +147,11 @@ type TaskState struct {
 	// reuses, with its log and artifacts, instead of running again; empty
 	// when the task ran in this run.
 	ReusedFrom string `json:"reused_from,omitempty"`
+	// Warnings and Errors are what the task's last attempt printed as
+	// "::warning::message" and "::error::message" lines (see
+	// RunTaskResult.Warnings).
+	Warnings []string `json:"warnings,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
 }
 
 // TaskStepState is the state of one step of a task's attempt. Its status is
@@ -214,7 +219,22 @@ type RunTaskResult struct {
 	Artifacts  []ArtifactRef `json:"artifacts,omitempty"`
 	// Steps are the outcomes of the task's steps, for a task with steps.
 	Steps []TaskStepState `json:"steps,omitempty"`
+	// Warnings and Errors are the messages of the lines the attempt
+	// printed as "::warning::message" and "::error::message" (GitHub
+	// Actions' workflow commands; "::warning file=F,line=L::message" gives
+	// "F:L: message"), in order, secrets masked: at most MaxAnnotations of
+	// each, each at most MaxAnnotationLength bytes.
+	Warnings []string `json:"warnings,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
 }
+
+// MaxAnnotations is how many warnings (and how many errors) a task attempt
+// keeps; later ones are only in its log.
+const MaxAnnotations = 100
+
+// MaxAnnotationLength is the longest warning or error message kept, in
+// bytes; a longer one is cut and ends in "…".
+const MaxAnnotationLength = 1000
 
 // ArtifactRef points to an artifact in the blob store.
 type ArtifactRef struct {

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -146,8 +147,8 @@ func (l *Ledger) upsertTask(ctx context.Context, tx *sql.Tx, t Task) error {
 	}
 	_, err := tx.ExecContext(ctx, l.rebind(`
 		INSERT INTO tasks (build_id, run_id, stage, name, stage_index, task_index, status,
-			attempt, exit_code, started_at, finished_at, error, log_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			attempt, exit_code, started_at, finished_at, error, log_key, warnings, errors)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (build_id, run_id, stage, name) DO UPDATE SET
 			stage_index = excluded.stage_index,
 			task_index = excluded.task_index,
@@ -157,11 +158,33 @@ func (l *Ledger) upsertTask(ctx context.Context, tx *sql.Tx, t Task) error {
 			started_at = excluded.started_at,
 			finished_at = excluded.finished_at,
 			error = excluded.error,
-			log_key = excluded.log_key`),
+			log_key = excluded.log_key,
+			warnings = excluded.warnings,
+			errors = excluded.errors`),
 		t.BuildID, t.RunID, t.Stage, t.Name, t.StageIndex, t.TaskIndex, t.Status,
-		t.Attempt, exit, l.timePtrArg(t.StartedAt), l.timePtrArg(t.FinishedAt), t.Error, t.LogKey)
+		t.Attempt, exit, l.timePtrArg(t.StartedAt), l.timePtrArg(t.FinishedAt), t.Error, t.LogKey,
+		stringList(t.Warnings), stringList(t.Errors))
 	if err != nil {
 		return fmt.Errorf("upsert task %s/%s: %w", t.Stage, t.Name, err)
 	}
 	return nil
+}
+
+// stringList is list as a column: a JSON array, or "" when empty.
+func stringList(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(list)
+	return string(b)
+}
+
+// parseStringList reads a column written by stringList; a column that is
+// not a JSON array of strings reads as none.
+func parseStringList(s string) []string {
+	var list []string
+	if s != "" && json.Unmarshal([]byte(s), &list) != nil {
+		return nil
+	}
+	return list
 }

@@ -47,7 +47,7 @@ func (l *Ledger) GetBuild(ctx context.Context, id, runID string) (Build, []Task,
 func (l *Ledger) buildTasks(ctx context.Context, id, runID string) ([]Task, error) {
 	rows, err := l.db.QueryContext(ctx, l.rebind(`
 		SELECT build_id, run_id, stage, name, stage_index, task_index, status, attempt,
-			exit_code, started_at, finished_at, error, log_key
+			exit_code, started_at, finished_at, error, log_key, warnings, errors
 		FROM tasks WHERE build_id = ? AND run_id = ?
 		ORDER BY stage_index, task_index, stage, name`), id, runID)
 	if err != nil {
@@ -59,8 +59,9 @@ func (l *Ledger) buildTasks(ctx context.Context, id, runID string) ([]Task, erro
 		var t Task
 		var exit sql.NullInt64
 		var started, finished dbTime
+		var warningsCol, errorsCol string
 		err := rows.Scan(&t.BuildID, &t.RunID, &t.Stage, &t.Name, &t.StageIndex, &t.TaskIndex,
-			&t.Status, &t.Attempt, &exit, &started, &finished, &t.Error, &t.LogKey)
+			&t.Status, &t.Attempt, &exit, &started, &finished, &t.Error, &t.LogKey, &warningsCol, &errorsCol)
 		if err != nil {
 			return nil, fmt.Errorf("list tasks of build %s run %s: %w", id, runID, err)
 		}
@@ -69,6 +70,7 @@ func (l *Ledger) buildTasks(ctx context.Context, id, runID string) ([]Task, erro
 			t.ExitCode = &code
 		}
 		t.StartedAt, t.FinishedAt = started.Ptr(), finished.Ptr()
+		t.Warnings, t.Errors = parseStringList(warningsCol), parseStringList(errorsCol)
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {

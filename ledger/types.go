@@ -46,6 +46,10 @@ type Task struct {
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 	Error      string     `json:"error,omitempty"`
 	LogKey     string     `json:"log_key,omitempty"`
+	// Warnings and Errors are the task's "::warning::" and "::error::"
+	// messages (contracts.RunTaskResult.Warnings).
+	Warnings []string `json:"warnings,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
 }
 
 // Artifact is a blob of an artifact version.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/contracts/rest"
@@ -50,10 +51,44 @@ func RenderWatch(st contracts.BuildState, now time.Time) string {
 		}
 	}
 	_ = tw.Flush()
+	for _, line := range annotationLines(st) {
+		fmt.Fprintln(&sb, line)
+	}
 	for _, line := range sinkFailures(st.Events) {
 		fmt.Fprintln(&sb, line)
 	}
 	return sb.String()
+}
+
+// annotationLines lists what the tasks of st printed as "::error::" and
+// "::warning::" lines: "stage/task error: message", errors first, control
+// characters (a message is the script's to choose) shown as spaces.
+func annotationLines(st contracts.BuildState) []string {
+	var lines []string
+	for _, kind := range []string{"error", "warning"} {
+		for _, stage := range st.Stages {
+			for _, t := range stage.Tasks {
+				list := t.Errors
+				if kind == "warning" {
+					list = t.Warnings
+				}
+				for _, msg := range list {
+					lines = append(lines, fmt.Sprintf("%s/%s %s: %s", stage.Name, t.Name, kind, printable(msg)))
+				}
+			}
+		}
+	}
+	return lines
+}
+
+// printable replaces the control characters of s with spaces.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // fromTemplates reports whether a task of st came from an included

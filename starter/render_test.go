@@ -196,3 +196,14 @@ func TestRenderWatchShowsInputs(t *testing.T) {
 	out := RenderWatch(st, t0.Add(65*time.Second))
 	require.Contains(t, out, "running  1m05s\ninputs: target=\"canary\" ticket=\"OPS 7\"\nSTAGE")
 }
+
+func TestRenderWatchShowsWarningsAndErrors(t *testing.T) {
+	st := sampleState(contracts.StatusSucceeded)
+	st.Stages[0].Tasks[0].Warnings = []string{"Missing chapter 3", "two\nlines\x1b[31m"}
+	st.Stages[1].Tasks[0].Errors = []string{"content/01.md:3: Unclosed tag"}
+	out := RenderWatch(st, t0.Add(65*time.Second))
+	require.Contains(t, out, "package  tarball  waiting    -        -\n"+
+		"package/tarball error: content/01.md:3: Unclosed tag\n"+
+		"verify/unit warning: Missing chapter 3\n"+
+		"verify/unit warning: two lines [31m\n")
+}

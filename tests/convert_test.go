@@ -51,6 +51,8 @@ func TestConvertAndPublish(t *testing.T) {
 
 	end := h.waitFor(created.ID, 60*time.Second, "build end and its promotion", promoted)
 	require.Equal(t, workflows.StatusSucceeded, end.Status, "task output: %s", taskOf(end, "publish", "html").OutputTail)
+	require.Equal(t, []string{`docs/guide/setup.md:1: no "# " heading: the page has no title`}, taskOf(end, "publish", "html").Warnings,
+		"the build's state shows the task's warnings")
 	st := h.waitForPromotion(end.PromotionID, 60*time.Second, "the end", promotionDone)
 	require.Equal(t, workflows.PromotionCompleted, st.Status, "site: %+v", envOf(st, "site"))
 	prefix := "u/alice/notes/" + commit[:10] + "/"
@@ -75,6 +77,7 @@ func TestConvertAndPublish(t *testing.T) {
 			Attempt             int
 			StartedAt           time.Time `json:"started_at"`
 			FinishedAt          time.Time `json:"finished_at"`
+			Warnings, Errors    []string
 		} `json:"tasks"`
 		Files []struct {
 			Path, SHA256 string
@@ -88,6 +91,9 @@ func TestConvertAndPublish(t *testing.T) {
 	require.Equal(t, []string{"publish", "html", "succeeded"}, []string{buildLog.Tasks[0].Stage, buildLog.Tasks[0].Name, buildLog.Tasks[0].Status})
 	require.Equal(t, 1, buildLog.Tasks[0].Attempt)
 	require.False(t, buildLog.Tasks[0].FinishedAt.Before(buildLog.Tasks[0].StartedAt))
+	// convert.sh's "::warning" line for the page without a title heading.
+	require.Equal(t, []string{`docs/guide/setup.md:1: no "# " heading: the page has no title`}, buildLog.Tasks[0].Warnings)
+	require.Empty(t, buildLog.Tasks[0].Errors)
 	var files []string
 	for _, f := range buildLog.Files {
 		files = append(files, f.Path)

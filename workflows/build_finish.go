@@ -100,6 +100,7 @@ func (b *buildRun) ledgerTasks() []ledger.Task {
 				Status: string(t.Status), Attempt: t.Attempt, ExitCode: t.ExitCode,
 				StartedAt: t.StartedAt, FinishedAt: t.FinishedAt,
 				Error: t.Error, LogKey: t.LogKey,
+				Warnings: t.Warnings, Errors: t.Errors,
 			})
 		}
 	}

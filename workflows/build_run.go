@@ -288,6 +288,7 @@ func (b *buildRun) applyResult(ts *TaskState, res contracts.RunTaskResult) {
 		ts.StartedAt, ts.FinishedAt = &s, &f
 	}
 	ts.LogKey, ts.OutputTail, ts.Artifacts = res.LogKey, res.OutputTail, res.Artifacts
+	ts.Warnings, ts.Errors = res.Warnings, res.Errors
 	if len(res.Steps) > 0 {
 		ts.Steps = res.Steps
 	}

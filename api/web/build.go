@@ -93,6 +93,10 @@ type TaskView struct {
 	Bar TimelineBar `json:"bar"`
 	// Steps are the task's steps (drover.yaml steps), in order.
 	Steps []StepView `json:"steps,omitempty"`
+	// Warnings and Errors are what the task printed as "::warning::" and
+	// "::error::" lines.
+	Warnings []string `json:"warnings,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
 }
 
 // StepView is one step of a task card. Its section of the task's log starts
@@ -141,7 +145,8 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 			tv := TaskView{Key: s.Name + "/" + t.Name, Name: t.Name, Status: string(t.Status), Attempt: t.Attempt,
 				Duration: duration(t.StartedAt, t.FinishedAt), ExitCode: t.ExitCode, Error: t.Error,
 				LogURL: base + url.PathEscape(s.Name) + "/" + url.PathEscape(t.Name) + "/log",
-				Stage:  s.Name, Bar: span.bar(t.StartedAt, t.FinishedAt), ReusedFrom: t.ReusedFrom}
+				Stage:  s.Name, Bar: span.bar(t.StartedAt, t.FinishedAt), ReusedFrom: t.ReusedFrom,
+				Warnings: t.Warnings, Errors: t.Errors}
 			if t.ReusedFrom != "" {
 				tv.Bar, tv.Duration = TimelineBar{}, "" // it ran in another run, outside this one's timeline
 			}

@@ -281,3 +281,19 @@ func TestBuildPageShowsATasksSteps(t *testing.T) {
 	_, events := h.get(h.client(), "/ui/events/builds/build%2Fdemo%2Fabc123")
 	require.Contains(t, events, `"steps":[{"name":"deps","status":"succeeded","duration":"10s"}`)
 }
+
+func TestBuildPageShowsATasksWarningsAndErrors(t *testing.T) {
+	h := newHarness(t, "")
+	h.build.mu.Lock()
+	h.build.state.Stages[0].Tasks[0] = workflows.TaskState{Name: "unit", Status: workflows.TaskSucceeded, Attempt: 1,
+		Warnings: []string{"Missing chapter <3>"}, Errors: []string{"content/01.md:3: Unclosed tag"}}
+	h.build.state.Status = workflows.StatusSucceeded
+	h.build.mu.Unlock()
+	status, body := h.get(h.client(), "/builds/build%2Fdemo%2Fabc123")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, `<ul class="annotations" aria-label="Warnings and errors of unit">`)
+	require.Contains(t, body, `<li class="annot annot-error" data-annotation="error">error: content/01.md:3: Unclosed tag</li>`)
+	require.Contains(t, body, `<li class="annot annot-warning" data-annotation="warning">warning: Missing chapter &lt;3&gt;</li>`)
+	_, events := h.get(h.client(), "/ui/events/builds/build%2Fdemo%2Fabc123")
+	require.Contains(t, events, `"warnings":["Missing chapter \u003c3\u003e"]`)
+}

@@ -3,6 +3,10 @@
 # A deliberately small Markdown subset, no pandoc needed: ATX headings
 # (# to ######), paragraphs, "- " or "* " lists, ``` fenced code, and
 # inline `code`, **bold** and *emphasis*. Text is HTML-escaped first.
+# What looks wrong is reported as GitHub-style annotations, which Drover
+# collects into the build and build_log.json: "::warning file=F,line=L::…"
+# for a page without a "# " title heading, "::error file=F::…" for an
+# unclosed ``` fence.
 set -euo pipefail
 src=${1:?usage: convert.sh SRC OUT}
 out=${2:?usage: convert.sh SRC OUT}
@@ -52,6 +56,12 @@ while IFS= read -r -d '' md; do
   html="$out/${rel%.md}.html"
   mkdir -p "$(dirname "$html")"
   to_html "$md" "$rel" > "$html"
+  if ! grep -q '^# ' "$md"; then
+    echo "::warning file=$md,line=1::no \"# \" heading: the page has no title"
+  fi
+  if (( $(grep -c '^```' "$md" || true) % 2 )); then
+    echo "::error file=$md::unclosed code fence"
+  fi
   echo "converted $rel"
   count=$((count + 1))
 done < <(find "$src" -type f -name '*.md' -print0 | sort -z)

@@ -102,7 +102,7 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 	}
 	params := url.Values{}
 	for name, value := range c.Parameters {
-		params.Set(name, pipeline.ExpandJenkinsParameter(value, vars))
+		params.Set(name, pipeline.ExpandCheckParameter(value, vars))
 	}
 
 	log.Printf("=== %s: jenkins %s, jobs %s, until %s ===", what, safeURL(c.URL), strings.Join(c.Jobs, ", "),
@@ -158,45 +158,58 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 // jenkinsCredentials reads the check's user and token, masking secret ones
 // in log from here on.
 func (a *PromotionActivities) jenkinsCredentials(ctx context.Context, in JenkinsCheckInput, log *logstore.LineWriter) (user, token string, err error) {
-	c := in.Check
+	v, err := a.checkCredentials(ctx, in.Project, in.Environment, in.SecretsAllowed, "jenkins", log, in.Check.User, in.Check.Token)
+	if err != nil {
+		return "", "", err
+	}
+	return v[0], v[1], nil
+}
+
+// checkCredentials reads creds (values, or secrets of the project or the
+// environment), masking secret ones in log from here on. Secrets withheld
+// from an untrusted branch fail the check.
+func (a *PromotionActivities) checkCredentials(ctx context.Context, project, environment string, allowed bool, kind string,
+	log *logstore.LineWriter, creds ...pipeline.Credential) ([]string, error) {
 	var names []string
-	for _, cred := range []pipeline.Credential{c.User, c.Token} {
+	for _, cred := range creds {
 		if cred.Secret != "" && !slices.Contains(names, cred.Secret) {
 			names = append(names, cred.Secret)
 		}
 	}
-	if len(names) == 0 {
-		return c.User.Value, c.Token.Value, nil
-	}
-	failed := func(msg string) error {
-		log.Printf("=== %s ===", msg)
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil)
-	}
-	if !in.SecretsAllowed {
-		return "", "", failed("jenkins credentials withheld: this build's branch is not trusted by the project")
-	}
-	if a.Tasks.Secrets == nil {
-		return "", "", failed("jenkins credentials are secrets but the worker has no secrets store (DROVER_SECRETS_KEY)")
-	}
-	values, err := a.Tasks.Secrets.Values(ctx, in.Project, in.Environment, names)
-	if err != nil {
-		if errors.Is(err, secrets.ErrNotFound) || errors.Is(err, secrets.ErrNoKey) {
-			return "", "", failed(err.Error())
+	values := map[string]string{}
+	if len(names) > 0 {
+		failed := func(msg string) error {
+			log.Printf("=== %s ===", msg)
+			return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil)
 		}
-		return "", "", fmt.Errorf("read secrets: %w", err)
+		if !allowed {
+			return nil, failed(kind + " credentials withheld: this build's branch is not trusted by the project")
+		}
+		if a.Tasks.Secrets == nil {
+			return nil, failed(kind + " credentials are secrets but the worker has no secrets store (DROVER_SECRETS_KEY)")
+		}
+		var err error
+		values, err = a.Tasks.Secrets.Values(ctx, project, environment, names)
+		if err != nil {
+			if errors.Is(err, secrets.ErrNotFound) || errors.Is(err, secrets.ErrNoKey) {
+				return nil, failed(err.Error())
+			}
+			return nil, fmt.Errorf("read secrets: %w", err)
+		}
+		var mask []string
+		for _, v := range values {
+			mask = append(mask, v)
+		}
+		log.SetMask(secrets.NewMasker(mask...).MaskBytes)
 	}
-	var mask []string
-	for _, v := range values {
-		mask = append(mask, v)
-	}
-	log.SetMask(secrets.NewMasker(mask...).MaskBytes)
-	read := func(cred pipeline.Credential) string {
+	out := make([]string, len(creds))
+	for i, cred := range creds {
+		out[i] = cred.Value
 		if cred.Secret != "" {
-			return values[cred.Secret]
+			out[i] = values[cred.Secret]
 		}
-		return cred.Value
 	}
-	return read(c.User), read(c.Token), nil
+	return out, nil
 }
 
 func (a *PromotionActivities) jenkinsPoll() time.Duration {

@@ -62,6 +62,8 @@ type (
 	CheckResult = contracts.CheckResult
 	// TaskCheckInput is contracts.TaskCheckInput.
 	TaskCheckInput = contracts.TaskCheckInput
+	// GitHubCheckInput is contracts.GitHubCheckInput.
+	GitHubCheckInput = contracts.GitHubCheckInput
 	// JenkinsCheckInput is contracts.JenkinsCheckInput.
 	JenkinsCheckInput = contracts.JenkinsCheckInput
 	// ExternalCheckInput is contracts.ExternalCheckInput.

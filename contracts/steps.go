@@ -106,6 +106,23 @@ type JenkinsCheckInput struct {
 	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
 }
 
+// GitHubCheckInput is the input of the CheckGitHubActions activity: it
+// dispatches the check's workflows and waits for all their runs. Its log is
+// at "promotions/<id>/<run>/<env>/verify-<index>.log".
+type GitHubCheckInput struct {
+	PromotionID string               `json:"promotion_id"`
+	RunID       string               `json:"run_id"`
+	Project     string               `json:"project"`
+	Environment string               `json:"environment"`
+	Version     string               `json:"version"`
+	Commit      string               `json:"commit,omitempty"`
+	Index       int                  `json:"index"` // position in the environment's verify list
+	Check       pipeline.GitHubCheck `json:"check"`
+	// SecretsAllowed: as DeployInput's; without it the token is withheld
+	// and the check fails.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+}
+
 // CallbackReport is the body of POST /api/v1/callbacks/{token}.
 type CallbackReport struct {
 	// Status is "success" or "failure".

@@ -167,6 +167,15 @@ func checkWithDefaults(v Verify) Verify {
 		c := *v.Jenkins
 		c.Timeout = Duration(DefaultJenkinsTimeout)
 		v.Jenkins = &c
+	case v.GitHub != nil:
+		c := *v.GitHub
+		if c.Timeout <= 0 {
+			c.Timeout = Duration(DefaultJenkinsTimeout)
+		}
+		if c.API == "" {
+			c.API = DefaultGitHubAPI
+		}
+		v.GitHub = &c
 	}
 	return v
 }

@@ -85,8 +85,8 @@ func (v *validator) deploy(field string, d Deploy) {
 func (v *validator) verify(field string, c Verify) {
 	v.oneOf(field, map[string]bool{
 		VerifyHTTP: c.HTTP != nil, VerifyTask: c.Task != nil, VerifyBake: c.Bake != nil, VerifyExternal: c.External != nil,
-		VerifyJenkins: c.Jenkins != nil,
-	}, VerifyHTTP, VerifyTask, VerifyBake, VerifyExternal, VerifyJenkins)
+		VerifyJenkins: c.Jenkins != nil, VerifyGitHub: c.GitHub != nil,
+	}, VerifyHTTP, VerifyTask, VerifyBake, VerifyExternal, VerifyJenkins, VerifyGitHub)
 	if h := c.HTTP; h != nil {
 		f := field + ".http"
 		v.url(f+".url", h.URL)
@@ -116,6 +116,9 @@ func (v *validator) verify(field string, c Verify) {
 	}
 	if j := c.Jenkins; j != nil {
 		v.jenkins(field+".jenkins", *j)
+	}
+	if g := c.GitHub; g != nil {
+		v.github(field+".github_actions", *g)
 	}
 }
 

@@ -9,7 +9,12 @@ const (
 	VerifyBake     = "bake"
 	VerifyExternal = "external"
 	VerifyJenkins  = "jenkins"
+	VerifyGitHub   = "github_actions"
 )
+
+// DefaultGitHubAPI is the GitHub REST API a github_actions check calls when
+// its api is unset.
+const DefaultGitHubAPI = "https://api.github.com"
 
 // DefaultJenkinsTimeout bounds a jenkins check whose timeout is unset.
 const DefaultJenkinsTimeout = 30 * time.Minute
@@ -31,6 +36,7 @@ type Verify struct {
 	Bake     *Duration      `yaml:"bake" json:"bake,omitempty"`
 	External *ExternalCheck `yaml:"external" json:"external,omitempty"`
 	Jenkins  *JenkinsCheck  `yaml:"jenkins" json:"jenkins,omitempty"`
+	GitHub   *GitHubCheck   `yaml:"github_actions" json:"github_actions,omitempty"`
 }
 
 // Kind names the kind of check that is set, or "" when none is.
@@ -46,6 +52,8 @@ func (v Verify) Kind() string {
 		return VerifyExternal
 	case v.Jenkins != nil:
 		return VerifyJenkins
+	case v.GitHub != nil:
+		return VerifyGitHub
 	}
 	return ""
 }
@@ -112,7 +120,7 @@ type JenkinsCheck struct {
 	// Jobs are the job names; a job in a folder is written "folder/job".
 	Jobs []string `yaml:"jobs" json:"jobs"`
 	// Parameters are the jobs' build parameters. In each value the
-	// placeholders of JenkinsPlaceholders are replaced; nothing else is.
+	// placeholders of CheckPlaceholders are replaced; nothing else is.
 	Parameters map[string]string `yaml:"parameters" json:"parameters,omitempty"`
 	// User and Token authenticate (HTTP basic auth with an API token).
 	User  Credential `yaml:"user" json:"user"`
@@ -121,9 +129,30 @@ type JenkinsCheck struct {
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
 }
 
-// JenkinsPlaceholders are the placeholders replaced in a jenkins check's
-// parameter values.
-var JenkinsPlaceholders = []string{
+// GitHubCheck dispatches GitHub Actions workflows (workflow_dispatch) and
+// passes when every run, all in parallel, concludes with success.
+type GitHubCheck struct {
+	// API is the REST API's base URL; empty means DefaultGitHubAPI (GitHub
+	// Enterprise Server: https://<host>/api/v3).
+	API string `yaml:"api" json:"api,omitempty"`
+	// Repository is "owner/repo".
+	Repository string `yaml:"repository" json:"repository"`
+	// Workflows are workflow file names (smoke.yml) or ids.
+	Workflows []string `yaml:"workflows" json:"workflows"`
+	// Ref is the branch or tag the workflows run on.
+	Ref string `yaml:"ref" json:"ref"`
+	// Inputs are the workflow_dispatch inputs, placeholders replaced as in
+	// a jenkins check's parameters.
+	Inputs map[string]string `yaml:"inputs" json:"inputs,omitempty"`
+	// Token is a secret holding a token allowed to run the workflows.
+	Token Credential `yaml:"token" json:"token"`
+	// Timeout bounds the whole check; zero means DefaultJenkinsTimeout.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// CheckPlaceholders are the placeholders replaced in the parameter values
+// of jenkins checks and the inputs of github_actions checks.
+var CheckPlaceholders = []string{
 	"DROVER_PROJECT", "DROVER_VERSION", "DROVER_ENVIRONMENT", "DROVER_COMMIT", "DROVER_PROMOTION_ID",
 }
 

@@ -26,12 +26,12 @@ func JenkinsJobPath(job string) string {
 	return b.String()
 }
 
-// ExpandJenkinsParameter replaces each ${NAME} of JenkinsPlaceholders in
+// ExpandCheckParameter replaces each ${NAME} of CheckPlaceholders in
 // value with vars[NAME]; anything else is left as written.
-func ExpandJenkinsParameter(value string, vars map[string]string) string {
+func ExpandCheckParameter(value string, vars map[string]string) string {
 	return jenkinsPlaceholder.ReplaceAllStringFunc(value, func(m string) string {
 		name := m[2 : len(m)-1]
-		if !slices.Contains(JenkinsPlaceholders, name) {
+		if !slices.Contains(CheckPlaceholders, name) {
 			return m
 		}
 		return vars[name]
@@ -57,22 +57,7 @@ func (v *validator) jenkins(field string, j JenkinsCheck) {
 		}
 		v.unique(seen, f, "job", job)
 	}
-	names := make([]string, 0, len(j.Parameters))
-	for name := range j.Parameters {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		f := field + ".parameters." + name
-		if strings.TrimSpace(name) == "" {
-			v.add(field+".parameters", "a parameter needs a name")
-		}
-		for _, m := range jenkinsPlaceholder.FindAllStringSubmatch(j.Parameters[name], -1) {
-			if !slices.Contains(JenkinsPlaceholders, m[1]) {
-				v.add(f, "unknown placeholder ${%s}: use one of %s", m[1], strings.Join(JenkinsPlaceholders, ", "))
-			}
-		}
-	}
+	v.placeholders(field+".parameters", j.Parameters)
 	v.credential(field+".user", j.User, true)
 	v.credential(field+".token", j.Token, false)
 	v.timeout(field+".timeout", j.Timeout, MaxTaskTimeout)
@@ -93,4 +78,58 @@ func (v *validator) credential(field string, c Credential, plain bool) {
 	case strings.HasPrefix(strings.ToUpper(c.Secret), "DROVER_"):
 		v.add(field+".secret", "names starting with DROVER_ are reserved for Drover")
 	}
+}
+
+// placeholders checks the ${NAME} in each value of params.
+func (v *validator) placeholders(field string, params map[string]string) {
+	names := make([]string, 0, len(params))
+	for name := range params {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if strings.TrimSpace(name) == "" {
+			v.add(field, "a parameter needs a name")
+		}
+		for _, m := range jenkinsPlaceholder.FindAllStringSubmatch(params[name], -1) {
+			if !slices.Contains(CheckPlaceholders, m[1]) {
+				v.add(field+"."+name, "unknown placeholder ${%s}: use one of %s", m[1], strings.Join(CheckPlaceholders, ", "))
+			}
+		}
+	}
+}
+
+var (
+	githubRepository = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$`)
+	githubWorkflow   = regexp.MustCompile(`^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\.ya?ml|[0-9]{1,20})$`)
+	githubRef        = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_./-]{0,254}$`)
+)
+
+func (v *validator) github(field string, g GitHubCheck) {
+	if g.API != "" {
+		v.url(field+".api", g.API)
+		if u, err := url.Parse(g.API); err == nil && u.User != nil {
+			v.add(field+".api", "must hold no credentials: use token")
+		}
+	}
+	if !githubRepository.MatchString(g.Repository) || strings.Contains(g.Repository, "..") {
+		v.add(field+".repository", "must be owner/repo")
+	}
+	if len(g.Workflows) == 0 {
+		v.add(field+".workflows", "at least one workflow is required")
+	}
+	seen := map[string]string{}
+	for i, w := range g.Workflows {
+		f := fmt.Sprintf("%s.workflows[%d]", field, i)
+		if !githubWorkflow.MatchString(w) {
+			v.add(f, "invalid workflow %q: a file name (smoke.yml) or a workflow id", w)
+		}
+		v.unique(seen, f, "workflow", w)
+	}
+	if !githubRef.MatchString(g.Ref) || strings.Contains(g.Ref, "..") {
+		v.add(field+".ref", "required: the branch or tag the workflows run on")
+	}
+	v.placeholders(field+".inputs", g.Inputs)
+	v.credential(field+".token", g.Token, false)
+	v.timeout(field+".timeout", g.Timeout, MaxTaskTimeout)
 }

@@ -13,6 +13,10 @@ var jenkinsCheck = pipeline.Verify{Jenkins: &pipeline.JenkinsCheck{
 	User: pipeline.Credential{Secret: "JENKINS_USER"}, Token: pipeline.Credential{Secret: "JENKINS_TOKEN"},
 }}
 
+var githubCheck = pipeline.Verify{GitHub: &pipeline.GitHubCheck{
+	Repository: "acme/smoke", Workflows: []string{"smoke.yml"}, Ref: "main", Token: pipeline.Credential{Secret: "GH_TOKEN"},
+}}
+
 func externalCheck(name string) pipeline.Verify {
 	return pipeline.Verify{External: &pipeline.ExternalCheck{Name: name}}
 }
@@ -23,13 +27,15 @@ func externalCheck(name string) pipeline.Verify {
 func TestPromotionRunsEachCheckUnderItsOwnIndex(t *testing.T) {
 	pe := newPromotionEnv(t, nil)
 	state, err := pe.run(t, promotionInput(
-		environment("staging", withVerify(externalCheck("ci/e2e"), externalCheck("ci/perf"), jenkinsCheck)),
+		environment("staging", withVerify(externalCheck("ci/e2e"), externalCheck("ci/perf"), jenkinsCheck, githubCheck)),
 	))
 	require.NoError(t, err)
 	require.Equal(t, PromotionCompleted, state.Status)
-	require.Equal(t, []string{"staging/external/0", "staging/external/1", "staging/jenkins/2"}, pe.acts.checks)
+	require.Equal(t, []string{"staging/external/0", "staging/external/1", "staging/jenkins/2", "staging/github_actions/3"}, pe.acts.checks)
 	verify := state.Environments[0].Verify
-	require.Len(t, verify, 3)
+	require.Len(t, verify, 4)
+	require.Equal(t, pipeline.VerifyGitHub, verify[3].Kind)
+	require.Equal(t, StepSucceeded, verify[3].State)
 	require.Equal(t, pipeline.VerifyJenkins, verify[2].Kind)
 	require.Equal(t, StepSucceeded, verify[2].State)
 }
@@ -46,4 +52,12 @@ func TestPromotionFailsOnAFailingJenkinsCheck(t *testing.T) {
 	require.Equal(t, StepFailed, state.Environments[0].Verify[0].State)
 	require.Equal(t, 1, pe.acts.callCount("staging/jenkins"))
 	require.Zero(t, pe.acts.callCount("prod/deploy"))
+}
+
+func TestPromotionFailsOnAFailingGitHubCheck(t *testing.T) {
+	pe := newPromotionEnv(t, map[string]string{"staging/github_actions": outcomeFail})
+	state, err := pe.run(t, promotionInput(environment("staging", withVerify(githubCheck))))
+	require.NoError(t, err)
+	require.Equal(t, PromotionStopped, state.Status)
+	require.Contains(t, state.Environments[0].Detail, "github_actions check failed")
 }

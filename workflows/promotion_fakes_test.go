@@ -15,7 +15,7 @@ import (
 )
 
 // fakePromotionActivities plays the promotion activities. Outcomes are
-// scripted by key ("<env>/deploy", "<env>/rollback", "<env>/http", "<env>/task", "<env>/external", "<env>/jenkins"):
+// scripted by key ("<env>/deploy", "<env>/rollback", "<env>/http", "<env>/task", "<env>/external", "<env>/jenkins", "<env>/github_actions"):
 // outcomeOK (the default), outcomeFail (non-retryable), outcomeInfra
 // (retryable, then ok).
 type fakePromotionActivities struct {
@@ -25,7 +25,7 @@ type fakePromotionActivities struct {
 	entered []contracts.EnterEnvironmentInput
 	deploys []contracts.DeployInput
 	onEnter func(contracts.EnterEnvironmentInput)
-	// checks lists the checks run, as "<env>/<kind>/<index>" (external and jenkins).
+	// checks lists the checks run, as "<env>/<kind>/<index>" (external, jenkins, github_actions).
 	checks []string
 }
 
@@ -97,6 +97,11 @@ func (f *fakePromotionActivities) WaitExternal(_ context.Context, in contracts.E
 func (f *fakePromotionActivities) CheckJenkins(_ context.Context, in contracts.JenkinsCheckInput) (contracts.CheckResult, error) {
 	f.ran(in.Environment, "jenkins", in.Index)
 	return f.check(in.Environment, "jenkins")
+}
+
+func (f *fakePromotionActivities) CheckGitHubActions(_ context.Context, in contracts.GitHubCheckInput) (contracts.CheckResult, error) {
+	f.ran(in.Environment, "github_actions", in.Index)
+	return f.check(in.Environment, "github_actions")
 }
 
 func (f *fakePromotionActivities) ran(env, kind string, index int) {

@@ -20,6 +20,7 @@ const (
 	activityCheckTask        = "CheckTask"
 	activityWaitExternal     = "WaitExternal"
 	activityCheckJenkins     = "CheckJenkins"
+	activityCheckGitHub      = "CheckGitHubActions"
 	activityRecordPromotion  = "RecordPromotion"
 	activityRecordDeployment = "RecordDeployment"
 	activityRecordDecision   = "RecordDecision"

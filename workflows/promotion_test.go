@@ -51,6 +51,7 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 		activityCheckTask:             pe.acts.CheckTask,
 		activityWaitExternal:          pe.acts.WaitExternal,
 		activityCheckJenkins:          pe.acts.CheckJenkins,
+		activityCheckGitHub:           pe.acts.CheckGitHubActions,
 		activityRecordPromotion:       pe.ledger.RecordPromotion,
 		activityRecordDeployment:      pe.ledger.RecordDeployment,
 		activityRecordDecision:        pe.ledger.RecordDecision,

@@ -93,6 +93,17 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 			PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
 			Version: r.in.Version, Commit: r.in.Commit, Index: vi, Check: *check.Jenkins, SecretsAllowed: r.in.SecretsAllowed,
 		}
+	case pipeline.VerifyGitHub:
+		// A kind newer than every recorded history: no version needed.
+		timeout := check.GitHub.Timeout.Std()
+		if timeout <= 0 {
+			timeout = pipeline.DefaultJenkinsTimeout
+		}
+		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
+		name, in = activityCheckGitHub, contracts.GitHubCheckInput{
+			PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
+			Version: r.in.Version, Commit: r.in.Commit, Index: vi, Check: *check.GitHub, SecretsAllowed: r.in.SecretsAllowed,
+		}
 	case pipeline.VerifyBake:
 		skipped, err = r.bake(ctx, i, vi, check.Bake.Std())
 		return res, skipped, err
@@ -135,6 +146,8 @@ func checkText(v pipeline.Verify) string {
 		return v.External.Name
 	case pipeline.VerifyJenkins:
 		return "jenkins " + strings.Join(v.Jenkins.Jobs, ", ")
+	case pipeline.VerifyGitHub:
+		return "github " + v.GitHub.Repository + " " + strings.Join(v.GitHub.Workflows, ", ")
 	case pipeline.VerifyBake:
 		return "bake " + v.Bake.String()
 	}

@@ -1,0 +1,234 @@
+package activities
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// githubRun is where one workflow of a github_actions check got to.
+type githubRun struct {
+	Workflow   string
+	ID         int64
+	URL        string // the run's page
+	Conclusion string // success, failure, cancelled, timed_out, ...; "" while running
+}
+
+func (r githubRun) String() string {
+	if r.ID == 0 {
+		return "github workflow " + r.Workflow
+	}
+	c := r.Conclusion
+	if c == "" {
+		c = "running"
+	}
+	return fmt.Sprintf("github workflow %s run %d %s: %s", r.Workflow, r.ID, c, r.URL)
+}
+
+// CheckGitHubActions dispatches every workflow of the check
+// (POST /repos/{repo}/actions/workflows/{workflow}/dispatches with ref,
+// inputs and return_run_details, answered 200 with the run's id and page),
+// polls each run (GET /repos/{repo}/actions/runs/{id}) until its status is
+// completed, all in parallel, and passes when every run concludes success.
+// Its detail and log link each run's page; a run concluding otherwise, a
+// refused dispatch or the timeout is a non-retryable CheckFailed error
+// naming the workflow, its run and conclusion. The token is a secret,
+// masked in the log and withheld from untrusted branches. It heartbeats
+// while waiting and stops when the activity is cancelled.
+func (a *PromotionActivities) CheckGitHubActions(ctx context.Context, in GitHubCheckInput) (CheckResult, error) {
+	c := in.Check
+	timeout := time.Duration(c.Timeout)
+	if timeout <= 0 {
+		timeout = pipeline.DefaultJenkinsTimeout
+	}
+	key := logstore.PromotionKey(in.PromotionID, runIDOr(ctx, in.RunID), in.Environment, "verify-"+strconv.Itoa(in.Index))
+	what := fmt.Sprintf("verify %s %s in %s (check %d)", in.Project, in.Version, in.Environment, in.Index)
+	log, err := a.Tasks.Logs.Writer(key)
+	if err != nil {
+		return CheckResult{}, fmt.Errorf("%s: %w", what, err)
+	}
+	defer func() {
+		if err := log.Close(); err != nil {
+			a.logger().Warn("Close check log failed.", "error", err, "log_key", key)
+		}
+	}()
+	fail := func(msg string) error {
+		log.Printf("=== %s ===", msg)
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil, CheckResult{Detail: msg, Attempts: 1, LogKey: key})
+	}
+	api := c.API
+	if api == "" {
+		api = pipeline.DefaultGitHubAPI
+	}
+	base, err := url.Parse(strings.TrimSuffix(api, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
+		return CheckResult{LogKey: key}, fail(what + ": github api must be an absolute http or https URL without credentials")
+	}
+	creds, err := a.checkCredentials(ctx, in.Project, in.Environment, in.SecretsAllowed, "github", log, c.Token)
+	if err != nil {
+		return CheckResult{LogKey: key}, err
+	}
+	g := &githubClient{
+		client: &http.Client{Transport: a.httpClient().Transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		repo: base.String() + "/repos/" + c.Repository, token: creds[0], log: log, poll: a.jenkinsPoll(),
+	}
+	vars := map[string]string{
+		"DROVER_PROJECT": in.Project, "DROVER_VERSION": in.Version, "DROVER_ENVIRONMENT": in.Environment,
+		"DROVER_COMMIT": in.Commit, "DROVER_PROMOTION_ID": in.PromotionID,
+	}
+	inputs := map[string]string{}
+	for name, value := range c.Inputs {
+		inputs[name] = pipeline.ExpandCheckParameter(value, vars)
+	}
+
+	log.Printf("=== %s: github %s, workflows %s on %s, until %s ===", what, c.Repository, strings.Join(c.Workflows, ", "), c.Ref,
+		time.Now().Add(timeout).UTC().Format(time.RFC3339))
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stopHeartbeat := a.Tasks.heartbeat(runCtx, int(activity.GetInfo(ctx).Attempt))
+	runs := make([]githubRun, len(c.Workflows))
+	errs := make([]error, len(c.Workflows))
+	var wg sync.WaitGroup
+	for i, wf := range c.Workflows {
+		wg.Go(func() { runs[i], errs[i] = g.run(runCtx, wf, c.Ref, inputs) })
+	}
+	wg.Wait()
+	stopHeartbeat()
+
+	if ctx.Err() != nil {
+		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
+	}
+	var failures, passed []string
+	for i, r := range runs {
+		switch {
+		case errs[i] != nil && runCtx.Err() != nil:
+			failures = append(failures, fmt.Sprintf("%s: not finished after %s", r, timeout))
+		case errs[i] != nil:
+			failures = append(failures, fmt.Sprintf("%s: %v", r, errs[i]))
+		case r.Conclusion != "success":
+			failures = append(failures, r.String())
+		default:
+			passed = append(passed, r.String())
+		}
+	}
+	if len(failures) > 0 {
+		return CheckResult{LogKey: key}, fail(strings.Join(failures, "; "))
+	}
+	log.Printf("=== every github workflow succeeded ===")
+	return CheckResult{Detail: strings.Join(passed, "; "), Attempts: 1, LogKey: key}, nil
+}
+
+// githubClient calls one repository's Actions API for one check.
+type githubClient struct {
+	client *http.Client
+	repo   string // <api>/repos/<owner>/<repo>
+	token  string
+	log    *logstore.LineWriter
+	poll   time.Duration
+}
+
+// run dispatches workflow and waits for its run to complete.
+func (g *githubClient) run(ctx context.Context, workflow, ref string, inputs map[string]string) (githubRun, error) {
+	r := githubRun{Workflow: workflow}
+	body, err := json.Marshal(map[string]any{"ref": ref, "inputs": inputs, "return_run_details": true})
+	if err != nil {
+		return r, fmt.Errorf("encode dispatch: %w", err)
+	}
+	var dispatched struct {
+		ID      int64  `json:"workflow_run_id"`
+		HTMLURL string `json:"html_url"`
+	}
+	status, err := g.do(ctx, http.MethodPost, g.repo+"/actions/workflows/"+url.PathEscape(workflow)+"/dispatches", body, &dispatched)
+	switch {
+	case err != nil:
+		return r, err
+	case status == http.StatusNoContent:
+		return r, errors.New("dispatched, but GitHub named no run (return_run_details unsupported by this server)")
+	case status != http.StatusOK || dispatched.ID == 0:
+		return r, fmt.Errorf("dispatch refused: got %d %s", status, http.StatusText(status))
+	}
+	r.ID, r.URL = dispatched.ID, safeURL(dispatched.HTMLURL)
+	g.log.Printf("=== github workflow %s: run %d started: %s ===", workflow, r.ID, r.URL)
+	var run struct {
+		Status     string `json:"status"`
+		Conclusion string `json:"conclusion"`
+		HTMLURL    string `json:"html_url"`
+	}
+	target := g.repo + "/actions/runs/" + strconv.FormatInt(r.ID, 10)
+	for {
+		t := time.NewTimer(g.poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return r, ctx.Err()
+		case <-t.C:
+		}
+		run.Status, run.Conclusion = "", ""
+		status, err := g.do(ctx, http.MethodGet, target, nil, &run)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				g.log.Printf("=== GET %s: %v; polling again ===", safeURL(target), err)
+			}
+			continue
+		}
+		if run.Status == "completed" {
+			r.Conclusion = cmp.Or(run.Conclusion, "unknown")
+			g.log.Printf("=== %s ===", r)
+			return r, nil
+		}
+	}
+}
+
+// do sends one request with the token; a 2xx JSON answer is decoded into v.
+// Errors never repeat the answer's body.
+func (g *githubClient) do(ctx context.Context, method, target string, body []byte, v any) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, jenkinsRequestTimeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return 0, fmt.Errorf("create request: %w", urlErrorCause(err))
+	}
+	req.Header.Set("User-Agent", "drover")
+	req.Header.Set("Accept", "application/vnd.github+json")
+	req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+	req.Header.Set("Authorization", "Bearer "+g.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return 0, urlErrorCause(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if v != nil && resp.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxCheckBody)).Decode(v); err != nil {
+			return resp.StatusCode, fmt.Errorf("decode %s answer: %w", method, err)
+		}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/drover-ci/drover/awsclient"
+	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -138,6 +140,11 @@ func (d s3Deploy) Deploy(ctx context.Context, in DeployInput, log *logstore.Line
 		log.Printf("=== %v ===", err)
 		return DeployResult{}, stepError(ctx, what, err)
 	}
+	// The manifest is read first: a missing one publishes nothing.
+	manifest, err := d.readManifest(ctx, in, t.spec, log)
+	if err != nil {
+		return DeployResult{}, err
+	}
 	files, cleanup, err := d.collect(ctx, in, t.spec, log)
 	defer cleanup()
 	if err != nil {
@@ -147,6 +154,14 @@ func (d s3Deploy) Deploy(ctx context.Context, in DeployInput, log *logstore.Line
 	published, err := up.putFiles(ctx, t.release, files)
 	if err != nil {
 		return DeployResult{}, d.s3Error(ctx, what, err, t, log)
+	}
+	if manifest != nil {
+		name := path.Base(t.spec.Manifest)
+		if err := up.put(ctx, t.release+name, manifest, up.contentType(name), t.spec.CacheControl); err != nil {
+			return DeployResult{}, d.s3Error(ctx, what, err, t, log)
+		}
+		log.Printf("put %s (manifest %s at %s)", t.release+name, t.spec.Manifest, in.Commit)
+		buildLog.Manifest = name
 	}
 	buildLog.Files, buildLog.PublishedAt = published, time.Now().UTC().Truncate(time.Second)
 	if err := up.putJSON(ctx, t.release+"build_log.json", buildLog); err != nil {
@@ -160,6 +175,45 @@ func (d s3Deploy) Deploy(ctx context.Context, in DeployInput, log *logstore.Line
 	}
 	log.Printf("=== published %d files to s3://%s/%s ===", len(published), t.bucket, t.release)
 	return s3Result(t, in, len(published), fmt.Sprintf("published %d files", len(published))), nil
+}
+
+// maxManifest is the largest manifest an s3 deploy publishes.
+const maxManifest = 1 << 20
+
+// readManifest reads the deploy's manifest from the repository at
+// in.Commit; nil without one. A manifest that is missing or too large fails
+// the deploy for good.
+func (d s3Deploy) readManifest(ctx context.Context, in DeployInput, spec pipeline.S3Deploy, log *logstore.LineWriter) ([]byte, error) {
+	what, file := deployWhat(in), spec.Manifest
+	if file == "" {
+		return nil, nil
+	}
+	if in.Repository == "" || in.Commit == "" {
+		return nil, deployLogged(log, "%s: manifest %s: the version has no repository and commit to read it from", what, file)
+	}
+	body, err := d.a.Tasks.Source.ReadFile(ctx, in.Repository, in.Commit, file)
+	if errors.Is(err, gitsource.ErrFileNotFound) {
+		return nil, deployLogged(log, "%s: manifest %s does not exist at commit %s", what, file, in.Commit)
+	}
+	if err != nil {
+		log.Printf("=== read manifest %s: %v ===", file, err)
+		return nil, stepError(ctx, what, fmt.Errorf("read manifest %s: %w", file, err))
+	}
+	if len(body) > maxManifest {
+		return nil, deployLogged(log, "%s: manifest %s is %d bytes; at most %d are published", what, file, len(body), maxManifest)
+	}
+	if body == nil {
+		body = []byte{}
+	}
+	return body, nil
+}
+
+// deployLogged logs a deploy's failure and returns it as a non-retryable
+// DeployFailed error.
+func deployLogged(log *logstore.LineWriter, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	log.Printf("=== %s ===", msg)
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeDeployFailed, nil)
 }
 
 // newS3Target expands the deploy's prefix for in.

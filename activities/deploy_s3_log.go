@@ -40,6 +40,9 @@ type s3BuildLog struct {
 	Prefix      string          `json:"prefix"` // where the files are (the release's prefix when atomic)
 	PublishedAt time.Time       `json:"published_at"`
 	Files       []publishedFile `json:"files"`
+	// Manifest is the name the deploy's manifest is published under,
+	// beside the files; empty without one.
+	Manifest string `json:"manifest,omitempty"`
 }
 
 // s3Task is one task of the build in build_log.json.

@@ -259,20 +259,37 @@ func TestS3DeployDirectoryFromCheckout(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(repo, "public", "index.html"), []byte("<p>docs</p>"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(repo, "public", "css", "site.css"), []byte("p{}"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(repo, "README"), []byte("not published"), 0o644))
+	const manifest = `{"dublin_core": {"identifier": "docs"}}`
+	require.NoError(t, os.WriteFile(filepath.Join(repo, "manifest.json"), []byte(manifest), 0o644))
 	gitRun(t, repo, "init", "-q", "-b", "main")
 	gitRun(t, repo, "add", ".")
 	gitRun(t, repo, "commit", "-q", "-m", "docs")
 	commit := gitRun(t, repo, "rev-parse", "HEAD")
 
-	in := s3Input("2.0", pipeline.S3Deploy{Bucket: "site", Prefix: "u/{owner}/{repo}/{commit:10}/", Path: "public"})
+	in := s3Input("2.0", pipeline.S3Deploy{Bucket: "site", Prefix: "u/{owner}/{repo}/{commit:10}/", Path: "public", Manifest: "manifest.json"})
 	in.Repository, in.Commit = repo, commit
 	var res activities.DeployResult
 	require.NoError(t, execute(context.Background(), t, e.pa, e.pa.Deploy, in, &res))
 	prefix := "u/bob/docs/" + commit[:10] + "/"
-	require.Equal(t, []string{prefix + "build_log.json", prefix + "css/site.css", prefix + "index.html"}, e.keys(t, "u/"))
+	require.Equal(t, []string{prefix + "build_log.json", prefix + "css/site.css", prefix + "index.html", prefix + "manifest.json"}, e.keys(t, "u/"))
 	_, obj := e.get(t, prefix+"css/site.css")
 	require.Equal(t, "text/css; charset=utf-8", aws.ToString(obj.ContentType))
 	require.Equal(t, "2", res.Outputs["files"])
+	body, obj := e.get(t, prefix+"manifest.json")
+	require.Equal(t, manifest, body, "the repository's manifest, beside the files")
+	require.Equal(t, "application/json", aws.ToString(obj.ContentType))
+	body, _ = e.get(t, prefix+"build_log.json")
+	var bl map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &bl))
+	require.Equal(t, "manifest.json", bl["manifest"])
+
+	// A manifest missing at the commit fails the deploy for good.
+	in.Deploy.S3 = &pipeline.S3Deploy{Bucket: "site", Prefix: "m/", Path: "public", Manifest: "meta/manifest.json"}
+	appErr := appError(t, execute(context.Background(), t, e.pa, e.pa.Deploy, in, nil))
+	require.True(t, appErr.NonRetryable(), "%v", appErr)
+	require.Contains(t, appErr.Error(), "manifest meta/manifest.json does not exist at commit "+commit)
+	require.Empty(t, e.keys(t, "m/"), "nothing is published without the manifest")
+	in.Deploy.S3 = &pipeline.S3Deploy{Bucket: "site", Prefix: "u/{owner}/{repo}/{commit:10}/", Path: "public"}
 
 	// A path through a symbolic link out of the checkout publishes nothing.
 	outside := t.TempDir()
@@ -283,7 +300,7 @@ func TestS3DeployDirectoryFromCheckout(t *testing.T) {
 	gitRun(t, repo, "commit", "-q", "-m", "link")
 	in.Commit = gitRun(t, repo, "rev-parse", "HEAD")
 	in.Deploy.S3 = &pipeline.S3Deploy{Bucket: "site", Prefix: "x/", Path: "escape/.aws"}
-	appErr := appError(t, execute(context.Background(), t, e.pa, e.pa.Deploy, in, nil))
+	appErr = appError(t, execute(context.Background(), t, e.pa, e.pa.Deploy, in, nil))
 	require.True(t, appErr.NonRetryable(), "%v", appErr)
 	require.Contains(t, appErr.Error(), "leads out of the repository")
 	require.Empty(t, e.keys(t, "x/"))

@@ -87,6 +87,10 @@ type S3Deploy struct {
 	Atomic       bool              `yaml:"atomic" json:"atomic,omitempty"`
 	ContentTypes map[string]string `yaml:"content_types" json:"content_types,omitempty"`
 	CacheControl string            `yaml:"cache_control" json:"cache_control,omitempty"`
+	// Manifest is a file of the repository, read at the version's commit
+	// and published beside the files under its base name (tX's
+	// manifest.json); empty for none.
+	Manifest string `yaml:"manifest" json:"manifest,omitempty"`
 }
 
 // WebhookDeploy asks an external deployer to deploy, and waits for it to

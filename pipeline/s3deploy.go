@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"maps"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -115,5 +116,11 @@ func (v *validator) s3Deploy(field string, s S3Deploy) {
 	}
 	if strings.ContainsAny(s.CacheControl, "\r\n") {
 		v.add(field+".cache_control", "must be one line")
+	}
+	if s.Manifest != "" {
+		v.relativePath(field+".manifest", s.Manifest, "repository")
+		if path.Base(s.Manifest) == "build_log.json" {
+			v.add(field+".manifest", "cannot be published as build_log.json, which the deploy writes")
+		}
 	}
 }

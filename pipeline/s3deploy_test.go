@@ -25,6 +25,9 @@ func TestValidateS3Deploy(t *testing.T) {
 		{"short commit of 0", `{bucket: site, artifact: a, prefix: "u/{commit:0}/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "placeholder {commit:0}: the short commit's length must be 1 to 40"}}},
 		{"short commit of 41", `{bucket: site, artifact: a, prefix: "u/{commit:41}/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "placeholder {commit:41}: the short commit's length must be 1 to 40"}}},
 		{"short commit not a number", `{bucket: site, artifact: a, prefix: "u/{commit:x}/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "unknown placeholder {commit:x}"}}},
+		{"manifest", `{bucket: site, artifact: a, manifest: manifest.json}`, nil},
+		{"manifest escapes", `{bucket: site, artifact: a, manifest: ../manifest.json}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.manifest", "must stay inside the repository"}}},
+		{"manifest named build_log.json", `{bucket: site, artifact: a, manifest: meta/build_log.json}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.manifest", "cannot be published as build_log.json"}}},
 		{"absolute prefix", `{bucket: site, artifact: a, prefix: "/x/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "relative key prefix"}}},
 		{"content type key", `{bucket: site, artifact: a, content_types: {md: text/markdown}}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.content_types", `key "md" must be a file extension`}}},
 	}

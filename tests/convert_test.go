@@ -100,6 +100,13 @@ func TestConvertAndPublish(t *testing.T) {
 		require.Len(t, f.SHA256, 64)
 	}
 	require.Equal(t, []string{"guide/setup.html", "index.html"}, files)
+
+	// The repository's manifest.json is published beside the HTML.
+	var manifest struct {
+		DublinCore struct{ Identifier string } `json:"dublin_core"`
+	}
+	getJSON(t, srv, "convert-site", prefix+"manifest.json", &manifest)
+	require.Equal(t, "notes", manifest.DublinCore.Identifier)
 }
 
 // exampleRepo commits a copy of examples/<name> into a new git repository

@@ -64,6 +64,8 @@ type (
 	TaskCheckInput = contracts.TaskCheckInput
 	// GitHubCheckInput is contracts.GitHubCheckInput.
 	GitHubCheckInput = contracts.GitHubCheckInput
+	// GitLabCheckInput is contracts.GitLabCheckInput.
+	GitLabCheckInput = contracts.GitLabCheckInput
 	// JenkinsCheckInput is contracts.JenkinsCheckInput.
 	JenkinsCheckInput = contracts.JenkinsCheckInput
 	// ExternalCheckInput is contracts.ExternalCheckInput.

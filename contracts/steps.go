@@ -123,6 +123,23 @@ type GitHubCheckInput struct {
 	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
 }
 
+// GitLabCheckInput is the input of the CheckGitLab activity: it creates a
+// pipeline in each of the check's projects and waits for all of them. Its
+// log is at "promotions/<id>/<run>/<env>/verify-<index>.log".
+type GitLabCheckInput struct {
+	PromotionID string               `json:"promotion_id"`
+	RunID       string               `json:"run_id"`
+	Project     string               `json:"project"`
+	Environment string               `json:"environment"`
+	Version     string               `json:"version"`
+	Commit      string               `json:"commit,omitempty"`
+	Index       int                  `json:"index"` // position in the environment's verify list
+	Check       pipeline.GitLabCheck `json:"check"`
+	// SecretsAllowed: as DeployInput's; without it the token is withheld
+	// and the check fails.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+}
+
 // CallbackReport is the body of POST /api/v1/callbacks/{token}.
 type CallbackReport struct {
 	// Status is "success" or "failure".

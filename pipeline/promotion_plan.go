@@ -176,6 +176,15 @@ func checkWithDefaults(v Verify) Verify {
 			c.API = DefaultGitHubAPI
 		}
 		v.GitHub = &c
+	case v.GitLab != nil:
+		c := *v.GitLab
+		if c.Timeout <= 0 {
+			c.Timeout = Duration(DefaultJenkinsTimeout)
+		}
+		if c.API == "" {
+			c.API = DefaultGitLabAPI
+		}
+		v.GitLab = &c
 	}
 	return v
 }

@@ -86,7 +86,8 @@ func (v *validator) verify(field string, c Verify) {
 	v.oneOf(field, map[string]bool{
 		VerifyHTTP: c.HTTP != nil, VerifyTask: c.Task != nil, VerifyBake: c.Bake != nil, VerifyExternal: c.External != nil,
 		VerifyJenkins: c.Jenkins != nil, VerifyGitHub: c.GitHub != nil,
-	}, VerifyHTTP, VerifyTask, VerifyBake, VerifyExternal, VerifyJenkins, VerifyGitHub)
+		VerifyGitLab: c.GitLab != nil,
+	}, VerifyHTTP, VerifyTask, VerifyBake, VerifyExternal, VerifyJenkins, VerifyGitHub, VerifyGitLab)
 	if h := c.HTTP; h != nil {
 		f := field + ".http"
 		v.url(f+".url", h.URL)
@@ -119,6 +120,9 @@ func (v *validator) verify(field string, c Verify) {
 	}
 	if g := c.GitHub; g != nil {
 		v.github(field+".github_actions", *g)
+	}
+	if g := c.GitLab; g != nil {
+		v.gitlab(field+".gitlab", *g)
 	}
 }
 

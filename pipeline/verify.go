@@ -10,7 +10,12 @@ const (
 	VerifyExternal = "external"
 	VerifyJenkins  = "jenkins"
 	VerifyGitHub   = "github_actions"
+	VerifyGitLab   = "gitlab"
 )
+
+// DefaultGitLabAPI is the GitLab server a gitlab check calls when its api
+// is unset.
+const DefaultGitLabAPI = "https://gitlab.com"
 
 // DefaultGitHubAPI is the GitHub REST API a github_actions check calls when
 // its api is unset.
@@ -37,6 +42,7 @@ type Verify struct {
 	External *ExternalCheck `yaml:"external" json:"external,omitempty"`
 	Jenkins  *JenkinsCheck  `yaml:"jenkins" json:"jenkins,omitempty"`
 	GitHub   *GitHubCheck   `yaml:"github_actions" json:"github_actions,omitempty"`
+	GitLab   *GitLabCheck   `yaml:"gitlab" json:"gitlab,omitempty"`
 }
 
 // Kind names the kind of check that is set, or "" when none is.
@@ -54,6 +60,8 @@ func (v Verify) Kind() string {
 		return VerifyJenkins
 	case v.GitHub != nil:
 		return VerifyGitHub
+	case v.GitLab != nil:
+		return VerifyGitLab
 	}
 	return ""
 }
@@ -145,6 +153,24 @@ type GitHubCheck struct {
 	// a jenkins check's parameters.
 	Inputs map[string]string `yaml:"inputs" json:"inputs,omitempty"`
 	// Token is a secret holding a token allowed to run the workflows.
+	Token Credential `yaml:"token" json:"token"`
+	// Timeout bounds the whole check; zero means DefaultJenkinsTimeout.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+}
+
+// GitLabCheck runs a pipeline in each of its GitLab projects and passes
+// when every one, all in parallel, ends with success.
+type GitLabCheck struct {
+	// API is the GitLab server; empty means DefaultGitLabAPI.
+	API string `yaml:"api" json:"api,omitempty"`
+	// Projects are project paths ("group/project") or numeric ids.
+	Projects []string `yaml:"projects" json:"projects"`
+	// Ref is the branch or tag the pipelines run on.
+	Ref string `yaml:"ref" json:"ref"`
+	// Variables are the pipelines' variables, placeholders replaced as in a
+	// jenkins check's parameters.
+	Variables map[string]string `yaml:"variables" json:"variables,omitempty"`
+	// Token is a secret holding an access token allowed to run pipelines.
 	Token Credential `yaml:"token" json:"token"`
 	// Timeout bounds the whole check; zero means DefaultJenkinsTimeout.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`

@@ -133,3 +133,32 @@ func (v *validator) github(field string, g GitHubCheck) {
 	v.credential(field+".token", g.Token, false)
 	v.timeout(field+".timeout", g.Timeout, MaxTaskTimeout)
 }
+
+// gitlabProject is a project's path (group/sub/project) or numeric id.
+var gitlabProject = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_./-]{0,254}$`)
+
+func (v *validator) gitlab(field string, g GitLabCheck) {
+	if g.API != "" {
+		v.url(field+".api", g.API)
+		if u, err := url.Parse(g.API); err == nil && u.User != nil {
+			v.add(field+".api", "must hold no credentials: use token")
+		}
+	}
+	if len(g.Projects) == 0 {
+		v.add(field+".projects", "at least one project is required")
+	}
+	seen := map[string]string{}
+	for i, p := range g.Projects {
+		f := fmt.Sprintf("%s.projects[%d]", field, i)
+		if !gitlabProject.MatchString(p) || strings.Contains(p, "..") || strings.Contains(p, "//") || strings.HasSuffix(p, "/") {
+			v.add(f, "invalid project %q: a path (group/project) or a numeric id", p)
+		}
+		v.unique(seen, f, "project", p)
+	}
+	if !githubRef.MatchString(g.Ref) || strings.Contains(g.Ref, "..") {
+		v.add(field+".ref", "required: the branch or tag the pipelines run on")
+	}
+	v.placeholders(field+".variables", g.Variables)
+	v.credential(field+".token", g.Token, false)
+	v.timeout(field+".timeout", g.Timeout, MaxTaskTimeout)
+}

@@ -15,7 +15,7 @@ import (
 )
 
 // fakePromotionActivities plays the promotion activities. Outcomes are
-// scripted by key ("<env>/deploy", "<env>/rollback", "<env>/http", "<env>/task", "<env>/external", "<env>/jenkins", "<env>/github_actions"):
+// scripted by key ("<env>/deploy", "<env>/rollback", "<env>/http", "<env>/task", "<env>/external", "<env>/jenkins", "<env>/github_actions", "<env>/gitlab"):
 // outcomeOK (the default), outcomeFail (non-retryable), outcomeInfra
 // (retryable, then ok).
 type fakePromotionActivities struct {
@@ -25,7 +25,7 @@ type fakePromotionActivities struct {
 	entered []contracts.EnterEnvironmentInput
 	deploys []contracts.DeployInput
 	onEnter func(contracts.EnterEnvironmentInput)
-	// checks lists the checks run, as "<env>/<kind>/<index>" (external, jenkins, github_actions).
+	// checks lists the checks run, as "<env>/<kind>/<index>" (external, jenkins, github_actions, gitlab).
 	checks []string
 }
 
@@ -102,6 +102,11 @@ func (f *fakePromotionActivities) CheckJenkins(_ context.Context, in contracts.J
 func (f *fakePromotionActivities) CheckGitHubActions(_ context.Context, in contracts.GitHubCheckInput) (contracts.CheckResult, error) {
 	f.ran(in.Environment, "github_actions", in.Index)
 	return f.check(in.Environment, "github_actions")
+}
+
+func (f *fakePromotionActivities) CheckGitLab(_ context.Context, in contracts.GitLabCheckInput) (contracts.CheckResult, error) {
+	f.ran(in.Environment, "gitlab", in.Index)
+	return f.check(in.Environment, "gitlab")
 }
 
 func (f *fakePromotionActivities) ran(env, kind string, index int) {

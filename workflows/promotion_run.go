@@ -21,6 +21,7 @@ const (
 	activityWaitExternal     = "WaitExternal"
 	activityCheckJenkins     = "CheckJenkins"
 	activityCheckGitHub      = "CheckGitHubActions"
+	activityCheckGitLab      = "CheckGitLab"
 	activityRecordPromotion  = "RecordPromotion"
 	activityRecordDeployment = "RecordDeployment"
 	activityRecordDecision   = "RecordDecision"

@@ -52,6 +52,7 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 		activityWaitExternal:          pe.acts.WaitExternal,
 		activityCheckJenkins:          pe.acts.CheckJenkins,
 		activityCheckGitHub:           pe.acts.CheckGitHubActions,
+		activityCheckGitLab:           pe.acts.CheckGitLab,
 		activityRecordPromotion:       pe.ledger.RecordPromotion,
 		activityRecordDeployment:      pe.ledger.RecordDeployment,
 		activityRecordDecision:        pe.ledger.RecordDecision,

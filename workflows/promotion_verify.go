@@ -104,6 +104,17 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 			PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
 			Version: r.in.Version, Commit: r.in.Commit, Index: vi, Check: *check.GitHub, SecretsAllowed: r.in.SecretsAllowed,
 		}
+	case pipeline.VerifyGitLab:
+		// A kind newer than every recorded history: no version needed.
+		timeout := check.GitLab.Timeout.Std()
+		if timeout <= 0 {
+			timeout = pipeline.DefaultJenkinsTimeout
+		}
+		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
+		name, in = activityCheckGitLab, contracts.GitLabCheckInput{
+			PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
+			Version: r.in.Version, Commit: r.in.Commit, Index: vi, Check: *check.GitLab, SecretsAllowed: r.in.SecretsAllowed,
+		}
 	case pipeline.VerifyBake:
 		skipped, err = r.bake(ctx, i, vi, check.Bake.Std())
 		return res, skipped, err
@@ -146,6 +157,8 @@ func checkText(v pipeline.Verify) string {
 		return v.External.Name
 	case pipeline.VerifyJenkins:
 		return "jenkins " + strings.Join(v.Jenkins.Jobs, ", ")
+	case pipeline.VerifyGitLab:
+		return "gitlab " + strings.Join(v.GitLab.Projects, ", ")
 	case pipeline.VerifyGitHub:
 		return "github " + v.GitHub.Repository + " " + strings.Join(v.GitHub.Workflows, ", ")
 	case pipeline.VerifyBake:

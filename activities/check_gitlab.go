@@ -1,0 +1,232 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/pipeline"
+)
+
+// gitlabPipeline is where one project's pipeline of a gitlab check got to.
+type gitlabPipeline struct {
+	Project string
+	ID      int64
+	URL     string // the pipeline's page
+	Status  string // success, failed, canceled, skipped, ...; "" before it is created
+}
+
+func (p gitlabPipeline) String() string {
+	if p.ID == 0 {
+		return "gitlab project " + p.Project
+	}
+	return fmt.Sprintf("gitlab pipeline %s #%d %s: %s", p.Project, p.ID, p.Status, p.URL)
+}
+
+// gitlabFinal are the statuses a pipeline does not leave.
+var gitlabFinal = []string{"success", "failed", "canceled", "skipped"}
+
+// CheckGitLab creates a pipeline in every project of the check
+// (POST /api/v4/projects/<id>/pipeline with ref and variables, answered 201
+// with the pipeline's id, status and web_url), polls each one
+// (GET /api/v4/projects/<id>/pipelines/<pipeline>) until it is success,
+// failed, canceled or skipped, all in parallel, and passes when every one is
+// success. Its detail and log link each pipeline's page; any other end, a
+// refused creation or the timeout is a non-retryable CheckFailed error
+// naming the project, its pipeline and status. The token (PRIVATE-TOKEN) is
+// a secret, masked in the log and withheld from untrusted branches. It
+// heartbeats while waiting and stops when the activity is cancelled.
+func (a *PromotionActivities) CheckGitLab(ctx context.Context, in GitLabCheckInput) (CheckResult, error) {
+	c := in.Check
+	timeout := time.Duration(c.Timeout)
+	if timeout <= 0 {
+		timeout = pipeline.DefaultJenkinsTimeout
+	}
+	key := logstore.PromotionKey(in.PromotionID, runIDOr(ctx, in.RunID), in.Environment, "verify-"+strconv.Itoa(in.Index))
+	what := fmt.Sprintf("verify %s %s in %s (check %d)", in.Project, in.Version, in.Environment, in.Index)
+	log, err := a.Tasks.Logs.Writer(key)
+	if err != nil {
+		return CheckResult{}, fmt.Errorf("%s: %w", what, err)
+	}
+	defer func() {
+		if err := log.Close(); err != nil {
+			a.logger().Warn("Close check log failed.", "error", err, "log_key", key)
+		}
+	}()
+	fail := func(msg string) error {
+		log.Printf("=== %s ===", msg)
+		return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil, CheckResult{Detail: msg, Attempts: 1, LogKey: key})
+	}
+	api := c.API
+	if api == "" {
+		api = pipeline.DefaultGitLabAPI
+	}
+	base, err := url.Parse(strings.TrimSuffix(api, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
+		return CheckResult{LogKey: key}, fail(what + ": gitlab api must be an absolute http or https URL without credentials")
+	}
+	creds, err := a.checkCredentials(ctx, in.Project, in.Environment, in.SecretsAllowed, "gitlab", log, c.Token)
+	if err != nil {
+		return CheckResult{LogKey: key}, err
+	}
+	g := &gitlabClient{
+		client: &http.Client{Transport: a.httpClient().Transport,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		api: base.String() + "/api/v4", token: creds[0], log: log, poll: a.jenkinsPoll(),
+	}
+	vars := map[string]string{
+		"DROVER_PROJECT": in.Project, "DROVER_VERSION": in.Version, "DROVER_ENVIRONMENT": in.Environment,
+		"DROVER_COMMIT": in.Commit, "DROVER_PROMOTION_ID": in.PromotionID,
+	}
+	names := make([]string, 0, len(c.Variables))
+	for name := range c.Variables {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	variables := make([]map[string]string, 0, len(names))
+	for _, name := range names {
+		variables = append(variables, map[string]string{"key": name, "value": pipeline.ExpandCheckParameter(c.Variables[name], vars)})
+	}
+
+	log.Printf("=== %s: gitlab %s, projects %s on %s, until %s ===", what, safeURL(api), strings.Join(c.Projects, ", "), c.Ref,
+		time.Now().Add(timeout).UTC().Format(time.RFC3339))
+	runCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stopHeartbeat := a.Tasks.heartbeat(runCtx, int(activity.GetInfo(ctx).Attempt))
+	pipes := make([]gitlabPipeline, len(c.Projects))
+	errs := make([]error, len(c.Projects))
+	var wg sync.WaitGroup
+	for i, project := range c.Projects {
+		wg.Go(func() { pipes[i], errs[i] = g.run(runCtx, project, c.Ref, variables) })
+	}
+	wg.Wait()
+	stopHeartbeat()
+
+	if ctx.Err() != nil {
+		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
+	}
+	var failures, passed []string
+	for i, p := range pipes {
+		switch {
+		case errs[i] != nil && runCtx.Err() != nil:
+			failures = append(failures, fmt.Sprintf("%s: not finished after %s", p, timeout))
+		case errs[i] != nil:
+			failures = append(failures, fmt.Sprintf("%s: %v", p, errs[i]))
+		case p.Status != "success":
+			failures = append(failures, p.String())
+		default:
+			passed = append(passed, p.String())
+		}
+	}
+	if len(failures) > 0 {
+		return CheckResult{LogKey: key}, fail(strings.Join(failures, "; "))
+	}
+	log.Printf("=== every gitlab pipeline succeeded ===")
+	return CheckResult{Detail: strings.Join(passed, "; "), Attempts: 1, LogKey: key}, nil
+}
+
+// gitlabClient calls one GitLab server's API for one check.
+type gitlabClient struct {
+	client *http.Client
+	api    string // <server>/api/v4
+	token  string
+	log    *logstore.LineWriter
+	poll   time.Duration
+}
+
+// run creates project's pipeline and waits for it to end.
+func (g *gitlabClient) run(ctx context.Context, project, ref string, variables []map[string]string) (gitlabPipeline, error) {
+	p := gitlabPipeline{Project: project}
+	body, err := json.Marshal(map[string]any{"ref": ref, "variables": variables})
+	if err != nil {
+		return p, fmt.Errorf("encode pipeline: %w", err)
+	}
+	var created struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+		WebURL string `json:"web_url"`
+	}
+	projectURL := g.api + "/projects/" + url.PathEscape(project)
+	status, err := g.do(ctx, http.MethodPost, projectURL+"/pipeline", body, &created)
+	if err == nil && (status != http.StatusCreated || created.ID == 0) {
+		err = fmt.Errorf("pipeline refused: got %d %s", status, http.StatusText(status))
+	}
+	if err != nil {
+		return p, err
+	}
+	p.ID, p.URL = created.ID, safeURL(created.WebURL)
+	g.log.Printf("=== gitlab project %s: pipeline #%d created: %s ===", project, p.ID, p.URL)
+	target := projectURL + "/pipelines/" + strconv.FormatInt(p.ID, 10)
+	for {
+		t := time.NewTimer(g.poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return p, ctx.Err()
+		case <-t.C:
+		}
+		var state struct {
+			Status string `json:"status"`
+		}
+		status, err := g.do(ctx, http.MethodGet, target, nil, &state)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				g.log.Printf("=== GET %s: %v; polling again ===", safeURL(target), err)
+			}
+			continue
+		}
+		p.Status = state.Status
+		if slices.Contains(gitlabFinal, state.Status) {
+			g.log.Printf("=== %s ===", p)
+			return p, nil
+		}
+	}
+}
+
+// do sends one request with the token; a 2xx JSON answer is decoded into v.
+// Errors never repeat the answer's body.
+func (g *gitlabClient) do(ctx context.Context, method, target string, body []byte, v any) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, jenkinsRequestTimeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return 0, fmt.Errorf("create request: %w", urlErrorCause(err))
+	}
+	req.Header.Set("User-Agent", "drover")
+	req.Header.Set("PRIVATE-TOKEN", g.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return 0, urlErrorCause(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if v != nil && resp.StatusCode/100 == 2 {
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxCheckBody)).Decode(v); err != nil {
+			return resp.StatusCode, fmt.Errorf("decode %s answer: %w", method, err)
+		}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, nil
+}

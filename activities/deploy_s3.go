@@ -92,6 +92,7 @@ type s3Target struct {
 	bucket  string
 	prefix  string // "" or ending in "/"
 	release string // where the files go: prefix, or prefix.releases/<version>/
+	index   string // the project index's key, or ""
 }
 
 // Deploy uploads the files, then build_log.json, then (atomic) the
@@ -173,6 +174,11 @@ func (d s3Deploy) Deploy(ctx context.Context, in DeployInput, log *logstore.Line
 			return DeployResult{}, d.s3Error(ctx, what, err, t, log)
 		}
 	}
+	if t.index != "" {
+		if err := up.updateProjectIndex(ctx, t.index, buildLog); err != nil {
+			return DeployResult{}, d.s3Error(ctx, what, err, t, log)
+		}
+	}
 	log.Printf("=== published %d files to s3://%s/%s ===", len(published), t.bucket, t.release)
 	return s3Result(t, in, len(published), fmt.Sprintf("published %d files", len(published))), nil
 }
@@ -223,14 +229,19 @@ func newS3Target(in DeployInput) (s3Target, error) {
 		return s3Target{}, fmt.Errorf("version %q cannot name a release in an S3 key", in.Version)
 	}
 	owner, repo := pipeline.RepositoryOwnerName(in.Repository)
-	prefix, err := spec.ExpandPrefix(map[string]string{
+	vars := map[string]string{
 		"project": in.Project, "version": in.Version, "commit": in.Commit,
 		"environment": in.Environment, "owner": owner, "repo": repo,
-	})
+	}
+	prefix, err := spec.ExpandPrefix(vars)
 	if err != nil {
 		return s3Target{}, err
 	}
-	t := s3Target{spec: spec, bucket: spec.Bucket, prefix: prefix, release: prefix}
+	index, err := spec.ExpandProjectIndex(vars)
+	if err != nil {
+		return s3Target{}, err
+	}
+	t := s3Target{spec: spec, bucket: spec.Bucket, prefix: prefix, release: prefix, index: index}
 	if spec.Atomic {
 		t.release = prefix + ".releases/" + in.Version + "/"
 	}

@@ -91,6 +91,10 @@ type S3Deploy struct {
 	// and published beside the files under its base name (tX's
 	// manifest.json); empty for none.
 	Manifest string `yaml:"manifest" json:"manifest,omitempty"`
+	// ProjectIndex is the key of a JSON object listing every commit
+	// published through it (tX's project.json), updated after each
+	// publish; templated as Prefix. Empty for none.
+	ProjectIndex string `yaml:"project_index" json:"project_index,omitempty"`
 }
 
 // WebhookDeploy asks an external deployer to deploy, and waits for it to

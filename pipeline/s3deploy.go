@@ -30,8 +30,38 @@ func (d S3Deploy) ArtifactName() string {
 // placeholder has no value (an unknown name, or an owner that cannot be
 // derived from the repository).
 func (d S3Deploy) ExpandPrefix(vars map[string]string) (string, error) {
+	out, err := expandKey(d.Prefix, vars)
+	if err != nil {
+		return "", fmt.Errorf("prefix %w", err)
+	}
+	out = strings.TrimLeft(out, "/")
+	if out != "" && !strings.HasSuffix(out, "/") {
+		out += "/"
+	}
+	return out, nil
+}
+
+// ExpandProjectIndex replaces the placeholders of d.ProjectIndex as
+// ExpandPrefix does; "" without one.
+func (d S3Deploy) ExpandProjectIndex(vars map[string]string) (string, error) {
+	if d.ProjectIndex == "" {
+		return "", nil
+	}
+	out, err := expandKey(d.ProjectIndex, vars)
+	if err != nil {
+		return "", fmt.Errorf("project_index %w", err)
+	}
+	out = strings.TrimLeft(out, "/")
+	if out == "" || strings.HasSuffix(out, "/") {
+		return "", fmt.Errorf("project_index %q: %q is not an object key", d.ProjectIndex, out)
+	}
+	return out, nil
+}
+
+// expandKey replaces the {name} placeholders of key with vars.
+func expandKey(key string, vars map[string]string) (string, error) {
 	var missing []string
-	out := placeholderPattern.ReplaceAllStringFunc(d.Prefix, func(m string) string {
+	out := placeholderPattern.ReplaceAllStringFunc(key, func(m string) string {
 		name := m[1 : len(m)-1]
 		v := vars[name]
 		if n, ok := ShortCommitLength(name); ok && n > 0 {
@@ -43,11 +73,7 @@ func (d S3Deploy) ExpandPrefix(vars map[string]string) (string, error) {
 		return v
 	})
 	if len(missing) > 0 {
-		return "", fmt.Errorf("prefix %q: no value for %s", d.Prefix, strings.Join(missing, ", "))
-	}
-	out = strings.TrimLeft(out, "/")
-	if out != "" && !strings.HasSuffix(out, "/") {
-		out += "/"
+		return "", fmt.Errorf("%q: no value for %s", key, strings.Join(missing, ", "))
 	}
 	return out, nil
 }
@@ -93,17 +119,12 @@ func (v *validator) s3Deploy(field string, s S3Deploy) {
 	case s.Path != "":
 		v.relativePath(field+".path", s.Path, "repository")
 	}
-	for _, m := range placeholderPattern.FindAllString(s.Prefix, -1) {
-		if problem := shortCommitProblem(m); problem != "" {
-			v.add(field+".prefix", "%s", problem)
-		} else if _, short := ShortCommitLength(m[1 : len(m)-1]); !short && !slices.Contains(S3PrefixPlaceholders, m[1:len(m)-1]) {
-			v.add(field+".prefix", "unknown placeholder %s: use {%s} or {commit:N}", m, strings.Join(S3PrefixPlaceholders, "}, {"))
+	v.s3Key(field+".prefix", s.Prefix, "key prefix")
+	if s.ProjectIndex != "" {
+		v.s3Key(field+".project_index", s.ProjectIndex, "object key")
+		if strings.HasSuffix(s.ProjectIndex, "/") {
+			v.add(field+".project_index", "must name an object, not end in '/'")
 		}
-	}
-	if p := placeholderPattern.ReplaceAllString(s.Prefix, "x"); strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {
-		v.add(field+".prefix", "must be a relative key prefix without '..'")
-	} else if strings.ContainsAny(p, "{}") {
-		v.add(field+".prefix", "has an unclosed placeholder")
 	}
 	for _, ext := range slices.Sorted(maps.Keys(s.ContentTypes)) {
 		ct := s.ContentTypes[ext]
@@ -122,5 +143,21 @@ func (v *validator) s3Deploy(field string, s S3Deploy) {
 		if path.Base(s.Manifest) == "build_log.json" {
 			v.add(field+".manifest", "cannot be published as build_log.json, which the deploy writes")
 		}
+	}
+}
+
+// s3Key validates a templated S3 key (or key prefix) of an s3 deploy.
+func (v *validator) s3Key(field, key, what string) {
+	for _, m := range placeholderPattern.FindAllString(key, -1) {
+		if problem := shortCommitProblem(m); problem != "" {
+			v.add(field, "%s", problem)
+		} else if _, short := ShortCommitLength(m[1 : len(m)-1]); !short && !slices.Contains(S3PrefixPlaceholders, m[1:len(m)-1]) {
+			v.add(field, "unknown placeholder %s: use {%s} or {commit:N}", m, strings.Join(S3PrefixPlaceholders, "}, {"))
+		}
+	}
+	if p := placeholderPattern.ReplaceAllString(key, "x"); strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..") {
+		v.add(field, "must be a relative %s without '..'", what)
+	} else if strings.ContainsAny(p, "{}") {
+		v.add(field, "has an unclosed placeholder")
 	}
 }

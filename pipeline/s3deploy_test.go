@@ -28,6 +28,10 @@ func TestValidateS3Deploy(t *testing.T) {
 		{"manifest", `{bucket: site, artifact: a, manifest: manifest.json}`, nil},
 		{"manifest escapes", `{bucket: site, artifact: a, manifest: ../manifest.json}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.manifest", "must stay inside the repository"}}},
 		{"manifest named build_log.json", `{bucket: site, artifact: a, manifest: meta/build_log.json}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.manifest", "cannot be published as build_log.json"}}},
+		{"project index", `{bucket: site, artifact: a, project_index: "u/{owner}/{repo}/project.json"}`, nil},
+		{"project index of a prefix", `{bucket: site, artifact: a, project_index: "u/{owner}/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.project_index", "must name an object"}}},
+		{"project index placeholder", `{bucket: site, artifact: a, project_index: "u/{branch}/p.json"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.project_index", "unknown placeholder {branch}"}}},
+		{"project index escapes", `{bucket: site, artifact: a, project_index: "../p.json"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.project_index", "relative object key"}}},
 		{"absolute prefix", `{bucket: site, artifact: a, prefix: "/x/"}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.prefix", "relative key prefix"}}},
 		{"content type key", `{bucket: site, artifact: a, content_types: {md: text/markdown}}`, []problem{{8, 0, "promotion.environments[0].deploy.s3.content_types", `key "md" must be a file extension`}}},
 	}
@@ -61,6 +65,12 @@ func TestS3ExpandPrefix(t *testing.T) {
 	require.Empty(t, got)
 	_, err = S3Deploy{Prefix: "{environment}/"}.ExpandPrefix(vars)
 	require.ErrorContains(t, err, "no value for {environment}")
+	got, err = S3Deploy{ProjectIndex: "/u/{owner}/{repo}/project.json"}.ExpandProjectIndex(vars)
+	require.NoError(t, err)
+	require.Equal(t, "u/alice/notes/project.json", got)
+	got, err = S3Deploy{}.ExpandProjectIndex(vars)
+	require.NoError(t, err)
+	require.Empty(t, got)
 }
 
 func TestShortCommit(t *testing.T) {

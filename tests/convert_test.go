@@ -107,6 +107,18 @@ func TestConvertAndPublish(t *testing.T) {
 	}
 	getJSON(t, srv, "convert-site", prefix+"manifest.json", &manifest)
 	require.Equal(t, "notes", manifest.DublinCore.Identifier)
+
+	// project.json lists the published commit.
+	var projectIndex struct {
+		Commits []struct {
+			Commit, Prefix string
+			Warnings       int
+		}
+	}
+	getJSON(t, srv, "convert-site", "u/alice/notes/project.json", &projectIndex)
+	require.Len(t, projectIndex.Commits, 1)
+	require.Equal(t, []string{commit, prefix}, []string{projectIndex.Commits[0].Commit, projectIndex.Commits[0].Prefix})
+	require.Equal(t, 1, projectIndex.Commits[0].Warnings)
 }
 
 // exampleRepo commits a copy of examples/<name> into a new git repository

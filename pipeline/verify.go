@@ -66,6 +66,17 @@ func (v Verify) Kind() string {
 	return ""
 }
 
+// WritesLog tells whether a check of kind writes a log of its own
+// (verify-<index>): task, external, jenkins, github_actions and gitlab
+// checks do; http checks and bakes do not.
+func WritesLog(kind string) bool {
+	switch kind {
+	case VerifyTask, VerifyExternal, VerifyJenkins, VerifyGitHub, VerifyGitLab:
+		return true
+	}
+	return false
+}
+
 // HTTPCheck polls a URL until it answers with the expected status (and body)
 // or Within runs out.
 type HTTPCheck struct {

@@ -325,7 +325,8 @@ func TestLocalPathKeepsRedirectsOnSite(t *testing.T) {
 	}
 }
 
-// A promotion's deploy, rollback and task or external checks link their
+// A promotion's deploy, rollback and task, external, jenkins, github_actions
+// or gitlab checks link their
 // logs into the same log pane as a build's tasks; an http check or a bake
 // writes none. Deploy outputs are listed.
 func TestPromotionPageLinksStepLogs(t *testing.T) {
@@ -333,13 +334,15 @@ func TestPromotionPageLinksStepLogs(t *testing.T) {
 	st := pendingProd()
 	dev := &st.Environments[0]
 	dev.Deploy = &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded, Outputs: map[string]string{"url": "https://dev.example"}}
-	dev.Verify = []workflows.StepState{{Kind: "http", State: workflows.StepSucceeded}, {Kind: "task", State: workflows.StepFailed}}
+	dev.Verify = []workflows.StepState{{Kind: "http", State: workflows.StepSucceeded}, {Kind: "task", State: workflows.StepFailed},
+		{Kind: "jenkins", State: workflows.StepSucceeded}, {Kind: "github_actions", State: workflows.StepSucceeded},
+		{Kind: "gitlab", State: workflows.StepSucceeded}}
 	dev.Rollback = &workflows.StepState{Kind: "rollback", State: workflows.StepSucceeded}
 	h.proms.state = st
 	status, body := h.get(h.client(), promoPath)
 	require.Equal(t, http.StatusOK, status)
 	base := "/api/v1/promotions/promote%2Fdemo%2F1.0.0/environments/dev/steps/"
-	for _, step := range []string{"deploy", "verify-1", "rollback"} {
+	for _, step := range []string{"deploy", "verify-1", "verify-2", "verify-3", "verify-4", "rollback"} {
 		require.Contains(t, body, `data-log="`+base+step+`/log?follow=1"`, step)
 		require.Contains(t, body, `data-name="dev/`+step+`"`, step)
 	}

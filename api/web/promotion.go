@@ -87,7 +87,7 @@ func (p *Pages) promotionView(st workflows.PromotionState, user identity.User, s
 	for _, env := range st.Environments {
 		ev := EnvView{EnvironmentState: env}
 		if env.Deploy != nil || env.Rollback != nil || slices.ContainsFunc(env.Verify, func(s workflows.StepState) bool {
-			return s.Kind == pipeline.VerifyTask || s.Kind == pipeline.VerifyExternal
+			return pipeline.WritesLog(s.Kind)
 		}) {
 			v.HasStepLogs = true
 		}

@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/pipeline"
 )
 
 // pageNames are the templates rendered inside layout.html.
@@ -122,6 +124,7 @@ var funcs = template.FuncMap{
 	"stepLog":    stepLog,
 	"dict":       dict,
 	"verifyStep": func(i int) string { return "verify-" + strconv.Itoa(i) },
+	"writesLog":  pipeline.WritesLog,
 }
 
 // dict makes a map of alternating keys and values, to hand a template

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -29,6 +28,8 @@ type githubRun struct {
 	URL        string // the run's page
 	Conclusion string // success, failure, cancelled, timed_out, ...; "" while running
 }
+
+func (r githubRun) succeeded() bool { return r.Conclusion == "success" }
 
 func (r githubRun) String() string {
 	if r.ID == 0 {
@@ -103,30 +104,13 @@ func (a *PromotionActivities) CheckGitHubActions(ctx context.Context, in GitHubC
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	stopHeartbeat := a.Tasks.heartbeat(runCtx, int(activity.GetInfo(ctx).Attempt))
-	runs := make([]githubRun, len(c.Workflows))
-	errs := make([]error, len(c.Workflows))
-	var wg sync.WaitGroup
-	for i, wf := range c.Workflows {
-		wg.Go(func() { runs[i], errs[i] = g.run(runCtx, wf, c.Ref, inputs) })
-	}
-	wg.Wait()
+	passed, failures := awaitCIJobs(runCtx, timeout, c.Workflows, func(ctx context.Context, wf string) (githubRun, error) {
+		return g.run(ctx, wf, c.Ref, inputs)
+	})
 	stopHeartbeat()
 
 	if ctx.Err() != nil {
 		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
-	}
-	var failures, passed []string
-	for i, r := range runs {
-		switch {
-		case errs[i] != nil && runCtx.Err() != nil:
-			failures = append(failures, fmt.Sprintf("%s: not finished after %s", r, timeout))
-		case errs[i] != nil:
-			failures = append(failures, fmt.Sprintf("%s: %v", r, errs[i]))
-		case r.Conclusion != "success":
-			failures = append(failures, r.String())
-		default:
-			passed = append(passed, r.String())
-		}
 	}
 	if len(failures) > 0 {
 		return CheckResult{LogKey: key}, fail(strings.Join(failures, "; "))

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -28,6 +27,8 @@ type gitlabPipeline struct {
 	URL     string // the pipeline's page
 	Status  string // success, failed, canceled, skipped, ...; "" before it is created
 }
+
+func (p gitlabPipeline) succeeded() bool { return p.Status == "success" }
 
 func (p gitlabPipeline) String() string {
 	if p.ID == 0 {
@@ -106,30 +107,13 @@ func (a *PromotionActivities) CheckGitLab(ctx context.Context, in GitLabCheckInp
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	stopHeartbeat := a.Tasks.heartbeat(runCtx, int(activity.GetInfo(ctx).Attempt))
-	pipes := make([]gitlabPipeline, len(c.Projects))
-	errs := make([]error, len(c.Projects))
-	var wg sync.WaitGroup
-	for i, project := range c.Projects {
-		wg.Go(func() { pipes[i], errs[i] = g.run(runCtx, project, c.Ref, variables) })
-	}
-	wg.Wait()
+	passed, failures := awaitCIJobs(runCtx, timeout, c.Projects, func(ctx context.Context, project string) (gitlabPipeline, error) {
+		return g.run(ctx, project, c.Ref, variables)
+	})
 	stopHeartbeat()
 
 	if ctx.Err() != nil {
 		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
-	}
-	var failures, passed []string
-	for i, p := range pipes {
-		switch {
-		case errs[i] != nil && runCtx.Err() != nil:
-			failures = append(failures, fmt.Sprintf("%s: not finished after %s", p, timeout))
-		case errs[i] != nil:
-			failures = append(failures, fmt.Sprintf("%s: %v", p, errs[i]))
-		case p.Status != "success":
-			failures = append(failures, p.String())
-		default:
-			passed = append(passed, p.String())
-		}
 	}
 	if len(failures) > 0 {
 		return CheckResult{LogKey: key}, fail(strings.Join(failures, "; "))

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -38,6 +37,8 @@ type jenkinsBuild struct {
 	URL    string // the build page
 	Result string // SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT; "" while unknown
 }
+
+func (b jenkinsBuild) succeeded() bool { return b.Result == "SUCCESS" }
 
 func (b jenkinsBuild) String() string {
 	if b.Number == 0 {
@@ -122,30 +123,13 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 		log.Printf("=== jenkins crumb issuer: %v ===", err)
 		return CheckResult{LogKey: key}, fmt.Errorf("%s: jenkins crumb issuer: %w", what, err)
 	}
-	builds := make([]jenkinsBuild, len(c.Jobs))
-	errs := make([]error, len(c.Jobs))
-	var wg sync.WaitGroup
-	for i, job := range c.Jobs {
-		wg.Go(func() { builds[i], errs[i] = j.run(runCtx, job, params) })
-	}
-	wg.Wait()
+	passed, failures := awaitCIJobs(runCtx, timeout, c.Jobs, func(ctx context.Context, job string) (jenkinsBuild, error) {
+		return j.run(ctx, job, params)
+	})
 	stopHeartbeat()
 
 	if ctx.Err() != nil {
 		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
-	}
-	var failures, passed []string
-	for i, b := range builds {
-		switch {
-		case errs[i] != nil && runCtx.Err() != nil:
-			failures = append(failures, fmt.Sprintf("%s: not finished after %s", b, timeout))
-		case errs[i] != nil:
-			failures = append(failures, fmt.Sprintf("%s: %v", b, errs[i]))
-		case b.Result != "SUCCESS":
-			failures = append(failures, b.String())
-		default:
-			passed = append(passed, b.String())
-		}
 	}
 	if len(failures) > 0 {
 		return CheckResult{LogKey: key}, fail(strings.Join(failures, "; "))

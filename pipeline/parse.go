@@ -71,6 +71,9 @@ func ParseIncluding(file string, data []byte, fetch Fetch) (*Project, error) {
 	if err := validate(file, &p, idx); err != nil {
 		return nil, err
 	}
+	if err := resolvePromotionTypes(file, p.Promotion); err != nil {
+		return nil, err
+	}
 	if err := checkEncoded(file, &p); err != nil {
 		return nil, err
 	}

@@ -20,12 +20,33 @@ const (
 
 // Promotion walks a built version through environments, in order.
 type Promotion struct {
-	Environments []Environment `yaml:"environments" json:"environments"`
+	// Types holds named, reusable gates that environments reference by name
+	// in Uses. Parse merges them into the environments that use them (see
+	// PromotionType), so Environments is complete; Types stays for reference.
+	Types        map[string]PromotionType `yaml:"types" json:"types,omitempty"`
+	Environments []Environment            `yaml:"environments" json:"environments"`
+}
+
+// PromotionType is a named, reusable set of gates (a "promotion type":
+// manual, jenkins-smoke, status-check) that environments use. Parse merges
+// each type an environment uses into it: verify checks of the types, in the
+// order of uses, run before the environment's own; approval, window and
+// soak may each come from one source only (one used type or the
+// environment itself), else the definition is refused. A type holds no
+// deploy: it gates an environment, it does not say how to deploy to it.
+type PromotionType struct {
+	Approval *Approval `yaml:"approval" json:"approval,omitempty"`
+	Window   *Window   `yaml:"window" json:"window,omitempty"`
+	Verify   []Verify  `yaml:"verify" json:"verify,omitempty"`
+	Soak     Duration  `yaml:"soak" json:"soak,omitempty"`
 }
 
 // Environment is one deployment target and the gates around deploying to it.
 type Environment struct {
 	Name string `yaml:"name" json:"name"`
+	// Uses names the promotion types (Promotion.Types) whose gates apply
+	// here; Parse has merged them into the fields below.
+	Uses []string `yaml:"uses" json:"uses,omitempty"`
 	// Branches holds path.Match patterns of the branches whose versions may
 	// enter this environment; empty means every branch.
 	Branches []string  `yaml:"branches" json:"branches,omitempty"`

@@ -14,6 +14,7 @@ func (v *validator) promotion(p Promotion) {
 		v.add("promotion.environments", "at least one environment is required")
 		return
 	}
+	v.promotionTypes(p)
 	seen := map[string]string{}
 	for i, e := range p.Environments {
 		field := fmt.Sprintf("promotion.environments[%d]", i)
@@ -24,6 +25,7 @@ func (v *validator) promotion(p Promotion) {
 				v.add(fmt.Sprintf("%s.branches[%d]", field, j), "invalid branch pattern %q", b)
 			}
 		}
+		v.uses(field, e, p.Types)
 		if e.Approval != nil {
 			v.approval(field+".approval", *e.Approval)
 		}

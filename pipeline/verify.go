@@ -43,6 +43,10 @@ type Verify struct {
 	Jenkins  *JenkinsCheck  `yaml:"jenkins" json:"jenkins,omitempty"`
 	GitHub   *GitHubCheck   `yaml:"github_actions" json:"github_actions,omitempty"`
 	GitLab   *GitLabCheck   `yaml:"gitlab" json:"gitlab,omitempty"`
+	// From names the promotion type this check came from (see
+	// PromotionType); empty for a check written in the environment. Set by
+	// Parse, never read from drover.yaml.
+	From string `yaml:"-" json:"from,omitempty"`
 }
 
 // Kind names the kind of check that is set, or "" when none is.

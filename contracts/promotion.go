@@ -206,6 +206,9 @@ type StepState struct {
 	Detail     string            `json:"detail,omitempty"`
 	Error      string            `json:"error,omitempty"`
 	Outputs    map[string]string `json:"outputs,omitempty"`
+	// From names the promotion type (drover.yaml promotion.types) a check
+	// came from; empty for a check written in the environment.
+	From string `json:"from,omitempty"`
 }
 
 // PendingApproval is what the approvals list shows of a pending approval

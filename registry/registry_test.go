@@ -381,3 +381,45 @@ func TestExampleProjectsFile(t *testing.T) {
 		}
 	}
 }
+
+// TestProtectPromotionTypes checks that gates a commit writes as promotion
+// types (uses:) go through the same protection as inline ones: a type that
+// names an outsider, lowers required, opens the window or drops the
+// registered checks weakens nothing.
+func TestProtectPromotionTypes(t *testing.T) {
+	r := mustParse(t, sample)
+	hello, _ := r.Project("hello")
+	def, err := pipeline.Parse("drover.yaml", []byte(`project: hello
+build:
+  stages:
+    - name: build
+      tasks: [{name: compile, run: make}]
+promotion:
+  types:
+    manual:
+      approval: {approvers: [mallory], required: 1}
+    always-open:
+      window: {start: "00:00", end: "23:59"}
+    status-check:
+      verify:
+        - http: {url: "https://hello.example.com/healhcheck", within: 15s}
+  environments:
+    - name: prod
+      uses: [manual, always-open, status-check]
+      branches: ["*"]
+      deploy: {shell: ./deploy.sh prod}
+`))
+	require.NoError(t, err)
+	envs, err := hello.Protect(def.Promotion.Environments, "feature")
+	require.NoError(t, err)
+	prod := envs[0]
+	require.Equal(t, []string{"group:release", "dave"}, prod.Approval.Approvers, "a type cannot name new approvers")
+	require.Equal(t, 2, prod.Approval.Required, "a type cannot lower required")
+	require.True(t, prod.Approval.PreventSelfApproval)
+	require.Equal(t, "09:00", prod.Window.Start, "the registered window replaces the type's")
+	require.False(t, prod.AcceptsBranch("feature"))
+	require.Len(t, prod.Verify, 3, "the type's check, then the registered ones")
+	require.Equal(t, "status-check", prod.Verify[0].From)
+	require.Equal(t, "https://hello.example.com/healthz", prod.Verify[1].HTTP.URL)
+	require.Equal(t, pipeline.OriginRegistration, rule(prod.Rules, "approvers").Origin)
+}

@@ -23,7 +23,7 @@ func (r *promotionRun) verify(ctx workflow.Context, i int) string {
 	r.setState(ctx, i, EnvVerifying)
 	for vi, check := range env.Verify {
 		es.Verify = append(es.Verify, StepState{Kind: check.Kind(), State: StepRunning,
-			StartedAt: timePtr(r.now()), Detail: checkText(check)})
+			StartedAt: timePtr(r.now()), Detail: checkText(check), From: check.From})
 		r.rec.publish(ctx, r.cur)
 		r.rec.syncApprovals(ctx)
 		res, skipped, err := r.runCheck(ctx, i, vi, check)

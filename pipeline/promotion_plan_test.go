@@ -104,6 +104,31 @@ func TestWindowRefusals(t *testing.T) {
 	require.ErrorContains(t, err, "never opens")
 }
 
+func TestCompilePromotionResolvesHTTPInstanceDefaults(t *testing.T) {
+	dns := &HTTPDNS{Name: "foas.internal", Port: 8080}
+	envs := []Environment{{Name: "integ", Deploy: Deploy{Shell: "true"}, Verify: []Verify{
+		{HTTP: &HTTPCheck{DNS: dns, MinPassing: 2}},
+		{HTTP: &HTTPCheck{URLs: []string{"http://a:8080/healthz", "http://b:8080/healthz"}}},
+	}}}
+	plan, err := CompilePromotion(envs, time.Now())
+	require.NoError(t, err)
+	byDNS, byURLs := plan.Environments[0].Verify[0].HTTP, plan.Environments[0].Verify[1].HTTP
+	require.Equal(t, &HTTPDNS{Name: "foas.internal", Port: 8080, Path: "/", Scheme: "http"}, byDNS.DNS)
+	require.Equal(t, 2, byDNS.MinPassing)
+	require.Equal(t, DefaultHTTPWithin, byDNS.Within.Std())
+	require.Equal(t, DefaultHTTPMethod, byURLs.Method)
+	require.Zero(t, byURLs.MinPassing, "zero: all instances must pass")
+	require.Equal(t, &HTTPDNS{Name: "foas.internal", Port: 8080}, dns, "the definition is not changed")
+}
+
+func TestHTTPDNSURL(t *testing.T) {
+	d := HTTPDNS{Name: "foas.internal", Port: 8080, Path: "/healthz?deep=1", Scheme: "https"}
+	require.Equal(t, "https://10.0.0.3:8080/healthz?deep=1", d.URL("10.0.0.3"))
+	require.Equal(t, "https://[::1]:8080/healthz?deep=1", d.URL("::1"))
+	require.Equal(t, "http://[fe80::1]/", HTTPDNS{Name: "x"}.URL("fe80::1"))
+	require.Equal(t, "http://10.0.0.3/", HTTPDNS{Name: "x"}.URL("10.0.0.3"))
+}
+
 func TestCompilePromotionResolvesDefaults(t *testing.T) {
 	envs := []Environment{
 		{Name: "dev", Deploy: Deploy{Webhook: &WebhookDeploy{URL: "https://deploy.example/"}},

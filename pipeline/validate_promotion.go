@@ -92,7 +92,7 @@ func (v *validator) verify(field string, c Verify) {
 	}, VerifyHTTP, VerifyTask, VerifyBake, VerifyExternal, VerifyJenkins, VerifyGitHub, VerifyGitLab)
 	if h := c.HTTP; h != nil {
 		f := field + ".http"
-		v.url(f+".url", h.URL)
+		v.httpInstances(f, *h)
 		methods := []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 		if h.Method != "" && !slices.Contains(methods, h.Method) {
 			v.add(f+".method", "must be one of %s", strings.Join(methods, ", "))
@@ -126,6 +126,90 @@ func (v *validator) verify(field string, c Verify) {
 	if g := c.GitLab; g != nil {
 		v.gitlab(field+".gitlab", *g)
 	}
+}
+
+// httpInstances checks what an http check polls: exactly one of url, urls
+// and dns, and min_passing against the number of instances. URLs are never
+// echoed: they may hold a token.
+func (v *validator) httpInstances(field string, h HTTPCheck) {
+	if h.URL == "" && h.URLs == nil && h.DNS == nil {
+		v.add(field+".url", "required: set one of url, urls (every instance's URL) or dns (a name resolved to every instance)")
+		return
+	}
+	v.oneOf(field, map[string]bool{"url": h.URL != "", "urls": h.URLs != nil, "dns": h.DNS != nil}, "url", "urls", "dns")
+	if h.URL != "" {
+		v.url(field+".url", h.URL)
+	}
+	if h.URLs != nil {
+		switch {
+		case len(h.URLs) == 0:
+			v.add(field+".urls", "at least one URL is required")
+		case len(h.URLs) > MaxHTTPInstances:
+			v.add(field+".urls", "at most %d URLs", MaxHTTPInstances)
+		}
+		seen := map[string]int{}
+		for i, u := range h.URLs {
+			f := fmt.Sprintf("%s.urls[%d]", field, i)
+			v.url(f, u)
+			if first, ok := seen[u]; ok && u != "" {
+				v.add(f, "duplicate URL, first given at %s.urls[%d]", field, first)
+				continue
+			}
+			seen[u] = i
+		}
+	}
+	if d := h.DNS; d != nil {
+		v.httpDNS(field+".dns", *d)
+	}
+	switch {
+	case h.MinPassing < 0:
+		v.add(field+".min_passing", "must be 1 or more (0 or unset: all instances)")
+	case h.MinPassing > 0 && h.URL != "":
+		v.add(field+".min_passing", "is for urls and dns: a single url must pass")
+	case h.URLs != nil && h.MinPassing > len(h.URLs):
+		v.add(field+".min_passing", "must be at most the number of urls (%d)", len(h.URLs))
+	case h.MinPassing > MaxHTTPInstances:
+		v.add(field+".min_passing", "must be at most %d, the most instances a check polls", MaxHTTPInstances)
+	}
+}
+
+// httpDNS checks the dns of an http check.
+func (v *validator) httpDNS(field string, d HTTPDNS) {
+	if d.Name == "" {
+		v.add(field+".name", "required: a host name such as foas.internal")
+	} else if !isHostName(d.Name) {
+		v.add(field+".name", "invalid host name %q: letters, digits, '-' and '.', without scheme, port or path", d.Name)
+	}
+	if d.Port < 0 || d.Port > 65535 || (d.Port == 0 && v.idx.isSet(field+".port")) {
+		v.add(field+".port", "must be a port from 1 to 65535")
+	}
+	if d.Path != "" {
+		if u, err := url.Parse(d.Path); err != nil || !strings.HasPrefix(d.Path, "/") || u.Host != "" || u.Scheme != "" || u.Fragment != "" {
+			v.add(field+".path", "must be a URL path starting with /, such as /healthz")
+		}
+	}
+	if d.Scheme != "" && d.Scheme != "http" && d.Scheme != "https" {
+		v.add(field+".scheme", "must be http or https")
+	}
+}
+
+// isHostName tells whether name is a DNS host name (labels of letters,
+// digits, '-' and '_', at most 253 characters).
+func isHostName(name string) bool {
+	if len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(name, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (v *validator) approval(field string, a Approval) {

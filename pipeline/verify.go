@@ -1,6 +1,12 @@
 package pipeline
 
-import "time"
+import (
+	"cmp"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Verification kinds, as returned by Verify.Kind.
 const (
@@ -81,10 +87,23 @@ func WritesLog(kind string) bool {
 	return false
 }
 
+// MaxHTTPInstances bounds how many instances one http check polls: the
+// entries of urls, or the addresses its dns name resolves to.
+const MaxHTTPInstances = 64
+
 // HTTPCheck polls a URL until it answers with the expected status (and body)
-// or Within runs out.
+// or Within runs out. With URLs or DNS instead of URL it polls every instance
+// of a service in parallel and passes when MinPassing of them (default: all)
+// pass within Within.
 type HTTPCheck struct {
-	URL    string `yaml:"url" json:"url"`
+	URL string `yaml:"url" json:"url"`
+	// URLs are the instances' URLs, polled in parallel.
+	URLs []string `yaml:"urls" json:"urls,omitempty"`
+	// DNS names the instances by a host name resolved, when the check
+	// runs, to every address; each address is polled.
+	DNS *HTTPDNS `yaml:"dns" json:"dns,omitempty"`
+	// MinPassing is how many instances must pass; zero means all of them.
+	MinPassing int `yaml:"min_passing" json:"min_passing,omitempty"`
 	Method string `yaml:"method" json:"method,omitempty"`
 	Status int    `yaml:"status" json:"status,omitempty"`
 	// Body, when set, must occur in the response body.
@@ -112,7 +131,37 @@ func (c HTTPCheck) WithDefaults() HTTPCheck {
 	if c.Timeout == 0 {
 		c.Timeout = Duration(DefaultHTTPTimeout)
 	}
+	if c.DNS != nil && (c.DNS.Scheme == "" || c.DNS.Path == "") {
+		d := *c.DNS
+		d.Scheme = cmp.Or(d.Scheme, "http")
+		d.Path = cmp.Or(d.Path, "/")
+		c.DNS = &d
+	}
 	return c
+}
+
+// HTTPDNS names the instances of an http check by a host name: each address
+// it resolves to is polled at Scheme://<address>:Port/Path.
+type HTTPDNS struct {
+	Name string `yaml:"name" json:"name"`
+	// Port is the instances' port; zero means the scheme's (80 or 443).
+	Port int `yaml:"port" json:"port,omitempty"`
+	// Path is the URL path (with any query) polled; empty means "/".
+	Path string `yaml:"path" json:"path,omitempty"`
+	// Scheme is http or https; empty means http.
+	Scheme string `yaml:"scheme" json:"scheme,omitempty"`
+}
+
+// URL returns the URL of the instance at address (an IPv4 or IPv6 address
+// or a host name).
+func (d HTTPDNS) URL(address string) string {
+	host := address
+	if d.Port != 0 {
+		host = net.JoinHostPort(address, strconv.Itoa(d.Port))
+	} else if strings.Contains(address, ":") {
+		host = "[" + address + "]"
+	}
+	return cmp.Or(d.Scheme, "http") + "://" + host + cmp.Or(d.Path, "/")
 }
 
 // TaskCheck runs a script (for instance API tests against the environment);

@@ -20,8 +20,14 @@ const maxCheckBody = 1 << 20
 // containing Body). When Within has passed without such an answer it fails
 // with a non-retryable CheckFailed error describing the last one. It
 // heartbeats between polls and stops when the activity is cancelled.
+//
+// A check with urls or dns polls every instance that way, in parallel (see
+// checkInstances); a check with url keeps the single-URL path below.
 func (a *PromotionActivities) CheckHTTP(ctx context.Context, in HTTPCheckInput) (CheckResult, error) {
 	c := in.Check.WithDefaults()
+	if c.URL == "" && (c.URLs != nil || c.DNS != nil) {
+		return a.checkInstances(ctx, c)
+	}
 	within, interval := time.Duration(c.Within), time.Duration(c.Interval)
 	target := safeURL(c.URL)
 	deadline := time.Now().Add(within)

@@ -34,6 +34,22 @@ func healthServer(t *testing.T, sick int64, body string) (*httptest.Server, *ato
 	return srv, &n
 }
 
+// healthHandler answers /healthz with 503 to its first sick requests, then 200.
+func healthHandler(sick int64) http.Handler {
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+			return
+		}
+		if n.Add(1) <= sick {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	})
+}
+
 func httpCheckInput(url string, within time.Duration) activities.HTTPCheckInput {
 	return activities.HTTPCheckInput{
 		PromotionID: "promote/foas/1.2",

@@ -74,6 +74,9 @@ type PromotionActivities struct {
 	// JenkinsPoll is how often jenkins checks poll Jenkins; 0 means
 	// DefaultJenkinsPoll.
 	JenkinsPoll time.Duration
+	// LookupHost resolves the dns name of http checks to addresses; nil
+	// means net.DefaultResolver.LookupHost. Tests set it.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
 	// S3 publishes s3 deploys; nil fails them (see NewLazyS3).
 	S3 S3Client
 	// Fence keeps shell deploys to one attempt at a time per environment;

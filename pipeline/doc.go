@@ -55,6 +55,8 @@
 //	        # webhook: {url: https://deployer.example.com/hook, timeout: 1h}
 //	      verify:                      # each entry exactly one of:
 //	        - http: {url: https://foas.example.com/healthz, method: GET, status: 200, body: ok, within: 15s, interval: 5s, timeout: 10s}
+//	        - http: {urls: [http://10.0.0.1:8080/healthz, http://10.0.0.2:8080/healthz], min_passing: 1}  # every instance, in parallel
+//	        - http: {dns: {name: foas.internal, port: 8080, path: /healthz, scheme: http}}  # every address of the name
 //	        - task: {run: ./api-tests.sh, timeout: 10m}
 //	        - bake: 10m
 //	        - external: {name: ci/e2e, timeout: 2h}

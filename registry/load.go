@@ -327,7 +327,7 @@ func parse(name string, data []byte) (*snapshot, error) {
 				case kinds != 1:
 					at(fmt.Sprintf("%s.required_checks[%d]", eb, k), fmt.Sprintf("%s.required_checks[%d]", ef, k),
 						"a check is one of http, task, bake or external")
-				case v.HTTP != nil && v.HTTP.URL == "", v.Task != nil && strings.TrimSpace(v.Task.Run) == "",
+				case v.HTTP != nil && v.HTTP.URL == "" && v.HTTP.URLs == nil && v.HTTP.DNS == nil, v.Task != nil && strings.TrimSpace(v.Task.Run) == "",
 					v.Bake != nil && *v.Bake <= 0:
 					at(fmt.Sprintf("%s.required_checks[%d]", eb, k), fmt.Sprintf("%s.required_checks[%d]", ef, k),
 						"an http check needs a url, a task check a run, a bake a duration")

@@ -150,7 +150,18 @@ func checkText(v pipeline.Verify) string {
 	switch v.Kind() {
 	case pipeline.VerifyHTTP:
 		c := v.HTTP.WithDefaults()
-		return fmt.Sprintf("%s %s → %d within %s", c.Method, c.URL, c.Status, c.Within)
+		target := c.URL
+		switch {
+		case c.URL != "":
+		case c.DNS != nil:
+			target = "every address of " + c.DNS.URL(c.DNS.Name)
+		case c.URLs != nil:
+			target = strings.Join(c.URLs, ", ")
+		}
+		if c.MinPassing > 0 && c.URL == "" {
+			target = fmt.Sprintf("%s (%d passing)", target, c.MinPassing)
+		}
+		return fmt.Sprintf("%s %s → %d within %s", c.Method, target, c.Status, c.Within)
 	case pipeline.VerifyTask:
 		return v.Task.Run
 	case pipeline.VerifyExternal:

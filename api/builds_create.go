@@ -59,6 +59,11 @@ func (s *Server) createBuild(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	notify, err := withCallback(project.Notify, req.CallbackURL)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
 	in := workflows.BuildInput{
 		Project:     project.Project,
 		Repository:  req.Repository,
@@ -66,7 +71,7 @@ func (s *Server) createBuild(c *gin.Context) {
 		Branch:      requestBranch(&req),
 		Plan:        plan,
 		Promotion:   s.protectedPromotion(ctx, registered, project, requestBranch(&req)),
-		Notify:      project.Notify,
+		Notify:      notify,
 		TriggeredBy: triggeredBy(c),
 		Rerun:       req.Rerun,
 

@@ -126,9 +126,16 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 	if ok, reason := def.Triggers.Match(trigger); !ok {
 		return &HookResponse{Status: HookSkipped, Reason: reason}, nil
 	}
+	// The project's sinks, and the webhook URL's ?callback_url= (set with
+	// the forge's webhook; not covered by the forge's signature).
+	notify, err := withCallback(def.Notify, c.Query("callback_url"))
+	if err != nil {
+		return nil, err
+	}
 	in := workflows.BuildInput{
 		Project:     def.Project,
 		Repository:  push.cloneURL,
+		Notify:      notify,
 		Commit:      commit,
 		Branch:      branch,
 		Plan:        pipeline.NewPlan(def),

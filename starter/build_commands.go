@@ -74,6 +74,7 @@ func (a *cli) startCommand() *cobra.Command {
 	f.BoolVar(&req.Rerun, "rerun", false, "build again a commit that was built already")
 	f.BoolVar(&watch, "watch", false, "watch the build until it ends")
 	f.StringArrayVar(&inputs, "input", nil, "NAME=VALUE for an input of drover.yaml (repeatable); the others get their defaults")
+	f.StringVar(&req.CallbackURL, "callback-url", "", "http(s) URL POSTed the build's BUILD_COMPLETE event when it ends")
 	return cmd
 }
 

@@ -15,6 +15,9 @@ type CreateBuildRequest struct {
 	// the others get their defaults. Other values make another build of
 	// the commit.
 	Inputs map[string]string `json:"inputs,omitempty"`
+	// CallbackURL, when set, is POSTed the build's BUILD_COMPLETE event
+	// (signed like every outgoing webhook) when the build ends.
+	CallbackURL string `json:"callback_url,omitempty"`
 }
 
 // CreateBuildResponse answers POST /api/v1/builds.

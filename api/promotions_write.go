@@ -122,6 +122,9 @@ func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePro
 	if err == nil {
 		envs, err = protect(registered, def, v.Branch)
 	}
+	if err == nil && req.Pipeline != "" {
+		envs, err = alongPipeline(def, envs, req.Pipeline)
+	}
 	if err == nil && req.Environment != "" {
 		envs, err = onlyEnvironment(envs, req.Environment, v)
 	}
@@ -181,6 +184,16 @@ const maxReasonBytes = 1000
 
 func hasControlButNewline(s string) bool {
 	return hasControl(strings.ReplaceAll(s, "\n", ""))
+}
+
+// alongPipeline keeps the environments of envs (def's, protected) that
+// def's pipeline name walks.
+func alongPipeline(def *pipeline.Project, envs []pipeline.Environment, name string) ([]pipeline.Environment, error) {
+	out, err := def.Promotion.Along(envs, name)
+	if errors.Is(err, pipeline.ErrUnknownPipeline) {
+		return nil, errorf(http.StatusNotFound, codeNotFound, "project %s has no pipeline %q", def.Project, name)
+	}
+	return out, err
 }
 
 // onlyEnvironment keeps environment env of envs (a redeploy there), which

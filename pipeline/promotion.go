@@ -1,6 +1,11 @@
 package pipeline
 
-import "path"
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+)
 
 // Rollback modes of an environment.
 const (
@@ -23,8 +28,40 @@ type Promotion struct {
 	// Types holds named, reusable gates that environments reference by name
 	// in Uses. Parse merges them into the environments that use them (see
 	// PromotionType), so Environments is complete; Types stays for reference.
-	Types        map[string]PromotionType `yaml:"types" json:"types,omitempty"`
-	Environments []Environment            `yaml:"environments" json:"environments"`
+	Types map[string]PromotionType `yaml:"types" json:"types,omitempty"`
+	// Pipelines names paths through the environments (devtoprod, hotfix):
+	// each lists environment names, in the order of Environments. A version
+	// is promoted along one when asked (see Along); otherwise through every
+	// environment.
+	Pipelines    map[string][]string `yaml:"pipelines" json:"pipelines,omitempty"`
+	Environments []Environment       `yaml:"environments" json:"environments"`
+}
+
+// ErrUnknownPipeline is returned by Along for a pipeline the promotion
+// does not define.
+var ErrUnknownPipeline = errors.New("unknown pipeline")
+
+// Along returns the environments of envs (p's environments, with the
+// registration applied) that pipeline name walks, in order; an empty name
+// returns envs. An unknown name is ErrUnknownPipeline, wrapped.
+func (p *Promotion) Along(envs []Environment, name string) ([]Environment, error) {
+	if name == "" {
+		return envs, nil
+	}
+	var names []string
+	if p != nil {
+		names = p.Pipelines[name]
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%w %q", ErrUnknownPipeline, name)
+	}
+	var out []Environment
+	for _, e := range envs {
+		if slices.Contains(names, e.Name) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // PromotionType is a named, reusable set of gates (a "promotion type":

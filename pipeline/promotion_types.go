@@ -133,3 +133,36 @@ func resolvePromotionTypes(file string, p *Promotion) *Error {
 	}
 	return nil
 }
+
+// pipelines checks the named pipelines of p: each lists known environments,
+// once each, in the order of promotion.environments.
+func (v *validator) pipelines(p Promotion) {
+	for _, name := range slices.Sorted(maps.Keys(p.Pipelines)) {
+		field := "promotion.pipelines." + name
+		v.name(field, name)
+		envs := p.Pipelines[name]
+		if len(envs) == 0 {
+			v.add(field, "a pipeline lists at least one environment")
+		}
+		last := -1
+		seen := map[string]string{}
+		for j, env := range envs {
+			f := fmt.Sprintf("%s[%d]", field, j)
+			if _, dup := seen[env]; dup {
+				v.unique(seen, f, "environment", env)
+				continue
+			}
+			seen[env] = f
+			at := slices.IndexFunc(p.Environments, func(e Environment) bool { return e.Name == env })
+			switch {
+			case at < 0:
+				v.add(f, "unknown environment %q", env)
+			case at < last:
+				v.add(f, "environment %q comes before %q in promotion.environments: a pipeline lists them in that order",
+					env, p.Environments[last].Name)
+			default:
+				last = at
+			}
+		}
+	}
+}

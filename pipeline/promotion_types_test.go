@@ -44,6 +44,27 @@ func TestPromotionTypesMergeIntoEnvironments(t *testing.T) {
 	require.Equal(t, "status-check", plan.Environments[0].Verify[1].From)
 }
 
+func TestPromotionAlongPipeline(t *testing.T) {
+	p, err := LoadFile("testdata/valid/promotion-types.yaml")
+	require.NoError(t, err)
+	envs := p.Promotion.Environments
+	got, err := p.Promotion.Along(envs, "hotfix")
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, "prod", got[0].Name)
+	got, err = p.Promotion.Along(envs, "devtoprod")
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	got, err = p.Promotion.Along(envs, "")
+	require.NoError(t, err)
+	require.Equal(t, envs, got, "no pipeline: every environment")
+	_, err = p.Promotion.Along(envs, "nope")
+	require.ErrorIs(t, err, ErrUnknownPipeline)
+	var none *Promotion
+	_, err = none.Along(envs, "hotfix")
+	require.ErrorIs(t, err, ErrUnknownPipeline)
+}
+
 func TestPromotionTypesLimit(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("project: big\nbuild:\n  stages:\n    - name: b\n      tasks: [{name: t, run: make}]\npromotion:\n  types:\n    huge:\n      verify:\n")

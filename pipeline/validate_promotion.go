@@ -15,6 +15,7 @@ func (v *validator) promotion(p Promotion) {
 		return
 	}
 	v.promotionTypes(p)
+	v.pipelines(p)
 	seen := map[string]string{}
 	for i, e := range p.Environments {
 		field := fmt.Sprintf("promotion.environments[%d]", i)

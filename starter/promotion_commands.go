@@ -13,18 +13,19 @@ import (
 
 func (a *cli) promoteCommand() *cobra.Command {
 	var watch, rollback bool
-	var env, reason, repository string
+	var env, pipelineName, reason, repository string
 	cmd := &cobra.Command{
-		Use:   "promote PROJECT VERSION [--env ENV]",
+		Use:   "promote PROJECT VERSION [--env ENV] [--pipeline NAME]",
 		Short: "Promote a registered version through its environments, again, or to one environment",
 		Long: "Promote a registered version through its environments. A version whose promotion has ended is\n" +
-			"promoted again as a redeploy run; with --env, only to that environment (through its gates).\n" +
+			"promoted again as a redeploy run; with --env, only to that environment (through its gates);\n" +
+			"with --pipeline, along that named pipeline of drover.yaml (promotion.pipelines) only.\n" +
 			"A version older than the one an environment runs needs --rollback and a reason (-m).",
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			resp, err := a.client().Promote(ctx, rest.CreatePromotionRequest{Project: args[0], Version: args[1],
-				Environment: env, Rollback: rollback, Reason: reason, Repository: repository})
+				Environment: env, Pipeline: pipelineName, Rollback: rollback, Reason: reason, Repository: repository})
 			if err != nil {
 				return err
 			}
@@ -33,6 +34,7 @@ func (a *cli) promoteCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&watch, "watch", false, "watch the promotion until it ends")
 	cmd.Flags().StringVar(&env, "env", "", "deploy to this environment only (a redeploy)")
+	cmd.Flags().StringVar(&pipelineName, "pipeline", "", "promote along this named pipeline of drover.yaml (promotion.pipelines)")
 	cmd.Flags().BoolVar(&rollback, "rollback", false, "deploy an older version than the environment runs (needs -m)")
 	cmd.Flags().StringVarP(&reason, "message", "m", "", "why (recorded with the run)")
 	cmd.Flags().StringVar(&repository, "repository", "", "the registered repository to read drover.yaml from (default: the version's build's, or the project's only one)")

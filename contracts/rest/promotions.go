@@ -18,6 +18,9 @@ type CreatePromotionRequest struct {
 	// Environment, when set, deploys the version to that environment only
 	// (a redeploy), through its registered gates.
 	Environment string `json:"environment,omitempty"`
+	// Pipeline, when set, promotes along that named pipeline of the
+	// definition (promotion.pipelines) only: its environments, in order.
+	Pipeline string `json:"pipeline,omitempty"`
 	// Rollback is the explicit consent to deploy a version older than the
 	// one an environment runs; the run is recorded as a rollback.
 	Rollback bool `json:"rollback,omitempty"`

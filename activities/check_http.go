@@ -59,6 +59,12 @@ func (a *PromotionActivities) CheckHTTP(ctx context.Context, in HTTPCheckInput) 
 // probe sends one request and reports whether it got the wanted answer,
 // and otherwise what it got instead ("got 503", "connection refused", ...).
 func (a *PromotionActivities) probe(ctx context.Context, method, target string, status int, body string, timeout time.Duration) (string, bool) {
+	return probeWith(ctx, a.httpClient(), "", method, target, status, body, timeout)
+}
+
+// probeWith is probe through client, with host (when set) as the request's
+// Host header.
+func probeWith(ctx context.Context, client *http.Client, host, method, target string, status int, body string, timeout time.Duration) (string, bool) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, target, nil)
@@ -66,7 +72,10 @@ func (a *PromotionActivities) probe(ctx context.Context, method, target string, 
 		return urlErrorCause(err).Error(), false
 	}
 	req.Header.Set("User-Agent", "drover-check")
-	resp, err := a.httpClient().Do(req)
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return fmt.Sprintf("no answer within %s", timeout), false

@@ -2,10 +2,13 @@ package activities
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,12 +52,20 @@ func (a *PromotionActivities) checkInstances(ctx context.Context, c pipeline.HTT
 		return CheckResult{}, temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil, CheckResult{Detail: msg})
 	}
 
+	client, host := a.httpClient(), ""
+	if c.DNS != nil {
+		client, host = a.instanceClient(c.DNS.Name), c.DNS.Name
+		defer client.CloseIdleConnections()
+		if c.DNS.Port != 0 {
+			host = net.JoinHostPort(host, strconv.Itoa(c.DNS.Port))
+		}
+	}
 	pollCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	results := make(chan instanceResult, len(targets))
 	for i, target := range targets {
 		go func() {
-			r := a.pollInstance(pollCtx, c, target, deadline)
+			r := pollInstance(pollCtx, client, host, c, target, deadline)
 			r.index, r.url = i, safeURL(target)
 			results <- r
 		}()
@@ -99,12 +110,35 @@ func (a *PromotionActivities) checkInstances(ctx context.Context, c pipeline.HTT
 		CheckResult{Detail: msg, Attempts: attempts})
 }
 
+// instanceClient is the client that polls the addresses of name: requests
+// carry Host: name, and https ones verify the certificate for name (and
+// send it as TLS server name), as a client asking for name would.
+func (a *PromotionActivities) instanceClient(name string) *http.Client {
+	base := a.httpClient()
+	var transport *http.Transport
+	switch t := base.Transport.(type) {
+	case nil:
+		transport = http.DefaultTransport.(*http.Transport).Clone()
+	case *http.Transport:
+		transport = t.Clone()
+	default: // a test's round tripper: used as it is
+		return base
+	}
+	if transport.TLSClientConfig == nil {
+		transport.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	transport.TLSClientConfig.ServerName = name
+	client := *base
+	client.Transport = transport
+	return &client
+}
+
 // pollInstance polls one instance until it passes, Within has passed or ctx
 // ends.
-func (a *PromotionActivities) pollInstance(ctx context.Context, c pipeline.HTTPCheck, target string, deadline time.Time) instanceResult {
+func pollInstance(ctx context.Context, client *http.Client, host string, c pipeline.HTTPCheck, target string, deadline time.Time) instanceResult {
 	last := "not answered yet"
 	for attempts := 1; ; attempts++ {
-		got, ok := a.probe(ctx, c.Method, target, c.Status, c.Body, c.Timeout.Std())
+		got, ok := probeWith(ctx, client, host, c.Method, target, c.Status, c.Body, c.Timeout.Std())
 		if ok {
 			return instanceResult{passed: true, attempts: attempts}
 		}

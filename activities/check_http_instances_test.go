@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,6 +168,33 @@ func TestCheckHTTPInstancesByDNS(t *testing.T) {
 		require.Regexp(t, `^resolve foas\.internal: lookup foas\.internal: no such host \(after \d+ attempts in 100ms\)$`, msg)
 		require.Greater(t, calls, 1, "looked up again every interval")
 		require.Equal(t, calls, res.Attempts)
+	})
+
+	t.Run("https: the name is the Host and the certificate's name", func(t *testing.T) {
+		// httptest's certificate names example.com (and 127.0.0.1).
+		var hosts, serverNames []string
+		var mu sync.Mutex
+		srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			hosts, serverNames = append(hosts, r.Host), append(serverNames, r.TLS.ServerName)
+		}))
+		t.Cleanup(srv.Close)
+		tlsPort := srv.Listener.Addr().(*net.TCPAddr).Port
+		pa, _ := newPromotionActivities(t)
+		pa.HTTP = srv.Client() // trusts the server's certificate
+		pa.LookupHost = func(context.Context, string) ([]string, error) { return []string{"127.0.0.1"}, nil }
+		var res activities.CheckResult
+		in := instancesInput(nil, &pipeline.HTTPDNS{Name: "example.com", Port: tlsPort, Path: "/healthz", Scheme: "https"}, 0, time.Minute)
+		require.NoError(t, execute(context.Background(), t, pa, pa.CheckHTTP, in, &res))
+		require.Equal(t, fmt.Sprintf("example.com: 1 of 1 instances passed (want 1): https://127.0.0.1:%d/healthz (GET, want 200 within 1m)", tlsPort), res.Detail)
+		require.Equal(t, []string{fmt.Sprintf("example.com:%d", tlsPort)}, hosts)
+		require.Equal(t, []string{"example.com"}, serverNames)
+
+		pa.LookupHost = func(context.Context, string) ([]string, error) { return []string{"127.0.0.1"}, nil }
+		in.Check.DNS.Name, in.Check.Within = "foas.internal", pipeline.Duration(50*time.Millisecond)
+		msg, _ := failedCheck(t, execute(context.Background(), t, pa, pa.CheckHTTP, in, nil))
+		require.Contains(t, msg, "certificate", "a certificate not naming foas.internal is refused")
 	})
 
 	t.Run("the worker's resolver: localhost", func(t *testing.T) {

@@ -31,6 +31,9 @@ type RegisterArtifactRequest struct {
 	// Definition is drover.yaml text; without it the definition is read from
 	// Repository at Commit.
 	Definition string `json:"definition"`
+	// Pipeline, when set, promotes the version along that named pipeline of
+	// the definition (promotion.pipelines) only.
+	Pipeline string `json:"pipeline,omitempty"`
 }
 
 // ArtifactInput is one artifact of a registered version: a blob store Key or
@@ -100,6 +103,9 @@ func (s *Server) registerArtifact(c *gin.Context) {
 	var envs []pipeline.Environment
 	if err == nil {
 		envs, err = protect(registered, def, req.Branch)
+	}
+	if err == nil && req.Pipeline != "" {
+		envs, err = alongPipeline(def, envs, req.Pipeline)
 	}
 	if err != nil {
 		_ = c.Error(err)

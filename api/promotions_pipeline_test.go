@@ -65,3 +65,31 @@ func TestPromoteAlongANamedPipeline(t *testing.T) {
 	require.Len(t, in.Plan.Environments, 2, "the plan is compiled from the pipeline's environments")
 	require.NotNil(t, in.Plan.Environments[1].Approval)
 }
+
+// TestRegisterArtifactAlongANamedPipeline: a version registered through
+// POST /api/v1/artifacts with a pipeline is promoted along it; an unknown
+// pipeline registers nothing.
+func TestRegisterArtifactAlongANamedPipeline(t *testing.T) {
+	ts := newTestServer()
+	ts.Identity = testIdentity()
+	ts.Registry = testRegistry()
+	auth := []string{"Authorization", "Bearer " + aliceToken}
+	body := func(version, pipelineName string) string {
+		return `{"project": "demo", "version": "` + version + `", "commit": "` + testSHA + `", "branch": "main", "repository": "` + testRepo + `",
+			"artifacts": [{"name": "app.tgz", "key": "blobs/app.tgz", "sha256": "` + checksum + `", "size": 42}],
+			"pipeline": "` + pipelineName + `", "definition": ` + jsonString(pipelinesYAML) + `}`
+	}
+	rec := ts.do(t, http.MethodPost, "/api/v1/artifacts", body("1.0", "nope"), auth...)
+	require.Equal(t, http.StatusNotFound, rec.Code, rec.Body.String())
+	require.Empty(t, ts.promotions.started)
+	_, registered := ts.pledger.versions["demo/1.0"]
+	require.False(t, registered, "an unknown pipeline registers nothing")
+
+	rec = ts.do(t, http.MethodPost, "/api/v1/artifacts", body("1.0", "hotfix"), auth...)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	in := ts.promotions.started[len(ts.promotions.started)-1]
+	require.Len(t, in.Environments, 2)
+	require.Equal(t, "integ", in.Environments[0].Name)
+	require.Equal(t, "prod", in.Environments[1].Name)
+	require.NotNil(t, in.Environments[1].Approval)
+}

@@ -146,11 +146,18 @@ func (d s3Deploy) Deploy(ctx context.Context, in DeployInput, log *logstore.Line
 	if err != nil {
 		return DeployResult{}, err
 	}
+	layouts, err := d.readLayouts(ctx, in, t.spec, log)
+	if err != nil {
+		return DeployResult{}, err
+	}
 	files, cleanup, err := d.collect(ctx, in, t.spec, log)
 	defer cleanup()
 	if err != nil {
 		log.Printf("=== %v ===", err)
 		return DeployResult{}, stepError(ctx, what, err)
+	}
+	if err := applyLayouts(in, layouts, files, log); err != nil {
+		return DeployResult{}, deployLogged(log, "%s: %v", what, err)
 	}
 	published, err := up.putFiles(ctx, t.release, files)
 	if err != nil {

@@ -95,6 +95,21 @@ type S3Deploy struct {
 	// published through it (tX's project.json), updated after each
 	// publish; templated as Prefix. Empty for none.
 	ProjectIndex string `yaml:"project_index" json:"project_index,omitempty"`
+	// Layouts template the published files before they go up: each file
+	// matching a layout's pattern (by name, the first layout that matches)
+	// is rendered through that layout, an html/template of the repository
+	// at the version's commit (tX's templating deploy).
+	Layouts []S3Layout `yaml:"layouts" json:"layouts,omitempty"`
+}
+
+// S3Layout renders the published files whose base name matches Match
+// (path.Match, such as "*.html") through File, an html/template read from
+// the repository at the version's commit. The template gets .Content (the
+// file, as HTML), .Path (its key below the release), .Project, .Version,
+// .Commit and .Environment.
+type S3Layout struct {
+	Match string `yaml:"match" json:"match"`
+	File  string `yaml:"file" json:"file"`
 }
 
 // WebhookDeploy asks an external deployer to deploy, and waits for it to

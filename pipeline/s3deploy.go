@@ -104,6 +104,9 @@ func RepositoryOwnerName(repository string) (owner, name string) {
 	return owner, name
 }
 
+// MaxS3Layouts bounds the layouts of one s3 deploy.
+const MaxS3Layouts = 16
+
 func (v *validator) s3Deploy(field string, s S3Deploy) {
 	if strings.TrimSpace(s.Bucket) == "" {
 		v.add(field+".bucket", "required")
@@ -137,6 +140,20 @@ func (v *validator) s3Deploy(field string, s S3Deploy) {
 	}
 	if strings.ContainsAny(s.CacheControl, "\r\n") {
 		v.add(field+".cache_control", "must be one line")
+	}
+	if len(s.Layouts) > MaxS3Layouts {
+		v.add(field+".layouts", "at most %d layouts", MaxS3Layouts)
+	}
+	for i, l := range s.Layouts {
+		lf := fmt.Sprintf("%s.layouts[%d]", field, i)
+		if _, err := path.Match(l.Match, ""); err != nil || strings.TrimSpace(l.Match) == "" || strings.Contains(l.Match, "/") {
+			v.add(lf+".match", "must be a file name pattern such as \"*.html\"")
+		}
+		if l.File == "" {
+			v.add(lf+".file", "required")
+		} else {
+			v.relativePath(lf+".file", l.File, "repository")
+		}
 	}
 	if s.Manifest != "" {
 		v.relativePath(field+".manifest", s.Manifest, "repository")

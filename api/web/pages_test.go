@@ -334,7 +334,7 @@ func TestPromotionPageLinksStepLogs(t *testing.T) {
 	st := pendingProd()
 	dev := &st.Environments[0]
 	dev.Deploy = &workflows.StepState{Kind: "deploy", State: workflows.StepSucceeded, Outputs: map[string]string{"url": "https://dev.example"}}
-	dev.Verify = []workflows.StepState{{Kind: "http", State: workflows.StepSucceeded}, {Kind: "task", State: workflows.StepFailed},
+	dev.Verify = []workflows.StepState{{Kind: "http", State: workflows.StepSucceeded, From: "status-check"}, {Kind: "task", State: workflows.StepFailed},
 		{Kind: "jenkins", State: workflows.StepSucceeded}, {Kind: "github_actions", State: workflows.StepSucceeded},
 		{Kind: "gitlab", State: workflows.StepSucceeded}}
 	dev.Rollback = &workflows.StepState{Kind: "rollback", State: workflows.StepSucceeded}
@@ -347,6 +347,8 @@ func TestPromotionPageLinksStepLogs(t *testing.T) {
 		require.Contains(t, body, `data-name="dev/`+step+`"`, step)
 	}
 	require.NotContains(t, body, base+"verify-0/", "an http check writes no log")
+	require.Contains(t, body, `Verify: http <small>(type status-check)</small>`, "a check says the promotion type it came from")
+	require.NotContains(t, body, `Verify: task <small>`)
 	require.Contains(t, body, `<section class="card logpane" id="log" data-what="step"`)
 	require.Contains(t, body, `<p class="log-hint">Choose a step to see its log.</p>`)
 	require.Contains(t, body, `<input type="search" id="log-search"`)

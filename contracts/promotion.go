@@ -180,6 +180,10 @@ type GateState struct {
 	Required  int            `json:"required,omitempty"`
 	Decisions []DecisionInfo `json:"decisions,omitempty"`
 	Detail    string         `json:"detail,omitempty"`
+	// From names the promotion type (drover.yaml promotion.types) an
+	// approval or window gate came from; empty when the environment or the
+	// registration sets it.
+	From string `json:"from,omitempty"`
 }
 
 // DecisionInfo is a recorded decision.

@@ -150,6 +150,10 @@ type Approval struct {
 	PreventSelfApproval bool `yaml:"prevent_self_approval" json:"prevent_self_approval,omitempty"`
 	// Timeout rejects the version when no decision comes in time; zero means DefaultApprovalTimeout.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// From names the promotion type this came from (see PromotionType);
+	// empty when the environment sets it. Set by Parse, never read from
+	// drover.yaml.
+	From string `yaml:"-" json:"from,omitempty"`
 }
 
 // Window is a weekly schedule of allowed deploy times. End before Start
@@ -162,4 +166,8 @@ type Window struct {
 	End   string `yaml:"end" json:"end"`
 	// Timezone is an IANA zone name; empty means UTC.
 	Timezone string `yaml:"timezone" json:"timezone,omitempty"`
+	// From names the promotion type this came from (see PromotionType);
+	// empty when the environment sets it. Set by Parse, never read from
+	// drover.yaml.
+	From string `yaml:"-" json:"from,omitempty"`
 }

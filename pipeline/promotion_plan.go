@@ -64,6 +64,8 @@ type PlanApproval struct {
 	PreventSelfApproval bool `json:"prevent_self_approval,omitempty"`
 	// Timeout rejects the version when no decision comes in time; never zero.
 	Timeout time.Duration `json:"timeout"`
+	// From names the promotion type of drover.yaml this gate came from.
+	From string `json:"from,omitempty"`
 }
 
 // PlanWindow is a weekly deploy window whose time zone is resolved to the
@@ -78,6 +80,8 @@ type PlanWindow struct {
 	// Timezone is the IANA name the window was written with, for people; the
 	// workflow reads only Zone.
 	Timezone string `json:"timezone,omitempty"`
+	// From names the promotion type of drover.yaml this gate came from.
+	From string `json:"from,omitempty"`
 	// Zone holds the zone's offsets in force, each from an instant on, in
 	// time order; the first applies to every earlier instant too.
 	Zone []ZoneSpan `json:"zone"`
@@ -124,7 +128,7 @@ func CompilePromotion(envs []Environment, now time.Time) (PromotionPlan, error) 
 		}
 		if a := e.Approval; a != nil {
 			pe.Approval = &PlanApproval{Approvers: a.Approvers, Required: max(a.Required, 1),
-				PreventSelfApproval: a.PreventSelfApproval, Timeout: a.Timeout.Std()}
+				PreventSelfApproval: a.PreventSelfApproval, Timeout: a.Timeout.Std(), From: a.From}
 			if pe.Approval.Timeout <= 0 {
 				pe.Approval.Timeout = DefaultApprovalTimeout
 			}
@@ -134,6 +138,7 @@ func CompilePromotion(envs []Environment, now time.Time) (PromotionPlan, error) 
 			if err != nil && first == nil {
 				first = fmt.Errorf("environment %s: %w", e.Name, err)
 			}
+			pw.From = w.From
 			pe.Window = &pw
 		}
 		if wh := pe.Deploy.Webhook; wh != nil && wh.Timeout <= 0 {

@@ -114,10 +114,10 @@ func resolvePromotionTypes(file string, p *Promotion) *Error {
 				return &Error{File: file, Line: 1, Column: 1, Msg: "the promotion types cannot be decoded: " + err.Error()}
 			}
 			if t.Approval != nil {
-				e.Approval = t.Approval
+				e.Approval, t.Approval.From = t.Approval, name
 			}
 			if t.Window != nil {
-				e.Window = t.Window
+				e.Window, t.Window.From = t.Window, name
 			}
 			if t.Soak != 0 {
 				e.Soak = t.Soak

@@ -30,6 +30,8 @@ func TestPromotionTypesMergeIntoEnvironments(t *testing.T) {
 	require.Equal(t, []string{"group:release"}, prod.Approval.Approvers)
 	require.NotNil(t, prod.Window)
 	require.Equal(t, "09:00", prod.Window.Start)
+	require.Equal(t, "manual", prod.Approval.From)
+	require.Equal(t, "office-hours", prod.Window.From)
 	require.Equal(t, Duration(time.Hour), prod.Soak)
 	require.Len(t, prod.Verify, 1)
 	require.Equal(t, "https://foas.example.com/healhcheck", prod.Verify[0].HTTP.URL)
@@ -42,6 +44,8 @@ func TestPromotionTypesMergeIntoEnvironments(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, plan.Environments[1].Approval, "a type's approval gates the compiled plan")
 	require.Equal(t, "status-check", plan.Environments[0].Verify[1].From)
+	require.Equal(t, "manual", plan.Environments[1].Approval.From)
+	require.Equal(t, "office-hours", plan.Environments[1].Window.From)
 }
 
 func TestPromotionAlongPipeline(t *testing.T) {

@@ -92,11 +92,11 @@ func newPromotionRun(ctx workflow.Context, in PromotionInput) *promotionRun {
 	for i, env := range r.plan.Environments {
 		es := EnvironmentState{Name: env.Name, State: EnvPending, Rules: env.Rules}
 		if w := env.Window; w != nil {
-			es.Gates = append(es.Gates, GateState{Kind: GateWindow, State: GateWaiting, Detail: windowText(*w)})
+			es.Gates = append(es.Gates, GateState{Kind: GateWindow, State: GateWaiting, Detail: windowText(*w), From: w.From})
 		}
 		if a := env.Approval; a != nil {
 			es.Gates = append(es.Gates, GateState{Kind: GateApproval, State: GateWaiting,
-				Approvers: a.Approvers, Required: a.Required})
+				Approvers: a.Approvers, Required: a.Required, From: a.From})
 		}
 		r.rec.state.Environments[i] = es
 	}

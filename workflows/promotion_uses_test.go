@@ -58,6 +58,7 @@ promotion:
 	prod := state.Environments[1]
 	require.Equal(t, EnvDeployed, prod.State)
 	require.Equal(t, GateApproved, prod.Gates[0].State)
+	require.Equal(t, "manual", prod.Gates[0].From, "the gate says which type it came from")
 	require.Equal(t, "status-check", prod.Verify[0].From)
 	require.False(t, prod.Deploy.StartedAt.Before(promotionStart.Add(2*time.Hour)), "no deploy before the approval")
 }

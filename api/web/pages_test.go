@@ -338,6 +338,7 @@ func TestPromotionPageLinksStepLogs(t *testing.T) {
 		{Kind: "jenkins", State: workflows.StepSucceeded}, {Kind: "github_actions", State: workflows.StepSucceeded},
 		{Kind: "gitlab", State: workflows.StepSucceeded}}
 	dev.Rollback = &workflows.StepState{Kind: "rollback", State: workflows.StepSucceeded}
+	dev.Gates = []workflows.GateState{{Kind: "approval", State: "approved", From: "manual"}}
 	h.proms.state = st
 	status, body := h.get(h.client(), promoPath)
 	require.Equal(t, http.StatusOK, status)
@@ -349,6 +350,7 @@ func TestPromotionPageLinksStepLogs(t *testing.T) {
 	require.NotContains(t, body, base+"verify-0/", "an http check writes no log")
 	require.Contains(t, body, `Verify: http <small>(type status-check)</small>`, "a check says the promotion type it came from")
 	require.NotContains(t, body, `Verify: task <small>`)
+	require.Contains(t, body, `Gate: approval <small>(type manual)</small>`)
 	require.Contains(t, body, `<section class="card logpane" id="log" data-what="step"`)
 	require.Contains(t, body, `<p class="log-hint">Choose a step to see its log.</p>`)
 	require.Contains(t, body, `<input type="search" id="log-search"`)

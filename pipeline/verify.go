@@ -103,9 +103,9 @@ type HTTPCheck struct {
 	// runs, to every address; each address is polled.
 	DNS *HTTPDNS `yaml:"dns" json:"dns,omitempty"`
 	// MinPassing is how many instances must pass; zero means all of them.
-	MinPassing int `yaml:"min_passing" json:"min_passing,omitempty"`
-	Method string `yaml:"method" json:"method,omitempty"`
-	Status int    `yaml:"status" json:"status,omitempty"`
+	MinPassing int    `yaml:"min_passing" json:"min_passing,omitempty"`
+	Method     string `yaml:"method" json:"method,omitempty"`
+	Status     int    `yaml:"status" json:"status,omitempty"`
 	// Body, when set, must occur in the response body.
 	Body     string   `yaml:"body" json:"body,omitempty"`
 	Within   Duration `yaml:"within" json:"within,omitempty"`

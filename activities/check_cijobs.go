@@ -3,9 +3,48 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/logstore"
 )
+
+// ciCheckLog is the log of one CI-job check and how the check names itself
+// and fails.
+type ciCheckLog struct {
+	key, what string
+	log       *logstore.LineWriter
+	a         *PromotionActivities
+}
+
+// openCheckLog opens the log of check index of an environment's verify
+// list ("verify-<index>", as every check's).
+func (a *PromotionActivities) openCheckLog(ctx context.Context, promotionID, runID, project, version, env string, index int) (*ciCheckLog, error) {
+	cl := &ciCheckLog{a: a,
+		key:  logstore.PromotionKey(promotionID, runIDOr(ctx, runID), env, "verify-"+strconv.Itoa(index)),
+		what: fmt.Sprintf("verify %s %s in %s (check %d)", project, version, env, index)}
+	log, err := a.Tasks.Logs.Writer(cl.key)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cl.what, err)
+	}
+	cl.log = log
+	return cl, nil
+}
+
+func (cl *ciCheckLog) close() {
+	if err := cl.log.Close(); err != nil {
+		cl.a.logger().Warn("Close check log failed.", "error", err, "log_key", cl.key)
+	}
+}
+
+// fail logs msg and returns it as the check's non-retryable failure.
+func (cl *ciCheckLog) fail(msg string) error {
+	cl.log.Printf("=== %s ===", msg)
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil, CheckResult{Detail: msg, Attempts: 1, LogKey: cl.key})
+}
 
 // ciJob is what a CI-job check (jenkins, github_actions, gitlab) waited for:
 // a Jenkins build, a workflow run, a pipeline.

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"
@@ -58,21 +57,12 @@ func (a *PromotionActivities) CheckGitHubActions(ctx context.Context, in GitHubC
 	if timeout <= 0 {
 		timeout = pipeline.DefaultJenkinsTimeout
 	}
-	key := logstore.PromotionKey(in.PromotionID, runIDOr(ctx, in.RunID), in.Environment, "verify-"+strconv.Itoa(in.Index))
-	what := fmt.Sprintf("verify %s %s in %s (check %d)", in.Project, in.Version, in.Environment, in.Index)
-	log, err := a.Tasks.Logs.Writer(key)
+	cl, err := a.openCheckLog(ctx, in.PromotionID, in.RunID, in.Project, in.Version, in.Environment, in.Index)
 	if err != nil {
-		return CheckResult{}, fmt.Errorf("%s: %w", what, err)
+		return CheckResult{}, err
 	}
-	defer func() {
-		if err := log.Close(); err != nil {
-			a.logger().Warn("Close check log failed.", "error", err, "log_key", key)
-		}
-	}()
-	fail := func(msg string) error {
-		log.Printf("=== %s ===", msg)
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil, CheckResult{Detail: msg, Attempts: 1, LogKey: key})
-	}
+	defer cl.close()
+	key, what, log, fail := cl.key, cl.what, cl.log, cl.fail
 	api := c.API
 	if api == "" {
 		api = pipeline.DefaultGitHubAPI

@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -66,21 +65,12 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 	if timeout <= 0 {
 		timeout = pipeline.DefaultJenkinsTimeout
 	}
-	key := logstore.PromotionKey(in.PromotionID, runIDOr(ctx, in.RunID), in.Environment, "verify-"+strconv.Itoa(in.Index))
-	what := fmt.Sprintf("verify %s %s in %s (check %d)", in.Project, in.Version, in.Environment, in.Index)
-	log, err := a.Tasks.Logs.Writer(key)
+	cl, err := a.openCheckLog(ctx, in.PromotionID, in.RunID, in.Project, in.Version, in.Environment, in.Index)
 	if err != nil {
-		return CheckResult{}, fmt.Errorf("%s: %w", what, err)
+		return CheckResult{}, err
 	}
-	defer func() {
-		if err := log.Close(); err != nil {
-			a.logger().Warn("Close check log failed.", "error", err, "log_key", key)
-		}
-	}()
-	fail := func(msg string) error {
-		log.Printf("=== %s ===", msg)
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil, CheckResult{Detail: msg, Attempts: 1, LogKey: key})
-	}
+	defer cl.close()
+	key, what, log, fail := cl.key, cl.what, cl.log, cl.fail
 	base, err := url.Parse(strings.TrimSuffix(c.URL, "/"))
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
 		return CheckResult{LogKey: key}, fail(what + ": jenkins url must be an absolute http or https URL without credentials")

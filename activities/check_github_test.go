@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -109,8 +110,8 @@ func githubActivities(t *testing.T) *activities.PromotionActivities {
 
 func githubInput(f *fakeGitHub, workflows ...string) activities.GitHubCheckInput {
 	return activities.GitHubCheckInput{
-		PromotionID: "promote/foas/1.2", RunID: "run-1", Project: "foas", Environment: "staging", Version: "1.2",
-		Index: 2, SecretsAllowed: true,
+		CIJobCheckRun: contracts.CIJobCheckRun{PromotionID: "promote/foas/1.2", RunID: "run-1", Project: "foas",
+			Environment: "staging", Version: "1.2", Index: 2, SecretsAllowed: true},
 		Check: pipeline.GitHubCheck{API: f.srv.URL, Repository: "acme/smoke", Workflows: workflows, Ref: "main",
 			Inputs: map[string]string{"target": "${DROVER_ENVIRONMENT}"}, Token: pipeline.Credential{Secret: "GH_TOKEN"},
 			Timeout: pipeline.Duration(20 * time.Second)},

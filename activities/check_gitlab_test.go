@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -102,8 +103,8 @@ func gitlabActivities(t *testing.T) *activities.PromotionActivities {
 
 func gitlabInput(f *fakeGitLab, projects ...string) activities.GitLabCheckInput {
 	return activities.GitLabCheckInput{
-		PromotionID: "promote/foas/1.2", RunID: "run-1", Project: "foas", Environment: "staging", Version: "1.2",
-		Index: 2, SecretsAllowed: true,
+		CIJobCheckRun: contracts.CIJobCheckRun{PromotionID: "promote/foas/1.2", RunID: "run-1", Project: "foas",
+			Environment: "staging", Version: "1.2", Index: 2, SecretsAllowed: true},
 		Check: pipeline.GitLabCheck{API: f.srv.URL, Projects: projects, Ref: "main",
 			Variables: map[string]string{"TARGET": "${DROVER_ENVIRONMENT}"}, Token: pipeline.Credential{Secret: "GITLAB_TOKEN"},
 			Timeout: pipeline.Duration(20 * time.Second)},

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 )
 
@@ -139,8 +140,8 @@ func jenkinsActivities(t *testing.T) *activities.PromotionActivities {
 
 func jenkinsInput(f *fakeJenkins, jobs ...string) activities.JenkinsCheckInput {
 	return activities.JenkinsCheckInput{
-		PromotionID: "promote/foas/1.2", RunID: "run-1", Project: "foas", Environment: "staging", Version: "1.2",
-		Index: 2, SecretsAllowed: true,
+		CIJobCheckRun: contracts.CIJobCheckRun{PromotionID: "promote/foas/1.2", RunID: "run-1", Project: "foas",
+			Environment: "staging", Version: "1.2", Index: 2, SecretsAllowed: true},
 		Check: pipeline.JenkinsCheck{URL: f.srv.URL, Jobs: jobs,
 			Parameters: map[string]string{"TARGET": "${DROVER_ENVIRONMENT}", "VERSION": "v${DROVER_VERSION}", "HOME": "${HOME}"},
 			User:       pipeline.Credential{Secret: "JENKINS_USER"}, Token: pipeline.Credential{Secret: "JENKINS_TOKEN"},

@@ -89,55 +89,45 @@ type ExternalCheckInput struct {
 	Index int    `json:"index"` // position in the environment's verify list
 }
 
+// CIJobCheckRun is what the inputs of the CI-job checks (jenkins,
+// github_actions, gitlab) share: the promotion and environment the check
+// runs for and its place in the verify list. Embedded, its fields are the
+// inputs' own in JSON.
+type CIJobCheckRun struct {
+	PromotionID string `json:"promotion_id"`
+	RunID       string `json:"run_id"`
+	Project     string `json:"project"`
+	Environment string `json:"environment"`
+	Version     string `json:"version"`
+	Commit      string `json:"commit,omitempty"`
+	Index       int    `json:"index"` // position in the environment's verify list
+	// SecretsAllowed: as DeployInput's; without it the check's credential
+	// secrets are withheld and the check fails.
+	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+}
+
 // JenkinsCheckInput is the input of the CheckJenkins activity: it triggers
 // the check's Jenkins jobs and waits for all of them. Its log is at
 // "promotions/<id>/<run>/<env>/verify-<index>.log".
 type JenkinsCheckInput struct {
-	PromotionID string                `json:"promotion_id"`
-	RunID       string                `json:"run_id"`
-	Project     string                `json:"project"`
-	Environment string                `json:"environment"`
-	Version     string                `json:"version"`
-	Commit      string                `json:"commit,omitempty"`
-	Index       int                   `json:"index"` // position in the environment's verify list
-	Check       pipeline.JenkinsCheck `json:"check"`
-	// SecretsAllowed: as DeployInput's; without it the check's credential
-	// secrets are withheld and the check fails.
-	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+	CIJobCheckRun
+	Check pipeline.JenkinsCheck `json:"check"`
 }
 
 // GitHubCheckInput is the input of the CheckGitHubActions activity: it
 // dispatches the check's workflows and waits for all their runs. Its log is
 // at "promotions/<id>/<run>/<env>/verify-<index>.log".
 type GitHubCheckInput struct {
-	PromotionID string               `json:"promotion_id"`
-	RunID       string               `json:"run_id"`
-	Project     string               `json:"project"`
-	Environment string               `json:"environment"`
-	Version     string               `json:"version"`
-	Commit      string               `json:"commit,omitempty"`
-	Index       int                  `json:"index"` // position in the environment's verify list
-	Check       pipeline.GitHubCheck `json:"check"`
-	// SecretsAllowed: as DeployInput's; without it the token is withheld
-	// and the check fails.
-	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+	CIJobCheckRun
+	Check pipeline.GitHubCheck `json:"check"`
 }
 
 // GitLabCheckInput is the input of the CheckGitLab activity: it creates a
 // pipeline in each of the check's projects and waits for all of them. Its
 // log is at "promotions/<id>/<run>/<env>/verify-<index>.log".
 type GitLabCheckInput struct {
-	PromotionID string               `json:"promotion_id"`
-	RunID       string               `json:"run_id"`
-	Project     string               `json:"project"`
-	Environment string               `json:"environment"`
-	Version     string               `json:"version"`
-	Commit      string               `json:"commit,omitempty"`
-	Index       int                  `json:"index"` // position in the environment's verify list
-	Check       pipeline.GitLabCheck `json:"check"`
-	// SecretsAllowed: as DeployInput's; without it the token is withheld
-	// and the check fails.
-	SecretsAllowed bool `json:"secrets_allowed,omitempty"`
+	CIJobCheckRun
+	Check pipeline.GitLabCheck `json:"check"`
 }
 
 // CallbackReport is the body of POST /api/v1/callbacks/{token}.

@@ -82,39 +82,12 @@ func (r *promotionRun) runCheck(ctx workflow.Context, i, vi int, check pipeline.
 		opts.StartToCloseTimeout, opts.ScheduleToCloseTimeout = timeout, timeout
 		name, in = activityWaitExternal, contracts.ExternalCheckInput{PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID,
 			Environment: env.Name, Version: r.in.Version, Check: *check.External, Index: vi}
-	case pipeline.VerifyJenkins:
-		// A kind newer than every recorded history: no version needed.
-		timeout := check.Jenkins.Timeout.Std()
-		if timeout <= 0 {
-			timeout = pipeline.DefaultJenkinsTimeout
-		}
+	case pipeline.VerifyJenkins, pipeline.VerifyGitHub, pipeline.VerifyGitLab:
+		// Kinds newer than every recorded history: no version needed. The
+		// plan set their timeouts.
+		var timeout time.Duration
+		name, in, timeout = r.ciJobCheck(env.Name, vi, check)
 		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
-		name, in = activityCheckJenkins, contracts.JenkinsCheckInput{
-			PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
-			Version: r.in.Version, Commit: r.in.Commit, Index: vi, Check: *check.Jenkins, SecretsAllowed: r.in.SecretsAllowed,
-		}
-	case pipeline.VerifyGitHub:
-		// A kind newer than every recorded history: no version needed.
-		timeout := check.GitHub.Timeout.Std()
-		if timeout <= 0 {
-			timeout = pipeline.DefaultJenkinsTimeout
-		}
-		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
-		name, in = activityCheckGitHub, contracts.GitHubCheckInput{
-			PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
-			Version: r.in.Version, Commit: r.in.Commit, Index: vi, Check: *check.GitHub, SecretsAllowed: r.in.SecretsAllowed,
-		}
-	case pipeline.VerifyGitLab:
-		// A kind newer than every recorded history: no version needed.
-		timeout := check.GitLab.Timeout.Std()
-		if timeout <= 0 {
-			timeout = pipeline.DefaultJenkinsTimeout
-		}
-		opts.StartToCloseTimeout, opts.HeartbeatTimeout = timeout+10*time.Minute, DefaultHeartbeatTimeout
-		name, in = activityCheckGitLab, contracts.GitLabCheckInput{
-			PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project, Environment: env.Name,
-			Version: r.in.Version, Commit: r.in.Commit, Index: vi, Check: *check.GitLab, SecretsAllowed: r.in.SecretsAllowed,
-		}
 	case pipeline.VerifyBake:
 		skipped, err = r.bake(ctx, i, vi, check.Bake.Std())
 		return res, skipped, err
@@ -176,4 +149,18 @@ func checkText(v pipeline.Verify) string {
 		return "bake " + v.Bake.String()
 	}
 	return ""
+}
+
+// ciJobCheck is the activity, input and timeout of a CI-job check (jenkins,
+// github_actions, gitlab) of environment env at index vi.
+func (r *promotionRun) ciJobCheck(env string, vi int, check pipeline.Verify) (string, any, time.Duration) {
+	run := contracts.CIJobCheckRun{PromotionID: r.rec.state.ID, RunID: r.rec.state.RunID, Project: r.in.Project,
+		Environment: env, Version: r.in.Version, Commit: r.in.Commit, Index: vi, SecretsAllowed: r.in.SecretsAllowed}
+	switch check.Kind() {
+	case pipeline.VerifyJenkins:
+		return activityCheckJenkins, contracts.JenkinsCheckInput{CIJobCheckRun: run, Check: *check.Jenkins}, check.Jenkins.Timeout.Std()
+	case pipeline.VerifyGitHub:
+		return activityCheckGitHub, contracts.GitHubCheckInput{CIJobCheckRun: run, Check: *check.GitHub}, check.GitHub.Timeout.Std()
+	}
+	return activityCheckGitLab, contracts.GitLabCheckInput{CIJobCheckRun: run, Check: *check.GitLab}, check.GitLab.Timeout.Std()
 }

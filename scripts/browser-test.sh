@@ -51,6 +51,8 @@ args=(server start-dev --ip 127.0.0.1 --port "$tport" --http-port "$hport" --met
   --db-filename "$tmp/temporal.db" --log-level error)
 while read -r sa; do [ -n "$sa" ] && args+=(--search-attribute "$sa"); done < deploy/temporal/search-attributes.txt
 while read -r dc; do [ -n "$dc" ] && args+=(--dynamic-config-value "$dc"); done < deploy/temporal/dynamic-config.txt
+# SQLite pragmas of the file-backed server (WAL, synchronous=NORMAL: see the file).
+while read -r sp; do args+=(--sqlite-pragma "$sp"); done < <(grep -Ev '^[[:space:]]*(#|$)' deploy/temporal/sqlite-pragmas.txt)
 "$temporal" "${args[@]}" >"$tmp/temporal.log" 2>&1 &
 pids+=($!)
 ok=

@@ -131,7 +131,26 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 // this configuration serves: the default queue with workflows and all
 // activities, and one activities-only worker per label queue.
 func NewWorkers(c client.Client, cfg Config, set ActivitySet) []worker.Worker {
-	opts := worker.Options{
+	opts := WorkerOptions(cfg)
+	var workers []worker.Worker
+	if !cfg.NoWorkflows {
+		w := worker.New(c, workflows.TaskQueue, opts)
+		RegisterWorkflows(w)
+		RegisterActivities(w, set)
+		workers = append(workers, w)
+	}
+	for _, q := range LabelQueues(cfg.Labels, workflows.TaskQueueFor) {
+		w := worker.New(c, q, opts)
+		RegisterActivities(w, ActivitySet{Tasks: set.Tasks})
+		workers = append(workers, w)
+	}
+	return workers
+}
+
+// WorkerOptions are the Temporal worker options of every worker NewWorkers
+// builds; drover-bench gives its floors the same, so that they compare.
+func WorkerOptions(cfg Config) worker.Options {
+	return worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.MaxTasks,
 		// On SIGTERM running tasks get this long to finish before they are
 		// cancelled (and retried elsewhere); compose and Kubernetes give the
@@ -146,17 +165,4 @@ func NewWorkers(c client.Client, cfg Config, set ActivitySet) []worker.Worker {
 		MaxConcurrentActivityTaskPollers: 8,
 		MaxConcurrentWorkflowTaskPollers: 4,
 	}
-	var workers []worker.Worker
-	if !cfg.NoWorkflows {
-		w := worker.New(c, workflows.TaskQueue, opts)
-		RegisterWorkflows(w)
-		RegisterActivities(w, set)
-		workers = append(workers, w)
-	}
-	for _, q := range LabelQueues(cfg.Labels, workflows.TaskQueueFor) {
-		w := worker.New(c, q, opts)
-		RegisterActivities(w, ActivitySet{Tasks: set.Tasks})
-		workers = append(workers, w)
-	}
-	return workers
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/decision"
+	temporalconfig "github.com/drover-ci/drover/deploy/temporal"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/internal/devserver"
 	"github.com/drover-ci/drover/internal/gitfixture"
@@ -37,18 +38,47 @@ type benchEnv struct {
 	// decisionKeys are the API's decision keys, for promotions started without it.
 	decisionKeys []decision.PublicKey
 	workers      []tworker.Worker
+	// floors: this environment also runs the floors' worker.
+	floors bool
+	// serverPid is the dev server's process (0 when not found).
+	serverPid int
+	// pragmas of the file-backed dev server.
+	pragmas []string
+	closed  bool
 }
 
-func startEnv(ctx context.Context) (*benchEnv, error) {
-	e := &benchEnv{}
+// envOptions choose an environment's dev server.
+type envOptions struct {
+	// dbFile keeps Temporal's state in this SQLite file (relative to the
+	// environment's directory); empty keeps it in memory.
+	dbFile string
+	// pragmas of the file-backed server; nil takes deploy/temporal/sqlite-pragmas.txt.
+	pragmas []string
+	// floors runs the floors' worker beside Drover's.
+	floors bool
+}
+
+func startEnv(ctx context.Context, eo envOptions) (*benchEnv, error) {
+	e := &benchEnv{floors: eo.floors}
 	var err error
 	if e.dir, err = os.MkdirTemp("", "drover-bench-"); err != nil {
 		return nil, err
 	}
-	fmt.Println("starting Temporal dev server...")
-	if e.server, err = devserver.Start(ctx, devserver.Options{}); err != nil {
+	dopts := devserver.Options{SQLitePragmas: eo.pragmas}
+	kind := "in-memory"
+	if eo.dbFile != "" {
+		dopts.DBFile, kind = filepath.Join(e.dir, eo.dbFile), "file-backed"
+		if dopts.SQLitePragmas == nil {
+			dopts.SQLitePragmas = temporalconfig.SQLitePragmas()
+		}
+		e.pragmas = dopts.SQLitePragmas
+		kind += fmt.Sprintf(" (pragmas %q)", e.pragmas)
+	}
+	fmt.Printf("starting %s Temporal dev server...\n", kind)
+	if e.server, err = devserver.Start(ctx, dopts); err != nil {
 		return nil, fmt.Errorf("start dev server: %w", err)
 	}
+	e.serverPid = devServerPid(e.server.FrontendHostPort())
 	quiet := slog.New(slog.DiscardHandler)
 	if e.client, err = client.Dial(client.Options{HostPort: e.server.FrontendHostPort(), Logger: log.NewStructuredLogger(quiet)}); err != nil {
 		return nil, err
@@ -98,10 +128,15 @@ func (e *benchEnv) startWorkers() error {
 	}
 	e.workers = worker.NewWorkers(e.client, cfg, worker.ActivitySet{Tasks: acts, Ledger: &activities.LedgerActivities{Ledger: e.ledger},
 		Promotions: activities.NewPromotionActivities(acts, e.client, e.ledger, e.ledger, "")})
-	raw := tworker.New(e.client, rawTaskQueue, tworker.Options{MaxConcurrentActivityExecutionSize: 200})
-	raw.RegisterWorkflow(RawPipeline)
-	raw.RegisterActivity(NoOp)
-	e.workers = append(e.workers, raw)
+	if e.floors {
+		// The floors run with the options of Drover's workers, so that
+		// pollers and concurrency are not what differs.
+		raw := tworker.New(e.client, rawTaskQueue, worker.WorkerOptions(cfg))
+		raw.RegisterWorkflow(RawPipeline)
+		raw.RegisterActivity(NoOp)
+		raw.RegisterActivity(ProcessTask)
+		e.workers = append(e.workers, raw)
+	}
 	for _, w := range e.workers {
 		if err := w.Start(); err != nil {
 			return err
@@ -118,6 +153,10 @@ func (e *benchEnv) stopWorkers() {
 }
 
 func (e *benchEnv) close() {
+	if e.closed {
+		return
+	}
+	e.closed = true
 	if e.httpSrv != nil {
 		e.httpSrv.Close()
 	}

@@ -7,14 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"go.temporal.io/sdk/client"
 )
 
+// benchDefinition is the build measured: 3 stages × 5 tasks running `true`.
 const benchDefinition = `project: bench
 build:
   stages:
@@ -45,6 +44,9 @@ func (r result) p(q float64) time.Duration {
 
 func (r result) throughput() float64 { return float64(len(r.latencies)) / r.wall.Seconds() }
 
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
 // measure runs n units with the given concurrency.
 func measure(ctx context.Context, name string, n, concurrency int, start starter) (result, error) {
 	res := result{name: name, concurrency: concurrency, latencies: make([]time.Duration, n)}
@@ -66,80 +68,6 @@ func cmpErr(a, b error) error {
 		return a
 	}
 	return b
-}
-
-func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options) error {
-	tasks := strings.TrimSuffix(strings.Repeat("{name: t%d, run: 'true', checkout: false}, ", 5), ", ")
-	tasks = fmt.Sprintf(tasks, 1, 2, 3, 4, 5)
-	warm := 10
-	total := warm + o.serial + o.parallel
-	repo, commits, err := e.makeRepo("bench", fmt.Sprintf(benchDefinition, tasks), total)
-	if err != nil {
-		return err
-	}
-	drover := func(offset int) starter {
-		return func(ctx context.Context, i int) error { return e.droverBuild(ctx, repo, commits[offset+i]) }
-	}
-	var rawSeq atomic.Int64
-	raw := func(ctx context.Context, _ int) error {
-		run, err := e.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: fmt.Sprintf("raw-%d", rawSeq.Add(1)), TaskQueue: rawTaskQueue,
-		}, RawPipeline, 3, 5)
-		if err != nil {
-			return err
-		}
-		return run.Get(ctx, nil)
-	}
-
-	fmt.Println("warming up...")
-	if _, err := measure(ctx, "warm-up", warm, 1, drover(0)); err != nil {
-		return err
-	}
-	if _, err := measure(ctx, "warm-up", warm, 1, raw); err != nil {
-		return err
-	}
-	if o.explain {
-		t0 := time.Now()
-		id, runID, err := e.startBuild(ctx, repo, commits[warm])
-		if err != nil {
-			return err
-		}
-		fmt.Printf("the API answered in %s\n", time.Since(t0).Round(100*time.Microsecond))
-		if err := e.client.GetWorkflow(ctx, id, runID).Get(ctx, nil); err != nil {
-			return err
-		}
-		return e.explain(ctx, id, runID)
-	}
-	var results []result
-	for _, sc := range []struct {
-		name string
-		n, c int
-		fn   starter
-	}{
-		{"raw Temporal 3x5", o.serial, 1, raw},
-		{"Drover build 3x5", o.serial, 1, drover(warm)},
-		{"raw Temporal 3x5", o.parallel, o.concurrency, raw},
-		{"Drover build 3x5", o.parallel, o.concurrency, drover(warm + o.serial)},
-	} {
-		fmt.Printf("running %s x%d at concurrency %d...\n", sc.name, sc.n, sc.c)
-		r, err := measure(ctx, sc.name, sc.n, sc.c, sc.fn)
-		if err != nil {
-			return fmt.Errorf("%s: %w", sc.name, err)
-		}
-		results = append(results, r)
-	}
-	fmt.Println()
-	fmt.Printf("%-18s %5s %6s %10s %10s %12s\n", "scenario", "conc", "runs", "p50", "p99", "throughput")
-	for _, r := range results {
-		fmt.Printf("%-18s %5d %6d %10s %10s %9.1f/s\n", r.name, r.concurrency, len(r.latencies),
-			r.p(0.5).Round(100*time.Microsecond), r.p(0.99).Round(100*time.Microsecond), r.throughput())
-	}
-	fmt.Println()
-	fmt.Printf("Drover/raw p50 latency at concurrency 1: %.2fx (target <= 1.5x)\n",
-		float64(results[1].p(0.5))/float64(results[0].p(0.5)))
-	fmt.Printf("Drover/raw throughput at concurrency %d: %.2fx (target >= 0.7x)\n", o.concurrency,
-		results[3].throughput()/results[2].throughput())
-	return nil
 }
 
 // droverBuild starts a build through the API and waits for its workflow to end.

@@ -16,7 +16,7 @@ import (
 
 // memoryInFlight runs the worker binary alone, starts n builds whose one task
 // sleeps, and reports the worker's resident memory once all of them run.
-func (e *benchEnv) memoryInFlight(ctx context.Context, n int) error {
+func (e *benchEnv) memoryInFlight(ctx context.Context, n int, rep *report) error {
 	e.stopWorkers()
 	bin, err := e.buildWorkerBinary(ctx)
 	if err != nil {
@@ -57,6 +57,7 @@ build:
 	rss, hwm := memory(w.Process.Pid)
 	fmt.Printf("worker with %d of %d builds in flight (tasks running): RSS %.1f MiB, peak %.1f MiB (target < 400 MiB)\n",
 		running, n, float64(rss)/1024, float64(hwm)/1024)
+	rep.InFlight = &inFlightReport{Builds: n, Running: running, RSSMiB: float64(rss) / 1024, PeakMiB: float64(hwm) / 1024}
 	return nil
 }
 

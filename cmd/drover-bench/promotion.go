@@ -31,7 +31,7 @@ const benchEnvironment = "prod"
 // them one at a time through the API and prints how long after each HTTP
 // answer the Deploy activity started (its ActivityTaskStarted event time),
 // with the steps in between.
-func (e *benchEnv) approvalLatency(ctx context.Context, n int) error {
+func (e *benchEnv) approvalLatency(ctx context.Context, n int, rep *report) error {
 	fmt.Printf("\nstarting %d promotions that wait for approval...\n", n)
 	version := "approve-1"
 	ids, projects, err := e.startPromotions(ctx, "lat", version, n)
@@ -80,6 +80,7 @@ func (e *benchEnv) approvalLatency(ctx context.Context, n int) error {
 			r.p(0.99).Round(100*time.Microsecond), r.p(1).Round(100*time.Microsecond))
 	}
 	fmt.Printf("approval accepted → deploy started p99: %s (target < 100ms)\n", fromAnswer.p(0.99).Round(100*time.Microsecond))
+	rep.Approvals = &approvalsReport{Promotions: n, P50Ms: ms(fromAnswer.p(0.5)), P99Ms: ms(fromAnswer.p(0.99)), MaxMs: ms(fromAnswer.p(1))}
 	return nil
 }
 

@@ -8,8 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/drover-ci/drover/api"
@@ -21,7 +19,7 @@ const approvalsRequests = 20
 // approvalsWhileWaiting runs the worker binary alone, starts n promotions
 // that wait for bench's approval, and once all of them wait prints the
 // worker's resident memory and how fast GET /api/v1/approvals answers bench.
-func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int) error {
+func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int, rep *report) error {
 	e.stopWorkers()
 	bin, err := e.buildWorkerBinary(ctx)
 	if err != nil {
@@ -50,14 +48,15 @@ func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int) error {
 	if err := e.waitAwaiting(ctx, version, n, 5*time.Minute); err != nil {
 		return err
 	}
-	fmt.Printf("%d promotions await approval after %s\n", n, time.Since(t0).Round(time.Millisecond))
+	startTook := time.Since(t0)
+	fmt.Printf("%d promotions await approval after %s\n", n, startTook.Round(time.Millisecond))
 	rss, hwm := memory(w.Process.Pid)
 	fmt.Printf("worker with %d promotions awaiting approval: RSS %.1f MiB, peak %.1f MiB (target < 300 MiB)\n",
 		n, float64(rss)/1024, float64(hwm)/1024)
 
 	// Let the server finish writing visibility before timing reads of it.
 	time.Sleep(5 * time.Second)
-	server := devServerPid()
+	server := e.serverPid
 	res := result{name: "GET /api/v1/approvals", latencies: make([]time.Duration, approvalsRequests)}
 	count := 0
 	serverCPU0, selfCPU0 := cpuTime(server), cpuTime(os.Getpid())
@@ -73,34 +72,11 @@ func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int) error {
 		approvalsRequests, count, res.p(0.5).Round(100*time.Microsecond), res.p(0.99).Round(100*time.Microsecond))
 	fmt.Printf("CPU per request: Temporal server %s, API and client %s\n",
 		(serverCPU / approvalsRequests).Round(100*time.Microsecond), (selfCPU / approvalsRequests).Round(100*time.Microsecond))
+	rep.Waiting = &waitingReport{Promotions: n, RSSMiB: float64(rss) / 1024, PeakMiB: float64(hwm) / 1024, Listed: count,
+		ListP50Ms: ms(res.p(0.5)), ListP99Ms: ms(res.p(0.99)), ServerCPUMs: ms(serverCPU) / approvalsRequests,
+		APICPUMs: ms(selfCPU) / approvalsRequests, StartSeconds: startTook.Seconds(), ListRequests: approvalsRequests,
+		WorkerProcess: "drover-worker binary"}
 	return nil
-}
-
-// devServerPid is the pid of the Temporal dev server this process started, or 0.
-func devServerPid() int {
-	for _, pid := range children(os.Getpid()) {
-		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(comm)) == "temporal" {
-			return pid
-		}
-	}
-	return 0
-}
-
-// cpuTime is the user and system CPU time pid used so far (0 when unknown).
-func cpuTime(pid int) time.Duration {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil || pid == 0 {
-		return 0
-	}
-	// utime and stime are the 12th and 13th fields after the command name, in
-	// clock ticks (USER_HZ, 100 on Linux).
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	if len(fields) < 13 {
-		return 0
-	}
-	utime, _ := strconv.Atoi(fields[11])
-	stime, _ := strconv.Atoi(fields[12])
-	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // listApprovals asks the API what waits for bench and returns how many approvals it listed.

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os/exec"
+	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -9,13 +12,18 @@ import (
 
 const rawTaskQueue = "bench-raw"
 
-// RawPipeline is the baseline: stages of parallel no-op activities and nothing else.
-func RawPipeline(ctx workflow.Context, stages, tasks int) error {
+// RawPipeline is a floor: stages of parallel activities and nothing else.
+// With process set each activity is ProcessTask, otherwise NoOp.
+func RawPipeline(ctx workflow.Context, stages, tasks int, process bool) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
+	var act any = NoOp
+	if process {
+		act = ProcessTask
+	}
 	for range stages {
 		futures := make([]workflow.Future, tasks)
 		for t := range futures {
-			futures[t] = workflow.ExecuteActivity(ctx, NoOp)
+			futures[t] = workflow.ExecuteActivity(ctx, act)
 		}
 		for _, f := range futures {
 			if err := f.Get(ctx, nil); err != nil {
@@ -26,5 +34,17 @@ func RawPipeline(ctx workflow.Context, stages, tasks int) error {
 	return nil
 }
 
-// NoOp is the baseline's task.
+// NoOp is the no-op floor's task.
 func NoOp(context.Context) error { return nil }
+
+// ProcessTask is the process floor's task: `bash -c true` in its own process
+// group, as a Drover task's script runs, and nothing else (no workspace, no
+// log, no sandbox).
+func ProcessTask(ctx context.Context) error {
+	cmd := exec.CommandContext(ctx, "bash", "-c", "true")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("bash -c true: %w", err)
+	}
+	return nil
+}

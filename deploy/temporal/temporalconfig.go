@@ -1,7 +1,8 @@
 // Package temporalconfig carries the Temporal settings Drover needs, embedded
 // from the files beside it so every consumer reads one source of truth:
 // search-attributes.txt (the custom search attributes its workflows set) and
-// dynamic-config.txt (the dev server's dynamic configuration values).
+// dynamic-config.txt (the dev server's dynamic configuration values) and
+// sqlite-pragmas.txt (the file-backed dev server's SQLite pragmas).
 package temporalconfig
 
 import (
@@ -17,6 +18,9 @@ var searchAttributesFile string
 
 //go:embed dynamic-config.txt
 var dynamicConfigFile string
+
+//go:embed sqlite-pragmas.txt
+var sqlitePragmasFile string
 
 // SearchAttribute is a custom search attribute Drover's workflows set.
 type SearchAttribute struct {
@@ -53,6 +57,10 @@ func SearchAttributes() ([]SearchAttribute, error) {
 // DynamicConfig lists the dev server's dynamic configuration values, each
 // "key=value" as `temporal server start-dev --dynamic-config-value` takes it.
 func DynamicConfig() []string { return lines(dynamicConfigFile) }
+
+// SQLitePragmas lists the SQLite pragmas of a file-backed dev server, each
+// "name=value" as `temporal server start-dev --sqlite-pragma` takes it.
+func SQLitePragmas() []string { return lines(sqlitePragmasFile) }
 
 // lines returns the non-blank lines of text that are not # comments, trimmed.
 func lines(text string) []string {

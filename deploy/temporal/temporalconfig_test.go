@@ -23,3 +23,7 @@ func TestDynamicConfigLines(t *testing.T) {
 	require.Contains(t, DynamicConfig(), "matching.numTaskqueueReadPartitions=1")
 	require.Equal(t, []string{"a=1", "b=2"}, lines("# comment\n a=1 \n\nb=2\n"))
 }
+
+func TestSQLitePragmasLines(t *testing.T) {
+	require.Equal(t, []string{"journal_mode=WAL", "synchronous=NORMAL"}, SQLitePragmas())
+}

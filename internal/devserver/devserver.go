@@ -23,6 +23,9 @@ import (
 type Options struct {
 	// DBFile persists the server's state in a SQLite file; empty keeps it in memory.
 	DBFile string
+	// SQLitePragmas of a file-backed server ("name=value"); nil takes
+	// deploy/temporal/sqlite-pragmas.txt, as make dev does.
+	SQLitePragmas []string
 	// HostPort to listen on; empty picks a free port.
 	HostPort string
 	// Output receives the server's logs; nil discards them.
@@ -50,6 +53,15 @@ func Start(ctx context.Context, opts Options) (*testsuite.DevServer, error) {
 	var extra []string
 	for _, d := range temporalconfig.DynamicConfig() {
 		extra = append(extra, "--dynamic-config-value", d)
+	}
+	if opts.DBFile != "" {
+		pragmas := opts.SQLitePragmas
+		if pragmas == nil {
+			pragmas = temporalconfig.SQLitePragmas()
+		}
+		for _, p := range pragmas {
+			extra = append(extra, "--sqlite-pragma", p)
+		}
 	}
 	out := opts.Output
 	if out == nil {

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+)
+
+// Scenario keys, as the JSON output names them.
+const (
+	scNoOp    = "noop_floor"
+	scProcess = "process_floor"
+	scDrover  = "drover"
+	scDevDB   = "drover_file_db"
+)
+
+// scenarioNames are the scenarios as printed.
+var scenarioNames = map[string]string{
+	scNoOp:    "no-op floor 3x5",
+	scProcess: "process floor 3x5",
+	scDrover:  "Drover 3x5",
+	scDevDB:   "Drover 3x5, file DB",
+}
+
+// scenario is one way of running the 3×5 build.
+type scenario struct {
+	key   string
+	env   *benchEnv
+	start starter
+}
+
+// latencyAndThroughput runs the floors and Drover (and Drover on the
+// file-backed dev server when dev is set) alternately in o.rounds rounds, at
+// concurrency 1 and o.concurrency, and prints each round and the medians.
+func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options, dev *benchEnv, rep *report) error {
+	tasks := strings.TrimSuffix(strings.Repeat("{name: t%d, run: 'true', checkout: false}, ", 5), ", ")
+	tasks = fmt.Sprintf(tasks, 1, 2, 3, 4, 5)
+	const warm = 5
+	total := warm + o.rounds*(o.serial+o.parallel)
+	repo, commits, err := e.makeRepo("bench", fmt.Sprintf(benchDefinition, tasks), total)
+	if err != nil {
+		return err
+	}
+	// Each environment builds the commits in order: a build's ID is its commit.
+	drover := func(env *benchEnv) starter {
+		var next atomic.Int64
+		return func(ctx context.Context, _ int) error {
+			return env.droverBuild(ctx, repo, commits[next.Add(1)-1])
+		}
+	}
+	var rawSeq atomic.Int64
+	floor := func(process bool) starter {
+		return func(ctx context.Context, _ int) error {
+			run, err := e.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+				ID: fmt.Sprintf("raw-%d", rawSeq.Add(1)), TaskQueue: rawTaskQueue,
+			}, RawPipeline, 3, 5, process)
+			if err != nil {
+				return err
+			}
+			return run.Get(ctx, nil)
+		}
+	}
+	scenarios := []scenario{{scNoOp, e, floor(false)}, {scProcess, e, floor(true)}, {scDrover, e, drover(e)}}
+	if dev != nil {
+		scenarios = append(scenarios, scenario{scDevDB, dev, drover(dev)})
+	}
+
+	fmt.Println("warming up...")
+	for _, sc := range scenarios {
+		if _, err := measure(ctx, "warm-up", warm, 1, sc.start); err != nil {
+			return fmt.Errorf("warm-up %s: %w", sc.key, err)
+		}
+	}
+	if o.explain {
+		return e.explainOne(ctx, repo, commits[total-1])
+	}
+	br := &buildsReport{Rounds: o.rounds, Serial: o.serial, Parallel: o.parallel, Concurrency: o.concurrency}
+	rep.Builds = br
+	fmt.Printf("\n%-5s %-22s %5s %5s %9s %9s %10s  %s\n", "round", "scenario", "conc", "runs", "p50", "p99",
+		"throughput", "CPU per build: bench process, its task processes, Temporal")
+	for round := range o.rounds {
+		for _, conc := range []struct{ n, c int }{{o.serial, 1}, {o.parallel, o.concurrency}} {
+			// Rotate the order each round, so that no scenario always runs
+			// first (or right after another).
+			for k := range scenarios {
+				sc := scenarios[(k+round)%len(scenarios)]
+				run, err := runScenario(ctx, sc, round+1, conc.n, conc.c)
+				if err != nil {
+					return err
+				}
+				br.Runs = append(br.Runs, run)
+				fmt.Printf("%-5d %-22s %5d %5d %9s %9s %8.1f/s  %6.1f ms %6.1f ms %6.1f ms\n", run.Round,
+					scenarioNames[run.Scenario], run.Concurrency, run.Runs, fmtMs(run.P50Ms), fmtMs(run.P99Ms),
+					run.Throughput, run.CPU.Bench, run.CPU.Tasks, run.CPU.Temporal)
+			}
+		}
+	}
+	br.summarize(o.concurrency)
+	br.print()
+	return nil
+}
+
+// runScenario measures n builds of sc at concurrency c, with the CPU each
+// process used per build.
+func runScenario(ctx context.Context, sc scenario, round, n, c int) (scenarioRun, error) {
+	self0, server0 := cpuOf(ownPid), cpuOf(sc.env.serverPid)
+	r, err := measure(ctx, sc.key, n, c, sc.start)
+	if err != nil {
+		return scenarioRun{}, fmt.Errorf("%s round %d at concurrency %d: %w", sc.key, round, c, err)
+	}
+	self, server := cpuOf(ownPid), cpuOf(sc.env.serverPid)
+	per := func(d time.Duration) float64 { return ms(d) / float64(n) }
+	return scenarioRun{
+		Round: round, Scenario: sc.key, Concurrency: c, Runs: n,
+		P50Ms: ms(r.p(0.5)), P99Ms: ms(r.p(0.99)), Throughput: r.throughput(),
+		CPU: cpuPerBuild{
+			Bench: per(self.self - self0.self), Tasks: per(self.children - self0.children),
+			Temporal: per(server.self - server0.self),
+		},
+	}, nil
+}
+
+// explainOne starts one build, says how fast the API answered and prints its timeline.
+func (e *benchEnv) explainOne(ctx context.Context, repo, commit string) error {
+	t0 := time.Now()
+	id, runID, err := e.startBuild(ctx, repo, commit)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("the API answered in %s\n", time.Since(t0).Round(100*time.Microsecond))
+	if err := e.client.GetWorkflow(ctx, id, runID).Get(ctx, nil); err != nil {
+		return err
+	}
+	return e.explain(ctx, id, runID)
+}
+
+// summarize computes the medians over rounds of each scenario's figures and
+// of the per-round ratios.
+func (br *buildsReport) summarize(conc int) {
+	type key struct {
+		sc string
+		c  int
+	}
+	byKey := map[key][]scenarioRun{}
+	var order []key
+	for _, r := range br.Runs {
+		k := key{r.Scenario, r.Concurrency}
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], r)
+	}
+	slices.SortStableFunc(order, func(a, b key) int { return a.c - b.c })
+	for _, k := range order {
+		runs := byKey[k]
+		med := func(f func(scenarioRun) float64) float64 {
+			v := make([]float64, len(runs))
+			for i, r := range runs {
+				v[i] = f(r)
+			}
+			return median(v)
+		}
+		br.Summary = append(br.Summary, scenarioRun{
+			Scenario: k.sc, Concurrency: k.c, Runs: len(runs) * runs[0].Runs,
+			P50Ms:      med(func(r scenarioRun) float64 { return r.P50Ms }),
+			P99Ms:      med(func(r scenarioRun) float64 { return r.P99Ms }),
+			Throughput: med(func(r scenarioRun) float64 { return r.Throughput }),
+			CPU: cpuPerBuild{
+				Bench:    med(func(r scenarioRun) float64 { return r.CPU.Bench }),
+				Tasks:    med(func(r scenarioRun) float64 { return r.CPU.Tasks }),
+				Temporal: med(func(r scenarioRun) float64 { return r.CPU.Temporal }),
+			},
+		})
+	}
+	// A ratio per round, then their median.
+	ratio := func(name, target, num, den string, c int, latency bool) {
+		var v []float64
+		for round := 1; round <= br.Rounds; round++ {
+			a, okA := br.run(round, num, c)
+			b, okB := br.run(round, den, c)
+			if !okA || !okB {
+				continue
+			}
+			if latency {
+				v = append(v, a.P50Ms/b.P50Ms)
+			} else {
+				v = append(v, a.Throughput/b.Throughput)
+			}
+		}
+		if len(v) > 0 {
+			br.Ratios = append(br.Ratios, ratioReport{Name: name, Target: target, Median: median(v), Rounds: v})
+		}
+	}
+	cs := fmt.Sprintf("c=%d", conc)
+	ratio("Drover / process floor, p50 at c=1", "<= 1.10", scDrover, scProcess, 1, true)
+	ratio("Drover / process floor, throughput at "+cs, ">= 0.95", scDrover, scProcess, conc, false)
+	ratio("Drover / no-op floor, p50 at c=1", "", scDrover, scNoOp, 1, true)
+	ratio("Drover / no-op floor, throughput at "+cs, "", scDrover, scNoOp, conc, false)
+	ratio("process floor / no-op floor, p50 at c=1", "", scProcess, scNoOp, 1, true)
+	ratio("process floor / no-op floor, throughput at "+cs, "", scProcess, scNoOp, conc, false)
+	ratio("Drover file DB / in-memory, p50 at c=1", "<= 1.3", scDevDB, scDrover, 1, true)
+	ratio("Drover file DB / in-memory, throughput at "+cs, "", scDevDB, scDrover, conc, false)
+}
+
+// run is the run of scenario sc at concurrency c in round.
+func (br *buildsReport) run(round int, sc string, c int) (scenarioRun, bool) {
+	for _, r := range br.Runs {
+		if r.Round == round && r.Scenario == sc && r.Concurrency == c {
+			return r, true
+		}
+	}
+	return scenarioRun{}, false
+}
+
+func (br *buildsReport) print() {
+	fmt.Printf("\nmedians of %d rounds:\n", br.Rounds)
+	fmt.Printf("%-22s %5s %6s %9s %9s %10s  %s\n", "scenario", "conc", "runs", "p50", "p99", "throughput",
+		"CPU per build: bench process, its task processes, Temporal")
+	for _, r := range br.Summary {
+		fmt.Printf("%-22s %5d %6d %9s %9s %8.1f/s  %6.1f ms %6.1f ms %6.1f ms\n", scenarioNames[r.Scenario],
+			r.Concurrency, r.Runs, fmtMs(r.P50Ms), fmtMs(r.P99Ms), r.Throughput, r.CPU.Bench, r.CPU.Tasks, r.CPU.Temporal)
+	}
+	fmt.Println("(the bench process holds Drover's worker and API, the floors' worker and the clients)")
+	fmt.Println()
+	for _, r := range br.Ratios {
+		target := ""
+		if r.Target != "" {
+			target = " (target " + r.Target + "x)"
+		}
+		fmt.Printf("%-48s %5.2fx%s  rounds: %s\n", r.Name+":", r.Median, target, fmtRatios(r.Rounds))
+	}
+}
+
+// median of v.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+func fmtMs(v float64) string {
+	if v >= 1000 {
+		return fmt.Sprintf("%.2fs", v/1000)
+	}
+	return fmt.Sprintf("%.1fms", v)
+}
+
+func fmtRatios(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(s, " ")
+}

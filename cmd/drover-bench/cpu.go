@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// devServerPid is the pid of the Temporal dev server this process started
+// listening on hostPort, or 0.
+func devServerPid(hostPort string) int {
+	port := hostPort[strings.LastIndexByte(hostPort, ':')+1:]
+	for _, pid := range children(os.Getpid()) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(comm)) != "temporal" {
+			continue
+		}
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		args := strings.Split(string(cmdline), "\x00")
+		for i := range len(args) - 1 {
+			if args[i] == "--port" && args[i+1] == port {
+				return pid
+			}
+		}
+	}
+	return 0
+}
+
+// procCPU is the CPU time a process used so far: its own, and that of its
+// children it waited for (for this process: the tasks' bash processes).
+type procCPU struct{ self, children time.Duration }
+
+// cpuOf reads pid's CPU times from /proc/<pid>/stat (zero when unknown).
+func cpuOf(pid int) procCPU {
+	if pid == 0 {
+		return procCPU{}
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return procCPU{}
+	}
+	// utime, stime, cutime and cstime are the 12th to 15th fields after the
+	// command name, in clock ticks (USER_HZ, 100 on Linux).
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 15 {
+		return procCPU{}
+	}
+	tick := func(i int) time.Duration {
+		v, _ := strconv.Atoi(fields[i])
+		return time.Duration(v) * 10 * time.Millisecond
+	}
+	return procCPU{self: tick(11) + tick(12), children: tick(13) + tick(14)}
+}
+
+// cpuTime is the user and system CPU time pid used so far (0 when unknown).
+func cpuTime(pid int) time.Duration { return cpuOf(pid).self }

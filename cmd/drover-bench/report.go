@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/drover-ci/drover/internal/devserver"
+)
+
+// ownPid is this process: it holds Drover's worker and API (in-process),
+// the floors' worker and every client.
+var ownPid = os.Getpid()
+
+// report is every figure of a run, written by -json and read by -table.
+type report struct {
+	Commit    string            `json:"commit,omitempty"`
+	Started   time.Time         `json:"started"`
+	Finished  time.Time         `json:"finished"`
+	Machine   machine           `json:"machine"`
+	Flags     map[string]string `json:"flags"`
+	Builds    *buildsReport     `json:"builds,omitempty"`
+	Webhooks  *webhooksReport   `json:"webhooks,omitempty"`
+	Approvals *approvalsReport  `json:"approvals,omitempty"`
+	Waiting   *waitingReport    `json:"waiting,omitempty"`
+	InFlight  *inFlightReport   `json:"in_flight,omitempty"`
+}
+
+// machine describes where a run ran.
+type machine struct {
+	Cores     int    `json:"cores"`
+	GoVersion string `json:"go_version"`
+	// LoadStart and LoadEnd are /proc/loadavg's 1, 5 and 15 minute averages.
+	LoadStart string `json:"load_average_start"`
+	LoadEnd   string `json:"load_average_end"`
+	// Processes says which process holds what.
+	Processes string `json:"processes"`
+	// DevDBPragmas are the SQLite pragmas of the file-backed dev server, when measured.
+	DevDBPragmas []string `json:"dev_db_pragmas,omitempty"`
+}
+
+// buildsReport is the 3×5 build against the floors.
+type buildsReport struct {
+	Rounds      int           `json:"rounds"`
+	Serial      int           `json:"serial_per_round"`
+	Parallel    int           `json:"parallel_per_round"`
+	Concurrency int           `json:"concurrency"`
+	Runs        []scenarioRun `json:"runs"`
+	// Summary is the median over rounds of each scenario's figures.
+	Summary []scenarioRun `json:"summary"`
+	Ratios  []ratioReport `json:"ratios"`
+}
+
+// scenarioRun is one scenario at one concurrency in one round (or the
+// medians of all rounds, with Round 0).
+type scenarioRun struct {
+	Round       int         `json:"round,omitempty"`
+	Scenario    string      `json:"scenario"`
+	Concurrency int         `json:"concurrency"`
+	Runs        int         `json:"runs"`
+	P50Ms       float64     `json:"p50_ms"`
+	P99Ms       float64     `json:"p99_ms"`
+	Throughput  float64     `json:"throughput_per_s"`
+	CPU         cpuPerBuild `json:"cpu_ms_per_build"`
+}
+
+// cpuPerBuild is the CPU time used per build, by process.
+type cpuPerBuild struct {
+	// Bench is this process: Drover's worker and API, the floors' worker, the clients.
+	Bench float64 `json:"bench_process"`
+	// Tasks are the processes the bench process ran and waited for (the tasks' bash).
+	Tasks float64 `json:"task_processes"`
+	// Temporal is the dev server.
+	Temporal float64 `json:"temporal_server"`
+}
+
+// ratioReport is the median of a ratio computed in each round.
+type ratioReport struct {
+	Name   string    `json:"name"`
+	Target string    `json:"target,omitempty"`
+	Median float64   `json:"median"`
+	Rounds []float64 `json:"rounds"`
+}
+
+// webhooksReport is the signed pushes against Temporal's own StartWorkflow.
+type webhooksReport struct {
+	Senders          int     `json:"senders"`
+	Pushes           int     `json:"pushes"`
+	P50Ms            float64 `json:"p50_ms"`
+	P99Ms            float64 `json:"p99_ms"`
+	FloorP50Ms       float64 `json:"start_workflow_p50_ms"`
+	FloorP99Ms       float64 `json:"start_workflow_p99_ms"`
+	AddedP50Ms       float64 `json:"added_p50_ms"`
+	Redeliveries     int     `json:"redeliveries"`
+	RedeliveryBuilds int     `json:"redelivery_builds"`
+	// Duplicate* time the redeliveries answered 200 existing, with no worker running.
+	Duplicates     int     `json:"duplicates"`
+	DuplicateP50Ms float64 `json:"duplicate_no_worker_p50_ms"`
+	DuplicateP99Ms float64 `json:"duplicate_no_worker_p99_ms"`
+}
+
+// approvalsReport is the time from an accepted approval to the deploy starting.
+type approvalsReport struct {
+	Promotions int     `json:"promotions"`
+	P50Ms      float64 `json:"p50_ms"`
+	P99Ms      float64 `json:"p99_ms"`
+	MaxMs      float64 `json:"max_ms"`
+}
+
+// waitingReport is the worker binary with promotions waiting for approval.
+type waitingReport struct {
+	Promotions    int     `json:"promotions"`
+	RSSMiB        float64 `json:"worker_rss_mib"`
+	PeakMiB       float64 `json:"worker_peak_mib"`
+	Listed        int     `json:"approvals_listed"`
+	ListP50Ms     float64 `json:"list_p50_ms"`
+	ListP99Ms     float64 `json:"list_p99_ms"`
+	ServerCPUMs   float64 `json:"list_temporal_cpu_ms_per_request"`
+	APICPUMs      float64 `json:"list_bench_cpu_ms_per_request"`
+	StartSeconds  float64 `json:"start_seconds"`
+	ListRequests  int     `json:"list_requests"`
+	WorkerProcess string  `json:"worker_process"`
+}
+
+// inFlightReport is the worker binary with builds in flight.
+type inFlightReport struct {
+	Builds  int     `json:"builds"`
+	Running int     `json:"running"`
+	RSSMiB  float64 `json:"worker_rss_mib"`
+	PeakMiB float64 `json:"worker_peak_mib"`
+}
+
+// newReport records the machine and the commit at the start of a run.
+func newReport() *report {
+	r := &report{Started: time.Now().UTC(), Flags: map[string]string{}}
+	r.Machine = machine{Cores: runtime.NumCPU(), GoVersion: runtime.Version(), LoadStart: loadAverage(),
+		Processes: "Drover's worker and API run in the bench process (worker binary alone for the waiting and in-flight memory)"}
+	r.Commit = gitCommit()
+	return r
+}
+
+// finish records the end of the run.
+func (r *report) finish() {
+	r.Finished = time.Now().UTC()
+	r.Machine.LoadEnd = loadAverage()
+}
+
+// write writes r as indented JSON to file.
+func (r *report) write(file string) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(file, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	return nil
+}
+
+// readReport reads a report written by -json.
+func readReport(file string) (*report, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var r report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return &r, nil
+}
+
+// loadAverage is the 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// gitCommit is the commit of the source tree, "-dirty" when it has changes.
+func gitCommit() string {
+	out, err := exec.Command("git", "-C", devserver.RepoRoot(), "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	commit := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "-C", devserver.RepoRoot(), "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		commit += "-dirty"
+	}
+	return commit
+}

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
 )
 
 // benchDefinition is the build measured: 3 stages × 5 tasks running `true`.

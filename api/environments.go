@@ -18,9 +18,7 @@ func (s *Server) listEnvironments(c *gin.Context) {
 		return
 	}
 	envs = readable(envs, s.readFilter(c), func(e ledger.EnvironmentStatus) string { return e.Project })
-	resp := EnvironmentsResponse{Environments: restRows(envs, func(e ledger.EnvironmentStatus) rest.EnvironmentStatus {
-		return rest.EnvironmentStatus(e)
-	})}
+	resp := EnvironmentsResponse{Environments: restRows(envs, restEnvironmentStatus)}
 	if s.Freezes != nil {
 		freezes, err := s.Freezes.ListFreezes(c.Request.Context(), project)
 		if err != nil {
@@ -52,5 +50,29 @@ func (s *Server) environmentHistory(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, EnvironmentHistoryResponse{Project: project, Environment: env,
-		Deployments: restRows(deps, func(d ledger.Deployment) rest.Deployment { return rest.Deployment(d) })})
+		Deployments: restRows(deps, restDeployment)})
+}
+
+// restEnvironmentStatus is e as the API shows it.
+func restEnvironmentStatus(e ledger.EnvironmentStatus) rest.EnvironmentStatus {
+	return rest.EnvironmentStatus{Project: e.Project, Environment: e.Environment, Version: e.Version,
+		Since: e.Since, PromotionID: e.PromotionID, Actor: e.Actor, PreviousVersion: e.PreviousVersion,
+		Artifacts: restArtifacts(e.Artifacts)}
+}
+
+// restDeployment is d as the API shows it.
+func restDeployment(d ledger.Deployment) rest.Deployment {
+	return rest.Deployment{PromotionID: d.PromotionID, RunID: d.RunID, Project: d.Project,
+		Environment: d.Environment, Version: d.Version, Rollback: d.Rollback, Result: d.Result,
+		Actor: d.Actor, PreviousVersion: d.PreviousVersion, Outputs: d.Outputs,
+		StartedAt: d.StartedAt, FinishedAt: d.FinishedAt, Kind: d.Kind, Artifacts: restArtifacts(d.Artifacts)}
+}
+
+// restArtifacts are the artifacts of a deployment as the API shows them.
+func restArtifacts(arts []ledger.DeployedArtifact) []rest.DeployedArtifact {
+	var out []rest.DeployedArtifact
+	for _, a := range arts {
+		out = append(out, rest.DeployedArtifact(a))
+	}
+	return out
 }

@@ -37,12 +37,8 @@ func (l *Ledger) RecordArtifactVersion(ctx context.Context, v ArtifactVersion) e
 			return nil // already recorded: its artifacts are too
 		}
 		for i, a := range v.Artifacts {
-			_, err := tx.ExecContext(ctx, l.rebind(`
-				INSERT INTO artifacts (project, version, position, name, path, blob_key, sha256, size)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-				v.Project, v.Version, i, a.Name, a.Path, a.Key, a.SHA256, a.Size)
-			if err != nil {
-				return fmt.Errorf("insert artifact %s: %w", a.Name, err)
+			if err := l.insertArtifact(ctx, tx, v.Project, v.Version, i, a); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -51,6 +47,122 @@ func (l *Ledger) RecordArtifactVersion(ctx context.Context, v ArtifactVersion) e
 		return fmt.Errorf("record artifact version %s of %s: %w", v.Version, v.Project, err)
 	}
 	return nil
+}
+
+func (l *Ledger) insertArtifact(ctx context.Context, tx *sql.Tx, project, version string, position int, a Artifact) error {
+	_, err := tx.ExecContext(ctx, l.rebind(`
+		INSERT INTO artifacts (project, version, position, name, path, blob_key, sha256, size,
+			source_repository, source_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		project, version, position, a.Name, a.Path, a.Key, a.SHA256, a.Size, a.SourceRepository, a.SourceVersion)
+	if err != nil {
+		return fmt.Errorf("insert artifact %s: %w", a.Name, err)
+	}
+	return nil
+}
+
+// ErrVersionConflict is returned by AddArtifacts for a version recorded
+// already for another commit, or an artifact recorded already with other
+// content.
+var ErrVersionConflict = errors.New("conflicts with what is recorded")
+
+// AddArtifacts records the artifacts of v, built apart, into version v:
+// the version is recorded as RecordArtifactVersion does when it is new;
+// when it exists (for the same commit), each artifact it lacks is added
+// after its others. An artifact it has already is left as it is when v's
+// is the same, else the call changes nothing and returns an error wrapping
+// ErrVersionConflict, as does a commit other than the version's. It returns
+// the version with all its artifacts.
+func (l *Ledger) AddArtifacts(ctx context.Context, v ArtifactVersion) (ArtifactVersion, error) {
+	if v.Project == "" || v.Version == "" {
+		return ArtifactVersion{}, fmt.Errorf("add artifacts to version %q of project %q: project and version must be set", v.Version, v.Project)
+	}
+	if v.CreatedAt.IsZero() {
+		v.CreatedAt = l.now()
+	}
+	err := l.inTx(ctx, func(tx *sql.Tx) error {
+		if err := l.upsertProject(ctx, tx, v.Project, ""); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, l.rebind(`
+			INSERT INTO artifact_versions (project, version, commit_sha, branch, build_id, run_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (project, version) DO NOTHING`),
+			v.Project, v.Version, v.Commit, v.Branch, v.BuildID, v.RunID, l.timeArg(v.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("insert version: %w", err)
+		}
+		// Artifacts of one version registered at once by several CIs: the
+		// version's row, locked, serialises them on PostgreSQL (SQLite's
+		// transactions are serial already).
+		lock := ""
+		if l.dialect == DialectPostgres {
+			lock = " FOR UPDATE"
+		}
+		var commit string
+		err = tx.QueryRowContext(ctx, l.rebind(`SELECT commit_sha FROM artifact_versions WHERE project = ? AND version = ?`+lock),
+			v.Project, v.Version).Scan(&commit)
+		if err != nil {
+			return fmt.Errorf("read version: %w", err)
+		}
+		if commit != v.Commit {
+			return fmt.Errorf("version %s is registered for commit %s, not %s: %w", v.Version, commit, v.Commit, ErrVersionConflict)
+		}
+		rows, err := tx.QueryContext(ctx, l.rebind(`
+			SELECT position, name, path, blob_key, sha256, size, source_repository, source_version
+			FROM artifacts WHERE project = ? AND version = ?`), v.Project, v.Version)
+		if err != nil {
+			return fmt.Errorf("read artifacts: %w", err)
+		}
+		have := map[string]Artifact{}
+		next := 0
+		for rows.Next() {
+			var pos int
+			var a Artifact
+			if err := rows.Scan(&pos, &a.Name, &a.Path, &a.Key, &a.SHA256, &a.Size, &a.SourceRepository, &a.SourceVersion); err != nil {
+				rows.Close()
+				return fmt.Errorf("read artifacts: %w", err)
+			}
+			have[a.Name], next = a, max(next, pos+1)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read artifacts: %w", err)
+		}
+		for _, a := range v.Artifacts {
+			old, ok := have[a.Name]
+			switch {
+			case ok && old != a:
+				return fmt.Errorf("artifact %s is registered already with other content (source %s): %w",
+					a.Name, sourceOf(old), ErrVersionConflict)
+			case ok:
+				continue
+			}
+			if err := l.insertArtifact(ctx, tx, v.Project, v.Version, next, a); err != nil {
+				return err
+			}
+			have[a.Name] = a
+			next++
+		}
+		return nil
+	})
+	if err != nil {
+		return ArtifactVersion{}, fmt.Errorf("add artifacts to version %s of %s: %w", v.Version, v.Project, err)
+	}
+	return l.GetArtifactVersion(ctx, v.Project, v.Version)
+}
+
+// sourceOf names where a was built from, for messages.
+func sourceOf(a Artifact) string {
+	switch {
+	case a.SourceRepository != "" && a.SourceVersion != "":
+		return a.SourceRepository + "@" + a.SourceVersion
+	case a.SourceVersion != "":
+		return a.SourceVersion
+	case a.SourceRepository != "":
+		return a.SourceRepository
+	}
+	return "unnamed"
 }
 
 const versionColumns = `project, version, commit_sha, branch, build_id, run_id, created_at`
@@ -128,7 +240,7 @@ func (l *Ledger) loadArtifacts(ctx context.Context, versions []ArtifactVersion) 
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(versions)), ", ")
 	rows, err := l.db.QueryContext(ctx, l.rebind(`
-		SELECT version, name, path, blob_key, sha256, size FROM artifacts
+		SELECT version, name, path, blob_key, sha256, size, source_repository, source_version FROM artifacts
 		WHERE project = ? AND version IN (`+marks+`) ORDER BY version, position`), args...)
 	if err != nil {
 		return fmt.Errorf("list artifacts of %s: %w", project, err)
@@ -137,7 +249,7 @@ func (l *Ledger) loadArtifacts(ctx context.Context, versions []ArtifactVersion) 
 	for rows.Next() {
 		var version string
 		var a Artifact
-		if err := rows.Scan(&version, &a.Name, &a.Path, &a.Key, &a.SHA256, &a.Size); err != nil {
+		if err := rows.Scan(&version, &a.Name, &a.Path, &a.Key, &a.SHA256, &a.Size, &a.SourceRepository, &a.SourceVersion); err != nil {
 			return fmt.Errorf("list artifacts of %s: %w", project, err)
 		}
 		i := index[version]

@@ -53,20 +53,25 @@ func (l *Ledger) RecordDeployment(ctx context.Context, d Deployment) error {
 	if err != nil {
 		return fmt.Errorf("record deployment %s of %s to %s: %w", d.Version, d.Project, d.Environment, err)
 	}
+	arts, err := l.deployedArtifacts(ctx, d.Project, d.Version)
+	if err != nil {
+		return fmt.Errorf("record deployment %s of %s to %s: %w", d.Version, d.Project, d.Environment, err)
+	}
 	_, err = l.db.ExecContext(ctx, l.rebind(`
 		INSERT INTO deployments (promotion_id, run_id, environment, is_rollback, project, version,
-			result, actor, previous_version, outputs, started_at, finished_at, kind)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			result, actor, previous_version, outputs, started_at, finished_at, kind, artifacts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (promotion_id, run_id, environment, is_rollback) DO UPDATE SET
 			result = excluded.result,
 			actor = CASE WHEN excluded.actor <> '' THEN excluded.actor ELSE deployments.actor END,
 			previous_version = CASE WHEN excluded.previous_version <> ''
 				THEN excluded.previous_version ELSE deployments.previous_version END,
 			outputs = CASE WHEN excluded.outputs <> '{}' THEN excluded.outputs ELSE deployments.outputs END,
+			artifacts = CASE WHEN deployments.artifacts = '' THEN excluded.artifacts ELSE deployments.artifacts END,
 			finished_at = `+finishedAt+`
 		WHERE deployments.result = 'deploying' OR excluded.result <> 'deploying'`),
 		d.PromotionID, d.RunID, d.Environment, d.Rollback, d.Project, d.Version,
-		d.Result, d.Actor, d.PreviousVersion, outputs, l.timeArg(d.StartedAt), l.timePtrArg(d.FinishedAt), d.Kind)
+		d.Result, d.Actor, d.PreviousVersion, outputs, l.timeArg(d.StartedAt), l.timePtrArg(d.FinishedAt), d.Kind, arts)
 	if err != nil {
 		return fmt.Errorf("record deployment %s of %s to %s by %s run %s: %w",
 			d.Version, d.Project, d.Environment, d.PromotionID, d.RunID, err)
@@ -99,4 +104,47 @@ func decodeOutputs(text string) (map[string]string, error) {
 		return nil, nil
 	}
 	return out, nil
+}
+
+// deployedArtifacts is the JSON text stored on a deployment of version:
+// its artifacts with their sources, in their order; "" when it has none.
+func (l *Ledger) deployedArtifacts(ctx context.Context, project, version string) (string, error) {
+	rows, err := l.db.QueryContext(ctx, l.rebind(`
+		SELECT name, source_repository, source_version FROM artifacts
+		WHERE project = ? AND version = ? ORDER BY position`), project, version)
+	if err != nil {
+		return "", fmt.Errorf("read artifacts of %s: %w", version, err)
+	}
+	defer rows.Close()
+	var arts []DeployedArtifact
+	for rows.Next() {
+		var a DeployedArtifact
+		if err := rows.Scan(&a.Name, &a.SourceRepository, &a.SourceVersion); err != nil {
+			return "", fmt.Errorf("read artifacts of %s: %w", version, err)
+		}
+		arts = append(arts, a)
+	}
+	if err := rows.Err(); err != nil {
+		return "", fmt.Errorf("read artifacts of %s: %w", version, err)
+	}
+	if len(arts) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(arts)
+	if err != nil {
+		return "", fmt.Errorf("encode artifacts of %s: %w", version, err)
+	}
+	return string(b), nil
+}
+
+// decodeDeployedArtifacts reads what deployedArtifacts stored.
+func decodeDeployedArtifacts(text string) ([]DeployedArtifact, error) {
+	if text == "" {
+		return nil, nil
+	}
+	var arts []DeployedArtifact
+	if err := json.Unmarshal([]byte(text), &arts); err != nil {
+		return nil, fmt.Errorf("decode artifacts: %w", err)
+	}
+	return arts, nil
 }

@@ -23,9 +23,9 @@ func (l *Ledger) Environments(ctx context.Context, project string) ([]Environmen
 		args = append(args, project)
 	}
 	rows, err := l.db.QueryContext(ctx, l.rebind(`
-		SELECT project, environment, version, finished_at, promotion_id, actor, previous_version
+		SELECT project, environment, version, finished_at, promotion_id, actor, previous_version, artifacts
 		FROM (
-			SELECT project, environment, version, finished_at, promotion_id, actor, previous_version,
+			SELECT project, environment, version, finished_at, promotion_id, actor, previous_version, artifacts,
 				ROW_NUMBER() OVER (PARTITION BY project, environment
 					ORDER BY finished_at DESC, started_at DESC, promotion_id DESC, run_id DESC) AS n
 			FROM deployments WHERE `+where+`
@@ -40,9 +40,13 @@ func (l *Ledger) Environments(ctx context.Context, project string) ([]Environmen
 	for rows.Next() {
 		var s EnvironmentStatus
 		var since dbTime
-		err := rows.Scan(&s.Project, &s.Environment, &s.Version, &since, &s.PromotionID, &s.Actor, &s.PreviousVersion)
+		var arts string
+		err := rows.Scan(&s.Project, &s.Environment, &s.Version, &since, &s.PromotionID, &s.Actor, &s.PreviousVersion, &arts)
 		if err != nil {
 			return nil, fmt.Errorf("list environments of %q: %w", project, err)
+		}
+		if s.Artifacts, err = decodeDeployedArtifacts(arts); err != nil {
+			return nil, fmt.Errorf("list environments of %q: %s/%s: %w", project, s.Project, s.Environment, err)
 		}
 		s.Since = since.Time
 		out = append(out, s)
@@ -90,7 +94,7 @@ func (l *Ledger) inPipelineOrder(ctx context.Context, statuses []EnvironmentStat
 func (l *Ledger) EnvironmentHistory(ctx context.Context, project, environment string, limit int) ([]Deployment, error) {
 	rows, err := l.db.QueryContext(ctx, l.rebind(`
 		SELECT promotion_id, run_id, project, environment, version, is_rollback, result, actor,
-			previous_version, outputs, started_at, finished_at, kind
+			previous_version, outputs, started_at, finished_at, kind, artifacts
 		FROM deployments WHERE project = ? AND environment = ?
 		ORDER BY started_at DESC, is_rollback DESC, promotion_id, run_id LIMIT ?`),
 		project, environment, clampLimit(limit))
@@ -101,12 +105,16 @@ func (l *Ledger) EnvironmentHistory(ctx context.Context, project, environment st
 	var out []Deployment
 	for rows.Next() {
 		var d Deployment
-		var outputs string
+		var outputs, arts string
 		var started, finished dbTime
 		err := rows.Scan(&d.PromotionID, &d.RunID, &d.Project, &d.Environment, &d.Version, &d.Rollback,
-			&d.Result, &d.Actor, &d.PreviousVersion, &outputs, &started, &finished, &d.Kind)
+			&d.Result, &d.Actor, &d.PreviousVersion, &outputs, &started, &finished, &d.Kind, &arts)
 		if err != nil {
 			return nil, fmt.Errorf("list history of %s/%s: %w", project, environment, err)
+		}
+		if d.Artifacts, err = decodeDeployedArtifacts(arts); err != nil {
+			return nil, fmt.Errorf("list history of %s/%s: deployment %s run %s: %w",
+				project, environment, d.PromotionID, d.RunID, err)
 		}
 		if d.Outputs, err = decodeOutputs(outputs); err != nil {
 			return nil, fmt.Errorf("list history of %s/%s: deployment %s run %s: %w",

@@ -68,6 +68,10 @@ type Deployment struct {
 	// Kind is the kind of the promotion run that deployed: "", redeploy or
 	// rollback (a rollback started by hand; Rollback marks the automatic one).
 	Kind string `json:"kind,omitempty"`
+	// Artifacts are the version's artifacts with their sources, as the
+	// ledger knew them when the deployment was first recorded (the ledger
+	// fills them in; what a caller sets is ignored).
+	Artifacts []DeployedArtifact `json:"artifacts,omitempty"`
 }
 
 // Decision is an approval or a rejection of an environment's approval gate,
@@ -96,6 +100,9 @@ type EnvironmentStatus struct {
 	Actor       string    `json:"actor,omitempty"`
 	// PreviousVersion is the version that deployment replaced.
 	PreviousVersion string `json:"previous_version,omitempty"`
+	// Artifacts are the artifacts of Version deployed there, each with the
+	// source version it was built from.
+	Artifacts []DeployedArtifact `json:"artifacts,omitempty"`
 }
 
 // PromotionFilter selects promotions for ListPromotions; empty fields match

@@ -59,6 +59,18 @@ type Artifact struct {
 	Key    string `json:"key"` // blob store key
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
+	// SourceRepository and SourceVersion say what the artifact was built
+	// from (puppet-foas from its own repository at def456), when a version
+	// carries artifacts built apart; empty when not given.
+	SourceRepository string `json:"source_repository,omitempty"`
+	SourceVersion    string `json:"source_version,omitempty"`
+}
+
+// DeployedArtifact is an artifact a deployment deployed, with its source.
+type DeployedArtifact struct {
+	Name             string `json:"name"`
+	SourceRepository string `json:"source_repository,omitempty"`
+	SourceVersion    string `json:"source_version,omitempty"`
 }
 
 // ArtifactVersion is a version of a project's artifacts, keyed by (Project, Version).

@@ -85,3 +85,17 @@ type Step struct {
 	Name string `yaml:"name" json:"name"`
 	Run  string `yaml:"run" json:"run"`
 }
+
+// BuildArtifacts names the artifacts the tasks of p's build store, in the
+// order of its stages and tasks.
+func (p *Project) BuildArtifacts() []string {
+	var names []string
+	for _, s := range p.Build.Stages {
+		for _, t := range s.Tasks {
+			for _, a := range t.Artifacts {
+				names = append(names, a.Name)
+			}
+		}
+	}
+	return names
+}

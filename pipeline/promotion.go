@@ -33,8 +33,53 @@ type Promotion struct {
 	// each lists environment names, in the order of Environments. A version
 	// is promoted along one when asked (see Along); otherwise through every
 	// environment.
-	Pipelines    map[string][]string `yaml:"pipelines" json:"pipelines,omitempty"`
-	Environments []Environment       `yaml:"environments" json:"environments"`
+	Pipelines map[string][]string `yaml:"pipelines" json:"pipelines,omitempty"`
+	// DefaultPipeline names the pipeline a promotion follows when none is
+	// asked for: a build's own promotion, a version registered without
+	// "pipeline". Empty walks every environment.
+	DefaultPipeline string `yaml:"default_pipeline" json:"default_pipeline,omitempty"`
+	// BranchPipelines chooses the pipeline by the version's branch: the
+	// first entry whose branches match wins over DefaultPipeline.
+	BranchPipelines []BranchPipeline `yaml:"branch_pipelines" json:"branch_pipelines,omitempty"`
+	// Artifacts names the artifacts every version of the project carries
+	// (foas, puppet-foas, puppet-mysql), each built on its own: a version
+	// lacking one of them is not promoted.
+	Artifacts    []string      `yaml:"artifacts" json:"artifacts,omitempty"`
+	Environments []Environment `yaml:"environments" json:"environments"`
+}
+
+// BranchPipeline is the pipeline of the versions of some branches.
+type BranchPipeline struct {
+	// Branches holds path.Match patterns of branches.
+	Branches []string `yaml:"branches" json:"branches"`
+	Pipeline string   `yaml:"pipeline" json:"pipeline"`
+}
+
+// PipelineFor is the pipeline a promotion of a version of branch follows
+// when none is asked for: the first BranchPipelines entry matching branch,
+// else DefaultPipeline ("" for every environment).
+func (p *Promotion) PipelineFor(branch string) string {
+	if p == nil {
+		return ""
+	}
+	for _, bp := range p.BranchPipelines {
+		if branch != "" && acceptsBranch(bp.Branches, branch) {
+			return bp.Pipeline
+		}
+	}
+	return p.DefaultPipeline
+}
+
+// MissingArtifacts returns the names of declared, in their order, that
+// are not among present.
+func MissingArtifacts(declared, present []string) []string {
+	var missing []string
+	for _, name := range declared {
+		if !slices.Contains(present, name) {
+			missing = append(missing, name)
+		}
+	}
+	return missing
 }
 
 // ErrUnknownPipeline is returned by Along for a pipeline the promotion

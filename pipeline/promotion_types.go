@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 )
@@ -164,5 +165,44 @@ func (v *validator) pipelines(p Promotion) {
 				last = at
 			}
 		}
+	}
+}
+
+// pipelineChoice checks default_pipeline and branch_pipelines, which name
+// pipelines of p, and the declared artifacts, names used once each.
+func (v *validator) pipelineChoice(p Promotion) {
+	known := func(field, name string) {
+		if _, ok := p.Pipelines[name]; !ok {
+			defined := "none are defined under promotion.pipelines"
+			if len(p.Pipelines) > 0 {
+				defined = "defined pipelines: " + strings.Join(slices.Sorted(maps.Keys(p.Pipelines)), ", ")
+			}
+			v.add(field, "unknown pipeline %q; %s", name, defined)
+		}
+	}
+	if p.DefaultPipeline != "" {
+		known("promotion.default_pipeline", p.DefaultPipeline)
+	}
+	for i, bp := range p.BranchPipelines {
+		field := fmt.Sprintf("promotion.branch_pipelines[%d]", i)
+		if len(bp.Branches) == 0 {
+			v.add(field+".branches", "required: the branches (patterns) whose versions follow the pipeline")
+		}
+		for j, b := range bp.Branches {
+			if _, err := path.Match(b, ""); b == "" || err != nil {
+				v.add(fmt.Sprintf("%s.branches[%d]", field, j), "invalid branch pattern %q", b)
+			}
+		}
+		if bp.Pipeline == "" {
+			v.add(field+".pipeline", "required")
+		} else {
+			known(field+".pipeline", bp.Pipeline)
+		}
+	}
+	seen := map[string]string{}
+	for i, name := range p.Artifacts {
+		field := fmt.Sprintf("promotion.artifacts[%d]", i)
+		v.name(field, name)
+		v.unique(seen, field, "artifact", name)
 	}
 }

@@ -83,3 +83,34 @@ func TestPromotionTypesLimit(t *testing.T) {
 	require.ErrorContains(t, err, "the promotion types merged into the environments that use them, encoded as JSON is")
 	require.ErrorContains(t, err, "over the limit")
 }
+
+func TestPromotionPipelineChoiceAndArtifacts(t *testing.T) {
+	p, err := Parse("drover.yaml", []byte(`project: foas
+build:
+  stages:
+    - name: build
+      tasks: [{name: compile, run: make, artifacts: [{name: foas, path: dist/foas.tgz}]}]
+promotion:
+  artifacts: [foas, puppet-foas, puppet-mysql]
+  default_pipeline: devtoprod
+  branch_pipelines:
+    - {branches: ["hotfix/*", urgent], pipeline: hotfix}
+  pipelines:
+    devtoprod: [dev, prod]
+    hotfix: [prod]
+  environments:
+    - {name: dev, deploy: {shell: ./deploy.sh dev}}
+    - {name: prod, deploy: {shell: ./deploy.sh prod}}
+`))
+	require.NoError(t, err)
+	require.Equal(t, "devtoprod", p.Promotion.PipelineFor("main"))
+	require.Equal(t, "devtoprod", p.Promotion.PipelineFor(""))
+	require.Equal(t, "hotfix", p.Promotion.PipelineFor("hotfix/1.2"))
+	require.Equal(t, "hotfix", p.Promotion.PipelineFor("urgent"))
+	var none *Promotion
+	require.Empty(t, none.PipelineFor("main"))
+
+	require.Equal(t, []string{"foas"}, p.BuildArtifacts())
+	require.Equal(t, []string{"puppet-foas", "puppet-mysql"}, MissingArtifacts(p.Promotion.Artifacts, p.BuildArtifacts()))
+	require.Empty(t, MissingArtifacts(p.Promotion.Artifacts, []string{"puppet-mysql", "foas", "puppet-foas", "extra"}))
+}

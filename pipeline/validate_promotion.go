@@ -16,6 +16,7 @@ func (v *validator) promotion(p Promotion) {
 	}
 	v.promotionTypes(p)
 	v.pipelines(p)
+	v.pipelineChoice(p)
 	seen := map[string]string{}
 	for i, e := range p.Environments {
 		field := fmt.Sprintf("promotion.environments[%d]", i)

@@ -19,6 +19,17 @@ type EnvironmentStatus struct {
 	Actor       string    `json:"actor,omitempty"`
 	// PreviousVersion is the version that deployment replaced.
 	PreviousVersion string `json:"previous_version,omitempty"`
+	// Artifacts are the artifacts of Version deployed there, each with the
+	// source version it was built from.
+	Artifacts []DeployedArtifact `json:"artifacts,omitempty"`
+}
+
+// DeployedArtifact is an artifact a deployment deployed, with its source
+// (puppet-foas from puppet-foas@def456).
+type DeployedArtifact struct {
+	Name             string `json:"name"`
+	SourceRepository string `json:"source_repository,omitempty"`
+	SourceVersion    string `json:"source_version,omitempty"`
 }
 
 // EnvironmentsResponse answers GET /api/v1/environments: what version is
@@ -68,6 +79,8 @@ type Deployment struct {
 	// Kind is "", redeploy or rollback: the kind of the promotion run that
 	// deployed (a rollback started by hand; Rollback marks the automatic one).
 	Kind string `json:"kind,omitempty"`
+	// Artifacts are the artifacts it deployed, with their sources.
+	Artifacts []DeployedArtifact `json:"artifacts,omitempty"`
 }
 
 // EnvironmentHistoryResponse answers GET

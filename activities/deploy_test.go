@@ -232,3 +232,27 @@ func TestDeployShellWithAnArtifactRegisteredByURL(t *testing.T) {
 	require.Contains(t, log, "=== artifact app.tgz: at https://ci.example.com/app-1.2.tgz (registered by URL; artifacts/app.tgz.url holds it) ===\n")
 	require.Contains(t, log, "fetch https://ci.example.com/app-1.2.tgz\n")
 }
+
+// A version of several artifacts built apart (FOAS: foas, puppet-foas,
+// puppet-mysql): the deploy finds each one's source version in
+// DROVER_ARTIFACT_<NAME>_VERSION and all of them in $DROVER_ARTIFACTS_JSON.
+func TestDeployShellGetsEachArtifactsSourceVersion(t *testing.T) {
+	pa, _ := newPromotionActivities(t)
+	repo, _, c2 := deployRepo(t)
+	in := deployInput(`echo "foas=$DROVER_ARTIFACT_FOAS_VERSION puppet-foas=$DROVER_ARTIFACT_PUPPET_FOAS_VERSION puppet-mysql=$DROVER_ARTIFACT_PUPPET_MYSQL_VERSION"
+tr -d ' \n' < "$DROVER_ARTIFACTS_JSON"; echo`)
+	in.Repository, in.Commit = repo, c2
+	foas := putArtifact(t, pa, "foas", "foas binary")
+	foas.SourceRepository, foas.SourceVersion = "https://git.example.com/foas.git", "abc123"
+	in.Artifacts = []activities.ArtifactRef{foas,
+		{Name: "puppet-foas", Path: "https://repo.example.com/puppet-foas-def456.tgz", SourceVersion: "def456"},
+		{Name: "puppet-mysql", Path: "https://repo.example.com/puppet-mysql.tgz"}}
+	var res activities.DeployResult
+	require.NoError(t, execute(context.Background(), t, pa, pa.Deploy, in, &res))
+	log := readKey(t, pa, res.LogKey)
+	require.Contains(t, log, "foas=abc123 puppet-foas=def456 puppet-mysql="+c2+"\n", "an artifact without a source version was built from the version's commit")
+	require.Contains(t, log, `[{"name":"foas","source_repository":"https://git.example.com/foas.git","source_version":"abc123","file":"foas","sha256":"`)
+	require.Contains(t, log, `{"name":"puppet-foas","source_version":"def456","file":"puppet-foas.url","url":"https://repo.example.com/puppet-foas-def456.tgz"},`+
+		`{"name":"puppet-mysql","source_version":"`+c2+`","file":"puppet-mysql.url","url":"https://repo.example.com/puppet-mysql.tgz"}]`+"\n")
+	require.Equal(t, "PUPPET_MYSQL_1_2", activities.ArtifactEnvName("puppet-mysql.1+2"))
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,7 +86,74 @@ func (a *PromotionActivities) downloadArtifact(ctx context.Context, ref Artifact
 func artifactRefs(arts []ledger.Artifact) []ArtifactRef {
 	refs := make([]ArtifactRef, 0, len(arts))
 	for _, art := range arts {
-		refs = append(refs, ArtifactRef{Name: art.Name, Path: art.Path, Key: art.Key, SHA256: art.SHA256, Size: art.Size})
+		refs = append(refs, ArtifactRef{Name: art.Name, Path: art.Path, Key: art.Key, SHA256: art.SHA256, Size: art.Size,
+			SourceRepository: art.SourceRepository, SourceVersion: art.SourceVersion})
 	}
 	return refs
+}
+
+// artifactVersionsFile is where a step finds the version's artifacts with
+// their source versions, in its workspace ($DROVER_ARTIFACTS_JSON).
+const artifactVersionsFile = ".drover-artifacts.json"
+
+// artifactVersion is one entry of artifactVersionsFile.
+type artifactVersion struct {
+	Name             string `json:"name"`
+	SourceRepository string `json:"source_repository,omitempty"`
+	SourceVersion    string `json:"source_version"`
+	// File is the artifact in $DROVER_ARTIFACTS_DIR: the blob, or
+	// <name>.url holding its URL.
+	File   string `json:"file"`
+	URL    string `json:"url,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+}
+
+// writeArtifactVersions writes refs, with their source versions (commit
+// when an artifact names none: it was built from the version's commit),
+// to the workspace's artifactVersionsFile and returns the variables that
+// tell a step of them: DROVER_ARTIFACTS_JSON, and per artifact
+// DROVER_ARTIFACT_<NAME>_VERSION (NAME upper-cased, each character other
+// than a letter or digit made "_": puppet-foas is PUPPET_FOAS).
+func writeArtifactVersions(workspace string, refs []ArtifactRef, commit string) ([]string, error) {
+	entries := make([]artifactVersion, 0, len(refs))
+	var env []string
+	for _, ref := range refs {
+		e := artifactVersion{Name: ref.Name, SourceRepository: ref.SourceRepository, SourceVersion: ref.SourceVersion,
+			File: ref.Name, SHA256: ref.SHA256, Size: ref.Size}
+		if e.SourceVersion == "" {
+			e.SourceVersion = commit
+		}
+		if ref.Key == "" {
+			e.File, e.URL = ref.Name+".url", ref.Path
+		}
+		entries = append(entries, e)
+		if e.SourceVersion != "" {
+			env = append(env, "DROVER_ARTIFACT_"+ArtifactEnvName(ref.Name)+"_VERSION="+e.SourceVersion)
+		}
+	}
+	b, err := json.MarshalIndent(entries, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode artifact versions: %w", err)
+	}
+	file := filepath.Join(workspace, artifactVersionsFile)
+	if err := os.WriteFile(file, append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("write artifact versions: %w", err)
+	}
+	return append(env, "DROVER_ARTIFACTS_JSON="+file), nil
+}
+
+// ArtifactEnvName is an artifact's name as it appears in the variable
+// DROVER_ARTIFACT_<NAME>_VERSION: upper-cased, each character other than
+// an ASCII letter or digit replaced by "_".
+func ArtifactEnvName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, name)
 }

@@ -95,8 +95,13 @@ func (a *PromotionActivities) runStepScript(ctx context.Context, s stepScript, l
 	defer granted.cleanup()
 	log.SetLimit(a.Tasks.logLimit())
 
+	versions, err := writeArtifactVersions(workspace, s.Artifacts, s.Commit)
+	if err != nil {
+		return processResult{}, nil, fmt.Errorf("%s: %w", s.What, err)
+	}
 	env := a.Tasks.baseEnv()
 	env = append(env, "DROVER_WORKSPACE="+workspace, "DROVER_ARTIFACTS_DIR="+artifactsDir)
+	env = append(env, versions...)
 	env = append(env, s.Env...)
 	env = append(env, granted.Env...)
 	proc, err := runProcess(ctx, processSpec{

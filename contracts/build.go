@@ -243,6 +243,11 @@ type ArtifactRef struct {
 	Key    string `json:"key"`
 	SHA256 string `json:"sha256"`
 	Size   int64  `json:"size"`
+	// SourceRepository and SourceVersion say what the artifact was built
+	// from, for a version of several artifacts built apart (registered
+	// through POST /api/v1/artifacts); empty when not given.
+	SourceRepository string `json:"source_repository,omitempty"`
+	SourceVersion    string `json:"source_version,omitempty"`
 }
 
 // PollInput starts a Poll: the project and the repository whose branch

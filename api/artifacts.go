@@ -37,14 +37,21 @@ type RegisterArtifactRequest struct {
 }
 
 // ArtifactInput is one artifact of a registered version: a blob store Key or
-// a URL (kept as the artifact's path), with its checksum and size.
+// a URL (kept as the artifact's path), with its checksum and size, and
+// what it was built from when the version carries several artifacts built
+// apart (puppet-foas from its repository at def456).
 type ArtifactInput struct {
-	Name   string `json:"name"`
-	URL    string `json:"url"`
-	Key    string `json:"key"`
-	SHA256 string `json:"sha256"`
-	Size   int64  `json:"size"`
+	Name             string `json:"name"`
+	URL              string `json:"url"`
+	Key              string `json:"key"`
+	SHA256           string `json:"sha256"`
+	Size             int64  `json:"size"`
+	SourceRepository string `json:"source_repository,omitempty"`
+	SourceVersion    string `json:"source_version,omitempty"`
 }
+
+// maxSourceBytes bounds an artifact's source repository and version.
+const maxSourceBytes = 256
 
 var (
 	namePattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
@@ -104,6 +111,9 @@ func (s *Server) registerArtifact(c *gin.Context) {
 	if err == nil {
 		envs, err = protect(registered, def, req.Branch)
 	}
+	if err == nil && req.Pipeline == "" {
+		req.Pipeline = def.Promotion.PipelineFor(req.Branch)
+	}
 	if err == nil && req.Pipeline != "" {
 		envs, err = alongPipeline(def, envs, req.Pipeline)
 	}
@@ -111,36 +121,112 @@ func (s *Server) registerArtifact(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	version := req.ledgerVersion()
-	if err := s.recordVersion(ctx, version); err != nil {
+	version, err := s.recordVersion(ctx, req.ledgerVersion())
+	if err != nil {
 		_ = c.Error(err)
+		return
+	}
+	if missing := pipeline.MissingArtifacts(registered.RequiredArtifacts(def.Promotion.Artifacts), artifactNames(version.Artifacts)); len(missing) > 0 {
+		// Registered; promoted once the last of its artifacts is.
+		s.logger().InfoContext(ctx, "version waits for artifacts", "project", req.Project, "version", req.Version,
+			"missing", strings.Join(missing, ","))
+		c.JSON(http.StatusAccepted, PromotionStartedResponse{Missing: missing,
+			Message: fmt.Sprintf("version %s of %s is registered and waits for %s before it is promoted",
+				req.Version, req.Project, missingText(missing))})
 		return
 	}
 	in := workflows.PromotionInput{
 		Project: req.Project, Version: req.Version, Commit: req.Commit, Branch: req.Branch,
 		Repository: req.Repository, TriggeredBy: triggeredBy(c), Environments: envs, Notify: def.Notify,
-	}
-	for _, a := range version.Artifacts {
-		in.Artifacts = append(in.Artifacts, contracts.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+		Artifacts: artifactRefs(version.Artifacts),
 	}
 	s.startPromotion(c, in)
 }
 
-// recordVersion registers v, refusing a version registered already for
-// another commit.
-func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) error {
+// recordVersion adds v's artifacts to the version, recording it when new,
+// and returns it with all its artifacts; a version registered already for
+// another commit, or an artifact registered already with other content, is
+// a 409.
+func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) (ledger.ArtifactVersion, error) {
 	old, err := s.PromotionLedger.GetArtifactVersion(ctx, v.Project, v.Version)
 	switch {
 	case err == nil && old.Commit != v.Commit:
-		return errorf(http.StatusConflict, codeConflict, "version %s of %s is registered already, for commit %s",
+		return old, errorf(http.StatusConflict, codeConflict, "version %s of %s is registered already, for commit %s",
 			v.Version, v.Project, old.Commit)
 	case err != nil && !errors.Is(err, ledger.ErrNotFound):
-		return fmt.Errorf("look up version %s of %s: %w", v.Version, v.Project, err)
+		return old, fmt.Errorf("look up version %s of %s: %w", v.Version, v.Project, err)
 	}
-	if err := s.PromotionLedger.RecordArtifactVersion(ctx, v); err != nil {
-		return fmt.Errorf("record version %s of %s: %w", v.Version, v.Project, err)
+	for _, a := range v.Artifacts {
+		for _, o := range old.Artifacts {
+			if o.Name == a.Name && o != a {
+				return old, errorf(http.StatusConflict, codeConflict,
+					"artifact %s of version %s of %s is registered already, with other content (source %s)",
+					a.Name, v.Version, v.Project, sourceText(o))
+			}
+		}
 	}
-	return nil
+	got, err := s.PromotionLedger.AddArtifacts(ctx, v)
+	if errors.Is(err, ledger.ErrVersionConflict) {
+		// Registered meanwhile by another request.
+		return got, errorf(http.StatusConflict, codeConflict, "version %s of %s: another registration conflicts: try again",
+			v.Version, v.Project)
+	}
+	if err != nil {
+		return got, fmt.Errorf("record version %s of %s: %w", v.Version, v.Project, err)
+	}
+	return got, nil
+}
+
+// sourceText names what artifact a was built from, for messages.
+func sourceText(a ledger.Artifact) string {
+	switch {
+	case a.SourceRepository != "" && a.SourceVersion != "":
+		return a.SourceRepository + "@" + a.SourceVersion
+	case a.SourceVersion != "":
+		return a.SourceVersion
+	}
+	return "unnamed"
+}
+
+// artifactNames are the names of arts, in order.
+func artifactNames(arts []ledger.Artifact) []string {
+	names := make([]string, len(arts))
+	for i, a := range arts {
+		names[i] = a.Name
+	}
+	return names
+}
+
+// artifactRefs are a version's artifacts as a promotion carries them.
+func artifactRefs(arts []ledger.Artifact) []contracts.ArtifactRef {
+	var refs []contracts.ArtifactRef
+	for _, a := range arts {
+		refs = append(refs, contracts.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size,
+			SourceRepository: a.SourceRepository, SourceVersion: a.SourceVersion})
+	}
+	return refs
+}
+
+// missingText names missing artifacts in a message: "artifact puppet-mysql",
+// "artifacts puppet-foas, puppet-mysql".
+func missingText(missing []string) string {
+	if len(missing) == 1 {
+		return "artifact " + missing[0]
+	}
+	return "artifacts " + strings.Join(missing, ", ")
+}
+
+// refuseIncomplete is the 409 of a promotion of v, which lacks artifacts
+// its project requires (drover.yaml's promotion.artifacts and the
+// registration's artifacts), or nil when it has them all.
+func refuseIncomplete(v ledger.ArtifactVersion, required []string) error {
+	missing := pipeline.MissingArtifacts(required, artifactNames(v.Artifacts))
+	if len(missing) == 0 {
+		return nil
+	}
+	return errorf(http.StatusConflict, codeIncomplete,
+		"version %s of %s lacks %s (a version of %s carries %s): register it with POST /api/v1/artifacts",
+		v.Version, v.Project, missingText(missing), v.Project, strings.Join(required, ", "))
 }
 
 // startPromotion starts the promotion of in and answers 202 (200 when it
@@ -203,6 +289,11 @@ func (r *RegisterArtifactRequest) validate() error {
 			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: sha256 must be 64 hex digits", i)
 		case a.Size < 0:
 			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: size must not be negative", i)
+		case len(a.SourceRepository) > maxSourceBytes || hasControl(a.SourceRepository) || hasUserinfo(a.SourceRepository):
+			return errorf(http.StatusBadRequest, codeBadRequest,
+				"artifacts[%d]: source_repository: at most %d bytes of text, no credentials in a URL", i, maxSourceBytes)
+		case len(a.SourceVersion) > maxSourceBytes || hasControl(a.SourceVersion):
+			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: source_version: at most %d bytes of text", i, maxSourceBytes)
 		}
 		seen[a.Name] = true
 	}
@@ -213,9 +304,16 @@ func (r *RegisterArtifactRequest) ledgerVersion() ledger.ArtifactVersion {
 	v := ledger.ArtifactVersion{Project: r.Project, Version: r.Version, Commit: r.Commit, Branch: r.Branch}
 	for _, a := range r.Artifacts {
 		v.Artifacts = append(v.Artifacts, ledger.Artifact{Name: a.Name, Path: a.URL, Key: a.Key,
-			SHA256: strings.ToLower(a.SHA256), Size: a.Size})
+			SHA256: strings.ToLower(a.SHA256), Size: a.Size,
+			SourceRepository: strings.TrimSpace(a.SourceRepository), SourceVersion: strings.TrimSpace(a.SourceVersion)})
 	}
 	return v
+}
+
+// hasUserinfo reports whether raw is a URL with credentials in it.
+func hasUserinfo(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.User != nil
 }
 
 func isHTTPURL(raw string) bool {

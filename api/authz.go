@@ -113,14 +113,38 @@ func (s *Server) knownRepository(c *gin.Context, repository, action string) erro
 // protectedPromotion is the promotion a build of def starts when it
 // succeeds: def's environments made to meet p's registration. A definition
 // that leaves out a protected environment builds but promotes nothing.
+//
+// It walks the pipeline drover.yaml chooses for the branch
+// (promotion.branch_pipelines, default_pipeline), and a build whose tasks
+// do not store every artifact the project requires (promotion.artifacts
+// and the registration's) promotes nothing either: its version would lack
+// them.
 func (s *Server) protectedPromotion(ctx context.Context, p *registry.Project, def *pipeline.Project, branch string) *pipeline.Promotion {
-	if p == nil || def.Promotion == nil || len(def.Promotion.Environments) == 0 {
+	if def.Promotion == nil || len(def.Promotion.Environments) == 0 {
 		return def.Promotion
 	}
-	envs, err := p.Protect(def.Promotion.Environments, branch)
-	if err != nil {
-		s.logger().WarnContext(ctx, "build will not be promoted", "project", p.Name, "reason", err.Error())
+	if missing := pipeline.MissingArtifacts(p.RequiredArtifacts(def.Promotion.Artifacts), def.BuildArtifacts()); len(missing) > 0 {
+		s.logger().WarnContext(ctx, "build will not be promoted", "project", def.Project,
+			"reason", "its tasks store no "+missingText(missing)+": register its version with POST /api/v1/artifacts")
 		return nil
+	}
+	envs := def.Promotion.Environments
+	if p != nil {
+		var err error
+		if envs, err = p.Protect(envs, branch); err != nil {
+			s.logger().WarnContext(ctx, "build will not be promoted", "project", p.Name, "reason", err.Error())
+			return nil
+		}
+	}
+	if name := def.Promotion.PipelineFor(branch); name != "" {
+		var err error
+		if envs, err = def.Promotion.Along(envs, name); err != nil {
+			s.logger().WarnContext(ctx, "build will not be promoted", "project", def.Project, "reason", err.Error())
+			return nil
+		}
+	}
+	if p == nil && len(envs) == len(def.Promotion.Environments) {
+		return def.Promotion
 	}
 	return &pipeline.Promotion{Environments: envs}
 }

@@ -24,10 +24,12 @@ const (
 	codeBadRepository = "bad_repository"
 	codeNotFound      = "not_found"
 	codeConflict      = "conflict"
-	codeUnauthorized  = "unauthorized"
-	codeForbidden     = "forbidden"
-	codeTooLarge      = "body_too_large"
-	codeUnavailable   = "unavailable"
+	// codeIncomplete: a version lacks artifacts its project requires.
+	codeIncomplete   = "incomplete_version"
+	codeUnauthorized = "unauthorized"
+	codeForbidden    = "forbidden"
+	codeTooLarge     = "body_too_large"
+	codeUnavailable  = "unavailable"
 	// codeTooManyRequests: too many failed authentications from one client.
 	codeTooManyRequests = "too_many_requests"
 	codeInternal        = "internal"

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/drover-ci/drover/decision"
@@ -156,6 +157,27 @@ func (f *fakePromotionLedger) RecordArtifactVersion(_ context.Context, v ledger.
 		f.versions[v.Project+"/"+v.Version] = v
 	}
 	return nil
+}
+
+// AddArtifacts adds as the ledger does: a new version is recorded whole,
+// an existing one (of the same commit) gets the artifacts it lacks.
+func (f *fakePromotionLedger) AddArtifacts(ctx context.Context, v ledger.ArtifactVersion) (ledger.ArtifactVersion, error) {
+	old, ok := f.versions[v.Project+"/"+v.Version]
+	if !ok {
+		return v, f.RecordArtifactVersion(ctx, v)
+	}
+	if old.Commit != v.Commit {
+		return old, fmt.Errorf("add artifacts to version %s is registered for commit %s, not %s: %w",
+			v.Version, old.Commit, v.Commit, ledger.ErrVersionConflict)
+	}
+	f.recorded = append(f.recorded, v)
+	for _, a := range v.Artifacts {
+		if !slices.ContainsFunc(old.Artifacts, func(o ledger.Artifact) bool { return o.Name == a.Name }) {
+			old.Artifacts = append(old.Artifacts, a)
+		}
+	}
+	f.versions[v.Project+"/"+v.Version] = old
+	return old, nil
 }
 
 func (f *fakePromotionLedger) GetArtifactVersion(_ context.Context, project, version string) (ledger.ArtifactVersion, error) {

@@ -75,8 +75,10 @@ type PromotionLedger interface {
 	GetPromotion(ctx context.Context, id, runID string) (ledger.Promotion, error)
 	Environments(ctx context.Context, project string) ([]ledger.EnvironmentStatus, error)
 	EnvironmentHistory(ctx context.Context, project, environment string, limit int) ([]ledger.Deployment, error)
-	// RecordArtifactVersion is idempotent by (project, version).
-	RecordArtifactVersion(ctx context.Context, v ledger.ArtifactVersion) error
+	// AddArtifacts records v's artifacts into the version (recording it
+	// when new) and returns the version with all its artifacts; a commit or
+	// artifact that conflicts with the record wraps ledger.ErrVersionConflict.
+	AddArtifacts(ctx context.Context, v ledger.ArtifactVersion) (ledger.ArtifactVersion, error)
 	// GetArtifactVersion wraps ledger.ErrNotFound when absent.
 	GetArtifactVersion(ctx context.Context, project, version string) (ledger.ArtifactVersion, error)
 	ListProjects(ctx context.Context) ([]ledger.Project, error)

@@ -118,9 +118,15 @@ func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePro
 			def, _, err = s.environmentsAt(ctx, req.Project, repo, v.Commit)
 		}
 	}
+	if err == nil {
+		err = refuseIncomplete(v, registered.RequiredArtifacts(def.Promotion.Artifacts))
+	}
 	var envs []pipeline.Environment
 	if err == nil {
 		envs, err = protect(registered, def, v.Branch)
+	}
+	if err == nil && req.Pipeline == "" && req.Environment == "" && !req.Rollback {
+		req.Pipeline = def.Promotion.PipelineFor(v.Branch)
 	}
 	if err == nil && req.Pipeline != "" {
 		envs, err = alongPipeline(def, envs, req.Pipeline)
@@ -137,10 +143,7 @@ func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePro
 	in := workflows.PromotionInput{
 		Project: v.Project, Version: v.Version, Commit: v.Commit, Branch: v.Branch, Repository: repo,
 		BuildID: v.BuildID, TriggeredBy: who.triggeredBy, Environments: envs, Notify: def.Notify,
-		Reason: req.Reason,
-	}
-	for _, a := range v.Artifacts {
-		in.Artifacts = append(in.Artifacts, contracts.ArtifactRef{Name: a.Name, Path: a.Path, Key: a.Key, SHA256: a.SHA256, Size: a.Size})
+		Reason: req.Reason, Artifacts: artifactRefs(v.Artifacts),
 	}
 	switch {
 	case req.Rollback:

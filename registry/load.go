@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ type fileProject struct {
 	// ShareTemplatesWith names the projects that may include this
 	// project's template files ("*": all).
 	ShareTemplatesWith []string `yaml:"share_templates_with"`
+	// Artifacts names the artifacts every version must carry before it is
+	// promoted, whatever drover.yaml declares.
+	Artifacts []string `yaml:"artifacts"`
 }
 
 type fileRoles struct {
@@ -269,6 +273,13 @@ func parse(name string, data []byte) (*snapshot, error) {
 			}
 		}
 		p.ShareTemplatesWith = fp.ShareTemplatesWith
+		for j, name := range fp.Artifacts {
+			if !projectName.MatchString(name) || slices.Contains(fp.Artifacts[:j], name) {
+				at(fmt.Sprintf("%s.artifacts[%d]", base, j), fmt.Sprintf("%s.artifacts[%d]", field, j),
+					"%q is not an artifact name, or is listed twice", name)
+			}
+		}
+		p.Artifacts = fp.Artifacts
 		for kind, mode := range fp.Network {
 			switch {
 			case !stepKinds[kind]:

@@ -113,8 +113,28 @@ type Project struct {
 	// drover.yaml may include template files of this project's repository;
 	// a project whose reads are public shares them with every project.
 	ShareTemplatesWith []string
+	// Artifacts names the artifacts every version of the project carries
+	// before it may be promoted, on top of those drover.yaml declares
+	// (promotion.artifacts): a commit cannot drop one.
+	Artifacts []string
 
 	admins []string // the file's global admins
+}
+
+// RequiredArtifacts are the artifacts a version of p, defined by def's
+// declared ones, must carry before it is promoted: def's, then those only
+// the registration names. p may be nil (not registered).
+func (p *Project) RequiredArtifacts(declared []string) []string {
+	out := slices.Clone(declared)
+	if p == nil {
+		return out
+	}
+	for _, name := range p.Artifacts {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Protection is the registered protection of one environment.

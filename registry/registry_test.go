@@ -90,6 +90,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad zone", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, window: {start: '09:00', end: '17:00', timezone: Mars/Olympus}}]\n", `unknown time zone "Mars/Olympus"`},
 		{"bad pattern", "projects:\n  - name: a\n    paths: [/a]\n    trusted_branches: ['[']\n", "projects[0].trusted_branches[0]"},
 		{"share with", "projects:\n  - name: a\n    paths: [/a]\n    share_templates_with: [b, 'c d']\n", `projects[0].share_templates_with[1]: "c d" is not a project name or "*"`},
+		{"artifacts", "projects:\n  - name: a\n    paths: [/a]\n    artifacts: [foas, foas]\n", `projects[0].artifacts[1]: "foas" is not an artifact name, or is listed twice`},
 		{"bad hook env", "projects:\n  - name: a\n    paths: [/a]\n    hook_secret_env: 'A-B'\n", "projects[0].hook_secret_env"},
 		{"not yaml", "projects: [", "projects.yaml"},
 		{"two kinds in a check", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{bake: 1m, task: {run: x}}]}]\n",
@@ -422,4 +423,15 @@ promotion:
 	require.Equal(t, "status-check", prod.Verify[0].From)
 	require.Equal(t, "https://hello.example.com/healthz", prod.Verify[1].HTTP.URL)
 	require.Equal(t, pipeline.OriginRegistration, rule(prod.Rules, "approvers").Origin)
+}
+
+func TestRequiredArtifacts(t *testing.T) {
+	r, err := Parse("projects.yaml", []byte("projects:\n  - name: foas\n    paths: [/f]\n    artifacts: [foas, puppet-mysql]\n"))
+	require.NoError(t, err)
+	p, ok := r.Project("foas")
+	require.True(t, ok)
+	require.Equal(t, []string{"puppet-foas", "foas", "puppet-mysql"}, p.RequiredArtifacts([]string{"puppet-foas", "foas"}),
+		"drover.yaml cannot drop an artifact the registration requires")
+	var none *Project
+	require.Equal(t, []string{"foas"}, none.RequiredArtifacts([]string{"foas"}))
 }

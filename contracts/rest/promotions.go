@@ -47,6 +47,11 @@ type PromotionStartedResponse struct {
 	RunID    string `json:"run_id"`
 	URL      string `json:"url"`
 	Existing bool   `json:"existing"`
+	// Missing, in an answer of POST /api/v1/artifacts that started
+	// nothing, names the artifacts the version still lacks before it is
+	// promoted (ID, RunID and URL are then empty); Message says so.
+	Missing []string `json:"missing,omitempty"`
+	Message string   `json:"message,omitempty"`
 }
 
 // PromotionSummary is one promotion in a list.

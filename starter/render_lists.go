@@ -2,6 +2,7 @@ package starter
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,11 +30,35 @@ func RenderApprovals(list []rest.Approval, now time.Time) string {
 }
 
 // RenderEnvironments draws what version is where.
+// When a version carries several artifacts built apart, a last column
+// ARTIFACTS names each one's source version there (foas@abc123
+// puppet-foas@def456).
 func RenderEnvironments(envs []rest.EnvironmentStatus, now time.Time) string {
 	header := []string{"PROJECT", "ENVIRONMENT", "VERSION", "SINCE", "BY", "PREVIOUS"}
+	withArtifacts := slices.ContainsFunc(envs, func(e rest.EnvironmentStatus) bool { return len(e.Artifacts) > 0 })
+	if withArtifacts {
+		header = append(header, "ARTIFACTS")
+	}
 	return renderTable(envs, "nothing deployed yet", header, func(e rest.EnvironmentStatus) []string {
-		return []string{e.Project, e.Environment, e.Version, ago(e.Since, now), orDash(e.Actor), orDash(e.PreviousVersion)}
+		row := []string{e.Project, e.Environment, e.Version, ago(e.Since, now), orDash(e.Actor), orDash(e.PreviousVersion)}
+		if withArtifacts {
+			row = append(row, orDash(artifactSources(e.Artifacts)))
+		}
+		return row
 	})
+}
+
+// artifactSources names artifacts with their source versions:
+// "foas@abc123 puppet-foas@def456".
+func artifactSources(arts []rest.DeployedArtifact) string {
+	parts := make([]string, len(arts))
+	for i, a := range arts {
+		parts[i] = a.Name
+		if a.SourceVersion != "" {
+			parts[i] += "@" + a.SourceVersion
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // RenderHistory draws the deployments to one environment, newest first.

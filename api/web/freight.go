@@ -37,6 +37,17 @@ type freight struct {
 	Rows         []freightRow
 	// Frozen are the project's frozen environments, by name.
 	Frozen map[string]*ledger.Freeze
+	// Artifacts is what is where per artifact, for a project whose
+	// versions carry several artifacts built apart: one row per artifact,
+	// the source version of it each environment runs now.
+	Artifacts []artifactRow
+}
+
+// artifactRow is one artifact of a project and the source version of it
+// each environment of the grid runs ("" where it runs none).
+type artifactRow struct {
+	Name     string
+	Versions []string
 }
 
 // FreezeLister lists the environments frozen now; the API's page ledger
@@ -51,7 +62,10 @@ type freightRow struct {
 	PromotionID string // its latest promotion, if known
 	InFlight    bool   // a promotion of it is running
 	Cells       []freightCell
-	latest      time.Time
+	// Artifacts are the version's artifacts with their sources, as a
+	// deployment of it recorded them.
+	Artifacts []ledger.DeployedArtifact
+	latest    time.Time
 }
 
 // freightCell is one version in one environment.
@@ -160,6 +174,7 @@ func (p *Pages) freight(ctx context.Context, project string, statuses []ledger.E
 		}
 	}
 	f.Environments = envs
+	f.Artifacts = artifactsWhere(project, envs, statuses)
 
 	rows := map[string]*freightRow{}
 	row := func(version string, at time.Time) *freightRow {
@@ -185,6 +200,9 @@ func (p *Pages) freight(ctx context.Context, project string, statuses []ledger.E
 			r := row(d.Version, d.StartedAt)
 			if r.PromotionID == "" {
 				r.PromotionID = d.PromotionID
+			}
+			if r.Artifacts == nil {
+				r.Artifacts = d.Artifacts
 			}
 			c := &r.Cells[i]
 			if c.State != "" {
@@ -255,4 +273,33 @@ func (p *Pages) freight(ctx context.Context, project string, statuses []ledger.E
 		f.Rows = f.Rows[:freightVersions]
 	}
 	return f, nil
+}
+
+// artifactsWhere is what is where per artifact of project: for each
+// artifact the environments' deployments name, in their order, the source
+// version each of envs runs now. Nil when no deployment names one with a
+// source version, so single-artifact projects show no such table.
+func artifactsWhere(project string, envs []string, statuses []ledger.EnvironmentStatus) []artifactRow {
+	var out []artifactRow
+	sourced := false
+	for _, s := range statuses {
+		if s.Project != project {
+			continue
+		}
+		i := slices.Index(envs, s.Environment)
+		for _, a := range s.Artifacts {
+			k := slices.IndexFunc(out, func(r artifactRow) bool { return r.Name == a.Name })
+			if k < 0 {
+				out, k = append(out, artifactRow{Name: a.Name, Versions: make([]string, len(envs))}), len(out)
+			}
+			if i >= 0 {
+				out[k].Versions[i] = a.SourceVersion
+			}
+			sourced = sourced || a.SourceVersion != ""
+		}
+	}
+	if !sourced {
+		return nil
+	}
+	return out
 }

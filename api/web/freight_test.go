@@ -100,3 +100,27 @@ func TestEnvironmentsPageShowsTheFreightGrid(t *testing.T) {
 	require.Equal(t, 1, strings.Count(body, `class="status s-frozen"`))
 	require.Contains(t, body, `prod</a> <span class="status s-frozen" title="holiday (by erin)">frozen</span>`)
 }
+
+// TestEnvironmentsPageShowsArtifactsByEnvironment: a project whose
+// versions carry several artifacts built apart shows, per artifact, the
+// source version each environment runs, and each version's sources.
+func TestEnvironmentsPageShowsArtifactsByEnvironment(t *testing.T) {
+	h := newHarness(t, "")
+	l := freightLedger()
+	arts := func(foas, mysql string) []ledger.DeployedArtifact {
+		return []ledger.DeployedArtifact{{Name: "foas", SourceVersion: foas}, {Name: "puppet-mysql", SourceVersion: mysql}}
+	}
+	l.envs[0].Artifacts, l.envs[1].Artifacts, l.envs[2].Artifacts = arts("abc3", "m3"), arts("abc1", "m1"), arts("abc2", "m2")
+	l.history["demo/dev"][0].Artifacts = arts("abc3", "m3")
+	h.ledger.order, h.ledger.envs, h.ledger.history = l.order, l.envs, l.history
+	status, body := h.get(h.client(), "/environments")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "Artifacts by environment")
+	require.Contains(t, body, `<tr><th scope="row">foas</th><td data-label="dev"><code>abc3</code></td><td data-label="staging"><code>abc2</code></td><td data-label="prod"><code>abc1</code></td></tr>`)
+	require.Contains(t, body, `<small class="muted artifacts">foas@abc3 · puppet-mysql@m3</small>`)
+
+	// A project of single artifacts shows no such table.
+	h.ledger.envs = freightLedger().envs
+	_, body = h.get(h.client(), "/environments")
+	require.NotContains(t, body, "Artifacts by environment")
+}

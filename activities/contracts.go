@@ -90,6 +90,8 @@ const (
 type (
 	// NotifyEvent is contracts.NotifyEvent.
 	NotifyEvent = contracts.NotifyEvent
+	// NotifyTask is contracts.NotifyTask.
+	NotifyTask = contracts.NotifyTask
 	// WebhookDelivery is contracts.WebhookDelivery.
 	WebhookDelivery = contracts.WebhookDelivery
 	// SlackMessage is contracts.SlackMessage.

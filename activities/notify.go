@@ -131,6 +131,26 @@ func (n *Notifier) runURL(ev NotifyEvent) string {
 	return strings.TrimRight(n.PublicURL, "/") + "/api/v1/" + kind + "/" + url.PathEscape(ev.WorkflowID)
 }
 
+// fillLogURLs links a build's BUILD_COMPLETE to its page and to each of
+// its tasks' logs, when the worker knows the API's public URL.
+func (n *Notifier) fillLogURLs(ev *NotifyEvent) {
+	if n.PublicURL == "" || ev.Kind != "build" || ev.WorkflowID == "" || ev.Type != contracts.EventBuildComplete {
+		return
+	}
+	base := strings.TrimRight(n.PublicURL, "/")
+	id := url.PathEscape(ev.WorkflowID)
+	if ev.LogURL == "" {
+		ev.LogURL = base + "/builds/" + id
+	}
+	tasks := slices.Clone(ev.Tasks)
+	for i, t := range tasks {
+		if t.LogURL == "" {
+			tasks[i].LogURL = base + "/api/v1/builds/" + id + "/tasks/" + url.PathEscape(t.Stage) + "/" + url.PathEscape(t.Task) + "/log"
+		}
+	}
+	ev.Tasks = tasks
+}
+
 // attempt is the activity's attempt, 1 outside an activity.
 func attempt(ctx context.Context) int {
 	if activity.IsActivity(ctx) {

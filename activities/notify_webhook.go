@@ -43,6 +43,7 @@ func (n *Notifier) postWebhook(ctx context.Context, in WebhookDelivery) error {
 	}
 	ev := in.Event
 	ev.URL = n.runURL(ev)
+	n.fillLogURLs(&ev)
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("encode event: %w", err)

@@ -99,3 +99,24 @@ func TestWebhookSinkNameKeepsSecretsOut(t *testing.T) {
 	require.NotEqual(t, activities.WebhookSinkName("https://h.example/a"), activities.WebhookSinkName("https://h.example/b"),
 		"two webhooks on one host are told apart")
 }
+
+// TestDeliverWebhookBuildCompleteLinksLogs: a build's BUILD_COMPLETE goes
+// out with its warnings and errors and links to the build's page and to
+// each task's log.
+func TestDeliverWebhookBuildCompleteLinksLogs(t *testing.T) {
+	recv := &hookReceiver{}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	n := &activities.Notifier{Deliveries: &fakeDeliveries{}, PublicURL: "https://drover.example.com/"}
+	ev := sampleEvent("BUILD_COMPLETE")
+	ev.Status, ev.Errors = "failed", []string{"convert/html: docs/a.md: unclosed code fence"}
+	ev.Tasks = []activities.NotifyTask{{Stage: "convert", Task: "html", Status: "failed", Errors: 1}}
+	require.NoError(t, n.DeliverWebhook(context.Background(), activities.WebhookDelivery{URL: srv.URL, Event: ev, IdempotencyKey: "k"}))
+	require.Empty(t, ev.Tasks[0].LogURL, "the caller's event is left alone")
+
+	var got activities.NotifyEvent
+	require.NoError(t, json.Unmarshal(recv.bodies[0], &got))
+	require.Equal(t, "https://drover.example.com/builds/build%2Ffoas%2F0123456789abcdef", got.LogURL)
+	require.Equal(t, []string{"convert/html: docs/a.md: unclosed code fence"}, got.Errors)
+	require.Equal(t, "https://drover.example.com/api/v1/builds/build%2Ffoas%2F0123456789abcdef/tasks/convert/html/log", got.Tasks[0].LogURL)
+}

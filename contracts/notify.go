@@ -54,6 +54,32 @@ type NotifyEvent struct {
 	Message     string `json:"message,omitempty"`
 	// URL is the run in Drover's API; empty ones are filled from Notifier.PublicURL.
 	URL string `json:"url,omitempty"`
+	// LogURL, in a build's BUILD_COMPLETE, is the build's web page, which
+	// shows every task's log; filled from Notifier.PublicURL.
+	LogURL string `json:"log_url,omitempty"`
+	// Warnings and Errors, in a build's BUILD_COMPLETE, are the
+	// "::warning::" and "::error::" lines its tasks printed, each as
+	// "<stage>/<task>: <message>", at most MaxEventAnnotations of each.
+	Warnings []string `json:"warnings,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
+	// Tasks, in a build's BUILD_COMPLETE, is each task that ran: its
+	// outcome and the URL of its log (filled from Notifier.PublicURL).
+	Tasks []NotifyTask `json:"tasks,omitempty"`
+}
+
+// MaxEventAnnotations bounds NotifyEvent.Warnings and NotifyEvent.Errors.
+const MaxEventAnnotations = 100
+
+// NotifyTask is one task of a build in its BUILD_COMPLETE event.
+type NotifyTask struct {
+	Stage    string `json:"stage"`
+	Task     string `json:"task"`
+	Status   string `json:"status"`
+	Attempt  int    `json:"attempt,omitempty"`
+	Warnings int    `json:"warnings,omitempty"`
+	Errors   int    `json:"errors,omitempty"`
+	// LogURL is the task's log in Drover's API.
+	LogURL string `json:"log_url,omitempty"`
 }
 
 // WebhookDelivery is the input of DeliverWebhook.

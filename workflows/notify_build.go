@@ -18,6 +18,9 @@ func (b *buildRun) startNotifier(ctx workflow.Context) {
 	b.notify = newNotifier(ctx, contracts.ResolveSinksInput{Notify: b.in.Notify, Repository: b.in.Repository}, base, notifyHooks{
 		fill: func(ev *contracts.NotifyEvent) {
 			ev.Status, ev.Version = string(b.state.Status), b.state.Version
+			if ev.Type == EventBuildComplete {
+				b.fillOutcome(ev)
+			}
 		},
 		title: func() string {
 			return fmt.Sprintf("*%s* build `%s@%s`: %s", b.in.Project, b.in.Branch, shortCommit(b.in.Commit), b.state.Status)
@@ -45,4 +48,30 @@ func (b *buildRun) commitStatus(ev Event) (contracts.CommitStatus, bool) {
 		return cs, false
 	}
 	return cs, true
+}
+
+// fillOutcome adds to the build's BUILD_COMPLETE what a client of the
+// build (its callback URL) wants of its outcome: the tasks that ran and
+// their warnings and errors, at most contracts.MaxEventAnnotations of each.
+// The links to the logs are filled by the delivering activity.
+func (b *buildRun) fillOutcome(ev *contracts.NotifyEvent) {
+	for _, st := range b.state.Stages {
+		for _, ts := range st.Tasks {
+			if ts.Status == TaskSkipped || ts.Status == TaskWaiting {
+				continue
+			}
+			ev.Tasks = append(ev.Tasks, contracts.NotifyTask{Stage: st.Name, Task: ts.Name, Status: string(ts.Status),
+				Attempt: ts.Attempt, Warnings: len(ts.Warnings), Errors: len(ts.Errors)})
+			for _, w := range ts.Warnings {
+				if len(ev.Warnings) < contracts.MaxEventAnnotations {
+					ev.Warnings = append(ev.Warnings, st.Name+"/"+ts.Name+": "+w)
+				}
+			}
+			for _, e := range ts.Errors {
+				if len(ev.Errors) < contracts.MaxEventAnnotations {
+					ev.Errors = append(ev.Errors, st.Name+"/"+ts.Name+": "+e)
+				}
+			}
+		}
+	}
 }

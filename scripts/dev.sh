@@ -88,6 +88,31 @@ while IFS='=' read -r name type; do
     "$temporal" operator search-attribute create --address "$DROVER_TEMPORAL_ADDRESS" --name "$name" --type "$type" >/dev/null
 done < deploy/temporal/search-attributes.txt
 
+# DROVER_DEV_S3=1 also runs a local S3 (versitygw, built once by
+# scripts/versitygw.sh; objects under .drover/s3) on DROVER_DEV_S3_ADDR
+# (default 127.0.0.1:7070), creates the buckets of DROVER_DEV_S3_BUCKETS
+# (default: convert-site release-site, those of the examples) readable
+# anonymously, and points the worker and the API at it.
+if [ "${DROVER_DEV_S3:-}" = 1 ]; then
+  s3_addr=${DROVER_DEV_S3_ADDR:-127.0.0.1:7070}
+  export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-demo} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-demo-secret}
+  export AWS_REGION=${AWS_REGION:-us-east-1} DROVER_S3_ENDPOINT="http://$s3_addr" DROVER_S3_PATH_STYLE=1
+  mkdir -p "$state/s3"
+  "$(bash scripts/versitygw.sh)" --port "$s3_addr" --access "$AWS_ACCESS_KEY_ID" --secret "$AWS_SECRET_ACCESS_KEY" \
+    posix "$state/s3" >"$state/logs/s3.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 40); do curl -s -o /dev/null "$DROVER_S3_ENDPOINT" && break; sleep 0.25; done
+  s3() { curl -sS -o /dev/null -w '%{http_code}' --aws-sigv4 "aws:amz:$AWS_REGION:s3" \
+    --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' "$@"; }
+  for b in ${DROVER_DEV_S3_BUCKETS:-convert-site release-site}; do
+    code=$(s3 -X PUT "$DROVER_S3_ENDPOINT/$b")
+    case "$code" in 200|409) ;; *) echo "local S3: create bucket $b: HTTP $code; see $state/logs/s3.log" >&2; exit 1 ;; esac
+    s3 -X PUT -H 'Content-Type: application/json' --data-binary \
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::'"$b"'/*"]}]}' \
+      "$DROVER_S3_ENDPOINT/$b?policy=" >/dev/null
+  done
+fi
+
 bin/drover-worker >"$state/logs/worker.log" 2>&1 &
 pids+=($!)
 bin/drover-api >"$state/logs/api.log" 2>&1 &
@@ -113,6 +138,7 @@ Drover is running:
   Temporal       $DROVER_TEMPORAL_ADDRESS
   logs           $state/logs/{temporal,worker,api}.log
   authentication $auth
+  S3             ${DROVER_S3_ENDPOINT:-the AWS configuration} (DROVER_DEV_S3=1: a local one, buckets ${DROVER_DEV_S3_BUCKETS:-convert-site release-site})
 Try:  bin/drover build start --repo "\$(scripts/example-repo.sh hello)" --watch
 Ctrl-C stops everything; state is kept in $state.
 MSG

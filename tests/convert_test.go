@@ -23,11 +23,12 @@ import (
 	"github.com/drover-ci/drover/workflows"
 )
 
-// TestConvertAndPublish runs examples/convert end to end: a signed Gitea
-// push of a repository of Markdown files is answered at once with its
-// build, the build converts the files to an HTML tarball, and its promotion
-// publishes them with the s3 deploy action, with a build_log.json, under
-// u/<owner>/<repo>/<commit:10>/ in a real S3 server.
+// TestConvertAndPublish runs examples/convert end to end from a signed
+// Gitea push (TestTXPublishPath runs tX's whole path from Gogs): the push
+// is answered at once with its build, the build converts the files to an
+// HTML tarball, and its promotion publishes them with the s3 deploy
+// action, with a build_log.json, under u/<owner>/<repo>/<commit:10>/ in a
+// real S3 server.
 func TestConvertAndPublish(t *testing.T) {
 	const secret = "gitea-hook-secret"
 	h := newHarness(t, false, func(s *api.Server) {
@@ -50,8 +51,8 @@ func TestConvertAndPublish(t *testing.T) {
 	require.True(t, again.Existing)
 
 	end := h.waitFor(created.ID, 60*time.Second, "build end and its promotion", promoted)
-	require.Equal(t, workflows.StatusSucceeded, end.Status, "task output: %s", taskOf(end, "publish", "html").OutputTail)
-	require.Equal(t, []string{`docs/guide/setup.md:1: no "# " heading: the page has no title`}, taskOf(end, "publish", "html").Warnings,
+	require.Equal(t, workflows.StatusSucceeded, end.Status, "task output: %s", taskOf(end, "convert", "html").OutputTail)
+	require.Equal(t, []string{`setup.md:1: no "# " heading: the page has no title`}, taskOf(end, "convert", "html").Warnings,
 		"the build's state shows the task's warnings")
 	st := h.waitForPromotion(end.PromotionID, 60*time.Second, "the end", promotionDone)
 	require.Equal(t, workflows.PromotionCompleted, st.Status, "site: %+v", envOf(st, "site"))
@@ -63,7 +64,7 @@ func TestConvertAndPublish(t *testing.T) {
 	require.Contains(t, index.Body, "<h1>Notes</h1>")
 	require.Contains(t, index.Body, "<strong>Markdown</strong>")
 	require.Contains(t, index.Body, "&lt;script&gt;")
-	setup := getObject(t, srv, "convert-site", prefix+"guide/setup.html")
+	setup := getObject(t, srv, "convert-site", prefix+"setup.html")
 	require.Contains(t, setup.Body, "<h2>Setup</h2>")
 
 	var buildLog struct {
@@ -87,19 +88,20 @@ func TestConvertAndPublish(t *testing.T) {
 	getJSON(t, srv, "convert-site", prefix+"build_log.json", &buildLog)
 	require.Equal(t, created.ID, buildLog.BuildID)
 	require.Equal(t, []string{"alice", "notes", commit, "main"}, []string{buildLog.Owner, buildLog.Repo, buildLog.Commit, buildLog.Branch})
-	require.Len(t, buildLog.Tasks, 1)
-	require.Equal(t, []string{"publish", "html", "succeeded"}, []string{buildLog.Tasks[0].Stage, buildLog.Tasks[0].Name, buildLog.Tasks[0].Status})
-	require.Equal(t, 1, buildLog.Tasks[0].Attempt)
-	require.False(t, buildLog.Tasks[0].FinishedAt.Before(buildLog.Tasks[0].StartedAt))
+	require.Len(t, buildLog.Tasks, 3)
+	html := buildLog.Tasks[2]
+	require.Equal(t, []string{"convert", "html", "succeeded"}, []string{html.Stage, html.Name, html.Status})
+	require.Equal(t, 1, html.Attempt)
+	require.False(t, html.FinishedAt.Before(html.StartedAt))
 	// convert.sh's "::warning" line for the page without a title heading.
-	require.Equal(t, []string{`docs/guide/setup.md:1: no "# " heading: the page has no title`}, buildLog.Tasks[0].Warnings)
-	require.Empty(t, buildLog.Tasks[0].Errors)
+	require.Equal(t, []string{`setup.md:1: no "# " heading: the page has no title`}, html.Warnings)
+	require.Empty(t, html.Errors)
 	var files []string
 	for _, f := range buildLog.Files {
 		files = append(files, f.Path)
 		require.Len(t, f.SHA256, 64)
 	}
-	require.Equal(t, []string{"guide/setup.html", "index.html"}, files)
+	require.Equal(t, []string{"index.html", "setup.html"}, files)
 
 	// The repository's manifest.json is published beside the HTML.
 	var manifest struct {

@@ -68,6 +68,14 @@ type Activities struct {
 	// together (DROVER_CACHE_MAX_BYTES); 0 means DefaultCacheMaxBytes. Past
 	// it the oldest saved entries are deleted.
 	CacheMaxBytes int64
+	// PushTargets decides where push steps may push (worker.SetUpProjects
+	// sets it from the projects file); nil refuses every push step.
+	PushTargets PushTargets
+	// ChainPushes records the commits push steps make; nil records none.
+	ChainPushes ChainPushes
+	// Builds asks the API to build the commit a push step made; nil leaves
+	// it to a webhook or a poll.
+	Builds BuildRequester
 }
 
 // DefaultLogLimit is the most output of one script kept in its log.

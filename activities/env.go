@@ -26,6 +26,10 @@ func taskEnv(base []string, in RunTaskInput, attempt int, workspace, publishRoot
 		"DROVER_WORKSPACE="+workspace,
 		"DROVER_REPOSITORY="+gitsource.Redact(in.Repository),
 	)
+	if in.Version != "" {
+		// The version the build registers if it succeeds.
+		env = append(env, "DROVER_VERSION="+in.Version)
+	}
 	if publishRoot != "" {
 		env = append(env, "DROVER_PUBLISH_ROOT="+publishRoot)
 	}

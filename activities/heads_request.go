@@ -65,3 +65,20 @@ func (p *HeadPoller) requestBuild(ctx context.Context, repository string, h head
 	}
 	return 0, fmt.Errorf("POST %s: status %s", url, resp.Status)
 }
+
+// RequestBuild asks the API to build commit of repository as a push to
+// branch would (a push step's commit): started or already built is fine, a
+// refusal is an error.
+func (p *HeadPoller) RequestBuild(ctx context.Context, repository, commit, branch string) error {
+	if p.APIURL == "" {
+		return fmt.Errorf("no API URL (DROVER_PUBLIC_URL) to request the build from")
+	}
+	outcome, err := p.requestBuild(ctx, repository, head{Commit: commit, Branch: branch})
+	if err != nil {
+		return err
+	}
+	if outcome == buildSkipped {
+		return fmt.Errorf("the API refused to build %s at %s (no or a bad drover.yaml)", branch, commit)
+	}
+	return nil
+}

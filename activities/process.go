@@ -51,6 +51,9 @@ type processResult struct {
 	OutputErr  error
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Failure, for a step the worker runs itself (a push), says why it
+	// failed; empty for a script.
+	Failure string
 }
 
 // runProcess runs spec.Script with bash -eo pipefail in its own process group

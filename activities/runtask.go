@@ -194,6 +194,9 @@ func (a *Activities) finish(ctx context.Context, in RunTaskInput, workspace stri
 		return result, temporal.NewNonRetryableApplicationError(msg, ErrTypeTaskTimedOut, nil, result)
 	case proc.ExitCode != 0:
 		msg := fmt.Sprintf("%s exited with code %d", what, proc.ExitCode)
+		if proc.Failure != "" {
+			msg = what + ": " + proc.Failure
+		}
 		log.Printf("=== %s ===", msg)
 		return result, temporal.NewNonRetryableApplicationError(msg, ErrTypeTaskFailed, nil, result)
 	}

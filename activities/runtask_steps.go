@@ -50,13 +50,22 @@ func (a *Activities) runScripts(ctx context.Context, in RunTaskInput, attempt in
 		step := spec
 		step.Script, step.Timeout = st.Run, max(time.Until(deadline), time.Millisecond)
 		step.OnStart = a.notifyStarted(ctx, running, in, attempt, cloneSteps(steps), logger)
-		proc, perr := runProcess(ctx, step)
+		var proc processResult
+		var perr error
+		if st.Push != nil {
+			if step.OnStart != nil {
+				step.OnStart()
+			}
+			proc = a.runPush(ctx, in, spec.Dir, st, log, logger)
+		} else {
+			proc, perr = runProcess(ctx, step)
+		}
 		stepDone()
 
 		if i == 0 || res.StartedAt.IsZero() {
 			res.StartedAt = proc.StartedAt
 		}
-		res.FinishedAt, res.ExitCode, res.TimedOut = proc.FinishedAt, proc.ExitCode, proc.TimedOut
+		res.FinishedAt, res.ExitCode, res.TimedOut, res.Failure = proc.FinishedAt, proc.ExitCode, proc.TimedOut, proc.Failure
 		if res.OutputErr == nil {
 			res.OutputErr = proc.OutputErr
 		}

@@ -47,7 +47,13 @@ func (s *Server) listBuilds(c *gin.Context) {
 
 func (s *Server) getBuild(c *gin.Context) {
 	if s.readableID(c, buildID) {
-		serveRunState(c, buildID, s.buildState)
+		serveRunState(c, buildID, func(ctx context.Context, id, runID string) (workflows.BuildState, error) {
+			st, err := s.buildState(ctx, id, runID)
+			if err == nil {
+				s.withChainLinks(ctx, &st)
+			}
+			return st, err
+		})
 	}
 }
 

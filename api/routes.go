@@ -35,6 +35,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.POST("/builds", s.createBuild)
 	v1.GET("/builds", s.listBuilds)
 	v1.GET("/builds/:id", s.getBuild)
+	v1.GET("/trace", s.trace)
 	v1.POST("/builds/:id/cancel", s.cancelBuild)
 	v1.POST("/builds/:id/rerun", s.rerunBuild)
 	// /tasks/<stage>/<task>/log, or /tasks/<task>/log when the name is unique.

@@ -100,7 +100,9 @@ type BuildState struct {
 	Inputs []pipeline.EnvVar `json:"inputs,omitempty"`
 	// RerunOf is the run this one re-runs (POST /api/v1/builds/{id}/rerun),
 	// reusing some of its tasks; empty otherwise.
-	RerunOf    string       `json:"rerun_of,omitempty"`
+	RerunOf string `json:"rerun_of,omitempty"`
+	// Upstream is the build upstream of this one (BuildInput.Upstream).
+	Upstream   *Upstream    `json:"upstream,omitempty"`
 	Status     BuildStatus  `json:"status"`
 	StartedAt  time.Time    `json:"started_at"`
 	FinishedAt *time.Time   `json:"finished_at,omitempty"`
@@ -110,6 +112,10 @@ type BuildState struct {
 	Version string `json:"version,omitempty"`
 	// PromotionID is the promotion the build started, if any.
 	PromotionID string `json:"promotion_id,omitempty"`
+	// Downstream are the builds whose upstream build is this one, read
+	// from the ledger by the API (GET /api/v1/builds/{id}); the workflow
+	// never sets them.
+	Downstream []Downstream `json:"downstream,omitempty"`
 	// Ledger is set while a write to the ledger has been retried for
 	// workflows.LedgerSlowAfter (workflows.LedgerUnreachable): the build
 	// waits for it.
@@ -203,6 +209,9 @@ type RunTaskInput struct {
 	// script runs. Name is "<stage>/<task>/<artifact>"; a need whose task
 	// stored no such artifact has no Key.
 	Needs []ArtifactRef `json:"needs,omitempty"`
+	// Version is the version the build registers if it succeeds, for the
+	// {version} of push steps; empty in builds started before it.
+	Version string `json:"version,omitempty"`
 }
 
 // RunTaskResult is the outcome of a task attempt. It is also the details of
@@ -273,4 +282,37 @@ type StartMissingBuildsResult struct {
 	Started  int `json:"started"`
 	Existing int `json:"existing"`
 	Skipped  int `json:"skipped,omitempty"`
+}
+
+// How a build has an upstream build (Upstream.Kind).
+const (
+	// UpstreamPush: a push step of the upstream build made the build's commit.
+	UpstreamPush = "push"
+	// UpstreamTrigger: the upstream build's success started the build
+	// (triggers.upstream of its drover.yaml).
+	UpstreamTrigger = "trigger"
+)
+
+// Upstream is the build upstream of a build in a chain across repositories.
+type Upstream struct {
+	BuildID string `json:"build_id"`
+	Project string `json:"project"`
+	Commit  string `json:"commit,omitempty"`
+	Branch  string `json:"branch,omitempty"`
+	// Kind is UpstreamPush or UpstreamTrigger.
+	Kind string `json:"kind"`
+	// Step names the push step, "<stage>/<task>/<step>", for UpstreamPush.
+	Step string `json:"step,omitempty"`
+}
+
+// Downstream is a build downstream of another (BuildState.Downstream).
+type Downstream struct {
+	BuildID string `json:"build_id"`
+	Project string `json:"project"`
+	Commit  string `json:"commit"`
+	Branch  string `json:"branch,omitempty"`
+	Status  string `json:"status"`
+	Version string `json:"version,omitempty"`
+	// Kind is UpstreamPush or UpstreamTrigger.
+	Kind string `json:"kind"`
 }

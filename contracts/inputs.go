@@ -26,6 +26,10 @@ type BuildInput struct {
 	Author  string `json:"author,omitempty"`
 	// Rerun is true when the build was started again on purpose for a commit already built.
 	Rerun bool `json:"rerun,omitempty"`
+	// Upstream is the build upstream of this one in a chain across
+	// repositories, decided where the build starts from the ledger (never
+	// from the request); nil for a build of its own.
+	Upstream *Upstream `json:"upstream,omitempty"`
 	// HeartbeatTimeout is how long a silent task attempt may run before another
 	// worker takes it over; zero means workflows.DefaultLostHeartbeatTimeout
 	// (workflows.DefaultHeartbeatTimeout in builds started before the

@@ -61,12 +61,13 @@ func (l *Ledger) RecordBuildStarted(ctx context.Context, b Build) error {
 		}
 		_, err := tx.ExecContext(ctx, l.rebind(`
 			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
-				triggered_by, rerun, version, started_at, finished_at, subject, author)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				triggered_by, rerun, version, started_at, finished_at, subject, author,
+				upstream_build_id, upstream_kind)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id, run_id) DO NOTHING`),
 			b.ID, b.RunID, b.Project, b.Repository, b.Commit, b.Branch, b.Status,
 			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timePtrArg(b.FinishedAt),
-			clipText(b.Subject, maxSubject), clipText(b.Author, maxAuthor))
+			clipText(b.Subject, maxSubject), clipText(b.Author, maxAuthor), b.UpstreamBuildID, b.UpstreamKind)
 		if err != nil {
 			return fmt.Errorf("insert build: %w", err)
 		}
@@ -106,15 +107,16 @@ func (l *Ledger) RecordBuildFinished(ctx context.Context, b Build, tasks []Task)
 		}
 		_, err := tx.ExecContext(ctx, l.rebind(`
 			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
-				triggered_by, rerun, version, started_at, finished_at, subject, author)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				triggered_by, rerun, version, started_at, finished_at, subject, author,
+				upstream_build_id, upstream_kind)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id, run_id) DO UPDATE SET
 				status = excluded.status,
 				version = excluded.version,
 				finished_at = `+finishedAt),
 			b.ID, b.RunID, b.Project, b.Repository, b.Commit, b.Branch, b.Status,
 			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timeArg(*b.FinishedAt),
-			clipText(b.Subject, maxSubject), clipText(b.Author, maxAuthor))
+			clipText(b.Subject, maxSubject), clipText(b.Author, maxAuthor), b.UpstreamBuildID, b.UpstreamKind)
 		if err != nil {
 			return fmt.Errorf("upsert build: %w", err)
 		}

@@ -7,13 +7,14 @@ import (
 )
 
 const buildColumns = `id, run_id, project, repository, commit_sha, branch, status,
-	triggered_by, rerun, version, started_at, finished_at, subject, author`
+	triggered_by, rerun, version, started_at, finished_at, subject, author, upstream_build_id, upstream_kind`
 
 func scanBuild(row rowScanner) (Build, error) {
 	var b Build
 	var started, finished dbTime
 	err := row.Scan(&b.ID, &b.RunID, &b.Project, &b.Repository, &b.Commit, &b.Branch, &b.Status,
-		&b.TriggeredBy, &b.Rerun, &b.Version, &started, &finished, &b.Subject, &b.Author)
+		&b.TriggeredBy, &b.Rerun, &b.Version, &started, &finished, &b.Subject, &b.Author,
+		&b.UpstreamBuildID, &b.UpstreamKind)
 	if err != nil {
 		return Build{}, err
 	}

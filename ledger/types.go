@@ -28,6 +28,10 @@ type Build struct {
 	Version    string     `json:"version,omitempty"`
 	StartedAt  time.Time  `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	// UpstreamBuildID is the build upstream of this one, and UpstreamKind
+	// how: UpstreamPush or UpstreamTrigger; both empty for a build of its own.
+	UpstreamBuildID string `json:"upstream_build_id,omitempty"`
+	UpstreamKind    string `json:"upstream_kind,omitempty"`
 }
 
 // Task is the recorded state of one task of a build run, keyed by

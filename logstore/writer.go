@@ -49,6 +49,17 @@ func (w *LineWriter) SetMask(mask func([]byte) []byte) {
 	w.mask = mask
 }
 
+// AddMask masks lines with mask after the mask already set, if any.
+func (w *LineWriter) AddMask(mask func([]byte) []byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if prev := w.mask; prev != nil {
+		w.mask = func(b []byte) []byte { return mask(prev(b)) }
+		return
+	}
+	w.mask = mask
+}
+
 // SetLimit bounds the output given to Write that is kept to n bytes (n <= 0:
 // no limit): past it, one last line says the output was cut and the rest is
 // dropped (Printf lines are still written).

@@ -80,10 +80,14 @@ type Artifact struct {
 	Path string `yaml:"path" json:"path"`
 }
 
-// Step is one named script of a task's steps, run with bash -eo pipefail.
+// Step is one named step of a task's steps: a script run with bash -eo
+// pipefail, or a push to another registered project's repository.
 type Step struct {
 	Name string `yaml:"name" json:"name"`
 	Run  string `yaml:"run" json:"run"`
+	// Push, instead of Run, commits files of the workspace to another
+	// registered project's repository (see PushStep).
+	Push *PushStep `yaml:"push" json:"push,omitempty"`
 }
 
 // BuildArtifacts names the artifacts the tasks of p's build store, in the

@@ -20,6 +20,23 @@ type Triggers struct {
 	// directory that matches one ("docs" and "docs/*" both cover
 	// docs/a/b.md). They do not apply to tags.
 	Paths []string `yaml:"paths" json:"paths,omitempty"`
+	// Upstream starts a build of this project's branch of the same name
+	// when a build of another project succeeds (see UpstreamTrigger).
+	Upstream *UpstreamTrigger `yaml:"upstream" json:"upstream,omitempty"`
+}
+
+// UpstreamTrigger starts a build when a build of the project Project
+// succeeds on one of Branches (patterns; empty: every branch): the head of
+// this project's branch of the same name is built, recorded as the
+// upstream build's downstream and triggered by its actor.
+type UpstreamTrigger struct {
+	Project  string   `yaml:"project" json:"project"`
+	Branches []string `yaml:"branches" json:"branches,omitempty"`
+}
+
+// Matches reports whether a build of project on branch triggers t.
+func (t *UpstreamTrigger) Matches(project, branch string) bool {
+	return t != nil && t.Project == project && branch != "" && (len(t.Branches) == 0 || matchAny(t.Branches, branch))
 }
 
 // Push is what Triggers.Match needs to know of one push: its branch or tag
@@ -91,6 +108,15 @@ func (v *validator) triggers(t Triggers) {
 		field    string
 		patterns []string
 	}{{"triggers.branches", t.Branches}, {"triggers.tags", t.Tags}, {"triggers.paths", t.Paths}}
+	if u := t.Upstream; u != nil {
+		if !projectPattern.MatchString(u.Project) {
+			v.add("triggers.upstream.project", "required: the project whose builds start this one")
+		}
+		lists = append(lists, struct {
+			field    string
+			patterns []string
+		}{"triggers.upstream.branches", u.Branches})
+	}
 	for _, l := range lists {
 		for i, p := range l.patterns {
 			field := fmt.Sprintf("%s[%d]", l.field, i)

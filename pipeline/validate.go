@@ -211,7 +211,12 @@ func (v *validator) steps(field string, t Task) {
 		sf := fmt.Sprintf("%s.steps[%d]", field, i)
 		v.name(sf+".name", st.Name)
 		v.unique(seen, sf+".name", "step name", st.Name)
-		if strings.TrimSpace(st.Run) == "" {
+		switch {
+		case st.Push != nil && strings.TrimSpace(st.Run) != "":
+			v.add(sf+".push", "a step has either run or push, not both")
+		case st.Push != nil:
+			v.push(sf+".push", st.Push)
+		case strings.TrimSpace(st.Run) == "":
 			v.add(sf+".run", "required")
 		}
 	}

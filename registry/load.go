@@ -47,6 +47,15 @@ type fileProject struct {
 	// Artifacts names the artifacts every version must carry before it is
 	// promoted, whatever drover.yaml declares.
 	Artifacts []string `yaml:"artifacts"`
+	// AcceptsFrom names the projects whose builds may push to this
+	// project's repository, and the branches they may push to.
+	AcceptsFrom []fileAcceptance `yaml:"accepts_from"`
+}
+
+type fileAcceptance struct {
+	Project    string   `yaml:"project"`
+	Branches   []string `yaml:"branches"`
+	Repository string   `yaml:"repository"`
 }
 
 type fileRoles struct {
@@ -280,6 +289,28 @@ func parse(name string, data []byte) (*snapshot, error) {
 			}
 		}
 		p.Artifacts = fp.Artifacts
+		for j, a := range fp.AcceptsFrom {
+			ab, af := fmt.Sprintf("%s.accepts_from[%d]", base, j), fmt.Sprintf("%s.accepts_from[%d]", field, j)
+			switch {
+			case !projectName.MatchString(a.Project):
+				at(ab, af+".project", "%q is not a project name", a.Project)
+			case a.Project == fp.Name:
+				at(ab+".project", af+".project", "a project may not accept pushes from itself")
+			case len(a.Branches) == 0:
+				at(ab, af+".branches", "name the branches the pushes may update (\"*\" for every branch)")
+			}
+			checkPatterns(ab+".branches", af+".branches", a.Branches)
+			repo := ""
+			if a.Repository != "" {
+				// Paths resolve as the project's own do (relative to this file).
+				if i := slices.Index(append(slices.Clone(fp.Repositories), fp.Paths...), a.Repository); i >= 0 && i < len(p.Repositories) {
+					repo = p.Repositories[i]
+				} else {
+					at(ab+".repository", af+".repository", "%q is not one of the project's repositories or paths", a.Repository)
+				}
+			}
+			p.AcceptsFrom = append(p.AcceptsFrom, Acceptance{Project: a.Project, Branches: a.Branches, Repository: repo})
+		}
 		for kind, mode := range fp.Network {
 			switch {
 			case !stepKinds[kind]:

@@ -117,6 +117,9 @@ type Project struct {
 	// before it may be promoted, on top of those drover.yaml declares
 	// (promotion.artifacts): a commit cannot drop one.
 	Artifacts []string
+	// AcceptsFrom names the projects whose builds may commit to this
+	// project's repository with a push step, and to which branches.
+	AcceptsFrom []Acceptance
 
 	admins []string // the file's global admins
 }

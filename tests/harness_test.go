@@ -35,6 +35,7 @@ import (
 	"github.com/drover-ci/drover/internal/devserver"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/logstore"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/worker"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -106,6 +107,9 @@ type harness struct {
 	// cfn is the in-process worker's CloudFormation client; set it before
 	// startWorker (see useCloudFormation).
 	cfn activities.CloudFormationAPI
+	// pollToken is the in-process worker's DROVER_POLL_TOKEN: its polls and
+	// push steps request builds with it. Set it before startWorker.
+	pollToken string
 }
 
 // harnessOption changes the API server of a harness before it starts.
@@ -186,11 +190,20 @@ func (h *harness) startWorker() {
 	if h.blobs != nil {
 		acts.Blobs = h.blobs
 	}
+	heads := &activities.HeadPoller{APIURL: h.api.URL, Token: h.pollToken}
+	// As worker.Run does: push steps are allowed by the projects file,
+	// recorded in the ledger, and their commits built through the API.
+	if h.projects != "" {
+		reg, err := registry.Load(h.projects, time.Nanosecond, nil)
+		require.NoError(h.t, err)
+		acts.PushTargets = reg
+	}
+	acts.ChainPushes, acts.Builds = h.ledger, heads
 	for _, w := range worker.NewWorkers(h.client, cfg, worker.ActivitySet{
 		Tasks:      acts,
 		Ledger:     &activities.LedgerActivities{Ledger: h.ledger},
 		Promotions: h.withCloudFormation(h.withS3(activities.NewPromotionActivities(acts, h.client, h.ledger, h.ledger, h.api.URL))),
-		Heads:      &activities.HeadPoller{APIURL: h.api.URL},
+		Heads:      heads,
 		Audit:      &activities.AuditActivities{Ledger: h.ledger},
 		// As worker.Run registers it: a workflow's ResolveSinks local
 		// activity that no worker has leaves no marker in the history, and

@@ -34,6 +34,8 @@ func SetUpProjects(ctx context.Context, path string, interval time.Duration, act
 		return fmt.Errorf("load projects file for step networks: %w", err)
 	}
 	acts.StepNetwork = StepNetwork(reg)
+	// Push steps are allowed by the registration alone (accepts_from).
+	acts.PushTargets = reg
 	logger.InfoContext(ctx, "step networks from the projects file", "projects_file", path, "projects", len(reg.Projects()))
 	return nil
 }

@@ -92,6 +92,8 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Heads:      &activities.HeadPoller{APIURL: cfg.PublicURL, Token: cfg.PollToken, Logger: logger},
 		Audit:      &activities.AuditActivities{Ledger: ldg},
 	}
+	// Push steps record their commits and ask the API to build them.
+	acts.ChainPushes, acts.Builds = ldg, set.Heads
 	set.Promotions.S3 = activities.NewLazyS3(cfg.Storage.AWS)
 	set.Promotions.Fence = ldg
 	// Built on first use: a worker without AWS configuration still starts.

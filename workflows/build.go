@@ -117,6 +117,7 @@ func (b *buildRun) runTask(ctx workflow.Context, si, ti int) bool {
 			// Only names travel; the worker reads the values.
 			SecretsAllowed: b.in.SecretsAllowed,
 			Needs:          b.neededArtifacts(task),
+			Version:        b.version(),
 		}).Get(ctx, &res)
 
 		var appErr *temporal.ApplicationError
@@ -220,4 +221,13 @@ func shortCommit(c string) string {
 		return c[:12]
 	}
 	return c
+}
+
+// version is the version the build registers if it succeeds (see finish).
+func (b *buildRun) version() string {
+	v := shortCommit(b.in.Commit)
+	if key := b.in.Plan.InputsKey; key != "" {
+		v += "-" + key
+	}
+	return v
 }

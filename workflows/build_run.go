@@ -85,6 +85,7 @@ func newBuildRun(ctx workflow.Context, in BuildInput) *buildRun {
 		Rerun:       in.Rerun,
 		Inputs:      in.Plan.Inputs,
 		RerunOf:     in.RerunOf,
+		Upstream:    in.Upstream,
 		Status:      StatusRunning,
 		StartedAt:   workflow.Now(ctx).UTC(),
 		Stages:      make([]StageState, len(in.Plan.Stages)),
@@ -379,7 +380,7 @@ func (b *buildRun) awaitLedger(ctx workflow.Context, f workflow.Future) {
 }
 
 func (b *buildRun) ledgerBuild() ledger.Build {
-	return ledger.Build{
+	lb := ledger.Build{
 		ID:          b.state.ID,
 		RunID:       b.state.RunID,
 		Project:     b.in.Project,
@@ -395,6 +396,10 @@ func (b *buildRun) ledgerBuild() ledger.Build {
 		StartedAt:   b.state.StartedAt,
 		FinishedAt:  b.state.FinishedAt,
 	}
+	if u := b.in.Upstream; u != nil {
+		lb.UpstreamBuildID, lb.UpstreamKind = u.BuildID, u.Kind
+	}
+	return lb
 }
 
 // neededArtifacts are the artifacts task needs, from the states of the

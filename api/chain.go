@@ -1,0 +1,138 @@
+package api
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/workflows"
+)
+
+// ChainLedger reads chains across repositories from the ledger;
+// *ledger.Ledger implements it. The server uses it when its History does.
+type ChainLedger interface {
+	ChainPushOf(ctx context.Context, project, commit string) (ledger.ChainPush, error)
+	DownstreamBuilds(ctx context.Context, id string) ([]ledger.Build, error)
+	BuildOfCommit(ctx context.Context, project, commit string) (ledger.Build, error)
+	Trace(ctx context.Context, id string) ([]ledger.TraceLink, error)
+}
+
+// chains is the server's ChainLedger, or nil.
+func (s *Server) chains() ChainLedger {
+	cl, _ := s.History.(ChainLedger)
+	return cl
+}
+
+// ChainActor is who a build started by a chain is triggered by when its
+// upstream build names no one: "drover chain from <build>".
+func ChainActor(upstreamBuild string) string { return "drover chain from " + upstreamBuild }
+
+// chainUpstream makes a build whose commit a push step made (the ledger
+// says so; the request cannot) the downstream of the build that pushed it,
+// triggered by that build's actor, whoever asked for it (the push itself, a
+// webhook, a poll). A rerun keeps the link and its own actor.
+func (s *Server) chainUpstream(ctx context.Context, in *workflows.BuildInput, rerun bool) {
+	cl := s.chains()
+	if cl == nil {
+		return
+	}
+	p, err := cl.ChainPushOf(ctx, in.Project, in.Commit)
+	if err != nil {
+		if !errors.Is(err, ledger.ErrNotFound) {
+			s.logger().WarnContext(ctx, "read chain push failed", "project", in.Project, "commit", in.Commit, "error", err)
+		}
+		return
+	}
+	in.Upstream = &contracts.Upstream{BuildID: p.SourceBuildID, Project: p.SourceProject, Commit: p.SourceCommit,
+		Kind: contracts.UpstreamPush, Step: p.Step}
+	if rerun {
+		return
+	}
+	actor := ""
+	if up, _, err := s.History.GetBuild(ctx, p.SourceBuildID, p.SourceRunID); err == nil {
+		actor, in.Upstream.Branch = up.TriggeredBy, up.Branch
+	}
+	in.TriggeredBy = cmp.Or(actor, ChainActor(p.SourceBuildID))
+}
+
+// withChainLinks adds the build's downstream builds (and, for a build read
+// from the ledger, its upstream) to its state.
+func (s *Server) withChainLinks(ctx context.Context, st *workflows.BuildState) {
+	cl := s.chains()
+	if cl == nil {
+		return
+	}
+	down, err := cl.DownstreamBuilds(ctx, st.ID)
+	if err != nil {
+		s.logger().WarnContext(ctx, "read downstream builds failed", "build_id", st.ID, "error", err)
+		return
+	}
+	for _, d := range down {
+		st.Downstream = append(st.Downstream, contracts.Downstream{BuildID: d.ID, Project: d.Project, Commit: d.Commit,
+			Branch: d.Branch, Status: d.Status, Version: d.Version, Kind: d.UpstreamKind})
+	}
+	if st.Upstream == nil {
+		if b, _, err := s.History.GetBuild(ctx, st.ID, st.RunID); err == nil && b.UpstreamBuildID != "" {
+			st.Upstream = &contracts.Upstream{BuildID: b.UpstreamBuildID, Project: projectOfID(b.UpstreamBuildID), Kind: b.UpstreamKind}
+		}
+	}
+}
+
+// TraceResponse answers GET /api/v1/trace: the chain through a build.
+type TraceResponse struct {
+	// Build is the build asked about (or the one of the project's commit).
+	Build string              `json:"build"`
+	Links []ledger.TraceLink `json:"links"`
+}
+
+// trace answers GET /api/v1/trace?build=ID or ?project=P&commit=C: the
+// builds upstream and downstream of the build, each with its project,
+// commit, version and the environments the version was deployed to. Builds
+// of projects the caller may not read are left out.
+func (s *Server) trace(c *gin.Context) {
+	ctx := c.Request.Context()
+	cl := s.chains()
+	if cl == nil {
+		_ = c.Error(errorf(http.StatusNotImplemented, codeBadRequest, "the API has no ledger to trace chains in"))
+		return
+	}
+	id := c.Query("build")
+	if id == "" {
+		project, commit := c.Query("project"), c.Query("commit")
+		if project == "" || commit == "" {
+			_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "give build=ID, or project=P and commit=C"))
+			return
+		}
+		b, err := cl.BuildOfCommit(ctx, project, commit)
+		if errors.Is(err, ledger.ErrNotFound) {
+			_ = c.Error(notFound(KindBuild, project+"@"+commit))
+			return
+		}
+		if err != nil {
+			_ = c.Error(fmt.Errorf("trace: %w", err))
+			return
+		}
+		id = b.ID
+	}
+	if err := s.mayRead(c, projectOfID(id)); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	links, err := cl.Trace(ctx, id)
+	if errors.Is(err, ledger.ErrNotFound) {
+		_ = c.Error(notFound(KindBuild, id))
+		return
+	}
+	if err != nil {
+		_ = c.Error(fmt.Errorf("trace %s: %w", id, err))
+		return
+	}
+	links = readable(links, s.readFilter(c), func(l ledger.TraceLink) string { return l.Project })
+	c.JSON(http.StatusOK, TraceResponse{Build: id, Links: links})
+}

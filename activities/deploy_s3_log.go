@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/drover-ci/drover/ledger"
@@ -21,21 +23,28 @@ type BuildRecords interface {
 // s3BuildLog is build_log.json: what was published, and the build that
 // made it.
 type s3BuildLog struct {
-	Project     string          `json:"project"`
-	Version     string          `json:"version"`
-	Commit      string          `json:"commit,omitempty"`
-	Branch      string          `json:"branch,omitempty"`
-	Owner       string          `json:"owner,omitempty"`
-	Repo        string          `json:"repo,omitempty"`
-	Environment string          `json:"environment"`
-	PromotionID string          `json:"promotion_id,omitempty"`
-	Rollback    bool            `json:"rollback,omitempty"`
-	BuildID     string          `json:"build_id,omitempty"`
-	BuildRunID  string          `json:"build_run_id,omitempty"`
-	BuildStatus string          `json:"build_status,omitempty"`
-	StartedAt   *time.Time      `json:"build_started_at,omitempty"`
-	FinishedAt  *time.Time      `json:"build_finished_at,omitempty"`
-	Tasks       []s3Task        `json:"tasks"`
+	Project     string     `json:"project"`
+	Version     string     `json:"version"`
+	Commit      string     `json:"commit,omitempty"`
+	Branch      string     `json:"branch,omitempty"`
+	Owner       string     `json:"owner,omitempty"`
+	Repo        string     `json:"repo,omitempty"`
+	Environment string     `json:"environment"`
+	PromotionID string     `json:"promotion_id,omitempty"`
+	Rollback    bool       `json:"rollback,omitempty"`
+	BuildID     string     `json:"build_id,omitempty"`
+	BuildRunID  string     `json:"build_run_id,omitempty"`
+	BuildStatus string     `json:"build_status,omitempty"`
+	StartedAt   *time.Time `json:"build_started_at,omitempty"`
+	FinishedAt  *time.Time `json:"build_finished_at,omitempty"`
+	// BuildURL is the build's page (every task's log), when the worker
+	// knows the API's public URL.
+	BuildURL string   `json:"build_url,omitempty"`
+	Tasks    []s3Task `json:"tasks"`
+	// Warnings and Errors are every task's, as "<stage>/<task>: <message>"
+	// (as a build's callback gets them).
+	Warnings    []string        `json:"warnings"`
+	Errors      []string        `json:"errors"`
 	Bucket      string          `json:"bucket"`
 	Prefix      string          `json:"prefix"` // where the files are (the release's prefix when atomic)
 	PublishedAt time.Time       `json:"published_at"`
@@ -68,7 +77,7 @@ func (d s3Deploy) buildLog(ctx context.Context, in DeployInput, t s3Target) (s3B
 	bl := s3BuildLog{
 		Project: in.Project, Version: in.Version, Commit: in.Commit, Owner: owner, Repo: repo,
 		Environment: in.Environment, PromotionID: in.PromotionID, Rollback: in.Rollback,
-		Bucket: t.bucket, Prefix: t.release, Tasks: []s3Task{},
+		Bucket: t.bucket, Prefix: t.release, Tasks: []s3Task{}, Warnings: []string{}, Errors: []string{},
 	}
 	if d.a.Versions == nil {
 		return bl, nil
@@ -96,6 +105,9 @@ func (d s3Deploy) buildLog(ctx context.Context, in DeployInput, t s3Target) (s3B
 		return bl, fmt.Errorf("look up build %s: %w", v.BuildID, err)
 	}
 	bl.BuildID, bl.BuildRunID, bl.BuildStatus = b.ID, b.RunID, b.Status
+	if d.a.PublicURL != "" {
+		bl.BuildURL = strings.TrimRight(d.a.PublicURL, "/") + "/builds/" + url.PathEscape(b.ID)
+	}
 	started := b.StartedAt
 	bl.StartedAt, bl.FinishedAt = &started, b.FinishedAt
 	if bl.Branch == "" {
@@ -107,6 +119,12 @@ func (d s3Deploy) buildLog(ctx context.Context, in DeployInput, t s3Target) (s3B
 			ExitCode: task.ExitCode, StartedAt: task.StartedAt, FinishedAt: task.FinishedAt,
 			Warnings: task.Warnings, Errors: task.Errors,
 		})
+		for _, w := range task.Warnings {
+			bl.Warnings = append(bl.Warnings, task.Stage+"/"+task.Name+": "+w)
+		}
+		for _, e := range task.Errors {
+			bl.Errors = append(bl.Errors, task.Stage+"/"+task.Name+": "+e)
+		}
 	}
 	return bl, nil
 }

@@ -167,6 +167,8 @@ type buildLogJSON struct {
 	BuildStatus                                                string `json:"build_status"`
 	Prefix                                                     string
 	PublishedAt                                                time.Time `json:"published_at"`
+	BuildURL                                                   string    `json:"build_url"`
+	Warnings, Errors                                           []string
 	Tasks                                                      []struct {
 		Stage, Name, Status string
 		Attempt             int
@@ -222,6 +224,8 @@ func TestS3DeployArtifactTarball(t *testing.T) {
 	require.Empty(t, bl.Tasks[0].Warnings)
 	require.Equal(t, []string{"guide.md: no title"}, bl.Tasks[1].Warnings, "the task's warnings and errors, kept by the ledger")
 	require.Equal(t, []string{"raw/notes.md:1: unclosed *"}, bl.Tasks[1].Errors)
+	require.Equal(t, []string{"package/html: guide.md: no title"}, bl.Warnings, "every task's, as a callback gets them")
+	require.Equal(t, []string{"package/html: raw/notes.md:1: unclosed *"}, bl.Errors)
 	require.Len(t, bl.Files, 4)
 	for _, f := range bl.Files {
 		require.Equal(t, sha(files[f.Path]), f.SHA256, f.Path)

@@ -39,6 +39,9 @@ type txBuildLog struct {
 	Commit      string `json:"commit"`
 	Branch      string `json:"branch"`
 	Manifest    string `json:"manifest"`
+	BuildURL    string `json:"build_url"`
+	Warnings    []string
+	Errors      []string
 	Tasks       []struct {
 		Stage, Name, Status string
 		Warnings, Errors    []string
@@ -238,6 +241,9 @@ func (h *harness) txPublished(srv *s3test.Server, client *callbackClient, create
 	require.Equal(t, created.ID, bl.BuildID)
 	require.Equal(t, []string{"alice", "notes", commit, "main", "succeeded", "manifest.json"},
 		[]string{bl.Owner, bl.Repo, commit, bl.Branch, bl.BuildStatus, bl.Manifest})
+	require.Equal(t, h.api.URL+"/builds/"+url.PathEscape(created.ID), bl.BuildURL)
+	require.Equal(t, ev.Warnings, bl.Warnings, "build_log.json lists the warnings the callback got")
+	require.Empty(t, bl.Errors)
 	require.Len(t, bl.Tasks, 3)
 	require.Equal(t, []string{"manifest", "load", "succeeded"}, []string{bl.Tasks[0].Stage, bl.Tasks[0].Name, bl.Tasks[0].Status})
 	require.Equal(t, []string{"convert", "html", "succeeded"}, []string{bl.Tasks[2].Stage, bl.Tasks[2].Name, bl.Tasks[2].Status})

@@ -362,12 +362,15 @@ func TestProtect(t *testing.T) {
 func TestExampleProjectsFile(t *testing.T) {
 	r, err := Load(filepath.Join("..", "examples", "projects.yaml"), 0, nil)
 	require.NoError(t, err)
-	for _, name := range []string{"hello", "webapp", "release-demo", "infra", "convert-demo"} {
+	for _, name := range []string{"hello", "webapp", "release-demo", "infra", "convert-demo", "foas"} {
 		p, ok := r.Project(name)
 		require.True(t, ok, name)
 		root, err := filepath.Abs(filepath.Join("..", ".drover", "examples"))
 		require.NoError(t, err)
 		dir := strings.TrimSuffix(name, "-demo")
+		if name == "foas" {
+			dir = "deploydb" // DeployDB's service
+		}
 		require.True(t, p.HasRepository(filepath.Join(root, dir)),
 			"%s: a relative path is taken from the projects file's directory: %v", name, p.Repositories)
 		// The example's own drover.yaml meets its registration.

@@ -47,9 +47,9 @@ fi
 # environments in these directories, which every sandbox may write (the
 # webapp's deploys start services, which run as uid 65534).
 if [ -z "${DROVER_SANDBOX_BINDS:-}" ]; then
-  mkdir -p /tmp/drover-hello /tmp/drover-webapp
-  chmod 1777 /tmp/drover-hello /tmp/drover-webapp 2>/dev/null || true
-  export DROVER_SANDBOX_BINDS=/tmp/drover-hello,/tmp/drover-webapp
+  mkdir -p /tmp/drover-hello /tmp/drover-webapp /tmp/drover-foas
+  chmod 1777 /tmp/drover-hello /tmp/drover-webapp /tmp/drover-foas 2>/dev/null || true
+  export DROVER_SANDBOX_BINDS=/tmp/drover-hello,/tmp/drover-webapp,/tmp/drover-foas
 fi
 
 args=(server start-dev --ip 127.0.0.1 --port "$port" --ui-port "$ui_port"

@@ -110,6 +110,9 @@ type harness struct {
 	// pollToken is the in-process worker's DROVER_POLL_TOKEN: its polls and
 	// push steps request builds with it. Set it before startWorker.
 	pollToken string
+	// secrets is the in-process worker's secrets store (the API's, see
+	// withSecrets); without it steps that name secrets fail.
+	secrets activities.SecretValues
 }
 
 // harnessOption changes the API server of a harness before it starts.
@@ -185,7 +188,7 @@ func (h *harness) startWorker() {
 		// Scripts get an explicit environment, not the worker's: the
 		// examples' tests hand them their settings by name, as
 		// DROVER_SANDBOX_PASS_ENV does in production.
-		PassEnv: []string{"HELLO_HOME", "RELEASE_S3_ENDPOINT"},
+		PassEnv: []string{"HELLO_HOME", "RELEASE_S3_ENDPOINT", "FOAS_HOME"},
 	}
 	if h.blobs != nil {
 		acts.Blobs = h.blobs
@@ -199,10 +202,15 @@ func (h *harness) startWorker() {
 		acts.PushTargets = reg
 	}
 	acts.ChainPushes, acts.Builds = h.ledger, heads
+	if h.secrets != nil {
+		acts.Secrets = h.secrets
+	}
+	promotions := h.withCloudFormation(h.withS3(activities.NewPromotionActivities(acts, h.client, h.ledger, h.ledger, h.api.URL)))
+	promotions.JenkinsPoll = 50 * time.Millisecond
 	for _, w := range worker.NewWorkers(h.client, cfg, worker.ActivitySet{
 		Tasks:      acts,
 		Ledger:     &activities.LedgerActivities{Ledger: h.ledger},
-		Promotions: h.withCloudFormation(h.withS3(activities.NewPromotionActivities(acts, h.client, h.ledger, h.ledger, h.api.URL))),
+		Promotions: promotions,
 		Heads:      heads,
 		Audit:      &activities.AuditActivities{Ledger: h.ledger},
 		// As worker.Run registers it: a workflow's ResolveSinks local

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+
+	"github.com/drover-ci/drover/contracts"
 )
 
 // PollTrigger is who triggers the builds a poll starts, when the API has no
@@ -81,4 +84,41 @@ func (p *HeadPoller) RequestBuild(ctx context.Context, repository, commit, branc
 		return fmt.Errorf("the API refused to build %s at %s (no or a bad drover.yaml)", branch, commit)
 	}
 	return nil
+}
+
+// StartDownstreamBuilds asks the API to start the builds downstream of a
+// successful build (POST /api/v1/builds/{id}/downstream): those whose
+// drover.yaml names the build's project and branch in triggers.upstream.
+// The API finds and checks them; asking twice starts nothing new.
+func (p *HeadPoller) StartDownstreamBuilds(ctx context.Context, in contracts.StartDownstreamInput) (contracts.StartDownstreamResult, error) {
+	var res contracts.StartDownstreamResult
+	if p.APIURL == "" {
+		return res, nil
+	}
+	u := strings.TrimRight(p.APIURL, "/") + "/api/v1/builds/" + url.PathEscape(in.BuildID) + "/downstream"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return res, fmt.Errorf("create downstream request: %w", err)
+	}
+	req.Header.Set("X-Drover-User", PollTrigger)
+	if p.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+p.Token)
+	}
+	resp, err := p.httpClient().Do(req)
+	if err != nil {
+		return res, fmt.Errorf("POST %s: %w", u, urlErrorCause(err))
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return res, fmt.Errorf("POST %s: status %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
+	}
+	var out struct {
+		Builds []json.RawMessage `json:"builds"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return res, fmt.Errorf("POST %s: %w", u, err)
+	}
+	res.Builds = len(out.Builds)
+	return res, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
@@ -25,7 +26,6 @@ import (
 const UserHeader = "X-Drover-User"
 
 func (s *Server) createBuild(c *gin.Context) {
-	ctx := c.Request.Context()
 	var req CreateBuildRequest
 	if err := decodeJSON(c.Request.Body, &req); err != nil {
 		_ = c.Error(err)
@@ -35,12 +35,37 @@ func (s *Server) createBuild(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	if err := s.knownRepository(c, req.Repository, "build"); err != nil {
+	status, resp, err := s.startRequested(c, req, nil, "")
+	if err != nil {
 		_ = c.Error(err)
 		return
 	}
+	c.JSON(status, resp)
+}
+
+// startRequested starts the build req asks for (validated), as the caller of
+// c: the repository must be registered for the project its definition names
+// and the caller may build it. A non-nil upstream, a successful build that
+// the definition's triggers.upstream names, links the build to it,
+// triggered by actor; a definition that does not name it is refused
+// (errNotTriggered).
+func (s *Server) startRequested(c *gin.Context, req CreateBuildRequest, upstream *contracts.Upstream,
+	actor string) (int, CreateBuildResponse, error) {
+	ctx := c.Request.Context()
+	if err := s.knownRepository(c, req.Repository, "build"); err != nil {
+		return 0, CreateBuildResponse{}, err
+	}
 	var registered *registry.Project
 	commit, project, err := s.definitionAt(ctx, req.Repository, req.Commit)
+	if err == nil && upstream != nil {
+		var trigger *pipeline.UpstreamTrigger
+		if project.Triggers != nil {
+			trigger = project.Triggers.Upstream
+		}
+		if !trigger.Matches(upstream.Project, upstream.Branch) || requestBranch(&req) != upstream.Branch {
+			err = errNotTriggered
+		}
+	}
 	if err == nil {
 		registered, err = s.registeredRepository(c, project.Project, req.Repository, "build")
 	}
@@ -51,18 +76,15 @@ func (s *Server) createBuild(c *gin.Context) {
 		err = s.onBranch(c, registered, req.Repository, commit, requestBranch(&req), "build")
 	}
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return 0, CreateBuildResponse{}, err
 	}
 	plan, err := pipeline.NewPlanWithInputs(project, req.Inputs)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return 0, CreateBuildResponse{}, err
 	}
 	notify, err := withCallback(project.Notify, req.CallbackURL)
 	if err != nil {
-		_ = c.Error(err)
-		return
+		return 0, CreateBuildResponse{}, err
 	}
 	in := workflows.BuildInput{
 		Project:     project.Project,
@@ -78,12 +100,10 @@ func (s *Server) createBuild(c *gin.Context) {
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
 		InfraRetries:     s.TaskInfraRetries,
 	}
-	status, resp, err := s.startBuild(ctx, in, req.Rerun)
-	if err != nil {
-		_ = c.Error(err)
-		return
+	if upstream != nil {
+		in.Upstream, in.TriggeredBy = upstream, actor
 	}
-	c.JSON(status, resp)
+	return s.startBuild(ctx, in, req.Rerun)
 }
 
 // definitionAt resolves ref in repository and reads and parses the
@@ -115,6 +135,8 @@ func (s *Server) definitionAt(ctx context.Context, repository, ref string) (stri
 func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun bool) (int, CreateBuildResponse, error) {
 	in.DecisionKeys, in.OperatorDecisions = s.DecisionKeys(), s.OperatorDecisions
 	in.SecretsAllowed = s.secretsAllowed(in.Project, in.Branch)
+	// Upstream triggers are read from registered projects only.
+	in.StartDownstream = s.Registry != nil && s.chains() != nil && in.Branch != ""
 	if in.Promotion != nil {
 		plan, err := compilePromotion(in.Promotion.Environments)
 		if err != nil {

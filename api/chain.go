@@ -11,6 +11,7 @@ import (
 
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -39,7 +40,7 @@ func ChainActor(upstreamBuild string) string { return "drover chain from " + ups
 // webhook, a poll). A rerun keeps the link and its own actor.
 func (s *Server) chainUpstream(ctx context.Context, in *workflows.BuildInput, rerun bool) {
 	cl := s.chains()
-	if cl == nil {
+	if cl == nil || in.Upstream != nil {
 		return
 	}
 	p, err := cl.ChainPushOf(ctx, in.Project, in.Commit)
@@ -87,7 +88,7 @@ func (s *Server) withChainLinks(ctx context.Context, st *workflows.BuildState) {
 // TraceResponse answers GET /api/v1/trace: the chain through a build.
 type TraceResponse struct {
 	// Build is the build asked about (or the one of the project's commit).
-	Build string              `json:"build"`
+	Build string             `json:"build"`
 	Links []ledger.TraceLink `json:"links"`
 }
 
@@ -135,4 +136,74 @@ func (s *Server) trace(c *gin.Context) {
 	}
 	links = readable(links, s.readFilter(c), func(l ledger.TraceLink) string { return l.Project })
 	c.JSON(http.StatusOK, TraceResponse{Build: id, Links: links})
+}
+
+// codeNotTriggered: a build asked for as an upstream trigger whose
+// definition does not name the upstream build.
+const codeNotTriggered = "not_triggered"
+
+var errNotTriggered = errorf(http.StatusUnprocessableEntity, codeNotTriggered,
+	"the definition's triggers.upstream does not name the upstream build's project and branch")
+
+// StartDownstreamResponse answers POST /api/v1/builds/{id}/downstream: the
+// builds the upstream build's success started (or found started).
+type StartDownstreamResponse struct {
+	Builds []CreateBuildResponse `json:"builds"`
+}
+
+// startDownstream answers POST /api/v1/builds/{id}/downstream, which the
+// build workflow calls when the build succeeds: for every other registered
+// project whose drover.yaml, at the head of its branch of the build's
+// branch name, has triggers.upstream naming the build's project and a
+// pattern of the branch, it starts that head's build, downstream of the
+// build and triggered by its actor. Asking again starts nothing new. The
+// caller needs the build role on the build's project and on each project
+// it starts.
+func (s *Server) startDownstream(c *gin.Context) {
+	ctx := c.Request.Context()
+	id, err := buildID(c)
+	if err == nil {
+		err = s.authorize(c, projectOfID(id), registry.RoleBuild)
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	up, _, err := s.History.GetBuild(ctx, id, "")
+	switch {
+	case errors.Is(err, ledger.ErrNotFound):
+		_ = c.Error(notFound(KindBuild, id))
+		return
+	case err != nil:
+		_ = c.Error(fmt.Errorf("downstream of %s: %w", id, err))
+		return
+	case up.Status != string(workflows.StatusSucceeded):
+		_ = c.Error(errorf(http.StatusConflict, codeConflict, "build %s is %s: only a successful build starts its downstream", id, up.Status))
+		return
+	}
+	resp := StartDownstreamResponse{Builds: []CreateBuildResponse{}}
+	if up.Branch == "" || s.Registry == nil {
+		c.JSON(http.StatusOK, resp)
+		return
+	}
+	upstream := &contracts.Upstream{BuildID: up.ID, Project: up.Project, Commit: up.Commit, Branch: up.Branch,
+		Kind: contracts.UpstreamTrigger}
+	actor := cmp.Or(up.TriggeredBy, ChainActor(up.ID))
+	for _, p := range s.Registry.Projects() {
+		if p.Name == up.Project {
+			continue
+		}
+		for _, repo := range p.Repositories {
+			req := CreateBuildRequest{Repository: repo, Commit: "refs/heads/" + up.Branch, Branch: up.Branch}
+			_, started, err := s.startRequested(c, req, upstream, actor)
+			if err != nil {
+				// No such branch, no drover.yaml, not triggered by this build, or not allowed.
+				s.logger().DebugContext(ctx, "downstream not started", "upstream", id, "project", p.Name, "error", err)
+				continue
+			}
+			resp.Builds = append(resp.Builds, started)
+			break
+		}
+	}
+	c.JSON(http.StatusOK, resp)
 }

@@ -38,6 +38,7 @@ func (s *Server) routes(r *gin.Engine) {
 	v1.GET("/trace", s.trace)
 	v1.POST("/builds/:id/cancel", s.cancelBuild)
 	v1.POST("/builds/:id/rerun", s.rerunBuild)
+	v1.POST("/builds/:id/downstream", s.startDownstream)
 	// /tasks/<stage>/<task>/log, or /tasks/<task>/log when the name is unique.
 	v1.GET("/builds/:id/tasks/*path", s.requireReader, s.taskLog)
 	v1.GET("/builds/:id/artifacts/:stage/:task/:name", s.requireReader, s.downloadArtifact)

@@ -316,3 +316,14 @@ type Downstream struct {
 	// Kind is UpstreamPush or UpstreamTrigger.
 	Kind string `json:"kind"`
 }
+
+// StartDownstreamInput names the successful build whose downstream builds
+// the StartDownstreamBuilds activity asks the API to start.
+type StartDownstreamInput struct {
+	BuildID string `json:"build_id"`
+}
+
+// StartDownstreamResult counts the builds the API started or found started.
+type StartDownstreamResult struct {
+	Builds int `json:"builds"`
+}

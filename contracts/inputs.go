@@ -30,6 +30,9 @@ type BuildInput struct {
 	// repositories, decided where the build starts from the ledger (never
 	// from the request); nil for a build of its own.
 	Upstream *Upstream `json:"upstream,omitempty"`
+	// StartDownstream, when the build succeeds, has the API start the
+	// builds whose triggers.upstream names it (StartDownstreamBuilds).
+	StartDownstream bool `json:"start_downstream,omitempty"`
 	// HeartbeatTimeout is how long a silent task attempt may run before another
 	// worker takes it over; zero means workflows.DefaultLostHeartbeatTimeout
 	// (workflows.DefaultHeartbeatTimeout in builds started before the

@@ -229,3 +229,52 @@ func TestChainPushRefused(t *testing.T) {
 	require.Equal(t, before, head(t, target, "dev"), "nothing was pushed")
 	require.Equal(t, head(t, target, "main"), strings.TrimSpace(git(t, target, "rev-parse", "main")))
 }
+
+// TestChainUpstreamTrigger: a project whose drover.yaml names another in
+// triggers.upstream builds the head of its branch of the same name when a
+// build of that project on a matching branch succeeds, downstream of it and
+// triggered by its actor; other branches and other projects are not built.
+func TestChainUpstreamTrigger(t *testing.T) {
+	h := newHarness(t, false, withUsers(t, map[string][]string{"alice": {}, "drover-bot": {}}))
+	h.pollToken = "drover-bot-token"
+	task := "build:\n  stages:\n    - name: s\n      tasks:\n        - {name: t, run: \"true\"}\n"
+	up, upCommit := gitRepo(t, map[string]string{"drover.yaml": "project: lib\n" + task})
+	git(t, up, "branch", "dev")
+	down, downCommit := gitRepo(t, map[string]string{"drover.yaml": "project: app\ntriggers:\n  upstream: {project: lib, branches: [dev]}\n" + task})
+	git(t, down, "branch", "dev")
+	other, _ := gitRepo(t, map[string]string{"drover.yaml": "project: other\n" + task})
+	git(t, other, "branch", "dev")
+	roles := "    reads: public\n    roles: {build: [alice, drover-bot]}\n"
+	h.register("lib", up, roles)
+	h.register("app", down, roles)
+	h.register("other", other, roles)
+	h.startWorker()
+
+	var created createResp
+	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds",
+		map[string]any{"repository": up, "commit": upCommit, "branch": "dev"}, &created))
+	lib := h.waitFor(created.ID, time.Minute, "the end", finished)
+	require.Equal(t, workflows.StatusSucceeded, lib.Status)
+	app := h.waitForBuild("build/app/"+downCommit, time.Minute, finished)
+	require.Equal(t, workflows.StatusSucceeded, app.Status)
+	require.Equal(t, "alice", app.TriggeredBy)
+	require.Equal(t, &contracts.Upstream{BuildID: lib.ID, Project: "lib", Commit: upCommit, Branch: "dev",
+		Kind: contracts.UpstreamTrigger}, app.Upstream)
+	require.Eventually(t, func() bool { return len(h.state(lib.ID).Downstream) == 1 }, 10*time.Second, 100*time.Millisecond)
+	require.Equal(t, contracts.UpstreamTrigger, h.state(lib.ID).Downstream[0].Kind)
+	var builds struct{ Builds []struct{ Project string } }
+	require.Equal(t, http.StatusOK, h.doAs("alice", http.MethodGet, "/api/v1/builds?project=other", nil, &builds))
+	require.Empty(t, builds.Builds, "other does not name lib")
+
+	// Asking again starts nothing new; a main build triggers nothing.
+	var again api.StartDownstreamResponse
+	require.Equal(t, http.StatusOK, h.doAs("drover-bot", http.MethodPost, buildPath(lib.ID)+"/downstream", nil, &again))
+	require.Len(t, again.Builds, 1)
+	require.True(t, again.Builds[0].Existing)
+	mainCommit := commitFiles(t, up, map[string]string{"README": "main\n"})
+	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds",
+		map[string]any{"repository": up, "commit": mainCommit, "branch": "main"}, &created))
+	require.Equal(t, workflows.StatusSucceeded, h.waitFor(created.ID, time.Minute, "the end", finished).Status)
+	require.Equal(t, http.StatusOK, h.doAs("drover-bot", http.MethodPost, buildPath(created.ID)+"/downstream", nil, &again))
+	require.Empty(t, again.Builds, "app takes lib's dev builds only")
+}

@@ -58,6 +58,7 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 	b.recordFinished(ctx, rec)
 	if b.state.Status == StatusSucceeded {
 		b.startPromotion(ctx, rec.Version)
+		b.startDownstream(ctx)
 	}
 	b.emitComplete(EventBuildComplete, "", "", nil)
 
@@ -120,4 +121,35 @@ func (b *buildRun) artifactVersion(at time.Time) *ledger.ArtifactVersion {
 		}
 	}
 	return v
+}
+
+// downstreamChangeID versions the start of a successful build's
+// downstream builds (triggers.upstream of other projects).
+const downstreamChangeID = "downstream-builds"
+
+// activityStartDownstreamBuilds is activities.HeadPoller.StartDownstreamBuilds.
+const activityStartDownstreamBuilds = "StartDownstreamBuilds"
+
+// startDownstream asks the API to start the builds whose triggers.upstream
+// names this build (BuildInput.StartDownstream). Like a notification, it
+// never fails the build: a failure is logged.
+func (b *buildRun) startDownstream(ctx workflow.Context) {
+	if !b.in.StartDownstream || workflow.GetVersion(ctx, downstreamChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5,
+		},
+	})
+	var res contracts.StartDownstreamResult
+	err := workflow.ExecuteActivity(actx, activityStartDownstreamBuilds, contracts.StartDownstreamInput{BuildID: b.state.ID}).Get(ctx, &res)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("Downstream builds not started", "error", err)
+		return
+	}
+	if res.Builds > 0 {
+		workflow.GetLogger(ctx).Info("Downstream builds started", "builds", res.Builds)
+	}
 }

@@ -113,7 +113,8 @@ func (c *callbackClient) wait(t *testing.T, buildID string) contracts.NotifyEven
 // commit under u/<owner>/<repo>/<commit:10>/, pages templated through the
 // repository's layout, with build_log.json and manifest.json, and
 // project.json lists both commits. A third push whose conversion reports an
-// ::error:: fails: the callback and the build say so, nothing is published.
+// ::error:: fails: the callback and the build say so, nothing is published;
+// a fourth without a manifest fails at loading it.
 func TestTXPublishPath(t *testing.T) {
 	const secret = "gogs-hook-secret"
 	h := newHarness(t, false, func(s *api.Server) {
@@ -184,6 +185,18 @@ func TestTXPublishPath(t *testing.T) {
 	require.Empty(t, s3Keys(t, srv, "convert-site", "u/alice/notes/"+third[:10]+"/"))
 	getJSON(t, srv, "convert-site", "u/alice/notes/project.json", &idx)
 	require.Len(t, idx.Commits, 2)
+
+	// 4. Without a manifest the build stops at loading it.
+	git(t, repo, "rm", "-q", "manifest.json")
+	fourth := commitFiles(t, repo, map[string]string{"docs/guide/setup.md": "# Setup\n"})
+	created4 := h.pushGogs(repo, fourth, "manifest.json", secret, client.srv.URL+"/job/4")
+	end = h.waitFor(created4.ID, 90*time.Second, "the end", finished)
+	require.Equal(t, workflows.StatusFailed, end.Status)
+	require.Equal(t, workflows.TaskSkipped, taskOf(end, "convert", "html").Status)
+	ev = client.wait(t, created4.ID)
+	require.Equal(t, "failed", ev.Status)
+	require.Equal(t, []string{"manifest/load: manifest.json: no manifest: the repository must have a manifest.json"}, ev.Errors)
+	require.Equal(t, []string{"manifest/load failed 1"}, txTaskOutcomes(ev), "the skipped stages did not run")
 }
 
 // txResult is what one published push of the tX test left.

@@ -5,7 +5,7 @@
 ifeq ($(filter-out local auto,$(GOTOOLCHAIN)),)
 export GOTOOLCHAIN := go1.27.3
 endif
-.PHONY: build dev test unit lint bench fuzz vet screenshots chaos
+.PHONY: build dev test unit lint bench bench-readme fuzz vet screenshots chaos
 
 build:
 	mkdir -p bin
@@ -27,8 +27,15 @@ lint:
 fuzz:
 	go test ./pipeline -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-15s}
 
+# Every figure goes to build/bench.json too (BENCH_FLAGS, e.g. "-rounds 5 -waiting 0";
+# see go run ./cmd/drover-bench -h). bench-readme runs it and writes its table
+# into README.md's Benchmark section.
 bench: build
-	go run ./cmd/drover-bench
+	mkdir -p build
+	go run ./cmd/drover-bench -json build/bench.json $(BENCH_FLAGS)
+
+bench-readme: bench
+	go run ./cmd/drover-bench -table build/bench.json -readme README.md
 
 # Kills the worker, the API and the Temporal dev server again and again while
 # builds and promotions run, then prints runs started, ended, lost, stuck and

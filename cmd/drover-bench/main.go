@@ -38,7 +38,7 @@ type options struct {
 	approvals, waiting                      int
 	hooks                                   int
 	builds, explain, devDB                  bool
-	cpuProfile, jsonFile, tableFile         string
+	cpuProfile, jsonFile, tableFile, readme string
 	pragmas                                 pragmaFlag
 }
 
@@ -76,14 +76,19 @@ func run() error {
 	flag.BoolVar(&o.explain, "explain", false, "print the event timeline of one build and stop")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the worker and API (in this process) to this file")
 	flag.StringVar(&o.jsonFile, "json", "", "write every figure, with the machine, load average and commit, to this JSON file")
-	flag.StringVar(&o.tableFile, "table", "", "print the README's benchmark table (Markdown) of this -json file and stop")
+	flag.StringVar(&o.tableFile, "table", "", "print the README's benchmark table (Markdown) of this -json file and stop; "+
+		"FILE,FILE,… takes each measure from the first file that has it")
+	flag.StringVar(&o.readme, "readme", "", "with -table: write the table into this README between its drover-bench table markers instead")
 	flag.Parse()
 	if o.tableFile != "" {
-		r, err := readReport(o.tableFile)
-		if err != nil {
+		var table strings.Builder
+		if err := writeTable(&table, strings.Split(o.tableFile, ",")); err != nil {
 			return err
 		}
-		writeTable(os.Stdout, r)
+		if o.readme != "" {
+			return spliceTable(o.readme, table.String())
+		}
+		fmt.Print(table.String())
 		return nil
 	}
 	if o.rounds < 1 || o.serial < 1 || o.parallel < 1 || o.concurrency < 1 {

@@ -34,13 +34,13 @@ const benchEnvironment = "prod"
 func (e *benchEnv) approvalLatency(ctx context.Context, n int, rep *report) error {
 	fmt.Printf("\nstarting %d promotions that wait for approval...\n", n)
 	version := "approve-1"
-	ids, projects, err := e.startPromotions(ctx, "lat", version, n)
+	ids, projects, err := e.startPromotions(ctx, "lat", version, n, nil)
 	defer e.terminate(context.WithoutCancel(ctx), environmentIDs(projects))
 	defer e.terminate(context.WithoutCancel(ctx), ids)
 	if err != nil {
 		return err
 	}
-	if err := e.waitAwaiting(ctx, version, n, 3*time.Minute); err != nil {
+	if err := e.waitAwaiting(ctx, version, n, 3*time.Minute, nil); err != nil {
 		return err
 	}
 	fmt.Printf("approving %d promotions one at a time through the API...\n", n)
@@ -100,13 +100,19 @@ func benchPromotion(project, version string) workflows.PromotionInput {
 // startPromotions starts n promotions of version, each of its own project
 // "<prefix>-<i>" (so none queues behind another at its environment's lock),
 // 20 at a time, and returns their workflow IDs and projects.
-func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, n int) ([]string, []string, error) {
+// alive, when set, stops the starts with its error (the worker binary exited).
+func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, n int, alive func() error) ([]string, []string, error) {
 	ids, projects := make([]string, n), make([]string, n)
 	for i := range n {
 		projects[i] = fmt.Sprintf("%s-%04d", prefix, i)
 		ids[i] = contracts.PromotionID(projects[i], version)
 	}
 	err := forEach(n, 20, func(i int) error {
+		if alive != nil {
+			if err := alive(); err != nil {
+				return err
+			}
+		}
 		in := benchPromotion(projects[i], version)
 		in.DecisionKeys = e.decisionKeys
 		_, err := e.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -126,7 +132,8 @@ func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, 
 }
 
 // waitAwaiting waits until n promotions of version await approval, as visibility says.
-func (e *benchEnv) waitAwaiting(ctx context.Context, version string, n int, timeout time.Duration) error {
+// alive, when set, stops the wait with its error (the worker binary exited).
+func (e *benchEnv) waitAwaiting(ctx context.Context, version string, n int, timeout time.Duration, alive func() error) error {
 	query := fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
 		workflows.PromotionWorkflowName, workflows.SearchAttrVersion, version, workflows.SearchAttrState, workflows.EnvAwaitingApproval)
 	deadline := time.Now().Add(timeout)
@@ -138,6 +145,11 @@ func (e *benchEnv) waitAwaiting(ctx context.Context, version string, n int, time
 		}
 		if count = resp.GetCount(); count >= int64(n) {
 			return nil
+		}
+		if alive != nil {
+			if err := alive(); err != nil {
+				return err
+			}
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

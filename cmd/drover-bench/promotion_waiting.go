@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/drover-ci/drover/api"
@@ -25,32 +23,27 @@ func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int, rep *report
 	if err != nil {
 		return err
 	}
-	w := exec.CommandContext(ctx, bin)
-	w.Env = append(os.Environ(), "DROVER_TEMPORAL_ADDRESS="+e.server.FrontendHostPort(), "DROVER_DATA_DIR="+e.dir,
-		"DROVER_LEDGER_DSN="+filepath.Join(e.dir, "ledger.db"))
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+	w, err := e.startWorkerBinary(ctx, bin)
+	if err != nil {
+		return err
 	}
-	defer func() {
-		_ = w.Process.Kill()
-		_ = w.Wait()
-	}()
+	defer w.stop()
 
 	fmt.Printf("\nstarting %d promotions that wait for approval (worker binary)...\n", n)
 	t0 := time.Now()
 	version := "wait-1"
-	ids, projects, err := e.startPromotions(ctx, "wait", version, n)
+	ids, projects, err := e.startPromotions(ctx, "wait", version, n, w.alive)
 	defer e.terminate(context.WithoutCancel(ctx), environmentIDs(projects))
 	defer e.terminate(context.WithoutCancel(ctx), ids)
 	if err != nil {
 		return err
 	}
-	if err := e.waitAwaiting(ctx, version, n, 5*time.Minute); err != nil {
+	if err := e.waitAwaiting(ctx, version, n, 2*time.Minute+time.Duration(n)*50*time.Millisecond, w.alive); err != nil {
 		return err
 	}
 	startTook := time.Since(t0)
 	fmt.Printf("%d promotions await approval after %s\n", n, startTook.Round(time.Millisecond))
-	rss, hwm := memory(w.Process.Pid)
+	rss, hwm := memory(w.cmd.Process.Pid)
 	fmt.Printf("worker with %d promotions awaiting approval: RSS %.1f MiB, peak %.1f MiB (target < 300 MiB)\n",
 		n, float64(rss)/1024, float64(hwm)/1024)
 

@@ -3,11 +3,53 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
 )
 
-// writeTable writes the README's benchmark table of r in Markdown.
-func writeTable(w io.Writer, r *report) {
+// Markers around the table in README.md, which -readme replaces.
+const (
+	tableBegin = "<!-- drover-bench table: begin (go run ./cmd/drover-bench -table FILE -readme README.md) -->"
+	tableEnd   = "<!-- drover-bench table: end -->"
+)
+
+// mergeReports reads -json files: the first file that has a section gives
+// it, so a long measure run alone (e.g. -waiting) completes another run.
+// It returns the merged report and each file's header line.
+func mergeReports(files []string) (*report, []string, error) {
+	merged := &report{}
+	var headers []string
+	for _, f := range files {
+		r, err := readReport(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		var parts []string
+		take := func(name string, has, missing bool, set func()) {
+			if has && missing {
+				set()
+				parts = append(parts, name)
+			}
+		}
+		take("builds", r.Builds != nil, merged.Builds == nil, func() { merged.Builds = r.Builds })
+		take("webhooks", r.Webhooks != nil, merged.Webhooks == nil, func() { merged.Webhooks = r.Webhooks })
+		take("approvals", r.Approvals != nil, merged.Approvals == nil, func() { merged.Approvals = r.Approvals })
+		take("waiting promotions", r.Waiting != nil, merged.Waiting == nil, func() { merged.Waiting = r.Waiting })
+		take("builds in flight", r.InFlight != nil, merged.InFlight == nil, func() { merged.InFlight = r.InFlight })
+		if len(parts) == 0 {
+			continue
+		}
+		headers = append(headers, runHeader(r, parts))
+	}
+	if len(headers) == 0 {
+		return nil, nil, fmt.Errorf("no figures in %s", strings.Join(files, ", "))
+	}
+	return merged, headers, nil
+}
+
+// runHeader says where and when r ran, and which of its sections are used.
+func runHeader(r *report, parts []string) string {
 	commit, dirty := strings.CutSuffix(r.Commit, "-dirty")
 	if len(commit) > 12 {
 		commit = commit[:12]
@@ -15,12 +57,29 @@ func writeTable(w io.Writer, r *report) {
 	if dirty {
 		commit += "-dirty"
 	}
-	fmt.Fprintf(w, "Run of %s at commit `%s` on %d cores, load average %s at the start and %s at the end",
-		r.Started.Format("2006-01-02 15:04 MST"), commit, r.Machine.Cores, r.Machine.LoadStart, r.Machine.LoadEnd)
-	if b := r.Builds; b != nil {
-		fmt.Fprintf(w, "; builds: medians of %d rounds of %d builds at concurrency 1 and %d at %d", b.Rounds, b.Serial, b.Parallel, b.Concurrency)
+	h := fmt.Sprintf("%s: run of %s at commit `%s` on %d cores, load average %s at the start and %s at the end",
+		strings.Join(parts, ", "), r.Started.Format("2006-01-02 15:04 MST"), commit, r.Machine.Cores,
+		r.Machine.LoadStart, r.Machine.LoadEnd)
+	if b := r.Builds; b != nil && slices.Contains(parts, "builds") {
+		h += fmt.Sprintf("; medians of %d rounds of %d builds per scenario at concurrency 1 and %d at %d",
+			b.Rounds, b.Serial, b.Parallel, b.Concurrency)
+		if len(r.Machine.DevDBPragmas) > 0 {
+			h += "; file-backed dev server with " + strings.Join(r.Machine.DevDBPragmas, ", ")
+		}
 	}
-	fmt.Fprint(w, ".\n\n")
+	return h + "."
+}
+
+// writeTable writes the README's benchmark table of the -json files in Markdown.
+func writeTable(w io.Writer, files []string) error {
+	r, headers, err := mergeReports(files)
+	if err != nil {
+		return err
+	}
+	for _, h := range headers {
+		fmt.Fprintf(w, "- %s\n", h)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| measure | figure | target |")
 	fmt.Fprintln(w, "| --- | --- | --- |")
 	row := func(measure, figure, target string) {
@@ -67,6 +126,23 @@ func writeTable(w io.Writer, r *report) {
 	if f := r.InFlight; f != nil {
 		row(fmt.Sprintf("worker, %d builds in flight", f.Builds), fmt.Sprintf("RSS %.0f MiB (peak %.0f MiB)", f.RSSMiB, f.PeakMiB), "< 400 MiB")
 	}
+	return nil
+}
+
+// spliceTable replaces the text between the table markers of the README at
+// path with table.
+func spliceTable(path, table string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	text := string(data)
+	begin, end := strings.Index(text, tableBegin), strings.Index(text, tableEnd)
+	if begin < 0 || end < begin {
+		return fmt.Errorf("%s has no %q … %q markers", path, tableBegin, tableEnd)
+	}
+	text = text[:begin+len(tableBegin)] + "\n" + table + text[end:]
+	return os.WriteFile(path, []byte(text), 0o644)
 }
 
 // tableMs formats a duration in milliseconds for the table.

@@ -132,8 +132,9 @@ func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, 
 }
 
 // waitAwaiting waits until n promotions of version await approval, as visibility says.
-// alive, when set, stops the wait with its error (the worker binary exited).
-func (e *benchEnv) waitAwaiting(ctx context.Context, version string, n int, timeout time.Duration, alive func() error) error {
+// watch, when set, is called with the count after each look and stops the
+// wait with its error (the worker binary exited).
+func (e *benchEnv) waitAwaiting(ctx context.Context, version string, n int, timeout time.Duration, watch func(count int64) error) error {
 	query := fmt.Sprintf("WorkflowType = '%s' AND %s = '%s' AND %s = '%s' AND ExecutionStatus = 'Running'",
 		workflows.PromotionWorkflowName, workflows.SearchAttrVersion, version, workflows.SearchAttrState, workflows.EnvAwaitingApproval)
 	deadline := time.Now().Add(timeout)
@@ -146,8 +147,8 @@ func (e *benchEnv) waitAwaiting(ctx context.Context, version string, n int, time
 		if count = resp.GetCount(); count >= int64(n) {
 			return nil
 		}
-		if alive != nil {
-			if err := alive(); err != nil {
+		if watch != nil {
+			if err := watch(count); err != nil {
 				return err
 			}
 		}

@@ -38,7 +38,16 @@ func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int, rep *report
 	if err != nil {
 		return err
 	}
-	if err := e.waitAwaiting(ctx, version, n, 2*time.Minute+time.Duration(n)*50*time.Millisecond, w.alive); err != nil {
+	lastSaid := time.Now()
+	watch := func(count int64) error {
+		if time.Since(lastSaid) > 30*time.Second {
+			rss, _ := memory(w.cmd.Process.Pid)
+			fmt.Printf("  %s: %d of %d await approval, worker RSS %.1f MiB\n", time.Since(t0).Round(time.Second), count, n, float64(rss)/1024)
+			lastSaid = time.Now()
+		}
+		return w.alive()
+	}
+	if err := e.waitAwaiting(ctx, version, n, 2*time.Minute+time.Duration(n)*150*time.Millisecond, watch); err != nil {
 		return err
 	}
 	startTook := time.Since(t0)

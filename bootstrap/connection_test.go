@@ -59,6 +59,27 @@ func TestTemporalConnection(t *testing.T) {
 	require.NotNil(t, apiKey.ConnectionOptions.TLS, "an API key goes over TLS")
 	require.NotNil(t, apiKey.Credentials)
 
+	for _, tt := range []struct {
+		address, setting string
+		want             client.GrpcCompression
+	}{
+		{"127.0.0.1:7233", "", &client.GrpcCompressionNone{}},
+		{"localhost:7233", "", &client.GrpcCompressionNone{}},
+		{"[::1]:7233", "auto", &client.GrpcCompressionNone{}},
+		{"", "", &client.GrpcCompressionNone{}}, // the SDK's default, localhost
+		{"temporal:7233", "", nil},              // the SDK's default, gzip
+		{"ns.tmprl.cloud:7233", "auto", nil},
+		{"127.0.0.1:7233", "gzip", &client.GrpcCompressionGzip{}},
+		{"temporal:7233", "none", &client.GrpcCompressionNone{}},
+	} {
+		o := client.Options{HostPort: tt.address}
+		require.NoError(t, bootstrap.TemporalConnectionFromEnv(env(map[string]string{"DROVER_TEMPORAL_COMPRESSION": tt.setting})).Apply(&o))
+		require.Equal(t, tt.want, o.ConnectionOptions.GrpcCompression, "%s %s", tt.address, tt.setting)
+	}
+	var bad client.Options
+	require.ErrorContains(t, bootstrap.TemporalConnectionFromEnv(env(map[string]string{"DROVER_TEMPORAL_COMPRESSION": "zstd"})).Apply(&bad),
+		"DROVER_TEMPORAL_COMPRESSION")
+
 	for name, vars := range map[string]map[string]string{
 		"cert without key": {"DROVER_TEMPORAL_TLS_CERT": cert},
 		"missing CA":       {"DROVER_TEMPORAL_TLS_CA": filepath.Join(t.TempDir(), "none.pem")},

@@ -17,6 +17,7 @@ import (
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/blobstore"
+	"github.com/drover-ci/drover/bootstrap"
 	"github.com/drover-ci/drover/decision"
 	temporalconfig "github.com/drover-ci/drover/deploy/temporal"
 	"github.com/drover-ci/drover/gitsource"
@@ -80,7 +81,12 @@ func startEnv(ctx context.Context, eo envOptions) (*benchEnv, error) {
 	}
 	e.serverPid = devServerPid(e.server.FrontendHostPort())
 	quiet := slog.New(slog.DiscardHandler)
-	if e.client, err = client.Dial(client.Options{HostPort: e.server.FrontendHostPort(), Logger: log.NewStructuredLogger(quiet)}); err != nil {
+	// Dialled as the worker and API dial (no gzip on loopback).
+	opts := client.Options{HostPort: e.server.FrontendHostPort(), Logger: log.NewStructuredLogger(quiet)}
+	if err := (bootstrap.TemporalConnection{}).Apply(&opts); err != nil {
+		return nil, err
+	}
+	if e.client, err = client.Dial(opts); err != nil {
 		return nil, err
 	}
 	if e.ledger, err = ledger.Open(ctx, filepath.Join(e.dir, "ledger.db")); err != nil {

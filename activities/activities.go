@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -17,25 +16,19 @@ const (
 	DefaultKillGrace         = 5 * time.Second
 )
 
-// StartNotifier tells a build that a task attempt is running (the worker
-// implements it with a Temporal signal to the build workflow). Errors are
-// only logged: the notice is informative.
-type StartNotifier interface {
-	TaskStarted(ctx context.Context, buildID, runID string, ev TaskStarted) error
-}
-
 // Activities holds the dependencies of Drover's activities; every exported
 // method is an activity.
 type Activities struct {
 	// DataDir holds workspaces, under DataDir/workspaces/<uuid>, each removed
 	// after its task.
-	DataDir  string
-	Source   *gitsource.Source
-	Logs     logstore.Logs
-	Blobs    blobstore.Store
-	Notifier StartNotifier // may be nil
-	// StartedSignalDelay is how long a script must run before the build is
-	// notified (0 = at once); it avoids signals for instant tasks.
+	DataDir string
+	Source  *gitsource.Source
+	Logs    logstore.Logs
+	Blobs   blobstore.Store
+	// StartedSignalDelay is how long a step of a task with steps must run
+	// before the attempt heartbeats its progress at once (0 = at once), so
+	// that the running step shows live; quicker steps show with the next
+	// periodic heartbeat or the result.
 	StartedSignalDelay time.Duration
 	// HeartbeatInterval is how often a running task heartbeats; default 1s.
 	HeartbeatInterval time.Duration

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
@@ -23,25 +25,26 @@ import (
 	"github.com/drover-ci/drover/pipeline"
 )
 
-// fakeNotifier records the start notices it gets.
-type fakeNotifier struct {
+// heartbeats records the progress a task attempt heartbeats.
+type heartbeats struct {
 	mu     sync.Mutex
 	events []activities.TaskStarted
-	ids    []string
 }
 
-func (f *fakeNotifier) TaskStarted(_ context.Context, buildID, runID string, ev activities.TaskStarted) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.events = append(f.events, ev)
-	f.ids = append(f.ids, buildID+" "+runID)
-	return nil
+func (h *heartbeats) record(_ *activity.Info, details converter.EncodedValues) {
+	var ev activities.TaskStarted
+	if details == nil || details.Get(&ev) != nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
 }
 
-func (f *fakeNotifier) get() ([]activities.TaskStarted, []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]activities.TaskStarted(nil), f.events...), append([]string(nil), f.ids...)
+func (h *heartbeats) get() []activities.TaskStarted {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]activities.TaskStarted(nil), h.events...)
 }
 
 func newActivities(t *testing.T) *activities.Activities {
@@ -61,8 +64,18 @@ func newActivities(t *testing.T) *activities.Activities {
 // cancelled when ctx is.
 func runTask(ctx context.Context, t *testing.T, a *activities.Activities, in activities.RunTaskInput) (activities.RunTaskResult, error) {
 	t.Helper()
+	return runTaskWatched(ctx, t, a, in, nil)
+}
+
+// runTaskWatched is runTask with the attempt's heartbeats recorded in hb, if not nil.
+func runTaskWatched(ctx context.Context, t *testing.T, a *activities.Activities, in activities.RunTaskInput,
+	hb *heartbeats) (activities.RunTaskResult, error) {
+	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
+	if hb != nil {
+		env.SetOnActivityHeartbeatListener(hb.record)
+	}
 	env.SetWorkerOptions(worker.Options{BackgroundActivityContext: ctx})
 	env.RegisterActivity(a)
 	val, err := env.ExecuteActivity(a.RunTask, in)

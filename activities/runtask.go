@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -41,7 +42,8 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 		LogKey:  logstore.TaskKey(in.BuildID, in.RunID, in.Task.Stage, in.Task.Name),
 	}
 
-	stopHeartbeat := a.heartbeat(ctx, attempt)
+	progress := &taskProgress{ev: TaskStarted{Stage: in.Task.Stage, Task: in.Task.Name, Attempt: attempt}}
+	stopHeartbeat := a.heartbeatWith(ctx, func() any { return progress.get() })
 	defer stopHeartbeat()
 
 	log, err := a.Logs.Writer(result.LogKey)
@@ -126,7 +128,7 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 
 	// The script's "::warning::" and "::error::" lines are collected.
 	out := &outputCollector{w: log, annotations: &annotations{}}
-	proc, failedStep, err := a.runScripts(ctx, in, attempt, processSpec{
+	proc, failedStep, err := a.runScripts(ctx, in, progress, processSpec{
 		Dir:       workspace,
 		Env:       env,
 		Output:    out,
@@ -223,9 +225,14 @@ func (a *Activities) finish(ctx context.Context, in RunTaskInput, workspace stri
 	return result, nil
 }
 
-// heartbeat records a heartbeat every HeartbeatInterval until stopped; it is
-// how a cancellation reaches the activity.
+// heartbeat records a heartbeat every HeartbeatInterval until stopped, with
+// the attempt as its details; it is how a cancellation reaches the activity.
 func (a *Activities) heartbeat(ctx context.Context, attempt int) (stop func()) {
+	return a.heartbeatWith(ctx, func() any { return attempt })
+}
+
+// heartbeatWith is heartbeat with details() as each heartbeat's details.
+func (a *Activities) heartbeatWith(ctx context.Context, details func() any) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -242,7 +249,7 @@ func (a *Activities) heartbeat(ctx context.Context, attempt int) (stop func()) {
 				return
 			case <-t.C:
 			}
-			activity.RecordHeartbeat(ctx, attempt)
+			activity.RecordHeartbeat(ctx, details())
 		}
 	}()
 	return func() {
@@ -251,17 +258,52 @@ func (a *Activities) heartbeat(ctx context.Context, attempt int) (stop func()) {
 	}
 }
 
-// notifyStarted returns the OnStart hook that tells the build the attempt is
-// running once the script has run for StartedSignalDelay, unless running is
-// done by then.
-// For a task with steps, steps is the attempt's progress the notice carries.
-func (a *Activities) notifyStarted(ctx, running context.Context, in RunTaskInput, attempt int, steps []TaskStepState,
-	logger *slog.Logger) func() {
-	if a.Notifier == nil {
-		return nil
+// taskProgress is what a running attempt tells its build, as the details of
+// its heartbeats: the attempt, when its script started and, for a task with
+// steps, their progress. The build's workflow is not told: the API reads
+// the activity's pending state (started, attempt, last heartbeat details)
+// from Temporal's description of the run and shows the task building, so a
+// long task costs Temporal no signal and no workflow task.
+type taskProgress struct {
+	mu sync.Mutex
+	ev TaskStarted
+}
+
+// get returns a copy of the progress.
+func (p *taskProgress) get() TaskStarted {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ev := p.ev
+	ev.Steps = cloneSteps(ev.Steps)
+	return ev
+}
+
+// started records that the script, or a step (steps is then the attempt's
+// progress), has started.
+func (p *taskProgress) started(steps []TaskStepState) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ev.Time.IsZero() {
+		p.ev.Time = time.Now().UTC()
 	}
+	if steps != nil {
+		p.ev.Steps = steps
+	}
+}
+
+// notifyStarted returns the OnStart hook of a script: it records in progress
+// that the script (a step, when steps is the attempt's progress) started.
+// A step still running after StartedSignalDelay heartbeats its progress at
+// once, so that the running step shows live; a plain script waits for the
+// next heartbeat, since the activity's pending state already says the task
+// is building.
+func (a *Activities) notifyStarted(ctx, running context.Context, progress *taskProgress, steps []TaskStepState) func() {
 	return func() {
-		ev := TaskStarted{Stage: in.Task.Stage, Task: in.Task.Name, Attempt: attempt, Time: time.Now().UTC(), Steps: steps}
+		progress.started(steps)
+		if steps == nil {
+			return
+		}
+		ev := progress.get()
 		go func() {
 			if a.StartedSignalDelay > 0 {
 				t := time.NewTimer(a.StartedSignalDelay)
@@ -275,9 +317,7 @@ func (a *Activities) notifyStarted(ctx, running context.Context, in RunTaskInput
 					return
 				}
 			}
-			if err := a.Notifier.TaskStarted(ctx, in.BuildID, in.RunID, ev); err != nil {
-				logger.Debug("Notify task started failed.", "error", err)
-			}
+			activity.RecordHeartbeat(ctx, ev)
 		}()
 	}
 }

@@ -23,14 +23,14 @@ type scriptsResult struct {
 // steps together. The first step that fails, times out, or is stopped ends
 // the run: the steps after it are skipped; failedStep names it. Each step's
 // section of the log starts with "=== step <n>/<count> <name> ===".
-func (a *Activities) runScripts(ctx context.Context, in RunTaskInput, attempt int, spec processSpec,
+func (a *Activities) runScripts(ctx context.Context, in RunTaskInput, progress *taskProgress, spec processSpec,
 	log *logstore.LineWriter, logger *slog.Logger) (res scriptsResult, failedStep string, err error) {
 	if len(in.Task.Steps) == 0 {
 		// running ends when the script does, so no start notice follows its end.
 		running, scriptDone := context.WithCancel(ctx)
 		defer scriptDone()
 		spec.Script, spec.Timeout = in.Task.Run, in.Task.Timeout
-		spec.OnStart = a.notifyStarted(ctx, running, in, attempt, nil, logger)
+		spec.OnStart = a.notifyStarted(ctx, running, progress, nil)
 		res.processResult, err = runProcess(ctx, spec)
 		return res, "", err
 	}
@@ -49,13 +49,11 @@ func (a *Activities) runScripts(ctx context.Context, in RunTaskInput, attempt in
 		running, stepDone := context.WithCancel(ctx)
 		step := spec
 		step.Script, step.Timeout = st.Run, max(time.Until(deadline), time.Millisecond)
-		step.OnStart = a.notifyStarted(ctx, running, in, attempt, cloneSteps(steps), logger)
+		step.OnStart = a.notifyStarted(ctx, running, progress, cloneSteps(steps))
 		var proc processResult
 		var perr error
 		if st.Push != nil {
-			if step.OnStart != nil {
-				step.OnStart()
-			}
+			step.OnStart()
 			proc = a.runPush(ctx, in, spec.Dir, st, log, logger)
 		} else {
 			proc, perr = runProcess(ctx, step)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -101,23 +102,22 @@ func TestRunTaskStepsShareTheTaskTimeout(t *testing.T) {
 	require.Equal(t, contracts.TaskSkipped, res.Steps[2].Status)
 }
 
-func TestRunTaskStepsNotifyProgress(t *testing.T) {
+func TestRunTaskStepsHeartbeatProgress(t *testing.T) {
 	a := newActivities(t)
-	n := &fakeNotifier{}
-	a.Notifier = n
+	a.HeartbeatInterval = time.Minute // only the steps' own heartbeats
+	hb := &heartbeats{}
 	in := taskInput("")
+	in.PriorAttempts = 2
 	in.Task.Steps = []pipeline.Step{{Name: "one", Run: "true"}, {Name: "two", Run: "true"}}
-	_, err := runTask(context.Background(), t, a, in)
+	_, err := runTaskWatched(context.Background(), t, a, in, hb)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { evs, _ := n.get(); return len(evs) == 2 }, 5e9, 1e7)
-	evs, _ := n.get()
-	var running []string
-	for _, ev := range evs {
-		for _, st := range ev.Steps {
-			if st.Status == contracts.TaskBuilding {
-				running = append(running, st.Name)
-			}
-		}
-	}
-	require.ElementsMatch(t, []string{"one", "two"}, running)
+	// The first step's start is heartbeated at once (the SDK holds later
+	// heartbeats for its throttle interval, a second on the worker).
+	require.Eventually(t, func() bool { return len(hb.get()) > 0 }, 5*time.Second, 10*time.Millisecond)
+	ev := hb.get()[0]
+	require.Equal(t, 3, ev.Attempt)
+	require.False(t, ev.Time.IsZero())
+	require.Len(t, ev.Steps, 2)
+	require.Equal(t, contracts.TaskBuilding, ev.Steps[0].Status)
+	require.Equal(t, contracts.TaskWaiting, ev.Steps[1].Status)
 }

@@ -272,38 +272,36 @@ func TestRunTaskLogVisibleWhileRunning(t *testing.T) {
 	require.Contains(t, readLog(t, a, in), "second line\n")
 }
 
-func TestRunTaskNotifiesStart(t *testing.T) {
+func TestRunTaskHeartbeatsItsProgress(t *testing.T) {
 	tests := []struct {
-		name  string
-		run   string
-		delay time.Duration
-		want  int
+		name     string
+		run      string
+		interval time.Duration
+		want     bool
 	}{
-		{"at once", "true", 0, 1},
-		{"long task", "sleep 1", 100 * time.Millisecond, 1},
-		{"instant task", "true", time.Minute, 0},
+		{"long task", "sleep 0.5", 50 * time.Millisecond, true},
+		{"instant task", "true", time.Minute, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := newActivities(t)
-			n := &fakeNotifier{}
-			a.Notifier, a.StartedSignalDelay = n, tt.delay
+			a.HeartbeatInterval = tt.interval
 			in := taskInput(tt.run)
 			in.PriorAttempts = 1
-			_, err := runTask(context.Background(), t, a, in)
+			hb := &heartbeats{}
+			_, err := runTaskWatched(context.Background(), t, a, in, hb)
 			require.NoError(t, err)
-			if tt.want == 0 {
-				events, _ := n.get()
+			events := hb.get()
+			if !tt.want {
+				// The build is told nothing: the task's pending activity says it runs.
 				require.Empty(t, events)
 				return
 			}
-			require.Eventually(t, func() bool { ev, _ := n.get(); return len(ev) == tt.want }, 5*time.Second, 10*time.Millisecond)
-			events, ids := n.get()
+			require.NotEmpty(t, events)
 			require.Equal(t, "verify", events[0].Stage)
 			require.Equal(t, "unit", events[0].Task)
 			require.Equal(t, 2, events[0].Attempt)
 			require.False(t, events[0].Time.IsZero())
-			require.Equal(t, []string{"build/foas/c0ffee run-1"}, ids)
 		})
 	}
 }

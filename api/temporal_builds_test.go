@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -32,6 +33,7 @@ type fakeExecution struct {
 	err      error // the run's failure
 	attrs    map[string]string
 	closedAt time.Time
+	pending  []*workflowpb.PendingActivityInfo
 }
 
 // fakeClient is a WorkflowClient over one execution per workflow ID that
@@ -90,7 +92,7 @@ func (f *fakeClient) DescribeWorkflowExecution(_ context.Context, id, runID stri
 	if !ex.closedAt.IsZero() {
 		info.CloseTime = timestamppb.New(ex.closedAt)
 	}
-	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info}, nil
+	return &workflowservice.DescribeWorkflowExecutionResponse{WorkflowExecutionInfo: info, PendingActivities: ex.pending}, nil
 }
 
 func (f *fakeClient) QueryWorkflow(_ context.Context, id, runID, queryType string, _ ...any) (converter.EncodedValue, error) {
@@ -295,6 +297,64 @@ func TestTemporalBuildsState(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotFound)
 	_, err = b.State(t.Context(), "build/demo/abc", "r0")
 	require.ErrorIs(t, err, ErrNotFound)
+}
+
+func TestTemporalBuildsStateShowsRunningAttempts(t *testing.T) {
+	// The workflow knows its tasks scheduled; Temporal knows which attempts a
+	// worker runs, and their heartbeats tell the steps' progress.
+	scheduled := func(name string, attempt int) workflows.TaskState {
+		return workflows.TaskState{Name: name, Status: workflows.TaskScheduled, Attempt: attempt}
+	}
+	lost := scheduled("retried", 2)
+	lost.Error = "worker lost, retrying (1 of 10 attempts lost to infrastructure)"
+	steps := scheduled("steps", 1)
+	steps.Steps = []contracts.TaskStepState{{Name: "one", Status: workflows.TaskWaiting}, {Name: "two", Status: workflows.TaskWaiting}}
+	live := workflows.BuildState{Status: workflows.StatusRunning, Stages: []workflows.StageState{{Name: "verify", Status: "running",
+		Tasks: []workflows.TaskState{scheduled("unit", 1), scheduled("queued", 1), lost, steps, scheduled("old", 1), scheduled("done", 1)}}}}
+	live.Stages[0].Tasks[5].Status = workflows.TaskSucceeded
+
+	startedAt := time.Date(2026, 5, 1, 12, 0, 1, 0, time.UTC)
+	stepStart := startedAt.Add(time.Second)
+	details := func(v any) *commonpb.Payloads {
+		p, err := converter.GetDefaultDataConverter().ToPayloads(v)
+		require.NoError(t, err)
+		return p
+	}
+	pa := func(id string, state enumspb.PendingActivityState, attempt int32) *workflowpb.PendingActivityInfo {
+		return &workflowpb.PendingActivityInfo{ActivityId: id, ActivityType: &commonpb.ActivityType{Name: "RunTask"},
+			State: state, Attempt: attempt, LastStartedTime: timestamppb.New(startedAt)}
+	}
+	started := enumspb.PENDING_ACTIVITY_STATE_STARTED
+	withSteps := pa("verify/steps#1", started, 1)
+	withSteps.HeartbeatDetails = details(contracts.TaskStarted{Stage: "verify", Task: "steps", Attempt: 1, Time: stepStart,
+		Steps: []contracts.TaskStepState{{Name: "one", Status: workflows.TaskSucceeded}, {Name: "two", Status: workflows.TaskBuilding}}})
+	old := pa("verify/old#1", started, 3) // retried by Temporal; an older worker heartbeats the attempt number
+	old.HeartbeatDetails = details(3)
+	fc := &fakeClient{execs: map[string]*fakeExecution{"build/demo/abc": {runID: "r1", status: enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING,
+		query: &live, pending: []*workflowpb.PendingActivityInfo{
+			pa("verify/unit#1", started, 1),
+			pa("verify/queued#1", enumspb.PENDING_ACTIVITY_STATE_SCHEDULED, 1),
+			pa("verify/retried#1.1", started, 1),
+			withSteps, old,
+			pa("verify/done#1", started, 1),
+			{ActivityId: "7", ActivityType: &commonpb.ActivityType{Name: "DeliverWebhook"}, State: started},
+		}}}}
+	st, err := (&TemporalBuilds{Client: fc}).State(t.Context(), "build/demo/abc", "")
+	require.NoError(t, err)
+	tasks := st.Stages[0].Tasks
+	status := func(i int) workflows.TaskStatus { return tasks[i].Status }
+	require.Equal(t, workflows.TaskBuilding, status(0))
+	require.Equal(t, startedAt, *tasks[0].StartedAt)
+	require.Equal(t, workflows.TaskScheduled, status(1), "not picked up by a worker yet")
+	require.Equal(t, workflows.TaskBuilding, status(2))
+	require.Empty(t, tasks[2].Error, "the lost attempt's notice ends when the next one runs")
+	require.Equal(t, 2, tasks[2].Attempt)
+	require.Equal(t, workflows.TaskBuilding, status(3))
+	require.Equal(t, stepStart, *tasks[3].StartedAt)
+	require.Equal(t, workflows.TaskBuilding, tasks[3].Steps[1].Status)
+	require.Equal(t, workflows.TaskBuilding, status(4))
+	require.Equal(t, 3, tasks[4].Attempt)
+	require.Equal(t, workflows.TaskSucceeded, status(5), "a finished task stays finished")
 }
 
 func TestTemporalBuildsCancel(t *testing.T) {

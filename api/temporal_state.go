@@ -3,10 +3,13 @@ package api
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/sdk/converter"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -15,10 +18,11 @@ import (
 // details of its failure once it failed or was cancelled, and what Temporal
 // knows when it was terminated or timed out.
 func (b *TemporalBuilds) State(ctx context.Context, id, runID string) (workflows.BuildState, error) {
-	info, err := describeRun(ctx, b.Client, KindBuild, id, runID)
+	desc, err := describe(ctx, b.Client, KindBuild, id, runID)
 	if err != nil {
 		return workflows.BuildState{}, err
 	}
+	info := desc.GetWorkflowExecutionInfo()
 	runID = info.GetExecution().GetRunId()
 
 	var state workflows.BuildState
@@ -50,6 +54,7 @@ func (b *TemporalBuilds) State(ctx context.Context, id, runID string) (workflows
 			b.logger().WarnContext(ctx, "query of running build failed", "build_id", id, "error", err)
 			state = stateFromDescription(info)
 		}
+		runningTasks(&state, desc.GetPendingActivities())
 	}
 	state.ID, state.RunID = id, runID
 	if state.Status == "" {
@@ -127,4 +132,82 @@ func statusOf(s enumspb.WorkflowExecutionStatus) workflows.BuildStatus {
 	default:
 		return workflows.StatusRunning
 	}
+}
+
+// runningTasks marks as building the scheduled tasks whose attempt a worker
+// is running: RunTask activities Temporal describes as started. The attempt
+// tells its progress (start time, steps) in its heartbeats' details rather
+// than by signalling the workflow, which would cost a workflow task per task.
+func runningTasks(state *workflows.BuildState, pending []*workflowpb.PendingActivityInfo) {
+	for _, pa := range pending {
+		if pa.GetActivityType().GetName() != activityRunTask || pa.GetState() != enumspb.PENDING_ACTIVITY_STATE_STARTED {
+			continue
+		}
+		// Activity IDs are "<stage>/<task>#<try>" or "…#<try>.<lost>".
+		i := strings.LastIndex(pa.GetActivityId(), "#")
+		if i < 0 {
+			continue
+		}
+		ts := stateTask(state, pa.GetActivityId()[:i])
+		if ts == nil || (ts.Status != workflows.TaskScheduled && ts.Status != workflows.TaskBuilding) {
+			continue
+		}
+		if ts.Status == workflows.TaskScheduled {
+			// The workflow counts the attempt it scheduled; Temporal's own
+			// retries of the activity (builds from before infra-retry) add to it.
+			ts.Attempt += max(int(pa.GetAttempt())-1, 0)
+			if t := pa.GetLastStartedTime(); t != nil {
+				started := t.AsTime().UTC()
+				ts.StartedAt = &started
+			}
+			// A new attempt runs: a lost one's "retrying" is over.
+			ts.Status, ts.Error = workflows.TaskBuilding, ""
+		}
+		var ev contracts.TaskStarted
+		if pa.GetHeartbeatDetails() == nil || converter.GetDefaultDataConverter().FromPayloads(pa.GetHeartbeatDetails(), &ev) != nil ||
+			ev.Attempt < ts.Attempt || ev.Stage == "" {
+			continue // no heartbeat yet, or one of a worker from before progress was heartbeated
+		}
+		if !ev.Time.IsZero() {
+			started := ev.Time.UTC()
+			ts.StartedAt = &started
+		}
+		if stepsProgress(ev.Steps) >= stepsProgress(ts.Steps) {
+			ts.Steps = ev.Steps
+		}
+	}
+}
+
+// activityRunTask is the activity type of a task attempt.
+const activityRunTask = "RunTask"
+
+// stateTask is the task "<stage>/<task>" of state, or nil.
+func stateTask(state *workflows.BuildState, key string) *workflows.TaskState {
+	for si := range state.Stages {
+		st := &state.Stages[si]
+		name, ok := strings.CutPrefix(key, st.Name+"/")
+		if !ok {
+			continue
+		}
+		for ti := range st.Tasks {
+			if st.Tasks[ti].Name == name {
+				return &st.Tasks[ti]
+			}
+		}
+	}
+	return nil
+}
+
+// stepsProgress counts the steps an attempt has started; -1 for none.
+func stepsProgress(steps []contracts.TaskStepState) int {
+	if len(steps) == 0 {
+		return -1
+	}
+	n := 0
+	for _, st := range steps {
+		if st.Status != workflows.TaskWaiting {
+			n++
+		}
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	workflowpb "go.temporal.io/api/workflow/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -16,6 +17,15 @@ import (
 // empty); kind names the workflow in errors. A workflow Temporal does not
 // know gives a *NotFoundError of kind.
 func describeRun(ctx context.Context, c WorkflowClient, kind, id, runID string) (*workflowpb.WorkflowExecutionInfo, error) {
+	desc, err := describe(ctx, c, kind, id, runID)
+	if err != nil {
+		return nil, err
+	}
+	return desc.GetWorkflowExecutionInfo(), nil
+}
+
+// describe is describeRun with the whole description (pending activities too).
+func describe(ctx context.Context, c WorkflowClient, kind, id, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error) {
 	desc, err := c.DescribeWorkflowExecution(ctx, id, runID)
 	if isNotFound(err) {
 		return nil, notFound(kind, id)
@@ -23,7 +33,7 @@ func describeRun(ctx context.Context, c WorkflowClient, kind, id, runID string) 
 	if err != nil {
 		return nil, fmt.Errorf("describe %s %s: %w", kind, id, err)
 	}
-	return desc.GetWorkflowExecutionInfo(), nil
+	return desc, nil
 }
 
 // runResult reads the outcome of exactly this run, not of a later one.

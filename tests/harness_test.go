@@ -180,7 +180,6 @@ func (h *harness) startWorker() {
 		Source:             gitsource.New(filepath.Join(h.dataDir, "git")),
 		Logs:               logstore.New(filepath.Join(h.dataDir, "logs")),
 		Blobs:              blobstore.NewFS(filepath.Join(h.dataDir, "blobs")),
-		Notifier:           worker.SignalNotifier{Client: h.client},
 		StartedSignalDelay: cfg.StartedDelay,
 		KillGrace:          cfg.KillGrace,
 		HeartbeatInterval:  200 * time.Millisecond,

@@ -151,7 +151,6 @@ func (h *harness) startWorkerOn(dataDir string, labels []string, cfg storage.Con
 		Source:             gitsource.New(filepath.Join(dataDir, "git")),
 		Logs:               logs,
 		Blobs:              blobs,
-		Notifier:           worker.SignalNotifier{Client: h.client},
 		StartedSignalDelay: wcfg.StartedDelay,
 		KillGrace:          wcfg.KillGrace,
 		HeartbeatInterval:  200 * time.Millisecond,

@@ -65,7 +65,6 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		Source:             gitsource.New(filepath.Join(cfg.DataDir, "git")),
 		Logs:               logs,
 		Blobs:              blobs,
-		Notifier:           SignalNotifier{Client: c},
 		StartedSignalDelay: cfg.StartedDelay,
 		KillGrace:          cfg.KillGrace,
 		PublishRoot:        cfg.PublishRoot,

@@ -128,7 +128,6 @@ func (e *benchEnv) startWorkers() error {
 		Source:             gitsource.New(filepath.Join(e.dir, "git")),
 		Logs:               logstore.New(filepath.Join(e.dir, "logs")),
 		Blobs:              blobstore.NewFS(filepath.Join(e.dir, "blobs")),
-		Notifier:           worker.SignalNotifier{Client: e.client},
 		StartedSignalDelay: cfg.StartedDelay,
 		KillGrace:          cfg.KillGrace,
 	}

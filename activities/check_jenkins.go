@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -86,7 +89,8 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 		// Credentials go only to the configured server: redirects are not followed.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	j := &jenkinsRun{client: client, base: base, user: user, token: token, log: log, poll: a.jenkinsPoll()}
+	j := &jenkinsRun{client: client, base: base, user: user, token: token, log: log, poll: a.jenkinsPoll(),
+		progress: earlierJenkinsProgress(ctx)}
 	vars := map[string]string{
 		"DROVER_PROJECT": in.Project, "DROVER_VERSION": in.Version, "DROVER_ENVIRONMENT": in.Environment,
 		"DROVER_COMMIT": in.Commit, "DROVER_PROMOTION_ID": in.PromotionID,
@@ -100,7 +104,8 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 		time.Now().Add(timeout).UTC().Format(time.RFC3339))
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	stopHeartbeat := a.Tasks.heartbeat(runCtx, int(activity.GetInfo(ctx).Attempt))
+	j.heartbeat = func() { activity.RecordHeartbeat(ctx, j.snapshot()) }
+	stopHeartbeat := a.progressHeartbeat(runCtx, j.heartbeat)
 	if err := j.fetchCrumb(runCtx); err != nil {
 		stopHeartbeat()
 		if ctx.Err() != nil {
@@ -119,6 +124,8 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 	stopHeartbeat()
 
 	if ctx.Err() != nil {
+		// The promotion was cancelled: its jobs have no one to wait for them.
+		j.stopAll(context.WithoutCancel(ctx))
 		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
 	}
 	if len(failures) > 0 {
@@ -193,6 +200,66 @@ func (a *PromotionActivities) jenkinsPoll() time.Duration {
 	return DefaultJenkinsPoll
 }
 
+// jenkinsProgress is what a jenkins check records in its heartbeat
+// details: per job, its queue item and build once known, so that a retry
+// (its worker lost mid-check) follows the jobs it triggered rather than
+// triggering them again, and a cancelled check knows what to stop.
+type jenkinsProgress struct {
+	Jobs map[string]jenkinsJobProgress `json:"jobs,omitempty"`
+}
+
+// jenkinsJobProgress is where one job of a jenkins check got to.
+type jenkinsJobProgress struct {
+	Queue  string `json:"queue,omitempty"` // the queue item's URL
+	Build  string `json:"build,omitempty"` // the build's URL
+	Number int    `json:"number,omitempty"`
+	Done   bool   `json:"done,omitempty"` // the build has a result
+}
+
+// earlierJenkinsProgress is the progress an earlier attempt of the check
+// recorded, or none (details of another shape, from a worker before
+// progress was recorded, count as none).
+func earlierJenkinsProgress(ctx context.Context) jenkinsProgress {
+	p := jenkinsProgress{Jobs: map[string]jenkinsJobProgress{}}
+	if !activity.HasHeartbeatDetails(ctx) {
+		return p
+	}
+	var earlier jenkinsProgress
+	if err := activity.GetHeartbeatDetails(ctx, &earlier); err != nil {
+		return p
+	}
+	for job, jp := range earlier.Jobs {
+		p.Jobs[job] = jp
+	}
+	return p
+}
+
+// progressHeartbeat calls record (which records the progress as the heartbeat) every
+// heartbeat interval until stop is called or ctx ends.
+func (a *PromotionActivities) progressHeartbeat(ctx context.Context, record func()) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(a.Tasks.heartbeatInterval())
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			record()
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
 // errJenkinsAuth is Jenkins refusing the check's credentials.
 var errJenkinsAuth = errors.New("credentials refused")
 
@@ -205,6 +272,73 @@ type jenkinsRun struct {
 	poll        time.Duration
 	// crumbField and crumb are the CSRF header, empty when CSRF is off.
 	crumbField, crumb string
+
+	mu       sync.Mutex
+	progress jenkinsProgress
+	// heartbeat records the progress at once (a job was queued or
+	// started); nil records nothing.
+	heartbeat func()
+}
+
+// jobProgress is where job got to, by this attempt or an earlier one.
+func (j *jenkinsRun) jobProgress(job string) jenkinsJobProgress {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.progress.Jobs[job]
+}
+
+// record sets where job got to and records it in the heartbeat.
+func (j *jenkinsRun) record(job string, p jenkinsJobProgress) {
+	j.mu.Lock()
+	j.progress.Jobs[job] = p
+	j.mu.Unlock()
+	if j.heartbeat != nil {
+		j.heartbeat()
+	}
+}
+
+// snapshot is a copy of the progress, for the heartbeat.
+func (j *jenkinsRun) snapshot() jenkinsProgress {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	p := jenkinsProgress{Jobs: make(map[string]jenkinsJobProgress, len(j.progress.Jobs))}
+	for job, jp := range j.progress.Jobs {
+		p.Jobs[job] = jp
+	}
+	return p
+}
+
+// stopAll stops, as Jenkins documents, every job of the check that has
+// not ended: a running build with POST <build>/stop, a queued one with
+// POST /queue/cancelItem?id=<item>. Each is tried once, briefly: a check
+// that could not stop a job says so in its log.
+func (j *jenkinsRun) stopAll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for _, job := range slices.Sorted(maps.Keys(j.snapshot().Jobs)) {
+		p := j.jobProgress(job)
+		var target, what string
+		switch {
+		case p.Done:
+			continue
+		case p.Build != "":
+			target, what = strings.TrimSuffix(p.Build, "/")+"/stop", fmt.Sprintf("jenkins job %s #%d", job, p.Number)
+		case p.Queue != "":
+			item := path.Base(strings.TrimSuffix(p.Queue, "/"))
+			target, what = j.base.String()+"/queue/cancelItem?id="+url.QueryEscape(item), "jenkins job "+job+" (queued)"
+		default:
+			continue
+		}
+		status, _, err := j.do(ctx, http.MethodPost, target, nil, nil)
+		if err == nil && (status < 200 || status > 399) {
+			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
+		}
+		if err != nil {
+			j.log.Printf("=== %s: not stopped: %v ===", what, err)
+			continue
+		}
+		j.log.Printf("=== %s: stopped (the check was cancelled) ===", what)
+	}
 }
 
 // fetchCrumb asks the crumb issuer for a crumb; 404 means CSRF protection is off.
@@ -231,49 +365,32 @@ func (j *jenkinsRun) fetchCrumb(ctx context.Context) error {
 // run triggers job and waits for its build to end.
 func (j *jenkinsRun) run(ctx context.Context, job string, params url.Values) (jenkinsBuild, error) {
 	b := jenkinsBuild{Job: job}
-	trigger := j.base.String() + pipeline.JenkinsJobPath(job) + "/build"
-	if len(params) > 0 {
-		trigger = j.base.String() + pipeline.JenkinsJobPath(job) + "/buildWithParameters"
+	prog := j.jobProgress(job)
+	if prog.Done {
+		prog.Done = false // an earlier attempt saw it end; its result is read again
 	}
-	var form io.Reader
-	if len(params) > 0 {
-		form = strings.NewReader(params.Encode())
-	}
-	status, header, err := j.do(ctx, http.MethodPost, trigger, form, nil)
-	if err == nil && status != http.StatusCreated && (status < 200 || status > 399) {
-		err = fmt.Errorf("trigger refused: got %d %s", status, http.StatusText(status))
-	}
-	if err != nil {
-		return b, err
-	}
-	queue, err := j.onServer(header.Get("Location"))
-	if err != nil {
-		return b, fmt.Errorf("trigger answered no queue item: %w", err)
-	}
-	j.log.Printf("=== jenkins job %s: queued as %s ===", job, safeURL(queue))
-
-	var item struct {
-		Cancelled  bool   `json:"cancelled"`
-		Why        string `json:"why"`
-		Executable *struct {
-			Number int    `json:"number"`
-			URL    string `json:"url"`
-		} `json:"executable"`
-	}
-	for item.Executable == nil || item.Executable.URL == "" {
-		if err := j.wait(ctx); err != nil {
+	queue, build := prog.Queue, prog.Build
+	var err error
+	if queue == "" && build == "" {
+		if queue, err = j.trigger(ctx, job, params); err != nil {
 			return b, err
 		}
-		if ok := j.poll1(ctx, strings.TrimSuffix(queue, "/")+"/api/json", &item); ok && item.Cancelled {
-			return b, errors.New("cancelled in the Jenkins queue")
+		prog.Queue = queue
+		j.record(job, prog)
+	} else {
+		j.log.Printf("=== jenkins job %s: triggered by an earlier attempt, followed again ===", job)
+	}
+	if build == "" {
+		if build, b.Number, err = j.awaitBuild(ctx, queue); err != nil {
+			return b, err
 		}
+		prog.Build, prog.Number = build, b.Number
+		j.record(job, prog)
+		j.log.Printf("=== jenkins job %s #%d started: %s ===", job, b.Number, safeURL(build))
+	} else if build, err = j.onServer(build); err != nil {
+		return b, fmt.Errorf("recorded build: %w", err)
 	}
-	build, err := j.onServer(item.Executable.URL)
-	if err != nil {
-		return b, fmt.Errorf("queue item names no build: %w", err)
-	}
-	b.Number, b.URL = item.Executable.Number, safeURL(build)
-	j.log.Printf("=== jenkins job %s #%d started: %s ===", job, b.Number, b.URL)
+	b.Number, b.URL = prog.Number, safeURL(build)
 
 	var state struct {
 		Building bool   `json:"building"`
@@ -287,10 +404,68 @@ func (j *jenkinsRun) run(ctx context.Context, job string, params url.Values) (je
 		state.Building, state.Result = true, ""
 		if j.poll1(ctx, strings.TrimSuffix(build, "/")+"/api/json", &state) && !state.Building && state.Result != "" {
 			b.Result = state.Result
+			prog.Done = true
+			j.record(job, prog)
 			j.log.Printf("=== %s ===", b)
 			return b, nil
 		}
 	}
+}
+
+// trigger queues a build of job and returns its queue item's URL.
+func (j *jenkinsRun) trigger(ctx context.Context, job string, params url.Values) (string, error) {
+	trigger := j.base.String() + pipeline.JenkinsJobPath(job) + "/build"
+	if len(params) > 0 {
+		trigger = j.base.String() + pipeline.JenkinsJobPath(job) + "/buildWithParameters"
+	}
+	var form io.Reader
+	if len(params) > 0 {
+		form = strings.NewReader(params.Encode())
+	}
+	status, header, err := j.do(ctx, http.MethodPost, trigger, form, nil)
+	if err == nil && status != http.StatusCreated && (status < 200 || status > 399) {
+		err = fmt.Errorf("trigger refused: got %d %s", status, http.StatusText(status))
+	}
+	if err != nil {
+		return "", err
+	}
+	queue, err := j.onServer(header.Get("Location"))
+	if err != nil {
+		return "", fmt.Errorf("trigger answered no queue item: %w", err)
+	}
+	j.log.Printf("=== jenkins job %s: queued as %s ===", job, safeURL(queue))
+	return queue, nil
+}
+
+// awaitBuild follows the queue item at queue until it names its build,
+// and returns the build's URL and number.
+func (j *jenkinsRun) awaitBuild(ctx context.Context, queue string) (string, int, error) {
+	queue, err := j.onServer(queue)
+	if err != nil {
+		return "", 0, fmt.Errorf("queue item: %w", err)
+	}
+
+	var item struct {
+		Cancelled  bool   `json:"cancelled"`
+		Why        string `json:"why"`
+		Executable *struct {
+			Number int    `json:"number"`
+			URL    string `json:"url"`
+		} `json:"executable"`
+	}
+	for item.Executable == nil || item.Executable.URL == "" {
+		if err := j.wait(ctx); err != nil {
+			return "", 0, err
+		}
+		if ok := j.poll1(ctx, strings.TrimSuffix(queue, "/")+"/api/json", &item); ok && item.Cancelled {
+			return "", 0, errors.New("cancelled in the Jenkins queue")
+		}
+	}
+	build, err := j.onServer(item.Executable.URL)
+	if err != nil {
+		return "", 0, fmt.Errorf("queue item names no build: %w", err)
+	}
+	return build, item.Executable.Number, nil
 }
 
 // poll1 GETs a JSON document into v; a failed poll is logged and tried again

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/contracts"
@@ -166,4 +168,56 @@ func TestCheckJenkinsCredentials(t *testing.T) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// A retried jenkins check (its worker was lost) follows the jobs the
+// earlier attempt triggered, from the queue items its heartbeat recorded,
+// and triggers only the others.
+func TestCheckJenkinsRetryFollowsJobsAlreadyTriggered(t *testing.T) {
+	f := newFakeJenkins(t, map[string]string{"smoke-api": "SUCCESS", "smoke-db": "SUCCESS"})
+	req, err := http.NewRequest(http.MethodPost, f.srv.URL+"/job/smoke-api/buildWithParameters", strings.NewReader("TARGET=staging"))
+	require.NoError(t, err)
+	req.SetBasicAuth(jenkinsUser, jenkinsToken)
+	req.Header.Set("Jenkins-Crumb", "crumb-42")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	queued := resp.Header.Get("Location")
+
+	pa := jenkinsActivities(t)
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(pa)
+	env.SetHeartbeatDetails(map[string]any{"jobs": map[string]any{"smoke-api": map[string]any{"queue": queued}}})
+	val, err := env.ExecuteActivity(pa.CheckJenkins, jenkinsInput(f, "smoke-api", "smoke-db"))
+	require.NoError(t, err)
+	var res activities.CheckResult
+	require.NoError(t, val.Get(&res))
+	require.Equal(t, 1, f.Count("smoke-api"), "not triggered again")
+	require.Equal(t, 1, f.Count("smoke-db"))
+	require.Contains(t, res.Detail, "jenkins job smoke-api #42 SUCCESS")
+	require.Contains(t, readKey(t, pa, jenkinsLogKey), "jenkins job smoke-api: triggered by an earlier attempt, followed again")
+}
+
+// A jenkins check cancelled (its promotion was) stops the builds it
+// started, as Jenkins documents (POST <build>/stop), or cancels their
+// queue items.
+func TestCheckJenkinsCancelledStopsItsJobs(t *testing.T) {
+	f := newFakeJenkins(t, map[string]string{"smoke-api": "", "smoke-db": ""}) // they keep building
+	pa := jenkinsActivities(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for f.BuildPolls("smoke-api") == 0 || f.BuildPolls("smoke-db") == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel() // both are building
+	}()
+	err := execute(ctx, t, pa, pa.CheckJenkins, jenkinsInput(f, "smoke-api", "smoke-db"), nil)
+	require.ErrorContains(t, err, "cancelled")
+	require.ElementsMatch(t, []string{"smoke-api#42", "smoke-db#42"}, f.Stopped())
+	log := readKey(t, pa, jenkinsLogKey)
+	require.Contains(t, log, "jenkins job smoke-api #42: stopped (the check was cancelled)")
 }

@@ -35,7 +35,9 @@ const (
 // (or is cancelled), and a build (/job/<name>/<n>/api/json) that is
 // building and then has a result. Builds keep building until every job of
 // Results was triggered, so a check that ran jobs one after another would
-// never end. Use it as an http.Handler (httptest.NewServer(j)).
+// never end. A build is stopped (POST /job/<name>/<n>/stop: it ends
+// ABORTED) and a queue item cancelled (POST /queue/cancelItem?id=<n>) as
+// Jenkins documents. Use it as an http.Handler (httptest.NewServer(j)).
 type Jenkins struct {
 	// User and Token are the credentials every request must carry.
 	User, Token string
@@ -57,6 +59,8 @@ type Jenkins struct {
 	queue     map[int]string        // queue item → job
 	builds    map[int]int           // queue item → build number
 	polls     map[int]int
+	watched   map[string]int // by job, how often its builds were polled
+	stopped   []string // "job#number" of each build stopped, "queue#n" of each queue item cancelled
 	problems  []string
 }
 
@@ -65,7 +69,7 @@ type Jenkins struct {
 func NewJenkins(user, token string, results map[string]string) *Jenkins {
 	return &Jenkins{User: user, Token: token, results: maps.Clone(results),
 		triggered: map[string]url.Values{}, paths: map[string]string{}, counts: map[string]int{},
-		queue: map[int]string{}, builds: map[int]int{}, polls: map[int]int{}}
+		queue: map[int]string{}, builds: map[int]int{}, polls: map[int]int{}, watched: map[string]int{}}
 }
 
 // SetResult sets the result the next builds of job end with.
@@ -95,6 +99,22 @@ func (j *Jenkins) Path(job string) string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.paths[job]
+}
+
+// BuildPolls is how often the builds of job were polled.
+func (j *Jenkins) BuildPolls(job string) int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.watched[job]
+}
+
+// Stopped lists the builds stopped ("smoke-db#42", POST
+// /job/<name>/<n>/stop) and the queue items cancelled ("queue#3", POST
+// /queue/cancelItem?id=3), in order.
+func (j *Jenkins) Stopped() []string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.stopped)
 }
 
 // Problems lists what the fake saw a client do wrong (a POST without the
@@ -128,6 +148,22 @@ func (j *Jenkins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, map[string]string{"_class": "hudson.security.csrf.DefaultCrumbIssuer", "crumb": "crumb-42", "crumbRequestField": "Jenkins-Crumb"})
+	case r.Method == http.MethodPost && !j.CSRFOff && r.Header.Get("Jenkins-Crumb") != "crumb-42":
+		j.problems = append(j.problems, "POST "+path+" without the crumb")
+		w.WriteHeader(http.StatusForbidden)
+	case r.Method == http.MethodPost && path == "/queue/cancelItem":
+		n, _ := strconv.Atoi(r.URL.Query().Get("id"))
+		if _, ok := j.queue[n]; !ok {
+			http.NotFound(w, r)
+			return
+		}
+		j.stopped = append(j.stopped, "queue#"+strconv.Itoa(n))
+		w.WriteHeader(http.StatusNoContent)
+	case r.Method == http.MethodPost && strings.HasSuffix(path, "/stop"):
+		parts := strings.Split(strings.TrimSuffix(path, "/stop"), "/")
+		job := strings.ReplaceAll(strings.TrimPrefix(strings.Join(parts[:len(parts)-1], "/"), "/job/"), "/job/", "/")
+		j.stopped = append(j.stopped, job+"#"+parts[len(parts)-1])
+		w.WriteHeader(http.StatusOK)
 	case r.Method == http.MethodPost:
 		j.trigger(w, r)
 	case strings.HasPrefix(path, "/queue/item/"):
@@ -141,7 +177,7 @@ func (j *Jenkins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case j.polls[n] == 1:
 			writeJSON(w, map[string]any{"id": n, "why": "Waiting for next available executor", "cancelled": false})
-		case j.results[job] == JenkinsCancelled:
+		case j.results[job] == JenkinsCancelled || slices.Contains(j.stopped, "queue#"+strconv.Itoa(n)):
 			writeJSON(w, map[string]any{"id": n, "cancelled": true})
 		default:
 			writeJSON(w, map[string]any{"id": n, "executable": map[string]any{
@@ -155,10 +191,15 @@ func (j *Jenkins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.NotFound(w, r)
 			return
 		}
+		j.watched[job]++
 		building := len(j.triggered) < len(j.results) || j.results[job] == ""
+		result := j.results[job]
+		if slices.Contains(j.stopped, fmt.Sprintf("%s#%d", job, number)) {
+			building, result = false, JenkinsAborted
+		}
 		body := map[string]any{"building": building, "result": nil, "number": number}
 		if !building {
-			body["result"] = j.results[job]
+			body["result"] = result
 		}
 		writeJSON(w, body)
 	default:
@@ -170,11 +211,6 @@ func (j *Jenkins) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // queued and Location names its queue item.
 func (j *Jenkins) trigger(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
-	if !j.CSRFOff && r.Header.Get("Jenkins-Crumb") != "crumb-42" {
-		j.problems = append(j.problems, "POST "+path+" without the crumb")
-		w.WriteHeader(http.StatusForbidden)
-		return
-	}
 	rest, action, _ := strings.Cut(strings.TrimPrefix(path, "/job/"), "/build")
 	job := strings.ReplaceAll(rest, "/job/", "/")
 	if _, known := j.results[job]; !known || (action != "" && action != "WithParameters") {

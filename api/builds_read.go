@@ -47,10 +47,11 @@ func (s *Server) listBuilds(c *gin.Context) {
 
 func (s *Server) getBuild(c *gin.Context) {
 	if s.readableID(c, buildID) {
+		may := s.readFilter(c)
 		serveRunState(c, buildID, func(ctx context.Context, id, runID string) (workflows.BuildState, error) {
 			st, err := s.buildState(ctx, id, runID)
 			if err == nil {
-				s.withChainLinks(ctx, &st)
+				s.withChainLinks(ctx, &st, may)
 			}
 			return st, err
 		})

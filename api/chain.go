@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/contracts"
+	"github.com/drover-ci/drover/contracts/rest"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
@@ -62,9 +63,9 @@ func (s *Server) chainUpstream(ctx context.Context, in *workflows.BuildInput, re
 	in.TriggeredBy = cmp.Or(actor, ChainActor(p.SourceBuildID))
 }
 
-// withChainLinks adds the build's downstream builds (and, for a build read
-// from the ledger, its upstream) to its state.
-func (s *Server) withChainLinks(ctx context.Context, st *workflows.BuildState) {
+// withChainLinks adds the build's downstream builds of projects the caller
+// may read (and, for a build read from the ledger, its upstream) to its state.
+func (s *Server) withChainLinks(ctx context.Context, st *workflows.BuildState, mayRead func(project string) bool) {
 	cl := s.chains()
 	if cl == nil {
 		return
@@ -75,6 +76,9 @@ func (s *Server) withChainLinks(ctx context.Context, st *workflows.BuildState) {
 		return
 	}
 	for _, d := range down {
+		if !mayRead(d.Project) {
+			continue
+		}
 		st.Downstream = append(st.Downstream, contracts.Downstream{BuildID: d.ID, Project: d.Project, Commit: d.Commit,
 			Branch: d.Branch, Status: d.Status, Version: d.Version, Kind: d.UpstreamKind})
 	}
@@ -83,13 +87,6 @@ func (s *Server) withChainLinks(ctx context.Context, st *workflows.BuildState) {
 			st.Upstream = &contracts.Upstream{BuildID: b.UpstreamBuildID, Project: projectOfID(b.UpstreamBuildID), Kind: b.UpstreamKind}
 		}
 	}
-}
-
-// TraceResponse answers GET /api/v1/trace: the chain through a build.
-type TraceResponse struct {
-	// Build is the build asked about (or the one of the project's commit).
-	Build string             `json:"build"`
-	Links []ledger.TraceLink `json:"links"`
 }
 
 // trace answers GET /api/v1/trace?build=ID or ?project=P&commit=C: the
@@ -135,7 +132,16 @@ func (s *Server) trace(c *gin.Context) {
 		return
 	}
 	links = readable(links, s.readFilter(c), func(l ledger.TraceLink) string { return l.Project })
-	c.JSON(http.StatusOK, TraceResponse{Build: id, Links: links})
+	resp := TraceResponse{Build: id, Links: make([]rest.TraceLink, len(links))}
+	for i, l := range links {
+		resp.Links[i] = rest.TraceLink{Depth: l.Depth, Project: l.Project, BuildID: l.BuildID, Commit: l.Commit,
+			Branch: l.Branch, Status: l.Status, Version: l.Version, TriggeredBy: l.TriggeredBy,
+			UpstreamBuildID: l.UpstreamBuildID, UpstreamKind: l.UpstreamKind}
+		for _, d := range l.Deployed {
+			resp.Links[i].Deployed = append(resp.Links[i].Deployed, rest.TraceDeployment(d))
+		}
+	}
+	c.JSON(http.StatusOK, resp)
 }
 
 // codeNotTriggered: a build asked for as an upstream trigger whose

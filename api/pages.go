@@ -57,7 +57,11 @@ func (b pageBuilds) State(ctx context.Context, id, runID string) (workflows.Buil
 	if !b.s.pageMayRead(ctx, projectOfID(id)) {
 		return workflows.BuildState{}, ErrNotFound // a private project's builds do not show
 	}
-	return b.s.buildState(ctx, id, runID)
+	st, err := b.s.buildState(ctx, id, runID)
+	if err == nil {
+		b.s.withChainLinks(ctx, &st, func(project string) bool { return b.s.pageMayRead(ctx, project) })
+	}
+	return st, err
 }
 
 func (b pageBuilds) Cancel(ctx context.Context, id string) error {

@@ -8,6 +8,8 @@ import (
 // The REST bodies this API shares with its CLI live in package rest; they
 // keep their names here.
 type (
+	// TraceResponse is rest.TraceResponse.
+	TraceResponse = rest.TraceResponse
 	// CreateBuildRequest is rest.CreateBuildRequest.
 	CreateBuildRequest = rest.CreateBuildRequest
 	// RerunBuildRequest is rest.RerunBuildRequest.

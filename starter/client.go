@@ -75,6 +75,21 @@ func (c *Client) GetBuild(ctx context.Context, id string) (contracts.BuildState,
 	return st, err
 }
 
+// Trace returns the chain across repositories through build id, or
+// through the build of project's commit when id is empty.
+func (c *Client) Trace(ctx context.Context, id, project, commit string) (rest.TraceResponse, error) {
+	q := url.Values{}
+	if id != "" {
+		q.Set("build", id)
+	} else {
+		q.Set("project", project)
+		q.Set("commit", commit)
+	}
+	var resp rest.TraceResponse
+	err := c.do(ctx, http.MethodGet, "/api/v1/trace?"+q.Encode(), nil, &resp)
+	return resp, err
+}
+
 // ListBuilds returns one page of builds, newest first.
 func (c *Client) ListBuilds(ctx context.Context, o ListOptions) (rest.ListBuildsResponse, error) {
 	q := url.Values{}

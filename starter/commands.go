@@ -131,7 +131,7 @@ func NewRootCommand(env Env) *cobra.Command {
 		app.showCommand(), app.rerunCommand())
 	root.AddCommand(build)
 	root.AddCommand(app.promoteCommand(), app.rollbackCommand(), app.approveCommand(true), app.approveCommand(false), app.approvalsCommand(),
-		app.envCommand(), app.promotionCommand(), app.auditCommand(), app.secretCommand(), tokenCommand(env))
+		app.envCommand(), app.promotionCommand(), app.auditCommand(), app.secretCommand(), app.traceCommand(), tokenCommand(env))
 	return root
 }
 
@@ -179,4 +179,31 @@ func parseIDFromURL(arg, marker string) string {
 		}
 	}
 	return arg
+}
+
+// traceCommand prints the chain across repositories through a build.
+func (a *cli) traceCommand() *cobra.Command {
+	var project, commit string
+	cmd := &cobra.Command{
+		Use:   "trace [BUILD] | --project P --commit SHA",
+		Short: "Which commit is in which downstream build, version and deploy: the chain through a build",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := ""
+			if len(args) == 1 {
+				id = parseBuildID(args[0])
+			} else if project == "" || commit == "" {
+				return usageError{errors.New("give a build ID, or --project and --commit")}
+			}
+			t, err := a.client().Trace(cmd.Context(), id, project, commit)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(a.env.Stdout, RenderTrace(t))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&project, "project", "", "the project of --commit")
+	cmd.Flags().StringVar(&commit, "commit", "", "a commit of --project (7 characters or more)")
+	return cmd
 }

@@ -30,6 +30,16 @@ func RenderWatch(st contracts.BuildState, now time.Time) string {
 	if st.RerunOf != "" {
 		fmt.Fprintf(&sb, "re-run of run %s\n", st.RerunOf)
 	}
+	if u := st.Upstream; u != nil {
+		how := "triggered by its success"
+		if u.Kind == contracts.UpstreamPush {
+			how = "its push step " + u.Step + " made this commit"
+		}
+		fmt.Fprintf(&sb, "upstream: %s (%s)\n", u.BuildID, how)
+	}
+	for _, d := range st.Downstream {
+		fmt.Fprintf(&sb, "downstream: %s %s (%s)\n", d.BuildID, d.Status, cmp.Or(d.Kind, "-"))
+	}
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	from := fromTemplates(st)
 	header := "STAGE\tTASK\tSTATUS\tATTEMPT\tELAPSED"
@@ -274,3 +284,27 @@ func orDash(s string) string {
 }
 
 func timePtr(t time.Time) *time.Time { return &t }
+
+// RenderTrace draws a chain across repositories: one row per build, from
+// the first upstream build down, with its project, commit, build, version
+// and the environments its version was deployed to ("*" marks those that
+// still run it).
+func RenderTrace(t rest.TraceResponse) string {
+	var sb strings.Builder
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEPTH\tPROJECT\tCOMMIT\tVERSION\tSTATUS\tDEPLOYED\tBUILD")
+	for _, l := range t.Links {
+		var deployed []string
+		for _, d := range l.Deployed {
+			mark := ""
+			if d.Current {
+				mark = "*"
+			}
+			deployed = append(deployed, d.Environment+mark)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", l.Depth, l.Project, shortSHA(l.Commit), orDash(l.Version), l.Status,
+			orDash(strings.Join(deployed, ",")), l.BuildID)
+	}
+	_ = tw.Flush()
+	return sb.String()
+}

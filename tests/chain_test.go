@@ -1,7 +1,10 @@
 package tests
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -15,6 +18,7 @@ import (
 	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/internal/s3test"
+	"github.com/drover-ci/drover/starter"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -173,6 +177,28 @@ func TestChainSoftwareImageInfrastructure(t *testing.T) {
 	require.Len(t, trace.Links[2].Deployed, 1)
 	require.Equal(t, "dev", trace.Links[2].Deployed[0].Environment)
 	require.True(t, trace.Links[2].Deployed[0].Current)
+	// The CLI prints the same chain; each build's page links the others.
+	var stdout, stderr bytes.Buffer
+	code := starter.Execute(context.Background(), []string{"--url", h.api.URL, "trace", "--project", "chain-software", "--commit", commit},
+		starter.Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string {
+			return map[string]string{"DROVER_TOKEN": "alice-token"}[k]
+		}})
+	require.Zero(t, code, stderr.String())
+	require.Contains(t, stdout.String(), "chain-infrastructure")
+	require.Contains(t, stdout.String(), "dev*")
+	stdout.Reset()
+	require.Zero(t, starter.Execute(context.Background(), []string{"--url", h.api.URL, "build", "show", img.ID},
+		starter.Env{Stdout: &stdout, Stderr: &stderr}), stderr.String())
+	require.Contains(t, stdout.String(), "upstream: "+sw.ID+" (its push step package/tarball/hand-off made this commit)")
+	require.Contains(t, stdout.String(), "downstream: "+infra.ID+" succeeded (push)")
+	resp, err := http.Get(h.api.URL + "/builds/" + url.PathEscape(img.ID))
+	require.NoError(t, err)
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Contains(t, string(page), `href="/builds/`+url.PathEscape(sw.ID)+`"`, "upstream link")
+	require.Contains(t, string(page), `href="/builds/`+url.PathEscape(infra.ID)+`"`, "downstream link")
+
 	// From the other end, the same chain.
 	var back api.TraceResponse
 	require.Equal(t, http.StatusOK, h.doAs("alice", http.MethodGet, "/api/v1/trace?build="+url.QueryEscape(infra.ID), nil, &back))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -54,6 +55,10 @@ type BuildView struct {
 	Artifacts []ArtifactLink `json:"-"`
 	// Ticks are the marks of the timeline's time axis.
 	Ticks []TimelineTick `json:"ticks"`
+	// Upstream is the build upstream of this one in a chain across
+	// repositories; Downstream are the builds downstream of it.
+	Upstream   *contracts.Upstream    `json:"-"`
+	Downstream []contracts.Downstream `json:"-"`
 }
 
 // TimelineTick is a mark of the timeline's axis at At percent of its width.
@@ -135,7 +140,8 @@ func (p *Pages) buildView(st workflows.BuildState) BuildView {
 	v := BuildView{ID: st.ID, Project: st.Project, Commit: st.Commit, Branch: st.Branch, Status: string(st.Status),
 		TriggeredBy: st.TriggeredBy, Subject: st.Subject, Author: st.Author, Inputs: st.Inputs, Version: st.Version, PromotionID: st.PromotionID, Started: when(st.StartedAt),
 		Duration: duration(&st.StartedAt, st.FinishedAt), Running: st.Status == workflows.StatusRunning,
-		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt, Notice: st.Ledger, RerunOf: st.RerunOf}
+		TemporalURL: p.temporalURL(st.ID), StartedAt: st.StartedAt, Notice: st.Ledger, RerunOf: st.RerunOf,
+		Upstream: st.Upstream, Downstream: st.Downstream}
 	span := timelineSpan(st)
 	base := "/api/v1/builds/" + url.PathEscape(st.ID) + "/tasks/"
 	artifactBase := "/api/v1/builds/" + url.PathEscape(st.ID) + "/artifacts/"

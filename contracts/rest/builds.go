@@ -77,3 +77,40 @@ type CancelBuildResponse struct {
 	ID     string `json:"id"`
 	Status string `json:"status"`
 }
+
+// TraceResponse answers GET /api/v1/trace: the chain across repositories
+// through a build.
+type TraceResponse struct {
+	// Build is the build asked about (or the one of the project's commit).
+	Build string      `json:"build"`
+	Links []TraceLink `json:"links"`
+}
+
+// TraceLink is one build of a chain: which commit of which project it
+// built, the version it registered and where that version was deployed.
+type TraceLink struct {
+	// Depth is the build's place in the chain: 0 for the build asked
+	// about, -1 for its upstream build, 1 for its downstream builds, …
+	Depth       int    `json:"depth"`
+	Project     string `json:"project"`
+	BuildID     string `json:"build_id"`
+	Commit      string `json:"commit"`
+	Branch      string `json:"branch,omitempty"`
+	Status      string `json:"status"`
+	Version     string `json:"version,omitempty"`
+	TriggeredBy string `json:"triggered_by,omitempty"`
+	// UpstreamBuildID is the build upstream of this one, and UpstreamKind
+	// how: "push" (its push step made this commit) or "trigger".
+	UpstreamBuildID string `json:"upstream_build_id,omitempty"`
+	UpstreamKind    string `json:"upstream_kind,omitempty"`
+	// Deployed lists the environments the version was deployed to.
+	Deployed []TraceDeployment `json:"deployed,omitempty"`
+}
+
+// TraceDeployment is an environment a version of a chain was deployed to:
+// when it last was, and whether it still runs it.
+type TraceDeployment struct {
+	Environment string    `json:"environment"`
+	At          time.Time `json:"at"`
+	Current     bool      `json:"current"`
+}

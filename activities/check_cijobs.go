@@ -3,10 +3,13 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/drover-ci/drover/logstore"
@@ -78,4 +81,78 @@ func awaitCIJobs[J ciJob](ctx context.Context, timeout time.Duration, names []st
 		}
 	}
 	return passed, failures
+}
+
+// ciRuns is what a github_actions or gitlab check records in its heartbeat
+// details: per workflow (project), the run (pipeline) it started, so that
+// a retry (its worker lost mid-check) follows those runs instead of
+// starting them again, and a cancelled check knows what to cancel.
+type ciRuns struct {
+	Runs map[string]ciRunRecord `json:"runs,omitempty"`
+}
+
+// ciRunRecord is one run a CI-job check started.
+type ciRunRecord struct {
+	ID   int64  `json:"id"`
+	URL  string `json:"url,omitempty"`
+	Done bool   `json:"done,omitempty"` // it has ended
+}
+
+// ciRunTracker keeps a check's ciRuns and records them as its heartbeat.
+type ciRunTracker struct {
+	ctx  context.Context // the activity's
+	mu   sync.Mutex
+	runs ciRuns
+}
+
+// newCIRunTracker starts from what an earlier attempt of the activity
+// recorded (details of another shape count as nothing).
+func newCIRunTracker(ctx context.Context) *ciRunTracker {
+	t := &ciRunTracker{ctx: ctx, runs: ciRuns{Runs: map[string]ciRunRecord{}}}
+	var earlier ciRuns
+	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &earlier) == nil {
+		maps.Copy(t.runs.Runs, earlier.Runs)
+	}
+	return t
+}
+
+// get is the run name started, by this attempt or an earlier one.
+func (t *ciRunTracker) get(name string) (ciRunRecord, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.runs.Runs[name]
+	return r, ok && r.ID != 0
+}
+
+// set records the run of name and heartbeats it at once.
+func (t *ciRunTracker) set(name string, r ciRunRecord) {
+	t.mu.Lock()
+	t.runs.Runs[name] = r
+	t.mu.Unlock()
+	t.beat()
+}
+
+// beat records the runs as the activity's heartbeat.
+func (t *ciRunTracker) beat() {
+	activity.RecordHeartbeat(t.ctx, t.snapshot())
+}
+
+func (t *ciRunTracker) snapshot() ciRuns {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return ciRuns{Runs: maps.Clone(t.runs.Runs)}
+}
+
+// unfinished are the names of the runs started and not ended, sorted.
+func (t *ciRunTracker) unfinished() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var names []string
+	for name, r := range t.runs.Runs {
+		if r.ID != 0 && !r.Done {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 
 	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"
@@ -93,13 +92,16 @@ func (a *PromotionActivities) CheckGitHubActions(ctx context.Context, in GitHubC
 		time.Now().Add(timeout).UTC().Format(time.RFC3339))
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	stopHeartbeat := a.Tasks.heartbeat(runCtx, int(activity.GetInfo(ctx).Attempt))
+	g.runs = newCIRunTracker(ctx)
+	stopHeartbeat := a.progressHeartbeat(runCtx, g.runs.beat)
 	passed, failures := awaitCIJobs(runCtx, timeout, c.Workflows, func(ctx context.Context, wf string) (githubRun, error) {
 		return g.run(ctx, wf, c.Ref, inputs)
 	})
 	stopHeartbeat()
 
 	if ctx.Err() != nil {
+		// The promotion was cancelled: no one waits for its runs.
+		g.cancelAll(context.WithoutCancel(ctx))
 		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
 	}
 	if len(failures) > 0 {
@@ -116,11 +118,38 @@ type githubClient struct {
 	token  string
 	log    *logstore.LineWriter
 	poll   time.Duration
+	// runs are the runs the check started (heartbeat details).
+	runs *ciRunTracker
 }
 
-// run dispatches workflow and waits for its run to complete.
+// cancelAll cancels every run of the check that has not completed (POST
+// /repos/<repo>/actions/runs/<id>/cancel), once, briefly, logging each.
+func (g *githubClient) cancelAll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for _, wf := range g.runs.unfinished() {
+		rec, _ := g.runs.get(wf)
+		status, err := g.do(ctx, http.MethodPost, g.repo+"/actions/runs/"+strconv.FormatInt(rec.ID, 10)+"/cancel", nil, nil)
+		if err == nil && status/100 != 2 {
+			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
+		}
+		if err != nil {
+			g.log.Printf("=== github workflow %s run %d: not cancelled: %v ===", wf, rec.ID, err)
+			continue
+		}
+		g.log.Printf("=== github workflow %s run %d: cancelled (the check was cancelled) ===", wf, rec.ID)
+	}
+}
+
+// run dispatches workflow, unless an earlier attempt did, and waits for
+// its run to complete.
 func (g *githubClient) run(ctx context.Context, workflow, ref string, inputs map[string]string) (githubRun, error) {
 	r := githubRun{Workflow: workflow}
+	if rec, ok := g.runs.get(workflow); ok {
+		r.ID, r.URL = rec.ID, rec.URL
+		g.log.Printf("=== github workflow %s: run %d dispatched by an earlier attempt, followed again ===", workflow, r.ID)
+		return g.await(ctx, r)
+	}
 	body, err := json.Marshal(map[string]any{"ref": ref, "inputs": inputs, "return_run_details": true})
 	if err != nil {
 		return r, fmt.Errorf("encode dispatch: %w", err)
@@ -139,7 +168,13 @@ func (g *githubClient) run(ctx context.Context, workflow, ref string, inputs map
 		return r, fmt.Errorf("dispatch refused: got %d %s", status, http.StatusText(status))
 	}
 	r.ID, r.URL = dispatched.ID, safeURL(dispatched.HTMLURL)
+	g.runs.set(workflow, ciRunRecord{ID: r.ID, URL: r.URL})
 	g.log.Printf("=== github workflow %s: run %d started: %s ===", workflow, r.ID, r.URL)
+	return g.await(ctx, r)
+}
+
+// await polls run r until it completes.
+func (g *githubClient) await(ctx context.Context, r githubRun) (githubRun, error) {
 	var run struct {
 		Status     string `json:"status"`
 		Conclusion string `json:"conclusion"`
@@ -167,6 +202,7 @@ func (g *githubClient) run(ctx context.Context, workflow, ref string, inputs map
 		}
 		if run.Status == "completed" {
 			r.Conclusion = cmp.Or(run.Conclusion, "unknown")
+			g.runs.set(r.Workflow, ciRunRecord{ID: r.ID, URL: r.URL, Done: true})
 			g.log.Printf("=== %s ===", r)
 			return r, nil
 		}

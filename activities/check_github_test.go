@@ -36,11 +36,13 @@ type fakeGitHub struct {
 	dispatched map[string]map[string]any // by workflow, the body
 	runs       map[int64]string          // run id → workflow
 	polls      map[int64]int
+	count      map[string]int // by workflow, its dispatches
+	cancelled  []int64        // runs cancelled (POST .../runs/{id}/cancel: 202)
 	problems   []string
 }
 
 func newFakeGitHub(t *testing.T, conclusions map[string]string) *fakeGitHub {
-	f := &fakeGitHub{conclusions: conclusions, dispatched: map[string]map[string]any{}, runs: map[int64]string{}, polls: map[int64]int{}}
+	f := &fakeGitHub{conclusions: conclusions, dispatched: map[string]map[string]any{}, runs: map[int64]string{}, polls: map[int64]int{}, count: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -73,11 +75,20 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 			f.problems = append(f.problems, "dispatch without return_run_details")
 		}
 		f.dispatched[wf] = body
+		f.count[wf]++
 		id := int64(9000 + len(f.runs) + 1)
 		f.runs[id] = wf
 		writeJSON(w, map[string]any{"workflow_run_id": id,
 			"run_url":  f.srv.URL + "/repos/acme/smoke/actions/runs/" + strconv.FormatInt(id, 10),
 			"html_url": "https://github.com/acme/smoke/actions/runs/" + strconv.FormatInt(id, 10)})
+	case r.Method == http.MethodPost && strings.HasPrefix(rest, "runs/") && strings.HasSuffix(rest, "/cancel"):
+		id, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(rest, "runs/"), "/cancel"), 10, 64)
+		if _, known := f.runs[id]; !known {
+			http.NotFound(w, r)
+			return
+		}
+		f.cancelled = append(f.cancelled, id)
+		w.WriteHeader(http.StatusAccepted)
 	case r.Method == http.MethodGet && strings.HasPrefix(rest, "runs/"):
 		id, _ := strconv.ParseInt(strings.TrimPrefix(rest, "runs/"), 10, 64)
 		wf, known := f.runs[id]

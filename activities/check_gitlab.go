@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 
 	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"
@@ -96,13 +95,16 @@ func (a *PromotionActivities) CheckGitLab(ctx context.Context, in GitLabCheckInp
 		time.Now().Add(timeout).UTC().Format(time.RFC3339))
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	stopHeartbeat := a.Tasks.heartbeat(runCtx, int(activity.GetInfo(ctx).Attempt))
+	g.runs = newCIRunTracker(ctx)
+	stopHeartbeat := a.progressHeartbeat(runCtx, g.runs.beat)
 	passed, failures := awaitCIJobs(runCtx, timeout, c.Projects, func(ctx context.Context, project string) (gitlabPipeline, error) {
 		return g.run(ctx, project, c.Ref, variables)
 	})
 	stopHeartbeat()
 
 	if ctx.Err() != nil {
+		// The promotion was cancelled: no one waits for its pipelines.
+		g.cancelAll(context.WithoutCancel(ctx))
 		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
 	}
 	if len(failures) > 0 {
@@ -119,11 +121,40 @@ type gitlabClient struct {
 	token  string
 	log    *logstore.LineWriter
 	poll   time.Duration
+	// runs are the pipelines the check created (heartbeat details).
+	runs *ciRunTracker
 }
 
-// run creates project's pipeline and waits for it to end.
+// cancelAll cancels every pipeline of the check that has not ended (POST
+// /projects/<id>/pipelines/<id>/cancel), once, briefly, logging each.
+func (g *gitlabClient) cancelAll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for _, project := range g.runs.unfinished() {
+		rec, _ := g.runs.get(project)
+		target := g.api + "/projects/" + url.PathEscape(project) + "/pipelines/" + strconv.FormatInt(rec.ID, 10) + "/cancel"
+		status, err := g.do(ctx, http.MethodPost, target, nil, nil)
+		if err == nil && status/100 != 2 {
+			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
+		}
+		if err != nil {
+			g.log.Printf("=== gitlab project %s pipeline #%d: not cancelled: %v ===", project, rec.ID, err)
+			continue
+		}
+		g.log.Printf("=== gitlab project %s pipeline #%d: cancelled (the check was cancelled) ===", project, rec.ID)
+	}
+}
+
+// run creates project's pipeline, unless an earlier attempt did, and
+// waits for it to end.
 func (g *gitlabClient) run(ctx context.Context, project, ref string, variables []map[string]string) (gitlabPipeline, error) {
 	p := gitlabPipeline{Project: project}
+	projectURL := g.api + "/projects/" + url.PathEscape(project)
+	if rec, ok := g.runs.get(project); ok {
+		p.ID, p.URL = rec.ID, rec.URL
+		g.log.Printf("=== gitlab project %s: pipeline #%d created by an earlier attempt, followed again ===", project, p.ID)
+		return g.await(ctx, p, projectURL)
+	}
 	body, err := json.Marshal(map[string]any{"ref": ref, "variables": variables})
 	if err != nil {
 		return p, fmt.Errorf("encode pipeline: %w", err)
@@ -133,7 +164,6 @@ func (g *gitlabClient) run(ctx context.Context, project, ref string, variables [
 		Status string `json:"status"`
 		WebURL string `json:"web_url"`
 	}
-	projectURL := g.api + "/projects/" + url.PathEscape(project)
 	status, err := g.do(ctx, http.MethodPost, projectURL+"/pipeline", body, &created)
 	if err == nil && (status != http.StatusCreated || created.ID == 0) {
 		err = fmt.Errorf("pipeline refused: got %d %s", status, http.StatusText(status))
@@ -142,7 +172,13 @@ func (g *gitlabClient) run(ctx context.Context, project, ref string, variables [
 		return p, err
 	}
 	p.ID, p.URL = created.ID, safeURL(created.WebURL)
+	g.runs.set(project, ciRunRecord{ID: p.ID, URL: p.URL})
 	g.log.Printf("=== gitlab project %s: pipeline #%d created: %s ===", project, p.ID, p.URL)
+	return g.await(ctx, p, projectURL)
+}
+
+// await polls pipeline p of the project at projectURL until it ends.
+func (g *gitlabClient) await(ctx context.Context, p gitlabPipeline, projectURL string) (gitlabPipeline, error) {
 	target := projectURL + "/pipelines/" + strconv.FormatInt(p.ID, 10)
 	for {
 		t := time.NewTimer(g.poll)
@@ -167,6 +203,7 @@ func (g *gitlabClient) run(ctx context.Context, project, ref string, variables [
 		}
 		p.Status = state.Status
 		if slices.Contains(gitlabFinal, state.Status) {
+			g.runs.set(p.Project, ciRunRecord{ID: p.ID, URL: p.URL, Done: true})
 			g.log.Printf("=== %s ===", p)
 			return p, nil
 		}

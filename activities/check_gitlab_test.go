@@ -35,10 +35,12 @@ type fakeGitLab struct {
 	created   map[string]map[string]any // by project, the body
 	pipelines map[int64]string
 	polls     map[int64]int
+	count     map[string]int // by project, its pipelines created
+	cancelled []int64        // pipelines cancelled (POST .../pipelines/{id}/cancel)
 }
 
 func newFakeGitLab(t *testing.T, final map[string]string) *fakeGitLab {
-	f := &fakeGitLab{final: final, created: map[string]map[string]any{}, pipelines: map[int64]string{}, polls: map[int64]int{}}
+	f := &fakeGitLab{final: final, created: map[string]map[string]any{}, pipelines: map[int64]string{}, polls: map[int64]int{}, count: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -67,12 +69,21 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		f.created[project] = body
+		f.count[project]++
 		n := int64(700 + len(f.pipelines) + 1)
 		f.pipelines[n] = project
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
 		_ = json.NewEncoder(w).Encode(map[string]any{"id": n, "status": "created", "ref": body["ref"],
 			"web_url": "https://gitlab.example.com/" + project + "/-/pipelines/" + strconv.FormatInt(n, 10)})
+	case r.Method == http.MethodPost && strings.HasPrefix(action, "pipelines/") && strings.HasSuffix(action, "/cancel"):
+		n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(action, "pipelines/"), "/cancel"), 10, 64)
+		if f.pipelines[n] != project {
+			http.NotFound(w, r)
+			return
+		}
+		f.cancelled = append(f.cancelled, n)
+		writeJSON(w, map[string]any{"id": n, "status": "canceled"})
 	case r.Method == http.MethodGet && strings.HasPrefix(action, "pipelines/"):
 		n, _ := strconv.ParseInt(strings.TrimPrefix(action, "pipelines/"), 10, 64)
 		if f.pipelines[n] != project {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,10 +24,18 @@ import (
 // checking each one's size and SHA-256. A bad name, a missing blob or a
 // checksum mismatch is a non-retryable errType error (retrying cannot fix
 // it); a failing store is a plain, retryable error.
+//
+// dir is usually in a checkout of the version's commit, which the commit
+// controls: dir and the files in it are made and written through an
+// os.Root, so that a link of the checkout (dir itself, or a file of it)
+// leading out of the workspace fails the step (not retried) instead of
+// having the worker write where it points.
 func (a *PromotionActivities) downloadArtifacts(ctx context.Context, refs []ArtifactRef, dir, errType string, log *logstore.LineWriter) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create artifacts directory: %w", err)
+	root, err := artifactsRoot(dir, errType)
+	if err != nil {
+		return err
 	}
+	defer root.Close()
 	for _, ref := range refs {
 		if ref.Name == "" || ref.Name == "." || ref.Name == ".." || strings.ContainsAny(ref.Name, "/\\\x00") {
 			return temporal.NewNonRetryableApplicationError(
@@ -35,13 +44,14 @@ func (a *PromotionActivities) downloadArtifacts(ctx context.Context, refs []Arti
 		if ref.Key == "" {
 			// Registered by URL (POST /api/v1/artifacts): not in the blob
 			// store. The deploy finds its URL in <name>.url.
-			if err := os.WriteFile(filepath.Join(dir, ref.Name+".url"), []byte(ref.Path+"\n"), 0o644); err != nil {
-				return fmt.Errorf("write artifact %s's URL: %w", ref.Name, err)
+			if err := writeIn(root, ref.Name+".url", []byte(ref.Path+"\n")); err != nil {
+				return temporal.NewNonRetryableApplicationError(
+					fmt.Sprintf("artifact %s: write %s/%s.url: %v", ref.Name, filepath.Base(dir), ref.Name, err), errType, nil)
 			}
 			log.Printf("=== artifact %s: at %s (registered by URL; artifacts/%s.url holds it) ===", ref.Name, ref.Path, ref.Name)
 			continue
 		}
-		sum, size, err := a.downloadArtifact(ctx, ref, filepath.Join(dir, ref.Name))
+		sum, size, err := a.downloadArtifact(ctx, ref, root, filepath.Base(dir), errType)
 		if errors.Is(err, blobstore.ErrNotFound) {
 			return temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("artifact %s: %s is not in the blob store", ref.Name, ref.Key), errType, nil)
@@ -59,17 +69,20 @@ func (a *PromotionActivities) downloadArtifacts(ctx context.Context, refs []Arti
 	return nil
 }
 
-// downloadArtifact writes the blob of ref to file and returns its hex
-// SHA-256 and size.
-func (a *PromotionActivities) downloadArtifact(ctx context.Context, ref ArtifactRef, file string) (string, int64, error) {
+// downloadArtifact writes the blob of ref to ref.Name in root (the
+// directory dirName) and returns its hex SHA-256 and size. A file that
+// cannot be made there (a link of the checkout leading out of root) is a
+// non-retryable errType error.
+func (a *PromotionActivities) downloadArtifact(ctx context.Context, ref ArtifactRef, root *os.Root, dirName, errType string) (string, int64, error) {
 	rc, err := a.Tasks.Blobs.Get(ctx, ref.Key)
 	if err != nil {
 		return "", 0, err
 	}
 	defer func() { _ = rc.Close() }()
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := createIn(root, ref.Name)
 	if err != nil {
-		return "", 0, fmt.Errorf("create %s: %w", filepath.Base(file), err)
+		return "", 0, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("artifact %s: create %s/%s: %v", ref.Name, dirName, ref.Name, err), errType, nil)
 	}
 	h := sha256.New()
 	size, err := io.Copy(io.MultiWriter(f, h), rc)
@@ -77,9 +90,56 @@ func (a *PromotionActivities) downloadArtifact(ctx context.Context, ref Artifact
 		err = cerr
 	}
 	if err != nil {
-		return "", 0, fmt.Errorf("write %s: %w", filepath.Base(file), err)
+		return "", 0, fmt.Errorf("write %s: %w", ref.Name, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+// artifactsRoot makes the directory dir when it does not exist and opens
+// it as an os.Root. dir existing as something that cannot be opened as a
+// directory inside its parent (a checkout's link leading out of the
+// workspace) is a non-retryable errType error.
+func artifactsRoot(dir, errType string) (*os.Root, error) {
+	parent, err := os.OpenRoot(filepath.Dir(dir))
+	if err != nil {
+		return nil, fmt.Errorf("open the artifacts directory's parent: %w", err)
+	}
+	defer parent.Close()
+	name := filepath.Base(dir)
+	if err := parent.Mkdir(name, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("create artifacts directory: %w", err)
+	}
+	root, err := parent.OpenRoot(name)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("artifacts directory %s: %v (the checkout's %s must be a directory of the workspace, or absent)", name, err, name),
+			errType, nil)
+	}
+	return root, nil
+}
+
+// createIn creates (or truncates) the file name in root: an existing link
+// is removed first, so the file is the worker's own, never a link's target.
+func createIn(root *os.Root, name string) (*os.File, error) {
+	if fi, err := root.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if err := root.Remove(name); err != nil {
+			return nil, err
+		}
+	}
+	return root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+}
+
+// writeIn writes data to the file name in root, as createIn makes it.
+func writeIn(root *os.Root, name string, data []byte) error {
+	f, err := createIn(root, name)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // artifactRefs converts a version's recorded artifacts.
@@ -136,11 +196,16 @@ func writeArtifactVersions(workspace string, refs []ArtifactRef, commit string) 
 	if err != nil {
 		return nil, fmt.Errorf("encode artifact versions: %w", err)
 	}
-	file := filepath.Join(workspace, artifactVersionsFile)
-	if err := os.WriteFile(file, append(b, '\n'), 0o644); err != nil {
+	// The checkout's own file of that name, maybe a link, is replaced.
+	root, err := os.OpenRoot(workspace)
+	if err != nil {
 		return nil, fmt.Errorf("write artifact versions: %w", err)
 	}
-	return append(env, "DROVER_ARTIFACTS_JSON="+file), nil
+	defer root.Close()
+	if err := writeIn(root, artifactVersionsFile, append(b, '\n')); err != nil {
+		return nil, fmt.Errorf("write artifact versions to %s: %w", artifactVersionsFile, err)
+	}
+	return append(env, "DROVER_ARTIFACTS_JSON="+filepath.Join(workspace, artifactVersionsFile)), nil
 }
 
 // ArtifactEnvName is an artifact's name as it appears in the variable

@@ -97,7 +97,9 @@ func (a *PromotionActivities) runStepScript(ctx context.Context, s stepScript, l
 
 	versions, err := writeArtifactVersions(workspace, s.Artifacts, s.Commit)
 	if err != nil {
-		return processResult{}, nil, fmt.Errorf("%s: %w", s.What, err)
+		// The checkout has a directory of that name: a retry cannot help.
+		log.Printf("=== %v ===", err)
+		return processResult{}, nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: %v", s.What, err), s.ErrType, nil)
 	}
 	env := a.Tasks.baseEnv()
 	env = append(env, "DROVER_WORKSPACE="+workspace, "DROVER_ARTIFACTS_DIR="+artifactsDir)

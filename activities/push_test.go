@@ -62,8 +62,8 @@ func TestRunTaskPushStepCommitsToTheTarget(t *testing.T) {
 	in.Task.Steps = []pipeline.Step{
 		{Name: "build", Run: "mkdir -p dist && echo v1.2 > dist/tag && echo '{}' > dist/m.json"},
 		{Name: "hand-off", Push: &pipeline.PushStep{Project: "image", Branch: "{branch}",
-			Files: []pipeline.PushFile{{From: "dist/m.json", To: "manifests/m.json"}},
-			JSON:  []pipeline.PushJSON{{File: "config.json", Set: map[string]string{"software.tag": "{file:dist/tag}", "version": "{version}"}}},
+			Files:   []pipeline.PushFile{{From: "dist/m.json", To: "manifests/m.json"}},
+			JSON:    []pipeline.PushJSON{{File: "config.json", Set: map[string]string{"software.tag": "{file:dist/tag}", "version": "{version}"}}},
 			Message: "tag {file:dist/tag}"}},
 	}
 	// The target's main branch does not exist yet: the push says so.

@@ -10,6 +10,8 @@ src="examples/$name"; dst=".drover/examples/$name"
 [ -d "$src" ] || { echo "no example $src" >&2; exit 1; }
 mkdir -p "$dst"
 [ -d "$dst/.git" ] || git -C "$dst" init -q -b main
+# Push steps of other examples may update the checked-out branch (a clean work tree follows).
+git -C "$dst" config receive.denyCurrentBranch updateInstead
 rsync -a --delete --exclude .git "$src/" "$dst/" 2>/dev/null || { find "$dst" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +; cp -a "$src/." "$dst/"; }
 git -C "$dst" add -A
 git -C "$dst" -c user.name=drover -c user.email=drover@localhost commit -q -m "example $name" --allow-empty

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -303,4 +304,74 @@ func TestChainUpstreamTrigger(t *testing.T) {
 	require.Equal(t, workflows.StatusSucceeded, h.waitFor(created.ID, time.Minute, "the end", finished).Status)
 	require.Equal(t, http.StatusOK, h.doAs("drover-bot", http.MethodPost, buildPath(created.ID)+"/downstream", nil, &again))
 	require.Empty(t, again.Builds, "app takes lib's dev builds only")
+}
+
+// TestReleaseFromModelRepository runs examples/release-model into
+// examples/release against a real S3 server: the model's build generates the
+// backend's data and pushes it to the backend's main branch; that commit's
+// build (alice's, downstream of the model's) passes staging's API tests, is
+// approved and released to prod. A model whose generated data breaks the
+// API contract is pushed and built all the same, and stops at staging's gate.
+func TestReleaseFromModelRepository(t *testing.T) {
+	h := newHarness(t, false, releaseTeam(t))
+	srv := h.useS3("release-site")
+	publicRead(t, srv, "release-site")
+	t.Setenv("RELEASE_S3_ENDPOINT", srv.Endpoint) // for api_test.sh, through the worker's environment
+	h.pollToken = "alice-token"
+	site := srv.Endpoint + "/release-site/"
+
+	backend, _ := exampleRepo(t, "release", filepath.Join(t.TempDir(), "acme", "backend"))
+	git(t, backend, "config", "receive.denyCurrentBranch", "updateInstead") // as scripts/example-repo.sh
+	def, err := os.ReadFile(filepath.Join(backend, "drover.yaml"))
+	require.NoError(t, err)
+	commitFiles(t, backend, map[string]string{"drover.yaml": strings.ReplaceAll(string(def), "http://127.0.0.1:7070", srv.Endpoint)})
+	model, _ := exampleRepo(t, "release-model", filepath.Join(t.TempDir(), "acme", "model"))
+	h.register("release-demo", backend, legacyRoles+"    accepts_from:\n      - {project: release-model, branches: [main]}\n")
+	h.register("release-model", model, legacyRoles+"    trusted_branches: [main]\n")
+	h.startWorker()
+
+	generate := func() (workflows.BuildState, workflows.BuildState) {
+		t.Helper()
+		var created createResp
+		require.Equal(t, http.StatusAccepted, h.doAs("carol", http.MethodPost, "/api/v1/builds",
+			map[string]any{"repository": model, "commit": "main", "branch": "main"}, &created))
+		m := h.waitFor(created.ID, 2*time.Minute, "the end", finished)
+		require.Equal(t, workflows.StatusSucceeded, m.Status, "%+v", taskOf(m, "generate", "backend"))
+		head := strings.TrimSpace(git(t, backend, "rev-parse", "main"))
+		b := h.waitForBuild("build/release-demo/"+head, 2*time.Minute, promoted)
+		require.Equal(t, workflows.StatusSucceeded, b.Status)
+		return m, b
+	}
+	m, b := generate()
+	require.Equal(t, "carol", b.TriggeredBy, "the model build's actor, not the worker's token")
+	require.Equal(t, m.ID, b.Upstream.BuildID)
+	require.Contains(t, git(t, backend, "show", "HEAD:data/model.json"), m.Commit)
+	require.Contains(t, git(t, backend, "show", "HEAD:data/items.json"), `"Plum"`)
+	st := h.waitForPromotion(b.PromotionID, 2*time.Minute, "prod awaiting approval", func(s workflows.PromotionState) bool {
+		return awaiting("prod")(s) || promotionDone(s)
+	})
+	require.Equal(t, workflows.EnvDeployed, envOf(st, "staging").State, "staging: %+v", envOf(st, "staging"))
+	var res workflows.DecisionResult
+	require.Equal(t, http.StatusOK, h.doAs("bob", http.MethodPost, promotionPath(b.PromotionID)+"/approve",
+		map[string]string{"environment": "prod", "comment": "generated API passes"}, &res))
+	st = h.waitForPromotion(b.PromotionID, 2*time.Minute, "the end", promotionDone)
+	require.Equal(t, workflows.PromotionCompleted, st.Status, "prod: %+v", envOf(st, "prod"))
+	var pointer struct{ Version, Path string }
+	status, body := httpGet(t, site+"prod/current.json")
+	require.Equal(t, http.StatusOK, status, body)
+	require.NoError(t, json.Unmarshal([]byte(body), &pointer))
+	_, body = httpGet(t, site+"prod/"+pointer.Path+"api/items.json")
+	require.Contains(t, body, `"Plum"`, "prod serves what the model generated")
+
+	// A model entity without a name: generated, pushed and built, but
+	// staging's API tests stop it; prod keeps the first release.
+	commitFiles(t, model, map[string]string{"model.json": `{"entities": [{"id": "fig", "price": 5}]}` + "\n"})
+	_, b2 := generate()
+	st = h.waitForPromotion(b2.PromotionID, 2*time.Minute, "the end", promotionDone)
+	require.Equal(t, workflows.PromotionStopped, st.Status)
+	require.Equal(t, workflows.StepFailed, envOf(st, "staging").Verify[0].State)
+	require.Contains(t, promotionLog(t, h, b2.PromotionID, st.RunID, "staging", "verify-0"), "FAIL: 1 item(s) without an id or a name")
+	require.Nil(t, envOf(st, "prod").Deploy)
+	_, body = httpGet(t, site+"prod/current.json")
+	require.Contains(t, body, pointer.Version)
 }

@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,6 +51,9 @@ type fileProject struct {
 	// AcceptsFrom names the projects whose builds may push to this
 	// project's repository, and the branches they may push to.
 	AcceptsFrom []fileAcceptance `yaml:"accepts_from"`
+	// PromotionTypes are named protections environments use: their rules
+	// are merged into each environment that lists them in uses.
+	PromotionTypes map[string]fileEnvironment `yaml:"promotion_types"`
 }
 
 type fileAcceptance struct {
@@ -74,6 +78,63 @@ type fileEnvironment struct {
 	Tags                []string          `yaml:"tags"`
 	Window              *pipeline.Window  `yaml:"window"`
 	RequiredChecks      []pipeline.Verify `yaml:"required_checks"`
+	// Uses names promotion types of the project (promotion_types) whose
+	// rules apply here; not in a type itself.
+	Uses []string `yaml:"uses"`
+}
+
+// withTypes merges into fe the promotion types it uses: their required
+// checks, in the order of uses, before its own; approvers (with required,
+// prevent_self_approval and timeout) and window each from one source. It
+// returns the problems, each with the field (under base) they are at.
+func (fe fileEnvironment) withTypes(types map[string]fileEnvironment) (fileEnvironment, [][2]string) {
+	var problems [][2]string
+	source := map[string]string{}
+	if len(fe.Approvers) > 0 {
+		source["approvers"] = "the environment"
+	}
+	if fe.Window != nil {
+		source["window"] = "the environment"
+	}
+	var checks []pipeline.Verify
+	for i, name := range fe.Uses {
+		field := fmt.Sprintf(".uses[%d]", i)
+		t, ok := types[name]
+		switch {
+		case !ok:
+			problems = append(problems, [2]string{field, fmt.Sprintf("unknown promotion type %q", name)})
+			continue
+		case slices.Contains(fe.Uses[:i], name):
+			problems = append(problems, [2]string{field, fmt.Sprintf("promotion type %q is used twice", name)})
+			continue
+		}
+		if len(t.Approvers) > 0 {
+			if first, set := source["approvers"]; set {
+				problems = append(problems, [2]string{field, fmt.Sprintf("promotion type %q sets approvers, which %s sets already", name, first)})
+			} else {
+				source["approvers"] = fmt.Sprintf("promotion type %q", name)
+				fe.Approvers, fe.Required, fe.PreventSelfApproval = t.Approvers, t.Required, t.PreventSelfApproval
+				if t.Timeout != 0 {
+					fe.Timeout = t.Timeout
+				}
+			}
+		}
+		if t.Window != nil {
+			if first, set := source["window"]; set {
+				problems = append(problems, [2]string{field, fmt.Sprintf("promotion type %q sets a window, which %s sets already", name, first)})
+			} else {
+				source["window"], fe.Window = fmt.Sprintf("promotion type %q", name), t.Window
+			}
+		}
+		for _, c := range t.RequiredChecks {
+			c.From = name
+			checks = append(checks, c)
+		}
+	}
+	if len(checks) > 0 {
+		fe.RequiredChecks = append(checks, fe.RequiredChecks...)
+	}
+	return fe, problems
 }
 
 // FileError is a problem at a position of a projects file.
@@ -321,9 +382,25 @@ func parse(name string, data []byte) (*snapshot, error) {
 				p.Network[kind] = mode
 			}
 		}
+		for _, name := range slices.Sorted(maps.Keys(fp.PromotionTypes)) {
+			t := fp.PromotionTypes[name]
+			tb, tf := base+".promotion_types."+name, field+".promotion_types."+name
+			switch {
+			case !projectName.MatchString(name):
+				at(tb, tf, "%q is not a promotion type name", name)
+			case t.Name != "" || len(t.Branches) > 0 || len(t.Tags) > 0 || len(t.Uses) > 0:
+				at(tb, tf, "a promotion type holds approvers, required, prevent_self_approval, timeout, window and required_checks only")
+			case len(t.Approvers) == 0 && t.Window == nil && len(t.RequiredChecks) == 0:
+				at(tb, tf, "a promotion type sets at least one of approvers, window or required_checks")
+			}
+		}
 		envs := map[string]bool{}
 		for j, fe := range fp.Environments {
 			eb, ef := fmt.Sprintf("%s.environments[%d]", base, j), fmt.Sprintf("%s.environments[%d]", field, j)
+			fe, problems := fe.withTypes(fp.PromotionTypes)
+			for _, pr := range problems {
+				at(eb+pr[0], ef+pr[0], "%s", pr[1])
+			}
 			switch {
 			case !projectName.MatchString(fe.Name):
 				at(eb, ef+".name", "an environment needs a name")
@@ -360,7 +437,8 @@ func parse(name string, data []byte) (*snapshot, error) {
 			}
 			for k, v := range fe.RequiredChecks {
 				kinds := 0
-				for _, set := range []bool{v.HTTP != nil, v.Task != nil, v.Bake != nil, v.External != nil} {
+				for _, set := range []bool{v.HTTP != nil, v.Task != nil, v.Bake != nil, v.External != nil,
+					v.Jenkins != nil, v.GitHub != nil, v.GitLab != nil} {
 					if set {
 						kinds++
 					}
@@ -368,7 +446,12 @@ func parse(name string, data []byte) (*snapshot, error) {
 				switch {
 				case kinds != 1:
 					at(fmt.Sprintf("%s.required_checks[%d]", eb, k), fmt.Sprintf("%s.required_checks[%d]", ef, k),
-						"a check is one of http, task, bake or external")
+						"a check is one of http, task, bake, external, jenkins, github_actions or gitlab")
+				case v.Jenkins != nil && (v.Jenkins.URL == "" || len(v.Jenkins.Jobs) == 0 || v.Jenkins.Token.Secret == ""),
+					v.GitHub != nil && (v.GitHub.Repository == "" || len(v.GitHub.Workflows) == 0 || v.GitHub.Ref == "" || v.GitHub.Token.Secret == ""),
+					v.GitLab != nil && (len(v.GitLab.Projects) == 0 || v.GitLab.Ref == "" || v.GitLab.Token.Secret == ""):
+					at(fmt.Sprintf("%s.required_checks[%d]", eb, k), fmt.Sprintf("%s.required_checks[%d]", ef, k),
+						"a jenkins check needs a url, jobs and a token secret; github_actions a repository, workflows, ref and token secret; gitlab projects, ref and a token secret")
 				case v.HTTP != nil && v.HTTP.URL == "" && v.HTTP.URLs == nil && v.HTTP.DNS == nil, v.Task != nil && strings.TrimSpace(v.Task.Run) == "",
 					v.Bake != nil && *v.Bake <= 0:
 					at(fmt.Sprintf("%s.required_checks[%d]", eb, k), fmt.Sprintf("%s.required_checks[%d]", ef, k),

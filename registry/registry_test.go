@@ -94,7 +94,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad hook env", "projects:\n  - name: a\n    paths: [/a]\n    hook_secret_env: 'A-B'\n", "projects[0].hook_secret_env"},
 		{"not yaml", "projects: [", "projects.yaml"},
 		{"two kinds in a check", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{bake: 1m, task: {run: x}}]}]\n",
-			"projects[0].environments[0].required_checks[0]: a check is one of http, task, bake or external"},
+			"projects[0].environments[0].required_checks[0]: a check is one of http, task, bake, external, jenkins, github_actions or gitlab"},
 		{"check without url", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{http: {status: 200}}]}]\n",
 			"an http check needs a url"},
 	} {
@@ -437,4 +437,64 @@ func TestRequiredArtifacts(t *testing.T) {
 		"drover.yaml cannot drop an artifact the registration requires")
 	var none *Project
 	require.Equal(t, []string{"foas"}, none.RequiredArtifacts([]string{"foas"}))
+}
+
+// TestRegisteredPromotionTypes: promotion types of the registration are
+// merged into the environments that use them, so their approvals and
+// checks protect those environments whatever drover.yaml says (a
+// drover.yaml type of the same name changes nothing); a second source of
+// approvers, an unknown type and a type with an environment's fields are
+// refused with their field.
+func TestRegisteredPromotionTypes(t *testing.T) {
+	r, err := Parse("projects.yaml", []byte(`projects:
+  - name: foas
+    paths: [/f]
+    promotion_types:
+      manual: {approvers: ["group:release"], required: 2}
+      jenkins-smoke:
+        required_checks:
+          - jenkins: {url: "https://ci.example.com", jobs: [smoke-api], token: {secret: JENKINS_TOKEN}}
+    environments:
+      - {name: integ, uses: [jenkins-smoke]}
+      - {name: prod, uses: [manual, jenkins-smoke]}
+`))
+	require.NoError(t, err)
+	p, _ := r.Project("foas")
+	def, err := pipeline.Parse("drover.yaml", []byte(`project: foas
+build: {stages: [{name: b, tasks: [{name: t, run: make}]}]}
+promotion:
+  types:
+    manual: {approval: {approvers: [mallory], required: 1}}
+  environments:
+    - {name: integ, deploy: {shell: ./deploy.sh integ}}
+    - {name: prod, uses: [manual], deploy: {shell: ./deploy.sh prod}}
+`))
+	require.NoError(t, err)
+	envs, err := p.Protect(def.Promotion.Environments, "main")
+	require.NoError(t, err)
+	integ, prod := envs[0], envs[1]
+	require.Len(t, integ.Verify, 1)
+	require.Equal(t, pipeline.VerifyJenkins, integ.Verify[0].Kind())
+	require.Equal(t, "jenkins-smoke", integ.Verify[0].From)
+	require.Equal(t, []string{"group:release"}, prod.Approval.Approvers, "mallory is not a registered approver")
+	require.Equal(t, 2, prod.Approval.Required)
+	require.Equal(t, pipeline.VerifyJenkins, prod.Verify[len(prod.Verify)-1].Kind())
+
+	for _, tt := range []struct{ name, file, want string }{
+		{"unknown", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, uses: [nope]}]\n",
+			`projects[0].environments[0].uses[0]: unknown promotion type "nope"`},
+		{"two approvals", "projects:\n  - name: a\n    paths: [/a]\n    promotion_types: {manual: {approvers: [bob]}}\n    environments: [{name: prod, approvers: [alice], uses: [manual]}]\n",
+			`projects[0].environments[0].uses[0]: promotion type "manual" sets approvers, which the environment sets already`},
+		{"environment fields", "projects:\n  - name: a\n    paths: [/a]\n    promotion_types: {manual: {approvers: [bob], branches: [main]}}\n",
+			`projects[0].promotion_types.manual: a promotion type holds approvers`},
+		{"empty", "projects:\n  - name: a\n    paths: [/a]\n    promotion_types: {nothing: {}}\n",
+			`projects[0].promotion_types.nothing: a promotion type sets at least one of`},
+		{"jenkins without jobs", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{jenkins: {url: 'https://ci', token: {secret: T}}}]}]\n",
+			`projects[0].environments[0].required_checks[0]: a jenkins check needs a url, jobs and a token secret`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("projects.yaml", []byte(tt.file))
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
 }

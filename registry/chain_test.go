@@ -2,9 +2,13 @@ package registry
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/pipeline"
 )
 
 func TestPushTarget(t *testing.T) {
@@ -62,4 +66,41 @@ projects:
 	require.ErrorContains(t, err, "accepts_from[0].project: a project may not accept pushes from itself")
 	require.ErrorContains(t, err, "accepts_from[1].branches: name the branches")
 	require.ErrorContains(t, err, `accepts_from[2].repository: "elsewhere" is not one of`)
+}
+
+// TestExampleChains keeps the chains of examples/projects.yaml true: each
+// project's drover.yaml pushes only where the registration lets it.
+func TestExampleChains(t *testing.T) {
+	r, err := Load(filepath.Join("..", "examples", "projects.yaml"), 0, nil)
+	require.NoError(t, err)
+	for _, tc := range []struct{ project, dir string }{
+		{"chain-software", "chain/software"}, {"chain-image", "chain/image"},
+		{"chain-infrastructure", "chain/infrastructure"}, {"release-model", "release-model"},
+	} {
+		_, ok := r.Project(tc.project)
+		require.True(t, ok, tc.project)
+		data, err := os.ReadFile(filepath.Join("..", "examples", filepath.FromSlash(tc.dir), "drover.yaml"))
+		require.NoError(t, err)
+		def, err := pipeline.Parse("drover.yaml", data)
+		require.NoError(t, err, tc.dir)
+		require.Equal(t, tc.project, def.Project)
+		for _, st := range def.Build.Stages {
+			for _, task := range st.Tasks {
+				for _, step := range task.Steps {
+					if step.Push == nil {
+						continue
+					}
+					for _, branch := range []string{"dev", "qa", "main"} {
+						if step.Push.Branch != "{branch}" && step.Push.Branch != "" && step.Push.Branch != branch {
+							continue
+						}
+						_, err := r.PushTarget(tc.project, step.Push.Project, branch)
+						require.NoError(t, err, "%s → %s %s", tc.project, step.Push.Project, branch)
+					}
+				}
+			}
+		}
+	}
+	_, err = r.PushTarget("chain-image", "chain-software", "dev")
+	require.Error(t, err, "no way back up the chain")
 }

@@ -208,6 +208,32 @@ func TestChainSoftwareImageInfrastructure(t *testing.T) {
 		require.Equal(t, trace.Links[i].BuildID, l.BuildID)
 		require.Equal(t, i-2, l.Depth, "depths count from the build asked about")
 	}
+
+	// The same chain from main ends in prod, after its approval; dev keeps
+	// what it runs.
+	git(t, softwareWork, "checkout", "-q", "main")
+	mainCommit := commitFiles(t, softwareWork, map[string]string{"src/release.txt": "release\n"})
+	git(t, softwareWork, "push", "-q", software, "main")
+	require.Equal(t, http.StatusAccepted, h.doAs("alice", http.MethodPost, "/api/v1/builds",
+		map[string]any{"repository": software, "commit": mainCommit, "branch": "main"}, &created))
+	require.Equal(t, workflows.StatusSucceeded, h.waitFor(created.ID, 2*time.Minute, "the end", finished).Status)
+	img = h.waitForBuild("build/chain-image/"+head(t, image, "main"), 2*time.Minute, finished)
+	require.Equal(t, workflows.StatusSucceeded, img.Status)
+	infra = h.waitForBuild("build/chain-infrastructure/"+head(t, infrastructure, "main"), 2*time.Minute, promoted)
+	require.Equal(t, "main", infra.Branch)
+	st = h.waitForPromotion(infra.PromotionID, 2*time.Minute, "prod awaiting approval", func(s workflows.PromotionState) bool {
+		return awaiting("prod")(s) || promotionDone(s)
+	})
+	require.Equal(t, workflows.EnvSkipped, envOf(st, "dev").State)
+	require.Equal(t, http.StatusOK, h.doAs("sam", http.MethodPost, promotionPath(infra.PromotionID)+"/approve",
+		map[string]string{"environment": "prod", "comment": "release"}, &res))
+	st = h.waitForPromotion(infra.PromotionID, 2*time.Minute, "the end", promotionDone)
+	require.Equal(t, workflows.PromotionCompleted, st.Status, "prod: %+v", envOf(st, "prod").Deploy)
+	prod, ok := fake.Stack("chain-prod")
+	require.True(t, ok)
+	require.True(t, strings.HasPrefix(prod.Outputs["ImageId"], "img-"))
+	devStack, _ := fake.Stack("chain-dev")
+	require.Equal(t, infraCommit, devStack.Outputs["Commit"], "dev still runs the dev chain's template")
 }
 
 // TestChainPushRefused: a push step is refused, the build failing with the

@@ -144,6 +144,17 @@ func (s *Server) trace(c *gin.Context) {
 	c.JSON(http.StatusOK, resp)
 }
 
+// runOpen reports whether run runID of build id has not ended in Temporal
+// (it may have succeeded and be finishing: notifications, its downstream).
+func (s *Server) runOpen(ctx context.Context, id, runID string) bool {
+	st, err := s.existingStatus(ctx, id, runID)
+	if err != nil {
+		s.logger().WarnContext(ctx, "read status of build failed", "build_id", id, "run_id", runID, "error", err)
+		return false
+	}
+	return st == string(workflows.StatusRunning)
+}
+
 // codeNotTriggered: a build asked for as an upstream trigger whose
 // definition does not name the upstream build.
 const codeNotTriggered = "not_triggered"
@@ -162,9 +173,10 @@ type StartDownstreamResponse struct {
 // project whose drover.yaml, at the head of its branch of the build's
 // branch name, has triggers.upstream naming the build's project and a
 // pattern of the branch, it starts that head's build, downstream of the
-// build and triggered by its actor. Asking again starts nothing new. The
-// caller needs the build role on the build's project and on each project
-// it starts.
+// build and triggered by its actor. Asking again starts nothing new, and
+// once the build's run has ended nothing at all: the answer lists the
+// builds it started. The caller needs the build role on the build's
+// project and on each project it starts.
 func (s *Server) startDownstream(c *gin.Context) {
 	ctx := c.Request.Context()
 	id, err := buildID(c)
@@ -188,6 +200,33 @@ func (s *Server) startDownstream(c *gin.Context) {
 		return
 	}
 	resp := StartDownstreamResponse{Builds: []CreateBuildResponse{}}
+	if !s.runOpen(ctx, id, up.RunID) {
+		// The builds started here are triggered by the upstream build's
+		// actor, so only its own run starts them, as it ends. Afterwards a
+		// caller would start, at heads that moved since, builds attributed
+		// to someone else (who then may approve them where approving one's
+		// own build is forbidden): asking again answers the builds the run
+		// started and starts none.
+		cl := s.chains()
+		if cl == nil {
+			c.JSON(http.StatusOK, resp)
+			return
+		}
+		may := s.readFilter(c)
+		down, err := cl.DownstreamBuilds(ctx, id)
+		if err != nil {
+			_ = c.Error(fmt.Errorf("downstream of %s: %w", id, err))
+			return
+		}
+		for _, d := range down {
+			if d.UpstreamKind == ledger.UpstreamTrigger && may(d.Project) {
+				resp.Builds = append(resp.Builds, CreateBuildResponse{ID: d.ID, RunID: d.RunID, URL: s.buildURL(d.ID),
+					Status: d.Status, Existing: true})
+			}
+		}
+		c.JSON(http.StatusOK, resp)
+		return
+	}
 	if up.Branch == "" || s.Registry == nil {
 		c.JSON(http.StatusOK, resp)
 		return

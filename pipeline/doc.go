@@ -18,6 +18,8 @@
 //	          run: go test ./...       # bash -eo pipefail; run or steps is required, not both
 //	          # steps:                 # run in order in one workspace; the first that fails skips the rest
 //	          #   - {name: deps, run: go mod download}  # name as a task's, unique in the task; at most 50
+//	          #   - name: hand-off     # push instead of run: the worker commits to another project (see PushStep)
+//	          #     push: {project: image, json: [{file: config.json, set: {tag: "{file:dist/tag}"}}]}
 //	          needs:                   # artifacts of earlier stages' tasks, downloaded to their paths first
 //	            - {task: compile, artifact: app}  # task or stage/task; no artifact: all of the task's
 //	          cache:                   # restored before the task, saved after a success (see Cache)
@@ -74,6 +76,7 @@
 //	  branches: [main, "release/*"]    # path.Match patterns; default every branch
 //	  tags: ["v*"]                     # default: no tag is built
 //	  paths: [src, "cmd/*"]            # changed files (or their directories); default any
+//	  upstream: {project: lib, branches: [dev]}  # also build this branch when lib's build of it succeeds
 //
 // CloudFormation parameter values may hold {version}, {commit}, {commit:N},
 // {environment}, {project}, {artifact.<name>.url} (the artifact's download

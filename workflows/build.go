@@ -23,14 +23,18 @@ func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
 		return BuildState{}, fmt.Errorf("set query handler: %w", err)
 	}
 	b.listenForStartedTasks(ctx)
+	// One marker for all of the changes before it; a build recorded before
+	// it asks for each change in turn, as it did.
+	changes := workflow.GetVersion(ctx, buildChangesChangeID, workflow.DefaultVersion, 2)
+	b.current, b.ledgerUntimed = changes >= 1, changes >= 2
 	b.startNotifier(ctx)
 
 	b.emit(Event{Type: EventBuildStart, Message: fmt.Sprintf("%s@%s", in.Branch, shortCommit(in.Commit))})
-	b.ledgerNotice = workflow.GetVersion(ctx, ledgerNoticeChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	b.ledgerNotice = b.current || workflow.GetVersion(ctx, ledgerNoticeChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 	b.recordStarted(ctx)
 	count(ctx, MetricBuildsStarted, "project", in.Project)
-	b.infraRetry = workflow.GetVersion(ctx, infraRetryChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
-	b.completeEvents = workflow.GetVersion(ctx, completeEventsChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	b.infraRetry = b.current || workflow.GetVersion(ctx, infraRetryChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	b.completeEvents = b.current || workflow.GetVersion(ctx, completeEventsChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 
 	for si := range in.Plan.Stages {
 		if !b.runStage(ctx, si) {

@@ -13,7 +13,7 @@ import (
 // defines a promotion, starts it as a child workflow that outlives the build.
 // Builds recorded before promotions existed replay without it.
 func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersion) {
-	if workflow.GetVersion(ctx, "start-promotion", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !b.current && workflow.GetVersion(ctx, "start-promotion", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return
 	}
 	b.emit(Event{Type: EventArtifactAvailable, Message: "version " + v.Version})

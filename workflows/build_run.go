@@ -41,7 +41,23 @@ type buildRun struct {
 	// completeEvents is set in builds started since completeEventsChangeID:
 	// TASK_COMPLETE and BUILD_COMPLETE follow every outcome.
 	completeEvents bool
+	// current is set in builds started since buildChangesChangeID: they have
+	// every change versioned before it, without asking for each.
+	current bool
+	// ledgerUntimed is set in builds started since version 2 of
+	// buildChangesChangeID: the ledger notice needs no timer (writeLedgerUntimed).
+	ledgerUntimed bool
 }
+
+// buildChangesChangeID versions, at once, every change of Build versioned
+// before it: "notify", ledgerNoticeChangeID, infraRetryChangeID,
+// completeEventsChangeID and "start-promotion". Each GetVersion of a new run
+// costs a marker and an upsert of the TemporalChangeVersion search
+// attribute (two history events, a visibility write); a build now makes one
+// instead of five. Later changes get their own IDs, and may be folded into
+// a new one of these the same way. Version 2 also writes the ledger
+// without a timer (writeLedgerUntimed).
+const buildChangesChangeID = "build-changes"
 
 // completeEventsChangeID versions the TASK_COMPLETE and BUILD_COMPLETE
 // events (each one numbers the run's later notifications).
@@ -232,7 +248,9 @@ func (b *buildRun) emitComplete(typ, stage, task string, ts *TaskState) {
 }
 
 // listenForStartedTasks marks a scheduled task as building when its attempt
-// says it is running. A late signal (the task already finished) changes nothing.
+// says it is running, as attempts of workers from before the API read
+// building from Temporal's pending activities did (a TaskStartedSignal per
+// task). A late signal (the task already finished) changes nothing.
 func (b *buildRun) listenForStartedTasks(ctx workflow.Context) {
 	ch := workflow.GetSignalChannel(ctx, contracts.TaskStartedSignal)
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -329,12 +347,16 @@ func ledgerContext(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		ScheduleToCloseTimeout: 24 * time.Hour,
 		StartToCloseTimeout:    30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    200 * time.Millisecond,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
+		RetryPolicy:            ledgerRetryPolicy(),
 	})
+}
+
+func ledgerRetryPolicy() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:    200 * time.Millisecond,
+		BackoffCoefficient: 2,
+		MaximumInterval:    time.Minute,
+	}
 }
 
 func (b *buildRun) recordStarted(ctx workflow.Context) {
@@ -348,6 +370,10 @@ func (b *buildRun) recordFinished(ctx workflow.Context, in activities.RecordBuil
 // writeLedger runs the ledger write activity with arg and waits for it; with
 // ledgerNotice, the build says so while it is retried (awaitLedger).
 func (b *buildRun) writeLedger(ctx workflow.Context, write, activity string, arg any) {
+	if b.ledgerUntimed {
+		b.writeLedgerUntimed(ctx, write, activity, arg)
+		return
+	}
 	lctx := ledgerContext(ctx)
 	f := workflow.ExecuteLocalActivity(lctx, activity, arg)
 	if b.ledgerNotice {
@@ -356,6 +382,34 @@ func (b *buildRun) writeLedger(ctx workflow.Context, write, activity string, arg
 	if err := f.Get(lctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("Ledger write failed", "write", write, "error", err)
 	}
+}
+
+// writeLedgerUntimed is writeLedger with ledgerNotice and no timer: the write
+// is tried for LedgerSlowAfter, and only when it has not landed by then does
+// the build say so and retry it until it does. A timer raced against each
+// write cost every build two timers (four history events and two timer
+// tasks), though a write nearly always lands at once.
+func (b *buildRun) writeLedgerUntimed(ctx workflow.Context, write, activity string, arg any) {
+	first := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: LedgerSlowAfter,
+		StartToCloseTimeout:    LedgerSlowAfter,
+		RetryPolicy:            ledgerRetryPolicy(),
+	})
+	err := workflow.ExecuteLocalActivity(first, activity, arg).Get(first, nil)
+	if err == nil {
+		return
+	}
+	if ctx.Err() != nil {
+		workflow.GetLogger(ctx).Error("Ledger write failed", "write", write, "error", err)
+		return // cancelled: nothing to say
+	}
+	b.state.Ledger = LedgerUnreachable
+	workflow.GetLogger(ctx).Error("Ledger unreachable, the build waits for it", "after", LedgerSlowAfter, "error", err)
+	lctx := ledgerContext(ctx)
+	if err := workflow.ExecuteLocalActivity(lctx, activity, arg).Get(lctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("Ledger write failed", "write", write, "error", err)
+	}
+	b.state.Ledger = ""
 }
 
 // awaitLedger waits for the ledger write f. One not done after

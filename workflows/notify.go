@@ -83,6 +83,11 @@ func newNotifier(ctx workflow.Context, in contracts.ResolveSinksInput, base cont
 	if workflow.GetVersion(ctx, "notify", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return nil
 	}
+	return resolveNotifier(ctx, in, base, hooks)
+}
+
+// resolveNotifier is newNotifier in a run known to be past the "notify" change.
+func resolveNotifier(ctx workflow.Context, in contracts.ResolveSinksInput, base contracts.NotifyEvent, hooks notifyHooks) *notifier {
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
 		// Resolving is pure; it fails only on a worker without the Notifier.

@@ -15,7 +15,11 @@ const statusContextBuild = "drover/build"
 func (b *buildRun) startNotifier(ctx workflow.Context) {
 	base := contracts.NotifyEvent{Kind: "build", Project: b.in.Project, Repository: b.in.Repository,
 		Commit: b.in.Commit, Branch: b.in.Branch}
-	b.notify = newNotifier(ctx, contracts.ResolveSinksInput{Notify: b.in.Notify, Repository: b.in.Repository}, base, notifyHooks{
+	resolve := newNotifier
+	if b.current {
+		resolve = resolveNotifier // past the "notify" change
+	}
+	b.notify = resolve(ctx, contracts.ResolveSinksInput{Notify: b.in.Notify, Repository: b.in.Repository}, base, notifyHooks{
 		fill: func(ev *contracts.NotifyEvent) {
 			ev.Status, ev.Version = string(b.state.Status), b.state.Version
 			if ev.Type == EventBuildComplete {

@@ -314,6 +314,7 @@ func TestChainUpstreamTrigger(t *testing.T) {
 	require.Equal(t, &contracts.Upstream{BuildID: lib.ID, Project: "lib", Commit: upCommit, Branch: "dev",
 		Kind: contracts.UpstreamTrigger}, app.Upstream)
 	require.Eventually(t, func() bool { return len(h.state(lib.ID).Downstream) == 1 }, 10*time.Second, 100*time.Millisecond)
+	h.recordHistory(lib.ID, lib.RunID, "build-downstream") // a build that started its downstream builds
 	require.Equal(t, contracts.UpstreamTrigger, h.state(lib.ID).Downstream[0].Kind)
 	var builds struct{ Builds []struct{ Project string } }
 	require.Equal(t, http.StatusOK, h.doAs("alice", http.MethodGet, "/api/v1/builds?project=other", nil, &builds))

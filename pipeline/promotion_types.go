@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -168,6 +169,10 @@ func (v *validator) pipelines(p Promotion) {
 	}
 }
 
+// artifactNamePattern is for the artifacts a version declares: names the
+// API accepts for an artifact and that make a file name.
+var artifactNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$`)
+
 // pipelineChoice checks default_pipeline and branch_pipelines, which name
 // pipelines of p, and the declared artifacts, names used once each.
 func (v *validator) pipelineChoice(p Promotion) {
@@ -202,7 +207,9 @@ func (v *validator) pipelineChoice(p Promotion) {
 	seen := map[string]string{}
 	for i, name := range p.Artifacts {
 		field := fmt.Sprintf("promotion.artifacts[%d]", i)
-		v.name(field, name)
+		if !artifactNamePattern.MatchString(name) {
+			v.add(field, "invalid artifact name %q: use letters, digits, '.', '_', '+' or '-', starting with a letter or digit", name)
+		}
 		v.unique(seen, field, "artifact", name)
 	}
 }

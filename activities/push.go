@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/drover-ci/drover/gitsource"
@@ -183,13 +184,21 @@ func (a *Activities) runPush(ctx context.Context, in RunTaskInput, workspace str
 	return res
 }
 
-// readLimited reads name from root, refusing files over limit bytes.
+// readLimited reads name from root, refusing files over limit bytes and
+// anything but a regular file: the task's scripts made the workspace, and
+// opening a FIFO they left there would block the worker for good (it is
+// opened without blocking, then refused).
 func readLimited(root *os.Root, name string, limit int64) ([]byte, error) {
-	f, err := root.Open(name)
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("read %s: not a regular file", name)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)

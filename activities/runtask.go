@@ -145,6 +145,8 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 	result.ExitCode = proc.ExitCode
 	result.OutputTail = log.Tail()
 	result.Warnings, result.Errors = out.annotated(granted.Masker)
+	// A push step's reason becomes the task's error, in the build's history.
+	proc.Failure = granted.Masker.String(proc.Failure)
 	if ctx.Err() != nil && (err != nil || proc.ExitCode != 0) {
 		log.Printf("=== cancelled ===")
 		return result, fmt.Errorf("task %s/%s cancelled: %w", in.Task.Stage, in.Task.Name, ctx.Err())

@@ -152,7 +152,7 @@ func measureAll(ctx context.Context, o options, rep *report) error {
 		return nil
 	}
 	if o.hooks > 0 {
-		if err := env.webhooks(ctx, o.hooks, rep); err != nil {
+		if err := env.webhooks(ctx, o.hooks, o.rounds, rep); err != nil {
 			return err
 		}
 	}

@@ -88,16 +88,22 @@ type ratioReport struct {
 
 // webhooksReport is the signed pushes against Temporal's own StartWorkflow.
 type webhooksReport struct {
-	Senders          int     `json:"senders"`
-	Pushes           int     `json:"pushes"`
-	P50Ms            float64 `json:"p50_ms"`
-	P99Ms            float64 `json:"p99_ms"`
-	FloorP50Ms       float64 `json:"start_workflow_p50_ms"`
-	FloorP99Ms       float64 `json:"start_workflow_p99_ms"`
-	AddedP50Ms       float64 `json:"added_p50_ms"`
-	Redeliveries     int     `json:"redeliveries"`
-	RedeliveryBuilds int     `json:"redelivery_builds"`
-	// Duplicate* time the redeliveries answered 200 existing, with no worker running.
+	Senders    int     `json:"senders"`
+	Pushes     int     `json:"pushes"`
+	P50Ms      float64 `json:"p50_ms"`
+	P99Ms      float64 `json:"p99_ms"`
+	FloorP50Ms float64 `json:"start_workflow_p50_ms"`
+	FloorP99Ms float64 `json:"start_workflow_p99_ms"`
+	// AddedP50Ms is the median over rounds of the push p50 minus the StartWorkflow p50.
+	AddedP50Ms       float64   `json:"added_p50_ms"`
+	AddedRounds      []float64 `json:"added_p50_ms_rounds"`
+	Redeliveries     int       `json:"redeliveries"`
+	RedeliveryBuilds int       `json:"redelivery_builds"`
+	// ConcurrentDuplicate* time the redeliveries answered 200 existing, from
+	// Senders senders, with no worker running.
+	ConcurrentDuplicateP50Ms float64 `json:"concurrent_duplicate_no_worker_p50_ms"`
+	ConcurrentDuplicateP99Ms float64 `json:"concurrent_duplicate_no_worker_p99_ms"`
+	// Duplicate* time Duplicates more redeliveries sent one at a time, with no worker running.
 	Duplicates     int     `json:"duplicates"`
 	DuplicateP50Ms float64 `json:"duplicate_no_worker_p50_ms"`
 	DuplicateP99Ms float64 `json:"duplicate_no_worker_p99_ms"`

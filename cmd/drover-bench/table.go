@@ -108,10 +108,12 @@ func writeTable(w io.Writer, files []string) error {
 			fmt.Sprintf("p50 %s, p99 %s", tableMs(h.P50Ms), tableMs(h.P99Ms)), "")
 		row(fmt.Sprintf("Temporal's own StartWorkflow, %d senders (the floor)", h.Senders),
 			fmt.Sprintf("p50 %s, p99 %s", tableMs(h.FloorP50Ms), tableMs(h.FloorP99Ms)), "")
-		row("Drover added over StartWorkflow, p50", tableMs(h.AddedP50Ms), "≤ 10 ms")
-		row("duplicate delivery answered, no worker running",
+		row("Drover added over StartWorkflow, p50 (median of rounds)", fmt.Sprintf("%s (rounds %s ms)", tableMs(h.AddedP50Ms), fmtRatios(h.AddedRounds)), "≤ 10 ms")
+		row("duplicate delivery answered, one at a time, no worker running",
 			fmt.Sprintf("p50 %s, p99 %s (%d duplicates)", tableMs(h.DuplicateP50Ms), tableMs(h.DuplicateP99Ms), h.Duplicates), "< 50 ms")
-		row(fmt.Sprintf("%d redeliveries of one push", h.Redeliveries), fmt.Sprintf("%d build", h.RedeliveryBuilds), "1 build")
+		row(fmt.Sprintf("%d redeliveries of one push from %d senders, no worker running", h.Redeliveries, h.Senders),
+			fmt.Sprintf("%d build; duplicates answered p50 %s, p99 %s", h.RedeliveryBuilds,
+				tableMs(h.ConcurrentDuplicateP50Ms), tableMs(h.ConcurrentDuplicateP99Ms)), "1 build")
 	}
 	if a := r.Approvals; a != nil {
 		row("approval accepted → deploy started", fmt.Sprintf("p50 %s, p99 %s (%d promotions)",

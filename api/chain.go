@@ -87,6 +87,10 @@ func (s *Server) withChainLinks(ctx context.Context, st *workflows.BuildState, m
 			st.Upstream = &contracts.Upstream{BuildID: b.UpstreamBuildID, Project: projectOfID(b.UpstreamBuildID), Kind: b.UpstreamKind}
 		}
 	}
+	if st.Upstream != nil && !mayRead(st.Upstream.Project) {
+		// Its ID, commit and branch are the private project's.
+		st.Upstream = nil
+	}
 }
 
 // trace answers GET /api/v1/trace?build=ID or ?project=P&commit=C: the
@@ -105,6 +109,12 @@ func (s *Server) trace(c *gin.Context) {
 		project, commit := c.Query("project"), c.Query("commit")
 		if project == "" || commit == "" {
 			_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "give build=ID, or project=P and commit=C"))
+			return
+		}
+		// Checked first, so that the answer does not tell whether a
+		// project the caller may not read built the commit.
+		if err := s.mayRead(c, project); err != nil {
+			_ = c.Error(err)
 			return
 		}
 		b, err := cl.BuildOfCommit(ctx, project, commit)
@@ -131,7 +141,14 @@ func (s *Server) trace(c *gin.Context) {
 		_ = c.Error(fmt.Errorf("trace %s: %w", id, err))
 		return
 	}
-	links = readable(links, s.readFilter(c), func(l ledger.TraceLink) string { return l.Project })
+	may := s.readFilter(c)
+	links = readable(links, may, func(l ledger.TraceLink) string { return l.Project })
+	for i := range links {
+		if id := links[i].UpstreamBuildID; id != "" && !may(projectOfID(id)) {
+			// The ID names the private project and its commit.
+			links[i].UpstreamBuildID, links[i].UpstreamKind = "", ""
+		}
+	}
 	resp := TraceResponse{Build: id, Links: make([]rest.TraceLink, len(links))}
 	for i, l := range links {
 		resp.Links[i] = rest.TraceLink{Depth: l.Depth, Project: l.Project, BuildID: l.BuildID, Commit: l.Commit,

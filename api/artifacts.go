@@ -112,7 +112,7 @@ func (s *Server) registerArtifact(c *gin.Context) {
 		envs, err = protect(registered, def, req.Branch)
 	}
 	if err == nil && req.Pipeline == "" {
-		req.Pipeline = def.Promotion.PipelineFor(req.Branch)
+		req.Pipeline, err = definitionPipeline(registered, def, req.Branch)
 	}
 	if err == nil && req.Pipeline != "" {
 		envs, err = alongPipeline(def, envs, req.Pipeline)

@@ -136,8 +136,12 @@ func (s *Server) protectedPromotion(ctx context.Context, p *registry.Project, de
 			return nil
 		}
 	}
-	if name := def.Promotion.PipelineFor(branch); name != "" {
-		var err error
+	name, err := definitionPipeline(p, def, branch)
+	if err != nil {
+		s.logger().WarnContext(ctx, "build will not be promoted", "project", def.Project, "reason", err.Error())
+		return nil
+	}
+	if name != "" {
 		if envs, err = def.Promotion.Along(envs, name); err != nil {
 			s.logger().WarnContext(ctx, "build will not be promoted", "project", def.Project, "reason", err.Error())
 			return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -126,7 +127,7 @@ func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePro
 		envs, err = protect(registered, def, v.Branch)
 	}
 	if err == nil && req.Pipeline == "" && req.Environment == "" && !req.Rollback {
-		req.Pipeline = def.Promotion.PipelineFor(v.Branch)
+		req.Pipeline, err = definitionPipeline(registered, def, v.Branch)
 	}
 	if err == nil && req.Pipeline != "" {
 		envs, err = alongPipeline(def, envs, req.Pipeline)
@@ -191,6 +192,27 @@ func hasControlButNewline(s string) bool {
 
 // alongPipeline keeps the environments of envs (def's, protected) that
 // def's pipeline name walks.
+// definitionPipeline is the pipeline drover.yaml chooses for a version of
+// branch (promotion.branch_pipelines, default_pipeline), "" for none. As
+// drover.yaml may not leave out an environment the registration p
+// protects, neither may the pipeline it chooses: such a choice is a 403
+// (a promoter may still ask for that pipeline by name).
+func definitionPipeline(p *registry.Project, def *pipeline.Project, branch string) (string, error) {
+	name := def.Promotion.PipelineFor(branch)
+	if name == "" || p == nil {
+		return name, nil
+	}
+	walks := def.Promotion.Pipelines[name]
+	for _, prot := range p.Environments {
+		if !slices.Contains(walks, prot.Name) {
+			return "", errorf(http.StatusForbidden, codeForbidden,
+				"%s chooses pipeline %s for branch %q (default_pipeline or branch_pipelines): it leaves out environment %s, which the registration of project %s protects; a promoter may ask for the pipeline by name",
+				pipeline.OriginDefinition, name, branch, prot.Name, p.Name)
+		}
+	}
+	return name, nil
+}
+
 func alongPipeline(def *pipeline.Project, envs []pipeline.Environment, name string) ([]pipeline.Environment, error) {
 	out, err := def.Promotion.Along(envs, name)
 	if errors.Is(err, pipeline.ErrUnknownPipeline) {

@@ -15,6 +15,14 @@ import (
 	"github.com/drover-ci/drover/telemetry"
 )
 
+// DefaultWorkflowCache is how many workflows a worker keeps in memory
+// between their tasks by default. The SDK's own default, 10,000, held every
+// waiting promotion (about 75 KiB each): 10,000 promotions waiting for an
+// approval took 850 MiB. A workflow out of the cache is replayed from its
+// history on its next task, which for a waiting promotion is a few
+// milliseconds once, at its approval.
+const DefaultWorkflowCache = 1000
+
 // Config is the worker's configuration, read once from the environment.
 type Config struct {
 	TemporalAddress   string                       // DROVER_TEMPORAL_ADDRESS, default 127.0.0.1:7233
@@ -27,6 +35,7 @@ type Config struct {
 	StartedDelay      time.Duration                // DROVER_STARTED_SIGNAL_DELAY, default 250ms
 	KillGrace         time.Duration                // DROVER_KILL_GRACE, default 5s
 	StopTimeout       time.Duration                // DROVER_WORKER_STOP_TIMEOUT, default 25s: how long a stopping worker lets running tasks finish
+	WorkflowCache     int                          // DROVER_WORKFLOW_CACHE_SIZE, default 1000: workflows kept in memory between their tasks
 	TemporalTLS       bootstrap.TemporalConnection // DROVER_TEMPORAL_TLS*, DROVER_TEMPORAL_API_KEY: TLS, mTLS or an API key (Temporal Cloud)
 	NoWorkflows       bool                         // DROVER_WORKER_NO_WORKFLOWS=1: serve only labelled task queues
 	PollToken         string                       // DROVER_POLL_TOKEN: API token of the poll activity (Bearer); secret
@@ -94,6 +103,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.StopTimeout, err = time.ParseDuration(envOr(getenv, "DROVER_WORKER_STOP_TIMEOUT", "25s")); err != nil || c.StopTimeout < 0 {
 		return c, fmt.Errorf("DROVER_WORKER_STOP_TIMEOUT: want a duration such as 25s")
+	}
+	if c.WorkflowCache, err = strconv.Atoi(envOr(getenv, "DROVER_WORKFLOW_CACHE_SIZE", strconv.Itoa(DefaultWorkflowCache))); err != nil || c.WorkflowCache < 1 {
+		return c, fmt.Errorf("DROVER_WORKFLOW_CACHE_SIZE: want a positive number")
 	}
 	c.Notify = NotifyConfig{SlackToken: getenv("DROVER_SLACK_TOKEN"), SlackChannel: getenv("DROVER_SLACK_CHANNEL"),
 		SlackAPIURL: getenv("DROVER_SLACK_API_URL"), WebhookSecret: getenv("DROVER_WEBHOOK_SECRET")}

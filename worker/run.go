@@ -97,6 +97,8 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	set.Promotions.Fence = ldg
 	// Built on first use: a worker without AWS configuration still starts.
 	set.Promotions.CloudFormation = activities.NewLazyCloudFormation(cfg.Storage.AWS)
+	// A process-wide setting of the SDK, read when the first worker starts.
+	worker.SetStickyWorkflowCacheSize(cfg.WorkflowCache)
 	workers := NewWorkers(c, cfg, set)
 	for _, w := range workers {
 		if err := w.Start(); err != nil {

@@ -31,6 +31,13 @@ type PushTargets interface {
 	PushTarget(source, target, branch string) (string, error)
 }
 
+// PushPaths is implemented by PushTargets whose registration may restrict
+// the files a push writes (registry.Registry implements it): an error says
+// which file is refused.
+type PushPaths interface {
+	PushPaths(source, target, branch string, files []string) error
+}
+
 // ChainPushes records the commits push steps make, so that the build of
 // each is attributed to the chain (ledger.Ledger implements it).
 type ChainPushes interface {
@@ -102,6 +109,18 @@ func (a *Activities) runPush(ctx context.Context, in RunTaskInput, workspace str
 	repository, err := a.PushTargets.PushTarget(in.Project, p.Project, branch)
 	if err != nil {
 		return fail("%v", err)
+	}
+	if pp, ok := a.PushTargets.(PushPaths); ok {
+		files := make([]string, 0, len(p.Files)+len(p.JSON))
+		for _, f := range p.Files {
+			files = append(files, cmp.Or(f.To, f.From))
+		}
+		for _, j := range p.JSON {
+			files = append(files, j.File)
+		}
+		if err := pp.PushPaths(in.Project, p.Project, branch, files); err != nil {
+			return fail("%v", err)
+		}
 	}
 	var user, password string
 	if c := p.Credentials; c != nil {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 )
@@ -19,6 +20,11 @@ type Acceptance struct {
 	// Repository, when set, is the one of this project's repositories the
 	// pushes go to; empty means its first (URLs first, then paths).
 	Repository string
+	// Paths, when set, are path.Match patterns of the files the pushes
+	// may write: a file matches when the pattern matches it or one of the
+	// directories it is in ("manifests" covers manifests/a/b.json). Empty
+	// means every file, the target's drover.yaml and scripts included.
+	Paths []string
 }
 
 // PushRefusedError says why a chain push was refused.
@@ -69,6 +75,45 @@ func (r *Registry) PushTarget(source, target, branch string) (string, error) {
 		return acc.Repository, nil
 	}
 	return t.Repositories[0], nil
+}
+
+// PushPaths checks that a push from project source to branch of project
+// target may write each of files (paths of the target's repository), as
+// the Paths of target's acceptance of source allow; a *PushRefusedError
+// names the first file it may not. It assumes PushTarget allowed the push.
+func (r *Registry) PushPaths(source, target, branch string, files []string) error {
+	t, ok := r.Project(target)
+	if !ok {
+		return &PushRefusedError{Source: source, Target: target, Branch: branch,
+			Reason: fmt.Sprintf("project %q is not registered in the projects file", target)}
+	}
+	i := slices.IndexFunc(t.AcceptsFrom, func(a Acceptance) bool { return a.Project == source })
+	if i < 0 {
+		return &PushRefusedError{Source: source, Target: target, Branch: branch,
+			Reason: fmt.Sprintf("project %q does not accept pushes from %q", target, source)}
+	}
+	allowed := t.AcceptsFrom[i].Paths
+	if len(allowed) == 0 {
+		return nil
+	}
+	for _, f := range files {
+		if !pathAllowed(allowed, path.Clean(f)) {
+			return &PushRefusedError{Source: source, Target: target, Branch: branch,
+				Reason: fmt.Sprintf("project %q accepts from %q only files %s: not %s", target, source, strings.Join(allowed, ", "), f)}
+		}
+	}
+	return nil
+}
+
+// pathAllowed reports whether a pattern of patterns matches file or one of
+// the directories it is in.
+func pathAllowed(patterns []string, file string) bool {
+	for p := file; p != "." && p != "/" && p != ""; p = path.Dir(p) {
+		if matchAny(patterns, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // PushesTo lists the projects that accept pushes from source, in file order.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -60,6 +61,7 @@ type fileAcceptance struct {
 	Project    string   `yaml:"project"`
 	Branches   []string `yaml:"branches"`
 	Repository string   `yaml:"repository"`
+	Paths      []string `yaml:"paths"`
 }
 
 type fileRoles struct {
@@ -361,6 +363,14 @@ func parse(name string, data []byte) (*snapshot, error) {
 				at(ab, af+".branches", "name the branches the pushes may update (\"*\" for every branch)")
 			}
 			checkPatterns(ab+".branches", af+".branches", a.Branches)
+			for k, pat := range a.Paths {
+				clean := path.Clean(pat)
+				if _, err := path.Match(pat, ""); err != nil || strings.TrimSpace(pat) == "" || path.IsAbs(pat) ||
+					clean != pat || clean == ".." || strings.HasPrefix(clean, "../") {
+					at(fmt.Sprintf("%s.paths[%d]", ab, k), fmt.Sprintf("%s.paths[%d]", af, k),
+						"%q is not a path pattern of the repository (relative, clean: config.json, manifests, images/*.json)", pat)
+				}
+			}
 			repo := ""
 			if a.Repository != "" {
 				// Paths resolve as the project's own do (relative to this file).
@@ -370,7 +380,7 @@ func parse(name string, data []byte) (*snapshot, error) {
 					at(ab+".repository", af+".repository", "%q is not one of the project's repositories or paths", a.Repository)
 				}
 			}
-			p.AcceptsFrom = append(p.AcceptsFrom, Acceptance{Project: a.Project, Branches: a.Branches, Repository: repo})
+			p.AcceptsFrom = append(p.AcceptsFrom, Acceptance{Project: a.Project, Branches: a.Branches, Repository: repo, Paths: a.Paths})
 		}
 		for kind, mode := range fp.Network {
 			switch {

@@ -64,3 +64,23 @@ func TestDeployRefusesLinksOutOfTheWorkspace(t *testing.T) {
 		})
 	}
 }
+
+// Artifact names whose variables would be the same (puppet-foas and
+// puppet.foas are both DROVER_ARTIFACT_PUPPET_FOAS_VERSION) get none: one
+// registered later must not change, unseen, the version the deploy reads
+// for the other. $DROVER_ARTIFACTS_JSON still lists both.
+func TestDeployAmbiguousArtifactVariables(t *testing.T) {
+	pa, _ := newPromotionActivities(t)
+	repo, _, c2 := deployRepo(t)
+	in := deployInput(`echo "pf=${DROVER_ARTIFACT_PUPPET_FOAS_VERSION-unset} foas=$DROVER_ARTIFACT_FOAS_VERSION"
+grep -c '"name"' "$DROVER_ARTIFACTS_JSON"`)
+	in.Repository, in.Commit = repo, c2
+	in.Artifacts = []activities.ArtifactRef{
+		{Name: "foas", Path: "https://repo.example.com/foas.tgz", SourceVersion: "abc123"},
+		{Name: "puppet-foas", Path: "https://repo.example.com/puppet-foas.tgz", SourceVersion: "def456"},
+		{Name: "puppet.foas", Path: "https://repo.example.com/other.tgz", SourceVersion: "evil99"}}
+	var res activities.DeployResult
+	require.NoError(t, execute(context.Background(), t, pa, pa.Deploy, in, &res))
+	log := readKey(t, pa, res.LogKey)
+	require.Contains(t, log, "pf=unset foas=abc123\n3\n")
+}

@@ -174,10 +174,16 @@ type artifactVersion struct {
 // to the workspace's artifactVersionsFile and returns the variables that
 // tell a step of them: DROVER_ARTIFACTS_JSON, and per artifact
 // DROVER_ARTIFACT_<NAME>_VERSION (NAME upper-cased, each character other
-// than a letter or digit made "_": puppet-foas is PUPPET_FOAS).
+// than a letter or digit made "_": puppet-foas is PUPPET_FOAS). Names
+// that make the same variable (puppet-foas, puppet.foas) get none, so that
+// one cannot pass for the other; the file lists them all.
 func writeArtifactVersions(workspace string, refs []ArtifactRef, commit string) ([]string, error) {
 	entries := make([]artifactVersion, 0, len(refs))
 	var env []string
+	uses := map[string]int{}
+	for _, ref := range refs {
+		uses[ArtifactEnvName(ref.Name)]++
+	}
 	for _, ref := range refs {
 		e := artifactVersion{Name: ref.Name, SourceRepository: ref.SourceRepository, SourceVersion: ref.SourceVersion,
 			File: ref.Name, SHA256: ref.SHA256, Size: ref.Size}
@@ -188,7 +194,7 @@ func writeArtifactVersions(workspace string, refs []ArtifactRef, commit string) 
 			e.File, e.URL = ref.Name+".url", ref.Path
 		}
 		entries = append(entries, e)
-		if e.SourceVersion != "" {
+		if e.SourceVersion != "" && uses[ArtifactEnvName(ref.Name)] == 1 {
 			env = append(env, "DROVER_ARTIFACT_"+ArtifactEnvName(ref.Name)+"_VERSION="+e.SourceVersion)
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"net/http"
 
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/drover-ci/drover/gitsource"
 )
 
 // Headers of an outgoing webhook.
@@ -42,6 +44,8 @@ func (n *Notifier) postWebhook(ctx context.Context, in WebhookDelivery) error {
 		return temporal.NewNonRetryableApplicationError("global webhook sink no longer configured on this worker (DROVER_NOTIFY_WEBHOOKS)", ErrTypeSinkRejected, nil)
 	}
 	ev := in.Event
+	// Credentials of a registered repository URL stay out of the body.
+	ev.Repository = gitsource.Redact(ev.Repository)
 	ev.URL = n.runURL(ev)
 	n.fillLogURLs(&ev)
 	body, err := json.Marshal(ev)

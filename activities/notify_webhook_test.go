@@ -120,3 +120,19 @@ func TestDeliverWebhookBuildCompleteLinksLogs(t *testing.T) {
 	require.Equal(t, []string{"convert/html: docs/a.md: unclosed code fence"}, got.Errors)
 	require.Equal(t, "https://drover.example.com/api/v1/builds/build%2Ffoas%2F0123456789abcdef/tasks/convert/html/log", got.Tasks[0].LogURL)
 }
+
+// A registered repository may carry credentials in its URL; the API never
+// shows them, and neither does a webhook's body, whose URL (a build's
+// callback_url) whoever starts the build chooses.
+func TestDeliverWebhookRedactsTheRepository(t *testing.T) {
+	recv := &hookReceiver{}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	n := &activities.Notifier{Deliveries: &fakeDeliveries{}, PublicURL: "https://drover.example.com"}
+	ev := sampleEvent("BUILD_COMPLETE")
+	ev.Repository = "https://ci:tok-in-url-77@git.example.com/acme/foas.git"
+	require.NoError(t, n.DeliverWebhook(context.Background(), activities.WebhookDelivery{URL: srv.URL, Event: ev, IdempotencyKey: "k"}))
+	require.Len(t, recv.bodies, 1)
+	require.NotContains(t, string(recv.bodies[0]), "tok-in-url-77")
+	require.Contains(t, string(recv.bodies[0]), `"repository":"https://git.example.com/acme/foas.git"`)
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/drover-ci/drover/blobstore"
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/pipeline"
@@ -285,6 +286,8 @@ func (r *RegisterArtifactRequest) validate() error {
 			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: give a url or a key", i)
 		case a.URL != "" && !isHTTPURL(a.URL):
 			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: url must be http or https", i)
+		case a.Key != "" && keyProblem(r.Project, a.Key) != "":
+			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: key %q: %s", i, a.Key, keyProblem(r.Project, a.Key))
 		case a.SHA256 != "" && !sha256Pattern.MatchString(a.SHA256):
 			return errorf(http.StatusBadRequest, codeBadRequest, "artifacts[%d]: sha256 must be 64 hex digits", i)
 		case a.Size < 0:
@@ -308,6 +311,27 @@ func (r *RegisterArtifactRequest) ledgerVersion() ledger.ArtifactVersion {
 			SourceRepository: strings.TrimSpace(a.SourceRepository), SourceVersion: strings.TrimSpace(a.SourceVersion)})
 	}
 	return v
+}
+
+// keyProblem says why the blob store key may not be registered as an
+// artifact of project, or "". The worker downloads it into the project's
+// deploys, whose scripts a commit writes: it may not be another project's
+// artifact (artifacts/<project>/…) nor Drover's caches or logs (with S3
+// storage the logs share the blob store's prefix).
+func keyProblem(project, key string) string {
+	if err := blobstore.ValidateKey(key); err != nil {
+		return "not a blob store key"
+	}
+	first, rest, _ := strings.Cut(key, "/")
+	switch first {
+	case "artifacts":
+		if owner, _, _ := strings.Cut(rest, "/"); owner != project {
+			return fmt.Sprintf("another project's artifact (a key under artifacts/ must be under artifacts/%s/)", project)
+		}
+	case "caches", "logs":
+		return fmt.Sprintf("under Drover's %s/, not an artifact", first)
+	}
+	return ""
 }
 
 // hasUserinfo reports whether raw is a URL with credentials in it.

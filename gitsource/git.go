@@ -1,12 +1,9 @@
 package gitsource
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 )
 
@@ -17,23 +14,7 @@ const maxStderr = 1000
 // the operation and the last part of git's standard error, with credentials
 // of repo removed.
 func git(ctx context.Context, dir, repo string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	cmd.Env = gitEnv()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("git %s: %w", args[0], ctx.Err())
-		}
-		msg := strings.TrimSpace(stderr.String())
-		if len(msg) > maxStderr {
-			msg = "…" + msg[len(msg)-maxStderr:]
-		}
-		return nil, fmt.Errorf("git %s: %w: %s", args[0], err, redact(msg, repo))
-	}
-	return stdout.Bytes(), nil
+	return gitWith(ctx, dir, repo, nil, nil, args...)
 }
 
 // gitEnv is the worker's environment with prompts for credentials disabled,

@@ -16,18 +16,8 @@ func (l *Ledger) RecordArtifactVersion(ctx context.Context, v ArtifactVersion) e
 	if v.Project == "" || v.Version == "" {
 		return fmt.Errorf("record artifact version %q of project %q: project and version must be set", v.Version, v.Project)
 	}
-	if v.CreatedAt.IsZero() {
-		v.CreatedAt = l.now()
-	}
 	err := l.inTx(ctx, func(tx *sql.Tx) error {
-		if err := l.upsertProject(ctx, tx, v.Project, ""); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, l.rebind(`
-			INSERT INTO artifact_versions (project, version, commit_sha, branch, build_id, run_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (project, version) DO NOTHING`),
-			v.Project, v.Version, v.Commit, v.Branch, v.BuildID, v.RunID, l.timeArg(v.CreatedAt))
+		res, err := l.insertVersion(ctx, tx, &v)
 		if err != nil {
 			return fmt.Errorf("insert version: %w", err)
 		}
@@ -47,6 +37,22 @@ func (l *Ledger) RecordArtifactVersion(ctx context.Context, v ArtifactVersion) e
 		return fmt.Errorf("record artifact version %s of %s: %w", v.Version, v.Project, err)
 	}
 	return nil
+}
+
+// insertVersion adds v's row (its project's too) unless the version is
+// there; the result says which. A zero CreatedAt becomes now.
+func (l *Ledger) insertVersion(ctx context.Context, tx *sql.Tx, v *ArtifactVersion) (sql.Result, error) {
+	if v.CreatedAt.IsZero() {
+		v.CreatedAt = l.now()
+	}
+	if err := l.upsertProject(ctx, tx, v.Project, ""); err != nil {
+		return nil, err
+	}
+	return tx.ExecContext(ctx, l.rebind(`
+		INSERT INTO artifact_versions (project, version, commit_sha, branch, build_id, run_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (project, version) DO NOTHING`),
+		v.Project, v.Version, v.Commit, v.Branch, v.BuildID, v.RunID, l.timeArg(v.CreatedAt))
 }
 
 func (l *Ledger) insertArtifact(ctx context.Context, tx *sql.Tx, project, version string, position int, a Artifact) error {
@@ -77,18 +83,8 @@ func (l *Ledger) AddArtifacts(ctx context.Context, v ArtifactVersion) (ArtifactV
 	if v.Project == "" || v.Version == "" {
 		return ArtifactVersion{}, fmt.Errorf("add artifacts to version %q of project %q: project and version must be set", v.Version, v.Project)
 	}
-	if v.CreatedAt.IsZero() {
-		v.CreatedAt = l.now()
-	}
 	err := l.inTx(ctx, func(tx *sql.Tx) error {
-		if err := l.upsertProject(ctx, tx, v.Project, ""); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, l.rebind(`
-			INSERT INTO artifact_versions (project, version, commit_sha, branch, build_id, run_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (project, version) DO NOTHING`),
-			v.Project, v.Version, v.Commit, v.Branch, v.BuildID, v.RunID, l.timeArg(v.CreatedAt))
+		_, err := l.insertVersion(ctx, tx, &v)
 		if err != nil {
 			return fmt.Errorf("insert version: %w", err)
 		}

@@ -4,61 +4,108 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
-	"sort"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
+	"github.com/drover-ci/drover/registry"
 )
 
+// DefaultApprovalsLimit is the size of a page of GET /api/v1/approvals
+// without ?limit=; ledger.MaxApprovalsPage is the largest.
+const DefaultApprovalsLimit = 100
+
+// listApprovals serves GET /api/v1/approvals: one page, oldest wait first,
+// of the approval gates in the projects the caller may read that wait for
+// the caller's decision (?mine=false: every waiting gate), optionally of one
+// ?project= and ?environment=, ?limit= long, after the cursor ?after= (the
+// previous page's next), with the total the filters select.
 func (s *Server) listApprovals(c *gin.Context) {
-	approvals, err := s.approvalsFor(c.Request.Context(), caller(c))
+	q := ledger.PendingApprovalQuery{Project: c.Query("project"), Environment: c.Query("environment")}
+	var err error
+	if q.Limit, err = queryInt(c, "limit", DefaultApprovalsLimit, 1, ledger.MaxApprovalsPage); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if raw := c.Query("after"); raw != "" {
+		after, err := ledger.ParseApprovalCursor(raw)
+		if err != nil {
+			_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "after: %v (give the next of a previous page)", err))
+			return
+		}
+		q.After = &after
+	}
+	mine := true
+	if raw := c.Query("mine"); raw != "" {
+		if mine, err = strconv.ParseBool(raw); err != nil {
+			_ = c.Error(errorf(http.StatusBadRequest, codeBadRequest, "mine must be true or false"))
+			return
+		}
+	}
+	user := caller(c)
+	if mine {
+		q.Decider = &ledger.Decider{Name: user.Name, Groups: user.Groups}
+	}
+	resp, err := s.approvalsPage(c.Request.Context(), user, q)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	approvals = readable(approvals, s.readFilter(c), func(a Approval) string { return a.Project })
-	c.JSON(http.StatusOK, ApprovalsResponse{Approvals: approvals})
+	c.JSON(http.StatusOK, resp)
 }
 
-// approvalsFor lists, with one query of the ledger's pending approvals, the
-// gates user may decide and has not approved yet, oldest wait first.
-func (s *Server) approvalsFor(ctx context.Context, user identity.User) ([]Approval, error) {
-	pending, err := s.PromotionLedger.ListPendingApprovals(ctx)
+// approvalsPage reads the page of pending approval gates q selects, within
+// the projects user may read, with two queries of the ledger that read no
+// more than the page.
+func (s *Server) approvalsPage(ctx context.Context, user identity.User, q ledger.PendingApprovalQuery) (ApprovalsResponse, error) {
+	q.Projects = s.readableProjects(user)
+	page, err := s.PromotionLedger.PendingApprovalsPage(ctx, q)
 	if err != nil {
-		return nil, fmt.Errorf("list pending approvals: %w", err)
+		return ApprovalsResponse{}, fmt.Errorf("list pending approvals: %w", err)
 	}
-	out := pendingFor(user, pending)
-	for i := range out {
-		out[i].URL = s.promotionURL(out[i].PromotionID)
+	resp := ApprovalsResponse{Approvals: make([]Approval, 0, len(page.Approvals)), Total: page.Total}
+	for _, p := range page.Approvals {
+		a := approvalOf(p)
+		a.URL = s.promotionURL(p.PromotionID)
+		resp.Approvals = append(resp.Approvals, a)
 	}
-	return out, nil
+	if page.Next != nil {
+		resp.Next = page.Next.String()
+	}
+	return resp, nil
 }
 
-// pendingFor picks the pending approval gates that user may decide and has
-// not approved yet, oldest wait first.
-func pendingFor(user identity.User, pending []ledger.PendingApproval) []Approval {
-	out := []Approval{}
-	for _, p := range pending {
-		if !user.MayDecide(p.Approvers) || slices.Contains(p.ApprovedBy, user.Name) {
-			continue
-		}
-		earlier := make([]EnvironmentResult, 0, len(p.Earlier))
-		for _, e := range p.Earlier {
-			earlier = append(earlier, EnvironmentResult{Environment: e.Environment, State: e.State})
-		}
-		since, deadline := p.WaitingSince, p.Deadline
-		out = append(out, Approval{
-			PromotionID: p.PromotionID, Project: p.Project, Version: p.Version, Commit: p.Commit, Branch: p.Branch,
-			TriggeredBy: p.TriggeredBy, Environment: p.Environment, WaitingSince: &since, Deadline: &deadline,
-			Approvals: len(p.ApprovedBy), Required: max(p.Required, 1), Approvers: nonNil(p.Approvers),
-			Earlier: earlier,
-		})
+// readableProjects are the registered projects user may read (public reads
+// or a role on them), for the ledger to filter by; nil, meaning every
+// project, without an identity file.
+func (s *Server) readableProjects(user identity.User) []string {
+	if s.Identity == nil {
+		return nil
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].WaitingSince.Before(*out[j].WaitingSince) })
+	out := []string{}
+	for _, p := range s.Registry.Projects() {
+		if p.PublicReads() || p.Allows(user, registry.RoleBuild) {
+			out = append(out, p.Name)
+		}
+	}
 	return out
+}
+
+// approvalOf is the API's view of a pending approval gate.
+func approvalOf(p ledger.PendingApproval) Approval {
+	earlier := make([]EnvironmentResult, 0, len(p.Earlier))
+	for _, e := range p.Earlier {
+		earlier = append(earlier, EnvironmentResult{Environment: e.Environment, State: e.State})
+	}
+	since, deadline := p.WaitingSince, p.Deadline
+	return Approval{
+		PromotionID: p.PromotionID, Project: p.Project, Version: p.Version, Commit: p.Commit, Branch: p.Branch,
+		TriggeredBy: p.TriggeredBy, Environment: p.Environment, WaitingSince: &since, Deadline: &deadline,
+		Approvals: len(p.ApprovedBy), Required: max(p.Required, 1), Approvers: nonNil(p.Approvers),
+		Earlier: earlier,
+	}
 }
 
 func nonNil(list []string) []string {

@@ -154,21 +154,34 @@ func (s *Server) pageMayRead(ctx context.Context, project string) bool {
 	return p.PublicReads() || p.Allows(who, registry.RoleBuild)
 }
 
+// webApprovalsPage is how many gates the approvals page shows at a time.
+const webApprovalsPage = 50
+
 // pageApprovals lists approvals with the API's filter.
 type pageApprovals struct{ s *Server }
 
-func (a pageApprovals) Waiting(ctx context.Context, user identity.User) ([]web.Approval, error) {
-	approvals, err := a.s.approvalsFor(ctx, user)
-	if err != nil {
-		return nil, fmt.Errorf("list approvals waiting for %s: %w", user.Name, err)
+// Waiting reads a page of webApprovalsPage gates, with the API's filters:
+// those user may decide in the projects user may read.
+func (a pageApprovals) Waiting(ctx context.Context, user identity.User, after string) (web.ApprovalPage, error) {
+	q := ledger.PendingApprovalQuery{Decider: &ledger.Decider{Name: user.Name, Groups: user.Groups}, Limit: webApprovalsPage}
+	if after != "" {
+		c, err := ledger.ParseApprovalCursor(after)
+		if err != nil {
+			return web.ApprovalPage{}, fmt.Errorf("%w: %w", web.ErrBadCursor, err)
+		}
+		q.After = &c
 	}
-	var out []web.Approval
-	for _, ap := range approvals {
+	resp, err := a.s.approvalsPage(ctx, user, q)
+	if err != nil {
+		return web.ApprovalPage{}, fmt.Errorf("list approvals waiting for %s: %w", user.Name, err)
+	}
+	out := web.ApprovalPage{Approvals: make([]web.Approval, 0, len(resp.Approvals)), Total: resp.Total, Next: resp.Next}
+	for _, ap := range resp.Approvals {
 		earlier := make([]web.EnvironmentResult, 0, len(ap.Earlier))
 		for _, e := range ap.Earlier {
 			earlier = append(earlier, web.EnvironmentResult{Environment: e.Environment, State: e.State})
 		}
-		out = append(out, web.Approval{PromotionID: ap.PromotionID, Project: ap.Project, Version: ap.Version,
+		out.Approvals = append(out.Approvals, web.Approval{PromotionID: ap.PromotionID, Project: ap.Project, Version: ap.Version,
 			Commit: ap.Commit, Branch: ap.Branch, TriggeredBy: ap.TriggeredBy, Environment: ap.Environment,
 			WaitingSince: ap.WaitingSince, Deadline: ap.Deadline, Approvals: ap.Approvals, Required: ap.Required,
 			Approvers: ap.Approvers, Earlier: earlier})

@@ -106,6 +106,9 @@ type fakePromotionLedger struct {
 	pending    []ledger.PendingApproval // what ListPendingApprovals returns
 	pendingErr error
 	pendingN   int // calls of ListPendingApprovals
+	// paged, when set, answers PendingApprovalsPage; queries are what it was asked.
+	paged   *ledger.Ledger
+	queries []ledger.PendingApprovalQuery
 }
 
 func newFakePromotionLedger() *fakePromotionLedger {

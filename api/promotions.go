@@ -85,6 +85,9 @@ type PromotionLedger interface {
 	// ListPendingApprovals returns every approval gate that waits for
 	// decisions, oldest wait first.
 	ListPendingApprovals(ctx context.Context) ([]ledger.PendingApproval, error)
+	// PendingApprovalsPage returns one page of the approval gates q
+	// selects and how many it selects in all.
+	PendingApprovalsPage(ctx context.Context, q ledger.PendingApprovalQuery) (ledger.PendingApprovalPage, error)
 }
 
 // CallbackStore hands out one-time callbacks; *ledger.Ledger implements it.

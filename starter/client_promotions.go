@@ -110,13 +110,35 @@ func (c *Client) CancelPromotion(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodPost, promotionPath(id)+"/cancel", nil, nil)
 }
 
-// Approvals returns the approval gates that wait for the caller.
-func (c *Client) Approvals(ctx context.Context) ([]rest.Approval, error) {
-	var resp struct {
-		Approvals []rest.Approval `json:"approvals"`
+// ApprovalsOptions selects a page of GET /api/v1/approvals: of one
+// project and environment (empty: any), Limit long (0: the API's default)
+// after the cursor After (empty: the first page). Everyone asks for every
+// waiting gate of the projects the caller reads, not only the caller's.
+type ApprovalsOptions struct {
+	Project, Environment string
+	Limit                int
+	After                string
+	Everyone             bool
+}
+
+// Approvals returns one page of the approval gates that wait for the
+// caller, oldest wait first; its Next is the After of the next page.
+func (c *Client) Approvals(ctx context.Context, o ApprovalsOptions) (rest.ApprovalsResponse, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"project": o.Project, "environment": o.Environment, "after": o.After} {
+		if v != "" {
+			q.Set(k, v)
+		}
 	}
-	err := c.do(ctx, http.MethodGet, "/api/v1/approvals", nil, &resp)
-	return resp.Approvals, err
+	if o.Limit > 0 {
+		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	if o.Everyone {
+		q.Set("mine", "false")
+	}
+	var resp rest.ApprovalsResponse
+	err := c.do(ctx, http.MethodGet, withQuery("/api/v1/approvals", q), nil, &resp)
+	return resp, err
 }
 
 // Environments returns what version is where, for one project or all ("").

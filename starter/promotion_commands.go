@@ -110,20 +110,53 @@ func (a *cli) approveCommand(approve bool) *cobra.Command {
 	return cmd
 }
 
+// approvalsAllPages bounds how many pages `drover approvals --all` reads.
+const approvalsAllPages = 1000
+
 func (a *cli) approvalsCommand() *cobra.Command {
-	return &cobra.Command{
+	var o ApprovalsOptions
+	var all bool
+	cmd := &cobra.Command{
 		Use:   "approvals",
-		Short: "List the approval gates that wait for you",
+		Short: "List the approval gates that wait for you, oldest first, a page at a time",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			list, err := a.client().Approvals(cmd.Context())
+			if o.Limit < 0 {
+				return fmt.Errorf("--limit must be positive")
+			}
+			if all && o.Limit == 0 {
+				o.Limit = 500 // the API's largest page: fewer requests
+			}
+			resp, err := a.client().Approvals(cmd.Context(), o)
 			if err != nil {
 				return err
 			}
+			list := resp.Approvals
+			for pages := 1; all && resp.Next != ""; pages++ {
+				if pages == approvalsAllPages {
+					return fmt.Errorf("more than %d pages of approvals: narrow them with --project or --env", approvalsAllPages)
+				}
+				next := o
+				next.After = resp.Next
+				if resp, err = a.client().Approvals(cmd.Context(), next); err != nil {
+					return err
+				}
+				list = append(list, resp.Approvals...)
+			}
 			fmt.Fprint(a.env.Stdout, RenderApprovals(list, a.env.Now()))
+			if resp.Next != "" {
+				fmt.Fprintf(a.env.Stdout, "%d waiting in all; more: --after %s (or --all)\n", resp.Total, resp.Next)
+			}
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&o.Project, "project", "", "only the gates of this project")
+	cmd.Flags().StringVar(&o.Environment, "env", "", "only the gates of this environment")
+	cmd.Flags().IntVar(&o.Limit, "limit", 0, "gates per page (default 100, at most 500)")
+	cmd.Flags().StringVar(&o.After, "after", "", "the page after this cursor (printed after a page that has more)")
+	cmd.Flags().BoolVar(&all, "all", false, "follow the pages to the last one and list every gate")
+	cmd.Flags().BoolVar(&o.Everyone, "everyone", false, "every waiting gate of the projects you read, not only those waiting for you")
+	return cmd
 }
 
 func (a *cli) promotionCommand() *cobra.Command {

@@ -80,6 +80,8 @@ func TestSessionsAndIdentityFile(t *testing.T) {
 	t.Cleanup(func() { sessions.Close() })
 
 	h := newHarness(t, false, func(s *api.Server) { s.Identity, s.SessionRevocations = ids, sessions })
+	// The approvals page lists the gates of projects bob may read.
+	h.register("reload", "/srv/reload", legacyRoles)
 	require.NoError(t, h.ledger.PutPendingApproval(ctx, ledger.PendingApproval{
 		PromotionID: "promote/reload/1.0", RunID: "r", Project: "reload", Version: "1.0", Environment: "prod",
 		Approvers: []string{"group:release"}, Required: 1, WaitingSince: time.Now(), Deadline: time.Now().Add(time.Hour),

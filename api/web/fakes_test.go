@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -131,16 +132,35 @@ func (f *fakeLedger) EnvironmentHistory(_ context.Context, project, env string, 
 	return f.deps, nil
 }
 
-type fakeQueue struct{ waiting []Approval }
+// fakeQueue pages the waiting gates size at a time (0: all at once), with
+// the index of a page's first gate as its cursor.
+type fakeQueue struct {
+	waiting []Approval
+	size    int
+	afters  []string // the cursors asked for
+}
 
-func (f *fakeQueue) Waiting(_ context.Context, user identity.User) ([]Approval, error) {
-	var out []Approval
+func (f *fakeQueue) Waiting(_ context.Context, user identity.User, after string) (ApprovalPage, error) {
+	f.afters = append(f.afters, after)
+	var all []Approval
 	for _, a := range f.waiting {
 		if user.MayDecide(a.Approvers) {
-			out = append(out, a)
+			all = append(all, a)
 		}
 	}
-	return out, nil
+	from := 0
+	if after != "" {
+		n, err := strconv.Atoi(after)
+		if err != nil || n > len(all) {
+			return ApprovalPage{}, ErrBadCursor
+		}
+		from = n
+	}
+	page := ApprovalPage{Approvals: all[from:], Total: len(all)}
+	if f.size > 0 && len(page.Approvals) > f.size {
+		page.Approvals, page.Next = page.Approvals[:f.size], strconv.Itoa(from+f.size)
+	}
+	return page, nil
 }
 
 // fakeAuth knows tokens "alice-token", "bob-token" (group release) and "carol-token".

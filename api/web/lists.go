@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -11,22 +12,30 @@ import (
 // historyLimit is how many deployments an environment's history shows.
 const historyLimit = 100
 
+// approvalsData is what the approvals page shows: a page of gates, and
+// whether it is a later page than the first.
+type approvalsData struct {
+	ApprovalPage
+	Later bool
+}
+
 func (p *Pages) approvalsPage(c *gin.Context) {
 	user, ok := p.user(c)
 	if !ok {
 		p.render(c, http.StatusOK, "approvals", "Approvals", nil)
 		return
 	}
-	waiting, err := p.approvals.Waiting(c.Request.Context(), user)
+	waiting, err := p.approvals.Waiting(c.Request.Context(), user, c.Query("after"))
+	if errors.Is(err, ErrBadCursor) {
+		p.renderError(c, http.StatusBadRequest, "That page of approvals does not exist. Start from the first page.")
+		return
+	}
 	if err != nil {
 		p.opts.Logger.ErrorContext(c.Request.Context(), "approvals page failed", "error", err)
 		p.renderError(c, http.StatusBadGateway, "The approvals could not be read. Try again in a moment.")
 		return
 	}
-	if waiting == nil {
-		waiting = []Approval{}
-	}
-	p.render(c, http.StatusOK, "approvals", "Approvals", waiting)
+	p.render(c, http.StatusOK, "approvals", "Approvals", approvalsData{ApprovalPage: waiting, Later: c.Query("after") != ""})
 }
 
 func (p *Pages) environmentsPage(c *gin.Context) {

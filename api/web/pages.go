@@ -60,7 +60,22 @@ type Ledger interface {
 
 // ApprovalQueue lists the approval gates that wait for a user, oldest first.
 type ApprovalQueue interface {
-	Waiting(ctx context.Context, user identity.User) ([]Approval, error)
+	// Waiting returns the page of the gates waiting for user after the
+	// cursor after (empty: the first page); an after the queue did not
+	// make wraps ErrBadCursor.
+	Waiting(ctx context.Context, user identity.User, after string) (ApprovalPage, error)
+}
+
+// ErrBadCursor is the error of a page cursor the server did not make.
+var ErrBadCursor = errors.New("not a page of this list")
+
+// ApprovalPage is one page of the approval gates waiting for a user.
+type ApprovalPage struct {
+	Approvals []Approval
+	// Total is how many gates wait for the user, over all pages.
+	Total int
+	// Next is the cursor of the next page; empty on the last one.
+	Next string
 }
 
 // Authenticator checks the API token a user signs in with; *identity.Directory implements it.

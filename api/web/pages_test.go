@@ -24,6 +24,7 @@ type harness struct {
 	proms  *fakePromotions
 	build  *fakeBuilds
 	ledger *fakeLedger
+	queue  *fakeQueue
 }
 
 func newHarness(t *testing.T, publicURL string) *harness {
@@ -51,7 +52,7 @@ func newHarnessWith(t *testing.T, publicURL string, wrap func(*fakeBuilds) Build
 	}
 	queue := &fakeQueue{waiting: []Approval{{PromotionID: "promote/demo/1.0.0", Project: "demo", Version: "1.0.0",
 		Environment: "prod", Approvers: []string{"group:release"}, Required: 1}}}
-	h.ledger = led
+	h.ledger, h.queue = led, queue
 	pages, err := New(builds, h.proms, led, queue, fakeAuth{}, Options{PublicURL: publicURL, NotFound: errNotFound,
 		SessionKey: []byte("test-key")})
 	require.NoError(t, err)
@@ -414,3 +415,31 @@ var _ interface {
 	BuildStarter
 	FailedRerunner
 } = (*rerunningBuilds)(nil)
+
+func TestApprovalsPageShowsFirstPageAndMore(t *testing.T) {
+	h := newHarness(t, "")
+	h.queue.size = 2
+	for _, v := range []string{"1.1.0", "1.2.0"} {
+		h.queue.waiting = append(h.queue.waiting, Approval{PromotionID: "promote/demo/" + v, Project: "demo", Version: v,
+			Environment: "prod", Approvers: []string{"bob"}, Required: 1})
+	}
+	c := h.client()
+	require.Equal(t, http.StatusSeeOther, h.signIn(c, "bob-token").StatusCode)
+	_, body := h.get(c, "/approvals")
+	require.Contains(t, body, "demo 1.0.0 → prod")
+	require.Contains(t, body, "demo 1.1.0 → prod")
+	require.NotContains(t, body, "demo 1.2.0 → prod", "the first page only")
+	require.Contains(t, body, `2 shown of 3 waiting for you. <a href="/approvals?after=2">Show more</a>`)
+	require.NotContains(t, body, "Back to the oldest")
+
+	_, body = h.get(c, "/approvals?after=2")
+	require.Contains(t, body, "demo 1.2.0 → prod")
+	require.NotContains(t, body, "demo 1.0.0 → prod")
+	require.NotContains(t, body, "more-approvals", "the last page has no more link")
+	require.Contains(t, body, `<a href="/approvals">Back to the oldest</a>`)
+
+	status, body := h.get(c, "/approvals?after=junk")
+	require.Equal(t, http.StatusBadRequest, status)
+	require.Contains(t, body, "That page of approvals does not exist")
+	require.Equal(t, []string{"", "2", "junk"}, h.queue.afters[len(h.queue.afters)-3:])
+}

@@ -60,45 +60,47 @@ func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int, rep *report
 	time.Sleep(5 * time.Second)
 	server := e.serverPid
 	res := result{name: "GET /api/v1/approvals", latencies: make([]time.Duration, approvalsRequests)}
-	count := 0
+	count, total := 0, 0
 	serverCPU0, selfCPU0 := cpuTime(server), cpuTime(os.Getpid())
 	for i := range approvalsRequests {
 		s := time.Now()
-		if count, err = e.listApprovals(ctx); err != nil {
+		if count, total, err = e.listApprovals(ctx); err != nil {
 			return err
 		}
 		res.latencies[i] = time.Since(s)
 	}
 	serverCPU, selfCPU := cpuTime(server)-serverCPU0, cpuTime(os.Getpid())-selfCPU0
-	fmt.Printf("GET /api/v1/approvals as %s x%d: %d approvals, p50 %s, p99 %s (target < 200ms)\n", benchApprover,
-		approvalsRequests, count, res.p(0.5).Round(100*time.Microsecond), res.p(0.99).Round(100*time.Microsecond))
+	fmt.Printf("GET /api/v1/approvals as %s x%d: first page of %d approvals of %d, p50 %s, p99 %s (target < 200ms)\n", benchApprover,
+		approvalsRequests, count, total, res.p(0.5).Round(100*time.Microsecond), res.p(0.99).Round(100*time.Microsecond))
 	fmt.Printf("CPU per request: Temporal server %s, API and client %s\n",
 		(serverCPU / approvalsRequests).Round(100*time.Microsecond), (selfCPU / approvalsRequests).Round(100*time.Microsecond))
-	rep.Waiting = &waitingReport{Promotions: n, RSSMiB: float64(rss) / 1024, PeakMiB: float64(hwm) / 1024, Listed: count,
+	rep.Waiting = &waitingReport{Promotions: n, RSSMiB: float64(rss) / 1024, PeakMiB: float64(hwm) / 1024, Listed: count, Total: total,
 		ListP50Ms: ms(res.p(0.5)), ListP99Ms: ms(res.p(0.99)), ServerCPUMs: ms(serverCPU) / approvalsRequests,
 		APICPUMs: ms(selfCPU) / approvalsRequests, StartSeconds: startTook.Seconds(), ListRequests: approvalsRequests,
 		WorkerProcess: "drover-worker binary"}
 	return nil
 }
 
-// listApprovals asks the API what waits for bench and returns how many approvals it listed.
-func (e *benchEnv) listApprovals(ctx context.Context) (int, error) {
+// listApprovals asks the API what waits for bench as a client does (the
+// first page, of the API's default size) and returns how many approvals it
+// listed and the total it reported.
+func (e *benchEnv) listApprovals(ctx context.Context) (int, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.apiURL+"/api/v1/approvals", nil)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	req.Header.Set(api.UserHeader, benchApprover)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("list approvals: %w", err)
+		return 0, 0, fmt.Errorf("list approvals: %w", err)
 	}
 	defer resp.Body.Close()
 	var body api.ApprovalsResponse
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return 0, fmt.Errorf("list approvals: HTTP %d: %w", resp.StatusCode, err)
+		return 0, 0, fmt.Errorf("list approvals: HTTP %d: %w", resp.StatusCode, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("list approvals: HTTP %d", resp.StatusCode)
+		return 0, 0, fmt.Errorf("list approvals: HTTP %d", resp.StatusCode)
 	}
-	return len(body.Approvals), nil
+	return len(body.Approvals), body.Total, nil
 }

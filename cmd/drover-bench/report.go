@@ -119,10 +119,12 @@ type approvalsReport struct {
 
 // waitingReport is the worker binary with promotions waiting for approval.
 type waitingReport struct {
-	Promotions    int     `json:"promotions"`
-	RSSMiB        float64 `json:"worker_rss_mib"`
-	PeakMiB       float64 `json:"worker_peak_mib"`
-	Listed        int     `json:"approvals_listed"`
+	Promotions int     `json:"promotions"`
+	RSSMiB     float64 `json:"worker_rss_mib"`
+	PeakMiB    float64 `json:"worker_peak_mib"`
+	Listed     int     `json:"approvals_listed"`
+	// Total is the total the API reported: every gate, over all pages.
+	Total         int     `json:"approvals_total,omitempty"`
 	ListP50Ms     float64 `json:"list_p50_ms"`
 	ListP99Ms     float64 `json:"list_p99_ms"`
 	ServerCPUMs   float64 `json:"list_temporal_cpu_ms_per_request"`

@@ -123,7 +123,7 @@ func writeTable(w io.Writer, files []string) error {
 		row(fmt.Sprintf("worker, %d promotions waiting", wt.Promotions),
 			fmt.Sprintf("RSS %.0f MiB (peak %.0f MiB)", wt.RSSMiB, wt.PeakMiB), "< 300 MiB")
 		row(fmt.Sprintf("`GET /api/v1/approvals`, %d waiting", wt.Promotions),
-			fmt.Sprintf("p50 %s, p99 %s (%d listed)", tableMs(wt.ListP50Ms), tableMs(wt.ListP99Ms), wt.Listed), "p99 < 200 ms")
+			listedOf(wt), "p99 < 200 ms")
 	}
 	if f := r.InFlight; f != nil {
 		row(fmt.Sprintf("worker, %d builds in flight", f.Builds), fmt.Sprintf("RSS %.0f MiB (peak %.0f MiB)", f.RSSMiB, f.PeakMiB), "< 400 MiB")
@@ -157,4 +157,14 @@ func tableMs(v float64) string {
 	default:
 		return fmt.Sprintf("%.1f ms", v)
 	}
+}
+
+// listedOf is the approvals list's figures: p50, p99 and what one request
+// listed (the first page of the total, from runs that report a total).
+func listedOf(wt *waitingReport) string {
+	listed := fmt.Sprintf("%d listed", wt.Listed)
+	if wt.Total > 0 {
+		listed = fmt.Sprintf("first page: %d of %d", wt.Listed, wt.Total)
+	}
+	return fmt.Sprintf("p50 %s, p99 %s (%s)", tableMs(wt.ListP50Ms), tableMs(wt.ListP99Ms), listed)
 }

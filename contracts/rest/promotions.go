@@ -122,7 +122,12 @@ type Approval struct {
 	Earlier []contracts.EnvironmentResult `json:"earlier"`
 }
 
-// ApprovalsResponse answers GET /api/v1/approvals, oldest wait first.
+// ApprovalsResponse answers GET /api/v1/approvals: a page of approval
+// gates, oldest wait first.
 type ApprovalsResponse struct {
 	Approvals []Approval `json:"approvals"`
+	// Total is how many gates the request's filters select, over all pages.
+	Total int `json:"total"`
+	// Next, when there are more, is the ?after= of the next page.
+	Next string `json:"next,omitempty"`
 }

@@ -237,27 +237,7 @@ func earlierJenkinsProgress(ctx context.Context) jenkinsProgress {
 // progressHeartbeat calls record (which records the progress as the heartbeat) every
 // heartbeat interval until stop is called or ctx ends.
 func (a *PromotionActivities) progressHeartbeat(ctx context.Context, record func()) (stop func()) {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(a.Tasks.heartbeatInterval())
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			record()
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-	}
+	return every(ctx, a.Tasks.heartbeatInterval(), record)
 }
 
 // errJenkinsAuth is Jenkins refusing the check's credentials.

@@ -234,15 +234,21 @@ func (a *Activities) heartbeat(ctx context.Context, attempt int) (stop func()) {
 }
 
 // heartbeatWith is heartbeat with details() as each heartbeat's details.
+// The first heartbeat waits one interval: a task that ends sooner costs no
+// heartbeat round trip, and the heartbeat timeout is far longer.
 func (a *Activities) heartbeatWith(ctx context.Context, details func() any) (stop func()) {
+	return every(ctx, a.heartbeatInterval(), func() { activity.RecordHeartbeat(ctx, details()) })
+}
+
+// every calls fn every interval, the first time one interval from now,
+// until stop is called (which waits for a call under way) or ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func()) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(a.heartbeatInterval())
+		t := time.NewTicker(interval)
 		defer t.Stop()
-		// The first heartbeat waits one interval: a task that ends sooner
-		// costs no heartbeat round trip, and the heartbeat timeout is far longer.
 		for {
 			select {
 			case <-done:
@@ -251,7 +257,7 @@ func (a *Activities) heartbeatWith(ctx context.Context, details func() any) (sto
 				return
 			case <-t.C:
 			}
-			activity.RecordHeartbeat(ctx, details())
+			fn()
 		}
 	}()
 	return func() {

@@ -56,7 +56,7 @@ func (s *Server) startRequested(c *gin.Context, req CreateBuildRequest, upstream
 		return 0, CreateBuildResponse{}, err
 	}
 	var registered *registry.Project
-	commit, project, err := s.definitionAt(ctx, req.Repository, req.Commit)
+	commit, project, info, err := s.describedDefinitionAt(ctx, req.Repository, req.Commit)
 	if err == nil && upstream != nil {
 		var trigger *pipeline.UpstreamTrigger
 		if project.Triggers != nil {
@@ -103,6 +103,7 @@ func (s *Server) startRequested(c *gin.Context, req CreateBuildRequest, upstream
 	if upstream != nil {
 		in.Upstream, in.TriggeredBy = upstream, actor
 	}
+	withCommitInfo(&in, info)
 	return s.startBuild(ctx, in, req.Rerun)
 }
 
@@ -110,24 +111,58 @@ func (s *Server) startRequested(c *gin.Context, req CreateBuildRequest, upstream
 // definition at that commit, with its includes. Its errors are ready for c.Error: a ref that
 // does not resolve or a missing definition is a 400, and so is a bad one.
 func (s *Server) definitionAt(ctx context.Context, repository, ref string) (string, *pipeline.Project, error) {
-	repo := gitsource.Redact(repository)
-	commit, err := s.Source.Resolve(ctx, repository, ref)
+	commit, project, _, err := s.describedDefinitionAt(ctx, repository, ref)
+	return commit, project, err
+}
+
+// describedDefinitionAt is definitionAt, and the commit's subject and author
+// when the source read them along with the definition (zero otherwise).
+func (s *Server) describedDefinitionAt(ctx context.Context, repository, ref string) (string, *pipeline.Project, gitsource.CommitInfo, error) {
+	commit, data, info, err := s.readDefinition(ctx, repository, ref)
 	if err != nil {
-		s.logger().WarnContext(ctx, "resolve commit failed", "repository", repo, "ref", ref, "error", err)
-		return "", nil, errorf(http.StatusBadRequest, codeBadRepository, "cannot resolve %q in repository %s", ref, repo)
-	}
-	data, err := s.Source.ReadFile(ctx, repository, commit, DefinitionFile)
-	if errors.Is(err, gitsource.ErrFileNotFound) {
-		return "", nil, errorf(http.StatusBadRequest, codeNoDefinition, "no %s at %s", DefinitionFile, commit)
-	}
-	if err != nil {
-		return "", nil, fmt.Errorf("read %s at %s: %w", DefinitionFile, commit, err)
+		return "", nil, gitsource.CommitInfo{}, err
 	}
 	project, err := s.parseDefinition(ctx, repository, commit, data)
 	if err != nil {
-		return "", nil, err // mapped to bad_definition
+		return "", nil, gitsource.CommitInfo{}, err // mapped to bad_definition
 	}
-	return commit, project, nil
+	return commit, project, info, nil
+}
+
+// readDefinition resolves ref in repository and reads the definition at
+// that commit, with the commit's description when the source reads both in
+// one go (a webhook's full SHA of a local repository: one round trip to git
+// instead of three).
+func (s *Server) readDefinition(ctx context.Context, repository, ref string) (string, []byte, gitsource.CommitInfo, error) {
+	repo := gitsource.Redact(repository)
+	unresolved := func(err error) (string, []byte, gitsource.CommitInfo, error) {
+		s.logger().WarnContext(ctx, "resolve commit failed", "repository", repo, "ref", ref, "error", err)
+		return "", nil, gitsource.CommitInfo{}, errorf(http.StatusBadRequest, codeBadRepository, "cannot resolve %q in repository %s", ref, repo)
+	}
+	if r, ok := s.Source.(CommitFileReader); ok {
+		cf, err := r.ReadCommitFile(ctx, repository, ref, DefinitionFile)
+		switch {
+		case errors.Is(err, gitsource.ErrUnresolved):
+			return unresolved(err)
+		case errors.Is(err, gitsource.ErrFileNotFound):
+			return "", nil, gitsource.CommitInfo{}, errorf(http.StatusBadRequest, codeNoDefinition, "no %s at %s", DefinitionFile, cf.Commit)
+		case err != nil:
+			return "", nil, gitsource.CommitInfo{}, fmt.Errorf("read %s at %s: %w", DefinitionFile, cmpOr(cf.Commit, ref), err)
+		}
+		return cf.Commit, cf.Data, cf.Info, nil
+	}
+	commit, err := s.Source.Resolve(ctx, repository, ref)
+	if err != nil {
+		return unresolved(err)
+	}
+	data, err := s.Source.ReadFile(ctx, repository, commit, DefinitionFile)
+	if errors.Is(err, gitsource.ErrFileNotFound) {
+		return "", nil, gitsource.CommitInfo{}, errorf(http.StatusBadRequest, codeNoDefinition, "no %s at %s", DefinitionFile, commit)
+	}
+	if err != nil {
+		return "", nil, gitsource.CommitInfo{}, fmt.Errorf("read %s at %s: %w", DefinitionFile, commit, err)
+	}
+	return commit, data, gitsource.CommitInfo{}, nil
 }
 
 // startBuild starts in, or finds the build of its commit, and returns the
@@ -179,6 +214,11 @@ func (s *Server) describeCommit(ctx context.Context, in *workflows.BuildInput) {
 			"commit", in.Commit, "error", err)
 		return
 	}
+	withCommitInfo(in, info)
+}
+
+// withCommitInfo sets the build's commit subject and author from info.
+func withCommitInfo(in *workflows.BuildInput, info gitsource.CommitInfo) {
 	in.Subject, in.Author = clipRunes(info.Subject, 200), clipRunes(info.Author, 100)
 }
 

@@ -115,7 +115,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 	if err != nil {
 		return nil, err
 	}
-	commit, def, err := s.definitionAt(ctx, push.cloneURL, push.after)
+	commit, def, info, err := s.describedDefinitionAt(ctx, push.cloneURL, push.after)
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +145,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
 		InfraRetries:     s.TaskInfraRetries,
 	}
+	withCommitInfo(&in, info)
 	status, resp, err := s.startBuild(ctx, in, false)
 	if err != nil {
 		return nil, err

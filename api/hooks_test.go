@@ -42,6 +42,9 @@ func TestHookStartsBuildPerForge(t *testing.T) {
 			require.Equal(t, tt.triggeredBy, in.TriggeredBy)
 			require.Equal(t, "unit", in.Plan.Stages[0].Tasks[0].Name)
 			require.Equal(t, 7, in.InfraRetries)
+			// Read with drover.yaml, in the same round trip to git.
+			require.Equal(t, "change", in.Subject)
+			require.Equal(t, "t", in.Author)
 		})
 	}
 }

@@ -118,7 +118,7 @@ func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildR
 	if err != nil {
 		return "", err
 	}
-	commit, def, err := s.definitionAt(ctx, req.Repository, req.Commit)
+	commit, def, info, err := s.describedDefinitionAt(ctx, req.Repository, req.Commit)
 	if err != nil {
 		return "", pageError(err)
 	}
@@ -140,6 +140,7 @@ func (s *Server) pageBuild(ctx context.Context, project string, req CreateBuildR
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
 		InfraRetries:     s.TaskInfraRetries,
 	}
+	withCommitInfo(&in, info)
 	_, resp, err := s.startBuild(ctx, in, req.Rerun)
 	if err != nil {
 		return "", err

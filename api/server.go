@@ -106,6 +106,17 @@ type CommitDescriber interface {
 	Describe(ctx context.Context, repository, commit string) (gitsource.CommitInfo, error)
 }
 
+// CommitFileReader is implemented by SourceReaders that resolve a ref, read
+// a file at the commit and describe the commit together (*gitsource.Source
+// does, in one round trip to git for a full SHA of a local repository): the
+// webhook path reads drover.yaml and the commit's subject that way.
+type CommitFileReader interface {
+	// ReadCommitFile wraps gitsource.ErrUnresolved when ref resolves to no
+	// commit and gitsource.ErrFileNotFound, with Commit set, when the commit
+	// has no such file; Info may be zero.
+	ReadCommitFile(ctx context.Context, repository, ref, file string) (gitsource.CommitFile, error)
+}
+
 // LogReader reads task logs; every logstore.Logs (files or S3) implements it.
 type LogReader interface {
 	// ReadAt returns up to max bytes from offset and the next offset;

@@ -12,7 +12,11 @@ import (
 func (r *promotionRun) startNotifier(ctx workflow.Context) {
 	base := contracts.NotifyEvent{Kind: "promotion", Project: r.in.Project, Repository: r.in.Repository,
 		Commit: r.in.Commit, Branch: r.in.Branch, Version: r.in.Version}
-	r.rec.notify = newNotifier(ctx, contracts.ResolveSinksInput{Notify: r.in.Notify, Repository: r.in.Repository}, base, notifyHooks{
+	resolve := newNotifier
+	if r.rec.current {
+		resolve = resolveNotifier // past the "notify" change
+	}
+	r.rec.notify = resolve(ctx, contracts.ResolveSinksInput{Notify: r.in.Notify, Repository: r.in.Repository}, base, notifyHooks{
 		fill: func(ev *contracts.NotifyEvent) {
 			ev.Status, ev.Environment = string(r.rec.state.Status), ev.Stage
 		},

@@ -14,6 +14,19 @@ import (
 // registered through the API.
 const artifactAvailableChangeID = "artifact-available"
 
+// promotionChangesChangeID versions, at once, every change of Promotion
+// versioned before it: "notify", signedDecisionsChangeID,
+// artifactAvailableChangeID, approversChangeID, approvalsLedgerChangeID and
+// freezeChangeID. Each
+// GetVersion of a new run costs a marker and an upsert of the
+// TemporalChangeVersion search attribute; the freeze gate's came right after
+// the approval, on the way to the deploy. Version 1 also checks the freeze
+// as a local activity (see freezeGate), so that an accepted approval asks
+// for the lock in the workflow task that completed the decision, not one
+// activity round trip later. Later changes get their own IDs, or a new
+// version of this one.
+const promotionChangesChangeID = "promotion-changes"
+
 // Promotion walks a version through its environments in order: for each, the
 // gates (soak of the environment before, schedule window, approval), the
 // environment's lock, the deploy and the verifications, with a rollback to
@@ -23,6 +36,10 @@ const artifactAvailableChangeID = "artifact-available"
 // a CanceledError whose details hold the state.
 func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) {
 	r := newPromotionRun(ctx, in)
+	// One marker for all of the changes before it (see
+	// promotionChangesChangeID); a promotion recorded before it asks for
+	// each change in turn, as it did.
+	r.rec.current = workflow.GetVersion(ctx, promotionChangesChangeID, workflow.DefaultVersion, 1) >= 1
 	if err := r.registerHandlers(ctx); err != nil {
 		return PromotionState{}, err
 	}
@@ -36,7 +53,7 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 	// it) is announced by its first promotion. Versioned: promotions
 	// recorded before replay without the event.
 	if in.BuildID == "" && in.Kind == "" &&
-		workflow.GetVersion(ctx, artifactAvailableChangeID, workflow.DefaultVersion, 1) == 1 {
+		(r.rec.current || workflow.GetVersion(ctx, artifactAvailableChangeID, workflow.DefaultVersion, 1) == 1) {
 		r.rec.emit(EventArtifactAvailable, "", "version "+in.Version+" registered")
 	}
 

@@ -51,10 +51,10 @@ func (r *promotionRecord) publishApproval(ctx workflow.Context, cur int) []tempo
 	if pending == nil && !shown {
 		return nil
 	}
-	if workflow.GetVersion(ctx, approversChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !r.current && workflow.GetVersion(ctx, approversChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return nil
 	}
-	if workflow.GetVersion(ctx, approvalsLedgerChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+	if r.current || workflow.GetVersion(ctx, approvalsLedgerChangeID, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
 		// The caller writes it to the ledger next (syncApprovals).
 		r.approvals.want = pending
 	}

@@ -23,21 +23,15 @@ const FreezePoll = 2 * time.Minute
 // why, by whom and until when. It returns the environment's result when the
 // wait ended it (cancelled, superseded), "" once the freeze has lifted.
 func (r *promotionRun) freezeGate(ctx workflow.Context, i int) string {
-	if workflow.GetVersion(ctx, freezeChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !r.rec.current && workflow.GetVersion(ctx, freezeChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return ""
 	}
 	env := r.plan.Environments[i]
-	// A ledger that does not answer is retried until it does (the pending
-	// activity shows its error); only cancellation ends the wait.
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
-	})
+	check := r.checkFreeze(ctx)
 	waited := false
 	for {
 		var st contracts.FreezeStatus
-		err := workflow.ExecuteActivity(actx, activityCheckFreeze,
-			contracts.FreezeCheckInput{Project: r.in.Project, Environment: env.Name}).Get(ctx, &st)
+		err := check(contracts.FreezeCheckInput{Project: r.in.Project, Environment: env.Name}).Get(ctx, &st)
 		if err != nil {
 			if ctx.Err() != nil {
 				return EnvCancelled
@@ -75,5 +69,29 @@ func (r *promotionRun) freezeGate(ctx workflow.Context, i int) string {
 		if result, _ := r.await(ctx, wait, func() bool { return r.freezeRecheck }); result != "" {
 			return result
 		}
+	}
+}
+
+// checkFreeze returns how the freeze gate runs the CheckFreeze activity. A
+// ledger that does not answer is retried until it does; only cancellation
+// ends the wait. Promotions since promotionChangesChangeID run it as a local
+// activity, in the workflow task that passed the gates before it (for an
+// approval, the one that completes the decision), which saves an activity
+// task and a workflow task before the lock is asked; its failed attempts
+// show in the worker's log instead of the pending activity. Promotions
+// recorded before it run it as an activity, as they did.
+func (r *promotionRun) checkFreeze(ctx workflow.Context) func(contracts.FreezeCheckInput) workflow.Future {
+	retry := &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second}
+	if r.rec.current {
+		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry,
+		})
+		return func(in contracts.FreezeCheckInput) workflow.Future {
+			return workflow.ExecuteLocalActivity(lctx, activityCheckFreeze, in)
+		}
+	}
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: retry})
+	return func(in contracts.FreezeCheckInput) workflow.Future {
+		return workflow.ExecuteActivity(actx, activityCheckFreeze, in)
 	}
 }

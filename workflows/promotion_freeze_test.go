@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/contracts"
 )
@@ -132,4 +135,42 @@ func TestFreezeLiftedSignalAsksAgainAtOnce(t *testing.T) {
 	}
 	require.Equal(t, promotionStart.Add(50*time.Second), lifted, "at the signal, not at the next poll (2m)")
 	require.Equal(t, 3, pe.freezes.checks, "at the start and at each signal")
+}
+
+// A promotion started since promotion-changes checks the freeze as a local
+// activity (in the workflow task that passed its gates); one recorded before
+// it runs the CheckFreeze activity, as it did.
+func TestFreezeCheckIsLocalSincePromotionChanges(t *testing.T) {
+	for _, current := range []bool{true, false} {
+		pe := newPromotionEnv(t, nil)
+		var mu sync.Mutex
+		var local, remote int
+		pe.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+			mu.Lock()
+			defer mu.Unlock()
+			if info.ActivityType.Name == activityCheckFreeze {
+				local++
+			}
+		})
+		pe.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+			mu.Lock()
+			defer mu.Unlock()
+			if info.ActivityType.Name == activityCheckFreeze {
+				remote++
+			}
+		})
+		if !current {
+			pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+		}
+		pe.update(time.Hour, DecideUpdate, approve("prod", "alice"))
+		state, err := pe.run(t, promotionInput(environment("dev"), environment("prod", withApproval(1, "alice"))))
+		require.NoError(t, err)
+		require.Equal(t, PromotionCompleted, state.Status)
+		if current {
+			require.Equal(t, [2]int{2, 0}, [2]int{local, remote}, "local, remote checks of a new promotion")
+		} else {
+			require.Equal(t, [2]int{0, 2}, [2]int{local, remote}, "local, remote checks of an old promotion")
+		}
+		require.Equal(t, 2, pe.freezes.checks)
+	}
 }

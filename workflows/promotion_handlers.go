@@ -14,7 +14,7 @@ import (
 // an audit entry) and refuse it; past maxRecordedForgeries the validator
 // refuses it outright.
 func (r *promotionRun) registerHandlers(ctx workflow.Context) error {
-	r.signed = workflow.GetVersion(ctx, signedDecisionsChangeID, workflow.DefaultVersion, 1) == 1
+	r.signed = r.rec.current || workflow.GetVersion(ctx, signedDecisionsChangeID, workflow.DefaultVersion, 1) == 1
 	if err := workflow.SetQueryHandler(ctx, PromotionStateQuery, func() (PromotionState, error) {
 		return r.rec.state, nil
 	}); err != nil {

@@ -25,6 +25,9 @@ type promotionRecord struct {
 	writes int
 	// approvals keeps the ledger's pending approval gate in step (see syncApprovals).
 	approvals approvalsLedger
+	// current is set in promotions started since promotionChangesChangeID:
+	// they have every change versioned before it, without asking for each.
+	current bool
 }
 
 // env is the state of the environment at index i.

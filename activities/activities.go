@@ -20,7 +20,7 @@ const (
 // method is an activity.
 type Activities struct {
 	// DataDir holds workspaces, under DataDir/workspaces/<uuid>, each removed
-	// after its task.
+	// after its task (or, left empty, kept for the next one).
 	DataDir string
 	Source  *gitsource.Source
 	Logs    logstore.Logs
@@ -69,6 +69,9 @@ type Activities struct {
 	// Builds asks the API to build the commit a push step made; nil leaves
 	// it to a webhook or a poll.
 	Builds BuildRequester
+
+	// workspaces keeps empty workspaces for reuse (see releaseWorkspace).
+	workspaces workspacePool
 }
 
 // DefaultLogLimit is the most output of one script kept in its log.

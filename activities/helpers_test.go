@@ -135,15 +135,22 @@ func readLog(t *testing.T, a *activities.Activities, in activities.RunTaskInput)
 	return out.String()
 }
 
-// requireNoWorkspaces checks that every workspace was removed.
+// requireNoWorkspaces checks that every workspace was removed, or left
+// empty for the next attempt to reuse.
 func requireNoWorkspaces(t *testing.T, a *activities.Activities) {
 	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(a.DataDir, "workspaces"))
+	base := filepath.Join(a.DataDir, "workspaces")
+	entries, err := os.ReadDir(base)
 	if errors.Is(err, os.ErrNotExist) {
 		return
 	}
 	require.NoError(t, err)
-	require.Empty(t, entries)
+	for _, e := range entries {
+		require.True(t, e.IsDir(), "%s is left in the workspaces", e.Name())
+		inside, err := os.ReadDir(filepath.Join(base, e.Name()))
+		require.NoError(t, err)
+		require.Empty(t, inside, "workspace %s is left with files", e.Name())
+	}
 }
 
 // gitRun runs a git command for a test repository.

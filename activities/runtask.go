@@ -73,7 +73,7 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 		return result, err
 	}
 	defer func() {
-		if err := removeWorkspace(workspace); err != nil {
+		if err := a.releaseWorkspace(workspace); err != nil {
 			logger.Warn("Remove workspace failed.", "error", err)
 		}
 	}()

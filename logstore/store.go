@@ -83,10 +83,16 @@ func (s *Store) Writer(key string) (*LineWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return nil, fmt.Errorf("open log %s: %w", key, err)
+	const flags = os.O_WRONLY | os.O_APPEND | os.O_CREATE
+	f, err := os.OpenFile(p, flags, 0o644)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The first log of its directory (most tasks of a stage find it
+		// there already, and skip MkdirAll's stats).
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, fmt.Errorf("open log %s: %w", key, err)
+		}
+		f, err = os.OpenFile(p, flags, 0o644)
 	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", key, err)
 	}

@@ -95,10 +95,17 @@ type webhooksReport struct {
 	FloorP50Ms float64 `json:"start_workflow_p50_ms"`
 	FloorP99Ms float64 `json:"start_workflow_p99_ms"`
 	// AddedP50Ms is the median over rounds of the push p50 minus the StartWorkflow p50.
-	AddedP50Ms       float64   `json:"added_p50_ms"`
-	AddedRounds      []float64 `json:"added_p50_ms_rounds"`
-	Redeliveries     int       `json:"redeliveries"`
-	RedeliveryBuilds int       `json:"redelivery_builds"`
+	AddedP50Ms  float64   `json:"added_p50_ms"`
+	AddedRounds []float64 `json:"added_p50_ms_rounds"`
+	// StartOptions* are Drover's own StartWorkflow (TemporalBuilds.Start,
+	// no webhook) minus Temporal's plain one, WebhookPath* the pushes minus
+	// Drover's start: the two parts of Added, medians and rounds.
+	StartOptionsP50Ms  float64   `json:"drover_start_added_p50_ms"`
+	StartOptionsRounds []float64 `json:"drover_start_added_p50_ms_rounds"`
+	WebhookPathP50Ms   float64   `json:"webhook_path_added_p50_ms"`
+	WebhookPathRounds  []float64 `json:"webhook_path_added_p50_ms_rounds"`
+	Redeliveries       int       `json:"redeliveries"`
+	RedeliveryBuilds   int       `json:"redelivery_builds"`
 	// ConcurrentDuplicate* time the redeliveries answered 200 existing, from
 	// Senders senders, with no worker running.
 	ConcurrentDuplicateP50Ms float64 `json:"concurrent_duplicate_no_worker_p50_ms"`

@@ -109,6 +109,12 @@ func writeTable(w io.Writer, files []string) error {
 		row(fmt.Sprintf("Temporal's own StartWorkflow, %d senders (the floor)", h.Senders),
 			fmt.Sprintf("p50 %s, p99 %s", tableMs(h.FloorP50Ms), tableMs(h.FloorP99Ms)), "")
 		row("Drover added over StartWorkflow, p50 (median of rounds)", fmt.Sprintf("%s (rounds %s ms)", tableMs(h.AddedP50Ms), fmtRatios(h.AddedRounds)), "≤ 10 ms")
+		if len(h.StartOptionsRounds) > 0 {
+			row("… of which Temporal's cost of Drover's start options (TemporalBuilds.Start, no webhook)",
+				fmt.Sprintf("%s (rounds %s ms)", tableMs(h.StartOptionsP50Ms), fmtRatios(h.StartOptionsRounds)), "")
+			row("… and the webhook path over Drover's start",
+				fmt.Sprintf("%s (rounds %s ms)", tableMs(h.WebhookPathP50Ms), fmtRatios(h.WebhookPathRounds)), "")
+		}
 		row("duplicate delivery answered, one at a time, no worker running",
 			fmt.Sprintf("p50 %s, p99 %s (%d duplicates)", tableMs(h.DuplicateP50Ms), tableMs(h.DuplicateP99Ms), h.Duplicates), "< 50 ms")
 		row(fmt.Sprintf("%d redeliveries of one push from %d senders, no worker running", h.Redeliveries, h.Senders),

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -174,7 +175,7 @@ func command(spec processSpec) (*exec.Cmd, func(), error) {
 		}
 		return cmd, cleanup, nil
 	}
-	cmd := exec.Command("bash", "-eo", "pipefail", "-c", spec.Script)
+	cmd := exec.Command(bashPath(), "-eo", "pipefail", "-c", spec.Script)
 	cmd.Dir = spec.Dir
 	cmd.Env = spec.Env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -182,6 +183,25 @@ func command(spec processSpec) (*exec.Cmd, func(), error) {
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	}
 	return cmd, func() {}, nil
+}
+
+// bashFound is bash's path in the worker's PATH, once found.
+var bashFound atomic.Pointer[string]
+
+// bashPath returns bash's path in the worker's PATH (what exec.Command
+// would find), looked up once rather than with a stat per PATH entry for
+// every script; "bash" while it is not found, so that starting the script
+// says why.
+func bashPath() string {
+	if p := bashFound.Load(); p != nil {
+		return *p
+	}
+	p, err := exec.LookPath("bash")
+	if err != nil {
+		return "bash"
+	}
+	bashFound.Store(&p)
+	return p
 }
 
 // terminate sends SIGTERM to the process group, then SIGKILL if the main

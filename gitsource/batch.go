@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,12 +18,18 @@ import (
 // batchIdle is how long an unused `git cat-file --batch` process is kept.
 const batchIdle = 30 * time.Second
 
+// batchProcs is how many cat-file processes one repository may have:
+// reads in flight together (webhooks from several senders) each take an
+// idle process, up to this many, instead of queueing behind one.
+const batchProcs = 4
+
 // catFile is a long-lived `git cat-file --batch` in one repository. Starting
 // a git process costs several milliseconds, and the API reads a commit and
-// its drover.yaml for every webhook; one process per repository answers
-// those reads in microseconds. Requests are serialized by mu.
+// its drover.yaml for every webhook; a process answers those reads in
+// microseconds. Requests to one process are serialized by mu.
 type catFile struct {
 	mu     sync.Mutex
+	users  int // reads holding or waiting for the process; guarded by Source.mu
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	stdout *bufio.Reader
@@ -41,13 +48,21 @@ type batchObject struct {
 // with a fresh one.
 var errBatchBroken = errors.New("git cat-file process ended")
 
-// batch returns the cat-file process of the repository at dir, starting one
-// if needed.
+// batch returns a cat-file process of the repository at dir for one read,
+// which the caller gives back with release: an idle one, a new one when
+// all are busy and dir has fewer than batchProcs, else the least busy.
 func (s *Source) batch(dir string) (*catFile, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.batches[dir]; c != nil {
-		return c, nil
+	var least *catFile
+	for _, c := range s.batches[dir] {
+		if least == nil || c.users < least.users {
+			least = c
+		}
+	}
+	if least != nil && (least.users == 0 || len(s.batches[dir]) >= batchProcs) {
+		least.users++
+		return least, nil
 	}
 	cmd := exec.Command("git", "cat-file", "--batch")
 	cmd.Dir = dir
@@ -63,20 +78,32 @@ func (s *Source) batch(dir string) (*catFile, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("git cat-file: %w", err)
 	}
-	c := &catFile{cmd: cmd, stdin: stdin, stdout: bufio.NewReaderSize(stdout, 64<<10)}
+	c := &catFile{cmd: cmd, stdin: stdin, stdout: bufio.NewReaderSize(stdout, 64<<10), users: 1}
 	c.idle = time.AfterFunc(batchIdle, func() { s.dropBatch(dir, c) })
 	if s.batches == nil {
-		s.batches = map[string]*catFile{}
+		s.batches = map[string][]*catFile{}
 	}
-	s.batches[dir] = c
+	s.batches[dir] = append(s.batches[dir], c)
 	return c, nil
 }
 
-// dropBatch stops c and forgets it if it is still dir's process.
+// release gives back c, taken by batch.
+func (s *Source) release(c *catFile) {
+	s.mu.Lock()
+	c.users--
+	s.mu.Unlock()
+}
+
+// dropBatch stops c and forgets it if it is still one of dir's processes.
 func (s *Source) dropBatch(dir string, c *catFile) {
 	s.mu.Lock()
-	if s.batches[dir] == c {
-		delete(s.batches, dir)
+	if procs, ok := s.batches[dir]; ok {
+		procs = slices.DeleteFunc(procs, func(b *catFile) bool { return b == c })
+		if len(procs) == 0 {
+			delete(s.batches, dir)
+		} else {
+			s.batches[dir] = procs
+		}
 	}
 	s.mu.Unlock()
 	c.stop()
@@ -95,9 +122,11 @@ func (s *Source) Close() {
 	batches := s.batches
 	s.batches = nil
 	s.mu.Unlock()
-	for _, c := range batches {
-		c.idle.Stop()
-		c.stop()
+	for _, procs := range batches {
+		for _, c := range procs {
+			c.idle.Stop()
+			c.stop()
+		}
 	}
 }
 
@@ -115,6 +144,7 @@ func (s *Source) catObjects(ctx context.Context, dir string, names ...string) ([
 			return nil, err
 		}
 		objs, err := c.lookup(ctx, names)
+		s.release(c)
 		if errors.Is(err, errBatchBroken) {
 			s.dropBatch(dir, c)
 			if ctx.Err() != nil {

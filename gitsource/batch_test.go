@@ -3,9 +3,11 @@ package gitsource_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,4 +77,39 @@ func catFileProcesses(t *testing.T, dir string) []string {
 		}
 	}
 	return pids
+}
+
+// Reads in flight together may each take a process of the repository, up
+// to four; every read gets its own answer.
+func TestReadFileConcurrentReadsShareFewProcesses(t *testing.T) {
+	r := newTestRepo(t)
+	s := gitsource.New(t.TempDir())
+	t.Cleanup(s.Close)
+	ctx := context.Background()
+	want := map[string]string{r.c1: "version: 1\n", r.c2: "version: 2\n", r.c3: "version: 2\n"}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Go(func() {
+			for j := range 20 {
+				commit := []string{r.c1, r.c2, r.c3}[(i+j)%3]
+				cf, err := s.ReadCommitFile(ctx, r.dir, commit, "drover.yaml")
+				if err == nil && (cf.Commit != commit || string(cf.Data) != want[commit]) {
+					err = fmt.Errorf("read %s: got commit %s, %q", commit, cf.Commit, cf.Data)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	procs := catFileProcesses(t, r.dir)
+	require.NotEmpty(t, procs)
+	require.LessOrEqual(t, len(procs), 4)
 }

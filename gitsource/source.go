@@ -31,7 +31,7 @@ type Source struct {
 
 	mu      sync.Mutex
 	locks   map[string]*sync.Mutex // per mirror directory
-	batches map[string]*catFile    // per repository directory
+	batches map[string][]*catFile  // per repository directory
 }
 
 // New returns a Source that caches remote repositories under cacheDir.

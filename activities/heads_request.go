@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/drover-ci/drover/contracts"
 )
 
@@ -111,7 +113,13 @@ func (p *HeadPoller) StartDownstreamBuilds(ctx context.Context, in contracts.Sta
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
-		return res, fmt.Errorf("POST %s: status %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
+		err := fmt.Errorf("POST %s: status %s: %s", u, resp.Status, strings.TrimSpace(string(body)))
+		if refusedForGood(resp.StatusCode) {
+			// Asking again gets the same answer (no poll token, a build
+			// that did not succeed): the build ends now, not after retries.
+			return res, temporal.NewNonRetryableApplicationError(err.Error(), "DownstreamRefused", nil)
+		}
+		return res, err
 	}
 	var out struct {
 		Builds []json.RawMessage `json:"builds"`
@@ -121,4 +129,11 @@ func (p *HeadPoller) StartDownstreamBuilds(ctx context.Context, in contracts.Sta
 	}
 	res.Builds = len(out.Builds)
 	return res, nil
+}
+
+// refusedForGood reports whether an answer of the API with this status
+// would be the same if asked again: a client error other than a timeout or
+// a rate limit.
+func refusedForGood(status int) bool {
+	return status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests
 }

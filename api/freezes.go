@@ -74,15 +74,41 @@ func (s *Server) thawEnvironment(c *gin.Context) {
 	}
 	s.auditFreeze(c, "unfreeze", project, env, "")
 	// Waiting promotions look again now (else at their next poll).
-	if r, ok := s.Promotions.(interface {
-		RecheckFreeze(ctx context.Context, project, env string) error
-	}); ok {
-		if err := r.RecheckFreeze(c.Request.Context(), project, env); err != nil {
-			s.logger().WarnContext(c.Request.Context(), "freeze lifted: waiting promotions not told", "project", project,
-				"environment", env, "error", err)
-		}
+	if r, ok := s.Promotions.(freezeRechecker); ok {
+		s.recheckFreeze(c.Request.Context(), r, project, env)
+		// Temporal finds waiting promotions by their search attributes,
+		// which it makes visible a moment after a promotion stops at the
+		// freeze: one that stopped just before the freeze lifted is told
+		// again shortly, not left to its next poll minutes later. Telling
+		// a promotion twice is harmless.
+		go func() {
+			ctx := context.WithoutCancel(c.Request.Context())
+			for _, d := range freezeRecheckAgain {
+				time.Sleep(d)
+				s.recheckFreeze(ctx, r, project, env)
+			}
+		}()
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// freezeRecheckAgain are the pauses after which a lifted freeze's waiting
+// promotions are told again.
+var freezeRecheckAgain = []time.Duration{time.Second, 4 * time.Second}
+
+// freezeRechecker tells the promotions waiting at a frozen environment to
+// look again (TemporalPromotions.RecheckFreeze).
+type freezeRechecker interface {
+	RecheckFreeze(ctx context.Context, project, env string) error
+}
+
+func (s *Server) recheckFreeze(ctx context.Context, r freezeRechecker, project, env string) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := r.RecheckFreeze(ctx, project, env); err != nil {
+		s.logger().WarnContext(ctx, "freeze lifted: waiting promotions not told", "project", project,
+			"environment", env, "error", err)
+	}
 }
 
 // freezeRoute checks a freeze route: freezes configured, names sane, the

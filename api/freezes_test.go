@@ -93,3 +93,49 @@ func TestFreezeAndThawAnEnvironment(t *testing.T) {
 	}
 	require.Equal(t, []string{"erin freeze prod holiday", "erin unfreeze prod "}, allowed)
 }
+
+// recheckingPromotions counts the times the API tells waiting promotions
+// that a freeze has lifted.
+type recheckingPromotions struct {
+	Promotions
+	mu    sync.Mutex
+	calls []string
+}
+
+func (r *recheckingPromotions) RecheckFreeze(_ context.Context, project, env string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, project+"/"+env)
+	return nil
+}
+
+func (r *recheckingPromotions) told() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.calls...)
+}
+
+// TestThawTellsWaitingPromotionsAgain: lifting a freeze tells the waiting
+// promotions at once and again shortly after, for a promotion whose stop at
+// the freeze Temporal's search did not show yet.
+func TestThawTellsWaitingPromotionsAgain(t *testing.T) {
+	saved := freezeRecheckAgain
+	freezeRecheckAgain = []time.Duration{time.Millisecond, time.Millisecond}
+	t.Cleanup(func() { freezeRecheckAgain = saved })
+
+	ts, _ := authzServer(t)
+	ts.Freezes = &fakeFreezes{m: map[string]ledger.Freeze{}}
+	promotions := &recheckingPromotions{Promotions: ts.Promotions}
+	ts.Promotions = promotions
+	as := []string{"Authorization", "Bearer erin-token"}
+	path := "/api/v1/environments/demo/prod/freeze"
+	rec := ts.do(t, http.MethodPut, path, `{"reason": "holiday"}`, as...)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Empty(t, promotions.told(), "freezing tells no one")
+
+	rec = ts.do(t, http.MethodDelete, path, "", as...)
+	require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
+	require.NotEmpty(t, promotions.told(), "told before the answer")
+	require.Eventually(t, func() bool { return len(promotions.told()) == 3 }, 10*time.Second, time.Millisecond)
+	require.Equal(t, []string{"demo/prod", "demo/prod", "demo/prod"}, promotions.told())
+}

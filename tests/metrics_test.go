@@ -35,6 +35,17 @@ build:
     - name: package
       tasks:
         - {name: app, checkout: false, run: "echo app"}
+    # More tasks than the server hands the workflow's worker eagerly (3):
+    # the others go through the task queue, whose schedule-to-start the
+    # dashboard reads (eager ones have none).
+    - name: fan
+      tasks:
+        - {name: a, checkout: false, run: "true"}
+        - {name: b, checkout: false, run: "true"}
+        - {name: c, checkout: false, run: "true"}
+        - {name: d, checkout: false, run: "true"}
+        - {name: e, checkout: false, run: "true"}
+        - {name: f, checkout: false, run: "true"}
 promotion:
   environments:
     - name: dev

@@ -60,7 +60,7 @@ type Jenkins struct {
 	builds    map[int]int           // queue item → build number
 	polls     map[int]int
 	watched   map[string]int // by job, how often its builds were polled
-	stopped   []string // "job#number" of each build stopped, "queue#n" of each queue item cancelled
+	stopped   []string       // "job#number" of each build stopped, "queue#n" of each queue item cancelled
 	problems  []string
 }
 

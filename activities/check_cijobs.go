@@ -4,14 +4,18 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/logstore"
 )
 
@@ -23,12 +27,12 @@ type ciCheckLog struct {
 	a         *PromotionActivities
 }
 
-// openCheckLog opens the log of check index of an environment's verify
-// list ("verify-<index>", as every check's).
-func (a *PromotionActivities) openCheckLog(ctx context.Context, promotionID, runID, project, version, env string, index int) (*ciCheckLog, error) {
+// openCheckLog opens the log of the check at r.Index of an environment's
+// verify list ("verify-<index>", as every check's).
+func (a *PromotionActivities) openCheckLog(ctx context.Context, r contracts.CIJobCheckRun) (*ciCheckLog, error) {
 	cl := &ciCheckLog{a: a,
-		key:  logstore.PromotionKey(promotionID, runIDOr(ctx, runID), env, "verify-"+strconv.Itoa(index)),
-		what: fmt.Sprintf("verify %s %s in %s (check %d)", project, version, env, index)}
+		key:  logstore.PromotionKey(r.PromotionID, runIDOr(ctx, r.RunID), r.Environment, "verify-"+strconv.Itoa(r.Index)),
+		what: fmt.Sprintf("verify %s %s in %s (check %d)", r.Project, r.Version, r.Environment, r.Index)}
 	log, err := a.Tasks.Logs.Writer(cl.key)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cl.what, err)
@@ -47,6 +51,48 @@ func (cl *ciCheckLog) close() {
 func (cl *ciCheckLog) fail(msg string) error {
 	cl.log.Printf("=== %s ===", msg)
 	return temporal.NewNonRetryableApplicationError(msg, ErrTypeCheckFailed, nil, CheckResult{Detail: msg, Attempts: 1, LogKey: cl.key})
+}
+
+// server parses the check's server or API URL, which must be absolute http
+// or https without credentials; kind names it in the failure ("jenkins url").
+func (cl *ciCheckLog) server(raw, kind string) (*url.URL, error) {
+	base, err := url.Parse(strings.TrimSuffix(raw, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
+		return nil, cl.fail(cl.what + ": " + kind + " must be an absolute http or https URL without credentials")
+	}
+	return base, nil
+}
+
+// finish ends a check once awaitCIJobs has: cancelled (stop stops what the
+// check started, since no one waits for it any more), failed with every
+// failure, or passed with every job; all names the jobs in the log
+// ("jenkins job").
+func (cl *ciCheckLog) finish(ctx context.Context, passed, failures []string, stop func(context.Context), all string) (CheckResult, error) {
+	if ctx.Err() != nil {
+		stop(context.WithoutCancel(ctx))
+		return CheckResult{LogKey: cl.key}, fmt.Errorf("%s: cancelled: %w", cl.what, ctx.Err())
+	}
+	if len(failures) > 0 {
+		return CheckResult{LogKey: cl.key}, cl.fail(strings.Join(failures, "; "))
+	}
+	cl.log.Printf("=== every %s succeeded ===", all)
+	return CheckResult{Detail: strings.Join(passed, "; "), Attempts: 1, LogKey: cl.key}, nil
+}
+
+// ciHTTPClient sends a CI-job check's requests. Credentials go only to the
+// configured server: redirects are not followed.
+func (a *PromotionActivities) ciHTTPClient(jar http.CookieJar) *http.Client {
+	return &http.Client{Transport: a.httpClient().Transport, Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// ciCheckVars are the placeholders a CI-job check's parameters, inputs or
+// variables may use (pipeline.ExpandCheckParameter).
+func ciCheckVars(r contracts.CIJobCheckRun) map[string]string {
+	return map[string]string{
+		"DROVER_PROJECT": r.Project, "DROVER_VERSION": r.Version, "DROVER_ENVIRONMENT": r.Environment,
+		"DROVER_COMMIT": r.Commit, "DROVER_PROMOTION_ID": r.PromotionID,
+	}
 }
 
 // ciJob is what a CI-job check (jenkins, github_actions, gitlab) waited for:

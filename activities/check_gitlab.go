@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/drover-ci/drover/logstore"
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -54,33 +53,29 @@ func (a *PromotionActivities) CheckGitLab(ctx context.Context, in GitLabCheckInp
 	if timeout <= 0 {
 		timeout = pipeline.DefaultJenkinsTimeout
 	}
-	cl, err := a.openCheckLog(ctx, in.PromotionID, in.RunID, in.Project, in.Version, in.Environment, in.Index)
+	cl, err := a.openCheckLog(ctx, in.CIJobCheckRun)
 	if err != nil {
 		return CheckResult{}, err
 	}
 	defer cl.close()
-	key, what, log, fail := cl.key, cl.what, cl.log, cl.fail
+	key, what, log := cl.key, cl.what, cl.log
 	api := c.API
 	if api == "" {
 		api = pipeline.DefaultGitLabAPI
 	}
-	base, err := url.Parse(strings.TrimSuffix(api, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
-		return CheckResult{LogKey: key}, fail(what + ": gitlab api must be an absolute http or https URL without credentials")
+	base, err := cl.server(api, "gitlab api")
+	if err != nil {
+		return CheckResult{LogKey: key}, err
 	}
 	creds, err := a.checkCredentials(ctx, in.Project, in.Environment, in.SecretsAllowed, "gitlab", log, c.Token)
 	if err != nil {
 		return CheckResult{LogKey: key}, err
 	}
 	g := &gitlabClient{
-		client: &http.Client{Transport: a.httpClient().Transport,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		api: base.String() + "/api/v4", token: creds[0], log: log, poll: a.jenkinsPoll(),
+		client: a.ciHTTPClient(nil),
+		api:    base.String() + "/api/v4", token: creds[0], log: log, poll: a.jenkinsPoll(),
 	}
-	vars := map[string]string{
-		"DROVER_PROJECT": in.Project, "DROVER_VERSION": in.Version, "DROVER_ENVIRONMENT": in.Environment,
-		"DROVER_COMMIT": in.Commit, "DROVER_PROMOTION_ID": in.PromotionID,
-	}
+	vars := ciCheckVars(in.CIJobCheckRun)
 	names := make([]string, 0, len(c.Variables))
 	for name := range c.Variables {
 		names = append(names, name)
@@ -102,16 +97,8 @@ func (a *PromotionActivities) CheckGitLab(ctx context.Context, in GitLabCheckInp
 	})
 	stopHeartbeat()
 
-	if ctx.Err() != nil {
-		// The promotion was cancelled: no one waits for its pipelines.
-		g.cancelAll(context.WithoutCancel(ctx))
-		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
-	}
-	if len(failures) > 0 {
-		return CheckResult{LogKey: key}, fail(strings.Join(failures, "; "))
-	}
-	log.Printf("=== every gitlab pipeline succeeded ===")
-	return CheckResult{Detail: strings.Join(passed, "; "), Attempts: 1, LogKey: key}, nil
+	// Cancelled, the promotion waits no more for its pipelines: they are stopped.
+	return cl.finish(ctx, passed, failures, g.cancelAll, "gitlab pipeline")
 }
 
 // gitlabClient calls one GitLab server's API for one check.

@@ -68,33 +68,25 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 	if timeout <= 0 {
 		timeout = pipeline.DefaultJenkinsTimeout
 	}
-	cl, err := a.openCheckLog(ctx, in.PromotionID, in.RunID, in.Project, in.Version, in.Environment, in.Index)
+	cl, err := a.openCheckLog(ctx, in.CIJobCheckRun)
 	if err != nil {
 		return CheckResult{}, err
 	}
 	defer cl.close()
 	key, what, log, fail := cl.key, cl.what, cl.log, cl.fail
-	base, err := url.Parse(strings.TrimSuffix(c.URL, "/"))
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" || base.User != nil {
-		return CheckResult{LogKey: key}, fail(what + ": jenkins url must be an absolute http or https URL without credentials")
+	base, err := cl.server(c.URL, "jenkins url")
+	if err != nil {
+		return CheckResult{LogKey: key}, err
 	}
 	user, token, err := a.jenkinsCredentials(ctx, in, log)
 	if err != nil {
 		return CheckResult{LogKey: key}, err
 	}
 	jar, _ := cookiejar.New(nil) // crumbs may be bound to the crumb issuer's session
-	client := &http.Client{
-		Transport: a.httpClient().Transport,
-		Jar:       jar,
-		// Credentials go only to the configured server: redirects are not followed.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	client := a.ciHTTPClient(jar)
 	j := &jenkinsRun{client: client, base: base, user: user, token: token, log: log, poll: a.jenkinsPoll(),
 		progress: earlierJenkinsProgress(ctx)}
-	vars := map[string]string{
-		"DROVER_PROJECT": in.Project, "DROVER_VERSION": in.Version, "DROVER_ENVIRONMENT": in.Environment,
-		"DROVER_COMMIT": in.Commit, "DROVER_PROMOTION_ID": in.PromotionID,
-	}
+	vars := ciCheckVars(in.CIJobCheckRun)
 	params := url.Values{}
 	for name, value := range c.Parameters {
 		params.Set(name, pipeline.ExpandCheckParameter(value, vars))
@@ -123,17 +115,8 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 	})
 	stopHeartbeat()
 
-	if ctx.Err() != nil {
-		// The promotion was cancelled: its jobs have no one to wait for them.
-		j.stopAll(context.WithoutCancel(ctx))
-		return CheckResult{LogKey: key}, fmt.Errorf("%s: cancelled: %w", what, ctx.Err())
-	}
-	if len(failures) > 0 {
-		return CheckResult{LogKey: key}, fail(strings.Join(failures, "; "))
-	}
-	detail := strings.Join(passed, "; ")
-	log.Printf("=== every jenkins job succeeded ===")
-	return CheckResult{Detail: detail, Attempts: 1, LogKey: key}, nil
+	// Cancelled, the promotion waits no more for its jobs: they are stopped.
+	return cl.finish(ctx, passed, failures, j.stopAll, "jenkins job")
 }
 
 // jenkinsCredentials reads the check's user and token, masking secret ones

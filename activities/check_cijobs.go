@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -92,6 +94,57 @@ func ciCheckVars(r contracts.CIJobCheckRun) map[string]string {
 	return map[string]string{
 		"DROVER_PROJECT": r.Project, "DROVER_VERSION": r.Version, "DROVER_ENVIRONMENT": r.Environment,
 		"DROVER_COMMIT": r.Commit, "DROVER_PROMOTION_ID": r.PromotionID,
+	}
+}
+
+// ciRequest sends one request of a CI-job check within
+// jenkinsRequestTimeout; prepare sets its credentials and content type. A
+// JSON answer whose status decodes accepts is decoded into v when v is not
+// nil. Errors never repeat the answer's body.
+func ciRequest(ctx context.Context, client *http.Client, method, target string, body io.Reader, prepare func(*http.Request),
+	v any, decodes func(status int) bool) (int, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, jenkinsRequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("create request: %w", urlErrorCause(err))
+	}
+	req.Header.Set("User-Agent", "drover")
+	prepare(req)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, urlErrorCause(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if v != nil && decodes(resp.StatusCode) {
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxCheckBody)).Decode(v); err != nil {
+			return resp.StatusCode, resp.Header, fmt.Errorf("decode %s answer: %w", method, err)
+		}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, resp.Header, nil
+}
+
+// is2xx is the answers Jenkins and GitLab send a body with.
+func is2xx(status int) bool { return status/100 == 2 }
+
+// cancelUnfinished asks cancel, once and briefly, to stop every run of t
+// that has not ended, logging each under label(name, id).
+func (t *ciRunTracker) cancelUnfinished(ctx context.Context, log *logstore.LineWriter, label func(name string, id int64) string,
+	cancel func(ctx context.Context, name string, id int64) (int, error)) {
+	ctx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	for _, name := range t.unfinished() {
+		rec, _ := t.get(name)
+		status, err := cancel(ctx, name, rec.ID)
+		if err == nil && status/100 != 2 {
+			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
+		}
+		if err != nil {
+			log.Printf("=== %s: not cancelled: %v ===", label(name, rec.ID), err)
+			continue
+		}
+		log.Printf("=== %s: cancelled (the check was cancelled) ===", label(name, rec.ID))
 	}
 }
 

@@ -1,13 +1,11 @@
 package activities
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -112,20 +110,11 @@ type githubClient struct {
 // cancelAll cancels every run of the check that has not completed (POST
 // /repos/<repo>/actions/runs/<id>/cancel), once, briefly, logging each.
 func (g *githubClient) cancelAll(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	for _, wf := range g.runs.unfinished() {
-		rec, _ := g.runs.get(wf)
-		status, err := g.do(ctx, http.MethodPost, g.repo+"/actions/runs/"+strconv.FormatInt(rec.ID, 10)+"/cancel", nil, nil)
-		if err == nil && status/100 != 2 {
-			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
-		}
-		if err != nil {
-			g.log.Printf("=== github workflow %s run %d: not cancelled: %v ===", wf, rec.ID, err)
-			continue
-		}
-		g.log.Printf("=== github workflow %s run %d: cancelled (the check was cancelled) ===", wf, rec.ID)
-	}
+	g.runs.cancelUnfinished(ctx, g.log,
+		func(wf string, id int64) string { return fmt.Sprintf("github workflow %s run %d", wf, id) },
+		func(ctx context.Context, _ string, id int64) (int, error) {
+			return g.do(ctx, http.MethodPost, g.repo+"/actions/runs/"+strconv.FormatInt(id, 10)+"/cancel", nil, nil)
+		})
 }
 
 // run dispatches workflow, unless an earlier attempt did, and waits for
@@ -199,33 +188,13 @@ func (g *githubClient) await(ctx context.Context, r githubRun) (githubRun, error
 // do sends one request with the token; a 2xx JSON answer is decoded into v.
 // Errors never repeat the answer's body.
 func (g *githubClient) do(ctx context.Context, method, target string, body []byte, v any) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, jenkinsRequestTimeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
-	if err != nil {
-		return 0, fmt.Errorf("create request: %w", urlErrorCause(err))
-	}
-	req.Header.Set("User-Agent", "drover")
-	req.Header.Set("Accept", "application/vnd.github+json")
-	req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
-	req.Header.Set("Authorization", "Bearer "+g.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := g.client.Do(req)
-	if err != nil {
-		return 0, urlErrorCause(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if v != nil && resp.StatusCode == http.StatusOK {
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxCheckBody)).Decode(v); err != nil {
-			return resp.StatusCode, fmt.Errorf("decode %s answer: %w", method, err)
+	status, _, err := ciRequest(ctx, g.client, method, target, bodyReader(body), func(req *http.Request) {
+		req.Header.Set("Accept", "application/vnd.github+json")
+		req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+		req.Header.Set("Authorization", "Bearer "+g.token)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
 		}
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return resp.StatusCode, nil
+	}, v, func(status int) bool { return status == http.StatusOK })
+	return status, err
 }

@@ -115,21 +115,14 @@ type gitlabClient struct {
 // cancelAll cancels every pipeline of the check that has not ended (POST
 // /projects/<id>/pipelines/<id>/cancel), once, briefly, logging each.
 func (g *gitlabClient) cancelAll(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	for _, project := range g.runs.unfinished() {
-		rec, _ := g.runs.get(project)
-		target := g.api + "/projects/" + url.PathEscape(project) + "/pipelines/" + strconv.FormatInt(rec.ID, 10) + "/cancel"
-		status, err := g.do(ctx, http.MethodPost, target, nil, nil)
-		if err == nil && status/100 != 2 {
-			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
-		}
-		if err != nil {
-			g.log.Printf("=== gitlab project %s pipeline #%d: not cancelled: %v ===", project, rec.ID, err)
-			continue
-		}
-		g.log.Printf("=== gitlab project %s pipeline #%d: cancelled (the check was cancelled) ===", project, rec.ID)
-	}
+	g.runs.cancelUnfinished(ctx, g.log,
+		func(project string, id int64) string {
+			return fmt.Sprintf("gitlab project %s pipeline #%d", project, id)
+		},
+		func(ctx context.Context, project string, id int64) (int, error) {
+			target := g.api + "/projects/" + url.PathEscape(project) + "/pipelines/" + strconv.FormatInt(id, 10) + "/cancel"
+			return g.do(ctx, http.MethodPost, target, nil, nil)
+		})
 }
 
 // run creates project's pipeline, unless an earlier attempt did, and
@@ -200,31 +193,19 @@ func (g *gitlabClient) await(ctx context.Context, p gitlabPipeline, projectURL s
 // do sends one request with the token; a 2xx JSON answer is decoded into v.
 // Errors never repeat the answer's body.
 func (g *gitlabClient) do(ctx context.Context, method, target string, body []byte, v any) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, jenkinsRequestTimeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
-	if err != nil {
-		return 0, fmt.Errorf("create request: %w", urlErrorCause(err))
-	}
-	req.Header.Set("User-Agent", "drover")
-	req.Header.Set("PRIVATE-TOKEN", g.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := g.client.Do(req)
-	if err != nil {
-		return 0, urlErrorCause(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if v != nil && resp.StatusCode/100 == 2 {
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxCheckBody)).Decode(v); err != nil {
-			return resp.StatusCode, fmt.Errorf("decode %s answer: %w", method, err)
+	status, _, err := ciRequest(ctx, g.client, method, target, bodyReader(body), func(req *http.Request) {
+		req.Header.Set("PRIVATE-TOKEN", g.token)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
 		}
+	}, v, is2xx)
+	return status, err
+}
+
+// bodyReader is body to send, or no body for nil.
+func bodyReader(body []byte) io.Reader {
+	if body == nil {
+		return nil
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return resp.StatusCode, nil
+	return bytes.NewReader(body)
 }

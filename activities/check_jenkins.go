@@ -3,7 +3,6 @@ package activities
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -475,32 +474,15 @@ func (j *jenkinsRun) onServer(raw string) (string, error) {
 // decoded into v when v is not nil. Errors never repeat the URL's query or
 // the answer's body.
 func (j *jenkinsRun) do(ctx context.Context, method, target string, body io.Reader, v any) (int, http.Header, error) {
-	ctx, cancel := context.WithTimeout(ctx, jenkinsRequestTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, target, body)
-	if err != nil {
-		return 0, nil, fmt.Errorf("create request: %w", urlErrorCause(err))
-	}
-	req.Header.Set("User-Agent", "drover")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if j.user != "" || j.token != "" {
-		req.SetBasicAuth(j.user, j.token)
-	}
-	if j.crumbField != "" {
-		req.Header.Set(j.crumbField, j.crumb)
-	}
-	resp, err := j.client.Do(req)
-	if err != nil {
-		return 0, nil, urlErrorCause(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if v != nil && resp.StatusCode/100 == 2 {
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxCheckBody)).Decode(v); err != nil {
-			return resp.StatusCode, resp.Header, fmt.Errorf("decode %s answer: %w", method, err)
+	return ciRequest(ctx, j.client, method, target, body, func(req *http.Request) {
+		if body != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return resp.StatusCode, resp.Header, nil
+		if j.user != "" || j.token != "" {
+			req.SetBasicAuth(j.user, j.token)
+		}
+		if j.crumbField != "" {
+			req.Header.Set(j.crumbField, j.crumb)
+		}
+	}, v, is2xx)
 }

@@ -312,18 +312,22 @@ func (a *Activities) notifyStarted(ctx, running context.Context, progress *taskP
 			return
 		}
 		ev := progress.get()
+		if a.StartedSignalDelay <= 0 {
+			// At once, and here rather than in a goroutine, so that the
+			// steps' heartbeats arrive in the order the steps started.
+			activity.RecordHeartbeat(ctx, ev)
+			return
+		}
 		go func() {
-			if a.StartedSignalDelay > 0 {
-				t := time.NewTimer(a.StartedSignalDelay)
-				defer t.Stop()
-				select {
-				case <-running.Done():
-					return
-				case <-t.C:
-				}
-				if running.Err() != nil {
-					return
-				}
+			t := time.NewTimer(a.StartedSignalDelay)
+			defer t.Stop()
+			select {
+			case <-running.Done():
+				return
+			case <-t.C:
+			}
+			if running.Err() != nil {
+				return
 			}
 			activity.RecordHeartbeat(ctx, ev)
 		}()

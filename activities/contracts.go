@@ -52,6 +52,10 @@ type (
 	Superseded = contracts.Superseded
 	// EnterEnvironmentInput is contracts.EnterEnvironmentInput.
 	EnterEnvironmentInput = contracts.EnterEnvironmentInput
+	// AcquireEnvironmentInput is contracts.AcquireEnvironmentInput.
+	AcquireEnvironmentInput = contracts.AcquireEnvironmentInput
+	// LockAnswer is contracts.LockAnswer.
+	LockAnswer = contracts.LockAnswer
 	// DeployInput is contracts.DeployInput.
 	DeployInput = contracts.DeployInput
 	// DeployResult is contracts.DeployResult.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/drover-ci/drover/activities"
 	"github.com/drover-ci/drover/contracts"
@@ -53,6 +55,52 @@ func TestEnterEnvironmentSignalsWithStart(t *testing.T) {
 			b, err := json.Marshal(call.Args[0])
 			require.NoError(t, err)
 			require.JSONEq(t, `{"project":"foas","environment":"prod"}`, string(b))
+		})
+	}
+}
+
+func TestAcquireEnvironmentAsksTheLockWithAnUpdate(t *testing.T) {
+	req := activities.LockRequest{PromotionID: "promote/foas/1.2", RunID: "run-1", Version: "1.2",
+		Policy: "fifo", At: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}
+	in := activities.AcquireEnvironmentInput{Project: "foas", Environment: "prod", Request: req}
+	tests := []struct {
+		name      string
+		answer    activities.LockAnswer
+		err       error
+		wantErr   string
+		retryable bool
+	}{
+		{name: "granted", answer: activities.LockAnswer{Grant: &activities.LockGrant{Environment: "prod", Previous: "1.1"}}},
+		{name: "queued", answer: activities.LockAnswer{Queued: true}},
+		{name: "no environment workflow", err: serviceerror.NewNotFound("workflow not found"),
+			wantErr: "acquire environment env/foas/prod for promote/foas/1.2: workflow not found"},
+		{name: "refused by the workflow", err: temporal.NewApplicationError("bad request", "Invalid"),
+			wantErr: "acquire environment env/foas/prod for promote/foas/1.2: bad request"},
+		{name: "server unavailable", err: serviceerror.NewUnavailable("try again"),
+			wantErr: "acquire environment env/foas/prod for promote/foas/1.2: try again", retryable: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pa, _ := newPromotionActivities(t)
+			tc := &fakeTemporal{err: tt.err, answer: tt.answer}
+			pa.Temporal = tc
+			var got activities.LockAnswer
+			err := execute(context.Background(), t, pa, pa.AcquireEnvironment, in, &got)
+			require.Len(t, tc.updates, 1)
+			u := tc.updates[0]
+			require.Equal(t, "env/foas/prod", u.WorkflowID)
+			require.Equal(t, contracts.UpdateAcquire, u.UpdateName)
+			require.Equal(t, "acquire/promote/foas/1.2/run-1/prod", u.UpdateID, "a retry is the same update")
+			require.Equal(t, []any{req}, u.Args)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				require.Equal(t, tt.answer, got)
+				return
+			}
+			require.ErrorContains(t, err, tt.wantErr)
+			var appErr *temporal.ApplicationError
+			require.ErrorAs(t, err, &appErr)
+			require.Equal(t, !tt.retryable, appErr.NonRetryable())
 		})
 	}
 }

@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -62,14 +63,39 @@ type signalWithStart struct {
 
 // fakeTemporal records SignalWithStartWorkflow calls.
 type fakeTemporal struct {
-	calls []signalWithStart
-	err   error
+	calls   []signalWithStart
+	updates []client.UpdateWorkflowOptions
+	answer  any
+	err     error
 }
 
 func (f *fakeTemporal) SignalWithStartWorkflow(_ context.Context, workflowID, signalName string, signalArg any,
 	options client.StartWorkflowOptions, workflow any, workflowArgs ...any) (client.WorkflowRun, error) {
 	f.calls = append(f.calls, signalWithStart{workflowID, signalName, signalArg, options, workflow, workflowArgs})
 	return nil, f.err
+}
+
+// UpdateWorkflow records the update and fails with f.err, or answers with f.answer.
+func (f *fakeTemporal) UpdateWorkflow(_ context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	f.updates = append(f.updates, options)
+	if f.err != nil {
+		return nil, f.err
+	}
+	return fakeUpdateHandle{answer: f.answer}, nil
+}
+
+// fakeUpdateHandle is a completed update whose outcome is answer.
+type fakeUpdateHandle struct {
+	client.WorkflowUpdateHandle
+	answer any
+}
+
+func (h fakeUpdateHandle) Get(_ context.Context, valuePtr any) error {
+	b, err := json.Marshal(h.answer)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, valuePtr)
 }
 
 func newPromotionActivities(t *testing.T) (*activities.PromotionActivities, *fakeCallbacks) {

@@ -4,7 +4,11 @@ import "time"
 
 // The Promotion ↔ Environment lock protocol: the signals are SignalArrive,
 // SignalAcquire, SignalRelease, SignalLeave (promotion to environment) and
-// SignalLockGranted, SignalSuperseded (environment to promotion).
+// SignalLockGranted, SignalSuperseded (environment to promotion). A
+// promotion asks for the lock with UpdateAcquire (through the
+// AcquireEnvironment local activity) rather than SignalAcquire since
+// version 2 of the promotion-changes change: the answer, a LockAnswer, tells
+// it at once when the lock is free.
 
 // LockRequest identifies a promotion at an environment: the payload of
 // SignalArrive, SignalAcquire and SignalLeave.
@@ -32,6 +36,25 @@ type LockGrant struct {
 	// Previous is the version deployed in the environment now (empty for a
 	// first deploy): what a rollback redeploys.
 	Previous string `json:"previous,omitempty"`
+}
+
+// LockAnswer is the answer to UpdateAcquire: exactly one of Grant (the
+// promotion holds the lock now), Superseded (a newer version replaced it)
+// or Queued (it waits in the queue; SignalLockGranted or SignalSuperseded
+// follows).
+type LockAnswer struct {
+	Grant      *LockGrant  `json:"grant,omitempty"`
+	Superseded *Superseded `json:"superseded,omitempty"`
+	Queued     bool        `json:"queued,omitempty"`
+}
+
+// AcquireEnvironmentInput is the input of the AcquireEnvironment local
+// activity, which sends UpdateAcquire with Request to the environment's
+// Environment workflow and returns its LockAnswer.
+type AcquireEnvironmentInput struct {
+	Project     string      `json:"project"`
+	Environment string      `json:"environment"`
+	Request     LockRequest `json:"request"`
 }
 
 // Superseded tells a waiting promotion a newer version replaced it: the

@@ -51,6 +51,12 @@ const (
 	SignalSuperseded  = "superseded"
 )
 
+// UpdateAcquire is the Update of the Environment workflow that asks for its
+// lock (payload LockRequest, answer LockAnswer): the promotion learns in one
+// round trip whether it holds the lock, instead of a SignalAcquire and a
+// SignalLockGranted back.
+const UpdateAcquire = "acquire"
+
 // Search attributes Drover sets on its runs (Keyword unless said otherwise).
 const (
 	SearchAttrProject     = "DroverProject"

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/workflow"
@@ -26,6 +27,19 @@ func Environment(ctx workflow.Context, in EnvironmentInput) error {
 	}); err != nil {
 		return fmt.Errorf("set query handler: %w", err)
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contracts.UpdateAcquire,
+		func(ctx workflow.Context, req contracts.LockRequest) (contracts.LockAnswer, error) {
+			return e.acquireNow(ctx, req), nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(req contracts.LockRequest) error {
+			if req.PromotionID == "" {
+				return errors.New("a lock request names its promotion")
+			}
+			return nil
+		}},
+	); err != nil {
+		return fmt.Errorf("set update handler: %w", err)
+	}
 	// A continued run may hold a free lock and a queue: grant it first.
 	e.grantNext(ctx)
 
@@ -45,14 +59,25 @@ func Environment(ctx workflow.Context, in EnvironmentInput) error {
 		if handled < EnvironmentSignalsPerRun && !workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			continue
 		}
-		// Handle every signal already delivered, so none is lost, then carry
-		// the state over to a new run.
-		for more := true; more; {
-			more = false
-			for _, receive := range receivers {
-				for receive.one(ctx) {
-					more = true
+		// Handle every signal already delivered, so none is lost, and let
+		// every acquire update end (it may be signalling a grant or a
+		// supersession), then carry the state over to a new run. Runs
+		// without updates pass the waits at once, as they did before them.
+		for {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return err
+			}
+			drained := false
+			for more := true; more; {
+				more = false
+				for _, receive := range receivers {
+					for receive.one(ctx) {
+						more, drained = true, true
+					}
 				}
+			}
+			if !drained && workflow.AllHandlersFinished(ctx) {
+				break
 			}
 		}
 		state := e.state

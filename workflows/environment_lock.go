@@ -83,8 +83,7 @@ func (e *environmentLock) grantNext(ctx workflow.Context) {
 			continue
 		}
 		e.state.Holder = &next
-		grant := contracts.LockGrant{Environment: e.state.Environment, Previous: e.state.Current}
-		err := workflow.SignalExternalWorkflow(ctx, next.PromotionID, runOf(next), contracts.SignalLockGranted, grant).Get(ctx, nil)
+		err := workflow.SignalExternalWorkflow(ctx, next.PromotionID, runOf(next), contracts.SignalLockGranted, *e.grant()).Get(ctx, nil)
 		if err != nil {
 			// The promotion is gone (terminated, or its retention passed): it
 			// will never release the lock.
@@ -95,11 +94,57 @@ func (e *environmentLock) grantNext(ctx workflow.Context) {
 	}
 }
 
+// acquireNow answers a promotion's UpdateAcquire: the lock at once when it
+// is free and no one waits before, its place in the queue otherwise (a
+// SignalLockGranted follows, as after SignalAcquire), or that a newer
+// version superseded it. A request the lock took already gets the same
+// answer again: a retried update after a continue-as-new is not a new one.
+func (e *environmentLock) acquireNow(ctx workflow.Context, req contracts.LockRequest) contracts.LockAnswer {
+	e.setPolicy(req)
+	switch {
+	case e.isHolder(req.PromotionID):
+		return contracts.LockAnswer{Grant: e.grant()}
+	case slices.ContainsFunc(e.state.Queue, samePromotion(req.PromotionID)):
+		return contracts.LockAnswer{Queued: true}
+	}
+	e.state.Arrived = slices.DeleteFunc(e.state.Arrived, samePromotion(req.PromotionID))
+	if by := e.outdatedBy(req); by != "" {
+		e.remember(req.Version + " " + EnvSuperseded)
+		return contracts.LockAnswer{Superseded: &contracts.Superseded{Environment: e.state.Environment, By: by}}
+	}
+	e.supersedeOlder(ctx, req)
+	if e.state.Holder == nil && len(e.state.Queue) == 0 {
+		e.state.Holder = &req
+		return contracts.LockAnswer{Grant: e.grant()}
+	}
+	// Behind the holder; should the lock be free with a queue left (it is
+	// not, after each signal), grantNext hands it on by signal.
+	e.state.Queue = append(e.state.Queue, req)
+	e.grantNext(ctx)
+	return contracts.LockAnswer{Queued: true}
+}
+
+// grant is what the holder is told: the environment and its current version.
+func (e *environmentLock) grant() *contracts.LockGrant {
+	return &contracts.LockGrant{Environment: e.state.Environment, Previous: e.state.Current}
+}
+
 // supersedeIfOutdated tells req it was superseded when, under supersede, a
 // newer version holds, waits for or was deployed in the environment.
 func (e *environmentLock) supersedeIfOutdated(ctx workflow.Context, req contracts.LockRequest) bool {
-	if e.state.Policy != pipeline.PolicySupersede {
+	by := e.outdatedBy(req)
+	if by == "" {
 		return false
+	}
+	e.supersede(ctx, req, by)
+	return true
+}
+
+// outdatedBy is the newer version that, under supersede, holds, waits for or
+// was deployed in the environment, making req outdated; "" when none.
+func (e *environmentLock) outdatedBy(req contracts.LockRequest) string {
+	if e.state.Policy != pipeline.PolicySupersede {
+		return ""
 	}
 	by := ""
 	if e.state.CurrentAt.After(req.At) {
@@ -110,11 +155,7 @@ func (e *environmentLock) supersedeIfOutdated(ctx workflow.Context, req contract
 			by = other.Version
 		}
 	}
-	if by == "" {
-		return false
-	}
-	e.supersede(ctx, req, by)
-	return true
+	return by
 }
 
 // supersedeOlder removes every waiting request not newer than req and tells

@@ -240,3 +240,81 @@ func TestEnvironmentSignalsTheRunOfARequestOnlyWhenItIsValid(t *testing.T) {
 	require.Empty(t, runOf(contracts.LockRequest{RunID: "run-1"}), "Temporal would refuse the signal command")
 	require.Empty(t, runOf(contracts.LockRequest{}))
 }
+
+// acquireAt sends req as an UpdateAcquire after a delay (workflow time) and
+// keeps its answer (or error) in the returned record.
+func (h *envHarness) acquireAt(t *testing.T, after time.Duration, req contracts.LockRequest) *updateAnswer {
+	ans := &updateAnswer{}
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(contracts.UpdateAcquire, req.PromotionID+"/"+req.RunID, &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { ans.err = err },
+			OnComplete: func(v any, err error) {
+				if err != nil {
+					ans.err = err
+					return
+				}
+				ans.LockAnswer = v.(contracts.LockAnswer)
+			},
+		}, req)
+	}, after)
+	return ans
+}
+
+type updateAnswer struct {
+	contracts.LockAnswer
+	err error
+}
+
+func TestEnvironmentAnswersAnAcquireUpdateAtOnce(t *testing.T) {
+	h := newEnvHarness(t)
+	a, b := lockRequest("1.0.0", "", 0), lockRequest("1.1.0", "", time.Hour)
+	h.at(time.Minute, contracts.SignalArrive, a, b)
+	first := h.acquireAt(t, 2*time.Minute, a)
+	second := h.acquireAt(t, 3*time.Minute, b)
+	again := h.acquireAt(t, 4*time.Minute, a) // a retried update: the same answer
+	held := h.queryAt(t, 5*time.Minute)
+	h.at(10*time.Minute, contracts.SignalRelease, lockRelease("1.0.0", EnvDeployed))
+	final := h.queryAt(t, 11*time.Minute)
+	bad := h.acquireAt(t, 12*time.Minute, contracts.LockRequest{Version: "2.0.0"})
+	require.Error(t, h.run(EnvironmentInput{Project: "demo", Environment: "prod"}, time.Hour))
+
+	require.NoError(t, first.err)
+	require.Equal(t, contracts.LockAnswer{Grant: &contracts.LockGrant{Environment: "prod"}}, first.LockAnswer)
+	require.NoError(t, second.err)
+	require.Equal(t, contracts.LockAnswer{Queued: true}, second.LockAnswer, "the lock is held: b waits")
+	require.Equal(t, first.LockAnswer, again.LockAnswer)
+	require.Equal(t, "1.0.0", held.Holder.Version)
+	require.Equal(t, []string{"1.1.0"}, versions(held.Queue))
+	require.Empty(t, held.Arrived)
+	// The queued one is granted by signal when the holder releases, as before.
+	require.Equal(t, "1.1.0", final.Holder.Version)
+	require.Equal(t, []string{"1.1.0 lock-granted 1.0.0"}, h.sent, "a grant answered by the update is not signalled")
+	require.ErrorContains(t, bad.err, "a lock request names its promotion")
+}
+
+func TestEnvironmentAnswersAnOutdatedAcquireUpdateSuperseded(t *testing.T) {
+	h := newEnvHarness(t)
+	s := pipeline.PolicySupersede
+	v1, v2, v3 := lockRequest("1.0.0", s, 0), lockRequest("1.1.0", s, time.Hour), lockRequest("1.2.0", s, 2*time.Hour)
+	h.at(time.Minute, contracts.SignalArrive, v1)
+	holder := h.acquireAt(t, 2*time.Minute, v1)
+	h.at(3*time.Minute, contracts.SignalArrive, v2)
+	queued := h.acquireAt(t, 4*time.Minute, v2)
+	newer := h.acquireAt(t, 5*time.Minute, v3) // supersedes v2, waiting in the queue
+	h.at(6*time.Minute, contracts.SignalRelease, lockRelease("1.0.0", EnvDeployed))
+	h.at(7*time.Minute, contracts.SignalRelease, lockRelease("1.2.0", EnvDeployed))
+	v2again := v2
+	v2again.RunID = "run-1.1.0-again"              // another run of v2's promotion (an update ID is answered once)
+	late := h.acquireAt(t, 8*time.Minute, v2again) // older than what is deployed now
+	final := h.queryAt(t, 9*time.Minute)
+	require.Error(t, h.run(EnvironmentInput{Project: "demo", Environment: "prod"}, time.Hour))
+
+	require.NotNil(t, holder.Grant)
+	require.True(t, queued.Queued)
+	require.True(t, newer.Queued, "behind the holder")
+	require.Equal(t, &contracts.Superseded{Environment: "prod", By: "1.2.0"}, late.Superseded)
+	require.Equal(t, []string{"1.1.0 superseded 1.2.0", "1.2.0 lock-granted 1.0.0"}, h.sent)
+	require.Nil(t, final.Holder)
+	require.Equal(t, "1.2.0", final.Current)
+}

@@ -23,8 +23,11 @@ const artifactAvailableChangeID = "artifact-available"
 // the approval, on the way to the deploy. Version 1 also checks the freeze
 // as a local activity (see freezeGate), so that an accepted approval asks
 // for the lock in the workflow task that completed the decision, not one
-// activity round trip later. Later changes get their own IDs, or a new
-// version of this one.
+// activity round trip later. Version 2 asks the environment's lock with
+// an update (the AcquireEnvironment local activity) instead of a signal and
+// a signal back, so that a free lock is taken in the workflow task that
+// passed the last gate (see envLock.acquire). Later changes get their own
+// IDs, or a new version of this one.
 const promotionChangesChangeID = "promotion-changes"
 
 // Promotion walks a version through its environments in order: for each, the
@@ -39,7 +42,8 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 	// One marker for all of the changes before it (see
 	// promotionChangesChangeID); a promotion recorded before it asks for
 	// each change in turn, as it did.
-	r.rec.current = workflow.GetVersion(ctx, promotionChangesChangeID, workflow.DefaultVersion, 1) >= 1
+	v := workflow.GetVersion(ctx, promotionChangesChangeID, workflow.DefaultVersion, 2)
+	r.rec.current, r.lock.byUpdate = v >= 1, v >= 2
 	if err := r.registerHandlers(ctx); err != nil {
 		return PromotionState{}, err
 	}

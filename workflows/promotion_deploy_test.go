@@ -1,11 +1,13 @@
 package workflows
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/pipeline"
@@ -219,4 +221,49 @@ func TestPromotionCancelledWhileAwaitingApproval(t *testing.T) {
 	require.Equal(t, GateWithdrawn, state.Environments[1].Gates[0].State)
 	require.Equal(t, []string{"dev acquire", "dev release deployed", "prod leave cancelled"}, pe.locks.sent())
 	require.Equal(t, string(PromotionCancelled), pe.ledger.promotions[len(pe.ledger.promotions)-1].Status)
+}
+
+// Since promotion-changes version 2 a promotion asks for the lock with an
+// update: a free lock is taken at once, without a "queued" state; a
+// promotion recorded before asks with a signal and waits for the grant's.
+func TestPromotionAsksTheLockByUpdateSincePromotionChanges2(t *testing.T) {
+	for _, version := range []workflow.Version{1, 2} {
+		pe := newPromotionEnv(t, nil)
+		if version == 1 {
+			pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, 2).Return(version)
+		}
+		states := pe.recordStates()
+		state, err := pe.run(t, promotionInput(environment("dev"), environment("prod")))
+		require.NoError(t, err)
+		require.Equal(t, PromotionCompleted, state.Status)
+		require.Equal(t, []string{"dev acquire", "dev release deployed", "prod acquire", "prod release deployed"}, pe.locks.sent())
+		require.Equal(t, []bool{version == 2, version == 2}, pe.locks.byUpdate(), "version %d", version)
+		require.Equal(t, version == 1, slices.Contains(*states, EnvQueued), "version %d shows queued: %v", version, *states)
+	}
+}
+
+// A promotion the lock queues shows queued and deploys when the grant's
+// signal comes.
+func TestPromotionQueuedByTheUpdateWaitsForTheGrant(t *testing.T) {
+	pe := newPromotionEnv(t, nil)
+	pe.locks.hold["prod"] = true
+	queued := pe.queryAt(t, time.Hour)
+	pe.signal(2*time.Hour, contracts.SignalLockGranted, contracts.LockGrant{Environment: "prod", Previous: "1.1.0"})
+	state, err := pe.run(t, promotionInput(environment("prod")))
+	require.NoError(t, err)
+	require.Equal(t, EnvQueued, queued.Environments[0].State)
+	require.Equal(t, EnvDeployed, state.Environments[0].State)
+	require.Equal(t, promotionStart.Add(2*time.Hour), state.Environments[0].Deploy.StartedAt.UTC())
+	require.Equal(t, "1.1.0", pe.ledger.deployments[0].PreviousVersion)
+}
+
+// An environment that does not answer the local activity at once is asked
+// again by an activity, retried until it answers.
+func TestPromotionAsksAnEnvironmentThatDoesNotAnswerAgainByActivity(t *testing.T) {
+	pe := newPromotionEnv(t, nil)
+	pe.locks.unanswered["prod"] = 3 // the local ask, then two activity attempts
+	state, err := pe.run(t, promotionInput(environment("prod")))
+	require.NoError(t, err)
+	require.Equal(t, EnvDeployed, state.Environments[0].State)
+	require.Equal(t, []lockAsk{{"prod", true}, {"prod", false}, {"prod", false}, {"prod", false}}, pe.locks.asks)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
@@ -152,6 +154,8 @@ type lockSignal struct {
 	Environment string
 	Signal      string
 	Arg         any
+	// ByUpdate: an acquire sent as UpdateAcquire (AcquireEnvironment), not a signal.
+	ByUpdate bool
 }
 
 // fakeLocks plays the Environment workflows' side for a promotion under
@@ -163,6 +167,15 @@ type fakeLocks struct {
 	previous map[string]string
 	hold     map[string]bool
 	signals  []lockSignal
+	// unanswered counts, per environment, the asks that fail before one is answered.
+	unanswered map[string]int
+	asks       []lockAsk
+}
+
+// lockAsk is one run of the fake AcquireEnvironment.
+type lockAsk struct {
+	Environment string
+	Local       bool // a local activity
 }
 
 // signalExternal is the mock of workflow.SignalExternalWorkflow.
@@ -179,6 +192,38 @@ func (l *fakeLocks) signalExternal(_, workflowID, _, signal string, arg any) err
 	return nil
 }
 
+// acquire is the fake AcquireEnvironment local activity: it answers with
+// the lock at once (with Previous from previous) unless the environment is
+// in hold, where the promotion is queued. It is listed in sent as an
+// "acquire" signal.
+func (l *fakeLocks) acquire(ctx context.Context, in contracts.AcquireEnvironmentInput) (contracts.LockAnswer, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asks = append(l.asks, lockAsk{Environment: in.Environment, Local: activity.GetInfo(ctx).IsLocalActivity})
+	if l.unanswered[in.Environment] > 0 {
+		l.unanswered[in.Environment]--
+		return contracts.LockAnswer{}, errors.New("environment busy")
+	}
+	l.signals = append(l.signals, lockSignal{Environment: in.Environment, Signal: contracts.SignalAcquire, Arg: in.Request, ByUpdate: true})
+	if l.hold[in.Environment] {
+		return contracts.LockAnswer{Queued: true}, nil
+	}
+	return contracts.LockAnswer{Grant: &contracts.LockGrant{Environment: in.Environment, Previous: l.previous[in.Environment]}}, nil
+}
+
+// byUpdate reports, for each acquire sent, whether it was an update.
+func (l *fakeLocks) byUpdate() []bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []bool
+	for _, s := range l.signals {
+		if s.Signal == contracts.SignalAcquire {
+			out = append(out, s.ByUpdate)
+		}
+	}
+	return out
+}
+
 // sent lists "<env> <signal> [<result>]" for every signal sent.
 func (l *fakeLocks) sent() []string {
 	l.mu.Lock()
@@ -192,4 +237,19 @@ func (l *fakeLocks) sent() []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// recordStates records every DroverState the promotion publishes, in order.
+func (pe *promotionEnv) recordStates() *[]string {
+	var mu sync.Mutex
+	states := &[]string{}
+	key := temporal.NewSearchAttributeKeyKeyword(SearchAttrState)
+	pe.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if v, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(key); ok {
+			mu.Lock()
+			*states = append(*states, v)
+			mu.Unlock()
+		}
+	}).Return(nil)
+	return states
 }

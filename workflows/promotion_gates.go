@@ -152,13 +152,19 @@ func (r *promotionRun) takeLock(ctx workflow.Context, i int) string {
 	if r.lock.superseded != nil {
 		return EnvSuperseded
 	}
-	r.setState(ctx, i, EnvQueued)
+	if !r.lock.byUpdate {
+		r.setState(ctx, i, EnvQueued)
+	}
 	if err := r.lock.acquire(ctx, r.plan.Environments[i].Name); err != nil {
 		if ctx.Err() != nil {
 			return EnvCancelled
 		}
-		r.rec.env(i).Detail = "ask for the lock: " + err.Error()
+		r.rec.env(i).Detail = "ask for the lock: " + failureMessage(err)
 		return EnvFailed
+	}
+	if r.lock.byUpdate && r.lock.grant == nil && r.lock.superseded == nil {
+		// Shown queued only when it waits: a free lock goes straight to the deploy.
+		r.setState(ctx, i, EnvQueued)
 	}
 	result, _ := r.await(ctx, 0, func() bool { return r.lock.grant != nil })
 	return result

@@ -13,19 +13,20 @@ import (
 // Activity names of promotions, as registered from the methods of
 // activities.PromotionActivities and activities.LedgerActivities.
 const (
-	activityEnterEnvironment = "EnterEnvironment"
-	activityCheckFreeze      = "CheckFreeze"
-	activityDeploy           = "Deploy"
-	activityCheckHTTP        = "CheckHTTP"
-	activityCheckTask        = "CheckTask"
-	activityWaitExternal     = "WaitExternal"
-	activityCheckJenkins     = "CheckJenkins"
-	activityCheckGitHub      = "CheckGitHubActions"
-	activityCheckGitLab      = "CheckGitLab"
-	activityRecordPromotion  = "RecordPromotion"
-	activityRecordDeployment = "RecordDeployment"
-	activityRecordDecision   = "RecordDecision"
-	activityRecordAudit      = "RecordAudit"
+	activityEnterEnvironment   = "EnterEnvironment"
+	activityAcquireEnvironment = "AcquireEnvironment"
+	activityCheckFreeze        = "CheckFreeze"
+	activityDeploy             = "Deploy"
+	activityCheckHTTP          = "CheckHTTP"
+	activityCheckTask          = "CheckTask"
+	activityWaitExternal       = "WaitExternal"
+	activityCheckJenkins       = "CheckJenkins"
+	activityCheckGitHub        = "CheckGitHubActions"
+	activityCheckGitLab        = "CheckGitLab"
+	activityRecordPromotion    = "RecordPromotion"
+	activityRecordDeployment   = "RecordDeployment"
+	activityRecordDecision     = "RecordDecision"
+	activityRecordAudit        = "RecordAudit"
 )
 
 // promotionRun walks one Promotion through its plan: for each environment

@@ -40,7 +40,7 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 	env.SetTestTimeout(30 * time.Second)
 	env.SetStartTime(promotionStart)
 	pe := &promotionEnv{env: env, acts: newFakePromotionActivities(script), ledger: &fakePromotionLedger{},
-		locks: &fakeLocks{env: env, previous: map[string]string{}, hold: map[string]bool{}},
+		locks: &fakeLocks{env: env, previous: map[string]string{}, hold: map[string]bool{}, unanswered: map[string]int{}},
 		audit: &fakeAudit{}, sign: apiSigner, freezes: &fakeFreezes{frozen: map[string]contracts.FreezeStatus{}}}
 	env.RegisterWorkflowWithOptions(Promotion, workflow.RegisterOptions{Name: PromotionWorkflowName})
 	for name, fn := range map[string]any{
@@ -62,6 +62,7 @@ func newPromotionEnv(t *testing.T, script map[string]string) *promotionEnv {
 	} {
 		env.RegisterActivityWithOptions(fn, activity.RegisterOptions{Name: name})
 	}
+	env.RegisterActivityWithOptions(pe.locks.acquire, activity.RegisterOptions{Name: activityAcquireEnvironment})
 	env.OnSignalExternalWorkflow(mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).
 		Return(pe.locks.signalExternal)
 	return pe

@@ -17,6 +17,7 @@ import (
 // from the history.
 var replayIDs = map[string]string{
 	"promotion-completed-promotion-changes-1.json": "promote/promo-demo/882b683e886d",
+	"promotion-completed-promotion-changes-2.json": "promote/promo-demo/98eab02730fe",
 }
 
 // TestReplayRecordedHistories replays every recorded history (made by the

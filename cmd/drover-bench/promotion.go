@@ -29,8 +29,8 @@ const benchEnvironment = "prod"
 
 // approvalLatency starts n promotions waiting for bench's approval, approves
 // them one at a time through the API and prints how long after each HTTP
-// answer the Deploy activity started (its ActivityTaskStarted event time),
-// with the steps in between.
+// request (and after its answer) the Deploy activity started (its
+// ActivityTaskStarted event time), with the steps in between.
 func (e *benchEnv) approvalLatency(ctx context.Context, n int, rep *report) error {
 	fmt.Printf("\nstarting %d promotions that wait for approval...\n", n)
 	version := "approve-1"
@@ -54,9 +54,11 @@ func (e *benchEnv) approvalLatency(ctx context.Context, n int, rep *report) erro
 	}
 	fromAnswer := result{name: "answer → deploy started", latencies: make([]time.Duration, n)}
 	fromRequest := result{name: "request → deploy started", latencies: make([]time.Duration, n)}
-	// The steps in between, from the promotion's history.
-	steps := []result{{name: "  request → update accepted"}, {name: "  → update completed"}, {name: "  → lock asked"},
-		{name: "  → lock granted"}, {name: "  → deploy scheduled"}, {name: "  → deploy started"}}
+	// The steps in between, from the promotion's history. A promotion that
+	// asks for the lock with an update (promotion-changes 2) has no lock
+	// signals: their steps stay empty and are not printed.
+	steps := []result{{name: "  request → update accepted"}, {name: "  → update completed"}, {name: "  → lock asked (signal)"},
+		{name: "  → lock granted (signal)"}, {name: "  → deploy scheduled"}, {name: "  → deploy started"}}
 	for i, id := range ids {
 		if err := e.client.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
 			return fmt.Errorf("promotion %s: %w", id, err)
@@ -69,6 +71,9 @@ func (e *benchEnv) approvalLatency(ctx context.Context, n int, rep *report) erro
 		fromRequest.latencies[i] = m[len(m)-1].Sub(sent[i])
 		prev := sent[i]
 		for s, at := range m {
+			if at.IsZero() {
+				continue
+			}
 			steps[s].latencies = append(steps[s].latencies, at.Sub(prev))
 			prev = at
 		}
@@ -76,11 +81,19 @@ func (e *benchEnv) approvalLatency(ctx context.Context, n int, rep *report) erro
 	fmt.Println()
 	fmt.Printf("%-28s %6s %10s %10s %10s\n", "approval → deploy", "runs", "p50", "p99", "max")
 	for _, r := range append([]result{fromAnswer, fromRequest}, steps...) {
+		if len(r.latencies) == 0 {
+			continue
+		}
 		fmt.Printf("%-28s %6d %10s %10s %10s\n", r.name, len(r.latencies), r.p(0.5).Round(100*time.Microsecond),
 			r.p(0.99).Round(100*time.Microsecond), r.p(1).Round(100*time.Microsecond))
 	}
-	fmt.Printf("approval accepted → deploy started p99: %s (target < 100ms)\n", fromAnswer.p(0.99).Round(100*time.Microsecond))
-	rep.Approvals = &approvalsReport{Promotions: n, P50Ms: ms(fromAnswer.p(0.5)), P99Ms: ms(fromAnswer.p(0.99)), MaxMs: ms(fromAnswer.p(1))}
+	// The headline is from the request: since a free lock is taken in the
+	// workflow task that completes the approval, the deploy may start
+	// before the answer reaches bench.
+	fmt.Printf("approval requested → deploy started p99: %s (target < 100ms; from its answer p99 %s)\n",
+		fromRequest.p(0.99).Round(100*time.Microsecond), fromAnswer.p(0.99).Round(100*time.Microsecond))
+	rep.Approvals = &approvalsReport{Promotions: n, P50Ms: ms(fromRequest.p(0.5)), P99Ms: ms(fromRequest.p(0.99)), MaxMs: ms(fromRequest.p(1)),
+		AnswerP50Ms: ms(fromAnswer.p(0.5)), AnswerP99Ms: ms(fromAnswer.p(0.99)), FromRequest: true}
 	return nil
 }
 
@@ -197,7 +210,7 @@ func (e *benchEnv) approvalMilestones(ctx context.Context, id string) ([]time.Ti
 			m[0] = at
 		case ev.GetWorkflowExecutionUpdateCompletedEventAttributes() != nil:
 			m[1] = at
-		case ev.GetExternalWorkflowExecutionSignaledEventAttributes() != nil && !m[0].IsZero() && m[2].IsZero():
+		case ev.GetExternalWorkflowExecutionSignaledEventAttributes() != nil && !m[0].IsZero() && m[2].IsZero() && deploy == 0:
 			m[2] = at
 		case ev.GetWorkflowExecutionSignaledEventAttributes().GetSignalName() == activities.SignalLockGranted:
 			m[3] = at
@@ -207,8 +220,9 @@ func (e *benchEnv) approvalMilestones(ctx context.Context, id string) ([]time.Ti
 			m[5] = at
 		}
 	}
-	for _, t := range m {
-		if t.IsZero() {
+	for i, t := range m {
+		// The lock's signals (2, 3) are absent when the lock was asked with an update.
+		if t.IsZero() && i != 2 && i != 3 {
 			return nil, fmt.Errorf("history of %s: approval or deploy missing", id)
 		}
 	}

@@ -122,6 +122,13 @@ type approvalsReport struct {
 	P50Ms      float64 `json:"p50_ms"`
 	P99Ms      float64 `json:"p99_ms"`
 	MaxMs      float64 `json:"max_ms"`
+	// FromRequest: the figures above are from the approval's HTTP request
+	// (files written before it: from its answer, with no Answer figures).
+	FromRequest bool `json:"from_request,omitempty"`
+	// From the approval's HTTP answer: negative when the deploy started
+	// before the answer arrived.
+	AnswerP50Ms float64 `json:"answer_p50_ms,omitempty"`
+	AnswerP99Ms float64 `json:"answer_p99_ms,omitempty"`
 }
 
 // waitingReport is the worker binary with promotions waiting for approval.

@@ -65,6 +65,8 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	// paused, as if they ran on other machines, so that the builds these
 	// pushes start do not share the two cores with the API. They run after.
 	e.stopWorkers()
+	// At least five rounds: the per-round differences swing on a loaded machine.
+	rounds = max(1, min(max(rounds, 5), n))
 	fmt.Printf("running %d signed GitHub pushes and %d StartWorkflow calls from %d senders in %d rounds (workers paused)...\n",
 		n, n, senders, rounds)
 	// Pushes and Temporal's own starts alternate in rounds; what Drover
@@ -84,8 +86,6 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	plan := pipeline.NewPlan(bench)
 	// Rounds of equal size (the first ones one larger): a round of a few
 	// pushes left over would weigh as much as the others in the median.
-	// At least five rounds: the per-round differences swing on a loaded machine.
-	rounds = max(1, min(max(rounds, 5), n))
 	for r, done := 0, 0; done < n; r++ {
 		k := n / rounds
 		if r < n%rounds {

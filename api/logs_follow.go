@@ -105,10 +105,11 @@ func (f *logFollower) drain(c *gin.Context) error {
 		if err != nil {
 			return fmt.Errorf("read log %s at %d: %w", f.key, f.offset, err)
 		}
+		// A store may move the offset past what it skipped, data or not.
+		f.offset = next
 		if len(data) == 0 {
 			return nil
 		}
-		f.offset = next
 		f.partial = append(f.partial, data...)
 		sent := false
 		for {

@@ -29,8 +29,10 @@ const DefaultReadMax = 256 << 10
 // it writes becomes visible to ReadAt as it goes, possibly with a short delay.
 // ReadAt returns up to max bytes (DefaultReadMax when max <= 0) of the log
 // from offset and the offset to read from next; when the bytes read hold a
-// line end they are cut after the last one, so callers see whole lines. At
-// the end of the log it returns no bytes and offset unchanged, and
+// line end they are cut after the last one, so callers see whole lines.
+// Offsets are the store's own: a caller reads from 0 and then from the
+// offset it was given. At the end of the log it returns no bytes and an
+// offset to read from next (offset, or past what the store skipped), and
 // errors.Is(err, ErrNotFound) while the log does not exist. Keys that are
 // empty, absolute, or hold empty, "." or ".." segments are refused.
 type Logs interface {
@@ -38,9 +40,10 @@ type Logs interface {
 	ReadAt(ctx context.Context, key string, offset int64, max int) ([]byte, int64, error)
 }
 
-// Store is the filesystem implementation of Logs: it keeps task logs as
+// Store is the filesystem implementation of Logs: it keeps logs as
 // append-only files under Dir; the log under key "a/b.log" is the file
-// Dir/a/b.log.
+// Dir/a/b.log, except that the tasks of a build run share one file, the run
+// log (see runlog.go), whose offsets ReadAt returns for their keys.
 type Store struct {
 	Dir string
 }
@@ -77,22 +80,20 @@ func segment(s string) string {
 	return e
 }
 
-// Writer opens the log under key for appending, creating it if needed.
+// Writer opens the log under key for appending, creating it if needed. A
+// task's log (a TaskKey) goes to its build run's run log, unless the task
+// has a file of its own from before the run log (see runlog.go).
 func (s *Store) Writer(key string) (*LineWriter, error) {
 	p, err := s.path(key)
 	if err != nil {
 		return nil, err
 	}
-	const flags = os.O_WRONLY | os.O_APPEND | os.O_CREATE
-	f, err := os.OpenFile(p, flags, 0o644)
-	if errors.Is(err, fs.ErrNotExist) {
-		// The first log of its directory (most tasks of a stage find it
-		// there already, and skip MkdirAll's stats).
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, fmt.Errorf("open log %s: %w", key, err)
+	if runLog, tag, ok := runLogKey(key); ok {
+		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+			return runLogWriter(key, filepath.Join(s.Dir, filepath.FromSlash(runLog)), tag)
 		}
-		f, err = os.OpenFile(p, flags, 0o644)
 	}
+	f, err := openAppend(p)
 	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", key, err)
 	}
@@ -113,6 +114,18 @@ func (s *Store) ReadAt(ctx context.Context, key string, offset int64, max int) (
 		return nil, offset, err
 	}
 	f, err := os.Open(p)
+	if runLog, tag, ok := runLogKey(key); ok && errors.Is(err, fs.ErrNotExist) {
+		// Not a task log of the per-task layout: the run log's lines.
+		f, err := os.Open(filepath.Join(s.Dir, filepath.FromSlash(runLog)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, offset, fmt.Errorf("read log %s: %w", key, ErrNotFound)
+		}
+		if err != nil {
+			return nil, offset, fmt.Errorf("read log %s: %w", key, err)
+		}
+		defer func() { _ = f.Close() }()
+		return readRunLog(f, key, tag, offset, max)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, offset, fmt.Errorf("read log %s: %w", key, ErrNotFound)
 	}

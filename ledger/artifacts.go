@@ -39,6 +39,12 @@ func (l *Ledger) RecordArtifactVersion(ctx context.Context, v ArtifactVersion) e
 	return nil
 }
 
+// insertVersionQuery inserts a version unless it is there; see insertVersion.
+const insertVersionQuery = `
+		INSERT INTO artifact_versions (project, version, commit_sha, branch, build_id, run_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (project, version) DO NOTHING`
+
 // insertVersion adds v's row (its project's too) unless the version is
 // there; the result says which. A zero CreatedAt becomes now.
 func (l *Ledger) insertVersion(ctx context.Context, tx *sql.Tx, v *ArtifactVersion) (sql.Result, error) {
@@ -48,10 +54,7 @@ func (l *Ledger) insertVersion(ctx context.Context, tx *sql.Tx, v *ArtifactVersi
 	if err := l.upsertProject(ctx, tx, v.Project, ""); err != nil {
 		return nil, err
 	}
-	return tx.ExecContext(ctx, l.rebind(`
-		INSERT INTO artifact_versions (project, version, commit_sha, branch, build_id, run_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (project, version) DO NOTHING`),
+	return l.exec(ctx, tx, insertVersionQuery,
 		v.Project, v.Version, v.Commit, v.Branch, v.BuildID, v.RunID, l.timeArg(v.CreatedAt))
 }
 

@@ -41,6 +41,33 @@ func (b Build) validate() error {
 	return nil
 }
 
+// insertBuildQuery inserts a build unless it is there; its arguments are
+// the columns it names, in order.
+const insertBuildQuery = `
+			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
+				triggered_by, rerun, version, started_at, finished_at, subject, author,
+				upstream_build_id, upstream_kind)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id, run_id) DO NOTHING`
+
+// upsertFinishedBuildQuery is insertBuildQuery that, for a build already
+// there, sets its status, version and finished_at.
+const upsertFinishedBuildQuery = upsertFinishedBuildPrefix + "excluded.finished_at"
+
+// upsertFinishedBuildKeepQuery is upsertFinishedBuildQuery that keeps a
+// finished_at already recorded.
+const upsertFinishedBuildKeepQuery = upsertFinishedBuildPrefix + "COALESCE(builds.finished_at, excluded.finished_at)"
+
+const upsertFinishedBuildPrefix = `
+			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
+				triggered_by, rerun, version, started_at, finished_at, subject, author,
+				upstream_build_id, upstream_kind)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id, run_id) DO UPDATE SET
+				status = excluded.status,
+				version = excluded.version,
+				finished_at = `
+
 // RecordBuildStarted upserts the project (name, repository) and inserts the build
 // keyed by (ID, RunID) if absent. An empty Status means running and a zero
 // StartedAt means now. It is idempotent and never moves a finished build back to
@@ -59,12 +86,7 @@ func (l *Ledger) RecordBuildStarted(ctx context.Context, b Build) error {
 		if err := l.upsertProject(ctx, tx, b.Project, b.Repository); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, l.rebind(`
-			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
-				triggered_by, rerun, version, started_at, finished_at, subject, author,
-				upstream_build_id, upstream_kind)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id, run_id) DO NOTHING`),
+		_, err := l.exec(ctx, tx, insertBuildQuery,
 			b.ID, b.RunID, b.Project, b.Repository, b.Commit, b.Branch, b.Status,
 			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timePtrArg(b.FinishedAt),
 			clipText(b.Subject, maxSubject), clipText(b.Author, maxAuthor), b.UpstreamBuildID, b.UpstreamKind)
@@ -95,25 +117,17 @@ func (l *Ledger) RecordBuildFinished(ctx context.Context, b Build, tasks []Task)
 		b.StartedAt = l.now()
 	}
 	// A nil FinishedAt keeps the one already recorded, if any.
-	finishedAt := "excluded.finished_at"
+	upsertBuild := upsertFinishedBuildQuery
 	if b.FinishedAt == nil {
 		now := l.now()
 		b.FinishedAt = &now
-		finishedAt = "COALESCE(builds.finished_at, excluded.finished_at)"
+		upsertBuild = upsertFinishedBuildKeepQuery
 	}
 	err := l.inTx(ctx, func(tx *sql.Tx) error {
 		if err := l.upsertProject(ctx, tx, b.Project, b.Repository); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, l.rebind(`
-			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
-				triggered_by, rerun, version, started_at, finished_at, subject, author,
-				upstream_build_id, upstream_kind)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id, run_id) DO UPDATE SET
-				status = excluded.status,
-				version = excluded.version,
-				finished_at = `+finishedAt),
+		_, err := l.exec(ctx, tx, upsertBuild,
 			b.ID, b.RunID, b.Project, b.Repository, b.Commit, b.Branch, b.Status,
 			b.TriggeredBy, b.Rerun, b.Version, l.timeArg(b.StartedAt), l.timeArg(*b.FinishedAt),
 			clipText(b.Subject, maxSubject), clipText(b.Author, maxAuthor), b.UpstreamBuildID, b.UpstreamKind)
@@ -125,8 +139,10 @@ func (l *Ledger) RecordBuildFinished(ctx context.Context, b Build, tasks []Task)
 		}
 		// One statement for every task: SQLite would parse it again for
 		// each (about a third of the ledger's CPU for a build of 15 tasks).
-		stmt, err := tx.PrepareContext(ctx, l.rebind(upsertTaskQuery))
-		if err != nil {
+		stmt := l.stmts[upsertTaskQuery]
+		if stmt != nil {
+			stmt = tx.StmtContext(ctx, stmt)
+		} else if stmt, err = tx.PrepareContext(ctx, l.rebind(upsertTaskQuery)); err != nil {
 			return fmt.Errorf("prepare task upsert: %w", err)
 		}
 		defer func() { _ = stmt.Close() }()

@@ -30,8 +30,10 @@ const (
 type Ledger struct {
 	db      *sql.DB
 	dialect string
-	now     func() time.Time
-	log     *slog.Logger
+	// stmts are preparedQueries, prepared (on SQLite; see prepare).
+	stmts map[string]*sql.Stmt
+	now   func() time.Time
+	log   *slog.Logger
 }
 
 // Option configures Open.
@@ -68,6 +70,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Ledger, error) {
 		}
 	}
 	if err := l.migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := l.prepare(ctx); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -132,6 +138,7 @@ func sqlitePath(dsn string) (string, error) {
 
 // Close closes the database.
 func (l *Ledger) Close() error {
+	_ = l.closeStmts() // closed with the database anyway
 	if err := l.db.Close(); err != nil {
 		return fmt.Errorf("close ledger: %w", err)
 	}

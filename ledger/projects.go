@@ -11,15 +11,18 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// upsertProjectQuery records a project (name, repository, created_at,
+// updated_at) if absent, or updates its repository; see upsertProject.
+const upsertProjectQuery = `
+		INSERT INTO projects (name, repository, created_at, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET repository = excluded.repository, updated_at = excluded.updated_at
+		WHERE excluded.repository <> '' AND projects.repository <> excluded.repository`
+
 // upsertProject records the project if absent, and updates its repository when
 // repository is non-empty and differs, so recording it again changes nothing.
 func (l *Ledger) upsertProject(ctx context.Context, db execer, name, repository string) error {
 	now := l.timeArg(l.now())
-	_, err := db.ExecContext(ctx, l.rebind(`
-		INSERT INTO projects (name, repository, created_at, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET repository = excluded.repository, updated_at = excluded.updated_at
-		WHERE excluded.repository <> '' AND projects.repository <> excluded.repository`),
-		name, repository, now, now)
+	_, err := l.exec(ctx, db, upsertProjectQuery, name, repository, now, now)
 	if err != nil {
 		return fmt.Errorf("upsert project %s: %w", name, err)
 	}

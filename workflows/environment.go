@@ -27,8 +27,13 @@ func Environment(ctx workflow.Context, in EnvironmentInput) error {
 	}); err != nil {
 		return fmt.Errorf("set query handler: %w", err)
 	}
+	receivers := e.receivers(ctx)
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, contracts.UpdateAcquire,
 		func(ctx workflow.Context, req contracts.LockRequest) (contracts.LockAnswer, error) {
+			// Signals delivered with the update (a workflow task that
+			// timed out carries both) came first: the promotion's arrival
+			// must not be handled after its acquire, which it would undo.
+			drain(ctx, receivers)
 			return e.acquireNow(ctx, req), nil
 		},
 		workflow.UpdateHandlerOptions{Validator: func(req contracts.LockRequest) error {
@@ -43,7 +48,6 @@ func Environment(ctx workflow.Context, in EnvironmentInput) error {
 	// A continued run may hold a free lock and a queue: grant it first.
 	e.grantNext(ctx)
 
-	receivers := e.receivers(ctx)
 	cancelled := false
 	sel := workflow.NewSelector(ctx)
 	for _, receive := range receivers {
@@ -67,16 +71,7 @@ func Environment(ctx workflow.Context, in EnvironmentInput) error {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return err
 			}
-			drained := false
-			for more := true; more; {
-				more = false
-				for _, receive := range receivers {
-					for receive.one(ctx) {
-						more, drained = true, true
-					}
-				}
-			}
-			if !drained && workflow.AllHandlersFinished(ctx) {
+			if !drain(ctx, receivers) && workflow.AllHandlersFinished(ctx) {
 				break
 			}
 		}
@@ -85,6 +80,21 @@ func Environment(ctx workflow.Context, in EnvironmentInput) error {
 		return workflow.NewContinueAsNewError(ctx, EnvironmentWorkflowName,
 			EnvironmentInput{Project: state.Project, Environment: state.Environment, State: &state})
 	}
+}
+
+// drain handles every signal already delivered to receivers, and reports
+// whether there was one.
+func drain(ctx workflow.Context, receivers []lockReceiver) bool {
+	drained := false
+	for more := true; more; {
+		more = false
+		for _, receive := range receivers {
+			for receive.one(ctx) {
+				more, drained = true, true
+			}
+		}
+	}
+	return drained
 }
 
 // lockReceiver is one of the Environment workflow's signal channels; one

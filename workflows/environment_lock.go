@@ -21,8 +21,8 @@ type environmentLock struct {
 // arrive notes a promotion that entered the environment and now waits at its gates.
 func (e *environmentLock) arrive(ctx workflow.Context, req contracts.LockRequest) {
 	e.setPolicy(req)
-	if e.isHolder(req.PromotionID) {
-		return // a redelivered arrival
+	if e.isHolder(req.PromotionID) || slices.ContainsFunc(e.state.Queue, sameRun(req)) {
+		return // a redelivered or late arrival
 	}
 	e.remove(req.PromotionID)
 	if e.supersedeIfOutdated(ctx, req) {
@@ -218,6 +218,11 @@ func runOf(req contracts.LockRequest) string {
 		return ""
 	}
 	return req.RunID
+}
+
+// sameRun matches the requests of req's run of its promotion.
+func sameRun(req contracts.LockRequest) func(contracts.LockRequest) bool {
+	return func(r contracts.LockRequest) bool { return r.PromotionID == req.PromotionID && r.RunID == req.RunID }
 }
 
 func samePromotion(id string) func(contracts.LockRequest) bool {

@@ -318,3 +318,30 @@ func TestEnvironmentAnswersAnOutdatedAcquireUpdateSuperseded(t *testing.T) {
 	require.Nil(t, final.Holder)
 	require.Equal(t, "1.2.0", final.Current)
 }
+
+// A workflow task that timed out hands the Environment a promotion's
+// arrival and its acquire together: the arrival is handled first, and the
+// queued promotion stays in the queue (chaos found it moved back among the
+// arrived, never to be granted).
+func TestEnvironmentHandlesAnArrivalDeliveredWithItsAcquireFirst(t *testing.T) {
+	h := newEnvHarness(t)
+	a, b := lockRequest("1.0.0", "", 0), lockRequest("1.1.0", "", time.Hour)
+	h.acquireAt(t, time.Minute, a)
+	var ans updateAnswer
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(contracts.SignalArrive, b)
+		h.env.UpdateWorkflow(contracts.UpdateAcquire, "b", &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: func(err error) { ans.err = err },
+			OnComplete: func(v any, err error) { ans.err = err; ans.LockAnswer, _ = v.(contracts.LockAnswer) },
+		}, b)
+		h.env.SignalWorkflow(contracts.SignalArrive, b) // and a redelivered arrival
+	}, 2*time.Minute)
+	queued := h.queryAt(t, 3*time.Minute)
+	h.at(4*time.Minute, contracts.SignalRelease, lockRelease("1.0.0", EnvDeployed))
+	require.Error(t, h.run(EnvironmentInput{Project: "demo", Environment: "prod"}, time.Hour))
+	require.NoError(t, ans.err)
+	require.True(t, ans.Queued)
+	require.Equal(t, []string{"1.1.0"}, versions(queued.Queue))
+	require.Empty(t, queued.Arrived)
+	require.Equal(t, []string{"1.1.0 lock-granted 1.0.0"}, h.sent)
+}

@@ -24,8 +24,21 @@ func (s *Server) parseDefinition(ctx context.Context, repository, commit string,
 
 // parseDefinitionOf is parseDefinition for a definition that must be
 // project's: one of another project reads no include (the caller refuses it).
+// A definition without includes is parsed once: its project is kept by its
+// text (see definitionCache) and each caller gets a copy.
 func (s *Server) parseDefinitionOf(ctx context.Context, project, repository, commit string, data []byte) (*pipeline.Project, error) {
-	return pipeline.ParseIncluding(DefinitionFile, data, s.includeFetch(ctx, project, repository, commit))
+	if p := s.definitions.get(data); p != nil {
+		return p, nil
+	}
+	fetch, included := s.includeFetch(ctx, project, repository, commit), false
+	p, err := pipeline.ParseIncluding(DefinitionFile, data, func(project string, inc pipeline.Include) (pipeline.IncludedFile, error) {
+		included = true
+		return fetch(project, inc)
+	})
+	if err == nil && !included {
+		s.definitions.put(data, p)
+	}
+	return p, err
 }
 
 // includeFetch reads the template files of a definition read from

@@ -234,6 +234,8 @@ type Server struct {
 	pages atomic.Pointer[web.Pages]
 	// slackReplies counts Slack interactions still being decided and answered.
 	slackReplies sync.WaitGroup
+	// definitions are the definitions parsed lately.
+	definitions definitionCache
 }
 
 // closingCh is closed by CloseStreams.

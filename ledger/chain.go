@@ -67,11 +67,15 @@ func scanChainPush(row rowScanner) (ChainPush, error) {
 	return p, err
 }
 
+// chainPushOfQuery reads the push of a commit to a project: every build
+// the API starts asks it (prepared on SQLite, see preparedQueries).
+const chainPushOfQuery = `SELECT ` + chainPushColumns + `
+		FROM chain_pushes WHERE target_project = ? AND commit_sha = ?`
+
 // ChainPushOf returns the push step that made commit of project; an error
 // wrapping ErrNotFound when no push step made it.
 func (l *Ledger) ChainPushOf(ctx context.Context, project, commit string) (ChainPush, error) {
-	p, err := scanChainPush(l.db.QueryRowContext(ctx, l.rebind(`SELECT `+chainPushColumns+`
-		FROM chain_pushes WHERE target_project = ? AND commit_sha = ?`), project, commit))
+	p, err := scanChainPush(l.queryRow(ctx, chainPushOfQuery, project, commit))
 	if errors.Is(err, sql.ErrNoRows) {
 		return ChainPush{}, fmt.Errorf("chain push to %s at %s: %w", project, commit, ErrNotFound)
 	}

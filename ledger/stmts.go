@@ -8,7 +8,8 @@ import (
 )
 
 // preparedQueries are the statements every build writes (when it starts
-// and when it finishes), prepared once at Open on SQLite: SQLite parses a
+// and when it finishes), and the one every build the API starts reads
+// (chainPushOfQuery), prepared once at Open on SQLite: SQLite parses a
 // statement again for every Exec, and parsing was most of the ledger's CPU
 // for a build (its writes were a tenth of the benchmark process's CPU per
 // build beyond the process floor). On PostgreSQL they run as any other
@@ -21,6 +22,7 @@ var preparedQueries = []string{
 	upsertFinishedBuildKeepQuery,
 	upsertTaskQuery,
 	insertVersionQuery,
+	chainPushOfQuery,
 }
 
 // prepare prepares preparedQueries on SQLite.
@@ -62,4 +64,13 @@ func (l *Ledger) exec(ctx context.Context, db execer, query string, args ...any)
 		}
 	}
 	return db.ExecContext(ctx, l.rebind(query), args...)
+}
+
+// queryRow runs query (written with ? placeholders) with args as a
+// statement prepare prepared when it is one, else as a statement of its own.
+func (l *Ledger) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := l.stmts[query]; s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return l.db.QueryRowContext(ctx, l.rebind(query), args...)
 }

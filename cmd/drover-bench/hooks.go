@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -86,20 +87,25 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	plan := pipeline.NewPlan(bench)
 	// Rounds of equal size (the first ones one larger): a round of a few
 	// pushes left over would weigh as much as the others in the median.
+	// CPU of the benchmark process (the API, its git cat-file children not
+	// counted, and the senders) and of Temporal, per push or start.
+	cpu := &scenarioCPU{serverPid: e.serverPid}
 	for r, done := 0, 0; done < n; r++ {
 		k := n / rounds
 		if r < n%rounds {
 			k++
 		}
+		cpu.start()
 		a, err := sendHooks(ctx, url, k, senders, func(i int) []byte { return githubPush(repo, commits[done+i]) })
 		if err != nil {
 			return err
 		}
-		f, err := rawStarts(ctx, e.client, done, k, senders)
+		cpu.stop(0)
+		f, err := rawStarts(ctx, e.client, done, k, senders, cpu.stopper(1))
 		if err != nil {
 			return err
 		}
-		d, err := droverStarts(ctx, e.client, plan, done, k, senders)
+		d, err := droverStarts(ctx, e.client, plan, done, k, senders, cpu.stopper(2))
 		if err != nil {
 			return err
 		}
@@ -133,6 +139,9 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	rep.Webhooks = hr
 	fmt.Printf("Drover adds %.1fms over StartWorkflow at p50, median of rounds (target <= 10ms); rounds: %s ms\n",
 		hr.AddedP50Ms, fmtRatios(added))
+	hr.CPUPerRequest = cpu.perRequest(n)
+	fmt.Printf("CPU per request, benchmark process (API and senders) / Temporal: push %s, StartWorkflow %s, Drover's start %s\n",
+		hr.CPUPerRequest["push"], hr.CPUPerRequest["start_workflow"], hr.CPUPerRequest["drover_start"])
 	hr.StartOptionsP50Ms, hr.StartOptionsRounds = median(startCost), startCost
 	hr.WebhookPathP50Ms, hr.WebhookPathRounds = median(path), path
 	fmt.Printf("  of which Temporal's cost of Drover's start (TemporalBuilds.Start, no webhook, same senders) %.1fms (rounds: %s ms),\n"+
@@ -309,7 +318,7 @@ func (e *benchEnv) waitBuilds(ctx context.Context, answers []hookAnswer, workers
 // queue from senders goroutines and returns the sorted latencies: what a
 // webhook answer costs at least, since it answers once its build's workflow
 // is started (durably) in Temporal.
-func rawStarts(ctx context.Context, c client.Client, offset, n, senders int) ([]time.Duration, error) {
+func rawStarts(ctx context.Context, c client.Client, offset, n, senders int, measured func()) ([]time.Duration, error) {
 	lat := make([]time.Duration, n)
 	runs := make([]client.WorkflowRun, n)
 	err := fanOut(n, senders, func(i int) error {
@@ -322,6 +331,7 @@ func rawStarts(ctx context.Context, c client.Client, offset, n, senders int) ([]
 		lat[i], runs[i] = time.Since(start), run
 		return nil
 	})
+	measured()
 	for _, run := range runs {
 		if run != nil {
 			_ = c.TerminateWorkflow(context.WithoutCancel(ctx), run.GetID(), run.GetRunID(), "benchmark floor measured")
@@ -338,7 +348,7 @@ func rawStarts(ctx context.Context, c client.Client, offset, n, senders int) ([]
 // the bench definition's plan and made-up commits) on an unpolled task
 // queue from senders goroutines, terminates them and returns the sorted
 // latencies: Drover's StartWorkflow without the webhook.
-func droverStarts(ctx context.Context, c client.Client, plan pipeline.Plan, offset, n, senders int) ([]time.Duration, error) {
+func droverStarts(ctx context.Context, c client.Client, plan pipeline.Plan, offset, n, senders int, measured func()) ([]time.Duration, error) {
 	builds := &api.TemporalBuilds{Client: c, TaskQueue: "bench-drover-start-unpolled", Logger: slog.New(slog.DiscardHandler)}
 	lat := make([]time.Duration, n)
 	ids := make([][2]string, n)
@@ -353,6 +363,7 @@ func droverStarts(ctx context.Context, c client.Client, plan pipeline.Plan, offs
 		lat[i], ids[i] = time.Since(start), [2]string{id, runID}
 		return nil
 	})
+	measured()
 	for _, id := range ids {
 		if id[0] != "" {
 			_ = c.TerminateWorkflow(context.WithoutCancel(ctx), id[0], id[1], "benchmark floor measured")
@@ -363,4 +374,37 @@ func droverStarts(ctx context.Context, c client.Client, plan pipeline.Plan, offs
 	}
 	slices.Sort(lat)
 	return lat, nil
+}
+
+// scenarioCPU sums the CPU time the benchmark process and the Temporal dev
+// server spend in each of the webhook scenarios (0: pushes, 1: Temporal's
+// own starts, 2: Drover's starts), from start to stop: the starts'
+// terminations afterwards are not counted.
+type scenarioCPU struct {
+	serverPid     int
+	self0, other0 procCPU
+	self, other   [3]time.Duration
+}
+
+func (c *scenarioCPU) start() { c.self0, c.other0 = cpuOf(os.Getpid()), cpuOf(c.serverPid) }
+
+// stop adds the CPU time since start to scenario i.
+func (c *scenarioCPU) stop(i int) {
+	c.self[i] += cpuOf(os.Getpid()).self - c.self0.self
+	c.other[i] += cpuOf(c.serverPid).self - c.other0.self
+}
+
+// stopper starts measuring now and returns what stops it for scenario i.
+func (c *scenarioCPU) stopper(i int) func() {
+	c.start()
+	return func() { c.stop(i) }
+}
+
+// perRequest is each scenario's CPU per request, "<bench process> / <Temporal> ms".
+func (c *scenarioCPU) perRequest(n int) map[string]string {
+	out := map[string]string{}
+	for i, name := range []string{"push", "start_workflow", "drover_start"} {
+		out[name] = fmt.Sprintf("%.2f / %.2f ms", ms(c.self[i])/float64(n), ms(c.other[i])/float64(n))
+	}
+	return out
 }

@@ -104,8 +104,11 @@ type webhooksReport struct {
 	StartOptionsRounds []float64 `json:"drover_start_added_p50_ms_rounds"`
 	WebhookPathP50Ms   float64   `json:"webhook_path_added_p50_ms"`
 	WebhookPathRounds  []float64 `json:"webhook_path_added_p50_ms_rounds"`
-	Redeliveries       int       `json:"redeliveries"`
-	RedeliveryBuilds   int       `json:"redelivery_builds"`
+	// CPUPerRequest is, per scenario (push, start_workflow, drover_start),
+	// the CPU per request of the benchmark process and of Temporal.
+	CPUPerRequest    map[string]string `json:"cpu_per_request,omitempty"`
+	Redeliveries     int               `json:"redeliveries"`
+	RedeliveryBuilds int               `json:"redelivery_builds"`
 	// ConcurrentDuplicate* time the redeliveries answered 200 existing, from
 	// Senders senders, with no worker running.
 	ConcurrentDuplicateP50Ms float64 `json:"concurrent_duplicate_no_worker_p50_ms"`

@@ -24,7 +24,7 @@ promotion:
   environments:
     - name: shared
       policy: supersede
-      deploy: {shell: 'sleep 3'}
+      deploy: {shell: 'sleep 6'} # room for 1.1 to queue and 1.2 to arrive behind 1.0
 `
 	start := func(version string) string {
 		var started struct{ ID string }

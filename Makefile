@@ -1,7 +1,8 @@
 # Drover: `make dev` runs it locally, `make test` runs every test, `make unit`
 # only those that need no Temporal server, PostgreSQL, versitygw or browser.
-# go.mod needs Go 1.27.3 (security fixes after 1.26.8); the Go module proxy serves it.
-# An unset, local or auto GOTOOLCHAIN would refuse go.mod on an older Go.
+# go.mod accepts Go 1.26.8 and names toolchain go1.27.3 (security fixes after
+# 1.26.8), which the Go module proxy serves; make builds with it always, also
+# where an unset, local or auto GOTOOLCHAIN would use an older installed Go.
 ifeq ($(filter-out local auto,$(GOTOOLCHAIN)),)
 export GOTOOLCHAIN := go1.27.3
 endif

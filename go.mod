@@ -1,6 +1,8 @@
 module github.com/drover-ci/drover
 
-go 1.27.3
+go 1.26.8
+
+toolchain go1.27.3
 
 require (
 	github.com/aws/aws-sdk-go-v2 v1.47.7

@@ -5,7 +5,7 @@
 # (rendered with kustomize).
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
-case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # build with go.mod's toolchain, go1.27.3, even where the installed Go is older
 cd "$(dirname "$0")/.."
 if ! command -v docker-compose >/dev/null; then
   echo "installing docker-compose from Debian's packages..." >&2

@@ -3,7 +3,7 @@
 # Temporal Web on :8233), the worker and the API. Ctrl-C stops everything.
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
-case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # build with go.mod's toolchain, go1.27.3, even where the installed Go is older
 # DROVER_IDENTITY_FILE (users, token hashes, groups) turns authentication on;
 # a relative path is taken from the caller's directory. Unset: no
 # authentication, callers name themselves (local development).

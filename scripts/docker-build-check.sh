@@ -6,7 +6,7 @@
 # engine.
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
-case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # build with go.mod's toolchain, go1.27.3, even where the installed Go is older
 cd "$(dirname "$0")/.."
 line=$(grep -o 'CGO_ENABLED=0 go build .*' Dockerfile)
 [ -n "$line" ] || { echo "no 'CGO_ENABLED=0 go build' line in Dockerfile" >&2; exit 1; }

@@ -3,7 +3,7 @@
 # (a commit per run), so Drover can build it, and prints its path.
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
-case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # build with go.mod's toolchain, go1.27.3, even where the installed Go is older
 cd "$(dirname "$0")/.."
 name=${1:?usage: scripts/example-repo.sh NAME}
 src="examples/$name"; dst=".drover/examples/$name"

@@ -4,7 +4,7 @@
 # scripts/temporal-cli.sh). Usage: scripts/go-tool.sh kustomize|workflowcheck|golangci-lint|govulncheck
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
-case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # build with go.mod's toolchain, go1.27.3, even where the installed Go is older
 case "${1:-}" in
   # The last versions checked to build with Go 1.26.
   kustomize) name=kustomize pkg=sigs.k8s.io/kustomize/kustomize/v5 version=v5.8.1 ;;

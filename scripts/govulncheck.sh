@@ -7,7 +7,7 @@
 # with DROVER_VULNDB_VERSION (see: go list -m -json golang.org/x/vulndb@latest).
 # Exits non-zero when govulncheck finds a vulnerability the code can reach.
 set -euo pipefail
-case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # build with go.mod's toolchain, go1.27.3, even where the installed Go is older
 cd "$(dirname "$0")/.."
 vulndb_version="${DROVER_VULNDB_VERSION:-v0.0.0-20261105234957-e22db6528018}"
 govulncheck="$(bash scripts/go-tool.sh govulncheck)"

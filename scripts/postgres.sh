@@ -3,7 +3,7 @@
 # installing it from Debian's packages and starting it when needed.
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
-case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # build with go.mod's toolchain, go1.27.3, even where the installed Go is older
 ready() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
 ready && exit 0
 if ! command -v pg_lsclusters >/dev/null; then

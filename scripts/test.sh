@@ -4,7 +4,7 @@
 # govulncheck, and a short fuzz run of every parser of outside input.
 set -euo pipefail
 # go.mod needs Go 1.27.3 (security fixes after 1.26.8); the module proxy serves it.
-case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # local/auto would refuse go.mod
+case "${GOTOOLCHAIN:-}" in ""|local|auto) export GOTOOLCHAIN=go1.27.3 ;; esac # build with go.mod's toolchain, go1.27.3, even where the installed Go is older
 cd "$(dirname "$0")/.."
 # Every task, deploy and check script runs under bubblewrap; the worker
 # refuses to start without it, and the sandbox tests need it.

@@ -32,18 +32,30 @@ func (e *environmentLock) arrive(ctx workflow.Context, req contracts.LockRequest
 	e.state.Arrived = append(e.state.Arrived, req)
 }
 
-// acquire moves a promotion whose gates have passed into the queue.
+// acquire moves a promotion whose gates have passed into the queue (its
+// SignalAcquire), or tells it it was superseded.
 func (e *environmentLock) acquire(ctx workflow.Context, req contracts.LockRequest) {
+	if by := e.enqueue(ctx, req); by != "" {
+		e.supersede(ctx, req, by)
+	}
+}
+
+// enqueue moves a promotion whose gates have passed from the arrived into
+// the queue, superseding older ones under supersede, unless it holds the
+// lock or waits in the queue already. When a newer version makes it
+// outdated it is not queued, and enqueue returns that version.
+func (e *environmentLock) enqueue(ctx workflow.Context, req contracts.LockRequest) (outdatedBy string) {
 	e.setPolicy(req)
 	if e.isHolder(req.PromotionID) || slices.ContainsFunc(e.state.Queue, samePromotion(req.PromotionID)) {
-		return
+		return ""
 	}
 	e.state.Arrived = slices.DeleteFunc(e.state.Arrived, samePromotion(req.PromotionID))
-	if e.supersedeIfOutdated(ctx, req) {
-		return
+	if by := e.outdatedBy(req); by != "" {
+		return by
 	}
 	e.supersedeOlder(ctx, req)
 	e.state.Queue = append(e.state.Queue, req)
+	return ""
 }
 
 // release ends a promotion's hold of the lock, or its wait when it leaves
@@ -100,26 +112,22 @@ func (e *environmentLock) grantNext(ctx workflow.Context) {
 // version superseded it. A request the lock took already gets the same
 // answer again: a retried update after a continue-as-new is not a new one.
 func (e *environmentLock) acquireNow(ctx workflow.Context, req contracts.LockRequest) contracts.LockAnswer {
-	e.setPolicy(req)
-	switch {
-	case e.isHolder(req.PromotionID):
-		return contracts.LockAnswer{Grant: e.grant()}
-	case slices.ContainsFunc(e.state.Queue, samePromotion(req.PromotionID)):
-		return contracts.LockAnswer{Queued: true}
-	}
-	e.state.Arrived = slices.DeleteFunc(e.state.Arrived, samePromotion(req.PromotionID))
-	if by := e.outdatedBy(req); by != "" {
+	if by := e.enqueue(ctx, req); by != "" {
 		e.remember(req.Version + " " + EnvSuperseded)
 		return contracts.LockAnswer{Superseded: &contracts.Superseded{Environment: e.state.Environment, By: by}}
 	}
-	e.supersedeOlder(ctx, req)
-	if e.state.Holder == nil && len(e.state.Queue) == 0 {
-		e.state.Holder = &req
+	if e.state.Holder == nil && len(e.state.Queue) > 0 && e.state.Queue[0].PromotionID == req.PromotionID {
+		// The lock is free and no one waits before it: taken at once, with
+		// no grant signal.
+		next := e.state.Queue[0]
+		e.state.Holder = &next
+		e.state.Queue = slices.Delete(e.state.Queue, 0, 1)
+	}
+	if e.isHolder(req.PromotionID) {
 		return contracts.LockAnswer{Grant: e.grant()}
 	}
 	// Behind the holder; should the lock be free with a queue left (it is
 	// not, after each signal), grantNext hands it on by signal.
-	e.state.Queue = append(e.state.Queue, req)
 	e.grantNext(ctx)
 	return contracts.LockAnswer{Queued: true}
 }

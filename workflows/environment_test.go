@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -242,11 +243,14 @@ func TestEnvironmentSignalsTheRunOfARequestOnlyWhenItIsValid(t *testing.T) {
 }
 
 // acquireAt sends req as an UpdateAcquire after a delay (workflow time) and
-// keeps its answer (or error) in the returned record.
+// keeps its answer (or error) in the returned record. Each call is an update
+// of its own ID, so that the handler runs (the test environment answers a
+// repeated ID from its cache, as the server does within one run; a request
+// repeated after a continue-as-new runs the handler again).
 func (h *envHarness) acquireAt(t *testing.T, after time.Duration, req contracts.LockRequest) *updateAnswer {
 	ans := &updateAnswer{}
 	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow(contracts.UpdateAcquire, req.PromotionID+"/"+req.RunID, &testsuite.TestUpdateCallback{
+		h.env.UpdateWorkflow(contracts.UpdateAcquire, fmt.Sprintf("%s/%s@%s", req.PromotionID, req.RunID, after), &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(err error) { ans.err = err },
 			OnComplete: func(v any, err error) {

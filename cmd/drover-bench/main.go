@@ -61,7 +61,7 @@ func (p *pragmaFlag) Set(v string) error {
 
 func run() error {
 	var o options
-	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the build scenarios, alternated; figures are medians of rounds")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the build scenarios, alternated; figures are medians of rounds (the webhook scenarios run at least five)")
 	flag.IntVar(&o.serial, "serial", 20, "builds per scenario and round at concurrency 1")
 	flag.IntVar(&o.parallel, "parallel", 100, "builds per scenario and round at the higher concurrency")
 	flag.IntVar(&o.concurrency, "concurrency", 20, "the higher concurrency")

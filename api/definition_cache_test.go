@@ -16,14 +16,22 @@ func TestParseDefinitionCachesCopies(t *testing.T) {
 	first, err := s.parseDefinition(context.Background(), "", "", def)
 	require.NoError(t, err)
 	require.Len(t, s.definitions.byText, 1)
-	first.Project = "changed"
-	first.Build.Stages[0].Tasks[0].Run = "changed"
 
+	// The second parse is a cache hit: changing what it returned changes
+	// neither the cache nor the next caller's project.
 	second, err := s.parseDefinition(context.Background(), "", "", def)
 	require.NoError(t, err)
-	require.Equal(t, "demo", second.Project)
-	require.Equal(t, "go test ./...", second.Build.Stages[0].Tasks[0].Run)
+	require.Equal(t, first, second)
 	require.NotSame(t, first, second)
+	second.Project = "changed"
+	second.Build.Stages[0].Tasks[0].Run = "changed"
+
+	third, err := s.parseDefinition(context.Background(), "", "", def)
+	require.NoError(t, err)
+	require.Equal(t, "demo", third.Project)
+	require.Equal(t, "go test ./...", third.Build.Stages[0].Tasks[0].Run)
+	require.NotSame(t, second, third)
+	require.Equal(t, first, third)
 
 	// A bad definition is not kept.
 	_, err = s.parseDefinition(context.Background(), "", "", []byte("project: [\n"))
@@ -31,15 +39,24 @@ func TestParseDefinitionCachesCopies(t *testing.T) {
 	require.Len(t, s.definitions.byText, 1)
 }
 
-// A definition with includes is parsed, its includes read, every time.
+// A definition with includes is parsed, its includes read, every time: it
+// is not kept even when its includes are read without error.
 func TestParseDefinitionWithIncludesIsNotCached(t *testing.T) {
-	s := &Server{}
-	def := []byte("project: demo\ninclude: [{file: ci/templates.yaml}]\nbuild:\n  stages:\n    - name: verify\n      tasks: [{name: unit, run: go test ./...}]\n")
+	src := &fakeSource{refs: map[string]string{}, files: map[string][]byte{
+		testRepo + "@" + testSHA + ":ci/local.yaml": []byte("tasks:\n  hello: {run: echo hello}\n"),
+	}}
+	s := &Server{Source: src}
+	def := []byte("project: demo\ninclude: [{name: local, file: ci/local.yaml}]\nbuild:\n  stages:\n    - name: verify\n      tasks: [{use: local/hello}]\n")
 	for range 2 {
-		// No repository: the include is refused, after it was asked for.
-		_, err := s.parseDefinition(context.Background(), "", "", def)
-		require.Error(t, err)
+		p, err := s.parseDefinition(context.Background(), testRepo, testSHA, def)
+		require.NoError(t, err)
+		require.Equal(t, "echo hello", p.Build.Stages[0].Tasks[0].Run)
 	}
+	require.Empty(t, s.definitions.byText)
+
+	// No repository: the include is refused, after it was asked for.
+	_, err := s.parseDefinition(context.Background(), "", "", def)
+	require.Error(t, err)
 	require.Empty(t, s.definitions.byText)
 }
 

@@ -140,7 +140,7 @@ func statusOf(s enumspb.WorkflowExecutionStatus) workflows.BuildStatus {
 // than by signalling the workflow, which would cost a workflow task per task.
 func runningTasks(state *workflows.BuildState, pending []*workflowpb.PendingActivityInfo) {
 	for _, pa := range pending {
-		if pa.GetActivityType().GetName() != activityRunTask || pa.GetState() != enumspb.PENDING_ACTIVITY_STATE_STARTED {
+		if pa.GetActivityType().GetName() != workflows.ActivityRunTask || pa.GetState() != enumspb.PENDING_ACTIVITY_STATE_STARTED {
 			continue
 		}
 		// Activity IDs are "<stage>/<task>#<try>" or "…#<try>.<lost>".
@@ -178,20 +178,12 @@ func runningTasks(state *workflows.BuildState, pending []*workflowpb.PendingActi
 	}
 }
 
-// activityRunTask is the activity type of a task attempt.
-const activityRunTask = "RunTask"
-
 // stateTask is the task "<stage>/<task>" of state, or nil.
 func stateTask(state *workflows.BuildState, key string) *workflows.TaskState {
-	for si := range state.Stages {
-		st := &state.Stages[si]
-		name, ok := strings.CutPrefix(key, st.Name+"/")
-		if !ok {
-			continue
-		}
-		for ti := range st.Tasks {
-			if st.Tasks[ti].Name == name {
-				return &st.Tasks[ti]
+	for _, st := range state.Stages {
+		if name, ok := strings.CutPrefix(key, st.Name+"/"); ok {
+			if ts := state.Task(st.Name, name); ts != nil {
+				return ts
 			}
 		}
 	}

@@ -123,6 +123,21 @@ type BuildState struct {
 }
 
 // StageState is the live state of one stage.
+// Task is the task name of stage in the state, or nil.
+func (s *BuildState) Task(stage, name string) *TaskState {
+	for si := range s.Stages {
+		if s.Stages[si].Name != stage {
+			continue
+		}
+		for ti := range s.Stages[si].Tasks {
+			if s.Stages[si].Tasks[ti].Name == name {
+				return &s.Stages[si].Tasks[ti]
+			}
+		}
+	}
+	return nil
+}
+
 type StageState struct {
 	Name   string      `json:"name"`
 	Status StageStatus `json:"status"`

@@ -15,11 +15,15 @@ import (
 	"github.com/drover-ci/drover/pipeline"
 )
 
+// ActivityRunTask is the activity type of a task attempt: the API reads
+// running attempts from a build's pending activities of this type.
+const ActivityRunTask = "RunTask"
+
 // Activity names, as registered from the methods of activities.Activities and
 // activities.LedgerActivities. Workflows call activities by name so that they
 // hold no dependencies.
 const (
-	activityRunTask             = "RunTask"
+	activityRunTask             = ActivityRunTask
 	activityRecordBuildStarted  = "RecordBuildStarted"
 	activityRecordBuildFinished = "RecordBuildFinished"
 )
@@ -259,7 +263,7 @@ func (b *buildRun) listenForStartedTasks(ctx workflow.Context) {
 			if !ch.Receive(ctx, &ev) {
 				return
 			}
-			ts := b.task(ev.Stage, ev.Task)
+			ts := b.state.Task(ev.Stage, ev.Task)
 			if ts == nil || ev.Attempt < ts.Attempt {
 				continue
 			}
@@ -278,20 +282,6 @@ func (b *buildRun) listenForStartedTasks(ctx workflow.Context) {
 			}
 		}
 	})
-}
-
-func (b *buildRun) task(stage, name string) *TaskState {
-	for si := range b.state.Stages {
-		if b.state.Stages[si].Name != stage {
-			continue
-		}
-		for ti := range b.state.Stages[si].Tasks {
-			if b.state.Stages[si].Tasks[ti].Name == name {
-				return &b.state.Stages[si].Tasks[ti]
-			}
-		}
-	}
-	return nil
 }
 
 // applyResult copies what an attempt reported into the task's state.
@@ -463,7 +453,7 @@ func (b *buildRun) neededArtifacts(task pipeline.PlanTask) []contracts.ArtifactR
 	var refs []contracts.ArtifactRef
 	for _, n := range task.Needs {
 		ref := contracts.ArtifactRef{Name: n.Stage + "/" + n.Task + "/" + n.Name, Path: n.Path}
-		if ts := b.task(n.Stage, n.Task); ts != nil {
+		if ts := b.state.Task(n.Stage, n.Task); ts != nil {
 			for _, a := range ts.Artifacts {
 				if a.Name == n.Name {
 					ref.Key, ref.SHA256, ref.Size = a.Key, a.SHA256, a.Size

@@ -129,22 +129,24 @@ func ciRequest(ctx context.Context, client *http.Client, method, target string, 
 func is2xx(status int) bool { return status/100 == 2 }
 
 // cancelUnfinished asks cancel, once and briefly, to stop every run of t
-// that has not ended, logging each under label(name, id).
-func (t *ciRunTracker) cancelUnfinished(ctx context.Context, log *logstore.LineWriter, label func(name string, id int64) string,
-	cancel func(ctx context.Context, name string, id int64) (int, error)) {
+// that has not ended, logging each under label(name, run): verb
+// ("cancelled", "stopped") when the answer is one accepts, "not <verb>"
+// otherwise.
+func (t *ciRunTracker[R]) cancelUnfinished(ctx context.Context, log *logstore.LineWriter, verb string, accepts func(status int) bool,
+	label func(name string, r R) string, cancel func(ctx context.Context, name string, r R) (int, error)) {
 	ctx, stop := context.WithTimeout(ctx, 10*time.Second)
 	defer stop()
 	for _, name := range t.unfinished() {
 		rec, _ := t.get(name)
-		status, err := cancel(ctx, name, rec.ID)
-		if err == nil && status/100 != 2 {
+		status, err := cancel(ctx, name, rec)
+		if err == nil && !accepts(status) {
 			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
 		}
 		if err != nil {
-			log.Printf("=== %s: not cancelled: %v ===", label(name, rec.ID), err)
+			log.Printf("=== %s: not %s: %v ===", label(name, rec), verb, err)
 			continue
 		}
-		log.Printf("=== %s: cancelled (the check was cancelled) ===", label(name, rec.ID))
+		log.Printf("=== %s: %s (the check was cancelled) ===", label(name, rec), verb)
 	}
 }
 
@@ -182,73 +184,83 @@ func awaitCIJobs[J ciJob](ctx context.Context, timeout time.Duration, names []st
 	return passed, failures
 }
 
-// ciRuns is what a github_actions or gitlab check records in its heartbeat
-// details: per workflow (project), the run (pipeline) it started, so that
-// a retry (its worker lost mid-check) follows those runs instead of
-// starting them again, and a cancelled check knows what to cancel.
-type ciRuns struct {
-	Runs map[string]ciRunRecord `json:"runs,omitempty"`
-}
-
-// ciRunRecord is one run a CI-job check started.
+// ciRunRecord is one run a github_actions or gitlab check started: a
+// workflow run, a pipeline. The check's heartbeat details hold them by
+// workflow (project) under "runs", so that a retry (its worker lost
+// mid-check) follows those runs instead of starting them again, and a
+// cancelled check knows what to cancel.
 type ciRunRecord struct {
 	ID   int64  `json:"id"`
 	URL  string `json:"url,omitempty"`
 	Done bool   `json:"done,omitempty"` // it has ended
 }
 
-// ciRunTracker keeps a check's ciRuns and records them as its heartbeat.
-type ciRunTracker struct {
+func (r ciRunRecord) started() bool { return r.ID != 0 }
+func (r ciRunRecord) ended() bool   { return r.Done }
+
+// ciRunState is what a ciRunTracker keeps of one run.
+type ciRunState interface {
+	started() bool // there is a run to follow (or cancel)
+	ended() bool   // it has ended
+}
+
+// ciRunTracker keeps the runs a CI-job check started, by name, and
+// records them as the activity's heartbeat details, under key.
+type ciRunTracker[R ciRunState] struct {
 	ctx  context.Context // the activity's
+	key  string          // "runs", "jobs"
 	mu   sync.Mutex
-	runs ciRuns
+	runs map[string]R
 }
 
 // newCIRunTracker starts from what an earlier attempt of the activity
-// recorded (details of another shape count as nothing).
-func newCIRunTracker(ctx context.Context) *ciRunTracker {
-	t := &ciRunTracker{ctx: ctx, runs: ciRuns{Runs: map[string]ciRunRecord{}}}
-	var earlier ciRuns
+// recorded under key (details of another shape count as nothing).
+func newCIRunTracker[R ciRunState](ctx context.Context, key string) *ciRunTracker[R] {
+	t := &ciRunTracker[R]{ctx: ctx, key: key, runs: map[string]R{}}
+	var earlier map[string]json.RawMessage
 	if activity.HasHeartbeatDetails(ctx) && activity.GetHeartbeatDetails(ctx, &earlier) == nil {
-		maps.Copy(t.runs.Runs, earlier.Runs)
+		var runs map[string]R
+		if raw, ok := earlier[key]; ok && json.Unmarshal(raw, &runs) == nil {
+			maps.Copy(t.runs, runs)
+		}
 	}
 	return t
 }
 
-// get is the run name started, by this attempt or an earlier one.
-func (t *ciRunTracker) get(name string) (ciRunRecord, bool) {
+// get is the run name started, by this attempt or an earlier one (ok), or
+// where it got to before that.
+func (t *ciRunTracker[R]) get(name string) (R, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r, ok := t.runs.Runs[name]
-	return r, ok && r.ID != 0
+	r := t.runs[name]
+	return r, r.started()
 }
 
 // set records the run of name and heartbeats it at once.
-func (t *ciRunTracker) set(name string, r ciRunRecord) {
+func (t *ciRunTracker[R]) set(name string, r R) {
 	t.mu.Lock()
-	t.runs.Runs[name] = r
+	t.runs[name] = r
 	t.mu.Unlock()
-	t.beat()
-}
-
-// beat records the runs as the activity's heartbeat.
-func (t *ciRunTracker) beat() {
 	activity.RecordHeartbeat(t.ctx, t.snapshot())
 }
 
-func (t *ciRunTracker) snapshot() ciRuns {
+// snapshot is the heartbeat details: a copy of the runs under key.
+func (t *ciRunTracker[R]) snapshot() map[string]map[string]R {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return ciRuns{Runs: maps.Clone(t.runs.Runs)}
+	if len(t.runs) == 0 {
+		return map[string]map[string]R{}
+	}
+	return map[string]map[string]R{t.key: maps.Clone(t.runs)}
 }
 
 // unfinished are the names of the runs started and not ended, sorted.
-func (t *ciRunTracker) unfinished() []string {
+func (t *ciRunTracker[R]) unfinished() []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var names []string
-	for name, r := range t.runs.Runs {
-		if r.ID != 0 && !r.Done {
+	for name, r := range t.runs {
+		if r.started() && !r.ended() {
 			names = append(names, name)
 		}
 	}

@@ -85,8 +85,8 @@ func (a *PromotionActivities) CheckGitHubActions(ctx context.Context, in GitHubC
 		time.Now().Add(timeout).UTC().Format(time.RFC3339))
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	g.runs = newCIRunTracker(ctx)
-	stopHeartbeat := a.progressHeartbeat(runCtx, g.runs.beat)
+	g.runs = newCIRunTracker[ciRunRecord](ctx, "runs")
+	stopHeartbeat := a.Tasks.heartbeatWith(runCtx, func() any { return g.runs.snapshot() })
 	passed, failures := awaitCIJobs(runCtx, timeout, c.Workflows, func(ctx context.Context, wf string) (githubRun, error) {
 		return g.run(ctx, wf, c.Ref, inputs)
 	})
@@ -104,16 +104,16 @@ type githubClient struct {
 	log    *logstore.LineWriter
 	poll   time.Duration
 	// runs are the runs the check started (heartbeat details).
-	runs *ciRunTracker
+	runs *ciRunTracker[ciRunRecord]
 }
 
 // cancelAll cancels every run of the check that has not completed (POST
 // /repos/<repo>/actions/runs/<id>/cancel), once, briefly, logging each.
 func (g *githubClient) cancelAll(ctx context.Context) {
-	g.runs.cancelUnfinished(ctx, g.log,
-		func(wf string, id int64) string { return fmt.Sprintf("github workflow %s run %d", wf, id) },
-		func(ctx context.Context, _ string, id int64) (int, error) {
-			return g.do(ctx, http.MethodPost, g.repo+"/actions/runs/"+strconv.FormatInt(id, 10)+"/cancel", nil, nil)
+	g.runs.cancelUnfinished(ctx, g.log, "cancelled", is2xx,
+		func(wf string, r ciRunRecord) string { return fmt.Sprintf("github workflow %s run %d", wf, r.ID) },
+		func(ctx context.Context, _ string, r ciRunRecord) (int, error) {
+			return g.do(ctx, http.MethodPost, g.repo+"/actions/runs/"+strconv.FormatInt(r.ID, 10)+"/cancel", nil, nil)
 		})
 }
 

@@ -90,8 +90,8 @@ func (a *PromotionActivities) CheckGitLab(ctx context.Context, in GitLabCheckInp
 		time.Now().Add(timeout).UTC().Format(time.RFC3339))
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	g.runs = newCIRunTracker(ctx)
-	stopHeartbeat := a.progressHeartbeat(runCtx, g.runs.beat)
+	g.runs = newCIRunTracker[ciRunRecord](ctx, "runs")
+	stopHeartbeat := a.Tasks.heartbeatWith(runCtx, func() any { return g.runs.snapshot() })
 	passed, failures := awaitCIJobs(runCtx, timeout, c.Projects, func(ctx context.Context, project string) (gitlabPipeline, error) {
 		return g.run(ctx, project, c.Ref, variables)
 	})
@@ -109,18 +109,18 @@ type gitlabClient struct {
 	log    *logstore.LineWriter
 	poll   time.Duration
 	// runs are the pipelines the check created (heartbeat details).
-	runs *ciRunTracker
+	runs *ciRunTracker[ciRunRecord]
 }
 
 // cancelAll cancels every pipeline of the check that has not ended (POST
 // /projects/<id>/pipelines/<id>/cancel), once, briefly, logging each.
 func (g *gitlabClient) cancelAll(ctx context.Context) {
-	g.runs.cancelUnfinished(ctx, g.log,
-		func(project string, id int64) string {
-			return fmt.Sprintf("gitlab project %s pipeline #%d", project, id)
+	g.runs.cancelUnfinished(ctx, g.log, "cancelled", is2xx,
+		func(project string, p ciRunRecord) string {
+			return fmt.Sprintf("gitlab project %s pipeline #%d", project, p.ID)
 		},
-		func(ctx context.Context, project string, id int64) (int, error) {
-			target := g.api + "/projects/" + url.PathEscape(project) + "/pipelines/" + strconv.FormatInt(id, 10) + "/cancel"
+		func(ctx context.Context, project string, p ciRunRecord) (int, error) {
+			target := g.api + "/projects/" + url.PathEscape(project) + "/pipelines/" + strconv.FormatInt(p.ID, 10) + "/cancel"
 			return g.do(ctx, http.MethodPost, target, nil, nil)
 		})
 }

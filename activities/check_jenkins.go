@@ -6,17 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/drover-ci/drover/logstore"
@@ -84,7 +81,7 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 	jar, _ := cookiejar.New(nil) // crumbs may be bound to the crumb issuer's session
 	client := a.ciHTTPClient(jar)
 	j := &jenkinsRun{client: client, base: base, user: user, token: token, log: log, poll: a.jenkinsPoll(),
-		progress: earlierJenkinsProgress(ctx)}
+		jobs: newCIRunTracker[jenkinsJobProgress](ctx, "jobs")}
 	vars := ciCheckVars(in.CIJobCheckRun)
 	params := url.Values{}
 	for name, value := range c.Parameters {
@@ -95,8 +92,7 @@ func (a *PromotionActivities) CheckJenkins(ctx context.Context, in JenkinsCheckI
 		time.Now().Add(timeout).UTC().Format(time.RFC3339))
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	j.heartbeat = func() { activity.RecordHeartbeat(ctx, j.snapshot()) }
-	stopHeartbeat := a.progressHeartbeat(runCtx, j.heartbeat)
+	stopHeartbeat := a.Tasks.heartbeatWith(runCtx, func() any { return j.jobs.snapshot() })
 	if err := j.fetchCrumb(runCtx); err != nil {
 		stopHeartbeat()
 		if ctx.Err() != nil {
@@ -182,15 +178,10 @@ func (a *PromotionActivities) jenkinsPoll() time.Duration {
 	return DefaultJenkinsPoll
 }
 
-// jenkinsProgress is what a jenkins check records in its heartbeat
-// details: per job, its queue item and build once known, so that a retry
+// jenkinsJobProgress is where one job of a jenkins check got to. The
+// check's heartbeat details hold it by job under "jobs", so that a retry
 // (its worker lost mid-check) follows the jobs it triggered rather than
 // triggering them again, and a cancelled check knows what to stop.
-type jenkinsProgress struct {
-	Jobs map[string]jenkinsJobProgress `json:"jobs,omitempty"`
-}
-
-// jenkinsJobProgress is where one job of a jenkins check got to.
 type jenkinsJobProgress struct {
 	Queue  string `json:"queue,omitempty"` // the queue item's URL
 	Build  string `json:"build,omitempty"` // the build's URL
@@ -198,29 +189,8 @@ type jenkinsJobProgress struct {
 	Done   bool   `json:"done,omitempty"` // the build has a result
 }
 
-// earlierJenkinsProgress is the progress an earlier attempt of the check
-// recorded, or none (details of another shape, from a worker before
-// progress was recorded, count as none).
-func earlierJenkinsProgress(ctx context.Context) jenkinsProgress {
-	p := jenkinsProgress{Jobs: map[string]jenkinsJobProgress{}}
-	if !activity.HasHeartbeatDetails(ctx) {
-		return p
-	}
-	var earlier jenkinsProgress
-	if err := activity.GetHeartbeatDetails(ctx, &earlier); err != nil {
-		return p
-	}
-	for job, jp := range earlier.Jobs {
-		p.Jobs[job] = jp
-	}
-	return p
-}
-
-// progressHeartbeat calls record (which records the progress as the heartbeat) every
-// heartbeat interval until stop is called or ctx ends.
-func (a *PromotionActivities) progressHeartbeat(ctx context.Context, record func()) (stop func()) {
-	return every(ctx, a.Tasks.heartbeatInterval(), record)
-}
+func (p jenkinsJobProgress) started() bool { return p.Queue != "" || p.Build != "" }
+func (p jenkinsJobProgress) ended() bool   { return p.Done }
 
 // errJenkinsAuth is Jenkins refusing the check's credentials.
 var errJenkinsAuth = errors.New("credentials refused")
@@ -235,72 +205,32 @@ type jenkinsRun struct {
 	// crumbField and crumb are the CSRF header, empty when CSRF is off.
 	crumbField, crumb string
 
-	mu       sync.Mutex
-	progress jenkinsProgress
-	// heartbeat records the progress at once (a job was queued or
-	// started); nil records nothing.
-	heartbeat func()
-}
-
-// jobProgress is where job got to, by this attempt or an earlier one.
-func (j *jenkinsRun) jobProgress(job string) jenkinsJobProgress {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.progress.Jobs[job]
-}
-
-// record sets where job got to and records it in the heartbeat.
-func (j *jenkinsRun) record(job string, p jenkinsJobProgress) {
-	j.mu.Lock()
-	j.progress.Jobs[job] = p
-	j.mu.Unlock()
-	if j.heartbeat != nil {
-		j.heartbeat()
-	}
-}
-
-// snapshot is a copy of the progress, for the heartbeat.
-func (j *jenkinsRun) snapshot() jenkinsProgress {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	p := jenkinsProgress{Jobs: make(map[string]jenkinsJobProgress, len(j.progress.Jobs))}
-	for job, jp := range j.progress.Jobs {
-		p.Jobs[job] = jp
-	}
-	return p
+	// jobs are where the check's jobs got to (heartbeat details).
+	jobs *ciRunTracker[jenkinsJobProgress]
 }
 
 // stopAll stops, as Jenkins documents, every job of the check that has
 // not ended: a running build with POST <build>/stop, a queued one with
 // POST /queue/cancelItem?id=<item>. Each is tried once, briefly: a check
-// that could not stop a job says so in its log.
+// that could not stop a job says so in its log. Jenkins answers either
+// with a redirect (302) or 2xx.
 func (j *jenkinsRun) stopAll(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	for _, job := range slices.Sorted(maps.Keys(j.snapshot().Jobs)) {
-		p := j.jobProgress(job)
-		var target, what string
-		switch {
-		case p.Done:
-			continue
-		case p.Build != "":
-			target, what = strings.TrimSuffix(p.Build, "/")+"/stop", fmt.Sprintf("jenkins job %s #%d", job, p.Number)
-		case p.Queue != "":
-			item := path.Base(strings.TrimSuffix(p.Queue, "/"))
-			target, what = j.base.String()+"/queue/cancelItem?id="+url.QueryEscape(item), "jenkins job "+job+" (queued)"
-		default:
-			continue
-		}
-		status, _, err := j.do(ctx, http.MethodPost, target, nil, nil)
-		if err == nil && (status < 200 || status > 399) {
-			err = fmt.Errorf("got %d %s", status, http.StatusText(status))
-		}
-		if err != nil {
-			j.log.Printf("=== %s: not stopped: %v ===", what, err)
-			continue
-		}
-		j.log.Printf("=== %s: stopped (the check was cancelled) ===", what)
-	}
+	j.jobs.cancelUnfinished(ctx, j.log, "stopped", func(status int) bool { return status >= 200 && status <= 399 },
+		func(job string, p jenkinsJobProgress) string {
+			if p.Build != "" {
+				return fmt.Sprintf("jenkins job %s #%d", job, p.Number)
+			}
+			return "jenkins job " + job + " (queued)"
+		},
+		func(ctx context.Context, _ string, p jenkinsJobProgress) (int, error) {
+			target := strings.TrimSuffix(p.Build, "/") + "/stop"
+			if p.Build == "" {
+				item := path.Base(strings.TrimSuffix(p.Queue, "/"))
+				target = j.base.String() + "/queue/cancelItem?id=" + url.QueryEscape(item)
+			}
+			status, _, err := j.do(ctx, http.MethodPost, target, nil, nil)
+			return status, err
+		})
 }
 
 // fetchCrumb asks the crumb issuer for a crumb; 404 means CSRF protection is off.
@@ -327,10 +257,8 @@ func (j *jenkinsRun) fetchCrumb(ctx context.Context) error {
 // run triggers job and waits for its build to end.
 func (j *jenkinsRun) run(ctx context.Context, job string, params url.Values) (jenkinsBuild, error) {
 	b := jenkinsBuild{Job: job}
-	prog := j.jobProgress(job)
-	if prog.Done {
-		prog.Done = false // an earlier attempt saw it end; its result is read again
-	}
+	prog, _ := j.jobs.get(job)
+	prog.Done = false // an earlier attempt that saw it end: its result is read again
 	queue, build := prog.Queue, prog.Build
 	var err error
 	if queue == "" && build == "" {
@@ -338,7 +266,7 @@ func (j *jenkinsRun) run(ctx context.Context, job string, params url.Values) (je
 			return b, err
 		}
 		prog.Queue = queue
-		j.record(job, prog)
+		j.jobs.set(job, prog)
 	} else {
 		j.log.Printf("=== jenkins job %s: triggered by an earlier attempt, followed again ===", job)
 	}
@@ -347,7 +275,7 @@ func (j *jenkinsRun) run(ctx context.Context, job string, params url.Values) (je
 			return b, err
 		}
 		prog.Build, prog.Number = build, b.Number
-		j.record(job, prog)
+		j.jobs.set(job, prog)
 		j.log.Printf("=== jenkins job %s #%d started: %s ===", job, b.Number, safeURL(build))
 	} else if build, err = j.onServer(build); err != nil {
 		return b, fmt.Errorf("recorded build: %w", err)
@@ -367,7 +295,7 @@ func (j *jenkinsRun) run(ctx context.Context, job string, params url.Values) (je
 		if j.poll1(ctx, strings.TrimSuffix(build, "/")+"/api/json", &state) && !state.Building && state.Result != "" {
 			b.Result = state.Result
 			prog.Done = true
-			j.record(job, prog)
+			j.jobs.set(job, prog)
 			j.log.Printf("=== %s ===", b)
 			return b, nil
 		}

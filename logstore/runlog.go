@@ -86,6 +86,8 @@ type taggedSink struct {
 	buf []byte
 }
 
+// Write is given whole lines only (its LineWriter ends every write with a
+// line end), so each tagged line it writes ends with one too.
 func (s *taggedSink) Write(p []byte) (int, error) {
 	buf := s.buf[:0]
 	for rest := p; len(rest) > 0; {
@@ -96,9 +98,6 @@ func (s *taggedSink) Write(p []byte) (int, error) {
 		buf = append(buf, s.tag...)
 		buf = append(buf, line...)
 		rest = rest[len(line):]
-	}
-	if n := len(buf); n > 0 && buf[n-1] != '\n' {
-		buf = append(buf, '\n') // never: a LineWriter writes whole lines
 	}
 	if _, err := s.f.Write(buf); err != nil {
 		return 0, err

@@ -103,7 +103,11 @@ func (s *Store) Writer(key string) (*LineWriter, error) {
 // ReadAt returns up to max bytes (DefaultReadMax when max <= 0) of the log
 // under key from offset, and the offset to read from next. When the bytes read
 // hold a line end, they are cut after the last one so that callers see whole
-// lines. At the end of the log it returns no bytes and offset unchanged.
+// lines. At the end of the log it returns no bytes, and an offset to read
+// from next that is offset unchanged for a log of its own file, and past
+// the other tasks' lines read for a task's log in its run's run log (see
+// readRunLog): a caller keeps reading from the offset returned, never from
+// the one it gave.
 func (s *Store) ReadAt(ctx context.Context, key string, offset int64, max int) ([]byte, int64, error) {
 	max, err := readArgs(ctx, key, offset, max)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // A Store keeps the task logs of one build run in one file, the run log
@@ -35,6 +36,10 @@ const runLogSuffix = "%tasks.log"
 
 // runLogReadSize is how much of a run log ReadAt reads at a time.
 const runLogReadSize = 64 << 10
+
+// runLogBufs holds read buffers of runLogReadSize bytes, so that a read of a
+// run log (a follower reads one every poll) does not allocate one each time.
+var runLogBufs = sync.Pool{New: func() any { b := make([]byte, runLogReadSize); return &b }}
 
 // runLogKey returns, for a key of TaskKey's shape, the key of its build
 // run's run log and the tag of the task's lines in it; ok is false for any
@@ -131,7 +136,9 @@ func readRunLog(f *os.File, key, tag string, offset int64, max int) ([]byte, int
 		}
 		piece = b[0] != '\n'
 	}
-	buf := make([]byte, runLogReadSize)
+	pooled := runLogBufs.Get().(*[]byte)
+	defer runLogBufs.Put(pooled)
+	buf := *pooled
 	var out []byte
 	pos := offset // where the next line (or piece) to look at starts
 	for {
@@ -162,8 +169,9 @@ func readRunLog(f *os.File, key, tag string, offset int64, max int) ([]byte, int
 				if len(out) > 0 {
 					return out, pos + int64(done), nil // the line is the next read's
 				}
-				// A line longer than max: its first max bytes.
-				return body[:max:max], pos + int64(done+skip+max), nil
+				// A line longer than max: its first max bytes (a copy: buf
+				// goes back to the pool).
+				return bytes.Clone(body[:max]), pos + int64(done+skip+max), nil
 			}
 			out = append(out, body...)
 			done += len(line)

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -67,7 +66,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	// pushes start do not share the two cores with the API. They run after.
 	e.stopWorkers()
 	// At least five rounds: the per-round differences swing on a loaded machine.
-	rounds = max(1, min(max(rounds, 5), n))
+	rounds = min(max(rounds, 5), n)
 	fmt.Printf("running %d signed GitHub pushes and %d StartWorkflow calls from %d senders in %d rounds (workers paused)...\n",
 		n, n, senders, rounds)
 	// Pushes and Temporal's own starts alternate in rounds; what Drover
@@ -101,37 +100,32 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 			return err
 		}
 		cpu.stop(0)
-		f, err := rawStarts(ctx, e.client, done, k, senders, cpu.stopper(1))
+		f, err := timedStarts(ctx, e.client, k, senders, cpu.stopper(1), rawStart(e.client, done))
 		if err != nil {
 			return err
 		}
-		d, err := droverStarts(ctx, e.client, plan, done, k, senders, cpu.stopper(2))
+		d, err := timedStarts(ctx, e.client, k, senders, cpu.stopper(2), droverStart(e.client, plan, done))
 		if err != nil {
 			return err
 		}
-		lat := make([]time.Duration, len(a))
-		for i := range a {
-			lat[i] = a[i].latency
-		}
-		slices.Sort(lat)
-		added = append(added, ms(lat[len(lat)/2]-f[len(f)/2]))
-		startCost = append(startCost, ms(d[len(d)/2]-f[len(f)/2]))
-		path = append(path, ms(lat[len(lat)/2]-d[len(d)/2]))
-		answers, floor = append(answers, a...), append(floor, f...)
+		lat50 := answerLatencies(a).p(0.5)
+		added = append(added, ms(lat50-f.p(0.5)))
+		startCost = append(startCost, ms(d.p(0.5)-f.p(0.5)))
+		path = append(path, ms(lat50-d.p(0.5)))
+		answers, floor = append(answers, a...), append(floor, f.latencies...)
 		done += k
 	}
 	slices.SortFunc(answers, func(a, b hookAnswer) int { return int(a.latency - b.latency) })
-	slices.Sort(floor)
 	started := 0
 	for _, a := range answers {
 		if a.status == http.StatusAccepted {
 			started++
 		}
 	}
-	p50, p99 := answers[len(answers)/2], answers[min(len(answers)-1, len(answers)*99/100)]
+	p50, p99 := answers[pIndex(len(answers), 0.5)], answers[pIndex(len(answers), 0.99)]
 	fmt.Printf("webhook answer p50 %s (%s), p99 %s (%s); %d builds started\n",
 		p50.latency.Round(100*time.Microsecond), p50.id, p99.latency.Round(100*time.Microsecond), p99.id, started)
-	floor50, floor99 := floor[len(floor)/2], floor[min(len(floor)-1, len(floor)*99/100)]
+	floor50, floor99 := result{latencies: floor}.p(0.5), result{latencies: floor}.p(0.99)
 	fmt.Printf("floor: Temporal's own StartWorkflow from %d senders (no webhook, no git): p50 %s, p99 %s\n",
 		senders, floor50.Round(100*time.Microsecond), floor99.Round(100*time.Microsecond))
 	hr := &webhooksReport{Senders: senders, Pushes: n, P50Ms: ms(p50.latency), P99Ms: ms(p99.latency),
@@ -175,8 +169,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	}
 	hr.RedeliveryBuilds = len(runs)
 	if len(dup) > 0 {
-		slices.Sort(dup)
-		d50, d99 := dup[len(dup)/2], dup[min(len(dup)-1, len(dup)*99/100)]
+		d50, d99 := result{latencies: dup}.p(0.5), result{latencies: dup}.p(0.99)
 		hr.ConcurrentDuplicateP50Ms, hr.ConcurrentDuplicateP99Ms = ms(d50), ms(d99)
 		fmt.Printf("duplicates from %d senders, no worker running: p50 %s, p99 %s\n",
 			senders, d50.Round(100*time.Microsecond), d99.Round(100*time.Microsecond))
@@ -194,8 +187,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		}
 		dup = append(dup, a.latency)
 	}
-	slices.Sort(dup)
-	d50, d99 := dup[len(dup)/2], dup[min(len(dup)-1, len(dup)*99/100)]
+	d50, d99 := result{latencies: dup}.p(0.5), result{latencies: dup}.p(0.99)
 	hr.Duplicates, hr.DuplicateP50Ms, hr.DuplicateP99Ms = len(dup), ms(d50), ms(d99)
 	fmt.Printf("a duplicate delivery of a running build, one at a time, no worker running: p50 %s, p99 %s (target < 50ms)\n",
 		d50.Round(100*time.Microsecond), d99.Round(100*time.Microsecond))
@@ -289,78 +281,71 @@ func githubPush(repo, commit string) []byte {
 	return b
 }
 
-// waitBuilds waits for the builds of answers to end.
+// waitBuilds waits for the builds of answers to end, workers at a time.
 func (e *benchEnv) waitBuilds(ctx context.Context, answers []hookAnswer, workers int) error {
-	ids := make(chan string)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var firstErr error
-	for range workers {
-		wg.Go(func() {
-			for id := range ids {
-				if err := e.client.GetWorkflow(ctx, id, "").Get(ctx, nil); err != nil {
-					mu.Lock()
-					firstErr = cmpErr(firstErr, fmt.Errorf("build %s: %w", id, err))
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for _, a := range answers {
-		ids <- a.id
-	}
-	close(ids)
-	wg.Wait()
-	return firstErr
+	return fanOut(len(answers), workers, func(i int) error {
+		if err := e.client.GetWorkflow(ctx, answers[i].id, "").Get(ctx, nil); err != nil {
+			return fmt.Errorf("build %s: %w", answers[i].id, err)
+		}
+		return nil
+	})
 }
 
-// rawStarts starts n workflows of an unregistered type on an unpolled task
-// queue from senders goroutines and returns the sorted latencies: what a
-// webhook answer costs at least, since it answers once its build's workflow
-// is started (durably) in Temporal.
-func rawStarts(ctx context.Context, c client.Client, offset, n, senders int, measured func()) ([]time.Duration, error) {
-	lat := make([]time.Duration, n)
-	runs := make([]client.WorkflowRun, n)
-	err := fanOut(n, senders, func(i int) error {
-		start := time.Now()
+// answerLatencies is the latencies of answers as a result.
+func answerLatencies(answers []hookAnswer) result {
+	lat := make([]time.Duration, len(answers))
+	for i, a := range answers {
+		lat[i] = a.latency
+	}
+	return result{latencies: lat}
+}
+
+// startFunc starts workflow i of a scenario and returns its ID and run ID.
+type startFunc func(ctx context.Context, i int) (id, runID string, err error)
+
+// rawStart starts workflows of an unregistered type on an unpolled task
+// queue: what a webhook answer costs at least, since it answers once its
+// build's workflow is started (durably) in Temporal.
+func rawStart(c client.Client, offset int) startFunc {
+	return func(ctx context.Context, i int) (string, string, error) {
 		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: fmt.Sprintf("bench-raw-start-%d", offset+i), TaskQueue: "bench-raw-start-unpolled"}, "RawStart")
 		if err != nil {
-			return fmt.Errorf("raw start: %w", err)
+			return "", "", fmt.Errorf("raw start: %w", err)
 		}
-		lat[i], runs[i] = time.Since(start), run
-		return nil
-	})
-	measured()
-	for _, run := range runs {
-		if run != nil {
-			_ = c.TerminateWorkflow(context.WithoutCancel(ctx), run.GetID(), run.GetRunID(), "benchmark floor measured")
-		}
+		return run.GetID(), run.GetRunID(), nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(lat)
-	return lat, nil
 }
 
-// droverStarts starts n builds as the API does (TemporalBuilds.Start, with
-// the bench definition's plan and made-up commits) on an unpolled task
-// queue from senders goroutines, terminates them and returns the sorted
-// latencies: Drover's StartWorkflow without the webhook.
-func droverStarts(ctx context.Context, c client.Client, plan pipeline.Plan, offset, n, senders int, measured func()) ([]time.Duration, error) {
+// droverStart starts builds as the API does (TemporalBuilds.Start, with the
+// bench definition's plan and made-up commits) on an unpolled task queue:
+// Drover's StartWorkflow without the webhook.
+func droverStart(c client.Client, plan pipeline.Plan, offset int) startFunc {
 	builds := &api.TemporalBuilds{Client: c, TaskQueue: "bench-drover-start-unpolled", Logger: slog.New(slog.DiscardHandler)}
+	return func(ctx context.Context, i int) (string, string, error) {
+		in := workflows.BuildInput{Project: "hooks", Repository: "/bench/hooks", Commit: fmt.Sprintf("f%039x", offset+i),
+			Branch: "main", Plan: plan, TriggeredBy: "github:bench"}
+		id, runID, _, err := builds.Start(ctx, in, false)
+		if err != nil {
+			return "", "", fmt.Errorf("drover start: %w", err)
+		}
+		return id, runID, nil
+	}
+}
+
+// timedStarts calls start for 0..n-1 from senders goroutines, calls
+// measured once they are all started, then terminates the workflows and
+// returns the start latencies.
+func timedStarts(ctx context.Context, c client.Client, n, senders int, measured func(), start startFunc) (result, error) {
 	lat := make([]time.Duration, n)
 	ids := make([][2]string, n)
 	err := fanOut(n, senders, func(i int) error {
-		in := workflows.BuildInput{Project: "hooks", Repository: "/bench/hooks", Commit: fmt.Sprintf("f%039x", offset+i),
-			Branch: "main", Plan: plan, TriggeredBy: "github:bench"}
-		start := time.Now()
-		id, runID, _, err := builds.Start(ctx, in, false)
+		t0 := time.Now()
+		id, runID, err := start(ctx, i)
 		if err != nil {
-			return fmt.Errorf("drover start: %w", err)
+			return err
 		}
-		lat[i], ids[i] = time.Since(start), [2]string{id, runID}
+		lat[i], ids[i] = time.Since(t0), [2]string{id, runID}
 		return nil
 	})
 	measured()
@@ -369,11 +354,7 @@ func droverStarts(ctx context.Context, c client.Client, plan pipeline.Plan, offs
 			_ = c.TerminateWorkflow(context.WithoutCancel(ctx), id[0], id[1], "benchmark floor measured")
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(lat)
-	return lat, nil
+	return result{latencies: lat}, err
 }
 
 // scenarioCPU sums the CPU time the benchmark process and the Temporal dev

@@ -35,11 +35,15 @@ type result struct {
 	wall        time.Duration
 }
 
+// p is the q-quantile of the latencies.
 func (r result) p(q float64) time.Duration {
 	s := slices.Clone(r.latencies)
 	slices.Sort(s)
-	return s[min(len(s)-1, int(float64(len(s))*q))]
+	return s[pIndex(len(s), q)]
 }
+
+// pIndex is the index of the q-quantile in n sorted values.
+func pIndex(n int, q float64) int { return min(n-1, int(float64(n)*q)) }
 
 func (r result) throughput() float64 { return float64(len(r.latencies)) / r.wall.Seconds() }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -120,7 +119,7 @@ func (e *benchEnv) startPromotions(ctx context.Context, prefix, version string, 
 		projects[i] = fmt.Sprintf("%s-%04d", prefix, i)
 		ids[i] = contracts.PromotionID(projects[i], version)
 	}
-	err := forEach(n, 20, func(i int) error {
+	err := fanOut(n, 20, func(i int) error {
 		if alive != nil {
 			if err := alive(); err != nil {
 				return err
@@ -241,30 +240,8 @@ func environmentIDs(projects []string) []string {
 // terminate ends the running workflows among ids, 20 at a time; those that
 // ended already are skipped.
 func (e *benchEnv) terminate(ctx context.Context, ids []string) {
-	_ = forEach(len(ids), 20, func(i int) error {
+	_ = fanOut(len(ids), 20, func(i int) error {
 		_ = e.client.TerminateWorkflow(ctx, ids[i], "", "benchmark cleanup")
 		return nil
 	})
-}
-
-// forEach runs fn for 0..n-1, concurrency at a time, and returns the first error.
-func forEach(n, concurrency int, fn func(i int) error) error {
-	var mu sync.Mutex
-	var first error
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, concurrency)
-	for i := range n {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := fn(i); err != nil {
-				mu.Lock()
-				first = cmpErr(first, err)
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return first
 }

@@ -36,13 +36,9 @@ func cpuOf(pid int) procCPU {
 	if pid == 0 {
 		return procCPU{}
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return procCPU{}
-	}
 	// utime, stime, cutime and cstime are the 12th to 15th fields after the
 	// command name, in clock ticks (USER_HZ, 100 on Linux).
-	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	fields := statFields(pid)
 	if len(fields) < 15 {
 		return procCPU{}
 	}
@@ -53,5 +49,13 @@ func cpuOf(pid int) procCPU {
 	return procCPU{self: tick(11) + tick(12), children: tick(13) + tick(14)}
 }
 
-// cpuTime is the user and system CPU time pid used so far (0 when unknown).
-func cpuTime(pid int) time.Duration { return cpuOf(pid).self }
+// statFields is the fields of /proc/<pid>/stat after the command name
+// (which may hold spaces and parentheses): the state first, then the
+// parent's pid, …; nil when pid's stat cannot be read.
+func statFields(pid int) []string {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+}

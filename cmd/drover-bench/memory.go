@@ -118,12 +118,7 @@ func children(pid int) []int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", ent.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// Fields after the command name (which may hold spaces) start after ')'.
-		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		fields := statFields(child)
 		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) && fields[0] != "Z" {
 			out = append(out, child)
 		}

@@ -61,7 +61,7 @@ func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int, rep *report
 	server := e.serverPid
 	res := result{name: "GET /api/v1/approvals", latencies: make([]time.Duration, approvalsRequests)}
 	count, total := 0, 0
-	serverCPU0, selfCPU0 := cpuTime(server), cpuTime(os.Getpid())
+	serverCPU0, selfCPU0 := cpuOf(server).self, cpuOf(os.Getpid()).self
 	for i := range approvalsRequests {
 		s := time.Now()
 		if count, total, err = e.listApprovals(ctx); err != nil {
@@ -69,7 +69,7 @@ func (e *benchEnv) approvalsWhileWaiting(ctx context.Context, n int, rep *report
 		}
 		res.latencies[i] = time.Since(s)
 	}
-	serverCPU, selfCPU := cpuTime(server)-serverCPU0, cpuTime(os.Getpid())-selfCPU0
+	serverCPU, selfCPU := cpuOf(server).self-serverCPU0, cpuOf(os.Getpid()).self-selfCPU0
 	fmt.Printf("GET /api/v1/approvals as %s x%d: first page of %d approvals of %d, p50 %s, p99 %s (target < 200ms)\n", benchApprover,
 		approvalsRequests, count, total, res.p(0.5).Round(100*time.Microsecond), res.p(0.99).Round(100*time.Microsecond))
 	fmt.Printf("CPU per request: Temporal server %s, API and client %s\n",

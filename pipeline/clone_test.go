@@ -30,6 +30,19 @@ func TestProjectClone(t *testing.T) {
 	require.Nil(t, (*Project)(nil).Clone())
 }
 
+// A field of a kind deepCopy does not copy (a definition has none) panics
+// instead of being shared between the copies.
+func TestDeepCopyRefusesOtherKinds(t *testing.T) {
+	for _, v := range []any{
+		struct{ F any }{},
+		struct{ F [2]*int }{},
+		struct{ F func() }{},
+		struct{ F chan int }{},
+	} {
+		require.Panics(t, func() { deepCopy(reflect.ValueOf(v)) }, "%T", v)
+	}
+}
+
 // requireNoSharing fails when a and b (equal values) share a pointer, a
 // slice's array or a map.
 func requireNoSharing(t *testing.T, a, b reflect.Value, path string) {

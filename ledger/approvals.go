@@ -36,8 +36,7 @@ func (l *Ledger) PutPendingApproval(ctx context.Context, p PendingApproval) erro
 		return fmt.Errorf("put pending approval %s/%s: %w", p.PromotionID, p.Environment, err)
 	}
 	_, err := l.db.ExecContext(ctx, l.rebind(`
-		INSERT INTO pending_approvals (promotion_id, environment, run_id, project, version, commit_sha,
-			branch, triggered_by, approvers, required, approved_by, waiting_since, deadline, earlier, updated_at)
+		INSERT INTO pending_approvals (`+pendingApprovalColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (promotion_id, environment) DO UPDATE SET
 			run_id = excluded.run_id, project = excluded.project, version = excluded.version,
@@ -69,8 +68,7 @@ func (l *Ledger) DeletePendingApproval(ctx context.Context, promotionID, environ
 // (then by promotion and environment).
 func (l *Ledger) ListPendingApprovals(ctx context.Context) ([]PendingApproval, error) {
 	rows, err := l.db.QueryContext(ctx, `
-		SELECT promotion_id, environment, run_id, project, version, commit_sha, branch, triggered_by,
-			approvers, required, approved_by, waiting_since, deadline, earlier, updated_at
+		SELECT `+pendingApprovalColumns+`
 		FROM pending_approvals ORDER BY waiting_since, promotion_id, environment`)
 	if err != nil {
 		return nil, fmt.Errorf("list pending approvals: %w", err)
@@ -89,6 +87,11 @@ func (l *Ledger) ListPendingApprovals(ctx context.Context) ([]PendingApproval, e
 	}
 	return out, nil
 }
+
+// pendingApprovalColumns are the columns of pending_approvals, in the
+// order of scanPendingApproval (and of PutPendingApproval's arguments).
+const pendingApprovalColumns = `promotion_id, environment, run_id, project, version, commit_sha, branch,
+	triggered_by, approvers, required, approved_by, waiting_since, deadline, earlier, updated_at`
 
 func scanPendingApproval(row rowScanner) (PendingApproval, error) {
 	var p PendingApproval

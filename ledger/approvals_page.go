@@ -106,8 +106,7 @@ func (l *Ledger) PendingApprovalsPage(ctx context.Context, q PendingApprovalQuer
 	}
 	args = append(args, limit+1)
 	rows, err := l.db.QueryContext(ctx, l.rebind(`
-		SELECT p.promotion_id, p.environment, p.run_id, p.project, p.version, p.commit_sha, p.branch, p.triggered_by,
-			p.approvers, p.required, p.approved_by, p.waiting_since, p.deadline, p.earlier, p.updated_at
+		SELECT `+pendingApprovalColumns+`
 		FROM pending_approvals p`+where+`
 		ORDER BY p.waiting_since, p.promotion_id, p.environment LIMIT ?`), args...)
 	if err != nil {

@@ -41,14 +41,16 @@ func (b Build) validate() error {
 	return nil
 }
 
-// insertBuildQuery inserts a build unless it is there; its arguments are
-// the columns it names, in order.
-const insertBuildQuery = `
-			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
-				triggered_by, rerun, version, started_at, finished_at, subject, author,
-				upstream_build_id, upstream_kind)
+// insertBuildPrefix inserts a build row; its arguments are the columns it
+// names (buildColumns), in order. What a build already there becomes
+// follows.
+const insertBuildPrefix = `
+			INSERT INTO builds (` + buildColumns + `)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id, run_id) DO NOTHING`
+			ON CONFLICT (id, run_id) DO `
+
+// insertBuildQuery inserts a build unless it is there.
+const insertBuildQuery = insertBuildPrefix + "NOTHING"
 
 // upsertFinishedBuildQuery is insertBuildQuery that, for a build already
 // there, sets its status, version and finished_at.
@@ -58,12 +60,7 @@ const upsertFinishedBuildQuery = upsertFinishedBuildPrefix + "excluded.finished_
 // finished_at already recorded.
 const upsertFinishedBuildKeepQuery = upsertFinishedBuildPrefix + "COALESCE(builds.finished_at, excluded.finished_at)"
 
-const upsertFinishedBuildPrefix = `
-			INSERT INTO builds (id, run_id, project, repository, commit_sha, branch, status,
-				triggered_by, rerun, version, started_at, finished_at, subject, author,
-				upstream_build_id, upstream_kind)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id, run_id) DO UPDATE SET
+const upsertFinishedBuildPrefix = insertBuildPrefix + `UPDATE SET
 				status = excluded.status,
 				version = excluded.version,
 				finished_at = `
@@ -139,10 +136,8 @@ func (l *Ledger) RecordBuildFinished(ctx context.Context, b Build, tasks []Task)
 		}
 		// One statement for every task: SQLite would parse it again for
 		// each (about a third of the ledger's CPU for a build of 15 tasks).
-		stmt := l.stmts[upsertTaskQuery]
-		if stmt != nil {
-			stmt = tx.StmtContext(ctx, stmt)
-		} else if stmt, err = tx.PrepareContext(ctx, l.rebind(upsertTaskQuery)); err != nil {
+		stmt, err := l.stmt(ctx, tx, upsertTaskQuery)
+		if err != nil {
 			return fmt.Errorf("prepare task upsert: %w", err)
 		}
 		defer func() { _ = stmt.Close() }()

@@ -51,17 +51,34 @@ func (l *Ledger) closeStmts() error {
 	return errors.Join(errs...)
 }
 
+// prepared is the statement prepare prepared for query, in tx (nil: in
+// the database), or nil when there is none (on PostgreSQL, or a query not
+// in preparedQueries).
+func (l *Ledger) prepared(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	s := l.stmts[query]
+	if s != nil && tx != nil {
+		s = tx.StmtContext(ctx, s)
+	}
+	return s
+}
+
+// stmt is query (written with ? placeholders) as a statement of tx, for
+// running it many times: the one prepare prepared, else one prepared now.
+// The caller closes it.
+func (l *Ledger) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if s := l.prepared(ctx, tx, query); s != nil {
+		return s, nil
+	}
+	return tx.PrepareContext(ctx, l.rebind(query))
+}
+
 // exec runs query (written with ? placeholders) with args in db, a
 // transaction or the database, as a statement prepare prepared when it is
 // one, else as a statement of its own.
 func (l *Ledger) exec(ctx context.Context, db execer, query string, args ...any) (sql.Result, error) {
-	if s := l.stmts[query]; s != nil {
-		switch db := db.(type) {
-		case *sql.Tx:
-			return db.StmtContext(ctx, s).ExecContext(ctx, args...)
-		case *sql.DB:
-			return s.ExecContext(ctx, args...)
-		}
+	tx, _ := db.(*sql.Tx) // else db is the database
+	if s := l.prepared(ctx, tx, query); s != nil {
+		return s.ExecContext(ctx, args...)
 	}
 	return db.ExecContext(ctx, l.rebind(query), args...)
 }
@@ -69,7 +86,7 @@ func (l *Ledger) exec(ctx context.Context, db execer, query string, args ...any)
 // queryRow runs query (written with ? placeholders) with args as a
 // statement prepare prepared when it is one, else as a statement of its own.
 func (l *Ledger) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := l.stmts[query]; s != nil {
+	if s := l.prepared(ctx, nil, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
 	return l.db.QueryRowContext(ctx, l.rebind(query), args...)

@@ -117,11 +117,11 @@ func (e *environmentLock) acquireNow(ctx workflow.Context, req contracts.LockReq
 		return contracts.LockAnswer{Superseded: &contracts.Superseded{Environment: e.state.Environment, By: by}}
 	}
 	if e.state.Holder == nil && len(e.state.Queue) > 0 && e.state.Queue[0].PromotionID == req.PromotionID {
-		// The lock is free and no one waits before it: taken at once, with
-		// no grant signal.
+		// The lock is free and no one waits before it: taken at once.
 		next := e.state.Queue[0]
 		e.state.Holder = &next
 		e.state.Queue = slices.Delete(e.state.Queue, 0, 1)
+		e.confirmGrant(ctx, next)
 	}
 	if e.isHolder(req.PromotionID) {
 		return contracts.LockAnswer{Grant: e.grant()}
@@ -130,6 +130,25 @@ func (e *environmentLock) acquireNow(ctx workflow.Context, req contracts.LockReq
 	// not, after each signal), grantNext hands it on by signal.
 	e.grantNext(ctx)
 	return contracts.LockAnswer{Queued: true}
+}
+
+// confirmGrant also signals the grant answered to holder's update, without
+// waiting for it: the answer reaches a promotion that is running, but an
+// update retried for a promotion that has ended meanwhile (terminated,
+// cancelled) would otherwise leave the lock held by no one alive. When the
+// signal finds no such run, the lock is handed on as grantNext does. The
+// running promotion ignores the signal: it holds the grant already.
+func (e *environmentLock) confirmGrant(ctx workflow.Context, holder contracts.LockRequest) {
+	f := workflow.SignalExternalWorkflow(ctx, holder.PromotionID, runOf(holder), contracts.SignalLockGranted, *e.grant())
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		if err := f.Get(ctx, nil); err == nil || !e.isHolder(holder.PromotionID) || e.state.Holder.RunID != holder.RunID {
+			return
+		}
+		workflow.GetLogger(ctx).Warn("Lock grant not delivered", "promotion_id", holder.PromotionID)
+		e.state.Holder = nil
+		e.remember(holder.Version + " lost")
+		e.grantNext(ctx)
+	})
 }
 
 // grant is what the holder is told: the environment and its current version.

@@ -23,11 +23,13 @@ type envHarness struct {
 	env  *testsuite.TestWorkflowEnvironment
 	mu   sync.Mutex
 	sent []string // "<version> <signal> <previous or by>"
+	// gone are the versions whose promotion has ended: signals to it fail.
+	gone map[string]bool
 }
 
 func newEnvHarness(t *testing.T) *envHarness {
 	var suite testsuite.WorkflowTestSuite
-	h := &envHarness{env: suite.NewTestWorkflowEnvironment()}
+	h := &envHarness{env: suite.NewTestWorkflowEnvironment(), gone: map[string]bool{}}
 	h.env.SetTestTimeout(30 * time.Second)
 	h.env.SetStartTime(promotionStart)
 	h.env.RegisterWorkflowWithOptions(Environment, workflow.RegisterOptions{Name: EnvironmentWorkflowName})
@@ -41,8 +43,11 @@ func newEnvHarness(t *testing.T) *envHarness {
 				line += " " + a.By
 			}
 			h.mu.Lock()
+			defer h.mu.Unlock()
 			h.sent = append(h.sent, line)
-			h.mu.Unlock()
+			if h.gone[workflowID[len("promote/demo/"):]] {
+				return errors.New("workflow not found")
+			}
 			return nil
 		})
 	return h
@@ -293,7 +298,8 @@ func TestEnvironmentAnswersAnAcquireUpdateAtOnce(t *testing.T) {
 	require.Empty(t, held.Arrived)
 	// The queued one is granted by signal when the holder releases, as before.
 	require.Equal(t, "1.1.0", final.Holder.Version)
-	require.Equal(t, []string{"1.1.0 lock-granted 1.0.0"}, h.sent, "a grant answered by the update is not signalled")
+	require.Equal(t, []string{"1.0.0 lock-granted ", "1.1.0 lock-granted 1.0.0"}, h.sent,
+		"a grant answered by the update is confirmed by signal too")
 	require.ErrorContains(t, bad.err, "a lock request names its promotion")
 }
 
@@ -318,7 +324,7 @@ func TestEnvironmentAnswersAnOutdatedAcquireUpdateSuperseded(t *testing.T) {
 	require.True(t, queued.Queued)
 	require.True(t, newer.Queued, "behind the holder")
 	require.Equal(t, &contracts.Superseded{Environment: "prod", By: "1.2.0"}, late.Superseded)
-	require.Equal(t, []string{"1.1.0 superseded 1.2.0", "1.2.0 lock-granted 1.0.0"}, h.sent)
+	require.Equal(t, []string{"1.0.0 lock-granted ", "1.1.0 superseded 1.2.0", "1.2.0 lock-granted 1.0.0"}, h.sent)
 	require.Nil(t, final.Holder)
 	require.Equal(t, "1.2.0", final.Current)
 }
@@ -347,5 +353,23 @@ func TestEnvironmentHandlesAnArrivalDeliveredWithItsAcquireFirst(t *testing.T) {
 	require.True(t, ans.Queued)
 	require.Equal(t, []string{"1.1.0"}, versions(queued.Queue))
 	require.Empty(t, queued.Arrived)
-	require.Equal(t, []string{"1.1.0 lock-granted 1.0.0"}, h.sent)
+	require.Equal(t, []string{"1.0.0 lock-granted ", "1.1.0 lock-granted 1.0.0"}, h.sent)
+}
+
+// An acquire update that lands after its promotion ended (an update retried
+// while an operator terminated the promotion) takes a free lock for no one
+// alive: the grant's confirming signal finds no run, and the lock is free
+// again for the next promotion.
+func TestEnvironmentHandsOnALockTakenByAnEndedPromotion(t *testing.T) {
+	h := newEnvHarness(t)
+	a, b := lockRequest("1.0.0", "", 0), lockRequest("1.1.0", "", time.Hour)
+	h.gone["1.0.0"] = true
+	taken := h.acquireAt(t, 30*time.Second, a)
+	h.at(time.Minute, contracts.SignalAcquire, b)
+	final := h.queryAt(t, 2*time.Minute)
+	require.Error(t, h.run(EnvironmentInput{Project: "demo", Environment: "prod"}, time.Hour))
+	require.NotNil(t, taken.Grant, "the update answers the grant")
+	require.Equal(t, "1.1.0", final.Holder.Version, "the lock is not held by the ended promotion")
+	require.Equal(t, []string{"1.0.0 lost"}, final.Recent)
+	require.Equal(t, []string{"1.0.0 lock-granted ", "1.1.0 lock-granted "}, h.sent)
 }

@@ -39,11 +39,16 @@ type workspacePool struct {
 func (a *Activities) newWorkspace() (string, error) {
 	p := &a.workspaces
 	p.mu.Lock()
-	if n := len(p.dirs); n > 0 {
+	for n := len(p.dirs); n > 0; n = len(p.dirs) {
 		dir := p.dirs[n-1]
 		p.dirs = p.dirs[:n-1]
 		p.mu.Unlock()
-		return dir, nil
+		// The data dir may have been removed under a running worker since
+		// dir was released: a workspace gone is dropped, not handed out.
+		if fi, err := os.Lstat(dir); err == nil && fi.IsDir() {
+			return dir, nil
+		}
+		p.mu.Lock()
 	}
 	base := p.base
 	p.mu.Unlock()

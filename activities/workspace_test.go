@@ -63,3 +63,41 @@ func TestWorkspaceReuse(t *testing.T) {
 		})
 	}
 }
+
+// A pooled workspace removed since it was released (the data dir removed
+// under a running worker) is not handed out: a fresh one is made instead.
+func TestWorkspaceReuseOfARemovedOne(t *testing.T) {
+	a := &Activities{DataDir: t.TempDir()}
+	var dirs []string
+	for range 2 {
+		dir, err := a.newWorkspace()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	for _, dir := range dirs {
+		if err := a.releaseWorkspace(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(a.DataDir, "workspaces")); err != nil {
+		t.Fatal(err)
+	}
+	next, err := a.newWorkspace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dirs {
+		if next == dir {
+			t.Fatalf("a removed workspace was handed out: %s", dir)
+		}
+	}
+	entries, err := os.ReadDir(next)
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("the new workspace is not an empty directory: %v %v", entries, err)
+	}
+	if len(a.workspaces.dirs) != 0 {
+		t.Fatalf("removed workspaces are still pooled: %v", a.workspaces.dirs)
+	}
+}

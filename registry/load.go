@@ -115,7 +115,10 @@ func (fe fileEnvironment) withTypes(types map[string]fileEnvironment) (fileEnvir
 				problems = append(problems, [2]string{field, fmt.Sprintf("promotion type %q sets approvers, which %s sets already", name, first)})
 			} else {
 				source["approvers"] = fmt.Sprintf("promotion type %q", name)
-				fe.Approvers, fe.Required, fe.PreventSelfApproval = t.Approvers, t.Required, t.PreventSelfApproval
+				// Never weaker than what the environment itself asks: more
+				// approvals, and self-approval refused when either refuses it.
+				fe.Approvers, fe.Required = t.Approvers, max(fe.Required, t.Required)
+				fe.PreventSelfApproval = fe.PreventSelfApproval || t.PreventSelfApproval
 				if t.Timeout != 0 {
 					fe.Timeout = t.Timeout
 				}

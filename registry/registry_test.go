@@ -480,6 +480,26 @@ promotion:
 	require.Equal(t, 2, prod.Approval.Required)
 	require.Equal(t, pipeline.VerifyJenkins, prod.Verify[len(prod.Verify)-1].Kind())
 
+	// A type's approvers never weaken what the environment itself asks.
+	strict, err := Parse("projects.yaml", []byte(`projects:
+  - name: s
+    paths: [/s]
+    promotion_types:
+      manual: {approvers: [alice, bob, carol]}
+    environments:
+      - {name: prod, required: 2, prevent_self_approval: true, uses: [manual]}
+`))
+	require.NoError(t, err)
+	sp, _ := strict.Project("s")
+	sdef, err := pipeline.Parse("drover.yaml", []byte("project: s\nbuild: {stages: [{name: b, tasks: [{name: t, run: make}]}]}\n"+
+		"promotion:\n  environments:\n    - {name: prod, deploy: {shell: ./deploy.sh}}\n"))
+	require.NoError(t, err)
+	senvs, err := sp.Protect(sdef.Promotion.Environments, "main")
+	require.NoError(t, err)
+	require.Equal(t, []string{"alice", "bob", "carol"}, senvs[0].Approval.Approvers)
+	require.Equal(t, 2, senvs[0].Approval.Required, "the environment's required stays")
+	require.True(t, senvs[0].Approval.PreventSelfApproval, "the environment's refusal of self-approval stays")
+
 	for _, tt := range []struct{ name, file, want string }{
 		{"unknown", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, uses: [nope]}]\n",
 			`projects[0].environments[0].uses[0]: unknown promotion type "nope"`},

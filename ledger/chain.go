@@ -105,35 +105,28 @@ func (l *Ledger) ChainPushesFrom(ctx context.Context, id string) ([]ChainPush, e
 }
 
 // DownstreamBuilds returns the latest run of each build whose upstream is
-// build id, by id.
+// build id, by id: a build whose latest run has another upstream is left
+// out. One query: the runs with that upstream that no later run of their
+// build follows.
 func (l *Ledger) DownstreamBuilds(ctx context.Context, id string) ([]Build, error) {
-	rows, err := l.db.QueryContext(ctx, l.rebind(
-		`SELECT DISTINCT id FROM builds WHERE upstream_build_id = ? ORDER BY id`), id)
+	rows, err := l.db.QueryContext(ctx, l.rebind(`SELECT `+buildColumns+` FROM builds b
+		WHERE b.upstream_build_id = ? AND NOT EXISTS (SELECT 1 FROM builds n WHERE n.id = b.id
+			AND (n.started_at > b.started_at OR (n.started_at = b.started_at AND n.run_id > b.run_id)))
+		ORDER BY b.id`), id)
 	if err != nil {
 		return nil, fmt.Errorf("downstream builds of %s: %w", id, err)
 	}
-	var ids []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("downstream builds of %s: %w", id, err)
-		}
-		ids = append(ids, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("downstream builds of %s: %w", id, err)
-	}
+	defer rows.Close()
 	var out []Build
-	for _, d := range ids {
-		b, err := buildRuns.get(ctx, l, d, "")
+	for rows.Next() {
+		b, err := scanBuild(rows)
 		if err != nil {
 			return nil, fmt.Errorf("downstream builds of %s: %w", id, err)
 		}
-		if b.UpstreamBuildID == id { // its latest run may have another upstream
-			out = append(out, b)
-		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("downstream builds of %s: %w", id, err)
 	}
 	return out, nil
 }
@@ -217,7 +210,7 @@ func (l *Ledger) Trace(ctx context.Context, id string) ([]TraceLink, error) {
 			return nil, fmt.Errorf("trace %s: %w", id, err)
 		}
 		for _, d := range down {
-			if !seen[d.ID] && links[i].Depth >= 0 {
+			if !seen[d.ID] {
 				seen[d.ID] = true
 				links = append(links, traceLink(d, links[i].Depth+1))
 			}

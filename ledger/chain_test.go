@@ -70,3 +70,33 @@ func TestChainPushesAndTrace(t *testing.T) {
 		require.ErrorIs(t, err, ErrNotFound)
 	})
 }
+
+// DownstreamBuilds answers each downstream build once, as its latest run,
+// and leaves out a build whose latest run has another upstream.
+func TestDownstreamBuildsLatestRuns(t *testing.T) {
+	forEachLedger(t, func(t *testing.T, l *Ledger) {
+		ctx := context.Background()
+		at := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+		run := func(id, runID string, started time.Time, upstream string) {
+			require.NoError(t, l.RecordBuildFinished(ctx, Build{ID: id, RunID: runID, Project: "p", Commit: "c0ffee0",
+				Status: "succeeded", StartedAt: started, UpstreamBuildID: upstream, UpstreamKind: UpstreamTrigger}, nil))
+		}
+		run("up", "r1", at, "")
+		run("rerun", "r1", at, "up")
+		run("rerun", "r2", at.Add(time.Minute), "up")
+		run("same-start", "r1", at, "up")
+		run("same-start", "r2", at, "up")
+		run("moved", "r1", at, "up")
+		run("moved", "r2", at.Add(time.Minute), "other")
+		down, err := l.DownstreamBuilds(ctx, "up")
+		require.NoError(t, err)
+		var got []string
+		for _, b := range down {
+			got = append(got, b.ID+"/"+b.RunID)
+		}
+		require.Equal(t, []string{"rerun/r2", "same-start/r2"}, got)
+		down, err = l.DownstreamBuilds(ctx, "none")
+		require.NoError(t, err)
+		require.Empty(t, down)
+	})
+}

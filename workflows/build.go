@@ -227,7 +227,10 @@ func shortCommit(c string) string {
 	return c
 }
 
-// version is the version the build registers if it succeeds (see finish).
+// version is the version the build registers if it succeeds (see finish):
+// the commit's first 12 hex digits, and "-<inputs key>" for a build with
+// inputs (another build of the commit, with other inputs, may register the
+// plain version; builds started before inputs have no key).
 func (b *buildRun) version() string {
 	v := shortCommit(b.in.Commit)
 	if key := b.in.Plan.InputsKey; key != "" {

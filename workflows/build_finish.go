@@ -43,12 +43,7 @@ func (b *buildRun) finish(ctx workflow.Context) (BuildState, error) {
 
 	rec := activities.RecordBuildFinishedInput{}
 	if b.state.Status == StatusSucceeded {
-		b.state.Version = shortCommit(b.in.Commit)
-		if key := b.in.Plan.InputsKey; key != "" {
-			// Another build of the commit, with other inputs, may register
-			// the plain version. Builds started before inputs have no key.
-			b.state.Version += "-" + key
-		}
+		b.state.Version = b.version()
 		rec.Version = b.artifactVersion(finished)
 		b.emit(Event{Type: EventBuildSuccess, Message: "version " + b.state.Version})
 	} else {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,4 +221,51 @@ func TestCheckJenkinsCancelledStopsItsJobs(t *testing.T) {
 	require.ElementsMatch(t, []string{"smoke-api#42", "smoke-db#42"}, f.Stopped())
 	log := readKey(t, pa, jenkinsLogKey)
 	require.Contains(t, log, "jenkins job smoke-api #42: stopped (the check was cancelled)")
+}
+
+// stopAnswer is a fake Jenkins answering status to POST <build>/stop.
+type stopAnswer struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w stopAnswer) WriteHeader(int) {
+	if w.status == http.StatusFound {
+		w.Header().Set("Location", "../")
+	}
+	w.ResponseWriter.WriteHeader(w.status)
+}
+
+// Jenkins answers a stop with a redirect (302), which a cancelled check
+// counts as stopped; an error answer it logs as not stopped.
+func TestCheckJenkinsCancelledStopAnswers(t *testing.T) {
+	for status, want := range map[int]string{
+		http.StatusFound:               "jenkins job smoke-api #42: stopped (the check was cancelled)",
+		http.StatusInternalServerError: "jenkins job smoke-api #42: not stopped: got 500 Internal Server Error",
+	} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			j := fakes.NewJenkins(jenkinsUser, jenkinsToken, map[string]string{"smoke-api": ""}) // it keeps building
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/stop") {
+					w = stopAnswer{ResponseWriter: w, status: status}
+				}
+				j.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			f := &fakeJenkins{Jenkins: j, srv: srv}
+			pa := jenkinsActivities(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			go func() {
+				for f.BuildPolls("smoke-api") == 0 {
+					time.Sleep(5 * time.Millisecond)
+				}
+				cancel()
+			}()
+			err := execute(ctx, t, pa, pa.CheckJenkins, jenkinsInput(f, "smoke-api"), nil)
+			require.ErrorContains(t, err, "cancelled")
+			require.Equal(t, []string{"smoke-api#42"}, f.Stopped())
+			require.Contains(t, readKey(t, pa, jenkinsLogKey), want)
+		})
+	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/ledger"
-	"github.com/drover-ci/drover/registry"
 )
 
 // DefaultApprovalsLimit is the size of a page of GET /api/v1/approvals
@@ -86,7 +85,7 @@ func (s *Server) readableProjects(user identity.User) []string {
 	}
 	out := []string{}
 	for _, p := range s.Registry.Projects() {
-		if p.PublicReads() || p.Allows(user, registry.RoleBuild) {
+		if mayRead(p, user) {
 			out = append(out, p.Name)
 		}
 	}

@@ -239,8 +239,13 @@ func (s *Server) readFilter(c *gin.Context) func(project string) bool {
 	who := caller(c)
 	return func(project string) bool {
 		p, ok := s.Registry.Project(project)
-		return ok && (p.PublicReads() || p.Allows(who, registry.RoleBuild))
+		return ok && mayRead(p, who)
 	}
+}
+
+// mayRead is the read rule of a registered project: public reads, or a role on it.
+func mayRead(p *registry.Project, who identity.User) bool {
+	return p.PublicReads() || p.Allows(who, registry.RoleBuild)
 }
 
 // refuse records a refused attempt in the audit log and returns the error

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/drover-ci/drover/ledger"
@@ -106,7 +104,7 @@ func (d s3Deploy) buildLog(ctx context.Context, in DeployInput, t s3Target) (s3B
 	}
 	bl.BuildID, bl.BuildRunID, bl.BuildStatus = b.ID, b.RunID, b.Status
 	if d.a.PublicURL != "" {
-		bl.BuildURL = strings.TrimRight(d.a.PublicURL, "/") + "/builds/" + url.PathEscape(b.ID)
+		bl.BuildURL = buildPageURL(d.a.PublicURL, b.ID)
 	}
 	started := b.StartedAt
 	bl.StartedAt, bl.FinishedAt = &started, b.FinishedAt

@@ -140,7 +140,7 @@ func (n *Notifier) fillLogURLs(ev *NotifyEvent) {
 	base := strings.TrimRight(n.PublicURL, "/")
 	id := url.PathEscape(ev.WorkflowID)
 	if ev.LogURL == "" {
-		ev.LogURL = base + "/builds/" + id
+		ev.LogURL = buildPageURL(n.PublicURL, ev.WorkflowID)
 	}
 	tasks := slices.Clone(ev.Tasks)
 	for i, t := range tasks {
@@ -196,4 +196,9 @@ func WebhookSinkName(raw string) string {
 func URLHash(raw string) string {
 	sum := sha256.Sum256([]byte(raw))
 	return hex.EncodeToString(sum[:6])
+}
+
+// buildPageURL is the page of build id on the API whose public URL is publicURL.
+func buildPageURL(publicURL, id string) string {
+	return strings.TrimRight(publicURL, "/") + "/builds/" + url.PathEscape(id)
 }

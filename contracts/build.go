@@ -122,7 +122,6 @@ type BuildState struct {
 	Ledger string `json:"ledger,omitempty"`
 }
 
-// StageState is the live state of one stage.
 // Task is the task name of stage in the state, or nil.
 func (s *BuildState) Task(stage, name string) *TaskState {
 	for si := range s.Stages {
@@ -138,6 +137,7 @@ func (s *BuildState) Task(stage, name string) *TaskState {
 	return nil
 }
 
+// StageState is the live state of one stage.
 type StageState struct {
 	Name   string      `json:"name"`
 	Status StageStatus `json:"status"`

@@ -49,6 +49,9 @@ type TemporalBuilds struct {
 // build runs again under the same ID and a running one gives ErrBuildRunning.
 func (b *TemporalBuilds) Start(ctx context.Context, in workflows.BuildInput, rerun bool) (string, string, bool, error) {
 	id := contracts.BuildIDWithInputs(in.Project, in.Commit, in.Plan.InputsKey)
+	// The build runs with today's behaviour, named in its input rather
+	// than by a version marker in its history.
+	in.Changes = workflows.BuildChanges
 	opts := client.StartWorkflowOptions{
 		ID:                    id,
 		TaskQueue:             b.taskQueue(),

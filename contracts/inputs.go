@@ -68,6 +68,11 @@ type BuildInput struct {
 	// logs and artifacts too) instead of running them again. Absent: every
 	// task runs. Decided where the build starts, from that run's state.
 	Reuse map[string]TaskState `json:"reuse,omitempty"`
+	// Changes is the version of the Build workflow's behaviour the build
+	// runs with (workflows.BuildChanges where it starts), carried in the
+	// input so that the run records no version marker; zero (builds started
+	// before it) has the workflow ask Temporal with GetVersion.
+	Changes int `json:"changes,omitempty"`
 }
 
 // PromotionInput starts a Promotion.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/blobstore"
@@ -143,6 +144,19 @@ func TestBuildThroughTheAPI(t *testing.T) {
 	require.NotEqual(t, created.RunID, rerun.RunID)
 	h.waitFor(created.ID, time.Minute, "the rerun's end", finished)
 	h.recordHistory(created.ID, created.RunID, "build-succeeded")
+
+	// The build runs today's behaviour, named in its input: its history
+	// holds no version marker and no upsert of the change version.
+	events := h.history(created.ID, created.RunID)
+	var in workflows.BuildInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(
+		events[0].GetWorkflowExecutionStartedEventAttributes().GetInput(), &in))
+	require.Equal(t, workflows.BuildChanges, in.Changes)
+	for _, ev := range events {
+		require.NotEqual(t, "Version", ev.GetMarkerRecordedEventAttributes().GetMarkerName(), "event %d", ev.GetEventId())
+		require.NotContains(t, ev.GetUpsertWorkflowSearchAttributesEventAttributes().GetSearchAttributes().GetIndexedFields(),
+			"TemporalChangeVersion", "event %d", ev.GetEventId())
+	}
 }
 
 func TestBadDefinitionIsRefusedBeforeAnyWorkflow(t *testing.T) {

@@ -13,6 +13,18 @@ import (
 	"github.com/drover-ci/drover/internal/devserver"
 )
 
+// history is a run's events.
+func (h *harness) history(id, runID string) []*historypb.HistoryEvent {
+	iter := h.client.GetWorkflowHistory(context.Background(), id, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var events []*historypb.HistoryEvent
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(h.t, err)
+		events = append(events, ev)
+	}
+	return events
+}
+
 // recordHistory saves a finished run's history under workflows/testdata/histories
 // when DROVER_RECORD_HISTORIES=1, for the replay tests that keep later
 // workflow changes compatible with runs in flight.
@@ -21,13 +33,7 @@ func (h *harness) recordHistory(id, runID, name string) {
 		return
 	}
 	t := h.t
-	iter := h.client.GetWorkflowHistory(context.Background(), id, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var hist historypb.History
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		require.NoError(t, err)
-		hist.Events = append(hist.Events, ev)
-	}
+	hist := historypb.History{Events: h.history(id, runID)}
 	data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&hist)
 	require.NoError(t, err)
 	path := filepath.Join(devserver.RepoRoot(), "workflows", "testdata", "histories", name+".json")

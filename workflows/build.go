@@ -23,10 +23,8 @@ func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
 		return BuildState{}, fmt.Errorf("set query handler: %w", err)
 	}
 	b.listenForStartedTasks(ctx)
-	// One marker for all of the changes before it; a build recorded before
-	// it asks for each change in turn, as it did.
-	changes := workflow.GetVersion(ctx, buildChangesChangeID, workflow.DefaultVersion, 2)
-	b.current, b.ledgerUntimed = changes >= 1, changes >= 2
+	changes := buildChanges(ctx, in)
+	b.current, b.ledgerUntimed, b.downstreamFolded = changes >= 1, changes >= 2, changes >= 3
 	b.startNotifier(ctx)
 
 	b.emit(Event{Type: EventBuildStart, Message: fmt.Sprintf("%s@%s", in.Branch, shortCommit(in.Commit))})
@@ -42,6 +40,23 @@ func Build(ctx workflow.Context, in BuildInput) (BuildState, error) {
 		}
 	}
 	return b.finish(ctx)
+}
+
+// buildChanges is the version of buildChangesChangeID the run takes: the
+// one its input carries (BuildInput.Changes, builds started since version
+// 3), which costs no marker; otherwise, as builds started before it did,
+// the one GetVersion records: one marker for all of the changes before it
+// (a build recorded before that asks for each change in turn). A version
+// newer than this code knows fails the workflow task (as GetVersion does),
+// so that a worker that knows it runs the build.
+func buildChanges(ctx workflow.Context, in BuildInput) workflow.Version {
+	if in.Changes > 0 {
+		if in.Changes > BuildChanges {
+			panic(fmt.Sprintf("build started with changes version %d; this worker knows up to %d", in.Changes, BuildChanges))
+		}
+		return workflow.Version(in.Changes)
+	}
+	return workflow.GetVersion(ctx, buildChangesChangeID, workflow.DefaultVersion, BuildChanges)
 }
 
 // runStage runs the tasks of stage si in parallel and waits for all of them.

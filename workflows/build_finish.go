@@ -129,7 +129,8 @@ const activityStartDownstreamBuilds = "StartDownstreamBuilds"
 // names this build (BuildInput.StartDownstream). Like a notification, it
 // never fails the build: a failure is logged.
 func (b *buildRun) startDownstream(ctx workflow.Context) {
-	if !b.in.StartDownstream || workflow.GetVersion(ctx, downstreamChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !b.in.StartDownstream ||
+		(!b.downstreamFolded && workflow.GetVersion(ctx, downstreamChangeID, workflow.DefaultVersion, 1) == workflow.DefaultVersion) {
 		return
 	}
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{

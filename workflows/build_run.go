@@ -51,6 +51,10 @@ type buildRun struct {
 	// ledgerUntimed is set in builds started since version 2 of
 	// buildChangesChangeID: the ledger notice needs no timer (writeLedgerUntimed).
 	ledgerUntimed bool
+	// downstreamFolded is set in builds started since version 3 of
+	// buildChangesChangeID: they start downstream builds without asking
+	// for downstreamChangeID.
+	downstreamFolded bool
 }
 
 // buildChangesChangeID versions, at once, every change of Build versioned
@@ -60,8 +64,14 @@ type buildRun struct {
 // attribute (two history events, a visibility write); a build now makes one
 // instead of five. Later changes get their own IDs, and may be folded into
 // a new one of these the same way. Version 2 also writes the ledger
-// without a timer (writeLedgerUntimed).
+// without a timer (writeLedgerUntimed); version 3 folds in
+// downstreamChangeID, and comes in the build's input instead of a marker
+// (see buildChanges).
 const buildChangesChangeID = "build-changes"
+
+// BuildChanges is the newest version of buildChangesChangeID: where a
+// build starts, BuildInput.Changes.
+const BuildChanges = 3
 
 // completeEventsChangeID versions the TASK_COMPLETE and BUILD_COMPLETE
 // events (each one numbers the run's later notifications).

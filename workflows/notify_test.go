@@ -267,7 +267,7 @@ func TestCompleteEventsGoOnlyToSinksThatNameThem(t *testing.T) {
 
 			be := newBuildEnv(t, map[string][]string{"verify/unit": {outcomeFail}, "verify/slow": {outcomeBlock}})
 			if !tt.complete {
-				be.env.OnGetVersion(buildChangesChangeID, workflow.DefaultVersion, 2).Return(workflow.DefaultVersion)
+				be.env.OnGetVersion(buildChangesChangeID, workflow.DefaultVersion, BuildChanges).Return(workflow.DefaultVersion)
 				be.env.OnGetVersion(completeEventsChangeID, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 			}
 			be.env.RegisterActivity(&activities.Notifier{

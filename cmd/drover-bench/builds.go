@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -77,7 +79,10 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options, dev *ben
 		}
 	}
 	if o.explain {
-		return e.explainOne(ctx, repo, commits[total-1])
+		if err := e.explainOne(ctx, repo, commits[total-1]); err != nil {
+			return err
+		}
+		return e.explainPhases(ctx, o.serial, repo, commits[warm:total-1])
 	}
 	br := &buildsReport{Rounds: o.rounds, Serial: o.serial, Parallel: o.parallel, Concurrency: o.concurrency}
 	rep.Builds = br
@@ -89,7 +94,7 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options, dev *ben
 			// first (or right after another).
 			for k := range scenarios {
 				sc := scenarios[(k+round)%len(scenarios)]
-				run, err := runScenario(ctx, sc, round+1, conc.n, conc.c)
+				run, err := runScenario(ctx, sc, round+1, conc.n, conc.c, o.settle)
 				if err != nil {
 					return err
 				}
@@ -102,18 +107,31 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options, dev *ben
 	}
 	br.summarize(o.concurrency)
 	br.print()
+	if a, ok := br.run(o.rounds, scDrover, o.concurrency); ok {
+		if b, ok := br.run(o.rounds, scProcess, o.concurrency); ok {
+			printServerWork(scDrover, scProcess, a.Server, b.Server)
+		}
+	}
 	return nil
 }
 
 // runScenario measures n builds of sc at concurrency c, with the CPU each
 // process used per build.
-func runScenario(ctx context.Context, sc scenario, round, n, c int) (scenarioRun, error) {
+func runScenario(ctx context.Context, sc scenario, round, n, c int, settle time.Duration) (scenarioRun, error) {
+	// Timers of the runs before this one (each task's heartbeat timeout,
+	// each workflow task's timeout) fire settle after them: this run is
+	// measured once they have, not charged with their work.
+	time.Sleep(settle)
 	self0, server0 := cpuOf(ownPid), cpuOf(sc.env.serverPid)
+	work0 := scrapeServer(sc.env.metricsPort)
+	stopProfile := profileScenario(sc.key, c)
 	r, err := measure(ctx, sc.key, n, c, sc.start)
+	stopProfile()
 	if err != nil {
 		return scenarioRun{}, fmt.Errorf("%s round %d at concurrency %d: %w", sc.key, round, c, err)
 	}
 	self, server := cpuOf(ownPid), cpuOf(sc.env.serverPid)
+	work := scrapeServer(sc.env.metricsPort).perBuild(work0, n)
 	per := func(d time.Duration) float64 { return ms(d) / float64(n) }
 	return scenarioRun{
 		Round: round, Scenario: sc.key, Concurrency: c, Runs: n,
@@ -122,7 +140,34 @@ func runScenario(ctx context.Context, sc scenario, round, n, c int) (scenarioRun
 			Bench: per(self.self - self0.self), Tasks: per(self.children - self0.children),
 			Temporal: per(server.self - server0.self),
 		},
+		Server: work,
 	}, nil
+}
+
+// scenarioProfile, when set (-scenario-profile), profiles this process's
+// CPU in the runs of one scenario at the higher concurrency.
+var scenarioProfile struct{ key, file string }
+
+// profileScenario starts the CPU profile of scenario key's run at
+// concurrency c when -scenario-profile asks for it, and returns what stops it.
+func profileScenario(key string, c int) (stop func()) {
+	if scenarioProfile.key != key || c == 1 {
+		return func() {}
+	}
+	f, err := os.Create(scenarioProfile.file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scenario profile:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "scenario profile:", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // explainOne starts one build, says how fast the API answered and prints its timeline.

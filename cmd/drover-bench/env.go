@@ -45,7 +45,9 @@ type benchEnv struct {
 	serverPid int
 	// pragmas of the file-backed dev server.
 	pragmas []string
-	closed  bool
+	// metricsPort serves the dev server's Prometheus metrics.
+	metricsPort int
+	closed      bool
 }
 
 // envOptions choose an environment's dev server.
@@ -65,7 +67,10 @@ func startEnv(ctx context.Context, eo envOptions) (*benchEnv, error) {
 	if e.dir, err = os.MkdirTemp("", "drover-bench-"); err != nil {
 		return nil, err
 	}
-	dopts := devserver.Options{SQLitePragmas: eo.pragmas}
+	if e.metricsPort, err = freePort(); err != nil {
+		return nil, err
+	}
+	dopts := devserver.Options{SQLitePragmas: eo.pragmas, MetricsPort: e.metricsPort}
 	kind := "in-memory"
 	if eo.dbFile != "" {
 		dopts.DBFile, kind = filepath.Join(e.dir, eo.dbFile), "file-backed"
@@ -113,6 +118,16 @@ func startEnv(ctx context.Context, eo envOptions) (*benchEnv, error) {
 	e.httpSrv = &http.Server{Handler: srv.Handler()}
 	go e.httpSrv.Serve(ln)
 	return e, nil
+}
+
+// freePort is a TCP port of the loopback that nothing listens on now.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // startWorkers runs Drover's worker in-process, and the raw workflow's worker.

@@ -22,6 +22,9 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/drover-ci/drover/workflows"
 )
 
 func main() {
@@ -35,6 +38,7 @@ func main() {
 type options struct {
 	serial, parallel, concurrency, inflight int
 	rounds                                  int
+	settle                                  time.Duration
 	approvals, waiting                      int
 	hooks                                   int
 	builds, explain, devDB                  bool
@@ -65,6 +69,17 @@ func run() error {
 	flag.IntVar(&o.serial, "serial", 20, "builds per scenario and round at concurrency 1")
 	flag.IntVar(&o.parallel, "parallel", 100, "builds per scenario and round at the higher concurrency")
 	flag.IntVar(&o.concurrency, "concurrency", 20, "the higher concurrency")
+	flag.DurationVar(&o.settle, "settle", workflows.DefaultLostHeartbeatTimeout+time.Second,
+		"pause before each measured run of a build scenario, so that the timers of the runs before it (task heartbeat and workflow task timeouts, 10 s) have fired: their work is not charged to it")
+	flag.Func("scenario-profile", "SCENARIO=FILE: write a CPU profile of this process during that scenario's runs at the higher concurrency (scenarios: "+
+		strings.Join([]string{scNoOp, scProcess, scDrover, scDevDB}, ", ")+")", func(v string) error {
+		key, file, ok := strings.Cut(v, "=")
+		if !ok {
+			return fmt.Errorf("%q is not SCENARIO=FILE", v)
+		}
+		scenarioProfile.key, scenarioProfile.file = key, file
+		return nil
+	})
 	flag.BoolVar(&o.devDB, "dev-db", true, "also run Drover on a file-backed dev server (as make dev runs it) in the rounds")
 	flag.Var(&o.pragmas, "sqlite-pragma", "SQLite pragma name=value of the file-backed dev server, repeatable; "+
 		"default deploy/temporal/sqlite-pragmas.txt, \"none\" for SQLite's defaults")
@@ -73,7 +88,7 @@ func run() error {
 	flag.IntVar(&o.waiting, "waiting", 10000, "promotions awaiting approval for the worker memory and approvals list (0 skips it)")
 	flag.IntVar(&o.hooks, "hooks", 1000, "signed GitHub pushes for the webhook latency, then 1,000 redeliveries of one (0 skips it)")
 	flag.BoolVar(&o.builds, "builds", true, "measure builds against the floors (false skips it)")
-	flag.BoolVar(&o.explain, "explain", false, "print the event timeline of one build and stop")
+	flag.BoolVar(&o.explain, "explain", false, "print the event timeline of one build, then the median phases of -serial builds of the process floor and of Drover at concurrency 1, and stop")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the worker and API (in this process) to this file")
 	flag.StringVar(&o.jsonFile, "json", "", "write every figure, with the machine, load average and commit, to this JSON file")
 	flag.StringVar(&o.tableFile, "table", "", "print the README's benchmark table (Markdown) of this -json file and stop; "+

@@ -8,14 +8,24 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/pipeline"
+	"github.com/drover-ci/drover/workflows"
 )
 
 const rawTaskQueue = "bench-raw"
 
 // RawPipeline is a floor: stages of parallel activities and nothing else.
-// With process set each activity is ProcessTask, otherwise NoOp.
+// With process set each activity is ProcessTask, otherwise NoOp. The
+// activities take the timeouts of a Drover task (heartbeat and start to
+// close), so that Temporal keeps the same timers for them, firing at the
+// same times: a floor with another timeout would have its timers' work
+// fall into other scenarios' measurements, or none.
 func RawPipeline(ctx workflow.Context, stages, tasks int, process bool) error {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: pipeline.DefaultTaskTimeout + 10*time.Minute,
+		HeartbeatTimeout:    workflows.DefaultLostHeartbeatTimeout,
+	})
 	var act any = NoOp
 	if process {
 		act = ProcessTask

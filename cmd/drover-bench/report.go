@@ -66,6 +66,8 @@ type scenarioRun struct {
 	P99Ms       float64     `json:"p99_ms"`
 	Throughput  float64     `json:"throughput_per_s"`
 	CPU         cpuPerBuild `json:"cpu_ms_per_build"`
+	// Server is the dev server's work per build (its counters' growth).
+	Server serverCounters `json:"temporal_work_per_build,omitempty"`
 }
 
 // cpuPerBuild is the CPU time used per build, by process.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"go.temporal.io/sdk/client"
@@ -30,6 +31,8 @@ type Options struct {
 	HostPort string
 	// Output receives the server's logs; nil discards them.
 	Output io.Writer
+	// MetricsPort serves the server's Prometheus metrics on this port; 0 serves none.
+	MetricsPort int
 }
 
 // Start starts a dev server from the pinned CLI (see CLIPath).
@@ -62,6 +65,9 @@ func Start(ctx context.Context, opts Options) (*testsuite.DevServer, error) {
 		for _, p := range pragmas {
 			extra = append(extra, "--sqlite-pragma", p)
 		}
+	}
+	if opts.MetricsPort != 0 {
+		extra = append(extra, "--metrics-port", strconv.Itoa(opts.MetricsPort))
 	}
 	out := opts.Output
 	if out == nil {

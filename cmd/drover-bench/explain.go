@@ -49,6 +49,7 @@ type buildPhases struct {
 	stages     time.Duration // each stage's first task scheduled to its last task completed, summed
 	between    time.Duration // a stage's last task completed to the next stage's first task scheduled, summed
 	toEnd      time.Duration // the last task completed to the run completed
+	task       time.Duration // the median task's time from its start to its completion
 }
 
 // phasesOf splits a run's history into buildPhases (stages of parallel
@@ -59,6 +60,8 @@ func phasesOf(events []*historypb.HistoryEvent) buildPhases {
 	t0 := events[0].GetEventTime().AsTime()
 	var lastDone, stageStart time.Time
 	open := 0
+	started := map[int64]time.Time{} // by scheduled event ID
+	var tasks []float64
 	for _, ev := range events {
 		at := ev.GetEventTime().AsTime()
 		switch ev.GetEventType() {
@@ -73,7 +76,12 @@ func phasesOf(events []*historypb.HistoryEvent) buildPhases {
 				stageStart = at
 			}
 			open++
+		case enums.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+			started[ev.GetActivityTaskStartedEventAttributes().GetScheduledEventId()] = at
 		case enums.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+			if s, ok := started[ev.GetActivityTaskCompletedEventAttributes().GetScheduledEventId()]; ok {
+				tasks = append(tasks, ms(at.Sub(s)))
+			}
 			open--
 			if at.After(lastDone) {
 				lastDone = at
@@ -83,6 +91,7 @@ func phasesOf(events []*historypb.HistoryEvent) buildPhases {
 			p.toEnd = at.Sub(lastDone)
 		}
 	}
+	p.task = time.Duration(median(tasks) * float64(time.Millisecond))
 	return p
 }
 
@@ -135,7 +144,7 @@ func (e *benchEnv) explainPhases(ctx context.Context, n int, repo string, commit
 		}
 	}
 	fmt.Printf("\nmedians of %d builds each at concurrency 1 (server's clock, but the first column):\n", n)
-	fmt.Printf("%-20s %9s %12s %12s %12s %12s\n", "scenario", "client", "to 1st task", "in stages", "between", "to the end")
+	fmt.Printf("%-20s %9s %12s %12s %12s %12s %12s\n", "scenario", "client", "to 1st task", "in stages", "between", "to the end", "a task")
 	for k, kind := range kinds {
 		med := func(f func(buildPhases) time.Duration) string {
 			v := make([]float64, len(phases[k]))
@@ -144,12 +153,13 @@ func (e *benchEnv) explainPhases(ctx context.Context, n int, repo string, commit
 			}
 			return fmtMs(median(v))
 		}
-		fmt.Printf("%-20s %9s %12s %12s %12s %12s\n", kind.name,
+		fmt.Printf("%-20s %9s %12s %12s %12s %12s %12s\n", kind.name,
 			med(func(p buildPhases) time.Duration { return p.client }),
 			med(func(p buildPhases) time.Duration { return p.toSchedule }),
 			med(func(p buildPhases) time.Duration { return p.stages }),
 			med(func(p buildPhases) time.Duration { return p.between }),
-			med(func(p buildPhases) time.Duration { return p.toEnd }))
+			med(func(p buildPhases) time.Duration { return p.toEnd }),
+			med(func(p buildPhases) time.Duration { return p.task }))
 	}
 	return nil
 }

@@ -46,7 +46,12 @@ func (a *Activities) runTask(ctx context.Context, in RunTaskInput) (_ RunTaskRes
 	stopHeartbeat := a.heartbeatWith(ctx, func() any { return progress.get() })
 	defer stopHeartbeat()
 
-	log, err := a.Logs.Writer(result.LogKey)
+	open := a.Logs.Writer
+	if fw, ok := a.Logs.(logstore.FreshWriter); ok && attempt == 1 {
+		// No earlier attempt of the task in this run can have written a log.
+		open = fw.FreshWriter
+	}
+	log, err := open(result.LogKey)
 	if err != nil {
 		return result, logFailure(in, logger, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // A Store keeps the task logs of one build run in one file, the run log
@@ -58,14 +59,131 @@ func runLogKey(key string) (runLog, tag string, ok bool) {
 	return seg[0] + "/" + seg[1] + "/" + seg[2] + runLogSuffix, tag, true
 }
 
-// runLogWriter opens the run log at path for appending (creating it and its
-// directory if needed) and returns a LineWriter writing tag's lines to it.
-func runLogWriter(key, path, tag string) (*LineWriter, error) {
-	f, err := openAppend(path)
+// maxIdleRunLogs is how many run logs no writer uses a runLogFiles keeps open.
+const maxIdleRunLogs = 32
+
+// runLogFiles keeps the run logs its writers opened open, and gives the
+// same file to the next writers of the run: the tasks of a stage, and of
+// the next stages, write their run's log without opening it again (an
+// open and a close per task, the costliest part of a task's log after the
+// run log's creation). Each writer appends whole lines with one write(2)
+// to the file opened with O_APPEND, as writers of their own files do.
+// Up to maxIdleRunLogs files that no writer uses stay open; a file
+// removed meanwhile (its link count 0: the log or its directory deleted)
+// is opened again, so that no line goes to a file nobody can read.
+type runLogFiles struct {
+	mu    sync.Mutex
+	files map[string]*runLogFile
+	tick  uint64 // counts releases, to find the least recently used idle file
+}
+
+// runLogFile is a run log's open file and its writers.
+type runLogFile struct {
+	path     string
+	f        *os.File
+	refs     int    // writers using it
+	lastUsed uint64 // tick of its last release
+	gone     bool   // no longer in files: closed by its last writer
+}
+
+// writer opens the run log at path for appending (creating it and its
+// directory if needed), or takes it open, and returns a LineWriter writing
+// tag's lines to it.
+func (c *runLogFiles) writer(key, path, tag string) (*LineWriter, error) {
+	rf, err := c.acquire(path)
 	if err != nil {
 		return nil, fmt.Errorf("open log %s: %w", key, err)
 	}
-	return newLineWriter(&taggedSink{f: f, tag: []byte(tag + " ")}), nil
+	return newLineWriter(&taggedSink{f: rf.f, tag: []byte(tag + " "), release: func() error { return c.release(rf) }}), nil
+}
+
+func (c *runLogFiles) acquire(path string) (*runLogFile, error) {
+	c.mu.Lock()
+	if rf := c.files[path]; rf != nil {
+		if linked(rf.f) {
+			rf.refs++
+			c.mu.Unlock()
+			return rf, nil
+		}
+		c.forget(rf)
+	}
+	c.mu.Unlock()
+
+	f, err := openAppend(path)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rf := c.files[path]; rf != nil {
+		// Another writer opened it meanwhile: share that one.
+		rf.refs++
+		_ = f.Close()
+		return rf, nil
+	}
+	if c.files == nil {
+		c.files = map[string]*runLogFile{}
+	}
+	rf := &runLogFile{path: path, f: f, refs: 1}
+	c.files[path] = rf
+	c.evict()
+	return rf, nil
+}
+
+// release ends a writer's use of rf. The file stays open for the next
+// writers of its run, unless it was forgotten.
+func (c *runLogFiles) release(rf *runLogFile) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rf.refs--
+	c.tick++
+	rf.lastUsed = c.tick
+	if rf.gone && rf.refs == 0 {
+		return rf.f.Close()
+	}
+	if rf.refs == 0 {
+		c.evict()
+	}
+	return nil
+}
+
+// forget drops rf from the open files (c.mu held); it is closed now if no
+// writer uses it, by its last writer otherwise.
+func (c *runLogFiles) forget(rf *runLogFile) {
+	delete(c.files, rf.path)
+	rf.gone = true
+	if rf.refs == 0 {
+		_ = rf.f.Close()
+	}
+}
+
+// evict closes the least recently used idle files beyond maxIdleRunLogs (c.mu held).
+func (c *runLogFiles) evict() {
+	idle := 0
+	for _, rf := range c.files {
+		if rf.refs == 0 {
+			idle++
+		}
+	}
+	for ; idle > maxIdleRunLogs; idle-- {
+		var oldest *runLogFile
+		for _, rf := range c.files {
+			if rf.refs == 0 && (oldest == nil || rf.lastUsed < oldest.lastUsed) {
+				oldest = rf
+			}
+		}
+		c.forget(oldest)
+	}
+}
+
+// linked reports whether f's file still has a name (it was not deleted).
+func linked(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || st.Nlink > 0
 }
 
 // openAppend opens path for appending, creating it, and its directory when
@@ -89,6 +207,8 @@ type taggedSink struct {
 	f   *os.File
 	tag []byte
 	buf []byte
+	// release ends the writer's use of f, which others may share.
+	release func() error
 }
 
 // Write is given whole lines only (its LineWriter ends every write with a
@@ -114,7 +234,7 @@ func (s *taggedSink) Write(p []byte) (int, error) {
 }
 
 func (s *taggedSink) Close() error {
-	return s.f.Close()
+	return s.release()
 }
 
 // readRunLog is ReadAt of tag's lines in the run log f, from offset in f.

@@ -46,6 +46,8 @@ type Logs interface {
 // log (see runlog.go), whose offsets ReadAt returns for their keys.
 type Store struct {
 	Dir string
+	// runLogs are the run logs this Store's writers keep open (see runLogFiles).
+	runLogs runLogFiles
 }
 
 // New returns a Store keeping logs under dir, created on first write.
@@ -84,13 +86,37 @@ func segment(s string) string {
 // task's log (a TaskKey) goes to its build run's run log, unless the task
 // has a file of its own from before the run log (see runlog.go).
 func (s *Store) Writer(key string) (*LineWriter, error) {
+	return s.writer(key, false)
+}
+
+// FreshWriter is Writer for a log that nobody can have written yet: a
+// task's first attempt in its build run. It goes to the run log without
+// looking for a file of the task's own.
+func (s *Store) FreshWriter(key string) (*LineWriter, error) {
+	return s.writer(key, true)
+}
+
+// FreshWriter is implemented by the Logs that open a log nobody can have
+// written yet (a task's first attempt in its run) faster than Writer.
+type FreshWriter interface {
+	FreshWriter(key string) (*LineWriter, error)
+}
+
+var _ FreshWriter = (*Store)(nil)
+
+func (s *Store) writer(key string, fresh bool) (*LineWriter, error) {
 	p, err := s.path(key)
 	if err != nil {
 		return nil, err
 	}
 	if runLog, tag, ok := runLogKey(key); ok {
-		if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
-			return runLogWriter(key, filepath.Join(s.Dir, filepath.FromSlash(runLog)), tag)
+		own := false
+		if !fresh {
+			_, err := os.Lstat(p)
+			own = !errors.Is(err, fs.ErrNotExist)
+		}
+		if !own {
+			return s.runLogs.writer(key, filepath.Join(s.Dir, filepath.FromSlash(runLog)), tag)
 		}
 	}
 	f, err := openAppend(p)

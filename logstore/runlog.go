@@ -59,6 +59,9 @@ func runLogKey(key string) (runLog, tag string, ok bool) {
 	return seg[0] + "/" + seg[1] + "/" + seg[2] + runLogSuffix, tag, true
 }
 
+// openRunLog opens a run log for appending (a variable for tests).
+var openRunLog = openAppend
+
 // maxIdleRunLogs is how many run logs no writer uses a runLogFiles keeps open.
 const maxIdleRunLogs = 32
 
@@ -81,9 +84,11 @@ type runLogFiles struct {
 type runLogFile struct {
 	path     string
 	f        *os.File
-	refs     int    // writers using it
-	lastUsed uint64 // tick of its last release
-	gone     bool   // no longer in files: closed by its last writer
+	err      error         // why it could not be opened
+	opened   chan struct{} // closed once f (or err) is set
+	refs     int           // writers using it
+	lastUsed uint64        // tick of its last release
+	gone     bool          // no longer in files: closed by its last writer
 }
 
 // writer opens the run log at path for appending (creating it and its
@@ -97,36 +102,52 @@ func (c *runLogFiles) writer(key, path, tag string) (*LineWriter, error) {
 	return newLineWriter(&taggedSink{f: rf.f, tag: []byte(tag + " "), release: func() error { return c.release(rf) }}), nil
 }
 
+// acquire returns the open run log at path for one more writer. The
+// writers that ask for a run log nobody has open at once (a stage's tasks)
+// wait for the first to open it, rather than each opening it.
 func (c *runLogFiles) acquire(path string) (*runLogFile, error) {
 	c.mu.Lock()
-	if rf := c.files[path]; rf != nil {
-		if linked(rf.f) {
-			rf.refs++
-			c.mu.Unlock()
-			return rf, nil
+	rf := c.files[path]
+	if rf != nil {
+		select {
+		case <-rf.opened:
+			if rf.err == nil && !linked(rf.f) {
+				c.forget(rf)
+				rf = nil
+			}
+		default: // being opened
 		}
-		c.forget(rf)
 	}
-	c.mu.Unlock()
-
-	f, err := openAppend(path)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if rf := c.files[path]; rf != nil {
-		// Another writer opened it meanwhile: share that one.
+	if rf != nil {
 		rf.refs++
-		_ = f.Close()
+		c.mu.Unlock()
+		<-rf.opened
+		if rf.err != nil {
+			_ = c.release(rf)
+			return nil, rf.err
+		}
 		return rf, nil
 	}
 	if c.files == nil {
 		c.files = map[string]*runLogFile{}
 	}
-	rf := &runLogFile{path: path, f: f, refs: 1}
+	rf = &runLogFile{path: path, refs: 1, opened: make(chan struct{})}
 	c.files[path] = rf
+	c.mu.Unlock()
+
+	f, err := openRunLog(path)
+	c.mu.Lock()
+	rf.f, rf.err = f, err
+	close(rf.opened)
+	if err != nil {
+		rf.refs--
+		delete(c.files, path)
+		rf.gone = true
+		c.mu.Unlock()
+		return nil, err
+	}
 	c.evict()
+	c.mu.Unlock()
 	return rf, nil
 }
 
@@ -139,6 +160,9 @@ func (c *runLogFiles) release(rf *runLogFile) error {
 	c.tick++
 	rf.lastUsed = c.tick
 	if rf.gone && rf.refs == 0 {
+		if rf.f == nil {
+			return nil // never opened
+		}
 		return rf.f.Close()
 	}
 	if rf.refs == 0 {
@@ -152,7 +176,7 @@ func (c *runLogFiles) release(rf *runLogFile) error {
 func (c *runLogFiles) forget(rf *runLogFile) {
 	delete(c.files, rf.path)
 	rf.gone = true
-	if rf.refs == 0 {
+	if rf.refs == 0 && rf.f != nil {
 		_ = rf.f.Close()
 	}
 }

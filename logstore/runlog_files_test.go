@@ -2,11 +2,15 @@ package logstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -106,4 +110,64 @@ func TestFreshWriterSkipsTheTasksOwnFile(t *testing.T) {
 	require.Contains(t, logText(t, s, other), "first attempt")
 	_, err = os.Stat(filepath.Join(dir, filepath.FromSlash(other)))
 	require.ErrorIs(t, err, os.ErrNotExist, "a first attempt writes the run log")
+}
+
+// The tasks of a stage, asking at once for a run log nobody has open,
+// open it once between them.
+func TestRunLogOpenedOnceByTheTasksOfAStage(t *testing.T) {
+	var mu sync.Mutex
+	opens := 0
+	openRunLog = func(path string) (*os.File, error) {
+		mu.Lock()
+		opens++
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond) // the others ask meanwhile
+		return openAppend(path)
+	}
+	t.Cleanup(func() { openRunLog = openAppend })
+	s := New(t.TempDir())
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Go(func() {
+			w, err := s.FreshWriter(TaskKey("build/p/c", "run-1", "test", fmt.Sprint("t", i)))
+			if !assert.NoError(t, err) {
+				return
+			}
+			w.Printf("task %d", i)
+			assert.NoError(t, w.Close())
+		})
+	}
+	wg.Wait()
+	require.Equal(t, 1, opens)
+	for i := range 5 {
+		require.Contains(t, logText(t, s, TaskKey("build/p/c", "run-1", "test", fmt.Sprint("t", i))), fmt.Sprintf("task %d", i))
+	}
+}
+
+// A run log that cannot be opened fails every writer waiting for it, and
+// the next writer tries again.
+func TestRunLogOpenFailureFailsItsWaitersOnly(t *testing.T) {
+	fail := true
+	openRunLog = func(path string) (*os.File, error) {
+		if fail {
+			time.Sleep(20 * time.Millisecond)
+			return nil, errors.New("disk gone")
+		}
+		return openAppend(path)
+	}
+	t.Cleanup(func() { openRunLog = openAppend })
+	s := New(t.TempDir())
+	key := TaskKey("build/p/c", "run-1", "test", "unit")
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			_, err := s.FreshWriter(key)
+			assert.ErrorContains(t, err, "disk gone")
+		})
+	}
+	wg.Wait()
+	require.Empty(t, s.runLogs.files)
+	fail = false
+	writeLine(t, s, key, "back", true)
+	require.Contains(t, logText(t, s, key), "back")
 }

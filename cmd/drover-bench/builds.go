@@ -84,20 +84,38 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options, dev *ben
 		}
 		return e.explainPhases(ctx, o.serial, repo, commits[warm:total-1])
 	}
-	br := &buildsReport{Rounds: o.rounds, Serial: o.serial, Parallel: o.parallel, Concurrency: o.concurrency}
+	br := &buildsReport{Rounds: o.rounds, Serial: o.serial, Parallel: o.parallel, Concurrency: o.concurrency,
+		Batches: o.batches, SettleS: o.settle.Seconds()}
 	rep.Builds = br
 	fmt.Printf("\n%-5s %-22s %5s %5s %9s %9s %10s  %s\n", "round", "scenario", "conc", "runs", "p50", "p99",
 		"throughput", "CPU per build: bench process, its task processes, Temporal")
 	for round := range o.rounds {
 		for _, conc := range []struct{ n, c int }{{o.serial, 1}, {o.parallel, o.concurrency}} {
-			// Rotate the order each round, so that no scenario always runs
-			// first (or right after another).
+			// Timers of the runs before (each task's heartbeat timeout, each
+			// workflow task's timeout) fire settle after them: the runs are
+			// measured once they have, not charged with their work.
+			time.Sleep(o.settle)
+			runs := make([]scenarioRun, len(scenarios))
+			// Each scenario's builds run in batches, the scenarios' batches
+			// in turn, in an order rotated every round and batch: a slower
+			// spell of the machine falls on every scenario alike. A batch
+			// holds at least 5 builds per sender, so that its throughput is
+			// not mostly its start and its tail.
+			batches := max(1, min(o.batches, conc.n/(5*conc.c)))
+			for b := range batches {
+				for k := range scenarios {
+					i := (k + round + b) % len(scenarios)
+					n := conc.n/batches + btoi(b < conc.n%batches)
+					part, err := runBatch(ctx, scenarios[i], n, conc.c)
+					if err != nil {
+						return fmt.Errorf("%s round %d at concurrency %d: %w", scenarios[i].key, round+1, conc.c, err)
+					}
+					runs[i].add(part)
+				}
+			}
 			for k := range scenarios {
 				sc := scenarios[(k+round)%len(scenarios)]
-				run, err := runScenario(ctx, sc, round+1, conc.n, conc.c, o.settle)
-				if err != nil {
-					return err
-				}
+				run := runs[(k+round)%len(scenarios)].finish(sc.key, round+1, conc.c)
 				br.Runs = append(br.Runs, run)
 				fmt.Printf("%-5d %-22s %5d %5d %9s %9s %8.1f/s  %6.1f ms %6.1f ms %6.1f ms\n", run.Round,
 					scenarioNames[run.Scenario], run.Concurrency, run.Runs, fmtMs(run.P50Ms), fmtMs(run.P99Ms),
@@ -115,33 +133,82 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options, dev *ben
 	return nil
 }
 
-// runScenario measures n builds of sc at concurrency c, with the CPU each
-// process used per build.
-func runScenario(ctx context.Context, sc scenario, round, n, c int, settle time.Duration) (scenarioRun, error) {
-	// Timers of the runs before this one (each task's heartbeat timeout,
-	// each workflow task's timeout) fire settle after them: this run is
-	// measured once they have, not charged with their work.
-	time.Sleep(settle)
+// batch is what one batch of a scenario's builds measured.
+type batch struct {
+	result
+	bench, tasks, temporal time.Duration // CPU used by each process
+	work                   serverCounters
+}
+
+// metricsFlush is longer than the dev server's metrics reporter waits
+// between updates of /metrics.
+const metricsFlush = 1200 * time.Millisecond
+
+// runBatch measures n builds of sc at concurrency c, with the CPU each
+// process used.
+func runBatch(ctx context.Context, sc scenario, n, c int) (batch, error) {
 	self0, server0 := cpuOf(ownPid), cpuOf(sc.env.serverPid)
 	work0 := scrapeServer(sc.env.metricsPort)
 	stopProfile := profileScenario(sc.key, c)
 	r, err := measure(ctx, sc.key, n, c, sc.start)
 	stopProfile()
 	if err != nil {
-		return scenarioRun{}, fmt.Errorf("%s round %d at concurrency %d: %w", sc.key, round, c, err)
+		return batch{}, err
 	}
 	self, server := cpuOf(ownPid), cpuOf(sc.env.serverPid)
-	work := scrapeServer(sc.env.metricsPort).perBuild(work0, n)
-	per := func(d time.Duration) float64 { return ms(d) / float64(n) }
-	return scenarioRun{
-		Round: round, Scenario: sc.key, Concurrency: c, Runs: n,
-		P50Ms: ms(r.p(0.5)), P99Ms: ms(r.p(0.99)), Throughput: r.throughput(),
-		CPU: cpuPerBuild{
-			Bench: per(self.self - self0.self), Tasks: per(self.children - self0.children),
-			Temporal: per(server.self - server0.self),
-		},
-		Server: work,
+	var work serverCounters
+	if work0 != nil {
+		// The server's counters reach /metrics on its reporter's next flush.
+		time.Sleep(metricsFlush)
+		work = scrapeServer(sc.env.metricsPort).perBuild(work0, 1)
+	}
+	return batch{
+		result: r, bench: self.self - self0.self, tasks: self.children - self0.children,
+		temporal: server.self - server0.self, work: work,
 	}, nil
+}
+
+// add counts a batch in the scenario's run (its figures are set by finish).
+func (r *scenarioRun) add(b batch) {
+	if r.batches == nil {
+		r.batches = &batch{work: serverCounters{}}
+	}
+	acc := r.batches
+	acc.latencies = append(acc.latencies, b.latencies...)
+	acc.wall += b.wall
+	acc.bench += b.bench
+	acc.tasks += b.tasks
+	acc.temporal += b.temporal
+	for k, v := range b.work {
+		acc.work[k] += v
+	}
+}
+
+// finish sets the run's figures from its batches: the latencies of all of
+// them, the throughput of their builds over their summed time, the CPU
+// per build.
+func (r scenarioRun) finish(key string, round, c int) scenarioRun {
+	acc := r.batches
+	n := len(acc.latencies)
+	per := func(d time.Duration) float64 { return ms(d) / float64(n) }
+	work := serverCounters{}
+	for k, v := range acc.work {
+		work[k] = v / float64(n)
+	}
+	return scenarioRun{
+		Round: round, Scenario: key, Concurrency: c, Runs: n,
+		P50Ms: ms(acc.p(0.5)), P99Ms: ms(acc.p(0.99)), Throughput: acc.throughput(),
+		CPU:    cpuPerBuild{Bench: per(acc.bench), Tasks: per(acc.tasks), Temporal: per(acc.temporal)},
+		Server: work,
+	}
+}
+
+// btoi is 1 for true.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // scenarioProfile, when set (-scenario-profile), profiles this process's

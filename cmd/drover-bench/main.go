@@ -39,6 +39,7 @@ type options struct {
 	serial, parallel, concurrency, inflight int
 	rounds                                  int
 	settle                                  time.Duration
+	batches                                 int
 	approvals, waiting                      int
 	hooks                                   int
 	builds, explain, devDB                  bool
@@ -67,11 +68,12 @@ func run() error {
 	var o options
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of the build scenarios, alternated; figures are medians of rounds (the webhook scenarios run at least five)")
 	flag.IntVar(&o.serial, "serial", 20, "builds per scenario and round at concurrency 1")
-	flag.IntVar(&o.parallel, "parallel", 100, "builds per scenario and round at the higher concurrency")
+	flag.IntVar(&o.parallel, "parallel", 200, "builds per scenario and round at the higher concurrency")
 	flag.IntVar(&o.concurrency, "concurrency", 20, "the higher concurrency")
 	flag.DurationVar(&o.settle, "settle", workflows.DefaultLostHeartbeatTimeout+time.Second,
-		"pause before each measured run of a build scenario, so that the timers of the runs before it (task heartbeat and workflow task timeouts, 10 s) have fired: their work is not charged to it")
-	flag.Func("scenario-profile", "SCENARIO=FILE: write a CPU profile of this process during that scenario's runs at the higher concurrency (scenarios: "+
+		"pause before each round's builds at each concurrency, so that the timers of the builds before (task heartbeat and workflow task timeouts, 10 s) have fired: their work is not charged to them")
+	flag.IntVar(&o.batches, "batches", 4, "batches each scenario's builds of a round run in, the scenarios' batches in turn (fewer where a batch would hold under 5 builds per sender)")
+	flag.Func("scenario-profile", "SCENARIO=FILE: write a CPU profile of this process during that scenario's last batch at the higher concurrency (scenarios: "+
 		strings.Join([]string{scNoOp, scProcess, scDrover, scDevDB}, ", ")+")", func(v string) error {
 		key, file, ok := strings.Cut(v, "=")
 		if !ok {
@@ -106,8 +108,8 @@ func run() error {
 		fmt.Print(table.String())
 		return nil
 	}
-	if o.rounds < 1 || o.serial < 1 || o.parallel < 1 || o.concurrency < 1 {
-		return fmt.Errorf("-rounds, -serial, -parallel and -concurrency must be at least 1")
+	if o.rounds < 1 || o.serial < 1 || o.parallel < 1 || o.concurrency < 1 || o.batches < 1 {
+		return fmt.Errorf("-rounds, -serial, -parallel, -concurrency and -batches must be at least 1")
 	}
 	rep := newReport()
 	flag.VisitAll(func(f *flag.Flag) { rep.Flags[f.Name] = f.Value.String() })

@@ -45,11 +45,15 @@ type machine struct {
 
 // buildsReport is the 3×5 build against the floors.
 type buildsReport struct {
-	Rounds      int           `json:"rounds"`
-	Serial      int           `json:"serial_per_round"`
-	Parallel    int           `json:"parallel_per_round"`
-	Concurrency int           `json:"concurrency"`
-	Runs        []scenarioRun `json:"runs"`
+	Rounds      int `json:"rounds"`
+	Serial      int `json:"serial_per_round"`
+	Parallel    int `json:"parallel_per_round"`
+	Concurrency int `json:"concurrency"`
+	// Batches is -batches (runs made before it have none: one batch), and
+	// SettleS -settle in seconds.
+	Batches int           `json:"batches,omitempty"`
+	SettleS float64       `json:"settle_s,omitempty"`
+	Runs    []scenarioRun `json:"runs"`
 	// Summary is the median over rounds of each scenario's figures.
 	Summary []scenarioRun `json:"summary"`
 	Ratios  []ratioReport `json:"ratios"`
@@ -68,6 +72,8 @@ type scenarioRun struct {
 	CPU         cpuPerBuild `json:"cpu_ms_per_build"`
 	// Server is the dev server's work per build (its counters' growth).
 	Server serverCounters `json:"temporal_work_per_build,omitempty"`
+	// batches gathers the run's batches until finish.
+	batches *batch
 }
 
 // cpuPerBuild is the CPU time used per build, by process.

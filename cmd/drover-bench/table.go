@@ -63,6 +63,9 @@ func runHeader(r *report, parts []string) string {
 	if b := r.Builds; b != nil && slices.Contains(parts, "builds") {
 		h += fmt.Sprintf("; medians of %d rounds of %d builds per scenario at concurrency 1 and %d at %d",
 			b.Rounds, b.Serial, b.Parallel, b.Concurrency)
+		if b.Batches > 1 {
+			h += fmt.Sprintf(", each in up to %d batches interleaved with the other scenarios' after a %gs pause", b.Batches, b.SettleS)
+		}
 		if len(r.Machine.DevDBPragmas) > 0 {
 			h += "; file-backed dev server with " + strings.Join(r.Machine.DevDBPragmas, ", ")
 		}

@@ -64,7 +64,7 @@ func runHeader(r *report, parts []string) string {
 		h += fmt.Sprintf("; medians of %d rounds of %d builds per scenario at concurrency 1 and %d at %d",
 			b.Rounds, b.Serial, b.Parallel, b.Concurrency)
 		if b.Batches > 1 {
-			h += fmt.Sprintf(", each in up to %d batches interleaved with the other scenarios' after a %gs pause", b.Batches, b.SettleS)
+			h += fmt.Sprintf(", each in up to %d batches interleaved with the other scenarios' after a pause of %g s", b.Batches, b.SettleS)
 		}
 		if len(r.Machine.DevDBPragmas) > 0 {
 			h += "; file-backed dev server with " + strings.Join(r.Machine.DevDBPragmas, ", ")

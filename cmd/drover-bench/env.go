@@ -67,7 +67,7 @@ func startEnv(ctx context.Context, eo envOptions) (*benchEnv, error) {
 	if e.dir, err = os.MkdirTemp("", "drover-bench-"); err != nil {
 		return nil, err
 	}
-	if e.metricsPort, err = freePort(); err != nil {
+	if e.metricsPort, err = devserver.FreePort(); err != nil {
 		return nil, err
 	}
 	dopts := devserver.Options{SQLitePragmas: eo.pragmas, MetricsPort: e.metricsPort}
@@ -118,16 +118,6 @@ func startEnv(ctx context.Context, eo envOptions) (*benchEnv, error) {
 	e.httpSrv = &http.Server{Handler: srv.Handler()}
 	go e.httpSrv.Serve(ln)
 	return e, nil
-}
-
-// freePort is a TCP port of the loopback that nothing listens on now.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // startWorkers runs Drover's worker in-process, and the raw workflow's worker.

@@ -69,15 +69,15 @@ func setup(ctx context.Context, dir, rev string) (*env, error) {
 		return nil, err
 	}
 
-	tport, err := freePort()
+	tport, err := devserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	uiPort, err := freePort()
+	uiPort, err := devserver.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	aport, err := freePort()
+	aport, err := devserver.FreePort()
 	if err != nil {
 		return nil, err
 	}

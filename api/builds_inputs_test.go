@@ -34,14 +34,15 @@ func TestCreateBuildWithInputs(t *testing.T) {
 	}
 
 	for _, tt := range []struct{ inputs, message string }{
-		{`{"targte": "canary"}`, "input targte: unknown input; the project declares target, dry-run, ticket"},
-		{`{"dry-run": "maybe"}`, `input dry-run: must be true or false, not \"maybe\"`},
-		{`{"target": "prod"}`, `input target: \"prod\" is not one of its options: staging, canary`},
-		{`{"target": 1}`, `inputs.target of type string`},
+		{`{"targte": "canary"}`, `input targte: unknown input; the project declares target, dry-run, ticket`},
+		{`{"dry-run": "maybe"}`, `input dry-run: must be true or false, not \\"maybe\\"`},
+		{`{"target": "prod"}`, `input target: \\"prod\\" is not one of its options: staging, canary`},
+		// Go 1.27's encoding/json names the field inputs.target; 1.26's, inputs.
+		{`{"target": 1}`, `inputs(\.target)? of type string`},
 	} {
 		code, body := start(tt.inputs)
 		require.Equal(t, http.StatusBadRequest, code, body)
-		require.Contains(t, body, tt.message)
+		require.Regexp(t, tt.message, body)
 	}
 	require.Empty(t, ts.builds.started, "no build starts with bad inputs")
 

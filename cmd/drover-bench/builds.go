@@ -95,7 +95,7 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options, dev *ben
 			// workflow task's timeout) fire settle after them: the runs are
 			// measured once they have, not charged with their work.
 			time.Sleep(o.settle)
-			runs := make([]scenarioRun, len(scenarios))
+			sums := make([]batch, len(scenarios))
 			// Each scenario's builds run in batches, the scenarios' batches
 			// in turn, in an order rotated every round and batch: a slower
 			// spell of the machine falls on every scenario alike. A batch
@@ -105,17 +105,17 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options, dev *ben
 			for b := range batches {
 				for k := range scenarios {
 					i := (k + round + b) % len(scenarios)
-					n := conc.n/batches + btoi(b < conc.n%batches)
+					n := conc.n*(b+1)/batches - conc.n*b/batches
 					part, err := runBatch(ctx, scenarios[i], n, conc.c)
 					if err != nil {
 						return fmt.Errorf("%s round %d at concurrency %d: %w", scenarios[i].key, round+1, conc.c, err)
 					}
-					runs[i].add(part)
+					sums[i].add(part)
 				}
 			}
 			for k := range scenarios {
 				sc := scenarios[(k+round)%len(scenarios)]
-				run := runs[(k+round)%len(scenarios)].finish(sc.key, round+1, conc.c)
+				run := sums[(k+round)%len(scenarios)].run(sc.key, round+1, conc.c)
 				br.Runs = append(br.Runs, run)
 				fmt.Printf("%-5d %-22s %5d %5d %9s %9s %8.1f/s  %6.1f ms %6.1f ms %6.1f ms\n", run.Round,
 					scenarioNames[run.Scenario], run.Concurrency, run.Runs, fmtMs(run.P50Ms), fmtMs(run.P99Ms),
@@ -168,47 +168,37 @@ func runBatch(ctx context.Context, sc scenario, n, c int) (batch, error) {
 	}, nil
 }
 
-// add counts a batch in the scenario's run (its figures are set by finish).
-func (r *scenarioRun) add(b batch) {
-	if r.batches == nil {
-		r.batches = &batch{work: serverCounters{}}
-	}
-	acc := r.batches
-	acc.latencies = append(acc.latencies, b.latencies...)
-	acc.wall += b.wall
-	acc.bench += b.bench
-	acc.tasks += b.tasks
-	acc.temporal += b.temporal
+// add counts batch b in a, the sum of a scenario's batches of a round.
+func (a *batch) add(b batch) {
+	a.latencies = append(a.latencies, b.latencies...)
+	a.wall += b.wall
+	a.bench += b.bench
+	a.tasks += b.tasks
+	a.temporal += b.temporal
 	for k, v := range b.work {
-		acc.work[k] += v
+		if a.work == nil {
+			a.work = serverCounters{}
+		}
+		a.work[k] += v
 	}
 }
 
-// finish sets the run's figures from its batches: the latencies of all of
-// them, the throughput of their builds over their summed time, the CPU
-// per build.
-func (r scenarioRun) finish(key string, round, c int) scenarioRun {
-	acc := r.batches
-	n := len(acc.latencies)
+// run is the figures of a, the sum of a scenario's batches of a round: the
+// latencies of all of them, the throughput of their builds over their
+// summed time, the CPU and the server's work per build.
+func (a batch) run(key string, round, c int) scenarioRun {
+	n := len(a.latencies)
 	per := func(d time.Duration) float64 { return ms(d) / float64(n) }
 	work := serverCounters{}
-	for k, v := range acc.work {
+	for k, v := range a.work {
 		work[k] = v / float64(n)
 	}
 	return scenarioRun{
 		Round: round, Scenario: key, Concurrency: c, Runs: n,
-		P50Ms: ms(acc.p(0.5)), P99Ms: ms(acc.p(0.99)), Throughput: acc.throughput(),
-		CPU:    cpuPerBuild{Bench: per(acc.bench), Tasks: per(acc.tasks), Temporal: per(acc.temporal)},
+		P50Ms: ms(a.p(0.5)), P99Ms: ms(a.p(0.99)), Throughput: a.throughput(),
+		CPU:    cpuPerBuild{Bench: per(a.bench), Tasks: per(a.tasks), Temporal: per(a.temporal)},
 		Server: work,
 	}
-}
-
-// btoi is 1 for true.
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // scenarioProfile, when set (-scenario-profile), profiles this process's

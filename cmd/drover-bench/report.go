@@ -72,8 +72,6 @@ type scenarioRun struct {
 	CPU         cpuPerBuild `json:"cpu_ms_per_build"`
 	// Server is the dev server's work per build (its counters' growth).
 	Server serverCounters `json:"temporal_work_per_build,omitempty"`
-	// batches gathers the run's batches until finish.
-	batches *batch
 }
 
 // cpuPerBuild is the CPU time used per build, by process.

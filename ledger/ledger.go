@@ -138,7 +138,8 @@ func sqlitePath(dsn string) (string, error) {
 
 // Close closes the database.
 func (l *Ledger) Close() error {
-	_ = l.closeStmts() // closed with the database anyway
+	// The prepared statements go with the database's connections; their map
+	// is left as it is, as a query still running may read it.
 	if err := l.db.Close(); err != nil {
 		return fmt.Errorf("close ledger: %w", err)
 	}

@@ -41,7 +41,7 @@ func (l *Ledger) prepare(ctx context.Context) error {
 	return nil
 }
 
-// closeStmts closes the statements prepare prepared.
+// closeStmts closes the statements prepare prepared (when preparing one failed).
 func (l *Ledger) closeStmts() error {
 	var errs []error
 	for _, s := range l.stmts {

@@ -89,24 +89,45 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	// CPU of the benchmark process (the API, its git cat-file children not
 	// counted, and the senders) and of Temporal, per push or start.
 	cpu := &scenarioCPU{serverPid: e.serverPid}
+	// The floors' workflows wait on unpolled task queues until every round
+	// is done: terminating them between scenarios put their history and
+	// visibility writes into the next scenario's time and CPU.
+	var floorRuns [][2]string
 	for r, done := 0, 0; done < n; r++ {
 		k := n / rounds
 		if r < n%rounds {
 			k++
 		}
-		cpu.start()
-		a, err := sendHooks(ctx, url, k, senders, func(i int) []byte { return githubPush(repo, commits[done+i]) })
-		if err != nil {
-			return err
+		var a []hookAnswer
+		var f, d result
+		scenarios := []func() error{
+			func() (err error) {
+				cpu.start()
+				a, err = sendHooks(ctx, url, k, senders, func(i int) []byte { return githubPush(repo, commits[done+i]) })
+				cpu.stop(0)
+				return err
+			},
+			func() (err error) {
+				var ids [][2]string
+				f, ids, err = timedStarts(ctx, k, senders, cpu.stopper(1), rawStart(e.client, done))
+				floorRuns = append(floorRuns, ids...)
+				return err
+			},
+			func() (err error) {
+				var ids [][2]string
+				d, ids, err = timedStarts(ctx, k, senders, cpu.stopper(2), droverStart(e.client, plan, done))
+				floorRuns = append(floorRuns, ids...)
+				return err
+			},
 		}
-		cpu.stop(0)
-		f, err := timedStarts(ctx, e.client, k, senders, cpu.stopper(1), rawStart(e.client, done))
-		if err != nil {
-			return err
-		}
-		d, err := timedStarts(ctx, e.client, k, senders, cpu.stopper(2), droverStart(e.client, plan, done))
-		if err != nil {
-			return err
+		// In an order rotated every round, each after a pause in which
+		// the server finishes the work the one before left (its transfer
+		// and visibility tasks), so that no scenario pays for another's.
+		for i := range scenarios {
+			time.Sleep(hookSettle)
+			if err := scenarios[(r+i)%len(scenarios)](); err != nil {
+				return err
+			}
 		}
 		lat50 := answerLatencies(a).p(0.5)
 		added = append(added, ms(lat50-f.p(0.5)))
@@ -115,6 +136,8 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		answers, floor = append(answers, a...), append(floor, f.latencies...)
 		done += k
 	}
+	terminateAll(context.WithoutCancel(ctx), e.client, floorRuns)
+	time.Sleep(3 * hookSettle) // the terminations' work, before the redeliveries are timed
 	slices.SortFunc(answers, func(a, b hookAnswer) int { return int(a.latency - b.latency) })
 	started := 0
 	for _, a := range answers {
@@ -334,9 +357,9 @@ func droverStart(c client.Client, plan pipeline.Plan, offset int) startFunc {
 }
 
 // timedStarts calls start for 0..n-1 from senders goroutines, calls
-// measured once they are all started, then terminates the workflows and
-// returns the start latencies.
-func timedStarts(ctx context.Context, c client.Client, n, senders int, measured func(), start startFunc) (result, error) {
+// measured once they are all started, and returns the start latencies and
+// the started workflows (to terminate once every scenario is measured).
+func timedStarts(ctx context.Context, n, senders int, measured func(), start startFunc) (result, [][2]string, error) {
 	lat := make([]time.Duration, n)
 	ids := make([][2]string, n)
 	err := fanOut(n, senders, func(i int) error {
@@ -349,18 +372,25 @@ func timedStarts(ctx context.Context, c client.Client, n, senders int, measured 
 		return nil
 	})
 	measured()
+	return result{latencies: lat}, ids, err
+}
+
+// terminateAll terminates the floors' workflows.
+func terminateAll(ctx context.Context, c client.Client, ids [][2]string) {
 	for _, id := range ids {
 		if id[0] != "" {
-			_ = c.TerminateWorkflow(context.WithoutCancel(ctx), id[0], id[1], "benchmark floor measured")
+			_ = c.TerminateWorkflow(ctx, id[0], id[1], "benchmark floor measured")
 		}
 	}
-	return result{latencies: lat}, err
 }
+
+// hookSettle is the pause before each webhook scenario of a round.
+const hookSettle = time.Second
 
 // scenarioCPU sums the CPU time the benchmark process and the Temporal dev
 // server spend in each of the webhook scenarios (0: pushes, 1: Temporal's
 // own starts, 2: Drover's starts), from start to stop: the starts'
-// terminations afterwards are not counted.
+// terminations, after every round, are not counted.
 type scenarioCPU struct {
 	serverPid     int
 	self0, other0 procCPU

@@ -71,7 +71,7 @@ func run() error {
 	flag.IntVar(&o.parallel, "parallel", 200, "builds per scenario and round at the higher concurrency")
 	flag.IntVar(&o.concurrency, "concurrency", 20, "the higher concurrency")
 	flag.DurationVar(&o.settle, "settle", workflows.DefaultLostHeartbeatTimeout+time.Second,
-		"pause before each round's builds at each concurrency, so that the timers of the builds before (task heartbeat and workflow task timeouts, 10 s) have fired: their work is not charged to them")
+		"pause before each round's builds at each concurrency, and before the approvals after the webhooks, so that the timers of the builds before (task heartbeat and workflow task timeouts, 10 s) have fired: their work is not charged to them")
 	flag.IntVar(&o.batches, "batches", 4, "batches each scenario's builds of a round run in, the scenarios' batches in turn (fewer where a batch would hold under 5 builds per sender)")
 	flag.Func("scenario-profile", "SCENARIO=FILE: write a CPU profile of this process during that scenario's last batch at the higher concurrency (scenarios: "+
 		strings.Join([]string{scNoOp, scProcess, scDrover, scDevDB}, ", ")+")", func(v string) error {
@@ -174,6 +174,11 @@ func measureAll(ctx context.Context, o options, rep *report) error {
 		}
 	}
 	if o.approvals > 0 {
+		if o.hooks > 0 {
+			// The webhook builds' timers (each task's heartbeat timeout)
+			// fire settle after them: not during the approvals.
+			time.Sleep(o.settle)
+		}
 		if err := env.approvalLatency(ctx, o.approvals, rep); err != nil {
 			return err
 		}

@@ -33,7 +33,8 @@ func (a *PromotionActivities) EnterEnvironment(ctx context.Context, in EnterEnvi
 }
 
 // ErrTypeLockRefused is the type of AcquireEnvironment's non-retryable
-// errors: the Environment workflow is gone or refused the request.
+// errors: the Environment workflow is gone or refused the request as
+// malformed (contracts.ErrTypeBadLockRequest).
 const ErrTypeLockRefused = "LockRefused"
 
 // AcquireEnvironment asks an environment's lock for a promotion's turn with
@@ -41,8 +42,10 @@ const ErrTypeLockRefused = "LockRefused"
 // update's ID names the promotion's run and the environment, so a retry of
 // this activity after a lost answer is the same request (and the workflow
 // answers a request it already took as it did the first time). A workflow
-// that is not running, or refuses the request, fails it for good;
-// everything else is retryable.
+// that is not running, or whose validator refuses the request, fails it for
+// good; everything else is retryable, including a refusal by a worker older
+// than the update's handler (an unknown update, during a rolling upgrade),
+// which a newer worker will answer.
 func (a *PromotionActivities) AcquireEnvironment(ctx context.Context, in AcquireEnvironmentInput) (LockAnswer, error) {
 	id := contracts.EnvironmentID(in.Project, in.Environment)
 	handle, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
@@ -59,7 +62,7 @@ func (a *PromotionActivities) AcquireEnvironment(ctx context.Context, in Acquire
 	if err != nil {
 		var notFound *serviceerror.NotFound
 		var appErr *temporal.ApplicationError
-		if errors.As(err, &notFound) || errors.As(err, &appErr) {
+		if errors.As(err, &notFound) || (errors.As(err, &appErr) && appErr.Type() == contracts.ErrTypeBadLockRequest) {
 			return ans, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("acquire environment %s for %s: %v", id, in.Request.PromotionID, err), ErrTypeLockRefused, nil)
 		}

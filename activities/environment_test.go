@@ -74,8 +74,10 @@ func TestAcquireEnvironmentAsksTheLockWithAnUpdate(t *testing.T) {
 		{name: "queued", answer: activities.LockAnswer{Queued: true}},
 		{name: "no environment workflow", err: serviceerror.NewNotFound("workflow not found"),
 			wantErr: "acquire environment env/foas/prod for promote/foas/1.2: workflow not found"},
-		{name: "refused by the workflow", err: temporal.NewApplicationError("bad request", "Invalid"),
+		{name: "refused by the workflow", err: temporal.NewApplicationError("bad request", contracts.ErrTypeBadLockRequest),
 			wantErr: "acquire environment env/foas/prod for promote/foas/1.2: bad request"},
+		{name: "unknown to an older worker", err: temporal.NewApplicationError("unknown update acquire", ""),
+			wantErr: "acquire environment env/foas/prod for promote/foas/1.2: unknown update acquire", retryable: true},
 		{name: "server unavailable", err: serviceerror.NewUnavailable("try again"),
 			wantErr: "acquire environment env/foas/prod for promote/foas/1.2: try again", retryable: true},
 	}

@@ -18,6 +18,12 @@ const (
 	ErrTypeCheckFailed  = "CheckFailed"  // a verification ran and failed
 )
 
+// ErrTypeBadLockRequest is the error type of an Environment workflow's
+// refusal of a malformed UpdateAcquire (its validator's): asking again
+// cannot help. Any other refusal (an older worker that has no handler for
+// the update, during a rolling upgrade) is worth asking again.
+const ErrTypeBadLockRequest = "BadLockRequest"
+
 // ErrTypeSinkRejected is the error type of a notification a sink refused for
 // good (not retried).
 const ErrTypeSinkRejected = "SinkRejected"

@@ -1,9 +1,9 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/contracts"
@@ -38,7 +38,7 @@ func Environment(ctx workflow.Context, in EnvironmentInput) error {
 		},
 		workflow.UpdateHandlerOptions{Validator: func(req contracts.LockRequest) error {
 			if req.PromotionID == "" {
-				return errors.New("a lock request names its promotion")
+				return temporal.NewNonRetryableApplicationError("a lock request names its promotion", contracts.ErrTypeBadLockRequest, nil)
 			}
 			return nil
 		}},

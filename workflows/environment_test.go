@@ -301,6 +301,9 @@ func TestEnvironmentAnswersAnAcquireUpdateAtOnce(t *testing.T) {
 	require.Equal(t, []string{"1.0.0 lock-granted ", "1.1.0 lock-granted 1.0.0"}, h.sent,
 		"a grant answered by the update is confirmed by signal too")
 	require.ErrorContains(t, bad.err, "a lock request names its promotion")
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, bad.err, &appErr)
+	require.Equal(t, contracts.ErrTypeBadLockRequest, appErr.Type(), "the activity fails for good on this type only")
 }
 
 func TestEnvironmentAnswersAnOutdatedAcquireUpdateSuperseded(t *testing.T) {

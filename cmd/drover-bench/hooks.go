@@ -92,7 +92,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	// The floors' workflows wait on unpolled task queues until every round
 	// is done: terminating them between scenarios put their history and
 	// visibility writes into the next scenario's time and CPU.
-	var floorRuns [][2]string
+	var floorRuns []string
 	for r, done := 0, 0; done < n; r++ {
 		k := n / rounds
 		if r < n%rounds {
@@ -108,13 +108,13 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 				return err
 			},
 			func() (err error) {
-				var ids [][2]string
+				var ids []string
 				f, ids, err = timedStarts(ctx, k, senders, cpu.stopper(1), rawStart(e.client, done))
 				floorRuns = append(floorRuns, ids...)
 				return err
 			},
 			func() (err error) {
-				var ids [][2]string
+				var ids []string
 				d, ids, err = timedStarts(ctx, k, senders, cpu.stopper(2), droverStart(e.client, plan, done))
 				floorRuns = append(floorRuns, ids...)
 				return err
@@ -136,7 +136,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		answers, floor = append(answers, a...), append(floor, f.latencies...)
 		done += k
 	}
-	terminateAll(context.WithoutCancel(ctx), e.client, floorRuns)
+	e.terminate(context.WithoutCancel(ctx), floorRuns)
 	time.Sleep(3 * hookSettle) // the terminations' work, before the redeliveries are timed
 	slices.SortFunc(answers, func(a, b hookAnswer) int { return int(a.latency - b.latency) })
 	started := 0
@@ -323,20 +323,20 @@ func answerLatencies(answers []hookAnswer) result {
 	return result{latencies: lat}
 }
 
-// startFunc starts workflow i of a scenario and returns its ID and run ID.
-type startFunc func(ctx context.Context, i int) (id, runID string, err error)
+// startFunc starts workflow i of a scenario and returns its ID.
+type startFunc func(ctx context.Context, i int) (id string, err error)
 
 // rawStart starts workflows of an unregistered type on an unpolled task
 // queue: what a webhook answer costs at least, since it answers once its
 // build's workflow is started (durably) in Temporal.
 func rawStart(c client.Client, offset int) startFunc {
-	return func(ctx context.Context, i int) (string, string, error) {
+	return func(ctx context.Context, i int) (string, error) {
 		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: fmt.Sprintf("bench-raw-start-%d", offset+i), TaskQueue: "bench-raw-start-unpolled"}, "RawStart")
 		if err != nil {
-			return "", "", fmt.Errorf("raw start: %w", err)
+			return "", fmt.Errorf("raw start: %w", err)
 		}
-		return run.GetID(), run.GetRunID(), nil
+		return run.GetID(), nil
 	}
 }
 
@@ -345,43 +345,35 @@ func rawStart(c client.Client, offset int) startFunc {
 // Drover's StartWorkflow without the webhook.
 func droverStart(c client.Client, plan pipeline.Plan, offset int) startFunc {
 	builds := &api.TemporalBuilds{Client: c, TaskQueue: "bench-drover-start-unpolled", Logger: slog.New(slog.DiscardHandler)}
-	return func(ctx context.Context, i int) (string, string, error) {
+	return func(ctx context.Context, i int) (string, error) {
 		in := workflows.BuildInput{Project: "hooks", Repository: "/bench/hooks", Commit: fmt.Sprintf("f%039x", offset+i),
 			Branch: "main", Plan: plan, TriggeredBy: "github:bench"}
-		id, runID, _, err := builds.Start(ctx, in, false)
+		id, _, _, err := builds.Start(ctx, in, false)
 		if err != nil {
-			return "", "", fmt.Errorf("drover start: %w", err)
+			return "", fmt.Errorf("drover start: %w", err)
 		}
-		return id, runID, nil
+		return id, nil
 	}
 }
 
 // timedStarts calls start for 0..n-1 from senders goroutines, calls
 // measured once they are all started, and returns the start latencies and
-// the started workflows (to terminate once every scenario is measured).
-func timedStarts(ctx context.Context, n, senders int, measured func(), start startFunc) (result, [][2]string, error) {
+// the IDs of the workflows started (to terminate once every scenario is
+// measured).
+func timedStarts(ctx context.Context, n, senders int, measured func(), start startFunc) (result, []string, error) {
 	lat := make([]time.Duration, n)
-	ids := make([][2]string, n)
+	ids := make([]string, n)
 	err := fanOut(n, senders, func(i int) error {
 		t0 := time.Now()
-		id, runID, err := start(ctx, i)
+		id, err := start(ctx, i)
 		if err != nil {
 			return err
 		}
-		lat[i], ids[i] = time.Since(t0), [2]string{id, runID}
+		lat[i], ids[i] = time.Since(t0), id
 		return nil
 	})
 	measured()
-	return result{latencies: lat}, ids, err
-}
-
-// terminateAll terminates the floors' workflows.
-func terminateAll(ctx context.Context, c client.Client, ids [][2]string) {
-	for _, id := range ids {
-		if id[0] != "" {
-			_ = c.TerminateWorkflow(ctx, id[0], id[1], "benchmark floor measured")
-		}
-	}
+	return result{latencies: lat}, slices.DeleteFunc(ids, func(id string) bool { return id == "" }), err
 }
 
 // hookSettle is the pause before each webhook scenario of a round.

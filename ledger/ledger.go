@@ -58,6 +58,13 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
+	// database/sql keeps two idle connections by default: with more
+	// concurrent requests than that (20 webhook deliveries, 20 builds'
+	// ledger writes), every query beyond two opened a connection (SQLite:
+	// the file, its pragmas; PostgreSQL: a TCP connection and its login),
+	// prepared its statement again and closed it after.
+	db.SetMaxIdleConns(maxIdleConns)
+	db.SetConnMaxIdleTime(maxIdleTime)
 	l.db, l.dialect = db, dialect
 	if err := l.Ping(ctx); err != nil {
 		_ = db.Close()
@@ -108,6 +115,14 @@ func openDB(dsn string) (*sql.DB, string, error) {
 	}
 	return db, DialectSQLite, nil
 }
+
+// maxIdleConns and maxIdleTime bound the connections kept open between
+// queries: enough for the API's or worker's concurrent requests, closed
+// after a quiet spell.
+const (
+	maxIdleConns = 16
+	maxIdleTime  = 5 * time.Minute
+)
 
 // sqliteParams configure every SQLite connection of the pool. WAL mode is
 // persistent in the file and set once by enableWAL, not per connection: switching

@@ -167,3 +167,28 @@ func TestRedactDSN(t *testing.T) {
 	require.NotContains(t, got, "other")
 	require.Contains(t, got, "db:5432/drover")
 }
+
+// Connections a burst of concurrent requests opened stay open for the next
+// burst: database/sql's default of two idle connections closed the rest,
+// so that each request past two opened (and prepared statements on) a
+// new connection.
+func TestLedgerKeepsConnectionsOfConcurrentRequests(t *testing.T) {
+	forEachLedger(t, func(t *testing.T, l *Ledger) {
+		ctx := context.Background()
+		const burst = 6
+		conns := make([]*sql.Conn, burst)
+		for i := range conns {
+			c, err := l.db.Conn(ctx)
+			require.NoError(t, err)
+			conns[i] = c
+		}
+		for _, c := range conns {
+			require.NoError(t, c.Close())
+		}
+		_, err := l.ChainPushOf(ctx, "p", "0123456789012345678901234567890123456789")
+		require.ErrorIs(t, err, ErrNotFound)
+		st := l.db.Stats()
+		require.Zero(t, st.MaxIdleClosed, "connections closed for want of idle room")
+		require.Equal(t, burst, st.OpenConnections)
+	})
+}

@@ -111,7 +111,8 @@ type webhooksReport struct {
 	WebhookPathP50Ms   float64   `json:"webhook_path_added_p50_ms"`
 	WebhookPathRounds  []float64 `json:"webhook_path_added_p50_ms_rounds"`
 	// CPUPerRequest is, per scenario (push, start_workflow, drover_start),
-	// the CPU per request of the benchmark process and of Temporal.
+	// the CPU per request of the benchmark process, of Temporal and of the
+	// whole machine.
 	CPUPerRequest    map[string]string `json:"cpu_per_request,omitempty"`
 	Redeliveries     int               `json:"redeliveries"`
 	RedeliveryBuilds int               `json:"redelivery_builds"`

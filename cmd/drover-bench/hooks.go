@@ -8,12 +8,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -84,6 +86,16 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		return err
 	}
 	plan := pipeline.NewPlan(bench)
+	// A fourth scenario, the least any webhook receiver does: an HTTP
+	// request (net/http, no router, no signature, no git, no ledger) whose
+	// handler makes Drover's start, splits the webhook path in the HTTP hop
+	// and Drover's own work on a delivery.
+	startURL, stopStarts, err := httpStartServer(e.client, plan)
+	if err != nil {
+		return err
+	}
+	defer stopStarts()
+	var hop, work []float64
 	// Rounds of equal size (the first ones one larger): a round of a few
 	// pushes left over would weigh as much as the others in the median.
 	// CPU of the benchmark process (the API, its git cat-file children not
@@ -99,7 +111,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 			k++
 		}
 		var a []hookAnswer
-		var f, d result
+		var f, d, h result
 		scenarios := []func() error{
 			func() (err error) {
 				cpu.start()
@@ -119,6 +131,12 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 				floorRuns = append(floorRuns, ids...)
 				return err
 			},
+			func() (err error) {
+				var ids []string
+				h, ids, err = timedStarts(ctx, k, senders, cpu.stopper(3), httpStart(startURL, done))
+				floorRuns = append(floorRuns, ids...)
+				return err
+			},
 		}
 		// In an order rotated every round, each after a pause in which
 		// the server finishes the work the one before left (its transfer
@@ -133,6 +151,8 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		added = append(added, ms(lat50-f.p(0.5)))
 		startCost = append(startCost, ms(d.p(0.5)-f.p(0.5)))
 		path = append(path, ms(lat50-d.p(0.5)))
+		hop = append(hop, ms(h.p(0.5)-d.p(0.5)))
+		work = append(work, ms(lat50-h.p(0.5)))
 		answers, floor = append(answers, a...), append(floor, f.latencies...)
 		done += k
 	}
@@ -157,13 +177,19 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	fmt.Printf("Drover adds %.1fms over StartWorkflow at p50, median of rounds (target <= 10ms); rounds: %s ms\n",
 		hr.AddedP50Ms, fmtRatios(added))
 	hr.CPUPerRequest = cpu.perRequest(n)
-	fmt.Printf("CPU per request, benchmark process (API and senders) / Temporal / whole machine: push %s, StartWorkflow %s, Drover's start %s\n",
-		hr.CPUPerRequest["push"], hr.CPUPerRequest["start_workflow"], hr.CPUPerRequest["drover_start"])
+	fmt.Printf("CPU per request, benchmark process (API and senders) / Temporal / whole machine: push %s, StartWorkflow %s, Drover's start %s, "+
+		"Drover's start behind an HTTP request %s\n",
+		hr.CPUPerRequest["push"], hr.CPUPerRequest["start_workflow"], hr.CPUPerRequest["drover_start"], hr.CPUPerRequest["http_start"])
 	hr.StartOptionsP50Ms, hr.StartOptionsRounds = median(startCost), startCost
 	hr.WebhookPathP50Ms, hr.WebhookPathRounds = median(path), path
+	hr.HTTPHopP50Ms, hr.HTTPHopRounds = median(hop), hop
+	hr.WebhookWorkP50Ms, hr.WebhookWorkRounds = median(work), work
 	fmt.Printf("  of which Temporal's cost of Drover's start (TemporalBuilds.Start, no webhook, same senders) %.1fms (rounds: %s ms),\n"+
-		"  and the webhook path over that start %.1fms (rounds: %s ms)\n",
-		hr.StartOptionsP50Ms, fmtRatios(startCost), hr.WebhookPathP50Ms, fmtRatios(path))
+		"  and the webhook path over that start %.1fms (rounds: %s ms):\n"+
+		"    an HTTP request to a bare net/http handler making that start %.1fms (rounds: %s ms),\n"+
+		"    and Drover's work on a delivery over that (router, middleware, signature, payload, git, ledger) %.1fms (rounds: %s ms)\n",
+		hr.StartOptionsP50Ms, fmtRatios(startCost), hr.WebhookPathP50Ms, fmtRatios(path),
+		hr.HTTPHopP50Ms, fmtRatios(hop), hr.WebhookWorkP50Ms, fmtRatios(work))
 
 	fmt.Printf("redelivering one push %d times from %d senders...\n", redeliveries, senders)
 	push := githubPush(repo, commits[n])
@@ -323,6 +349,58 @@ func answerLatencies(answers []hookAnswer) result {
 	return result{latencies: lat}
 }
 
+// httpStartServer serves, on a loopback port, a bare net/http handler that
+// makes Drover's start of the commit the request's body names and answers
+// its build ID: an HTTP hop in front of droverStart.
+func httpStartServer(c client.Client, plan pipeline.Plan) (string, func(), error) {
+	builds := &api.TemporalBuilds{Client: c, TaskQueue: "bench-http-start-unpolled", Logger: slog.New(slog.DiscardHandler)}
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		id, runID, _, err := builds.Start(r.Context(), droverInput(plan, string(body)), false)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		_ = json.NewEncoder(w).Encode(map[string]string{"id": id, "run_id": runID})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	hs := &http.Server{Handler: handler}
+	go hs.Serve(ln)
+	return "http://" + ln.Addr().String() + "/start", func() { hs.Close() }, nil
+}
+
+// httpStart posts the commit of start i to httpStartServer's url, as
+// deliverHook posts a push.
+func httpStart(url string, offset int) startFunc {
+	return func(ctx context.Context, i int) (string, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(benchCommit('e', offset+i)))
+		if err != nil {
+			return "", err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return "", fmt.Errorf("http start: %w", err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			ID string `json:"id"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusAccepted {
+			return "", fmt.Errorf("http start: HTTP %d: %v", resp.StatusCode, err)
+		}
+		return out.ID, nil
+	}
+}
+
 // startFunc starts workflow i of a scenario and returns its ID.
 type startFunc func(ctx context.Context, i int) (id string, err error)
 
@@ -346,14 +424,23 @@ func rawStart(c client.Client, offset int) startFunc {
 func droverStart(c client.Client, plan pipeline.Plan, offset int) startFunc {
 	builds := &api.TemporalBuilds{Client: c, TaskQueue: "bench-drover-start-unpolled", Logger: slog.New(slog.DiscardHandler)}
 	return func(ctx context.Context, i int) (string, error) {
-		in := workflows.BuildInput{Project: "hooks", Repository: "/bench/hooks", Commit: fmt.Sprintf("f%039x", offset+i),
-			Branch: "main", Plan: plan, TriggeredBy: "github:bench"}
-		id, _, _, err := builds.Start(ctx, in, false)
+		id, _, _, err := builds.Start(ctx, droverInput(plan, benchCommit('f', offset+i)), false)
 		if err != nil {
 			return "", fmt.Errorf("drover start: %w", err)
 		}
 		return id, nil
 	}
+}
+
+// benchCommit is the made-up commit of start i of a scenario, whose
+// commits begin with its own hex digit (so that each start is a new build).
+func benchCommit(scenario byte, i int) string { return fmt.Sprintf("%c%039x", scenario, i) }
+
+// droverInput is the input of Drover's start of commit: a push's build of
+// the bench definition.
+func droverInput(plan pipeline.Plan, commit string) workflows.BuildInput {
+	return workflows.BuildInput{Project: "hooks", Repository: "/bench/hooks", Commit: commit,
+		Branch: "main", Plan: plan, TriggeredBy: "github:bench"}
 }
 
 // timedStarts calls start for 0..n-1 from senders goroutines, calls
@@ -381,16 +468,17 @@ const hookSettle = time.Second
 
 // scenarioCPU sums the CPU time the benchmark process and the Temporal dev
 // server spend in each of the webhook scenarios (0: pushes, 1: Temporal's
-// own starts, 2: Drover's starts), from start to stop: the starts'
-// terminations, after every round, are not counted.
+// own starts, 2: Drover's starts, 3: Drover's starts behind an HTTP
+// request), from start to stop: the starts' terminations, after every
+// round, are not counted.
 type scenarioCPU struct {
 	serverPid     int
 	self0, other0 procCPU
-	self, other   [3]time.Duration
+	self, other   [4]time.Duration
 	// The whole machine's CPU: the two processes, the API's git cat-file
 	// and the kernel's work for them.
 	machine0 time.Duration
-	machine  [3]time.Duration
+	machine  [4]time.Duration
 }
 
 func (c *scenarioCPU) start() {
@@ -414,7 +502,7 @@ func (c *scenarioCPU) stopper(i int) func() {
 // <Temporal> / <machine> ms".
 func (c *scenarioCPU) perRequest(n int) map[string]string {
 	out := map[string]string{}
-	for i, name := range []string{"push", "start_workflow", "drover_start"} {
+	for i, name := range []string{"push", "start_workflow", "drover_start", "http_start"} {
 		out[name] = fmt.Sprintf("%.2f / %.2f / %.2f ms", ms(c.self[i])/float64(n), ms(c.other[i])/float64(n), ms(c.machine[i])/float64(n))
 	}
 	return out

@@ -110,7 +110,15 @@ type webhooksReport struct {
 	StartOptionsRounds []float64 `json:"drover_start_added_p50_ms_rounds"`
 	WebhookPathP50Ms   float64   `json:"webhook_path_added_p50_ms"`
 	WebhookPathRounds  []float64 `json:"webhook_path_added_p50_ms_rounds"`
-	// CPUPerRequest is, per scenario (push, start_workflow, drover_start),
+	// HTTPHop* split WebhookPath: Drover's start behind a request to a bare
+	// net/http handler minus Drover's start (the HTTP hop), and the pushes
+	// minus that (Drover's own work on a delivery), medians and rounds.
+	HTTPHopP50Ms      float64   `json:"http_hop_added_p50_ms,omitempty"`
+	HTTPHopRounds     []float64 `json:"http_hop_added_p50_ms_rounds,omitempty"`
+	WebhookWorkP50Ms  float64   `json:"webhook_work_added_p50_ms,omitempty"`
+	WebhookWorkRounds []float64 `json:"webhook_work_added_p50_ms_rounds,omitempty"`
+	// CPUPerRequest is, per scenario (push, start_workflow, drover_start,
+	// http_start),
 	// the CPU per request of the benchmark process, of Temporal and of the
 	// whole machine.
 	CPUPerRequest    map[string]string `json:"cpu_per_request,omitempty"`

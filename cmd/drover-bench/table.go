@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -117,6 +118,17 @@ func writeTable(w io.Writer, files []string) error {
 				fmt.Sprintf("%s (rounds %s ms)", tableMs(h.StartOptionsP50Ms), fmtRatios(h.StartOptionsRounds)), "")
 			row("… and the webhook path over Drover's start",
 				fmt.Sprintf("%s (rounds %s ms)", tableMs(h.WebhookPathP50Ms), fmtRatios(h.WebhookPathRounds)), "")
+		}
+		if len(h.HTTPHopRounds) > 0 {
+			row("… … of which an HTTP request to a bare net/http handler making Drover's start",
+				fmt.Sprintf("%s (rounds %s ms)", tableMs(h.HTTPHopP50Ms), fmtRatios(h.HTTPHopRounds)), "")
+			row("… … and Drover's work on the delivery (router, middleware, signature, payload, git, ledger)",
+				fmt.Sprintf("%s (rounds %s ms)", tableMs(h.WebhookWorkP50Ms), fmtRatios(h.WebhookWorkRounds)), "")
+		}
+		if cpu := h.CPUPerRequest; cpu["push"] != "" {
+			row("CPU per request: bench process (API, senders) / Temporal / whole machine",
+				fmt.Sprintf("push %s; StartWorkflow %s; Drover's start %s; behind HTTP %s",
+					cpu["push"], cpu["start_workflow"], cpu["drover_start"], cmp.Or(cpu["http_start"], "–")), "")
 		}
 		row("duplicate delivery answered, one at a time, no worker running",
 			fmt.Sprintf("p50 %s, p99 %s (%d duplicates)", tableMs(h.DuplicateP50Ms), tableMs(h.DuplicateP99Ms), h.Duplicates), "< 50 ms")

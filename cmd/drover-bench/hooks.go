@@ -394,8 +394,11 @@ func httpStart(url string, offset int) startFunc {
 		var out struct {
 			ID string `json:"id"`
 		}
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusAccepted {
-			return "", fmt.Errorf("http start: HTTP %d: %v", resp.StatusCode, err)
+		if resp.StatusCode != http.StatusAccepted {
+			return "", fmt.Errorf("http start: HTTP %d", resp.StatusCode)
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			return "", fmt.Errorf("http start: %w", err)
 		}
 		return out.ID, nil
 	}

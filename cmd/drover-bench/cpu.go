@@ -27,6 +27,9 @@ func devServerPid(hostPort string) int {
 	return 0
 }
 
+// clockTick is the unit of /proc's CPU times (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
 // procCPU is the CPU time a process used so far: its own, and that of its
 // children it waited for (for this process: the tasks' bash processes).
 type procCPU struct{ self, children time.Duration }
@@ -37,14 +40,14 @@ func cpuOf(pid int) procCPU {
 		return procCPU{}
 	}
 	// utime, stime, cutime and cstime are the 12th to 15th fields after the
-	// command name, in clock ticks (USER_HZ, 100 on Linux).
+	// command name, in clock ticks.
 	fields := statFields(pid)
 	if len(fields) < 15 {
 		return procCPU{}
 	}
 	tick := func(i int) time.Duration {
 		v, _ := strconv.Atoi(fields[i])
-		return time.Duration(v) * 10 * time.Millisecond
+		return time.Duration(v) * clockTick
 	}
 	return procCPU{self: tick(11) + tick(12), children: tick(13) + tick(14)}
 }
@@ -78,5 +81,5 @@ func machineCPU() time.Duration {
 			ticks += v
 		}
 	}
-	return time.Duration(ticks) * 10 * time.Millisecond
+	return time.Duration(ticks) * clockTick
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -35,7 +34,7 @@ type benchEnv struct {
 	client  client.Client
 	ledger  *ledger.Ledger
 	apiURL  string
-	httpSrv *http.Server
+	stopAPI func()
 	// decisionKeys are the API's decision keys, for promotions started without it.
 	decisionKeys []decision.PublicKey
 	workers      []tworker.Worker
@@ -108,15 +107,13 @@ func startEnv(ctx context.Context, eo envOptions) (*benchEnv, error) {
 		Promotions:      &api.TemporalPromotions{Client: e.client},
 		PromotionLedger: e.ledger,
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	e.decisionKeys = srv.DecisionKeys() // promotions started without the API trust its key
+	if e.apiURL, e.stopAPI, err = serveLoopback(func(base string) http.Handler {
+		srv.PublicURL = base
+		return srv.Handler()
+	}); err != nil {
 		return nil, err
 	}
-	e.apiURL = "http://" + ln.Addr().String()
-	e.decisionKeys = srv.DecisionKeys() // promotions started without the API trust its key
-	srv.PublicURL = e.apiURL
-	e.httpSrv = &http.Server{Handler: srv.Handler()}
-	go e.httpSrv.Serve(ln)
 	return e, nil
 }
 
@@ -167,8 +164,8 @@ func (e *benchEnv) close() {
 		return
 	}
 	e.closed = true
-	if e.httpSrv != nil {
-		e.httpSrv.Close()
+	if e.stopAPI != nil {
+		e.stopAPI()
 	}
 	e.stopWorkers()
 	if e.ledger != nil {

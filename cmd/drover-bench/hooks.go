@@ -96,15 +96,15 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	}
 	defer stopStarts()
 	var hop, work []float64
-	// Rounds of equal size (the first ones one larger): a round of a few
-	// pushes left over would weigh as much as the others in the median.
-	// CPU of the benchmark process (the API, its git cat-file children not
-	// counted, and the senders) and of Temporal, per push or start.
+	// CPU of the benchmark process (the API and the senders), of Temporal
+	// and of the whole machine (the API's git cat-file too), per request.
 	cpu := &scenarioCPU{serverPid: e.serverPid}
 	// The floors' workflows wait on unpolled task queues until every round
 	// is done: terminating them between scenarios put their history and
 	// visibility writes into the next scenario's time and CPU.
 	var floorRuns []string
+	// Rounds of equal size (the first ones one larger): a round of a few
+	// pushes left over would weigh as much as the others in the median.
 	for r, done := 0, 0; done < n; r++ {
 		k := n / rounds
 		if r < n%rounds {
@@ -116,24 +116,24 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 			func() (err error) {
 				cpu.start()
 				a, err = sendHooks(ctx, url, k, senders, func(i int) []byte { return githubPush(repo, commits[done+i]) })
-				cpu.stop(0)
+				cpu.stop(hookPush)
 				return err
 			},
 			func() (err error) {
 				var ids []string
-				f, ids, err = timedStarts(ctx, k, senders, cpu.stopper(1), rawStart(e.client, done))
+				f, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookRawStart), rawStart(e.client, done))
 				floorRuns = append(floorRuns, ids...)
 				return err
 			},
 			func() (err error) {
 				var ids []string
-				d, ids, err = timedStarts(ctx, k, senders, cpu.stopper(2), droverStart(e.client, plan, done))
+				d, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookDroverStart), droverStart(e.client, plan, done))
 				floorRuns = append(floorRuns, ids...)
 				return err
 			},
 			func() (err error) {
 				var ids []string
-				h, ids, err = timedStarts(ctx, k, senders, cpu.stopper(3), httpStart(startURL, done))
+				h, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookHTTPStart), httpStart(startURL, done))
 				floorRuns = append(floorRuns, ids...)
 				return err
 			},
@@ -259,14 +259,11 @@ func (e *benchEnv) hookServer() (string, func(), error) {
 		Source:      gitsource.New(filepath.Join(e.dir, "git-hooks")),
 		HookSecrets: map[string]string{api.HookEnvSuffix("hooks"): hookBenchSecret},
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv.PublicURL = "http://" + ln.Addr().String()
-	hs := &http.Server{Handler: srv.Handler()}
-	go hs.Serve(ln)
-	return srv.PublicURL + "/api/v1/hooks/hooks/github", func() { hs.Close() }, nil
+	base, stop, err := serveLoopback(func(base string) http.Handler {
+		srv.PublicURL = base
+		return srv.Handler()
+	})
+	return base + "/api/v1/hooks/hooks/github", stop, err
 }
 
 // sendHooks posts n signed deliveries from senders goroutines.
@@ -369,13 +366,21 @@ func httpStartServer(c client.Client, plan pipeline.Plan) (string, func(), error
 		w.WriteHeader(http.StatusAccepted)
 		_ = json.NewEncoder(w).Encode(map[string]string{"id": id, "run_id": runID})
 	})
+	base, stop, err := serveLoopback(func(string) http.Handler { return handler })
+	return base + "/start", stop, err
+}
+
+// serveLoopback serves the handler made for its base URL on a free loopback
+// port, and returns that URL and what stops it.
+func serveLoopback(handler func(base string) http.Handler) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
-	hs := &http.Server{Handler: handler}
+	base := "http://" + ln.Addr().String()
+	hs := &http.Server{Handler: handler(base)}
 	go hs.Serve(ln)
-	return "http://" + ln.Addr().String() + "/start", func() { hs.Close() }, nil
+	return base, func() { hs.Close() }, nil
 }
 
 // httpStart posts the commit of start i to httpStartServer's url, as
@@ -466,22 +471,34 @@ func timedStarts(ctx context.Context, n, senders int, measured func(), start sta
 	return result{latencies: lat}, slices.DeleteFunc(ids, func(id string) bool { return id == "" }), err
 }
 
+// The webhook scenarios, as scenarioCPU indexes them and (hookScenarioNames)
+// as the report names them.
+const (
+	hookPush = iota
+	hookRawStart
+	hookDroverStart
+	hookHTTPStart
+	hookScenarios
+)
+
+var hookScenarioNames = [hookScenarios]string{"push", "start_workflow", "drover_start", "http_start"}
+
 // hookSettle is the pause before each webhook scenario of a round.
 const hookSettle = time.Second
 
-// scenarioCPU sums the CPU time the benchmark process and the Temporal dev
-// server spend in each of the webhook scenarios (0: pushes, 1: Temporal's
-// own starts, 2: Drover's starts, 3: Drover's starts behind an HTTP
-// request), from start to stop: the starts' terminations, after every
+// scenarioCPU sums the CPU time the benchmark process, the Temporal dev
+// server and the whole machine spend in each of the webhook scenarios
+// (pushes, Temporal's own starts, Drover's starts, Drover's starts behind an
+// HTTP request), from start to stop: the starts' terminations, after every
 // round, are not counted.
 type scenarioCPU struct {
 	serverPid     int
 	self0, other0 procCPU
-	self, other   [4]time.Duration
+	self, other   [hookScenarios]time.Duration
 	// The whole machine's CPU: the two processes, the API's git cat-file
 	// and the kernel's work for them.
 	machine0 time.Duration
-	machine  [4]time.Duration
+	machine  [hookScenarios]time.Duration
 }
 
 func (c *scenarioCPU) start() {
@@ -505,7 +522,7 @@ func (c *scenarioCPU) stopper(i int) func() {
 // <Temporal> / <machine> ms".
 func (c *scenarioCPU) perRequest(n int) map[string]string {
 	out := map[string]string{}
-	for i, name := range []string{"push", "start_workflow", "drover_start", "http_start"} {
+	for i, name := range hookScenarioNames {
 		out[name] = fmt.Sprintf("%.2f / %.2f / %.2f ms", ms(c.self[i])/float64(n), ms(c.other[i])/float64(n), ms(c.machine[i])/float64(n))
 	}
 	return out

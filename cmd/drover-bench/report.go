@@ -117,10 +117,8 @@ type webhooksReport struct {
 	HTTPHopRounds     []float64 `json:"http_hop_added_p50_ms_rounds,omitempty"`
 	WebhookWorkP50Ms  float64   `json:"webhook_work_added_p50_ms,omitempty"`
 	WebhookWorkRounds []float64 `json:"webhook_work_added_p50_ms_rounds,omitempty"`
-	// CPUPerRequest is, per scenario (push, start_workflow, drover_start,
-	// http_start),
-	// the CPU per request of the benchmark process, of Temporal and of the
-	// whole machine.
+	// CPUPerRequest is, per scenario (hookScenarioNames), the CPU per
+	// request of the benchmark process, of Temporal and of the whole machine.
 	CPUPerRequest    map[string]string `json:"cpu_per_request,omitempty"`
 	Redeliveries     int               `json:"redeliveries"`
 	RedeliveryBuilds int               `json:"redelivery_builds"`

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,6 +24,25 @@ import (
 func (f *fakePromotionLedger) ListPendingApprovals(context.Context) ([]ledger.PendingApproval, error) {
 	f.pendingN++
 	return f.pending, f.pendingErr
+}
+
+// CountPendingApprovals counts the fake's pending approval gates by project
+// and environment, in that order.
+func (f *fakePromotionLedger) CountPendingApprovals(context.Context) ([]ledger.WaitingCount, error) {
+	if f.pendingErr != nil {
+		return nil, f.pendingErr
+	}
+	var out []ledger.WaitingCount
+	for _, p := range f.pending {
+		i, found := slices.BinarySearchFunc(out, p, func(c ledger.WaitingCount, p ledger.PendingApproval) int {
+			return cmp.Or(cmp.Compare(c.Project, p.Project), cmp.Compare(c.Environment, p.Environment))
+		})
+		if !found {
+			out = slices.Insert(out, i, ledger.WaitingCount{Project: p.Project, Environment: p.Environment})
+		}
+		out[i].Waiting++
+	}
+	return out, nil
 }
 
 // PendingApprovalsPage records q and answers it from the real ledger paged

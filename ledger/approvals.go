@@ -88,6 +88,39 @@ func (l *Ledger) ListPendingApprovals(ctx context.Context) ([]PendingApproval, e
 	return out, nil
 }
 
+// WaitingCount is how many approval gates of one project's environment wait
+// for a decision.
+type WaitingCount struct {
+	Project, Environment string
+	Waiting              int
+}
+
+// CountPendingApprovals counts the pending approval gates by project and
+// environment, ordered by both, without reading the gates themselves: a
+// metrics scrape asks it, and reading every gate to count them cost one row
+// decoded per gate at every scrape.
+func (l *Ledger) CountPendingApprovals(ctx context.Context) ([]WaitingCount, error) {
+	rows, err := l.db.QueryContext(ctx, `
+		SELECT project, environment, COUNT(*) FROM pending_approvals
+		GROUP BY project, environment ORDER BY project, environment`)
+	if err != nil {
+		return nil, fmt.Errorf("count pending approvals: %w", err)
+	}
+	defer rows.Close()
+	out := []WaitingCount{}
+	for rows.Next() {
+		var c WaitingCount
+		if err := rows.Scan(&c.Project, &c.Environment, &c.Waiting); err != nil {
+			return nil, fmt.Errorf("count pending approvals: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count pending approvals: %w", err)
+	}
+	return out, nil
+}
+
 // pendingApprovalColumns are the columns of pending_approvals, in the
 // order of scanPendingApproval (and of PutPendingApproval's arguments).
 const pendingApprovalColumns = `promotion_id, environment, run_id, project, version, commit_sha, branch,

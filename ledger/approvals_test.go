@@ -90,3 +90,41 @@ func TestPutPendingApprovalStampsUpdatedAt(t *testing.T) {
 		require.True(t, got[0].UpdatedAt.After(before), "a zero UpdatedAt is stamped with the ledger's clock")
 	})
 }
+
+func TestCountPendingApprovalsByProjectAndEnvironment(t *testing.T) {
+	ledgertest.ForEach(t, func(t *testing.T, l *ledger.Ledger) {
+		ctx := context.Background()
+		got, err := l.CountPendingApprovals(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []ledger.WaitingCount{}, got, "none waiting")
+
+		for i, g := range []struct{ project, id, env string }{
+			{"web", "promote/web/1", "prod"}, {"demo", "promote/demo/1", "prod"},
+			{"demo", "promote/demo/2", "prod"}, {"demo", "promote/demo/2", "staging"},
+			{"demo", "promote/demo/3", "prod"},
+		} {
+			p := samplePending(g.id, g.env, time.Duration(i)*time.Minute)
+			p.Project = g.project
+			require.NoError(t, l.PutPendingApproval(ctx, p))
+		}
+		again := samplePending("promote/demo/1", "prod", time.Hour)
+		again.ApprovedBy = []string{"bob"}
+		require.NoError(t, l.PutPendingApproval(ctx, again), "a gate put again is counted once")
+
+		got, err = l.CountPendingApprovals(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []ledger.WaitingCount{
+			{Project: "demo", Environment: "prod", Waiting: 3},
+			{Project: "demo", Environment: "staging", Waiting: 1},
+			{Project: "web", Environment: "prod", Waiting: 1},
+		}, got)
+
+		require.NoError(t, l.DeletePendingApproval(ctx, "promote/web/1", "prod"))
+		got, err = l.CountPendingApprovals(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []ledger.WaitingCount{
+			{Project: "demo", Environment: "prod", Waiting: 3},
+			{Project: "demo", Environment: "staging", Waiting: 1},
+		}, got, "a decided gate is no longer counted")
+	})
+}

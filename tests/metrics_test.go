@@ -66,7 +66,9 @@ func metricsHarness(t *testing.T, opts ...harnessOption) (h *harness, workerURL 
 	require.NoError(t, err)
 	opts = append(opts, func(s *api.Server) {
 		s.Metrics, s.MetricsHandler = httpMetrics, apiMetrics.Handler()
-		apiMetrics.Registry.MustRegister(&api.ApprovalsWaiting{Ledger: s.PromotionLedger})
+		counter, ok := s.PromotionLedger.(api.PendingApprovalCounter)
+		require.True(t, ok, "the harness's promotion ledger counts pending approvals")
+		apiMetrics.Registry.MustRegister(&api.ApprovalsWaiting{Ledger: counter})
 	})
 	h = newHarness(t, false, opts...)
 

@@ -122,7 +122,9 @@ func (s *Server) registerArtifact(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	version, err := s.recordVersion(ctx, req.ledgerVersion())
+	reg := req.ledgerVersion()
+	reg.RegisteredBy = []string{triggeredBy(c)}
+	version, err := s.recordVersion(ctx, reg)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -138,8 +140,8 @@ func (s *Server) registerArtifact(c *gin.Context) {
 	}
 	in := workflows.PromotionInput{
 		Project: req.Project, Version: req.Version, Commit: req.Commit, Branch: req.Branch,
-		Repository: req.Repository, TriggeredBy: triggeredBy(c), Environments: envs, Notify: def.Notify,
-		Artifacts: artifactRefs(version.Artifacts),
+		Repository: req.Repository, TriggeredBy: triggeredBy(c), RegisteredBy: version.RegisteredBy,
+		Environments: envs, Notify: def.Notify, Artifacts: artifactRefs(version.Artifacts),
 	}
 	s.startPromotion(c, in)
 }

@@ -90,6 +90,7 @@ func TestRegisterAVersionOfSeveralArtifacts(t *testing.T) {
 		names = append(names, e.Name)
 	}
 	require.Equal(t, []string{"dev", "integ", "prod"}, names, "default_pipeline: devtoprod")
+	require.Equal(t, []string{"alice"}, in.RegisteredBy)
 
 	// A hotfix branch follows its pipeline.
 	for _, name := range []string{"foas", "puppet-foas", "puppet-mysql"} {
@@ -99,6 +100,43 @@ func TestRegisterAVersionOfSeveralArtifacts(t *testing.T) {
 	in = ts.promotions.started[len(ts.promotions.started)-1]
 	require.Len(t, in.Environments, 1)
 	require.Equal(t, "prod", in.Environments[0].Name)
+}
+
+// TestEveryRegistrantIsKnownToThePromotion: a version registered artifact
+// by artifact by several callers carries all of them into its promotion
+// (where prevent_self_approval refuses each), not only the one whose
+// registration completed it; so does a promotion of it started later.
+func TestEveryRegistrantIsKnownToThePromotion(t *testing.T) {
+	ts := newTestServer()
+	ts.Identity = testIdentity()
+	ts.Registry = testRegistry()
+	ts.source.refs[testRepo+"@"+testSHA] = testSHA
+	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(foasYAML)
+	ts.pledger.projects = []ledger.Project{{Name: "demo", Repository: testRepo}}
+	// Without a definition of its own the registration reads drover.yaml at
+	// the commit, which the promote role may do.
+	fromRepo := func(name, source string) string {
+		body := foasArtifact("1.4.0", "main", name, source)
+		before, _, _ := strings.Cut(body, `,
+		"definition":`)
+		return before + "}"
+	}
+	for _, r := range []struct{ token, name string }{{aliceToken, "foas"}, {bobToken, "puppet-foas"}, {bobToken, "puppet-mysql"}} {
+		rec := ts.do(t, http.MethodPost, "/api/v1/artifacts", fromRepo(r.name, "abc123"), "Authorization", "Bearer "+r.token)
+		require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	}
+	require.Len(t, ts.promotions.started, 1)
+	in := ts.promotions.started[0]
+	require.Equal(t, "bob", in.TriggeredBy, "the registration that completed the version")
+	require.Equal(t, []string{"alice", "bob"}, in.RegisteredBy)
+
+	rec := ts.do(t, http.MethodPost, "/api/v1/promotions", `{"project": "demo", "version": "1.4.0", "environment": "dev"}`,
+		"Authorization", "Bearer "+aliceToken)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Len(t, ts.promotions.started, 2)
+	again := ts.promotions.started[1]
+	require.Equal(t, "alice", again.TriggeredBy)
+	require.Equal(t, []string{"alice", "bob"}, again.RegisteredBy, "a promotion of the version started later")
 }
 
 // TestRegisterArtifactSourceIsChecked: an artifact's source is text

@@ -49,7 +49,7 @@ func TestRegisterArtifact(t *testing.T) {
 		Artifacts: []ledger.Artifact{
 			{Name: "app.tgz", Path: "https://ci.example.com/app.tgz", SHA256: checksum, Size: 42},
 			{Name: "chart", Key: "blobs/chart.tgz"},
-		}}}, ts.pledger.recorded)
+		}, RegisteredBy: []string{"alice"}}}, ts.pledger.recorded)
 	in := ts.promotions.started[0]
 	require.Equal(t, "demo", in.Project)
 	require.Equal(t, "1.0", in.Version)

@@ -174,6 +174,12 @@ func (f *fakePromotionLedger) AddArtifacts(ctx context.Context, v ledger.Artifac
 			v.Version, old.Commit, v.Commit, ledger.ErrVersionConflict)
 	}
 	f.recorded = append(f.recorded, v)
+	for _, who := range v.RegisteredBy {
+		if !slices.Contains(old.RegisteredBy, who) {
+			old.RegisteredBy = append(old.RegisteredBy, who)
+		}
+	}
+	slices.Sort(old.RegisteredBy)
 	for _, a := range v.Artifacts {
 		if !slices.ContainsFunc(old.Artifacts, func(o ledger.Artifact) bool { return o.Name == a.Name }) {
 			old.Artifacts = append(old.Artifacts, a)

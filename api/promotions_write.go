@@ -143,7 +143,7 @@ func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePro
 	}
 	in := workflows.PromotionInput{
 		Project: v.Project, Version: v.Version, Commit: v.Commit, Branch: v.Branch, Repository: repo,
-		BuildID: v.BuildID, TriggeredBy: who.triggeredBy, Environments: envs, Notify: def.Notify,
+		BuildID: v.BuildID, TriggeredBy: who.triggeredBy, RegisteredBy: v.RegisteredBy, Environments: envs, Notify: def.Notify,
 		Reason: req.Reason, Artifacts: artifactRefs(v.Artifacts),
 	}
 	switch {

@@ -87,6 +87,10 @@ type PromotionInput struct {
 	// TriggeredBy is the identity that triggered the version: with
 	// prevent_self_approval it may not approve it.
 	TriggeredBy string `json:"triggered_by,omitempty"`
+	// RegisteredBy are the identities that registered artifacts of the
+	// version through the API: with prevent_self_approval none of them may
+	// approve it either. Empty in promotions started before it existed.
+	RegisteredBy []string `json:"registered_by,omitempty"`
 	// Environments are the environments as defined (with the registration
 	// applied). A promotion with a Plan runs the Plan; Environments stay for
 	// workers older than plans, and promotions started before plans compile

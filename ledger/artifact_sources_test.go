@@ -48,6 +48,41 @@ func TestAddArtifactsBuildsAVersionOfSeveralArtifacts(t *testing.T) {
 	})
 }
 
+func TestAddArtifactsKeepsEveryRegistrant(t *testing.T) {
+	forEachLedger(t, func(t *testing.T, l *Ledger) {
+		ctx := context.Background()
+		by := func(v ArtifactVersion, who string) ArtifactVersion {
+			v.RegisteredBy = []string{who}
+			return v
+		}
+		v, err := l.AddArtifacts(ctx, by(foasPart("foas", "abc123"), "mallory"))
+		require.NoError(t, err)
+		require.Equal(t, []string{"mallory"}, v.RegisteredBy)
+		_, err = l.AddArtifacts(ctx, by(foasPart("puppet-foas", "def456"), "bob"))
+		require.NoError(t, err)
+		v, err = l.AddArtifacts(ctx, by(foasPart("foas", "abc123"), "bob"))
+		require.NoError(t, err, "the same artifact again, by a registrant already counted")
+		require.Equal(t, []string{"bob", "mallory"}, v.RegisteredBy, "sorted, each once")
+
+		_, err = l.AddArtifacts(ctx, by(foasPart("foas", "fff000"), "eve"))
+		require.ErrorIs(t, err, ErrVersionConflict)
+		got, err := l.GetArtifactVersion(ctx, "foas", "1.4.0")
+		require.NoError(t, err)
+		require.Equal(t, []string{"bob", "mallory"}, got.RegisteredBy, "a refused registration records no registrant")
+		list, err := l.ListArtifactVersions(ctx, "foas", 0)
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.Equal(t, []string{"bob", "mallory"}, list[0].RegisteredBy)
+
+		built := ArtifactVersion{Project: "foas", Version: "1.5.0", Commit: "c0ffee", BuildID: "build/foas/c0ffee",
+			CreatedAt: at(1), Artifacts: []Artifact{{Name: "foas", Path: "dist/foas.tgz"}}}
+		require.NoError(t, l.RecordArtifactVersion(ctx, built))
+		got, err = l.GetArtifactVersion(ctx, "foas", "1.5.0")
+		require.NoError(t, err)
+		require.Nil(t, got.RegisteredBy, "a version only a build recorded has no registrants")
+	})
+}
+
 func TestDeploymentsRecordTheirArtifacts(t *testing.T) {
 	forEachLedger(t, func(t *testing.T, l *Ledger) {
 		ctx := context.Background()

@@ -80,8 +80,9 @@ var ErrVersionConflict = errors.New("conflicts with what is recorded")
 // when it exists (for the same commit), each artifact it lacks is added
 // after its others. An artifact it has already is left as it is when v's
 // is the same, else the call changes nothing and returns an error wrapping
-// ErrVersionConflict, as does a commit other than the version's. It returns
-// the version with all its artifacts.
+// ErrVersionConflict, as does a commit other than the version's. The names
+// in v.RegisteredBy join the version's registrants. It returns the version
+// with all its artifacts and registrants.
 func (l *Ledger) AddArtifacts(ctx context.Context, v ArtifactVersion) (ArtifactVersion, error) {
 	if v.Project == "" || v.Version == "" {
 		return ArtifactVersion{}, fmt.Errorf("add artifacts to version %q of project %q: project and version must be set", v.Version, v.Project)
@@ -142,6 +143,13 @@ func (l *Ledger) AddArtifacts(ctx context.Context, v ArtifactVersion) (ArtifactV
 			}
 			have[a.Name] = a
 			next++
+		}
+		for _, actor := range v.RegisteredBy {
+			if _, err := tx.ExecContext(ctx, l.rebind(`
+				INSERT INTO artifact_registrants (project, version, actor) VALUES (?, ?, ?)
+				ON CONFLICT (project, version, actor) DO NOTHING`), v.Project, v.Version, actor); err != nil {
+				return fmt.Errorf("record registrant: %w", err)
+			}
 		}
 		return nil
 	})
@@ -256,6 +264,30 @@ func (l *Ledger) loadArtifacts(ctx context.Context, versions []ArtifactVersion) 
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("list artifacts of %s: %w", project, err)
+	}
+	return l.loadRegistrants(ctx, versions, index, marks, args)
+}
+
+// loadRegistrants sets the RegisteredBy of versions (of one project, index
+// by version, marks and args as loadArtifacts made them).
+func (l *Ledger) loadRegistrants(ctx context.Context, versions []ArtifactVersion, index map[string]int, marks string, args []any) error {
+	rows, err := l.db.QueryContext(ctx, l.rebind(`
+		SELECT version, actor FROM artifact_registrants
+		WHERE project = ? AND version IN (`+marks+`) ORDER BY version, actor`), args...)
+	if err != nil {
+		return fmt.Errorf("list registrants of %s: %w", versions[0].Project, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var version, actor string
+		if err := rows.Scan(&version, &actor); err != nil {
+			return fmt.Errorf("list registrants of %s: %w", versions[0].Project, err)
+		}
+		i := index[version]
+		versions[i].RegisteredBy = append(versions[i].RegisteredBy, actor)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list registrants of %s: %w", versions[0].Project, err)
 	}
 	return nil
 }

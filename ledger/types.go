@@ -88,6 +88,10 @@ type ArtifactVersion struct {
 	RunID     string     `json:"run_id,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	Artifacts []Artifact `json:"artifacts"`
+	// RegisteredBy are the callers who registered artifacts of the version
+	// through the API (AddArtifacts), sorted, each once; empty for a
+	// version only a build recorded.
+	RegisteredBy []string `json:"registered_by,omitempty"`
 }
 
 // BuildFilter selects builds for ListBuilds; empty fields match everything.

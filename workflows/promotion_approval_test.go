@@ -54,12 +54,14 @@ func TestPromotionApprovalNeedsAQuorumOfDistinctApprovers(t *testing.T) {
 func TestPromotionRefusesDecisions(t *testing.T) {
 	selfApproval := func(e *pipeline.Environment) { e.Approval.PreventSelfApproval = true }
 	cases := []struct {
-		name     string
-		envs     []pipeline.Environment
-		first    *Decision // accepted before the refused one, when set
-		decision Decision
-		errType  string
-		message  string
+		name  string
+		envs  []pipeline.Environment
+		first *Decision // accepted before the refused one, when set
+		// registeredBy registered artifacts of the version (the input's RegisteredBy).
+		registeredBy []string
+		decision     Decision
+		errType      string
+		message      string
 	}{
 		{
 			name:     "not an approver",
@@ -72,6 +74,13 @@ func TestPromotionRefusesDecisions(t *testing.T) {
 			envs:     []pipeline.Environment{environment("prod", withApproval(1, "alice", "dave"), selfApproval)},
 			decision: approve("prod", "dave"),
 			errType:  ErrTypeSelfApproval, message: "self-approval: dave triggered this version",
+		},
+		{
+			name:         "self-approval by a registrant of an artifact",
+			envs:         []pipeline.Environment{environment("prod", withApproval(1, "alice", "mallory"), selfApproval)},
+			registeredBy: []string{"bob", "mallory"},
+			decision:     approve("prod", "mallory"),
+			errType:      ErrTypeSelfApproval, message: "self-approval: mallory registered an artifact of this version",
 		},
 		{
 			name:     "duplicate approver",
@@ -108,7 +117,9 @@ func TestPromotionRefusesDecisions(t *testing.T) {
 				pe.update(time.Hour, DecideUpdate, *tc.first)
 			}
 			refused := pe.update(2*time.Hour, DecideUpdate, tc.decision)
-			state, err := pe.run(t, promotionInput(tc.envs...))
+			in := promotionInput(tc.envs...)
+			in.RegisteredBy = tc.registeredBy
+			state, err := pe.run(t, in)
 			require.NoError(t, err)
 
 			require.True(t, refused.done)

@@ -46,8 +46,13 @@ func (r *promotionRun) validateDecision(d Decision) error {
 	if !mayDecide(g.Approvers, d.Actor, d.Groups) {
 		return refuse(ErrTypeNotApprover, "not an approver: %s is not in %s", actorName(d.Actor), strings.Join(g.Approvers, ", "))
 	}
-	if d.Approve && r.plan.Environments[i].Approval.PreventSelfApproval && d.Actor == r.in.TriggeredBy {
-		return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version", d.Actor)
+	if d.Approve && r.plan.Environments[i].Approval.PreventSelfApproval {
+		switch {
+		case d.Actor == r.in.TriggeredBy:
+			return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version", d.Actor)
+		case slices.Contains(r.in.RegisteredBy, d.Actor):
+			return refuse(ErrTypeSelfApproval, "self-approval: %s registered an artifact of this version", d.Actor)
+		}
 	}
 	for _, prior := range g.Decisions {
 		if prior.Actor == d.Actor {

@@ -76,7 +76,15 @@ func (a *LedgerActivities) RecordBuildStarted(ctx context.Context, b ledger.Buil
 // RecordBuildFinished records a build's outcome, its tasks and, on success, its artifact version.
 func (a *LedgerActivities) RecordBuildFinished(ctx context.Context, in RecordBuildFinishedInput) error {
 	if in.Version != nil {
-		if err := a.Ledger.RecordArtifactVersion(ctx, *in.Version); err != nil {
+		v := *in.Version
+		// Whoever triggered the build supplied its artifacts: with
+		// prevent_self_approval they may not approve the version in a
+		// promotion that artifacts registered through the API complete, or in
+		// a later one.
+		if in.Build.TriggeredBy != "" && len(v.RegisteredBy) == 0 {
+			v.RegisteredBy = []string{in.Build.TriggeredBy}
+		}
+		if err := a.Ledger.RecordArtifactVersion(ctx, v); err != nil {
 			return a.failed(ctx, fmt.Errorf("record artifact version %s/%s: %w", in.Version.Project, in.Version.Version, err))
 		}
 	}

@@ -112,3 +112,28 @@ func TestLedgerPromotionActivitiesReportFailures(t *testing.T) {
 		})
 	}
 }
+
+// A build's version counts whoever triggered the build among its
+// registrants: with prevent_self_approval they may not approve it when
+// artifacts registered through the API complete it, nor in a later
+// promotion of it.
+func TestRecordBuildFinishedRegistersTheBuildsTrigger(t *testing.T) {
+	ledgertest.ForEach(t, func(t *testing.T, l *ledger.Ledger) {
+		ctx := context.Background()
+		a := &activities.LedgerActivities{Ledger: l}
+		start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+		b := ledger.Build{ID: "build/foas/abc", RunID: "run-1", Project: "foas", Repository: "/srv/foas", Commit: "abc",
+			Status: "succeeded", TriggeredBy: "alice", Version: "1.4.0", StartedAt: start}
+		v := &ledger.ArtifactVersion{Project: "foas", Version: "1.4.0", Commit: "abc", BuildID: b.ID, RunID: "run-1",
+			Artifacts: []ledger.Artifact{{Name: "foas", Key: "artifacts/foas/1.4.0/foas.tgz"}}}
+		require.NoError(t, executeByName(t, a, "RecordBuildFinished", activities.RecordBuildFinishedInput{Build: b, Version: v}))
+
+		got, err := l.GetArtifactVersion(ctx, "foas", "1.4.0")
+		require.NoError(t, err)
+		require.Equal(t, []string{"alice"}, got.RegisteredBy)
+		got, err = l.AddArtifacts(ctx, ledger.ArtifactVersion{Project: "foas", Version: "1.4.0", Commit: "abc",
+			Artifacts: []ledger.Artifact{{Name: "puppet-foas", Path: "https://repo.example.com/puppet-foas.tgz"}}, RegisteredBy: []string{"bob"}})
+		require.NoError(t, err)
+		require.Equal(t, []string{"alice", "bob"}, got.RegisteredBy)
+	})
+}

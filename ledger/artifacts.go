@@ -8,10 +8,11 @@ import (
 	"strings"
 )
 
-// RecordArtifactVersion stores a version and its artifacts keyed by (Project,
-// Version), recording the project if it is new. It is idempotent: when the version
-// is already recorded it changes nothing and returns nil, whatever v holds.
-// A zero CreatedAt means now.
+// RecordArtifactVersion stores a version, its artifacts and its registrants
+// (v.RegisteredBy: for a build's version, whoever triggered the build)
+// keyed by (Project, Version), recording the project if it is new. It is
+// idempotent: when the version is already recorded it changes nothing and
+// returns nil, whatever v holds. A zero CreatedAt means now.
 func (l *Ledger) RecordArtifactVersion(ctx context.Context, v ArtifactVersion) error {
 	if v.Project == "" || v.Version == "" {
 		return fmt.Errorf("record artifact version %q of project %q: project and version must be set", v.Version, v.Project)
@@ -31,7 +32,7 @@ func (l *Ledger) RecordArtifactVersion(ctx context.Context, v ArtifactVersion) e
 				return err
 			}
 		}
-		return nil
+		return l.insertRegistrants(ctx, tx, v)
 	})
 	if err != nil {
 		return fmt.Errorf("record artifact version %s of %s: %w", v.Version, v.Project, err)
@@ -56,6 +57,18 @@ func (l *Ledger) insertVersion(ctx context.Context, tx *sql.Tx, v *ArtifactVersi
 	}
 	return l.exec(ctx, tx, insertVersionQuery,
 		v.Project, v.Version, v.Commit, v.Branch, v.BuildID, v.RunID, l.timeArg(v.CreatedAt))
+}
+
+// insertRegistrants adds v.RegisteredBy to the version's registrants.
+func (l *Ledger) insertRegistrants(ctx context.Context, tx *sql.Tx, v ArtifactVersion) error {
+	for _, actor := range v.RegisteredBy {
+		if _, err := tx.ExecContext(ctx, l.rebind(`
+			INSERT INTO artifact_registrants (project, version, actor) VALUES (?, ?, ?)
+			ON CONFLICT (project, version, actor) DO NOTHING`), v.Project, v.Version, actor); err != nil {
+			return fmt.Errorf("record registrant %s: %w", actor, err)
+		}
+	}
+	return nil
 }
 
 func (l *Ledger) insertArtifact(ctx context.Context, tx *sql.Tx, project, version string, position int, a Artifact) error {
@@ -144,14 +157,7 @@ func (l *Ledger) AddArtifacts(ctx context.Context, v ArtifactVersion) (ArtifactV
 			have[a.Name] = a
 			next++
 		}
-		for _, actor := range v.RegisteredBy {
-			if _, err := tx.ExecContext(ctx, l.rebind(`
-				INSERT INTO artifact_registrants (project, version, actor) VALUES (?, ?, ?)
-				ON CONFLICT (project, version, actor) DO NOTHING`), v.Project, v.Version, actor); err != nil {
-				return fmt.Errorf("record registrant: %w", err)
-			}
-		}
-		return nil
+		return l.insertRegistrants(ctx, tx, v)
 	})
 	if err != nil {
 		return ArtifactVersion{}, fmt.Errorf("add artifacts to version %s of %s: %w", v.Version, v.Project, err)

@@ -25,8 +25,9 @@
 //   - artifacts(project, version, position PK → artifact_versions, name, path, blob_key,
 //     sha256, size): the blobs of a version, in the order they were given.
 //   - artifact_registrants(project, version, actor PK → artifact_versions): who
-//     registered artifacts of a version through the API, each once; with
-//     prevent_self_approval none of them may approve its promotions.
+//     registered artifacts of a version (the API's callers, and whoever triggered
+//     the build that recorded it), each once; with prevent_self_approval none of
+//     them may approve its promotions.
 //   - promotions(id, run_id PK, project → projects, version, commit_sha, branch, build_id,
 //     triggered_by, status, started_at, finished_at): one row per workflow run of a
 //     promotion; id is the workflow ID (promote/<project>/<version>).

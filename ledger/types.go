@@ -88,9 +88,9 @@ type ArtifactVersion struct {
 	RunID     string     `json:"run_id,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
 	Artifacts []Artifact `json:"artifacts"`
-	// RegisteredBy are the callers who registered artifacts of the version
-	// through the API (AddArtifacts), sorted, each once; empty for a
-	// version only a build recorded.
+	// RegisteredBy are who registered artifacts of the version, sorted,
+	// each once: the callers of the API's registrations (AddArtifacts) and,
+	// for a version a build recorded, whoever triggered the build.
 	RegisteredBy []string `json:"registered_by,omitempty"`
 }
 

@@ -191,7 +191,8 @@ type Approval struct {
 	Approvers []string `yaml:"approvers" json:"approvers"`
 	// Required is how many approvals open the gate; zero means 1.
 	Required int `yaml:"required" json:"required,omitempty"`
-	// PreventSelfApproval refuses approvals from whoever triggered the build.
+	// PreventSelfApproval refuses approvals from whoever triggered the
+	// version, and from whoever registered an artifact of it.
 	PreventSelfApproval bool `yaml:"prevent_self_approval" json:"prevent_self_approval,omitempty"`
 	// Timeout rejects the version when no decision comes in time; zero means DefaultApprovalTimeout.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`

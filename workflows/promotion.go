@@ -26,9 +26,17 @@ const artifactAvailableChangeID = "artifact-available"
 // activity round trip later. Version 2 asks the environment's lock with
 // an update (the AcquireEnvironment local activity) instead of a signal and
 // a signal back, so that a free lock is taken in the workflow task that
-// passed the last gate (see envLock.acquire). Later changes get their own
-// IDs, or a new version of this one.
+// passed the last gate (see envLock.acquire). Version 3 refuses, with
+// prevent_self_approval, whoever registered an artifact of the version
+// (PromotionInput.RegisteredBy) as well as its trigger: a decision sent as
+// a signal is refused in workflow code, so a promotion an older worker
+// recorded keeps deciding as it did. Later changes get their own IDs, or a
+// new version of this one.
 const promotionChangesChangeID = "promotion-changes"
+
+// promotionChangesVersion is the version of promotionChangesChangeID new
+// promotions record.
+const promotionChangesVersion = 3
 
 // Promotion walks a version through its environments in order: for each, the
 // gates (soak of the environment before, schedule window, approval), the
@@ -42,8 +50,8 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 	// One marker for all of the changes before it (see
 	// promotionChangesChangeID); a promotion recorded before it asks for
 	// each change in turn, as it did.
-	v := workflow.GetVersion(ctx, promotionChangesChangeID, workflow.DefaultVersion, 2)
-	r.rec.current, r.lock.byUpdate = v >= 1, v >= 2
+	v := workflow.GetVersion(ctx, promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion)
+	r.rec.current, r.lock.byUpdate, r.refuseRegistrants = v >= 1, v >= 2, v >= 3
 	if err := r.registerHandlers(ctx); err != nil {
 		return PromotionState{}, err
 	}

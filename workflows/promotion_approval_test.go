@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/pipeline"
 )
@@ -150,6 +151,31 @@ func TestPromotionSelfRejectionIsAllowed(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, out.err)
 	require.Equal(t, EnvRejected, state.Environments[0].State)
+}
+
+// Registrants are refused since promotion-changes version 3; a promotion
+// recorded before decides as it did (a decision sent as a signal is refused
+// in workflow code, so its history must replay the same).
+func TestRegistrantsAreRefusedSincePromotionChanges3(t *testing.T) {
+	selfApproval := func(e *pipeline.Environment) { e.Approval.PreventSelfApproval = true }
+	for _, version := range []workflow.Version{2, promotionChangesVersion} {
+		pe := newPromotionEnv(t, nil)
+		pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion).Return(version)
+		out := pe.update(time.Hour, DecideUpdate, approve("prod", "mallory"))
+		in := promotionInput(environment("prod", withApproval(1, "alice", "mallory"), selfApproval))
+		in.RegisteredBy = []string{"mallory"}
+		state, err := pe.run(t, in)
+		require.NoError(t, err)
+		if version == 2 {
+			require.NoError(t, out.err)
+			require.Equal(t, EnvDeployed, state.Environments[0].State)
+			continue
+		}
+		kind, refused := IsDecisionRefused(out.err)
+		require.True(t, refused, "version %d: %v", version, out.err)
+		require.Equal(t, ErrTypeSelfApproval, kind)
+		require.Equal(t, EnvExpired, state.Environments[0].State)
+	}
 }
 
 func TestPromotionApprovalTimesOut(t *testing.T) {

@@ -121,7 +121,7 @@ func TestPromotionRecordedBeforeApprovalsLedgerReplaysWithoutIt(t *testing.T) {
 			pe := newPromotionEnv(t, nil)
 			rec := pe.recordApprovals()
 			// A run recorded before promotion-changes asks for each change.
-			pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, 2).Return(workflow.DefaultVersion)
+			pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion).Return(workflow.DefaultVersion)
 			pe.env.OnGetVersion(changeID, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
 			pe.update(time.Hour, DecideUpdate, approve("prod", "alice"))
 			state, err := pe.run(t, promotionInput(environment("prod", withApproval(1, "alice"))))

@@ -50,7 +50,7 @@ func (r *promotionRun) validateDecision(d Decision) error {
 		switch {
 		case d.Actor == r.in.TriggeredBy:
 			return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version", d.Actor)
-		case slices.Contains(r.in.RegisteredBy, d.Actor):
+		case r.refuseRegistrants && slices.Contains(r.in.RegisteredBy, d.Actor):
 			return refuse(ErrTypeSelfApproval, "self-approval: %s registered an artifact of this version", d.Actor)
 		}
 	}

@@ -230,7 +230,7 @@ func TestPromotionAsksTheLockByUpdateSincePromotionChanges2(t *testing.T) {
 	for _, version := range []workflow.Version{1, 2} {
 		pe := newPromotionEnv(t, nil)
 		if version == 1 {
-			pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, 2).Return(version)
+			pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion).Return(version)
 		}
 		states := pe.recordStates()
 		state, err := pe.run(t, promotionInput(environment("dev"), environment("prod")))

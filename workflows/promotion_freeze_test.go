@@ -160,7 +160,7 @@ func TestFreezeCheckIsLocalSincePromotionChanges(t *testing.T) {
 			}
 		})
 		if !current {
-			pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, 2).Return(workflow.DefaultVersion)
+			pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion).Return(workflow.DefaultVersion)
 		}
 		pe.update(time.Hour, DecideUpdate, approve("prod", "alice"))
 		state, err := pe.run(t, promotionInput(environment("dev"), environment("prod", withApproval(1, "alice"))))

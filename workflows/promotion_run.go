@@ -62,6 +62,9 @@ type promotionRun struct {
 	signed    bool
 	nonces    map[string]bool
 	forgeries int
+	// refuseRegistrants is set in promotions since promotion-changes version
+	// 3: prevent_self_approval refuses in.RegisteredBy too.
+	refuseRegistrants bool
 
 	// Deploy and verify: baking is true while the current environment's
 	// bake runs; skipBake is the update that ended it early.

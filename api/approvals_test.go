@@ -20,10 +20,16 @@ import (
 	"github.com/drover-ci/drover/registry"
 )
 
-// ListPendingApprovals returns the fake's pending approval gates.
-func (f *fakePromotionLedger) ListPendingApprovals(context.Context) ([]ledger.PendingApproval, error) {
-	f.pendingN++
-	return f.pending, f.pendingErr
+// PendingApprovalsOf returns the fake's pending approval gates of
+// project's versions.
+func (f *fakePromotionLedger) PendingApprovalsOf(_ context.Context, project string, versions []string) ([]ledger.PendingApproval, error) {
+	var out []ledger.PendingApproval
+	for _, p := range f.pending {
+		if p.Project == project && slices.Contains(versions, p.Version) {
+			out = append(out, p)
+		}
+	}
+	return out, f.pendingErr
 }
 
 // CountPendingApprovals counts the fake's pending approval gates by project

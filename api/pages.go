@@ -129,10 +129,13 @@ func (l pageLedger) ListFreezes(ctx context.Context, project string) ([]ledger.F
 	return readable(list, l.may(ctx), func(f ledger.Freeze) string { return f.Project }), err
 }
 
-// PendingApprovals are the waiting gates of the projects the user may read.
-func (l pageLedger) PendingApprovals(ctx context.Context) ([]ledger.PendingApproval, error) {
-	list, err := l.PromotionLedger.ListPendingApprovals(ctx)
-	return readable(list, l.may(ctx), func(a ledger.PendingApproval) string { return a.Project }), err
+// PendingApprovalsOf are the waiting gates of project's versions, when
+// the user may read the project.
+func (l pageLedger) PendingApprovalsOf(ctx context.Context, project string, versions []string) ([]ledger.PendingApproval, error) {
+	if !l.s.pageMayRead(ctx, project) {
+		return nil, nil
+	}
+	return l.PromotionLedger.PendingApprovalsOf(ctx, project, versions)
 }
 
 func (l pageLedger) may(ctx context.Context) func(string) bool {

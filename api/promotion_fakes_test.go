@@ -103,9 +103,8 @@ type fakePromotionLedger struct {
 	versions   map[string]ledger.ArtifactVersion // by project/version
 	recorded   []ledger.ArtifactVersion
 	projects   []ledger.Project
-	pending    []ledger.PendingApproval // what ListPendingApprovals returns
+	pending    []ledger.PendingApproval // the gates waiting
 	pendingErr error
-	pendingN   int // calls of ListPendingApprovals
 	// paged, when set, answers PendingApprovalsPage; queries are what it was asked.
 	paged   *ledger.Ledger
 	queries []ledger.PendingApprovalQuery

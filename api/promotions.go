@@ -82,9 +82,9 @@ type PromotionLedger interface {
 	// GetArtifactVersion wraps ledger.ErrNotFound when absent.
 	GetArtifactVersion(ctx context.Context, project, version string) (ledger.ArtifactVersion, error)
 	ListProjects(ctx context.Context) ([]ledger.Project, error)
-	// ListPendingApprovals returns every approval gate that waits for
-	// decisions, oldest wait first.
-	ListPendingApprovals(ctx context.Context) ([]ledger.PendingApproval, error)
+	// PendingApprovalsOf returns the approval gates of project's versions
+	// that wait for decisions, oldest wait first.
+	PendingApprovalsOf(ctx context.Context, project string, versions []string) ([]ledger.PendingApproval, error)
 	// PendingApprovalsPage returns one page of the approval gates q
 	// selects and how many it selects in all.
 	PendingApprovalsPage(ctx context.Context, q ledger.PendingApprovalQuery) (ledger.PendingApprovalPage, error)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // validate checks the fields every pending approval needs.
@@ -84,6 +85,39 @@ func (l *Ledger) ListPendingApprovals(ctx context.Context) ([]PendingApproval, e
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list pending approvals: %w", err)
+	}
+	return out, nil
+}
+
+// PendingApprovalsOf returns the pending approval gates of project's
+// versions, oldest wait first (then by promotion and environment): what a
+// page showing those versions needs, without reading every gate.
+func (l *Ledger) PendingApprovalsOf(ctx context.Context, project string, versions []string) ([]PendingApproval, error) {
+	out := []PendingApproval{}
+	if len(versions) == 0 {
+		return out, nil
+	}
+	args := []any{project}
+	for _, v := range versions {
+		args = append(args, v)
+	}
+	rows, err := l.db.QueryContext(ctx, l.rebind(`
+		SELECT `+pendingApprovalColumns+`
+		FROM pending_approvals WHERE project = ? AND version IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(versions)), ", ")+`)
+		ORDER BY waiting_since, promotion_id, environment`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("pending approvals of %s: %w", project, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPendingApproval(rows)
+		if err != nil {
+			return nil, fmt.Errorf("pending approvals of %s: %w", project, err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pending approvals of %s: %w", project, err)
 	}
 	return out, nil
 }

@@ -128,3 +128,28 @@ func TestCountPendingApprovalsByProjectAndEnvironment(t *testing.T) {
 		}, got, "a decided gate is no longer counted")
 	})
 }
+
+func TestPendingApprovalsOfAProjectsVersions(t *testing.T) {
+	ledgertest.ForEach(t, func(t *testing.T, l *ledger.Ledger) {
+		ctx := context.Background()
+		var put []ledger.PendingApproval
+		for i, g := range []struct{ project, version, env string }{
+			{"demo", "1.0", "prod"}, {"demo", "1.1", "staging"}, {"demo", "1.1", "prod"},
+			{"demo", "1.2", "prod"}, {"web", "1.1", "prod"},
+		} {
+			p := samplePending("promote/"+g.project+"/"+g.version, g.env, time.Duration(i)*time.Minute)
+			p.Project, p.Version = g.project, g.version
+			require.NoError(t, l.PutPendingApproval(ctx, p))
+			put = append(put, p)
+		}
+		got, err := l.PendingApprovalsOf(ctx, "demo", []string{"1.1", "1.0", "9.9"})
+		require.NoError(t, err)
+		require.Equal(t, put[:3], got, "the project's gates of those versions, oldest wait first")
+		got, err = l.PendingApprovalsOf(ctx, "web", []string{"1.1"})
+		require.NoError(t, err)
+		require.Equal(t, put[4:], got)
+		got, err = l.PendingApprovalsOf(ctx, "demo", nil)
+		require.NoError(t, err)
+		require.Empty(t, got)
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,8 +98,14 @@ func (f *fakeLedger) ListFreezes(context.Context, string) ([]ledger.Freeze, erro
 	return f.freezes, nil
 }
 
-func (f *fakeLedger) PendingApprovals(context.Context) ([]ledger.PendingApproval, error) {
-	return f.pending, nil
+func (f *fakeLedger) PendingApprovalsOf(_ context.Context, project string, versions []string) ([]ledger.PendingApproval, error) {
+	var out []ledger.PendingApproval
+	for _, p := range f.pending {
+		if p.Project == project && slices.Contains(versions, p.Version) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeLedger) ListBuilds(_ context.Context, flt ledger.BuildFilter) ([]ledger.Build, error) {

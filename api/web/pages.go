@@ -54,8 +54,9 @@ type Ledger interface {
 	// EnvironmentOrder is the order the project's pipeline walks its
 	// environments in; nil when unknown.
 	EnvironmentOrder(ctx context.Context, project string) ([]string, error)
-	// PendingApprovals are the approval gates waiting for decisions.
-	PendingApprovals(ctx context.Context) ([]ledger.PendingApproval, error)
+	// PendingApprovalsOf are the approval gates of project's versions
+	// waiting for decisions.
+	PendingApprovalsOf(ctx context.Context, project string, versions []string) ([]ledger.PendingApproval, error)
 }
 
 // ApprovalQueue lists the approval gates that wait for a user, oldest first.

@@ -36,17 +36,24 @@ func foasArtifact(version, branch, name, source string) string {
 		"definition": ` + jsonString(foasYAML) + `}`
 }
 
-// TestRegisterAVersionOfSeveralArtifacts: each artifact of a version is
-// registered on its own, with its source version; the version is promoted
-// once the last one the project declares is there, with all of them,
-// along the default pipeline.
-func TestRegisterAVersionOfSeveralArtifacts(t *testing.T) {
+// foasServer is an API with identities and registry whose demo project's
+// repository holds foasYAML at testSHA.
+func foasServer() *testServer {
 	ts := newTestServer()
 	ts.Identity = testIdentity()
 	ts.Registry = testRegistry()
 	ts.source.refs[testRepo+"@"+testSHA] = testSHA
 	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(foasYAML)
 	ts.pledger.projects = []ledger.Project{{Name: "demo", Repository: testRepo}}
+	return ts
+}
+
+// TestRegisterAVersionOfSeveralArtifacts: each artifact of a version is
+// registered on its own, with its source version; the version is promoted
+// once the last one the project declares is there, with all of them,
+// along the default pipeline.
+func TestRegisterAVersionOfSeveralArtifacts(t *testing.T) {
+	ts := foasServer()
 	auth := []string{"Authorization", "Bearer " + aliceToken}
 
 	rec := ts.do(t, http.MethodPost, "/api/v1/artifacts", foasArtifact("1.4.0", "main", "foas", "abc123"), auth...)
@@ -107,12 +114,7 @@ func TestRegisterAVersionOfSeveralArtifacts(t *testing.T) {
 // (where prevent_self_approval refuses each), not only the one whose
 // registration completed it; so does a promotion of it started later.
 func TestEveryRegistrantIsKnownToThePromotion(t *testing.T) {
-	ts := newTestServer()
-	ts.Identity = testIdentity()
-	ts.Registry = testRegistry()
-	ts.source.refs[testRepo+"@"+testSHA] = testSHA
-	ts.source.files[testRepo+"@"+testSHA+":drover.yaml"] = []byte(foasYAML)
-	ts.pledger.projects = []ledger.Project{{Name: "demo", Repository: testRepo}}
+	ts := foasServer()
 	// Without a definition of its own the registration reads drover.yaml at
 	// the commit, which the promote role may do.
 	fromRepo := func(name, source string) string {

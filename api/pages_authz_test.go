@@ -102,3 +102,23 @@ func TestPagesOfAPrivateProject(t *testing.T) {
 	require.Equal(t, []string{"carol cancel: carol lacks role build on project demo",
 		"alice approve: alice lacks role promote on project demo"}, web)
 }
+
+// A bake skipped from the promotion page goes out signed under the web
+// channel, which the workflow counts (without a channel it refused it as
+// "channel \"\" is not one the API signs").
+func TestPagesSkipBakeIsSignedForTheWebChannel(t *testing.T) {
+	ts, _ := authzServer(t)
+	ts.promotions.states["promote/demo/1.0"] = workflows.PromotionState{ID: "promote/demo/1.0", Project: "demo", Version: "1.0",
+		Status: workflows.PromotionRunning}
+	srv := httptest.NewServer(ts.Handler())
+	t.Cleanup(srv.Close)
+	bob := newPageClient(t, srv)
+	bob.signIn("bob-token")
+	status, body := bob.post("/ui/promotions/"+url.PathEscape("promote/demo/1.0")+"/skip-bake",
+		url.Values{"environment": {"prod"}, "reason": {"hotfix verified by hand"}})
+	require.Equal(t, http.StatusSeeOther, status, body)
+	require.Equal(t, []workflows.SkipBake{{Environment: "prod", Actor: "bob", Reason: "hotfix verified by hand", Channel: "web"}},
+		ts.promotions.skips)
+	require.Len(t, ts.promotions.proofs, 1)
+	require.NotNil(t, ts.promotions.proofs[0], "signed")
+}

@@ -207,7 +207,7 @@ func (p *Pages) skipBake(c *gin.Context) {
 	}
 	user, _ := p.user(c)
 	ctx := withFormUser(c.Request.Context(), user)
-	if err := a.SkipBake(ctx, id, workflows.SkipBake{Environment: env, Actor: user.Name, Reason: reason}); err != nil {
+	if err := a.SkipBake(ctx, id, workflows.SkipBake{Environment: env, Actor: user.Name, Reason: reason, Channel: "web"}); err != nil {
 		if p.refused(c, err) {
 			return
 		}

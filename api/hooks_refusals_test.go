@@ -4,8 +4,10 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/identity"
 )
 
@@ -180,4 +183,10 @@ func TestHookSecretsFromEnviron(t *testing.T) {
 	for project, want := range map[string]string{"web-app.v2": "WEB_APP_V2", "demo": "DEMO", "a_b": "A_B", "x9": "X9"} {
 		require.Equal(t, want, HookEnvSuffix(project), project)
 	}
+}
+
+// The forges that take webhooks are the ones whose logins the promotion
+// recognises in a trigger "<forge>:<login>" for prevent_self_approval.
+func TestForgesAreTheContractsForges(t *testing.T) {
+	require.ElementsMatch(t, contracts.Forges, slices.Collect(maps.Keys(forges)))
 }

@@ -57,3 +57,15 @@ func TestLockRequestJSON(t *testing.T) {
 	require.NoError(t, err)
 	require.JSONEq(t, `{"promotion_id":"promote/web/1","run_id":"r","version":"1","at":"2026-01-02T03:04:05Z"}`, string(b))
 }
+
+func TestForgeLogin(t *testing.T) {
+	for who, want := range map[string]string{"github:alice": "alice", "gitlab:Bob.W": "Bob.W", "forgejo:c": "c"} {
+		login, ok := contracts.ForgeLogin(who)
+		require.True(t, ok, who)
+		require.Equal(t, want, login)
+	}
+	for _, who := range []string{"alice", "api", "web", "github:", "drover-poll", "chain:build/x/y", "bitbucket:alice"} {
+		_, ok := contracts.ForgeLogin(who)
+		require.False(t, ok, who)
+	}
+}

@@ -1,5 +1,10 @@
 package contracts
 
+import (
+	"slices"
+	"strings"
+)
+
 // Names under which the workflows are registered.
 const (
 	BuildWorkflowName       = "Build"
@@ -76,3 +81,17 @@ const (
 // MemoPendingApproval is the memo key of a PendingApproval while the gate is
 // pending; the key is removed when the gate ends.
 const MemoPendingApproval = "drover.pending-approval"
+
+// Forges are the forges Drover takes webhooks from: a build of a push is
+// triggered by "<forge>:<pusher login>".
+var Forges = []string{"github", "gitea", "forgejo", "gogs", "gitlab"}
+
+// ForgeLogin returns the login of a trigger "<forge>:<login>" for one of
+// Forges, and whether who is one.
+func ForgeLogin(who string) (string, bool) {
+	forge, login, ok := strings.Cut(who, ":")
+	if !ok || login == "" || !slices.Contains(Forges, forge) {
+		return "", false
+	}
+	return login, true
+}

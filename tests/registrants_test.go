@@ -1,12 +1,19 @@
 package tests
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/api"
 	"github.com/drover-ci/drover/contracts/rest"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -56,4 +63,60 @@ promotion:
 	st := h.waitForPromotion(started.ID, time.Minute, "the end", promotionDone)
 	require.Equal(t, workflows.PromotionCompleted, st.Status)
 	require.Equal(t, workflows.EnvDeployed, envOf(st, "prod").State)
+}
+
+// TestPusherIsRefusedSelfApproval: alice pushes; GitHub's webhook builds
+// her commit, triggered by "github:alice", and the build promotes it. With
+// prevent_self_approval, alice (Drover's user of that name) may not approve
+// it; bob may.
+func TestPusherIsRefusedSelfApproval(t *testing.T) {
+	const secret = "pushed-demo-hook-secret"
+	h := newHarness(t, true, releaseTeam(t), func(s *api.Server) {
+		s.HookSecrets = map[string]string{api.HookEnvSuffix("pushed-demo"): secret}
+	})
+	repo, commit := gitRepo(t, map[string]string{"drover.yaml": `project: pushed-demo
+build:
+  stages: [{name: s, tasks: [{name: t, checkout: false, run: "true"}]}]
+promotion:
+  environments:
+    - name: prod
+      approval: {approvers: ["group:release"], required: 1, prevent_self_approval: true}
+      deploy: {shell: "true"}
+`})
+	h.register("pushed-demo", repo, legacyRoles)
+	payload, err := json.Marshal(map[string]any{
+		"ref": "refs/heads/main", "before": "0000000000000000000000000000000000000001", "after": commit,
+		"repository":  map[string]any{"name": "pushed-demo", "full_name": "team/pushed-demo", "clone_url": repo},
+		"pusher":      map[string]any{"name": "alice", "email": "alice@example.com"},
+		"head_commit": map[string]any{"id": commit, "message": "change", "modified": []string{"drover.yaml"}},
+	})
+	require.NoError(t, err)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(payload)
+	req, err := http.NewRequest(http.MethodPost, h.api.URL+"/api/v1/hooks/pushed-demo/github", bytes.NewReader(payload))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "push")
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, "body: %s", body)
+	var created createResp
+	require.NoError(t, json.Unmarshal(body, &created))
+
+	build := h.waitFor(created.ID, time.Minute, "the end and its promotion", promoted)
+	require.Equal(t, "github:alice", build.TriggeredBy)
+	st := h.waitForPromotion(build.PromotionID, time.Minute, "prod awaiting approval", awaiting("prod"))
+
+	approve := map[string]string{"environment": "prod"}
+	var refused apiError
+	require.Equal(t, http.StatusForbidden, h.doAs("alice", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &refused))
+	require.Equal(t, "self-approval: alice triggered this version as github:alice", refused.Error.Message)
+	var res workflows.DecisionResult
+	require.Equal(t, http.StatusOK, h.doAs("bob", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &res))
+	require.Equal(t, workflows.GateApproved, res.State)
+	st = h.waitForPromotion(st.ID, time.Minute, "the end", promotionDone)
+	require.Equal(t, workflows.PromotionCompleted, st.Status)
 }

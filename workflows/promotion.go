@@ -28,7 +28,8 @@ const artifactAvailableChangeID = "artifact-available"
 // a signal back, so that a free lock is taken in the workflow task that
 // passed the last gate (see envLock.acquire). Version 3 refuses, with
 // prevent_self_approval, whoever registered an artifact of the version
-// (PromotionInput.RegisteredBy) as well as its trigger: a decision sent as
+// (PromotionInput.RegisteredBy) as well as its trigger, and the user whose
+// name is the forge login of a push's trigger ("github:alice"): a decision sent as
 // a signal is refused in workflow code, so a promotion an older worker
 // recorded keeps deciding as it did. Later changes get their own IDs, or a
 // new version of this one.

@@ -58,8 +58,10 @@ func TestPromotionRefusesDecisions(t *testing.T) {
 		name  string
 		envs  []pipeline.Environment
 		first *Decision // accepted before the refused one, when set
-		// registeredBy registered artifacts of the version (the input's RegisteredBy).
+		// registeredBy registered artifacts of the version (the input's
+		// RegisteredBy); triggeredBy, when set, replaces the input's "dave".
 		registeredBy []string
+		triggeredBy  string
 		decision     Decision
 		errType      string
 		message      string
@@ -80,6 +82,20 @@ func TestPromotionRefusesDecisions(t *testing.T) {
 			name:         "self-approval by a registrant of an artifact",
 			envs:         []pipeline.Environment{environment("prod", withApproval(1, "alice", "mallory"), selfApproval)},
 			registeredBy: []string{"bob", "mallory"},
+			decision:     approve("prod", "mallory"),
+			errType:      ErrTypeSelfApproval, message: "self-approval: mallory registered an artifact of this version",
+		},
+		{
+			name:        "self-approval by the pusher of a webhook build",
+			envs:        []pipeline.Environment{environment("prod", withApproval(1, "alice", "dave"), selfApproval)},
+			triggeredBy: "github:Dave",
+			decision:    approve("prod", "dave"),
+			errType:     ErrTypeSelfApproval, message: "self-approval: dave triggered this version as github:Dave",
+		},
+		{
+			name:         "self-approval by a build's pusher among the registrants",
+			envs:         []pipeline.Environment{environment("prod", withApproval(1, "alice", "mallory"), selfApproval)},
+			registeredBy: []string{"bob", "gitlab:mallory"},
 			decision:     approve("prod", "mallory"),
 			errType:      ErrTypeSelfApproval, message: "self-approval: mallory registered an artifact of this version",
 		},
@@ -120,6 +136,9 @@ func TestPromotionRefusesDecisions(t *testing.T) {
 			refused := pe.update(2*time.Hour, DecideUpdate, tc.decision)
 			in := promotionInput(tc.envs...)
 			in.RegisteredBy = tc.registeredBy
+			if tc.triggeredBy != "" {
+				in.TriggeredBy = tc.triggeredBy
+			}
 			state, err := pe.run(t, in)
 			require.NoError(t, err)
 
@@ -153,7 +172,8 @@ func TestPromotionSelfRejectionIsAllowed(t *testing.T) {
 	require.Equal(t, EnvRejected, state.Environments[0].State)
 }
 
-// Registrants are refused since promotion-changes version 3; a promotion
+// Registrants, and a push's pusher by their forge login, are refused since
+// promotion-changes version 3; a promotion
 // recorded before decides as it did (a decision sent as a signal is refused
 // in workflow code, so its history must replay the same).
 func TestRegistrantsAreRefusedSincePromotionChanges3(t *testing.T) {
@@ -163,7 +183,7 @@ func TestRegistrantsAreRefusedSincePromotionChanges3(t *testing.T) {
 		pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion).Return(version)
 		out := pe.update(time.Hour, DecideUpdate, approve("prod", "mallory"))
 		in := promotionInput(environment("prod", withApproval(1, "alice", "mallory"), selfApproval))
-		in.RegisteredBy = []string{"mallory"}
+		in.RegisteredBy, in.TriggeredBy = []string{"mallory"}, "github:mallory"
 		state, err := pe.run(t, in)
 		require.NoError(t, err)
 		if version == 2 {

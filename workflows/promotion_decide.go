@@ -8,6 +8,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/drover-ci/drover/contracts"
 )
 
 // IsDecisionRefused reports whether err is (or wraps) a refusal of a decision
@@ -50,7 +52,11 @@ func (r *promotionRun) validateDecision(d Decision) error {
 		switch {
 		case d.Actor == r.in.TriggeredBy:
 			return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version", d.Actor)
-		case r.refuseRegistrants && slices.Contains(r.in.RegisteredBy, d.Actor):
+		case r.refuseRegistrants && isForgeLoginOf(r.in.TriggeredBy, d.Actor):
+			return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version as %s", d.Actor, r.in.TriggeredBy)
+		case r.refuseRegistrants && slices.ContainsFunc(r.in.RegisteredBy, func(who string) bool {
+			return who == d.Actor || isForgeLoginOf(who, d.Actor)
+		}):
 			return refuse(ErrTypeSelfApproval, "self-approval: %s registered an artifact of this version", d.Actor)
 		}
 	}
@@ -60,6 +66,16 @@ func (r *promotionRun) validateDecision(d Decision) error {
 		}
 	}
 	return nil
+}
+
+// isForgeLoginOf reports whether who is a forge's login "<forge>:<login>"
+// whose login is actor's name, but for case (forges' logins ignore it): a
+// push's build is triggered by "github:alice", and Drover's user alice
+// approves as "alice". A forge login that differs from the user's name is
+// not recognised.
+func isForgeLoginOf(who, actor string) bool {
+	login, ok := contracts.ForgeLogin(who)
+	return ok && actor != "" && strings.EqualFold(login, actor)
 }
 
 // mayDecide reports whether actor, a member of groups, is one of approvers

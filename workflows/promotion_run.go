@@ -63,7 +63,8 @@ type promotionRun struct {
 	nonces    map[string]bool
 	forgeries int
 	// refuseRegistrants is set in promotions since promotion-changes version
-	// 3: prevent_self_approval refuses in.RegisteredBy too.
+	// 3: prevent_self_approval refuses in.RegisteredBy too, and the user
+	// named by the forge login of a trigger "<forge>:<login>".
 	refuseRegistrants bool
 
 	// Deploy and verify: baking is true while the current environment's

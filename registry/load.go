@@ -287,6 +287,11 @@ func parse(name string, data []byte) (*snapshot, error) {
 	}
 	checkWho("$.admins", "admins", f.Admins)
 	s := &snapshot{admins: f.Admins, projects: map[string]*Project{}}
+	// Whose webhook secret each variable holds: names that differ only in
+	// case or punctuation (web-app, web.app, Web_App) read the same
+	// DROVER_HOOK_SECRET_WEB_APP, and one project's secret would sign the
+	// other's pushes.
+	secretOf := map[string]string{}
 	for i, fp := range f.Projects {
 		base, field := fmt.Sprintf("$.projects[%d]", i), fmt.Sprintf("projects[%d]", i)
 		switch {
@@ -329,6 +334,13 @@ func parse(name string, data []byte) (*snapshot, error) {
 			p.HookSecretEnv = "DROVER_HOOK_SECRET_" + hookEnvSuffix(fp.Name)
 		} else if !envVarName.MatchString(p.HookSecretEnv) {
 			at(base+".hook_secret_env", field+".hook_secret_env", "%q is not an environment variable name", p.HookSecretEnv)
+		}
+		if other, taken := secretOf[p.HookSecretEnv]; taken {
+			at(base+".hook_secret_env", field+".hook_secret_env",
+				"project %q would read its webhook secret from %s, as project %q does: give one of them its own hook_secret_env",
+				fp.Name, p.HookSecretEnv, other)
+		} else {
+			secretOf[p.HookSecretEnv] = fp.Name
 		}
 		switch p.Reads {
 		case "":

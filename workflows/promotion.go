@@ -29,7 +29,9 @@ const artifactAvailableChangeID = "artifact-available"
 // passed the last gate (see envLock.acquire). Version 3 refuses, with
 // prevent_self_approval, whoever registered an artifact of the version
 // (PromotionInput.RegisteredBy) as well as its trigger, and the user whose
-// name is the forge login of a push's trigger ("github:alice"): a decision sent as
+// name is the forge login of a push's trigger ("github:alice"); and it
+// counts an approval through the temporal-operator override once per gate,
+// for an approver named in person (not by a group it claims): a decision sent as
 // a signal is refused in workflow code, so a promotion an older worker
 // recorded keeps deciding as it did. Later changes get their own IDs, or a
 // new version of this one.
@@ -52,7 +54,7 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 	// promotionChangesChangeID); a promotion recorded before it asks for
 	// each change in turn, as it did.
 	v := workflow.GetVersion(ctx, promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion)
-	r.rec.current, r.lock.byUpdate, r.refuseRegistrants = v >= 1, v >= 2, v >= 3
+	r.rec.current, r.lock.byUpdate, r.strictDecisions = v >= 1, v >= 2, v >= 3
 	if err := r.registerHandlers(ctx); err != nil {
 		return PromotionState{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/decision"
@@ -245,6 +246,36 @@ func TestPromotionOperatorOverride(t *testing.T) {
 		}
 	}
 	require.Contains(t, approved, "temporal-operator override")
+}
+
+// TestPromotionOperatorOverrideCountsOncePerGate: one sender reaching
+// Temporal cannot make up the approvers a gate requires: since
+// promotion-changes version 3 an override approval counts once per gate, and
+// only for an approver named in person (the groups it claims do not count).
+// A promotion recorded before counts them as it did.
+func TestPromotionOperatorOverrideCountsOncePerGate(t *testing.T) {
+	for _, version := range []workflow.Version{2, promotionChangesVersion} {
+		pe := newPromotionEnv(t, nil)
+		pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion).Return(version)
+		in := promotionInput(environment("prod", withApproval(2, "alice", "bob", "group:release")))
+		in.OperatorDecisions = true
+		pe.id = contracts.PromotionID(in.Project, in.Version)
+		byGroup := pe.updateAsIs(time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "op1", Groups: []string{"release"}}, false)
+		first := pe.updateAsIs(2*time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "alice"}, false)
+		second := pe.updateAsIs(3*time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "bob"}, false)
+		state, err := pe.run(t, in)
+		require.NoError(t, err)
+		if version == 2 {
+			require.NoError(t, byGroup.err)
+			require.NoError(t, first.err)
+			require.Equal(t, EnvDeployed, state.Environments[0].State, "two made-up approvals were enough")
+			continue
+		}
+		require.ErrorContains(t, byGroup.err, "not an approver: a temporal-operator override counts only for an approver named in person")
+		require.NoError(t, first.err)
+		require.ErrorContains(t, second.err, "already decided: a temporal-operator override counts once per gate (alice approved through it)")
+		require.Equal(t, EnvExpired, state.Environments[0].State, "one override approval of two required")
+	}
 }
 
 // TestPromotionForgeriesAreRecordedUpToALimit: a flood of forged updates

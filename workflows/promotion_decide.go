@@ -48,13 +48,16 @@ func (r *promotionRun) validateDecision(d Decision) error {
 	if !mayDecide(g.Approvers, d.Actor, d.Groups) {
 		return refuse(ErrTypeNotApprover, "not an approver: %s is not in %s", actorName(d.Actor), strings.Join(g.Approvers, ", "))
 	}
+	if err := r.validateOverride(g, d); err != nil {
+		return err
+	}
 	if d.Approve && r.plan.Environments[i].Approval.PreventSelfApproval {
 		switch {
 		case d.Actor == r.in.TriggeredBy:
 			return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version", d.Actor)
-		case r.refuseRegistrants && isForgeLoginOf(r.in.TriggeredBy, d.Actor):
+		case r.strictDecisions && isForgeLoginOf(r.in.TriggeredBy, d.Actor):
 			return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version as %s", d.Actor, r.in.TriggeredBy)
-		case r.refuseRegistrants && slices.ContainsFunc(r.in.RegisteredBy, func(who string) bool {
+		case r.strictDecisions && slices.ContainsFunc(r.in.RegisteredBy, func(who string) bool {
 			return who == d.Actor || isForgeLoginOf(who, d.Actor)
 		}):
 			return refuse(ErrTypeSelfApproval, "self-approval: %s registered an artifact of this version", d.Actor)
@@ -63,6 +66,27 @@ func (r *promotionRun) validateDecision(d Decision) error {
 	for _, prior := range g.Decisions {
 		if prior.Actor == d.Actor {
 			return refuse(ErrTypeAlreadyDecided, "already decided: %s already approved", d.Actor)
+		}
+	}
+	return nil
+}
+
+// validateOverride refuses, since promotion-changes version 3, an approval
+// through the temporal-operator override (unsigned: anyone who reaches
+// Temporal may send one, naming any actor and groups) by an approver not
+// named in person, or a second one on the same gate: otherwise one sender
+// could make up as many approvers as the gate requires.
+func (r *promotionRun) validateOverride(g *GateState, d Decision) error {
+	if !r.strictDecisions || !d.Approve || d.Channel != ChannelTemporalOperator {
+		return nil
+	}
+	if !slices.Contains(g.Approvers, d.Actor) {
+		return refuse(ErrTypeNotApprover, "not an approver: a temporal-operator override counts only for an approver named in person, and %s is not in %s",
+			actorName(d.Actor), strings.Join(g.Approvers, ", "))
+	}
+	for _, prior := range g.Decisions {
+		if prior.Approve && prior.Channel == ChannelTemporalOperator {
+			return refuse(ErrTypeAlreadyDecided, "already decided: a temporal-operator override counts once per gate (%s approved through it)", prior.Actor)
 		}
 	}
 	return nil

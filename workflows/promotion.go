@@ -26,15 +26,16 @@ const artifactAvailableChangeID = "artifact-available"
 // activity round trip later. Version 2 asks the environment's lock with
 // an update (the AcquireEnvironment local activity) instead of a signal and
 // a signal back, so that a free lock is taken in the workflow task that
-// passed the last gate (see envLock.acquire). Version 3 refuses, with
-// prevent_self_approval, whoever registered an artifact of the version
-// (PromotionInput.RegisteredBy) as well as its trigger, and the user whose
-// name is the forge login of a push's trigger ("github:alice"); and it
-// counts an approval through the temporal-operator override once per gate,
-// for an approver named in person (not by a group it claims): a decision sent as
-// a signal is refused in workflow code, so a promotion an older worker
-// recorded keeps deciding as it did. Later changes get their own IDs, or a
-// new version of this one.
+// passed the last gate (see envLock.acquire). Version 3 closes ways around
+// the gates: prevent_self_approval also refuses whoever registered an
+// artifact of the version (PromotionInput.RegisteredBy) and the user whose
+// name is the forge login of a push's trigger ("github:alice"); an approval
+// through the temporal-operator override counts once per gate, for an
+// approver named in person (not by a group it claims); and a promotion that
+// waited for the lock passes the window and the freeze again before it
+// deploys. Decisions sent as signals are refused in workflow code, so a
+// promotion an older worker recorded keeps deciding as it did. Later
+// changes get their own IDs, or a new version of this one.
 const promotionChangesChangeID = "promotion-changes"
 
 // promotionChangesVersion is the version of promotionChangesChangeID new
@@ -54,7 +55,7 @@ func Promotion(ctx workflow.Context, in PromotionInput) (PromotionState, error) 
 	// promotionChangesChangeID); a promotion recorded before it asks for
 	// each change in turn, as it did.
 	v := workflow.GetVersion(ctx, promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion)
-	r.rec.current, r.lock.byUpdate, r.strictDecisions = v >= 1, v >= 2, v >= 3
+	r.rec.current, r.lock.byUpdate, r.trustChecks = v >= 1, v >= 2, v >= 3
 	if err := r.registerHandlers(ctx); err != nil {
 		return PromotionState{}, err
 	}

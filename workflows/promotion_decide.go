@@ -55,9 +55,9 @@ func (r *promotionRun) validateDecision(d Decision) error {
 		switch {
 		case d.Actor == r.in.TriggeredBy:
 			return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version", d.Actor)
-		case r.strictDecisions && isForgeLoginOf(r.in.TriggeredBy, d.Actor):
+		case r.trustChecks && isForgeLoginOf(r.in.TriggeredBy, d.Actor):
 			return refuse(ErrTypeSelfApproval, "self-approval: %s triggered this version as %s", d.Actor, r.in.TriggeredBy)
-		case r.strictDecisions && slices.ContainsFunc(r.in.RegisteredBy, func(who string) bool {
+		case r.trustChecks && slices.ContainsFunc(r.in.RegisteredBy, func(who string) bool {
 			return who == d.Actor || isForgeLoginOf(who, d.Actor)
 		}):
 			return refuse(ErrTypeSelfApproval, "self-approval: %s registered an artifact of this version", d.Actor)
@@ -77,7 +77,7 @@ func (r *promotionRun) validateDecision(d Decision) error {
 // named in person, or a second one on the same gate: otherwise one sender
 // could make up as many approvers as the gate requires.
 func (r *promotionRun) validateOverride(g *GateState, d Decision) error {
-	if !r.strictDecisions || !d.Approve || d.Channel != ChannelTemporalOperator {
+	if !r.trustChecks || !d.Approve || d.Channel != ChannelTemporalOperator {
 		return nil
 	}
 	if !slices.Contains(g.Approvers, d.Actor) {

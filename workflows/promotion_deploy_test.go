@@ -166,6 +166,49 @@ func TestPromotionWaitsForTheDeployWindow(t *testing.T) {
 	require.Equal(t, opens, prod.Deploy.StartedAt.UTC())
 }
 
+// A promotion queued for the lock behind a version that holds it past the
+// window's end waits for the next opening before it deploys, since
+// promotion-changes version 3; and for a freeze declared while it queued.
+// One recorded before deploys at the grant, as it did.
+func TestPromotionQueuedPastTheWindowWaitsForItAgain(t *testing.T) {
+	window := func(e *pipeline.Environment) {
+		e.Window = &pipeline.Window{Days: []string{"tue", "wed"}, Start: "09:00", End: "17:00", Timezone: "Europe/Paris"}
+	}
+	granted := promotionStart.Add(32 * time.Hour)                     // Tuesday 19:00 in Paris: closed
+	reopens := time.Date(2025, time.January, 8, 8, 0, 0, 0, time.UTC) // Wednesday 09:00 in Paris
+	for _, version := range []workflow.Version{2, promotionChangesVersion} {
+		pe := newPromotionEnv(t, nil)
+		pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion).Return(version)
+		pe.locks.hold["prod"] = true
+		pe.signal(granted.Sub(promotionStart), contracts.SignalLockGranted, contracts.LockGrant{Environment: "prod"})
+		waiting := pe.queryAt(t, granted.Sub(promotionStart)+time.Hour)
+		state, err := pe.run(t, promotionInput(environment("prod", window)))
+		require.NoError(t, err)
+		prod := state.Environments[0]
+		require.Equal(t, EnvDeployed, prod.State)
+		if version == 2 {
+			require.Equal(t, granted, prod.Deploy.StartedAt.UTC(), "deployed outside the window")
+			continue
+		}
+		require.Equal(t, EnvAwaitingWindow, waiting.Environments[0].State)
+		require.Equal(t, reopens, prod.Deploy.StartedAt.UTC())
+	}
+
+	pe := newPromotionEnv(t, nil)
+	pe.locks.hold["prod"] = true
+	pe.env.RegisterDelayedCallback(func() {
+		pe.freezes.set("prod", contracts.FreezeStatus{Frozen: true, Reason: "incident", By: "erin"})
+	}, time.Hour)
+	pe.signal(2*time.Hour, contracts.SignalLockGranted, contracts.LockGrant{Environment: "prod"})
+	frozen := pe.queryAt(t, 3*time.Hour)
+	pe.env.RegisterDelayedCallback(func() { pe.freezes.set("prod", contracts.FreezeStatus{}) }, 4*time.Hour)
+	state, err := pe.run(t, promotionInput(environment("prod")))
+	require.NoError(t, err)
+	require.Equal(t, EnvFrozen, frozen.Environments[0].State, "a freeze declared while it queued holds it")
+	require.Equal(t, EnvDeployed, state.Environments[0].State)
+	require.False(t, state.Environments[0].Deploy.StartedAt.UTC().Before(promotionStart.Add(4*time.Hour)), "not before the freeze lifted")
+}
+
 func TestPromotionSupersededWhileAwaitingApproval(t *testing.T) {
 	pe := newPromotionEnv(t, nil)
 	supersede := func(e *pipeline.Environment) { e.Policy = pipeline.PolicySupersede }

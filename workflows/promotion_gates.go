@@ -162,10 +162,21 @@ func (r *promotionRun) takeLock(ctx workflow.Context, i int) string {
 		r.rec.env(i).Detail = "ask for the lock: " + failureMessage(err)
 		return EnvFailed
 	}
-	if r.lock.byUpdate && r.lock.grant == nil && r.lock.superseded == nil {
+	queued := r.lock.grant == nil
+	if r.lock.byUpdate && queued && r.lock.superseded == nil {
 		// Shown queued only when it waits: a free lock goes straight to the deploy.
 		r.setState(ctx, i, EnvQueued)
 	}
 	result, _ := r.await(ctx, 0, func() bool { return r.lock.grant != nil })
+	if result == "" && queued && r.trustChecks {
+		// The version before may hold the lock for hours (its bake, its
+		// checks): past the window, or into a freeze declared meanwhile. The
+		// lock is held while they are waited for; every promotion to this
+		// environment is bound by the same window and freeze.
+		result = r.window(ctx, i)
+		if result == "" {
+			result = r.freezeGate(ctx, i)
+		}
+	}
 	return result
 }

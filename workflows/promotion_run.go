@@ -62,12 +62,13 @@ type promotionRun struct {
 	signed    bool
 	nonces    map[string]bool
 	forgeries int
-	// strictDecisions is set in promotions since promotion-changes version
+	// trustChecks is set in promotions since promotion-changes version
 	// 3: prevent_self_approval refuses in.RegisteredBy too, and the user
 	// named by the forge login of a trigger "<forge>:<login>"; an approval
 	// through the temporal-operator override counts once per gate, and only
-	// for an approver named in person.
-	strictDecisions bool
+	// for an approver named in person; a promotion that waited for the lock
+	// passes the window and the freeze again before it deploys.
+	trustChecks bool
 
 	// Deploy and verify: baking is true while the current environment's
 	// bake runs; skipBake is the update that ended it early.

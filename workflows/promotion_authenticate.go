@@ -60,6 +60,11 @@ func (c claim) statement(promotionID, runID, nonce string, at time.Time) decisio
 	}
 }
 
+// signedBeforeStartSlack is how long before a promotion's run a decision
+// signed for it may have been signed: the API's clock and Temporal's may
+// differ by that much.
+const signedBeforeStartSlack = 5 * time.Minute
+
 // SignDecision returns d with the proof that s signed it for the promotion
 // promotionID, with nonce (the request id) at time at. The API signs every
 // decision it sends so; nothing else holds the key.
@@ -106,6 +111,12 @@ func (r *promotionRun) authenticate(c claim) (string, error) {
 		return "", refuse(ErrTypeUnauthenticated, "unauthenticated: the signed decision has no nonce")
 	case r.nonces[p.Nonce]:
 		return "", refuse(ErrTypeUnauthenticated, "unauthenticated: replayed: request %s was used already", clip(p.Nonce))
+	case r.trustChecks && p.IssuedAt.Before(r.rec.state.StartedAt.Add(-signedBeforeStartSlack)):
+		// Signed for an earlier run of this ID (a rollback or redeploy with
+		// the same request id, once retention removed that run): its nonce
+		// is not among this run's.
+		return "", refuse(ErrTypeUnauthenticated, "unauthenticated: signed at %s, before this run started",
+			p.IssuedAt.UTC().Format(time.RFC3339))
 	case !slices.Contains(signedChannels, c.channel):
 		return "", refuse(ErrTypeUnauthenticated, "unauthenticated: channel %q is not one the API signs", clip(c.channel))
 	}

@@ -278,6 +278,32 @@ func TestPromotionOperatorOverrideCountsOncePerGate(t *testing.T) {
 	}
 }
 
+// TestPromotionRefusesADecisionSignedBeforeItsRun: a signed decision copied
+// from an earlier run of the same promotion ID (a rollback started again
+// with its request id once retention removed the first run) does not count
+// in this run, since promotion-changes version 3; its nonce is not among
+// this run's. Within a few minutes of the start (clocks differ) it does.
+func TestPromotionRefusesADecisionSignedBeforeItsRun(t *testing.T) {
+	for _, version := range []workflow.Version{2, promotionChangesVersion} {
+		pe := newPromotionEnv(t, nil)
+		pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion).Return(version)
+		in := promotionInput(environment("prod", withApproval(2, "alice", "bob")))
+		pe.id = contracts.PromotionID(in.Project, in.Version)
+		old := pe.updateAsIs(time.Hour, DecideUpdate,
+			SignDecision(apiSigner.Signer, pe.id, "req-old", promotionStart.Add(-30*24*time.Hour), approve("prod", "alice")), false)
+		skewed := pe.updateAsIs(2*time.Hour, DecideUpdate,
+			SignDecision(apiSigner.Signer, pe.id, "req-skewed", promotionStart.Add(-time.Minute), approve("prod", "bob")), false)
+		_, err := pe.run(t, in)
+		require.NoError(t, err)
+		require.NoError(t, skewed.err, "version %d", version)
+		if version == 2 {
+			require.NoError(t, old.err)
+			continue
+		}
+		require.ErrorContains(t, old.err, "unauthenticated: signed at 2024-12-07T10:00:00Z, before this run started")
+	}
+}
+
 // TestPromotionForgeriesAreRecordedUpToALimit: a flood of forged updates
 // cannot grow the history without bound; past the limit the validator
 // rejects them without a trace.

@@ -67,7 +67,8 @@ type promotionRun struct {
 	// named by the forge login of a trigger "<forge>:<login>"; an approval
 	// through the temporal-operator override counts once per gate, and only
 	// for an approver named in person; a promotion that waited for the lock
-	// passes the window and the freeze again before it deploys.
+	// passes the window and the freeze again before it deploys; a decision
+	// signed before the run started does not count.
 	trustChecks bool
 
 	// Deploy and verify: baking is true while the current environment's

@@ -18,6 +18,7 @@ import (
 var replayIDs = map[string]string{
 	"promotion-completed-promotion-changes-1.json": "promote/promo-demo/882b683e886d",
 	"promotion-completed-promotion-changes-2.json": "promote/promo-demo/98eab02730fe",
+	"promotion-completed-promotion-changes-3.json": "promote/promo-demo/eebac70e742c",
 }
 
 // TestReplayRecordedHistories replays every recorded history (made by the

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/drover-ci/drover/gitsource"
+	"github.com/drover-ci/drover/identity"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -140,7 +141,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		Branch:      branch,
 		Plan:        pipeline.NewPlan(def),
 		Promotion:   s.protectedPromotion(ctx, registered, def, branch),
-		TriggeredBy: forgeName + ":" + push.pusher,
+		TriggeredBy: s.pushActor(forgeName, push.pusher),
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
 		InfraRetries:     s.TaskInfraRetries,
@@ -152,6 +153,26 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 	}
 	c.JSON(status, resp)
 	return nil, nil
+}
+
+// forgeLoginDirectory finds the identity file's user who links a forge
+// login; *identity.Directory implements it.
+type forgeLoginDirectory interface {
+	ByForgeLogin(who string) (identity.User, bool)
+}
+
+// pushActor names who triggered the build of a push by pusher on forge: the
+// identity file's user who links that login (forge_logins), so that
+// prevent_self_approval refuses them whatever their name there, else
+// "<forge>:<login>".
+func (s *Server) pushActor(forge, pusher string) string {
+	who := forge + ":" + pusher
+	if d, ok := s.Identity.(forgeLoginDirectory); ok {
+		if u, found := d.ByForgeLogin(who); found {
+			return u.Name
+		}
+	}
+	return who
 }
 
 // checkCloneURL accepts an http(s) or file:// URL, or an absolute local

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
 
@@ -175,4 +177,25 @@ build: {stages: [{name: verify, tasks: [{name: unit, run: "true"}]}]}
 	rec = f.deliver(t, "github", "push", f.payload(t, "github-push", "__FILE__", "src/app/main.go"), hookSecretValue)
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 	require.Len(t, f.builds.started, 2)
+}
+
+// A push by a forge login the identity file links to a user is triggered
+// by that user, so that prevent_self_approval knows them whatever their
+// name on the forge; an unlinked login stays "<forge>:<login>".
+func TestHookPushByALinkedForgeLoginIsTheUsers(t *testing.T) {
+	for _, tt := range []struct{ identity, want string }{
+		{`  - {name: alice, token_sha256: "` + identity.HashToken("alice-token") + `", forge_logins: ["github:codertocat"]}`, "alice"},
+		{`  - {name: alice, token_sha256: "` + identity.HashToken("alice-token") + `", forge_logins: ["gitlab:codertocat"]}`, "github:Codertocat"},
+	} {
+		f := newHookFixture(t, hookYAML)
+		d, err := identity.Parse("ids.yaml", []byte("users:\n"+tt.identity+"\n"))
+		require.NoError(t, err)
+		r, err := registry.Parse("projects.yaml", []byte("projects:\n  - name: demo\n    paths: [\""+f.repo.dir+"\"]\n"))
+		require.NoError(t, err)
+		f.Identity, f.Registry = d, r
+		rec := f.deliver(t, "github", "push", f.payload(t, "github-push"), hookSecretValue)
+		require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+		require.Len(t, f.builds.started, 1)
+		require.Equal(t, tt.want, f.builds.started[0].TriggeredBy)
+	}
 }

@@ -30,6 +30,9 @@ type User struct {
 	Groups []string `json:"groups,omitempty"`
 	// SlackUser is the user's Slack member ID, when the identity file links one.
 	SlackUser string `json:"slack_user,omitempty"`
+	// ForgeLogins are the user's forge logins ("github:alice-gh") the
+	// identity file links: a push by one of them is the user's.
+	ForgeLogins []string `json:"forge_logins,omitempty"`
 }
 
 // InGroup reports whether u belongs to group.
@@ -197,7 +200,7 @@ func (d *Directory) Users() []string {
 }
 
 func (u User) clone() User {
-	u.Groups = slices.Clone(u.Groups)
+	u.Groups, u.ForgeLogins = slices.Clone(u.Groups), slices.Clone(u.ForgeLogins)
 	return u
 }
 

@@ -33,6 +33,10 @@ type fileUser struct {
 	// SlackUser is the user's Slack member ID (U123ABC), so that the user
 	// can decide promotions from Slack; optional.
 	SlackUser string `yaml:"slack_user"`
+	// ForgeLogins are the user's logins on the forges whose webhooks build
+	// (github:alice-gh), so that a push's build is triggered by the user;
+	// optional.
+	ForgeLogins []string `yaml:"forge_logins"`
 }
 
 // FileError is a problem at a position of an identity file.
@@ -95,7 +99,7 @@ func Parse(name string, data []byte) (*Directory, error) {
 		}
 		d.proxies = append(d.proxies, p.Masked())
 	}
-	names, hashes, slackUsers := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	names, hashes, slackUsers, forgeLogins := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, u := range f.Users {
 		field := fmt.Sprintf("users[%d]", i)
 		base := fmt.Sprintf("$.users[%d]", i)
@@ -127,6 +131,15 @@ func Parse(name string, data []byte) (*Directory, error) {
 			errs = append(errs, at(base+".slack_user", fmt.Sprintf("%s.slack_user: user %q %s", field, u.Name, err)))
 			bad = true
 		}
+		for j, l := range u.ForgeLogins {
+			if err := checkForgeLogin(l, forgeLogins); err != nil {
+				errs = append(errs, at(fmt.Sprintf("%s.forge_logins[%d]", base, j),
+					fmt.Sprintf("%s.forge_logins[%d]: %q %s", field, j, l, err)))
+				bad = true
+				continue
+			}
+			forgeLogins[strings.ToLower(l)] = true
+		}
 		if bad {
 			continue
 		}
@@ -134,7 +147,7 @@ func Parse(name string, data []byte) (*Directory, error) {
 		if u.SlackUser != "" {
 			slackUsers[u.SlackUser] = true
 		}
-		a := account{user: User{Name: u.Name, Groups: u.Groups, SlackUser: u.SlackUser}}
+		a := account{user: User{Name: u.Name, Groups: u.Groups, SlackUser: u.SlackUser, ForgeLogins: u.ForgeLogins}}
 		copy(a.hash[:], raw)
 		d.users = append(d.users, a)
 	}

@@ -156,6 +156,13 @@ func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) (l
 	case err == nil && old.Commit != v.Commit:
 		return old, errorf(http.StatusConflict, codeConflict, "version %s of %s is registered already, for commit %s",
 			v.Version, v.Project, old.Commit)
+	case errors.Is(err, ledger.ErrNotFound) && isBuildVersion(v.Version, v.Commit):
+		// Registered first, it would stand in the ledger for the build's own
+		// (whose recording then changes nothing): a later rollback to the
+		// version would deploy these artifacts, which nobody approved.
+		return old, errorf(http.StatusConflict, codeConflict,
+			"version %s of %s is the version Drover's build of commit %s registers: add artifacts to it once that build has, or name the version otherwise",
+			v.Version, v.Project, v.Commit)
 	case err != nil && !errors.Is(err, ledger.ErrNotFound):
 		return old, fmt.Errorf("look up version %s of %s: %w", v.Version, v.Project, err)
 	}
@@ -178,6 +185,17 @@ func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) (l
 		return got, fmt.Errorf("record version %s of %s: %w", v.Version, v.Project, err)
 	}
 	return got, nil
+}
+
+// isBuildVersion reports whether version is a name Drover's builds of
+// commit register: its first 12 hex digits, with "-<inputs key>" for a
+// build with inputs.
+func isBuildVersion(version, commit string) bool {
+	if len(commit) < 12 || !commitSHA.MatchString(commit) {
+		return false
+	}
+	short := commit[:12]
+	return version == short || strings.HasPrefix(version, short+"-")
 }
 
 // sourceText names what artifact a was built from, for messages.

@@ -192,3 +192,27 @@ func TestBuildPromotionFollowsTheBranchPipeline(t *testing.T) {
 	require.Equal(t, "prod", p.Environments[0].Name)
 	require.Len(t, ts.builds.started[0].PromotionPlan.Environments, 1)
 }
+
+// TestRegistrationMayNotTakeABuildsVersionFirst: a registration may not
+// create the version Drover's build of the commit will register (the
+// build's recording would then change nothing, and a rollback to the
+// version would deploy what was registered); once the build has recorded
+// it, artifacts may be added to it.
+func TestRegistrationMayNotTakeABuildsVersionFirst(t *testing.T) {
+	ts := foasServer()
+	auth := []string{"Authorization", "Bearer " + aliceToken}
+	for _, version := range []string{testSHA[:12], testSHA[:12] + "-ab12cd34"} {
+		rec := ts.do(t, http.MethodPost, "/api/v1/artifacts", foasArtifact(version, "main", "foas", "abc123"), auth...)
+		require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
+		require.Equal(t, "version "+version+" of demo is the version Drover's build of commit "+testSHA+
+			" registers: add artifacts to it once that build has, or name the version otherwise",
+			decodeBody[ErrorBody](t, rec.Body.Bytes()).Error.Message)
+	}
+	require.Empty(t, ts.pledger.recorded)
+
+	ts.pledger.versions["demo/"+testSHA[:12]] = ledger.ArtifactVersion{Project: "demo", Version: testSHA[:12], Commit: testSHA,
+		BuildID: "build/demo/" + testSHA, Artifacts: []ledger.Artifact{{Name: "foas", Key: "artifacts/demo/x/foas.tgz"}}}
+	rec := ts.do(t, http.MethodPost, "/api/v1/artifacts", foasArtifact(testSHA[:12], "main", "puppet-foas", "def456"), auth...)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Equal(t, []string{"puppet-mysql"}, decodeBody[PromotionStartedResponse](t, rec.Body.Bytes()).Missing)
+}

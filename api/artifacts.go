@@ -149,20 +149,21 @@ func (s *Server) registerArtifact(c *gin.Context) {
 // recordVersion adds v's artifacts to the version, recording it when new,
 // and returns it with all its artifacts; a version registered already for
 // another commit, or an artifact registered already with other content, is
-// a 409.
+// a 409, and so is a new version named as Drover's builds name theirs.
 func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) (ledger.ArtifactVersion, error) {
 	old, err := s.PromotionLedger.GetArtifactVersion(ctx, v.Project, v.Version)
 	switch {
 	case err == nil && old.Commit != v.Commit:
 		return old, errorf(http.StatusConflict, codeConflict, "version %s of %s is registered already, for commit %s",
 			v.Version, v.Project, old.Commit)
-	case errors.Is(err, ledger.ErrNotFound) && isBuildVersion(v.Version, v.Commit):
-		// Registered first, it would stand in the ledger for the build's own
-		// (whose recording then changes nothing): a later rollback to the
-		// version would deploy these artifacts, which nobody approved.
+	case errors.Is(err, ledger.ErrNotFound) && buildVersionName.MatchString(v.Version):
+		// Registered first (for this commit or any other), it would stand in
+		// the ledger for the build's own, whose recording then changes
+		// nothing: a later promotion or rollback of the version would deploy
+		// these artifacts, which nobody approved.
 		return old, errorf(http.StatusConflict, codeConflict,
-			"version %s of %s is the version Drover's build of commit %s registers: add artifacts to it once that build has, or name the version otherwise",
-			v.Version, v.Project, v.Commit)
+			"version %s of %s is named as Drover's builds name theirs: add artifacts to it once the build of its commit has recorded it, or name the version otherwise",
+			v.Version, v.Project)
 	case err != nil && !errors.Is(err, ledger.ErrNotFound):
 		return old, fmt.Errorf("look up version %s of %s: %w", v.Version, v.Project, err)
 	}
@@ -187,16 +188,10 @@ func (s *Server) recordVersion(ctx context.Context, v ledger.ArtifactVersion) (l
 	return got, nil
 }
 
-// isBuildVersion reports whether version is a name Drover's builds of
-// commit register: its first 12 hex digits, with "-<inputs key>" for a
-// build with inputs.
-func isBuildVersion(version, commit string) bool {
-	if len(commit) < 12 || !commitSHA.MatchString(commit) {
-		return false
-	}
-	short := commit[:12]
-	return version == short || strings.HasPrefix(version, short+"-")
-}
+// buildVersionName matches the versions Drover's builds register: the
+// commit's first 12 hex digits, with "-<inputs key>" (12 more) for a build
+// with inputs (see the Build workflow's version).
+var buildVersionName = regexp.MustCompile(`^[0-9a-f]{12}(-[0-9a-f]{12})?$`)
 
 // sourceText names what artifact a was built from, for messages.
 func sourceText(a ledger.Artifact) string {

@@ -194,25 +194,28 @@ func TestBuildPromotionFollowsTheBranchPipeline(t *testing.T) {
 }
 
 // TestRegistrationMayNotTakeABuildsVersionFirst: a registration may not
-// create the version Drover's build of the commit will register (the
-// build's recording would then change nothing, and a rollback to the
-// version would deploy what was registered); once the build has recorded
-// it, artifacts may be added to it.
+// create a version named as Drover's builds name theirs, for the build's
+// commit or any other (the build's recording would then change nothing, and
+// a promotion or rollback of the version would deploy what was
+// registered); once the build has recorded it, artifacts may be added to it.
 func TestRegistrationMayNotTakeABuildsVersionFirst(t *testing.T) {
 	ts := foasServer()
 	auth := []string{"Authorization", "Bearer " + aliceToken}
-	for _, version := range []string{testSHA[:12], testSHA[:12] + "-ab12cd34"} {
+	other := strings.Repeat("f", 12)
+	for _, version := range []string{testSHA[:12], testSHA[:12] + "-ab12cd34ef56", other} {
 		rec := ts.do(t, http.MethodPost, "/api/v1/artifacts", foasArtifact(version, "main", "foas", "abc123"), auth...)
 		require.Equal(t, http.StatusConflict, rec.Code, rec.Body.String())
-		require.Equal(t, "version "+version+" of demo is the version Drover's build of commit "+testSHA+
-			" registers: add artifacts to it once that build has, or name the version otherwise",
+		require.Equal(t, "version "+version+" of demo is named as Drover's builds name theirs: add artifacts to it once the build of its commit has recorded it, or name the version otherwise",
 			decodeBody[ErrorBody](t, rec.Body.Bytes()).Error.Message)
 	}
 	require.Empty(t, ts.pledger.recorded)
+	rec := ts.do(t, http.MethodPost, "/api/v1/artifacts", foasArtifact(testSHA[:12]+"-rc1", "main", "foas", "abc123"), auth...)
+	require.Equal(t, http.StatusAccepted, rec.Code, "not a build's name: %s", rec.Body.String())
 
 	ts.pledger.versions["demo/"+testSHA[:12]] = ledger.ArtifactVersion{Project: "demo", Version: testSHA[:12], Commit: testSHA,
 		BuildID: "build/demo/" + testSHA, Artifacts: []ledger.Artifact{{Name: "foas", Key: "artifacts/demo/x/foas.tgz"}}}
-	rec := ts.do(t, http.MethodPost, "/api/v1/artifacts", foasArtifact(testSHA[:12], "main", "puppet-foas", "def456"), auth...)
+	rec = ts.do(t, http.MethodPost, "/api/v1/artifacts", foasArtifact(testSHA[:12], "main", "puppet-foas", "def456"), auth...)
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 	require.Equal(t, []string{"puppet-mysql"}, decodeBody[PromotionStartedResponse](t, rec.Body.Bytes()).Missing)
+
 }

@@ -83,7 +83,10 @@ const (
 const MemoPendingApproval = "drover.pending-approval"
 
 // Forges are the forges Drover takes webhooks from: a build of a push is
-// triggered by "<forge>:<pusher login>".
+// triggered by "<forge>:<pusher login>". Append only: promotions decide
+// prevent_self_approval with it in workflow code (promotion-changes 3), so
+// a forge added changes how a recorded signal decision replays only for
+// triggers of that new forge, which no history before it holds.
 var Forges = []string{"github", "gitea", "forgejo", "gogs", "gitlab"}
 
 // ForgeLogin returns the login of a trigger "<forge>:<login>" for one of

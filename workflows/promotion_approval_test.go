@@ -178,12 +178,19 @@ func TestPromotionSelfRejectionIsAllowed(t *testing.T) {
 // in workflow code, so its history must replay the same).
 func TestRegistrantsAreRefusedSincePromotionChanges3(t *testing.T) {
 	selfApproval := func(e *pipeline.Environment) { e.Approval.PreventSelfApproval = true }
-	for _, version := range []workflow.Version{2, promotionChangesVersion} {
+	for _, c := range []struct {
+		version             workflow.Version
+		registrant, trigger string
+	}{
+		{2, "mallory", "dave"}, {2, "bob", "github:mallory"},
+		{promotionChangesVersion, "mallory", "dave"}, {promotionChangesVersion, "bob", "github:mallory"},
+	} {
+		version := c.version
 		pe := newPromotionEnv(t, nil)
 		pe.env.OnGetVersion(promotionChangesChangeID, workflow.DefaultVersion, promotionChangesVersion).Return(version)
 		out := pe.update(time.Hour, DecideUpdate, approve("prod", "mallory"))
 		in := promotionInput(environment("prod", withApproval(1, "alice", "mallory"), selfApproval))
-		in.RegisteredBy, in.TriggeredBy = []string{"mallory"}, "github:mallory"
+		in.RegisteredBy, in.TriggeredBy = []string{c.registrant}, c.trigger
 		state, err := pe.run(t, in)
 		require.NoError(t, err)
 		if version == 2 {

@@ -261,17 +261,21 @@ func TestPromotionOperatorOverrideCountsOncePerGate(t *testing.T) {
 		in.OperatorDecisions = true
 		pe.id = contracts.PromotionID(in.Project, in.Version)
 		byGroup := pe.updateAsIs(time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "op1", Groups: []string{"release"}}, false)
+		asGroup := pe.updateAsIs(90*time.Minute, DecideUpdate,
+			Decision{Environment: "prod", Approve: true, Actor: "group:release", Groups: []string{"release"}}, false)
 		first := pe.updateAsIs(2*time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "alice"}, false)
 		second := pe.updateAsIs(3*time.Hour, DecideUpdate, Decision{Environment: "prod", Approve: true, Actor: "bob"}, false)
 		state, err := pe.run(t, in)
 		require.NoError(t, err)
 		if version == 2 {
 			require.NoError(t, byGroup.err)
-			require.NoError(t, first.err)
+			require.NoError(t, asGroup.err)
 			require.Equal(t, EnvDeployed, state.Environments[0].State, "two made-up approvals were enough")
 			continue
 		}
 		require.ErrorContains(t, byGroup.err, "not an approver: a temporal-operator override counts only for an approver named in person")
+		require.ErrorContains(t, asGroup.err, "not an approver: a temporal-operator override counts only for an approver named in person",
+			"an actor named as the group entry is no person")
 		require.NoError(t, first.err)
 		require.ErrorContains(t, second.err, "already decided: a temporal-operator override counts once per gate (alice approved through it)")
 		require.Equal(t, EnvExpired, state.Environments[0].State, "one override approval of two required")

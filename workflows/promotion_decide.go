@@ -80,7 +80,7 @@ func (r *promotionRun) validateOverride(g *GateState, d Decision) error {
 	if !r.trustChecks || !d.Approve || d.Channel != ChannelTemporalOperator {
 		return nil
 	}
-	if !slices.Contains(g.Approvers, d.Actor) {
+	if strings.HasPrefix(d.Actor, "group:") || !slices.Contains(g.Approvers, d.Actor) {
 		return refuse(ErrTypeNotApprover, "not an approver: a temporal-operator override counts only for an approver named in person, and %s is not in %s",
 			actorName(d.Actor), strings.Join(g.Approvers, ", "))
 	}

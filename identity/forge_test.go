@@ -33,10 +33,7 @@ func TestByForgeLogin(t *testing.T) {
 }
 
 func TestForgeLoginErrors(t *testing.T) {
-	tests := []struct {
-		name, yaml string
-		want       []string
-	}{
+	tests := []parseErrorCase{
 		{"no forge", "users:\n  - name: alice\n    token_sha256: \"" + aliceHash + "\"\n    forge_logins: [alice]\n",
 			[]string{"ids.yaml:4:", "users[0].forge_logins[0]", `"alice" needs <forge>:<login>`}},
 		{"unknown forge", "users:\n  - {name: alice, token_sha256: \"" + aliceHash + "\", forge_logins: [\"bitbucket:alice\"]}\n",
@@ -45,13 +42,5 @@ func TestForgeLoginErrors(t *testing.T) {
 			"  - {name: bob, token_sha256: \"" + bobHash + "\", forge_logins: [\"github:AL\"]}\n",
 			[]string{"ids.yaml:3:", "users[1].forge_logins[0]", `"github:AL" is linked to another user already`}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("ids.yaml", []byte(tt.yaml))
-			require.Error(t, err)
-			for _, frag := range tt.want {
-				require.Contains(t, err.Error(), frag)
-			}
-		})
-	}
+	checkParseErrors(t, tests)
 }

@@ -44,11 +44,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		yaml string
-		want []string // fragments of the error
-	}{
+	tests := []parseErrorCase{
 		{"unknown field", "users:\n  - name: alice\n    token: secret\n", []string{"ids.yaml:3:", "unknown field \"token\""}},
 		{"syntax", "users: [\n", []string{"ids.yaml:"}},
 		{"wrong type", "users: {name: alice}\n", []string{"ids.yaml:1:"}},
@@ -66,6 +62,20 @@ func TestParseErrors(t *testing.T) {
 		{"bad proxy", "trust_header: X-User\ntrusted_proxies: [10.0.0.0/33]\n", []string{"ids.yaml:2:", "trusted_proxies[0]", "not a CIDR"}},
 		{"empty", "", []string{"ids.yaml: no users and no trust_header"}},
 	}
+	checkParseErrors(t, tests)
+}
+
+// parseErrorCase is an identity file that Parse refuses, with fragments its
+// error must hold.
+type parseErrorCase struct {
+	name, yaml string
+	want       []string
+}
+
+// checkParseErrors parses each case's file and checks its error, which
+// never quotes a secret.
+func checkParseErrors(t *testing.T, tests []parseErrorCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("ids.yaml", []byte(tt.yaml))

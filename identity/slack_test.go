@@ -44,11 +44,7 @@ func TestBySlackUser(t *testing.T) {
 }
 
 func TestSlackUserErrors(t *testing.T) {
-	tests := []struct {
-		name string
-		yaml string
-		want []string
-	}{
+	tests := []parseErrorCase{
 		{"not a member ID", "users:\n  - name: alice\n    token_sha256: \"" + aliceHash + "\"\n    slack_user: \"@alice\"\n",
 			[]string{"ids.yaml:4:", "users[0].slack_user", "Slack member ID"}},
 		{"lower case", "users:\n  - {name: alice, token_sha256: \"" + aliceHash + "\", slack_user: u123abc}\n",
@@ -57,13 +53,5 @@ func TestSlackUserErrors(t *testing.T) {
 			"  - {name: bob, token_sha256: \"" + bobHash + "\", slack_user: U123ABC}\n",
 			[]string{"ids.yaml:3:", "users[1].slack_user", `user "bob" shares its Slack account`}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("ids.yaml", []byte(tt.yaml))
-			require.Error(t, err)
-			for _, frag := range tt.want {
-				require.Contains(t, err.Error(), frag)
-			}
-		})
-	}
+	checkParseErrors(t, tests)
 }

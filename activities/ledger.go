@@ -81,7 +81,7 @@ func (a *LedgerActivities) RecordBuildFinished(ctx context.Context, in RecordBui
 		// prevent_self_approval they may not approve the version in a
 		// promotion that artifacts registered through the API complete, or in
 		// a later one.
-		if in.Build.TriggeredBy != "" && len(v.RegisteredBy) == 0 {
+		if in.Build.TriggeredBy != "" {
 			v.RegisteredBy = []string{in.Build.TriggeredBy}
 		}
 		if err := a.Ledger.RecordArtifactVersion(ctx, v); err != nil {

@@ -3,6 +3,7 @@ package identity
 import (
 	"errors"
 	"strings"
+	"unicode"
 
 	"github.com/drover-ci/drover/contracts"
 )
@@ -30,7 +31,7 @@ func (d *Directory) ByForgeLogin(who string) (User, bool) {
 // checkForgeLogin validates one forge_logins entry; seen holds the logins
 // linked already, lower-cased, as one forge account pushes as one user.
 func checkForgeLogin(who string, seen map[string]bool) error {
-	if _, ok := contracts.ForgeLogin(who); !ok || strings.TrimSpace(who) != who || strings.ContainsAny(who, " \t") {
+	if _, ok := contracts.ForgeLogin(who); !ok || strings.ContainsFunc(who, unicode.IsSpace) {
 		return errors.New("needs <forge>:<login>, the forge one of " + strings.Join(contracts.Forges, ", ") + " (such as github:alice)")
 	}
 	if seen[strings.ToLower(who)] {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // validate checks the fields every pending approval needs.
@@ -103,7 +102,7 @@ func (l *Ledger) PendingApprovalsOf(ctx context.Context, project string, version
 	}
 	rows, err := l.db.QueryContext(ctx, l.rebind(`
 		SELECT `+pendingApprovalColumns+`
-		FROM pending_approvals WHERE project = ? AND version IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(versions)), ", ")+`)
+		FROM pending_approvals WHERE project = ? AND version IN (`+placeholders(len(versions))+`)
 		ORDER BY waiting_since, promotion_id, environment`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("pending approvals of %s: %w", project, err)

@@ -59,6 +59,11 @@ func (l *Ledger) insertVersion(ctx context.Context, tx *sql.Tx, v *ArtifactVersi
 		v.Project, v.Version, v.Commit, v.Branch, v.BuildID, v.RunID, l.timeArg(v.CreatedAt))
 }
 
+// placeholders is n "?" marks for an IN list, rebound per dialect.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
 // insertRegistrants adds v.RegisteredBy to the version's registrants.
 func (l *Ledger) insertRegistrants(ctx context.Context, tx *sql.Tx, v ArtifactVersion) error {
 	for _, actor := range v.RegisteredBy {
@@ -251,7 +256,7 @@ func (l *Ledger) loadArtifacts(ctx context.Context, versions []ArtifactVersion) 
 		index[versions[i].Version] = i
 		args = append(args, versions[i].Version)
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(versions)), ", ")
+	marks := placeholders(len(versions))
 	rows, err := l.db.QueryContext(ctx, l.rebind(`
 		SELECT version, name, path, blob_key, sha256, size, source_repository, source_version FROM artifacts
 		WHERE project = ? AND version IN (`+marks+`) ORDER BY version, position`), args...)

@@ -34,9 +34,9 @@ const artifactAvailableChangeID = "artifact-available"
 // approver named in person (not by a group it claims); and a promotion that
 // waited for the lock passes the window and the freeze again before it
 // deploys; a decision signed before the run started (for an earlier run of
-// the same ID) does not count. Decisions sent as signals are refused in workflow code, so a
-// promotion an older worker recorded keeps deciding as it did. Later
-// changes get their own IDs, or a new version of this one.
+// the same ID) does not count. Decisions sent as signals are refused in
+// workflow code, so a promotion an older worker recorded keeps deciding as
+// it did. Later changes get their own IDs, or a new version of this one.
 const promotionChangesChangeID = "promotion-changes"
 
 // promotionChangesVersion is the version of promotionChangesChangeID new

@@ -95,8 +95,9 @@ func (r *promotionRun) validateOverride(g *GateState, d Decision) error {
 // isForgeLoginOf reports whether who is a forge's login "<forge>:<login>"
 // whose login is actor's name, but for case (forges' logins ignore it): a
 // push's build is triggered by "github:alice", and Drover's user alice
-// approves as "alice". A forge login that differs from the user's name is
-// not recognised.
+// approves as "alice". A login that differs from the user's name counts
+// when the identity file links it: the API then names the user as the
+// trigger (forge_logins).
 func isForgeLoginOf(who, actor string) bool {
 	login, ok := contracts.ForgeLogin(who)
 	return ok && actor != "" && strings.EqualFold(login, actor)

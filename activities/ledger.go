@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"go.temporal.io/sdk/activity"
 
@@ -81,8 +82,9 @@ func (a *LedgerActivities) RecordBuildFinished(ctx context.Context, in RecordBui
 		// prevent_self_approval they may not approve the version in a
 		// promotion that artifacts registered through the API complete, or in
 		// a later one.
-		if in.Build.TriggeredBy != "" {
-			v.RegisteredBy = []string{in.Build.TriggeredBy}
+		// So are the others the build credits (BuildInput.RegisteredBy).
+		if in.Build.TriggeredBy != "" && !slices.Contains(v.RegisteredBy, in.Build.TriggeredBy) {
+			v.RegisteredBy = append([]string{in.Build.TriggeredBy}, v.RegisteredBy...)
 		}
 		if err := a.Ledger.RecordArtifactVersion(ctx, v); err != nil {
 			return a.failed(ctx, fmt.Errorf("record artifact version %s/%s: %w", in.Version.Project, in.Version.Version, err))

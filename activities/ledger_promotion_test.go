@@ -135,5 +135,16 @@ func TestRecordBuildFinishedRegistersTheBuildsTrigger(t *testing.T) {
 			Artifacts: []ledger.Artifact{{Name: "puppet-foas", Path: "https://repo.example.com/puppet-foas.tgz"}}, RegisteredBy: []string{"bob"}})
 		require.NoError(t, err)
 		require.Equal(t, []string{"alice", "bob"}, got.RegisteredBy)
+
+		// Those the build credits besides (a rerun's earlier triggers, the
+		// pushers of a push that built nothing) are registrants too.
+		b2 := b
+		b2.ID, b2.Commit, b2.Version, b2.TriggeredBy = "build/foas/def", "def", "1.5.0", "carol"
+		v2 := &ledger.ArtifactVersion{Project: "foas", Version: "1.5.0", Commit: "def", BuildID: b2.ID, RunID: "run-1",
+			RegisteredBy: []string{"github:mallory", "carol"}}
+		require.NoError(t, executeByName(t, a, "RecordBuildFinished", activities.RecordBuildFinishedInput{Build: b2, Version: v2}))
+		got, err = l.GetArtifactVersion(ctx, "foas", "1.5.0")
+		require.NoError(t, err)
+		require.Equal(t, []string{"carol", "github:mallory"}, got.RegisteredBy)
 	})
 }

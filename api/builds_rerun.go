@@ -142,6 +142,10 @@ func (s *Server) rerunInput(ctx context.Context, st workflows.BuildState, regist
 		Promotion: s.protectedPromotion(ctx, registered, def, old.Branch),
 		Notify:    def.Notify,
 		Rerun:     true, RerunOf: st.RunID, Reuse: reuse,
+		// Whoever triggered the runs this one runs again stays credited
+		// with the commit: rerunning a push does not make it the rerunner's
+		// alone (prevent_self_approval).
+		RegisteredBy: creditAlso(slices.Clone(old.RegisteredBy), "", old.TriggeredBy),
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
 		InfraRetries:     s.TaskInfraRetries,

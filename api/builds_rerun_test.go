@@ -100,6 +100,7 @@ func TestRerunFailedRunsTheOldPlanWithProtectionsDecidedAgain(t *testing.T) {
 	old.Plan.Stages[1].Tasks[0].Run = "make dist-from-run-1"
 	old.SecretsAllowed = false // decided again: main is trusted
 	old.TriggeredBy = "bob"
+	old.RegisteredBy = []string{"github:mallory"}
 	old.PromotionPlan = &pipeline.PromotionPlan{} // decided again: the definition promotes nothing
 	ts.builds.inputs["run-1"] = old
 	st := endedBuild(workflows.StatusFailed, [2]string{"verify/unit", string(workflows.TaskSucceeded)},
@@ -124,6 +125,8 @@ func TestRerunFailedRunsTheOldPlanWithProtectionsDecidedAgain(t *testing.T) {
 	require.Equal(t, "run-1", in.RerunOf)
 	require.Equal(t, map[string]contracts.TaskState{"verify/unit": st.Stages[0].Tasks[0]}, in.Reuse)
 	require.Equal(t, "alice", in.TriggeredBy)
+	require.Equal(t, []string{"github:mallory", "bob"}, in.RegisteredBy,
+		"whoever triggered the runs before stays credited (prevent_self_approval)")
 	require.True(t, in.SecretsAllowed, "secrets are decided again for the branch")
 	require.Nil(t, in.PromotionPlan, "the promotion is decided again")
 

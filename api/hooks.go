@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -95,6 +96,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		return &HookResponse{Status: HookSkipped, Reason: "ref " + push.ref + " was deleted"}, nil
 	}
 	if m := strings.ToLower(push.message); strings.Contains(m, "[skip ci]") || strings.Contains(m, "[ci skip]") {
+		s.recordSkippedPush(ctx, forgeName, project, push)
 		return &HookResponse{Status: HookSkipped, Reason: "the head commit message asks to skip CI"}, nil
 	}
 	trigger := pipeline.Push{Files: push.files}
@@ -125,6 +127,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 			"webhook of project %s, but %s at %s defines project %s", project, DefinitionFile, commit, def.Project)
 	}
 	if ok, reason := def.Triggers.Match(trigger); !ok {
+		s.recordSkippedPush(ctx, forgeName, project, push)
 		return &HookResponse{Status: HookSkipped, Reason: reason}, nil
 	}
 	// The project's sinks, and the webhook URL's ?callback_url= (set with
@@ -153,6 +156,17 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 	}
 	c.JSON(status, resp)
 	return nil, nil
+}
+
+// recordSkippedPush keeps who pushed the head commit of push, a signed
+// push of a branch or tag that builds nothing: a build of the commit that
+// something else starts later (an upstream build, a poll) credits them.
+func (s *Server) recordSkippedPush(ctx context.Context, forgeName, project string, push *hookPush) {
+	if push.pusher == "" || !commitSHA.MatchString(push.after) ||
+		!strings.HasPrefix(push.ref, "refs/heads/") && !strings.HasPrefix(push.ref, "refs/tags/") {
+		return
+	}
+	s.recordPusher(ctx, project, push.after, s.pushActor(forgeName, push.pusher))
 }
 
 // forgeLoginDirectory finds the identity file's user who links a forge

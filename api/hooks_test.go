@@ -2,11 +2,13 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/ledger/ledgertest"
 	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
 )
@@ -198,4 +200,24 @@ func TestHookPushByALinkedForgeLoginIsTheUsers(t *testing.T) {
 		require.Len(t, f.builds.started, 1)
 		require.Equal(t, tt.want, f.builds.started[0].TriggeredBy)
 	}
+}
+
+// A push that builds nothing (here "[skip ci]") still credits its pusher:
+// the commit's build that something else starts later, another's push of
+// it here, carries them in RegisteredBy, whom prevent_self_approval refuses.
+func TestHookSkippedPushCreditsItsPusherInALaterBuild(t *testing.T) {
+	f := newHookFixture(t, hookYAML)
+	f.History = ledgertest.Open(t, ledgertest.SQLiteDSN(t))
+	rec := f.deliver(t, "github", "push", f.payload(t, "github-push", "__MESSAGE__", "Wip [skip ci]"), hookSecretValue)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, HookSkipped, decodeBody[HookResponse](t, rec.Body.Bytes()).Status)
+	require.Empty(t, f.builds.started)
+
+	byBob := strings.ReplaceAll(f.payload(t, "github-push"), `"Codertocat"`, `"bob"`)
+	rec = f.deliver(t, "github", "push", byBob, hookSecretValue)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Len(t, f.builds.started, 1)
+	in := f.builds.started[0]
+	require.Equal(t, "github:bob", in.TriggeredBy)
+	require.Equal(t, []string{"github:Codertocat"}, in.RegisteredBy)
 }

@@ -20,6 +20,12 @@ type BuildInput struct {
 	Plan       pipeline.Plan `json:"plan"`
 	// TriggeredBy names who or what started the build (a user, "webhook", "cli").
 	TriggeredBy string `json:"triggered_by,omitempty"`
+	// RegisteredBy are others credited with the build's commit, decided
+	// where the build starts (never from the request): whoever triggered
+	// the runs a rerun runs again, and whoever pushed the commit in a push
+	// that built nothing (the ledger's pushers). With prevent_self_approval
+	// none of them, nor TriggeredBy, may approve the build's version.
+	RegisteredBy []string `json:"registered_by,omitempty"`
 	// Subject and Author are the commit's first message line and author
 	// name, read from git where the build starts (shown, never trusted).
 	Subject string `json:"subject,omitempty"`

@@ -8,9 +8,9 @@ import (
 )
 
 // preparedQueries are the statements every build writes (when it starts
-// and when it finishes), and the one every build the API starts reads
-// (chainPushOfQuery), prepared once at Open on SQLite: SQLite parses a
-// statement again for every Exec, and parsing was most of the ledger's CPU
+// and when it finishes), and the ones every build the API starts reads
+// (chainPushOfQuery, pushersOfQuery), prepared once at Open on SQLite:
+// SQLite parses a statement again for every Exec, and parsing was most of the ledger's CPU
 // for a build (its writes were a tenth of the benchmark process's CPU per
 // build beyond the process floor). On PostgreSQL they run as any other
 // statement: named prepared statements outside a transaction do not
@@ -23,6 +23,7 @@ var preparedQueries = []string{
 	upsertTaskQuery,
 	insertVersionQuery,
 	chainPushOfQuery,
+	pushersOfQuery,
 }
 
 // prepare prepares preparedQueries on SQLite.
@@ -81,6 +82,15 @@ func (l *Ledger) exec(ctx context.Context, db execer, query string, args ...any)
 		return s.ExecContext(ctx, args...)
 	}
 	return db.ExecContext(ctx, l.rebind(query), args...)
+}
+
+// query runs query (written with ? placeholders) with args as a statement
+// prepare prepared when it is one, else as a statement of its own.
+func (l *Ledger) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := l.prepared(ctx, nil, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return l.db.QueryContext(ctx, l.rebind(query), args...)
 }
 
 // queryRow runs query (written with ? placeholders) with args as a

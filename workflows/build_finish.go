@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -107,6 +108,7 @@ func (b *buildRun) artifactVersion(at time.Time) *ledger.ArtifactVersion {
 	v := &ledger.ArtifactVersion{
 		Project: b.in.Project, Version: b.state.Version, Commit: b.in.Commit, Branch: b.in.Branch,
 		BuildID: b.state.ID, RunID: b.state.RunID, CreatedAt: at,
+		RegisteredBy: slices.Clone(b.in.RegisteredBy),
 	}
 	for _, st := range b.state.Stages {
 		for _, t := range st.Tasks {

@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"slices"
+
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -24,6 +26,7 @@ func (b *buildRun) startPromotion(ctx workflow.Context, v *ledger.ArtifactVersio
 	in := PromotionInput{
 		Project: b.in.Project, Version: v.Version, Commit: b.in.Commit, Branch: b.in.Branch,
 		Repository: b.in.Repository, BuildID: b.state.ID, TriggeredBy: b.in.TriggeredBy,
+		RegisteredBy: slices.Clone(b.in.RegisteredBy),
 		Environments: b.in.Promotion.Environments, Plan: b.in.PromotionPlan, Notify: b.in.Notify,
 		DecisionKeys: b.in.DecisionKeys, OperatorDecisions: b.in.OperatorDecisions, SecretsAllowed: b.in.SecretsAllowed,
 	}

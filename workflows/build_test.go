@@ -274,9 +274,9 @@ func TestBuildStartsThePromotionOfItsVersion(t *testing.T) {
 	}, workflow.RegisterOptions{Name: PromotionWorkflowName})
 	be.env.ExecuteWorkflow(BuildWorkflowName, BuildInput{
 		Project: "demo", Repository: "/src/demo", Commit: "0123456789abcdef0123", Branch: "main",
-		TriggeredBy: "alice",
-		Plan:        testPlan(stage("package", false, task("tarball", 0))),
-		Promotion:   &pipeline.Promotion{Environments: []pipeline.Environment{{Name: "dev", Deploy: pipeline.Deploy{Shell: "true"}}}},
+		TriggeredBy: "alice", RegisteredBy: []string{"github:mallory"},
+		Plan:      testPlan(stage("package", false, task("tarball", 0))),
+		Promotion: &pipeline.Promotion{Environments: []pipeline.Environment{{Name: "dev", Deploy: pipeline.Deploy{Shell: "true"}}}},
 	})
 	require.NoError(t, be.env.GetWorkflowError())
 	var state BuildState
@@ -284,6 +284,7 @@ func TestBuildStartsThePromotionOfItsVersion(t *testing.T) {
 	require.Equal(t, contracts.PromotionID("demo", "0123456789ab"), state.PromotionID)
 	require.Equal(t, "0123456789ab", got.Version)
 	require.Equal(t, "alice", got.TriggeredBy)
+	require.Equal(t, []string{"github:mallory"}, got.RegisteredBy, "those the build credits besides its trigger")
 	require.Equal(t, state.ID, got.BuildID)
 	require.Len(t, got.Environments, 1)
 	require.Len(t, got.Artifacts, 1)

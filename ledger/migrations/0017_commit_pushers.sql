@@ -1,0 +1,13 @@
+-- 0017: who pushed each commit of a project in a signed forge push that
+-- built nothing (its drover.yaml's triggers did not match, or "[skip ci]"),
+-- each once. A later build of the commit, whatever starts it (an upstream
+-- build's triggers, a poll, the API, a rerun), credits them: with
+-- prevent_self_approval they may not approve its version.
+
+CREATE TABLE commit_pushers (
+    project    TEXT NOT NULL,
+    commit_sha TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    pushed_at  {{timestamp}} NOT NULL,
+    PRIMARY KEY (project, commit_sha, actor)
+);

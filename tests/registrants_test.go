@@ -53,7 +53,7 @@ promotion:
 	approve := map[string]string{"environment": "prod"}
 	var refused apiError
 	require.Equal(t, http.StatusForbidden, h.doAs("alice", http.MethodPost, promotionPath(started.ID)+"/approve", approve, &refused))
-	require.Equal(t, "self-approval: alice registered an artifact of this version", refused.Error.Message)
+	require.Equal(t, "self-approval: alice registered an artifact of this version or pushed its commit", refused.Error.Message)
 	require.Equal(t, http.StatusForbidden, h.doAs("bob", http.MethodPost, promotionPath(started.ID)+"/approve", approve, &refused))
 	require.Equal(t, "self-approval: bob triggered this version", refused.Error.Message)
 	var res workflows.DecisionResult
@@ -84,25 +84,8 @@ promotion:
       deploy: {shell: "true"}
 `})
 	h.register("pushed-demo", repo, legacyRoles)
-	payload, err := json.Marshal(map[string]any{
-		"ref": "refs/heads/main", "before": "0000000000000000000000000000000000000001", "after": commit,
-		"repository":  map[string]any{"name": "pushed-demo", "full_name": "team/pushed-demo", "clone_url": repo},
-		"pusher":      map[string]any{"name": "alice", "email": "alice@example.com"},
-		"head_commit": map[string]any{"id": commit, "message": "change", "modified": []string{"drover.yaml"}},
-	})
-	require.NoError(t, err)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(payload)
-	req, err := http.NewRequest(http.MethodPost, h.api.URL+"/api/v1/hooks/pushed-demo/github", bytes.NewReader(payload))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-GitHub-Event", "push")
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	require.Equal(t, http.StatusAccepted, resp.StatusCode, "body: %s", body)
+	status, body := pushHook(t, h, "pushed-demo", secret, repo, commit, "alice", "change")
+	require.Equal(t, http.StatusAccepted, status, "body: %s", body)
 	var created createResp
 	require.NoError(t, json.Unmarshal(body, &created))
 
@@ -119,4 +102,74 @@ promotion:
 	require.Equal(t, workflows.GateApproved, res.State)
 	st = h.waitForPromotion(st.ID, time.Minute, "the end", promotionDone)
 	require.Equal(t, workflows.PromotionCompleted, st.Status)
+}
+
+// TestSkippedPusherIsRefusedSelfApproval: alice pushes a commit whose push
+// builds nothing ("[skip ci]"); bob then builds it through the API. The
+// build is bob's, but alice pushed its commit: with prevent_self_approval
+// neither may approve its promotion; dave may.
+func TestSkippedPusherIsRefusedSelfApproval(t *testing.T) {
+	const secret = "skipped-demo-hook-secret"
+	h := newHarness(t, true, releaseTeam(t), func(s *api.Server) {
+		s.HookSecrets = map[string]string{api.HookEnvSuffix("skipped-demo"): secret}
+	})
+	repo, commit := gitRepo(t, map[string]string{"drover.yaml": `project: skipped-demo
+build:
+  stages: [{name: s, tasks: [{name: t, checkout: false, run: "true"}]}]
+promotion:
+  environments:
+    - name: prod
+      approval: {approvers: ["group:release"], required: 1, prevent_self_approval: true}
+      deploy: {shell: "true"}
+`})
+	h.register("skipped-demo", repo, legacyRoles)
+	status, body := pushHook(t, h, "skipped-demo", secret, repo, commit, "alice", "wip [skip ci]")
+	require.Equal(t, http.StatusOK, status, "body: %s", body)
+	require.Contains(t, string(body), `"skipped"`)
+
+	var created createResp
+	require.Equal(t, http.StatusAccepted, h.doAs("bob", http.MethodPost, "/api/v1/builds",
+		map[string]string{"repository": repo, "commit": commit, "branch": "main"}, &created))
+	build := h.waitFor(created.ID, time.Minute, "the end and its promotion", promoted)
+	require.Equal(t, "bob", build.TriggeredBy)
+	st := h.waitForPromotion(build.PromotionID, time.Minute, "prod awaiting approval", awaiting("prod"))
+
+	approve := map[string]string{"environment": "prod"}
+	var refused apiError
+	require.Equal(t, http.StatusForbidden, h.doAs("alice", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &refused))
+	require.Equal(t, "self-approval: alice registered an artifact of this version or pushed its commit", refused.Error.Message)
+	require.Equal(t, http.StatusForbidden, h.doAs("bob", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &refused))
+	require.Equal(t, "self-approval: bob triggered this version", refused.Error.Message)
+	var res workflows.DecisionResult
+	require.Equal(t, http.StatusOK, h.doAs("dave", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &res))
+	require.Equal(t, workflows.GateApproved, res.State)
+	st = h.waitForPromotion(st.ID, time.Minute, "the end", promotionDone)
+	require.Equal(t, workflows.PromotionCompleted, st.Status)
+}
+
+// pushHook delivers GitHub's signed push of commit to main of repo by
+// pusher, with the head commit's message, to project's webhook; it returns
+// the answer's status and body.
+func pushHook(t *testing.T, h *harness, project, secret, repo, commit, pusher, message string) (int, []byte) {
+	t.Helper()
+	payload, err := json.Marshal(map[string]any{
+		"ref": "refs/heads/main", "before": "0000000000000000000000000000000000000001", "after": commit,
+		"repository":  map[string]any{"name": project, "full_name": "team/" + project, "clone_url": repo},
+		"pusher":      map[string]any{"name": pusher, "email": pusher + "@example.com"},
+		"head_commit": map[string]any{"id": commit, "message": message, "modified": []string{"drover.yaml"}},
+	})
+	require.NoError(t, err)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(payload)
+	req, err := http.NewRequest(http.MethodPost, h.api.URL+"/api/v1/hooks/"+project+"/github", bytes.NewReader(payload))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "push")
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, body
 }

@@ -60,7 +60,7 @@ func (r *promotionRun) validateDecision(d Decision) error {
 		case r.trustChecks && slices.ContainsFunc(r.in.RegisteredBy, func(who string) bool {
 			return who == d.Actor || isForgeLoginOf(who, d.Actor)
 		}):
-			return refuse(ErrTypeSelfApproval, "self-approval: %s registered an artifact of this version", d.Actor)
+			return refuse(ErrTypeSelfApproval, "self-approval: %s registered an artifact of this version or pushed its commit", d.Actor)
 		}
 	}
 	for _, prior := range g.Decisions {

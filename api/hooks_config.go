@@ -59,11 +59,17 @@ func HookSecretsFromEnviron(environ []string) (secrets, signing map[string]strin
 // token (empty when none).
 func (s *Server) hookSecret(project string) (secret, signing string, ok bool) {
 	key := HookEnvSuffix(project)
-	if p, registered := s.Registry.Project(project); registered && p.HookSecretEnv != "DROVER_HOOK_SECRET_"+key {
-		// The registration names another variable for this project's secret.
-		secret = os.Getenv(p.HookSecretEnv)
-		return secret, s.HookSigning[key], secret != ""
+	secret, signing = s.HookSecrets[key], s.HookSigning[key]
+	if p, registered := s.Registry.Project(project); registered {
+		// The registration may name other variables for this project's
+		// secret and signing token: then they alone count, so that no other
+		// project's variables (web.app's for web-app) do.
+		if p.HookSecretEnv != HookSecretPrefix+key {
+			secret = os.Getenv(p.HookSecretEnv)
+		}
+		if p.HookSigningEnv != "" && p.HookSigningEnv != HookSigningPrefix+key {
+			signing = os.Getenv(p.HookSigningEnv)
+		}
 	}
-	secret, ok = s.HookSecrets[key]
-	return secret, s.HookSigning[key], ok && secret != ""
+	return secret, signing, secret != ""
 }

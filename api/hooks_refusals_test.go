@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/registry"
+
 	"github.com/drover-ci/drover/contracts"
 	"github.com/drover-ci/drover/identity"
 )
@@ -189,4 +191,31 @@ func TestHookSecretsFromEnviron(t *testing.T) {
 // recognises in a trigger "<forge>:<login>" for prevent_self_approval.
 func TestForgesAreTheContractsForges(t *testing.T) {
 	require.ElementsMatch(t, contracts.Forges, slices.Collect(maps.Keys(forges)))
+}
+
+// A project registered with its own hook_signing_env is signed by that
+// variable's token alone, not by DROVER_HOOK_SIGNING_<its name's suffix>,
+// which another project's name (web.app's for web-app) may map to.
+func TestHookSigningTokenOfTheRegisteredVariable(t *testing.T) {
+	own, others := []byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210")
+	f := newHookFixture(t, hookYAML)
+	t.Setenv("DEMO_GITLAB_SIGNING", "whsec_"+base64.StdEncoding.EncodeToString(own))
+	f.HookSigning = map[string]string{"DEMO": "whsec_" + base64.StdEncoding.EncodeToString(others)}
+	r, err := registry.Parse("projects.yaml", []byte("projects:\n  - name: demo\n    paths: [\""+f.repo.dir+
+		"\"]\n    hook_signing_env: DEMO_GITLAB_SIGNING\n"))
+	require.NoError(t, err)
+	f.Registry = r
+	body := f.payload(t, "gitlab-push")
+	now := time.Now().Unix()
+	signed := func(key []byte) []string {
+		mac := hmac.New(sha256.New, key)
+		mac.Write([]byte("msg_1." + strconv.FormatInt(now, 10) + "." + body))
+		return []string{"webhook-id", "msg_1", "webhook-timestamp", strconv.FormatInt(now, 10),
+			"webhook-signature", "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))}
+	}
+	rec := f.deliver(t, "gitlab", "Push Hook", body, hookSecretValue, signed(others)...)
+	require.Equal(t, http.StatusUnauthorized, rec.Code, rec.Body.String())
+	rec = f.deliver(t, "gitlab", "Push Hook", body, hookSecretValue, signed(own)...)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Len(t, f.builds.started, 1)
 }

@@ -35,6 +35,7 @@ type fileProject struct {
 	// Paths are local repository paths, for development.
 	Paths           []string          `yaml:"paths"`
 	HookSecretEnv   string            `yaml:"hook_secret_env"`
+	HookSigningEnv  string            `yaml:"hook_signing_env"`
 	Reads           string            `yaml:"reads"`
 	Roles           fileRoles         `yaml:"roles"`
 	TrustedBranches []string          `yaml:"trusted_branches"`
@@ -291,7 +292,7 @@ func parse(name string, data []byte) (*snapshot, error) {
 	// case or punctuation (web-app, web.app, Web_App) read the same
 	// DROVER_HOOK_SECRET_WEB_APP, and one project's secret would sign the
 	// other's pushes.
-	secretOf := map[string]string{}
+	secretOf, signingOf := map[string]string{}, map[string]string{}
 	for i, fp := range f.Projects {
 		base, field := fmt.Sprintf("$.projects[%d]", i), fmt.Sprintf("projects[%d]", i)
 		switch {
@@ -302,7 +303,7 @@ func parse(name string, data []byte) (*snapshot, error) {
 			at(base+".name", field+".name", "project %q is registered twice", fp.Name)
 			continue
 		}
-		p := &Project{Name: fp.Name, HookSecretEnv: fp.HookSecretEnv, Reads: fp.Reads, TrustedBranches: fp.TrustedBranches,
+		p := &Project{Name: fp.Name, HookSecretEnv: fp.HookSecretEnv, HookSigningEnv: fp.HookSigningEnv, Reads: fp.Reads, TrustedBranches: fp.TrustedBranches,
 			Network: map[string]string{}, admins: f.Admins, OnlyRegisteredEnvironments: fp.OnlyRegisteredEnvironments,
 			Roles: map[Role][]string{RoleBuild: fp.Roles.Build, RolePromote: fp.Roles.Promote, RoleAdmin: fp.Roles.Admin}}
 		if len(fp.Repositories)+len(fp.Paths) == 0 {
@@ -341,6 +342,19 @@ func parse(name string, data []byte) (*snapshot, error) {
 				fp.Name, p.HookSecretEnv, other)
 		} else {
 			secretOf[p.HookSecretEnv] = fp.Name
+		}
+		if p.HookSigningEnv == "" {
+			p.HookSigningEnv = "DROVER_HOOK_SIGNING_" + hookEnvSuffix(fp.Name)
+		} else if !envVarName.MatchString(p.HookSigningEnv) {
+			at(base+".hook_signing_env", field+".hook_signing_env", "%q is not an environment variable name", p.HookSigningEnv)
+		}
+		// One project's GitLab signing token must not sign another's pushes.
+		if other, taken := signingOf[p.HookSigningEnv]; taken {
+			at(base+".hook_signing_env", field+".hook_signing_env",
+				"project %q would read its GitLab signing token from %s, as project %q does: give one of them its own hook_signing_env",
+				fp.Name, p.HookSigningEnv, other)
+		} else {
+			signingOf[p.HookSigningEnv] = fp.Name
 		}
 		switch p.Reads {
 		case "":

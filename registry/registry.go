@@ -94,6 +94,9 @@ type Project struct {
 	// HookSecretEnv names the environment variable holding the project's
 	// forge webhook secret; default DROVER_HOOK_SECRET_<PROJECT>.
 	HookSecretEnv string
+	// HookSigningEnv names the environment variable holding the project's
+	// optional GitLab signing token; default DROVER_HOOK_SIGNING_<PROJECT>.
+	HookSigningEnv string
 	// Reads is ReadsPublic or ReadsPrivate.
 	Reads string
 	// Roles lists, per role, users and "group:<name>" entries.

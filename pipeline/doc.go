@@ -7,7 +7,7 @@
 //	project: fun-as-a-service          # required; ^[a-z0-9][a-z0-9_.-]{0,62}$ (used in workflow IDs)
 //	repository: https://github.com/acme/foas.git
 //	include:                           # template files (see Include); resolved by the server
-//	  - {name: go, project: devops, ref: v1.4.0, file: templates/go.yaml, with: {version: "1.23"}}
+//	  - {name: go, project: devops, ref: 3f2a1b2c9d0e4f5a6b7c8d9e0f1a2b3c4d5e6f7a, file: templates/go.yaml, with: {version: "1.23"}}
 //	build:
 //	  stages:                          # required, run in order
 //	    - use: go/test                 # a stage template; beside use only name
@@ -37,7 +37,7 @@
 //	            exclude: [{go: "1.22", os: arm}]   # drop the combinations that match
 //	            include: [{go: "1.24", os: linux}] # add keys to matching combinations, or a combination
 //	        - use: go/lint             # a task template; beside use only TaskOverrides
-//	          secrets: [LINT_TOKEN]
+//	          secrets: [LINT_TOKEN]    # another project's template gets secrets only at a full SHA ref
 //	promotion:
 //	  environments:                    # walked in order
 //	    - name: prod                   # required, unique

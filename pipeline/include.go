@@ -107,12 +107,17 @@ type templates struct {
 	source string
 	tasks  map[string]Task
 	stages map[string]Stage
+	// tag is the include's ref when it reads another project's file at a
+	// tag, which that project's pushers can move; include is its field.
+	tag, include string
 }
 
 var (
 	paramPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,63}$`)
 	projectPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$`)
 	refPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$`)
+	// commitPattern is a full commit SHA (SHA-1 or SHA-256).
+	commitPattern = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
 	// expression is "${{ ... }}" in a template's string value.
 	expression = regexp.MustCompile(`\$\{\{(.*?)\}\}`)
 	withParam  = regexp.MustCompile(`^with\.([A-Za-z_][A-Za-z0-9_-]{0,63})$`)
@@ -254,7 +259,11 @@ func (v *validator) loadTemplates(field string, inc Include, got IncludedFile) (
 	if err := joinErrors(tv.errs); err != nil {
 		return nil, err
 	}
-	return &templates{source: src, tasks: tf.Tasks, stages: tf.Stages}, nil
+	t := &templates{source: src, tasks: tf.Tasks, stages: tf.Stages, include: field}
+	if inc.Project != "" && !commitPattern.MatchString(inc.Ref) {
+		t.tag = inc.Ref
+	}
+	return t, nil
 }
 
 // params returns the values of the parameters declared of inc (at field):
@@ -541,6 +550,12 @@ func (v *validator) useTask(field string, t *Task, files map[string]*templates) 
 	if len(t.Needs) > 0 {
 		// What a task needs depends on the build it is in, not the template.
 		out.Needs = t.Needs
+	}
+	if len(t.Secrets) > 0 && f.tag != "" {
+		// The template's commands would run with the secrets, and whoever
+		// may push to the other project could change them by moving the tag.
+		v.add(field+".secrets", "a task given secrets uses another project's template only at a full commit SHA: "+
+			"%s pins %s at tag %q, which that project's pushers can move", f.include, f.source, f.tag)
 	}
 	out.Secrets = t.Secrets
 	out.From = f.source + "#" + key

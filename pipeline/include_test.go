@@ -235,3 +235,40 @@ build: {stages: [{name: s, tasks: [{use: go/test}]}]}
 	require.Equal(t, "go1.23 test ./...", tasks[0].Steps[1].Run)
 	require.Equal(t, "go.yaml#test", tasks[1].From)
 }
+
+// A task given secrets may use another project's task template only at a
+// full commit SHA: that project's pushers could otherwise change the
+// commands the secrets are handed to by moving the tag. Without secrets,
+// or from this repository's own files, a tag is still fine.
+func TestIncludeSecretsNeedAPinnedCommit(t *testing.T) {
+	fetch := func(_ string, inc Include) (IncludedFile, error) {
+		if inc.Project == "" {
+			return IncludedFile{Source: inc.File, Data: []byte(goTemplate)}, nil
+		}
+		return IncludedFile{Source: "devops@0123456789ab:go.yaml", Data: []byte(goTemplate)}, nil
+	}
+	sha := strings.Repeat("0123456789", 4)
+	def := func(ref, secrets string) string {
+		return `
+project: app
+include:
+  - {name: go, project: devops, ref: ` + ref + `, file: go.yaml}
+  - {name: own, file: ci/go.yaml}
+build:
+  stages:
+    - name: s
+      tasks:
+        - {use: go/lint` + secrets + `}
+        - {use: own/lint, name: own-lint, secrets: [TOKEN]}
+`
+	}
+	_, err := ParseIncluding("drover.yaml", []byte(def("v1.2.0", ", secrets: [TOKEN]")), fetch)
+	requireProblems(t, err, problem{line: 10, field: "build.stages[0].tasks[0].secrets",
+		msg: `a task given secrets uses another project's template only at a full commit SHA: include[0] pins devops@0123456789ab:go.yaml at tag "v1.2.0", which that project's pushers can move`})
+
+	p, err := ParseIncluding("drover.yaml", []byte(def(sha, ", secrets: [TOKEN]")), fetch)
+	require.NoError(t, err)
+	require.Equal(t, []SecretRef{{Name: "TOKEN"}}, p.Build.Stages[0].Tasks[0].Secrets)
+	_, err = ParseIncluding("drover.yaml", []byte(def("v1.2.0", "")), fetch)
+	require.NoError(t, err, "a tag is fine for a task without secrets")
+}

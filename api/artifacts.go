@@ -112,7 +112,10 @@ func (s *Server) registerArtifact(c *gin.Context) {
 	if err == nil {
 		envs, err = protect(registered, def, req.Branch)
 	}
-	if err == nil && req.Pipeline == "" {
+	if err == nil && req.Pipeline != "" {
+		err = namedPipeline(func(project string, role registry.Role) error { return s.authorize(c, project, role) },
+			registered, def, req.Pipeline)
+	} else if err == nil {
 		req.Pipeline, err = definitionPipeline(registered, def, req.Branch)
 	}
 	if err == nil && req.Pipeline != "" {

@@ -43,8 +43,9 @@ func protectedIntegRegistry(t *testing.T) *registry.Registry {
 // A drover.yaml may not leave out an environment the registration
 // protects, and so may not choose (default_pipeline, branch_pipelines) a
 // pipeline that leaves one out: a build of it promotes nothing, and a
-// promotion or registration that would follow it is refused. A promoter
-// may still ask for that pipeline by name.
+// promotion or registration that would follow it is refused. Asking for
+// that pipeline by name takes the project's admin role: its environments
+// come from the commit, whose author a promoter may not be.
 func TestDefinitionPipelineMayNotSkipAProtectedEnvironment(t *testing.T) {
 	ts := newTestServer()
 	ts.Identity = testIdentity()
@@ -74,8 +75,24 @@ func TestDefinitionPipelineMayNotSkipAProtectedEnvironment(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
 	require.Empty(t, ts.promotions.started)
 
-	// A promoter's own choice of that pipeline, and the full one, go ahead.
+	// A promoter asking for that pipeline by name is refused, as is the
+	// registration; an admin may; the full pipeline goes ahead.
 	rec = ts.do(t, http.MethodPost, "/api/v1/promotions", `{"project": "demo", "version": "1.0", "pipeline": "fast"}`, bob...)
+	require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
+	require.Equal(t, "pipeline fast leaves out environment integ, which the registration of project demo protects: only an admin of the project may promote along it (drover.yaml defines its environments)",
+		decodeBody[ErrorBody](t, rec.Body.Bytes()).Error.Message)
+	rec = ts.do(t, http.MethodPost, "/api/v1/artifacts", `{"project": "demo", "version": "1.1", "commit": "`+testSHA+`", "repository": "`+testRepo+`", "pipeline": "fast",
+		"artifacts": [{"name": "app.tgz", "key": "blobs/app.tgz", "sha256": "`+checksum+`", "size": 42}]}`, bob...)
+	require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
+	require.Empty(t, ts.promotions.started)
+
+	rec = ts.do(t, http.MethodPost, "/api/v1/promotions", `{"project": "demo", "version": "1.0", "pipeline": "fast"}`,
+		"Authorization", "Bearer "+aliceToken)
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 	require.Len(t, ts.promotions.started[0].Environments, 1)
+	ts.pledger.versions["demo/2.0"] = ledger.ArtifactVersion{Project: "demo", Version: "2.0", Commit: testSHA, Branch: "main",
+		CreatedAt: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	rec = ts.do(t, http.MethodPost, "/api/v1/promotions", `{"project": "demo", "version": "2.0", "pipeline": "devtoprod"}`, bob...)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Len(t, ts.promotions.started[1].Environments, 3)
 }

@@ -126,7 +126,9 @@ func (s *Server) promote(ctx context.Context, who promotionCaller, req CreatePro
 	if err == nil {
 		envs, err = protect(registered, def, v.Branch)
 	}
-	if err == nil && req.Pipeline == "" && req.Environment == "" && !req.Rollback {
+	if err == nil && req.Pipeline != "" {
+		err = namedPipeline(who.authorize, registered, def, req.Pipeline)
+	} else if err == nil && req.Environment == "" && !req.Rollback {
 		req.Pipeline, err = definitionPipeline(registered, def, v.Branch)
 	}
 	if err == nil && req.Pipeline != "" {
@@ -190,29 +192,59 @@ func hasControlButNewline(s string) bool {
 	return hasControl(strings.ReplaceAll(s, "\n", ""))
 }
 
-// alongPipeline keeps the environments of envs (def's, protected) that
-// def's pipeline name walks.
 // definitionPipeline is the pipeline drover.yaml chooses for a version of
 // branch (promotion.branch_pipelines, default_pipeline), "" for none. As
 // drover.yaml may not leave out an environment the registration p
 // protects, neither may the pipeline it chooses: such a choice is a 403
-// (a promoter may still ask for that pipeline by name).
+// (a project admin may still ask for that pipeline by name).
 func definitionPipeline(p *registry.Project, def *pipeline.Project, branch string) (string, error) {
 	name := def.Promotion.PipelineFor(branch)
-	if name == "" || p == nil {
-		return name, nil
+	if name == "" {
+		return "", nil
 	}
-	walks := def.Promotion.Pipelines[name]
-	for _, prot := range p.Environments {
-		if !slices.Contains(walks, prot.Name) {
-			return "", errorf(http.StatusForbidden, codeForbidden,
-				"%s chooses pipeline %s for branch %q (default_pipeline or branch_pipelines): it leaves out environment %s, which the registration of project %s protects; a promoter may ask for the pipeline by name",
-				pipeline.OriginDefinition, name, branch, prot.Name, p.Name)
-		}
+	if env := leftOutProtected(p, def, name); env != "" {
+		return "", errorf(http.StatusForbidden, codeForbidden,
+			"%s chooses pipeline %s for branch %q (default_pipeline or branch_pipelines): it leaves out environment %s, which the registration of project %s protects; a project admin may ask for the pipeline by name",
+			pipeline.OriginDefinition, name, branch, env, p.Name)
 	}
 	return name, nil
 }
 
+// namedPipeline allows a promotion along pipeline name, asked for by name:
+// one that leaves out an environment the registration p protects needs
+// the project's admin role (authorize), since the pipeline's environments
+// come from the commit's drover.yaml, which its author wrote.
+func namedPipeline(authorize func(project string, role registry.Role) error, p *registry.Project, def *pipeline.Project, name string) error {
+	env := leftOutProtected(p, def, name)
+	if env == "" {
+		return nil
+	}
+	if err := authorize(p.Name, registry.RoleAdmin); err != nil {
+		return errorf(http.StatusForbidden, codeForbidden,
+			"pipeline %s leaves out environment %s, which the registration of project %s protects: only an admin of the project may promote along it (%s defines its environments)",
+			name, env, p.Name, DefinitionFile)
+	}
+	return nil
+}
+
+// leftOutProtected is the first environment the registration p protects
+// that def's pipeline name does not walk, "" when it walks them all (or
+// there is no registration, or no such pipeline).
+func leftOutProtected(p *registry.Project, def *pipeline.Project, name string) string {
+	walks, ok := def.Promotion.Pipelines[name]
+	if p == nil || !ok {
+		return ""
+	}
+	for _, prot := range p.Environments {
+		if !slices.Contains(walks, prot.Name) {
+			return prot.Name
+		}
+	}
+	return ""
+}
+
+// alongPipeline keeps the environments of envs (def's, protected) that
+// def's pipeline name walks.
 func alongPipeline(def *pipeline.Project, envs []pipeline.Environment, name string) ([]pipeline.Environment, error) {
 	out, err := def.Promotion.Along(envs, name)
 	if errors.Is(err, pipeline.ErrUnknownPipeline) {

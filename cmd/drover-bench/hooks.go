@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -352,7 +353,10 @@ func answerLatencies(answers []hookAnswer) result {
 func httpStartServer(c client.Client, plan pipeline.Plan) (string, func(), error) {
 	builds := &api.TemporalBuilds{Client: c, TaskQueue: "bench-http-start-unpolled", Logger: slog.New(slog.DiscardHandler)}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
+		body, err := io.ReadAll(io.LimitReader(r.Body, 100))
+		if err == nil && !benchCommitPattern.Match(body) {
+			err = fmt.Errorf("%q is not a commit", body)
+		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -439,6 +443,9 @@ func droverStart(c client.Client, plan pipeline.Plan, offset int) startFunc {
 		return id, nil
 	}
 }
+
+// benchCommitPattern is what benchCommit makes: a full commit SHA.
+var benchCommitPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // benchCommit is the made-up commit of start i of a scenario, whose
 // commits begin with its own hex digit (so that each start is a new build).

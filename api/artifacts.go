@@ -127,6 +127,14 @@ func (s *Server) registerArtifact(c *gin.Context) {
 	}
 	reg := req.ledgerVersion()
 	reg.RegisteredBy = []string{triggeredBy(c)}
+	if reg.Commit != "" {
+		// Whoever pushed the commit is credited with its artifacts too.
+		reg.RegisteredBy, err = s.creditedPushers(ctx, reg.Project, reg.Commit, "", reg.RegisteredBy)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+	}
 	version, err := s.recordVersion(ctx, reg)
 	if err != nil {
 		_ = c.Error(err)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -186,4 +187,32 @@ func TestCreatePromotion(t *testing.T) {
 	rec = ts.do(t, http.MethodPost, "/api/v1/promotions", `{"project": "demo", "version": "0.9", "environment": "dev"}`, auth...)
 	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
 	require.Equal(t, "0.9", ts.promotions.started[2].Version)
+}
+
+// knownPushers is a ledger that tells who pushed each commit.
+type knownPushers struct {
+	*fakeHistory
+	by map[string][]string // commit → pushers
+}
+
+func (knownPushers) RecordPusher(context.Context, string, string, string) error { return nil }
+
+func (k knownPushers) PushersOf(_ context.Context, _, commit string) ([]string, error) {
+	return k.by[commit], nil
+}
+
+// Whoever pushed the commit of a version registered through the API is
+// one of its registrants: an outside CI building a push that Drover did
+// not build does not make the version the registering user's alone.
+func TestRegisterArtifactCreditsThePushersOfItsCommit(t *testing.T) {
+	ts := newTestServer()
+	ts.Identity = testIdentity()
+	ts.Registry = testRegistry()
+	ts.History = knownPushers{ts.history, map[string][]string{testSHA: {"github:mallory", "alice"}}}
+	body := `{"project": "demo", "version": "1.0", "commit": "` + testSHA + `", "branch": "main", "repository": "` + testRepo + `",
+		"artifacts": [{"name": "chart", "key": "blobs/chart.tgz"}], "definition": ` + jsonString(promoYAML) + `}`
+	rec := ts.do(t, http.MethodPost, "/api/v1/artifacts", body, "Authorization", "Bearer "+aliceToken)
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Equal(t, []string{"alice", "github:mallory"}, ts.pledger.recorded[0].RegisteredBy)
+	require.Equal(t, []string{"alice", "github:mallory"}, ts.promotions.started[0].RegisteredBy)
 }

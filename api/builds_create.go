@@ -181,7 +181,11 @@ func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun 
 	}
 	s.describeCommit(ctx, &in)
 	s.chainUpstream(ctx, &in, rerun)
-	s.creditPushers(ctx, &in)
+	credited, err := s.creditedPushers(ctx, in.Project, in.Commit, in.TriggeredBy, in.RegisteredBy)
+	if err != nil {
+		return 0, CreateBuildResponse{}, err
+	}
+	in.RegisteredBy = credited
 	id, runID, existing, err := s.Builds.Start(ctx, in, rerun)
 	if err != nil {
 		return 0, CreateBuildResponse{}, fmt.Errorf("start build of %s at %s: %w", in.Project, in.Commit, err)

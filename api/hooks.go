@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -96,7 +95,12 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		return &HookResponse{Status: HookSkipped, Reason: "ref " + push.ref + " was deleted"}, nil
 	}
 	if m := strings.ToLower(push.message); strings.Contains(m, "[skip ci]") || strings.Contains(m, "[ci skip]") {
-		s.recordSkippedPush(ctx, forgeName, project, push)
+		// A branch's after is its commit (a tag's may be the tag object).
+		if strings.HasPrefix(push.ref, "refs/heads/") && commitSHA.MatchString(push.after) {
+			if err := s.recordPusher(ctx, project, push.after, s.pushActor(forgeName, push.pusher)); err != nil {
+				return nil, err
+			}
+		}
 		return &HookResponse{Status: HookSkipped, Reason: "the head commit message asks to skip CI"}, nil
 	}
 	trigger := pipeline.Push{Files: push.files}
@@ -126,8 +130,13 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		return nil, errorf(http.StatusBadRequest, codeBadRequest,
 			"webhook of project %s, but %s at %s defines project %s", project, DefinitionFile, commit, def.Project)
 	}
+	// Every signed push of the commit credits its pusher, whatever builds
+	// it: this one, a rerun or another build of the commit later.
+	actor := s.pushActor(forgeName, push.pusher)
+	if err := s.recordPusher(ctx, project, commit, actor); err != nil {
+		return nil, err
+	}
 	if ok, reason := def.Triggers.Match(trigger); !ok {
-		s.recordSkippedPush(ctx, forgeName, project, push)
 		return &HookResponse{Status: HookSkipped, Reason: reason}, nil
 	}
 	// The project's sinks, and the webhook URL's ?callback_url= (set with
@@ -144,7 +153,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		Branch:      branch,
 		Plan:        pipeline.NewPlan(def),
 		Promotion:   s.protectedPromotion(ctx, registered, def, branch),
-		TriggeredBy: s.pushActor(forgeName, push.pusher),
+		TriggeredBy: actor,
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
 		InfraRetries:     s.TaskInfraRetries,
@@ -156,17 +165,6 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 	}
 	c.JSON(status, resp)
 	return nil, nil
-}
-
-// recordSkippedPush keeps who pushed the head commit of push, a signed
-// push of a branch or tag that builds nothing: a build of the commit that
-// something else starts later (an upstream build, a poll) credits them.
-func (s *Server) recordSkippedPush(ctx context.Context, forgeName, project string, push *hookPush) {
-	if push.pusher == "" || !commitSHA.MatchString(push.after) ||
-		!strings.HasPrefix(push.ref, "refs/heads/") && !strings.HasPrefix(push.ref, "refs/tags/") {
-		return
-	}
-	s.recordPusher(ctx, project, push.after, s.pushActor(forgeName, push.pusher))
 }
 
 // forgeLoginDirectory finds the identity file's user who links a forge

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -202,10 +204,11 @@ func TestHookPushByALinkedForgeLoginIsTheUsers(t *testing.T) {
 	}
 }
 
-// A push that builds nothing (here "[skip ci]") still credits its pusher:
-// the commit's build that something else starts later, another's push of
-// it here, carries them in RegisteredBy, whom prevent_self_approval refuses.
-func TestHookSkippedPushCreditsItsPusherInALaterBuild(t *testing.T) {
+// Every signed push credits its pusher in every build of the commit,
+// whatever starts it: a later push of it when its own push built nothing
+// ("[skip ci]"), and a rerun by someone else of the build it started. So
+// prevent_self_approval refuses them whoever pressed the button.
+func TestHookPushCreditsItsPusherInEveryBuildOfTheCommit(t *testing.T) {
 	f := newHookFixture(t, hookYAML)
 	f.History = ledgertest.Open(t, ledgertest.SQLiteDSN(t))
 	rec := f.deliver(t, "github", "push", f.payload(t, "github-push", "__MESSAGE__", "Wip [skip ci]"), hookSecretValue)
@@ -220,4 +223,44 @@ func TestHookSkippedPushCreditsItsPusherInALaterBuild(t *testing.T) {
 	in := f.builds.started[0]
 	require.Equal(t, "github:bob", in.TriggeredBy)
 	require.Equal(t, []string{"github:Codertocat"}, in.RegisteredBy)
+
+	// The build fails; carol starts it again through the API.
+	id := decodeBody[CreateBuildResponse](t, rec.Body.Bytes()).ID
+	f.builds.mu.Lock()
+	st := f.builds.states[id]
+	st.Status = workflows.StatusFailed
+	f.builds.states[id] = st
+	f.builds.mu.Unlock()
+	rec = f.do(t, http.MethodPost, "/api/v1/builds", `{"repository": "`+f.repo.dir+`", "commit": "`+f.commit+`", "branch": "main", "rerun": true}`,
+		UserHeader, "carol")
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	require.Len(t, f.builds.started, 2)
+	in = f.builds.started[1]
+	require.Equal(t, "carol", in.TriggeredBy)
+	require.Equal(t, []string{"github:Codertocat", "github:bob"}, in.RegisteredBy)
+}
+
+// failingPushers is a ledger that cannot keep or tell who pushed a commit.
+type failingPushers struct{ *fakeHistory }
+
+func (failingPushers) RecordPusher(context.Context, string, string, string) error {
+	return errors.New("database is locked")
+}
+
+func (failingPushers) PushersOf(context.Context, string, string) ([]string, error) {
+	return nil, errors.New("database is locked")
+}
+
+// Without the ledger's answer about who pushed a commit nothing is
+// started or skipped as if nobody had: the forge gets an error and may
+// deliver again.
+func TestHookPushFailsClosedWithoutItsPusher(t *testing.T) {
+	f := newHookFixture(t, hookYAML)
+	f.History = failingPushers{f.history}
+	for _, message := range []string{"Update the README", "Wip [skip ci]"} {
+		rec := f.deliver(t, "github", "push", f.payload(t, "github-push", "__MESSAGE__", message), hookSecretValue)
+		require.Equal(t, http.StatusInternalServerError, rec.Code, rec.Body.String())
+		require.NotContains(t, rec.Body.String(), "database is locked", "an internal error names no detail")
+	}
+	require.Empty(t, f.builds.started)
 }

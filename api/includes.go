@@ -4,16 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/drover-ci/drover/gitsource"
 	"github.com/drover-ci/drover/pipeline"
 	"github.com/drover-ci/drover/registry"
 )
-
-// fullCommitSHA is a pinned commit of an include's ref; any other ref must
-// name a tag.
-var fullCommitSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // parseDefinition parses data, the definition read from repository at
 // commit, resolving its includes (see includeFetch). Its errors are ready
@@ -73,11 +68,16 @@ func (s *Server) includeFetch(ctx context.Context, expect, repository, commit st
 			return pipeline.IncludedFile{}, err
 		}
 		repo := target.Repositories[0]
-		ref := inc.Ref
-		if !fullCommitSHA.MatchString(ref) {
+		ref, pinned := inc.Ref, pipeline.IsCommitSHA(inc.Ref)
+		if !pinned {
 			ref = "refs/tags/" + ref
 		}
 		sha, err := s.Source.Resolve(ctx, repo, ref)
+		if err == nil && pinned && sha != inc.Ref {
+			// A pinned file is read at that very commit, never at a ref
+			// that happens to be spelled like it.
+			err = fmt.Errorf("%s resolves to %s", inc.Ref, sha)
+		}
 		if err != nil {
 			s.logger().WarnContext(ctx, "resolve include ref failed", "project", inc.Project,
 				"repository", gitsource.Redact(repo), "ref", inc.Ref, "error", err)

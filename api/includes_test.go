@@ -146,3 +146,20 @@ promotion: {environments: [{name: prod, deploy: {shell: ./deploy.sh}}]}
 `)), "given", "", "")
 	require.ErrorContains(t, err, "a definition given by hand has no repository to read ci/local.yaml from")
 }
+
+// A ref spelled as a full commit SHA (SHA-1 or SHA-256) pins the file at
+// that very commit: it is never read as a tag of that name (which the
+// other project's pushers could move), nor at what it resolves to when
+// that is another commit.
+func TestBuildIncludePinnedRefIsReadAtThatCommit(t *testing.T) {
+	long, other := strings.Repeat("ab", 32), strings.Repeat("cd", 20)
+	ts := includeServer(t, "['*']")
+	ts.source.refs[devopsRepo+"@refs/tags/"+long] = devopsSHA // a tag spelled like a SHA-256
+	ts.source.refs[devopsRepo+"@"+other] = devopsSHA          // a ref that is not that commit
+	for _, ref := range []string{long, other} {
+		code, body := buildWith(t, ts, "  - {name: go, project: devops, ref: "+ref+", file: templates/go.yaml}")
+		require.Equal(t, http.StatusBadRequest, code, body)
+		require.Contains(t, body, "is not a tag or a full commit SHA of project devops")
+	}
+	require.Empty(t, ts.builds.started)
+}

@@ -219,12 +219,16 @@ func namedPipeline(authorize func(project string, role registry.Role) error, p *
 	if env == "" {
 		return nil
 	}
-	if err := authorize(p.Name, registry.RoleAdmin); err != nil {
+	err := authorize(p.Name, registry.RoleAdmin)
+	var he *httpError
+	if err != nil && errors.As(err, &he) && he.status == http.StatusForbidden {
+		// Say why the admin role is asked for; other errors (a 401, the
+		// identity file unreadable) are told as they are.
 		return errorf(http.StatusForbidden, codeForbidden,
 			"pipeline %s leaves out environment %s, which the registration of project %s protects: only an admin of the project may promote along it (%s defines its environments)",
 			name, env, p.Name, DefinitionFile)
 	}
-	return nil
+	return err
 }
 
 // leftOutProtected is the first environment the registration p protects

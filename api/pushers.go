@@ -2,13 +2,13 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"slices"
-
-	"github.com/drover-ci/drover/workflows"
+	"strings"
 )
 
-// PusherLedger keeps who pushed a commit in a signed forge push that built
-// nothing; *ledger.Ledger implements it.
+// PusherLedger keeps who pushed a commit in a signed forge push;
+// *ledger.Ledger implements it.
 type PusherLedger interface {
 	RecordPusher(ctx context.Context, project, commit, actor string) error
 	PushersOf(ctx context.Context, project, commit string) ([]string, error)
@@ -20,33 +20,35 @@ func (s *Server) pushers() PusherLedger {
 	return pl
 }
 
-// recordPusher keeps that actor pushed commit of project, so that a later
-// build of the commit credits them whoever starts it (creditPushers): a
-// commit whose own push builds nothing (its triggers, "[skip ci]") is not
-// thereby built credited to someone else alone.
-func (s *Server) recordPusher(ctx context.Context, project, commit, actor string) {
+// recordPusher keeps that actor pushed commit of project, so that every
+// build of the commit, whoever starts it (a rerun, an upstream build, a
+// poll, the API) and every registration of its artifacts credits them
+// (creditedPushers). It fails closed: a push whose pusher is not kept is
+// answered with an error, and the forge may deliver it again.
+func (s *Server) recordPusher(ctx context.Context, project, commit, actor string) error {
 	pl := s.pushers()
-	if pl == nil {
-		return
+	if pl == nil || strings.HasSuffix(actor, ":") { // a payload that names no pusher
+		return nil
 	}
 	if err := pl.RecordPusher(ctx, project, commit, actor); err != nil {
-		s.logger().WarnContext(ctx, "record pusher failed", "project", project, "commit", commit, "error", err)
+		return fmt.Errorf("record who pushed %s of %s: %w", shortCommit(commit), project, err)
 	}
+	return nil
 }
 
-// creditPushers adds to in.RegisteredBy whoever pushed its commit in a push
-// that built nothing, besides the build's trigger.
-func (s *Server) creditPushers(ctx context.Context, in *workflows.BuildInput) {
+// creditedPushers adds to credited whoever pushed commit of project in a
+// signed forge push, but for trigger. It fails closed: without the ledger's
+// answer nothing is started that a pusher might approve.
+func (s *Server) creditedPushers(ctx context.Context, project, commit, trigger string, credited []string) ([]string, error) {
 	pl := s.pushers()
 	if pl == nil {
-		return
+		return credited, nil
 	}
-	who, err := pl.PushersOf(ctx, in.Project, in.Commit)
+	who, err := pl.PushersOf(ctx, project, commit)
 	if err != nil {
-		s.logger().WarnContext(ctx, "read pushers failed", "project", in.Project, "commit", in.Commit, "error", err)
-		return
+		return nil, fmt.Errorf("read who pushed %s of %s: %w", shortCommit(commit), project, err)
 	}
-	in.RegisteredBy = creditAlso(in.RegisteredBy, in.TriggeredBy, who...)
+	return creditAlso(credited, trigger, who...), nil
 }
 
 // creditAlso adds each of who to credited, but for the trigger and those

@@ -6,16 +6,18 @@ import (
 	"fmt"
 )
 
-// RecordPusher records that actor pushed commit of project (in a signed
-// forge push that started no build); recording it again changes nothing.
+// recordPusherQuery keeps a pusher: every signed forge push runs it
+// (prepared on SQLite, see preparedQueries).
+const recordPusherQuery = `INSERT INTO commit_pushers (project, commit_sha, actor, pushed_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (project, commit_sha, actor) DO NOTHING`
+
+// RecordPusher records that actor pushed commit of project in a signed
+// forge push; recording it again changes nothing.
 func (l *Ledger) RecordPusher(ctx context.Context, project, commit, actor string) error {
 	if project == "" || commit == "" || actor == "" {
 		return errors.New("record pusher: project, commit and actor are required")
 	}
-	_, err := l.db.ExecContext(ctx, l.rebind(`
-		INSERT INTO commit_pushers (project, commit_sha, actor, pushed_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (project, commit_sha, actor) DO NOTHING`),
-		project, commit, actor, l.timeArg(l.now()))
+	_, err := l.exec(ctx, l.db, recordPusherQuery, project, commit, actor, l.timeArg(l.now()))
 	if err != nil {
 		return fmt.Errorf("record pusher of %s at %s: %w", project, commit, err)
 	}

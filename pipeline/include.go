@@ -260,7 +260,7 @@ func (v *validator) loadTemplates(field string, inc Include, got IncludedFile) (
 		return nil, err
 	}
 	t := &templates{source: src, tasks: tf.Tasks, stages: tf.Stages, include: field}
-	if inc.Project != "" && !commitPattern.MatchString(inc.Ref) {
+	if inc.Project != "" && !IsCommitSHA(inc.Ref) {
 		t.tag = inc.Ref
 	}
 	return t, nil
@@ -512,6 +512,10 @@ func (v *validator) useStage(field string, s *Stage, files map[string]*templates
 	}
 	*s = out
 }
+
+// IsCommitSHA reports whether ref is a full commit SHA (SHA-1 or SHA-256):
+// an include's ref that pins its file, where any other is a tag.
+func IsCommitSHA(ref string) bool { return commitPattern.MatchString(ref) }
 
 // useTask replaces t, at field, by the task template it uses with t's
 // overrides applied.

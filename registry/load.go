@@ -292,7 +292,7 @@ func parse(name string, data []byte) (*snapshot, error) {
 	// case or punctuation (web-app, web.app, Web_App) read the same
 	// DROVER_HOOK_SECRET_WEB_APP, and one project's secret would sign the
 	// other's pushes.
-	secretOf, signingOf := map[string]string{}, map[string]string{}
+	secretOf := map[string]string{}
 	for i, fp := range f.Projects {
 		base, field := fmt.Sprintf("$.projects[%d]", i), fmt.Sprintf("projects[%d]", i)
 		switch {
@@ -347,14 +347,6 @@ func parse(name string, data []byte) (*snapshot, error) {
 			p.HookSigningEnv = "DROVER_HOOK_SIGNING_" + hookEnvSuffix(fp.Name)
 		} else if !envVarName.MatchString(p.HookSigningEnv) {
 			at(base+".hook_signing_env", field+".hook_signing_env", "%q is not an environment variable name", p.HookSigningEnv)
-		}
-		// One project's GitLab signing token must not sign another's pushes.
-		if other, taken := signingOf[p.HookSigningEnv]; taken {
-			at(base+".hook_signing_env", field+".hook_signing_env",
-				"project %q would read its GitLab signing token from %s, as project %q does: give one of them its own hook_signing_env",
-				fp.Name, p.HookSigningEnv, other)
-		} else {
-			signingOf[p.HookSigningEnv] = fp.Name
 		}
 		switch p.Reads {
 		case "":

@@ -98,8 +98,6 @@ func TestParseErrors(t *testing.T) {
 		{"shared named hook secret", "projects:\n  - name: a\n    paths: [/a]\n  - name: b\n    paths: [/b]\n    hook_secret_env: DROVER_HOOK_SECRET_A\n",
 			`projects[1].hook_secret_env: project "b" would read its webhook secret from DROVER_HOOK_SECRET_A, as project "a" does`},
 		{"bad signing env", "projects:\n  - name: a\n    paths: [/a]\n    hook_signing_env: 'A-B'\n", "projects[0].hook_signing_env"},
-		{"shared signing token", "projects:\n  - name: web-app\n    paths: [/a]\n  - name: web.app\n    paths: [/b]\n    hook_secret_env: WEB_DOT_APP_SECRET\n",
-			`projects[1].hook_signing_env: project "web.app" would read its GitLab signing token from DROVER_HOOK_SIGNING_WEB_APP, as project "web-app" does`},
 		{"not yaml", "projects: [", "projects.yaml"},
 		{"two kinds in a check", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{bake: 1m, task: {run: x}}]}]\n",
 			"projects[0].environments[0].required_checks[0]: a check is one of http, task, bake, external, jenkins, github_actions or gitlab"},

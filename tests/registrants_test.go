@@ -53,7 +53,7 @@ promotion:
 	approve := map[string]string{"environment": "prod"}
 	var refused apiError
 	require.Equal(t, http.StatusForbidden, h.doAs("alice", http.MethodPost, promotionPath(started.ID)+"/approve", approve, &refused))
-	require.Equal(t, "self-approval: alice registered an artifact of this version or pushed its commit", refused.Error.Message)
+	require.Equal(t, "self-approval: alice is credited with this version (registered an artifact, pushed its commit or triggered an earlier run)", refused.Error.Message)
 	require.Equal(t, http.StatusForbidden, h.doAs("bob", http.MethodPost, promotionPath(started.ID)+"/approve", approve, &refused))
 	require.Equal(t, "self-approval: bob triggered this version", refused.Error.Message)
 	var res workflows.DecisionResult
@@ -137,7 +137,7 @@ promotion:
 	approve := map[string]string{"environment": "prod"}
 	var refused apiError
 	require.Equal(t, http.StatusForbidden, h.doAs("alice", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &refused))
-	require.Equal(t, "self-approval: alice registered an artifact of this version or pushed its commit", refused.Error.Message)
+	require.Equal(t, "self-approval: alice is credited with this version (registered an artifact, pushed its commit or triggered an earlier run)", refused.Error.Message)
 	require.Equal(t, http.StatusForbidden, h.doAs("bob", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &refused))
 	require.Equal(t, "self-approval: bob triggered this version", refused.Error.Message)
 	var res workflows.DecisionResult

@@ -83,7 +83,7 @@ func TestPromotionRefusesDecisions(t *testing.T) {
 			envs:         []pipeline.Environment{environment("prod", withApproval(1, "alice", "mallory"), selfApproval)},
 			registeredBy: []string{"bob", "mallory"},
 			decision:     approve("prod", "mallory"),
-			errType:      ErrTypeSelfApproval, message: "self-approval: mallory registered an artifact of this version or pushed its commit",
+			errType:      ErrTypeSelfApproval, message: "self-approval: mallory is credited with this version (registered an artifact, pushed its commit or triggered an earlier run)",
 		},
 		{
 			name:        "self-approval by the pusher of a webhook build",
@@ -97,7 +97,7 @@ func TestPromotionRefusesDecisions(t *testing.T) {
 			envs:         []pipeline.Environment{environment("prod", withApproval(1, "alice", "mallory"), selfApproval)},
 			registeredBy: []string{"bob", "gitlab:mallory"},
 			decision:     approve("prod", "mallory"),
-			errType:      ErrTypeSelfApproval, message: "self-approval: mallory registered an artifact of this version or pushed its commit",
+			errType:      ErrTypeSelfApproval, message: "self-approval: mallory is credited with this version (registered an artifact, pushed its commit or triggered an earlier run)",
 		},
 		{
 			name:     "duplicate approver",

@@ -60,7 +60,7 @@ func (r *promotionRun) validateDecision(d Decision) error {
 		case r.trustChecks && slices.ContainsFunc(r.in.RegisteredBy, func(who string) bool {
 			return who == d.Actor || isForgeLoginOf(who, d.Actor)
 		}):
-			return refuse(ErrTypeSelfApproval, "self-approval: %s registered an artifact of this version or pushed its commit", d.Actor)
+			return refuse(ErrTypeSelfApproval, "self-approval: %s is credited with this version (registered an artifact, pushed its commit or triggered an earlier run)", d.Actor)
 		}
 	}
 	for _, prior := range g.Decisions {

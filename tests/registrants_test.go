@@ -70,20 +70,7 @@ promotion:
 // prevent_self_approval, alice (Drover's user of that name) may not approve
 // it; bob may.
 func TestPusherIsRefusedSelfApproval(t *testing.T) {
-	const secret = "pushed-demo-hook-secret"
-	h := newHarness(t, true, releaseTeam(t), func(s *api.Server) {
-		s.HookSecrets = map[string]string{api.HookEnvSuffix("pushed-demo"): secret}
-	})
-	repo, commit := gitRepo(t, map[string]string{"drover.yaml": `project: pushed-demo
-build:
-  stages: [{name: s, tasks: [{name: t, checkout: false, run: "true"}]}]
-promotion:
-  environments:
-    - name: prod
-      approval: {approvers: ["group:release"], required: 1, prevent_self_approval: true}
-      deploy: {shell: "true"}
-`})
-	h.register("pushed-demo", repo, legacyRoles)
+	h, repo, commit, secret := gatedPushProject(t, "pushed-demo")
 	status, body := pushHook(t, h, "pushed-demo", secret, repo, commit, "alice", "change")
 	require.Equal(t, http.StatusAccepted, status, "body: %s", body)
 	var created createResp
@@ -91,17 +78,7 @@ promotion:
 
 	build := h.waitFor(created.ID, time.Minute, "the end and its promotion", promoted)
 	require.Equal(t, "github:alice", build.TriggeredBy)
-	st := h.waitForPromotion(build.PromotionID, time.Minute, "prod awaiting approval", awaiting("prod"))
-
-	approve := map[string]string{"environment": "prod"}
-	var refused apiError
-	require.Equal(t, http.StatusForbidden, h.doAs("alice", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &refused))
-	require.Equal(t, "self-approval: alice triggered this version as github:alice", refused.Error.Message)
-	var res workflows.DecisionResult
-	require.Equal(t, http.StatusOK, h.doAs("bob", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &res))
-	require.Equal(t, workflows.GateApproved, res.State)
-	st = h.waitForPromotion(st.ID, time.Minute, "the end", promotionDone)
-	require.Equal(t, workflows.PromotionCompleted, st.Status)
+	refusedThenApproved(t, h, build.PromotionID, "bob", [2]string{"alice", "self-approval: alice triggered this version as github:alice"})
 }
 
 // TestSkippedPusherIsRefusedSelfApproval: alice pushes a commit whose push
@@ -109,20 +86,7 @@ promotion:
 // build is bob's, but alice pushed its commit: with prevent_self_approval
 // neither may approve its promotion; dave may.
 func TestSkippedPusherIsRefusedSelfApproval(t *testing.T) {
-	const secret = "skipped-demo-hook-secret"
-	h := newHarness(t, true, releaseTeam(t), func(s *api.Server) {
-		s.HookSecrets = map[string]string{api.HookEnvSuffix("skipped-demo"): secret}
-	})
-	repo, commit := gitRepo(t, map[string]string{"drover.yaml": `project: skipped-demo
-build:
-  stages: [{name: s, tasks: [{name: t, checkout: false, run: "true"}]}]
-promotion:
-  environments:
-    - name: prod
-      approval: {approvers: ["group:release"], required: 1, prevent_self_approval: true}
-      deploy: {shell: "true"}
-`})
-	h.register("skipped-demo", repo, legacyRoles)
+	h, repo, commit, secret := gatedPushProject(t, "skipped-demo")
 	status, body := pushHook(t, h, "skipped-demo", secret, repo, commit, "alice", "wip [skip ci]")
 	require.Equal(t, http.StatusOK, status, "body: %s", body)
 	require.Contains(t, string(body), `"skipped"`)
@@ -132,16 +96,47 @@ promotion:
 		map[string]string{"repository": repo, "commit": commit, "branch": "main"}, &created))
 	build := h.waitFor(created.ID, time.Minute, "the end and its promotion", promoted)
 	require.Equal(t, "bob", build.TriggeredBy)
-	st := h.waitForPromotion(build.PromotionID, time.Minute, "prod awaiting approval", awaiting("prod"))
+	refusedThenApproved(t, h, build.PromotionID, "dave",
+		[2]string{"alice", "self-approval: alice is credited with this version (registered an artifact, pushed its commit or triggered an earlier run)"},
+		[2]string{"bob", "self-approval: bob triggered this version"})
+}
 
+// gatedPushProject registers project, whose one-task build promotes to
+// prod behind an approval of the release group with prevent_self_approval,
+// with a webhook secret; it returns the harness, the repository, its
+// commit and the secret.
+func gatedPushProject(t *testing.T, project string) (*harness, string, string, string) {
+	secret := project + "-hook-secret"
+	h := newHarness(t, true, releaseTeam(t), func(s *api.Server) {
+		s.HookSecrets = map[string]string{api.HookEnvSuffix(project): secret}
+	})
+	repo, commit := gitRepo(t, map[string]string{"drover.yaml": "project: " + project + `
+build:
+  stages: [{name: s, tasks: [{name: t, checkout: false, run: "true"}]}]
+promotion:
+  environments:
+    - name: prod
+      approval: {approvers: ["group:release"], required: 1, prevent_self_approval: true}
+      deploy: {shell: "true"}
+`})
+	h.register(project, repo, legacyRoles)
+	return h, repo, commit, secret
+}
+
+// refusedThenApproved waits for promotion id to await prod's approval,
+// has each refused user (with the refusal's message) try to approve it,
+// then approver, and waits for it to complete.
+func refusedThenApproved(t *testing.T, h *harness, id, approver string, refused ...[2]string) {
+	t.Helper()
+	st := h.waitForPromotion(id, time.Minute, "prod awaiting approval", awaiting("prod"))
 	approve := map[string]string{"environment": "prod"}
-	var refused apiError
-	require.Equal(t, http.StatusForbidden, h.doAs("alice", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &refused))
-	require.Equal(t, "self-approval: alice is credited with this version (registered an artifact, pushed its commit or triggered an earlier run)", refused.Error.Message)
-	require.Equal(t, http.StatusForbidden, h.doAs("bob", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &refused))
-	require.Equal(t, "self-approval: bob triggered this version", refused.Error.Message)
+	for _, r := range refused {
+		var refusal apiError
+		require.Equal(t, http.StatusForbidden, h.doAs(r[0], http.MethodPost, promotionPath(st.ID)+"/approve", approve, &refusal))
+		require.Equal(t, r[1], refusal.Error.Message)
+	}
 	var res workflows.DecisionResult
-	require.Equal(t, http.StatusOK, h.doAs("dave", http.MethodPost, promotionPath(st.ID)+"/approve", approve, &res))
+	require.Equal(t, http.StatusOK, h.doAs(approver, http.MethodPost, promotionPath(st.ID)+"/approve", approve, &res))
 	require.Equal(t, workflows.GateApproved, res.State)
 	st = h.waitForPromotion(st.ID, time.Minute, "the end", promotionDone)
 	require.Equal(t, workflows.PromotionCompleted, st.Status)

@@ -174,18 +174,19 @@ func (s *Sandbox) Command(script string, st Step) (cmd *exec.Cmd, cleanup func()
 		args = append(args, "--dir", filepath.Dir(p), "--perms", "0400", "--ro-bind-data", strconv.Itoa(fd), p)
 	}
 
-	args = append(args, "--clearenv")
+	// The step's environment is bwrap's own, which bwrap hands to the
+	// script: never its arguments (--setenv), which every process of the
+	// host may read in /proc/<pid>/cmdline, secrets included.
+	env := make([]string, 0, len(st.Env))
 	for _, kv := range st.Env {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || name == "" {
-			continue
+		if name, _, ok := strings.Cut(kv, "="); ok && name != "" {
+			env = append(env, kv)
 		}
-		args = append(args, "--setenv", name, value)
 	}
 	args = append(args, "--", "bash", "-eo", "pipefail", "-c", script)
 	cmd = exec.Command(s.Bwrap, args...)
 	cmd.Dir = st.Workspace
-	cmd.Env = []string{} // bwrap itself needs nothing of the worker's
+	cmd.Env = env // nothing of the worker's
 	cmd.ExtraFiles = extra
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if !st.Service {

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -148,4 +150,53 @@ echo ok > written
 	b, err := os.ReadFile(filepath.Join(ws, "written"))
 	require.NoError(t, err)
 	require.Equal(t, "ok\n", string(b))
+}
+
+// A step's environment, secrets included, is never in bwrap's arguments:
+// /proc/<pid>/cmdline is readable by every process of the host, the
+// environment only by the process's own user.
+func TestSandboxEnvironmentIsNotInTheCommandLine(t *testing.T) {
+	s := newSandbox(t, sandbox.Options{})
+	ws := t.TempDir()
+	cmd, cleanup, err := s.Command(`echo "token=$TOKEN"; read -r _ || true`, sandbox.Step{
+		Workspace: ws, Env: []string{"PATH=/usr/bin:/bin", "TOKEN=s3cr3t-value-42"}})
+	require.NoError(t, err)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	var out syncBuffer
+	cmd.Stdout = &out
+	require.NoError(t, cmd.Start())
+	cleanup()
+	// Once the script has printed, bwrap is past its setup.
+	var cmdline []byte
+	require.Eventually(t, func() bool {
+		if !strings.Contains(out.String(), "token=") {
+			return false
+		}
+		cmdline, err = os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/cmdline")
+		return err == nil
+	}, 10*time.Second, 5*time.Millisecond)
+	require.NotContains(t, string(cmdline), "s3cr3t-value-42")
+	require.Contains(t, string(cmdline), "bash", "the sandbox's own command line")
+	require.NoError(t, stdin.Close())
+	require.NoError(t, cmd.Wait())
+	require.Equal(t, "token=s3cr3t-value-42\n", out.String(), "the script has the variable")
+}
+
+// syncBuffer is a buffer a command writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

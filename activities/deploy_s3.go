@@ -108,6 +108,9 @@ func (d s3Deploy) Deploy(ctx context.Context, in DeployInput, log *logstore.Line
 	if in.Deploy.S3 == nil {
 		return DeployResult{}, fail("no s3 deploy")
 	}
+	if b := d.a.BlobBucket; b != "" && in.Deploy.S3.Bucket == b {
+		return DeployResult{}, fail("bucket %s holds Drover's own artifacts, caches and logs: an s3 deploy may not publish there", b)
+	}
 	if d.a.S3 == nil {
 		return DeployResult{}, fail("this worker has no S3 client")
 	}

@@ -388,6 +388,16 @@ func TestS3DeployFailures(t *testing.T) {
 	require.True(t, appErr.NonRetryable())
 	require.Contains(t, appErr.Error(), "artifact missing is not one of version 1.0's artifacts (html)")
 
+	// Drover's own bucket (its blob store on S3) is never a deploy's,
+	// whatever the registration allows: nothing is written there.
+	e.pa.BlobBucket = "site"
+	in.Deploy.S3 = &pipeline.S3Deploy{Bucket: "site", Artifact: "html", Prefix: "drover/caches/victim/"}
+	appErr = appError(t, execute(context.Background(), t, e.pa, e.pa.Deploy, in, nil))
+	require.True(t, appErr.NonRetryable())
+	require.Contains(t, appErr.Error(), "bucket site holds Drover's own artifacts, caches and logs: an s3 deploy may not publish there")
+	require.Empty(t, e.keys(t, "drover/caches/"))
+	e.pa.BlobBucket = ""
+
 	// Wrong keys are refused for good.
 	bad := e.srv.Config()
 	bad.Credentials = credentials.NewStaticCredentialsProvider("drovertest", "wrong-secret", "")

@@ -24,8 +24,10 @@ func listHeads(ctx context.Context, repository string) ([]head, error) {
 	if strings.HasPrefix(repository, "-") {
 		return nil, fmt.Errorf("list heads of %s: not a repository URL or path", gitsource.Redact(repository))
 	}
-	cmd := exec.CommandContext(ctx, "git", "ls-remote", "--heads", "--", repository)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0")
+	args, env := gitsource.CredentialsInEnv([]string{"ls-remote", "--heads", "--", repository},
+		append(os.Environ(), "GIT_TERMINAL_PROMPT=0"))
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -80,6 +80,11 @@ type PromotionActivities struct {
 	LookupHost func(ctx context.Context, host string) ([]string, error)
 	// S3 publishes s3 deploys; nil fails them (see NewLazyS3).
 	S3 S3Client
+	// BlobBucket is the bucket Drover keeps its own blobs in (artifacts,
+	// caches, logs) when they are on S3: an s3 deploy to it is refused,
+	// whatever the registration says, since a deploy there could plant a
+	// cache or an artifact of another project.
+	BlobBucket string
 	// Fence keeps shell deploys to one attempt at a time per environment;
 	// nil runs them unfenced. DeployLeaseTTL is its lease's lifetime; 0
 	// means DefaultDeployLeaseTTL.

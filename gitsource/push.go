@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -158,6 +160,7 @@ func commitOnce(run func([]byte, ...string) (string, error), raw func(...string)
 
 // gitWith is git with extra environment and standard input.
 func gitWith(ctx context.Context, dir, repo string, env []string, stdin []byte, args ...string) ([]byte, error) {
+	args, env = CredentialsInEnv(args, env)
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(gitEnv(), env...)
@@ -177,4 +180,32 @@ func gitWith(ctx context.Context, dir, repo string, env []string, stdin []byte, 
 		return nil, fmt.Errorf("git %s: %w: %s", args[0], err, redact(msg, repo))
 	}
 	return stdout.Bytes(), nil
+}
+
+// CredentialsInEnv, for a git command run with a repository URL, moves
+// the user and password of an http(s) URL among args into git's
+// environment, as an Authorization header (http.extraHeader through
+// GIT_CONFIG_*): git's arguments, and its remote helper's, are in
+// /proc/<pid>/cmdline, which every process of the host may read; its
+// environment only its own user and root. A header the caller set already
+// (a push's credentials) is kept. args and env are not changed: the
+// results are copies.
+func CredentialsInEnv(args, env []string) ([]string, []string) {
+	out := slices.Clone(args)
+	env = slices.Clip(env)
+	for i, a := range args {
+		u, err := url.Parse(a)
+		if err != nil || u.User == nil || (u.Scheme != "https" && u.Scheme != "http") {
+			continue
+		}
+		out[i] = Redact(a)
+		if slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GIT_CONFIG_COUNT=") }) {
+			continue
+		}
+		pass, _ := u.User.Password()
+		token := base64.StdEncoding.EncodeToString([]byte(u.User.Username() + ":" + pass))
+		env = append(env, "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.extraHeader",
+			"GIT_CONFIG_VALUE_0=Authorization: Basic "+token)
+	}
+	return out, env
 }

@@ -56,6 +56,14 @@ type fileProject struct {
 	// PromotionTypes are named protections environments use: their rules
 	// are merged into each environment that lists them in uses.
 	PromotionTypes map[string]fileEnvironment `yaml:"promotion_types"`
+	// DeployTargets names what the project's s3 and cloudformation deploys
+	// may change with the worker's AWS identity.
+	DeployTargets fileDeployTargets `yaml:"deploy_targets"`
+}
+
+type fileDeployTargets struct {
+	S3             []string `yaml:"s3"`
+	CloudFormation []string `yaml:"cloudformation"`
 }
 
 type fileAcceptance struct {
@@ -359,6 +367,9 @@ func parse(name string, data []byte) (*snapshot, error) {
 		checkWho(base+".roles.promote", field+".roles.promote", fp.Roles.Promote)
 		checkWho(base+".roles.admin", field+".roles.admin", fp.Roles.Admin)
 		checkPatterns(base+".trusted_branches", field+".trusted_branches", fp.TrustedBranches)
+		checkPatterns(base+".deploy_targets.s3", field+".deploy_targets.s3", fp.DeployTargets.S3)
+		checkPatterns(base+".deploy_targets.cloudformation", field+".deploy_targets.cloudformation", fp.DeployTargets.CloudFormation)
+		p.S3Buckets, p.CloudFormationStacks = fp.DeployTargets.S3, fp.DeployTargets.CloudFormation
 		for j, name := range fp.ShareTemplatesWith {
 			if name != "*" && !projectName.MatchString(name) {
 				at(fmt.Sprintf("%s.share_templates_with[%d]", base, j), fmt.Sprintf("%s.share_templates_with[%d]", field, j),

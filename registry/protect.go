@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,9 +18,18 @@ type ProtectionError struct {
 	// Unregistered is set when the definition adds Environment, which a
 	// project with only_registered_environments does not list.
 	Unregistered bool
+	// Target is set when Environment deploys to an AWS target (an "s3
+	// bucket B" or a "cloudformation stack S") the registration's
+	// deploy_targets does not list.
+	Target, TargetField string
 }
 
 func (e *ProtectionError) Error() string {
+	if e.Target != "" {
+		return fmt.Sprintf("environment %s of %s deploys to %s, which the registration of project %s does not list in deploy_targets.%s: "+
+			"the worker's AWS identity serves every project",
+			e.Environment, pipeline.OriginDefinition, e.Target, e.Project, e.TargetField)
+	}
 	if e.Unregistered {
 		return fmt.Sprintf("%s defines environment %s, which the registration of project %s does not list (only_registered_environments)",
 			pipeline.OriginDefinition, e.Environment, e.Project)
@@ -56,6 +66,9 @@ func (p *Project) Protect(envs []pipeline.Environment, branch string) ([]pipelin
 	}
 	out := make([]pipeline.Environment, len(envs))
 	for i, e := range envs {
+		if err := p.checkDeployTarget(e); err != nil {
+			return nil, err
+		}
 		prot, ok := p.Protected(e.Name)
 		if !ok && p.OnlyRegisteredEnvironments {
 			return nil, &ProtectionError{Project: p.Name, Environment: e.Name, Unregistered: true}
@@ -67,6 +80,29 @@ func (p *Project) Protect(envs []pipeline.Environment, branch string) ([]pipelin
 		out[i] = prot.apply(e, branch)
 	}
 	return out, nil
+}
+
+// checkDeployTarget refuses e when its deploy changes, with the worker's
+// AWS identity, a bucket or stack p's deploy_targets does not list.
+func (p *Project) checkDeployTarget(e pipeline.Environment) error {
+	refuse := func(target, field string) error {
+		return &ProtectionError{Project: p.Name, Environment: e.Name, Target: target, TargetField: field}
+	}
+	if d := e.Deploy.S3; d != nil && !matchesAny(p.S3Buckets, d.Bucket) {
+		return refuse("s3 bucket "+d.Bucket, "s3")
+	}
+	if d := e.Deploy.CloudFormation; d != nil && !matchesAny(p.CloudFormationStacks, d.Stack) {
+		return refuse("cloudformation stack "+d.Stack, "cloudformation")
+	}
+	return nil
+}
+
+// matchesAny reports whether name matches one of the path.Match patterns.
+func matchesAny(patterns []string, name string) bool {
+	return slices.ContainsFunc(patterns, func(p string) bool {
+		ok, _ := path.Match(p, name)
+		return ok
+	})
 }
 
 // withDefinitionRules is e with Rules naming drover.yaml for each rule it sets.

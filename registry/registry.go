@@ -112,6 +112,11 @@ type Project struct {
 	// that Environments does not list, so that a commit cannot deploy
 	// through an environment of its own (a renamed prod).
 	OnlyRegisteredEnvironments bool
+	// S3Buckets and CloudFormationStacks (path.Match patterns) are the
+	// buckets the project's s3 deploys may publish to and the stacks its
+	// cloudformation deploys may change, with the worker's AWS identity,
+	// which serves every project: a deploy of another is refused (Protect).
+	S3Buckets, CloudFormationStacks []string
 	// ShareTemplatesWith names the projects ("*": every project) whose
 	// drover.yaml may include template files of this project's repository;
 	// a project whose reads are public shares them with every project.

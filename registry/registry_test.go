@@ -97,6 +97,7 @@ func TestParseErrors(t *testing.T) {
 			`projects[1].hook_secret_env: project "web.app" would read its webhook secret from DROVER_HOOK_SECRET_WEB_APP, as project "web-app" does`},
 		{"shared named hook secret", "projects:\n  - name: a\n    paths: [/a]\n  - name: b\n    paths: [/b]\n    hook_secret_env: DROVER_HOOK_SECRET_A\n",
 			`projects[1].hook_secret_env: project "b" would read its webhook secret from DROVER_HOOK_SECRET_A, as project "a" does`},
+		{"bad deploy target", "projects:\n  - name: a\n    paths: [/a]\n    deploy_targets: {s3: ['[']}\n", "projects[0].deploy_targets.s3"},
 		{"bad signing env", "projects:\n  - name: a\n    paths: [/a]\n    hook_signing_env: 'A-B'\n", "projects[0].hook_signing_env"},
 		{"not yaml", "projects: [", "projects.yaml"},
 		{"two kinds in a check", "projects:\n  - name: a\n    paths: [/a]\n    environments: [{name: prod, required_checks: [{bake: 1m, task: {run: x}}]}]\n",
@@ -390,6 +391,15 @@ func TestExampleProjectsFile(t *testing.T) {
 			require.NoError(t, err, name)
 		}
 	}
+	// The chain's last project deploys stacks its registration lists.
+	infra, ok := r.Project("chain-infrastructure")
+	require.True(t, ok)
+	data, err := os.ReadFile(filepath.Join("..", "examples", "chain", "infrastructure", "drover.yaml"))
+	require.NoError(t, err)
+	def, err := pipeline.Parse("drover.yaml", data)
+	require.NoError(t, err)
+	_, err = infra.Protect(def.Promotion.Environments, "main")
+	require.NoError(t, err)
 }
 
 // TestProtectPromotionTypes checks that gates a commit writes as promotion
@@ -523,4 +533,51 @@ promotion:
 			require.ErrorContains(t, err, tt.want)
 		})
 	}
+}
+
+// The worker's AWS identity serves every project: a definition's s3 or
+// cloudformation deploy may change only the buckets and stacks its
+// project's registration lists (deploy_targets), in any environment,
+// protected or of the commit's own. Without deploy_targets it may change
+// none; a deploy of another kind is not concerned.
+func TestProtectDeployTargets(t *testing.T) {
+	r := mustParse(t, `projects:
+  - name: site
+    paths: [/srv/site]
+    deploy_targets: {s3: [site-bucket, "preview-*"], cloudformation: ["site-*"]}
+    environments: [{name: prod}]
+  - name: other
+    paths: [/srv/other]
+`)
+	site, _ := r.Project("site")
+	other, _ := r.Project("other")
+	s3 := func(env, bucket string) pipeline.Environment {
+		return pipeline.Environment{Name: env, Deploy: pipeline.Deploy{S3: &pipeline.S3Deploy{Bucket: bucket, Artifact: "site"}}}
+	}
+	stack := func(env, name string) pipeline.Environment {
+		return pipeline.Environment{Name: env, Deploy: pipeline.Deploy{CloudFormation: &pipeline.CloudFormationDeploy{Stack: name, Template: "t.yaml"}}}
+	}
+	shell := pipeline.Environment{Name: "dev", Deploy: pipeline.Deploy{Shell: "./deploy.sh"}}
+
+	_, err := site.Protect([]pipeline.Environment{s3("dev", "preview-42"), stack("qa", "site-qa"), s3("prod", "site-bucket")}, "main")
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		p    *Project
+		envs []pipeline.Environment
+		want string
+	}{
+		{site, []pipeline.Environment{s3("dev", "drover-artifacts"), s3("prod", "site-bucket")},
+			"environment dev of drover.yaml deploys to s3 bucket drover-artifacts, which the registration of project site does not list in deploy_targets.s3"},
+		{site, []pipeline.Environment{stack("qa", "infra-prod"), s3("prod", "site-bucket")},
+			"environment qa of drover.yaml deploys to cloudformation stack infra-prod, which the registration of project site does not list in deploy_targets.cloudformation"},
+		{other, []pipeline.Environment{s3("dev", "site-bucket")},
+			"environment dev of drover.yaml deploys to s3 bucket site-bucket, which the registration of project other does not list in deploy_targets.s3"},
+	} {
+		_, err := tt.p.Protect(tt.envs, "main")
+		var perr *ProtectionError
+		require.ErrorAs(t, err, &perr)
+		require.ErrorContains(t, err, tt.want)
+	}
+	_, err = other.Protect([]pipeline.Environment{shell}, "main")
+	require.NoError(t, err)
 }

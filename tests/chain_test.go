@@ -66,6 +66,7 @@ func (h *harness) chainProjects(software, image, infrastructure string) {
 `)
 	h.register("chain-infrastructure", infrastructure, common+`    accepts_from:
       - {project: chain-image, branches: [dev, qa, main], paths: [image.json]}
+    deploy_targets: {cloudformation: ["chain-*"]}
 `)
 }
 
@@ -353,7 +354,7 @@ func TestReleaseFromModelRepository(t *testing.T) {
 	require.NoError(t, err)
 	commitFiles(t, backend, map[string]string{"drover.yaml": strings.ReplaceAll(string(def), "http://127.0.0.1:7070", srv.Endpoint)})
 	model, _ := exampleRepo(t, "release-model", filepath.Join(t.TempDir(), "acme", "model"))
-	h.register("release-demo", backend, legacyRoles+"    accepts_from:\n      - {project: release-model, branches: [main], paths: [data]}\n")
+	h.register("release-demo", backend, legacyRoles+"    accepts_from:\n      - {project: release-model, branches: [main], paths: [data]}\n    deploy_targets: {s3: [release-site]}\n")
 	h.register("release-model", model, legacyRoles+"    trusted_branches: [main]\n")
 	h.startWorker()
 

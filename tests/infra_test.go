@@ -80,7 +80,7 @@ func TestInfraBranchPerEnvironment(t *testing.T) {
 	ctx := context.Background()
 
 	repo, _ := exampleRepo(t, "infra", filepath.Join(t.TempDir(), "acme", "infra"))
-	h.register("infra", repo, legacyRoles)
+	h.register("infra", repo, legacyRoles+"    deploy_targets: {cloudformation: [\"infra-*\"]}\n")
 	git(t, repo, "checkout", "-q", "-b", "dev")
 	devCommit := commitFiles(t, repo, map[string]string{"resources.d/topic.yaml": "Topic:\n  Type: AWS::SNS::Topic\n"})
 

@@ -87,7 +87,7 @@ func TestReleaseThroughStagingGate(t *testing.T) {
 
 	// The example, pointed at this test's S3 endpoint.
 	repo, _ := exampleRepo(t, "release", filepath.Join(t.TempDir(), "acme", "shop"))
-	h.register("release-demo", repo, legacyRoles)
+	h.register("release-demo", repo, legacyRoles+"    deploy_targets: {s3: [release-site]}\n")
 	def, err := os.ReadFile(filepath.Join(repo, "drover.yaml"))
 	require.NoError(t, err)
 	commit := commitFiles(t, repo, map[string]string{

@@ -94,6 +94,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	// Push steps record their commits and ask the API to build them.
 	acts.ChainPushes, acts.Builds = ldg, set.Heads
 	set.Promotions.S3 = activities.NewLazyS3(cfg.Storage.AWS)
+	if cfg.Storage.Kind == storage.KindS3 {
+		set.Promotions.BlobBucket = cfg.Storage.Bucket
+	}
 	set.Promotions.Fence = ldg
 	// Built on first use: a worker without AWS configuration still starts.
 	set.Promotions.CloudFormation = activities.NewLazyCloudFormation(cfg.Storage.AWS)

@@ -41,7 +41,7 @@ type DeliveryRecorder interface {
 // Notifier sends a run's events to its sinks; every exported method is an
 // activity. Each attempt's outcome goes to Deliveries.
 type Notifier struct {
-	HTTP *http.Client // nil means http.DefaultClient
+	HTTP *http.Client // nil means a client over OutboundTransport
 	// Slack is nil when no Slack token is configured: no run posts to Slack.
 	Slack               SlackAPI
 	SlackChannelDefault string
@@ -109,7 +109,7 @@ func (n *Notifier) httpClient() *http.Client {
 	if n.HTTP != nil {
 		return n.HTTP
 	}
-	return http.DefaultClient
+	return outboundClient
 }
 
 func (n *Notifier) logger() *slog.Logger {

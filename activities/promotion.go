@@ -60,7 +60,8 @@ type PromotionActivities struct {
 	// PublicURL is the base URL of the API, for callback URLs:
 	// PublicURL + "/api/v1/callbacks/" + token.
 	PublicURL string
-	// HTTP sends deploy webhooks and HTTP checks; nil means a default client.
+	// HTTP sends deploy webhooks and HTTP checks; nil means a client over
+	// OutboundTransport.
 	HTTP *http.Client
 	// Actions are the deploy actions by pipeline Deploy kind; nil means the
 	// built-in ones (shell and webhook).
@@ -103,7 +104,7 @@ func NewPromotionActivities(tasks *Activities, tc TemporalClient, callbacks Call
 		Callbacks: callbacks,
 		Versions:  versions,
 		PublicURL: publicURL,
-		HTTP:      &http.Client{},
+		HTTP:      &http.Client{Transport: OutboundTransport()},
 	}
 	a.Actions = a.builtinActions()
 	if f, ok := versions.(FreezeReader); ok {
@@ -125,7 +126,7 @@ func (a *PromotionActivities) httpClient() *http.Client {
 	if a.HTTP != nil {
 		return a.HTTP
 	}
-	return http.DefaultClient
+	return outboundClient
 }
 
 func (a *PromotionActivities) taskQueue() string {

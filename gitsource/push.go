@@ -182,7 +182,7 @@ func gitWith(ctx context.Context, dir, repo string, env []string, stdin []byte, 
 	return stdout.Bytes(), nil
 }
 
-// CredentialsInEnv, for a git command run with a repository URL, moves
+// CredentialsInEnv moves, for a git command run with a repository URL,
 // the user and password of an http(s) URL among args into git's
 // environment, as an Authorization header (http.extraHeader through
 // GIT_CONFIG_*): git's arguments, and its remote helper's, are in

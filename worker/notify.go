@@ -2,6 +2,7 @@ package worker
 
 import (
 	"log/slog"
+	"net/http"
 
 	"github.com/slack-go/slack"
 
@@ -20,6 +21,7 @@ func newNotifier(cfg Config, ldg *ledger.Ledger, logger *slog.Logger) *activitie
 		Deliveries:          ldg,
 		PublicURL:           cfg.PublicURL,
 		Logger:              logger,
+		HTTP:                &http.Client{Transport: activities.OutboundTransport()},
 	}
 	if cfg.Notify.SlackToken != "" {
 		var opts []slack.Option

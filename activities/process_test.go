@@ -4,8 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -13,25 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/internal/proctest"
+	"github.com/drover-ci/drover/internal/syncbuf"
 )
-
-// syncBuffer collects output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestRunProcessKillsLeftoverChildren(t *testing.T) {
 	tests := []struct {
@@ -46,7 +27,7 @@ func TestRunProcessKillsLeftoverChildren(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pidFile := filepath.Join(t.TempDir(), "pid")
-			var out syncBuffer
+			var out syncbuf.Buffer
 			res, err := runProcess(context.Background(), processSpec{
 				Script: tt.script, Dir: t.TempDir(), Env: []string{"PIDFILE=" + pidFile, "PATH=" + os.Getenv("PATH")},
 				Output: &out, KillGrace: time.Second,
@@ -61,7 +42,7 @@ func TestRunProcessKillsLeftoverChildren(t *testing.T) {
 
 func TestRunProcessReturnsWhenAnEscapedProcessHoldsTheOutput(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
-	var out syncBuffer
+	var out syncbuf.Buffer
 	res, err := runProcess(context.Background(), processSpec{
 		Script: `setsid sleep 100 & echo $! > "$PIDFILE"; echo done`, Dir: t.TempDir(),
 		Env:    []string{"PIDFILE=" + pidFile, "PATH=" + os.Getenv("PATH")},
@@ -78,7 +59,7 @@ func TestRunProcessCancelEscalatesToSIGKILL(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out syncbuf.Buffer
 	started := make(chan struct{})
 	go func() {
 		<-started
@@ -98,7 +79,7 @@ func TestRunProcessCancelEscalatesToSIGKILL(t *testing.T) {
 }
 
 func TestRunProcessTimeout(t *testing.T) {
-	var out syncBuffer
+	var out syncbuf.Buffer
 	res, err := runProcess(context.Background(), processSpec{
 		Script: `echo before; sleep 100`, Dir: t.TempDir(), Env: []string{"PATH=" + os.Getenv("PATH")},
 		Output: &out, Timeout: 200 * time.Millisecond, KillGrace: time.Second,
@@ -110,7 +91,7 @@ func TestRunProcessTimeout(t *testing.T) {
 
 func TestRunProcessStartFailure(t *testing.T) {
 	_, err := runProcess(context.Background(), processSpec{
-		Script: "true", Dir: filepath.Join(t.TempDir(), "missing"), Output: &syncBuffer{}, KillGrace: time.Second,
+		Script: "true", Dir: filepath.Join(t.TempDir(), "missing"), Output: &syncbuf.Buffer{}, KillGrace: time.Second,
 	})
 	require.ErrorContains(t, err, "start script")
 }

@@ -1,36 +1,18 @@
 package identity
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/drover-ci/drover/internal/syncbuf"
 )
-
-// syncBuffer is a log destination safe for the watcher's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestWatchAppliesChangesAndKeepsTheOldFileWhenTheNewOneIsBroken edits a
 // real file under a running watcher: a group change applies, a broken file
@@ -42,7 +24,7 @@ func TestWatchAppliesChangesAndKeepsTheOldFileWhenTheNewOneIsBroken(t *testing.T
 		"  - {name: bob, token_sha256: \"" + bobHash + "\"}\n")
 	d, err := Load(path)
 	require.NoError(t, err)
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -7,13 +7,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/drover-ci/drover/internal/syncbuf"
 	"github.com/drover-ci/drover/sandbox"
 )
 
@@ -163,7 +163,7 @@ func TestSandboxEnvironmentIsNotInTheCommandLine(t *testing.T) {
 	require.NoError(t, err)
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
-	var out syncBuffer
+	var out syncbuf.Buffer
 	cmd.Stdout = &out
 	require.NoError(t, cmd.Start())
 	cleanup()
@@ -181,22 +181,4 @@ func TestSandboxEnvironmentIsNotInTheCommandLine(t *testing.T) {
 	require.NoError(t, stdin.Close())
 	require.NoError(t, cmd.Wait())
 	require.Equal(t, "token=s3cr3t-value-42\n", out.String(), "the script has the variable")
-}
-
-// syncBuffer is a buffer a command writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

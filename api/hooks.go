@@ -130,13 +130,14 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		return nil, errorf(http.StatusBadRequest, codeBadRequest,
 			"webhook of project %s, but %s at %s defines project %s", project, DefinitionFile, commit, def.Project)
 	}
-	// Every signed push of the commit credits its pusher, whatever builds
-	// it: this one, a rerun or another build of the commit later.
 	actor := s.pushActor(forgeName, push.pusher)
-	if err := s.recordPusher(ctx, project, commit, actor); err != nil {
-		return nil, err
-	}
 	if ok, reason := def.Triggers.Match(trigger); !ok {
+		// A push that builds nothing still credits its pusher in whatever
+		// build of the commit comes later (a push that builds is in the
+		// ledger as its build's trigger).
+		if err := s.recordPusher(ctx, project, commit, actor); err != nil {
+			return nil, err
+		}
 		return &HookResponse{Status: HookSkipped, Reason: reason}, nil
 	}
 	// The project's sinks, and the webhook URL's ?callback_url= (set with

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/identity"
+	"github.com/drover-ci/drover/ledger"
 	"github.com/drover-ci/drover/ledger/ledgertest"
 	"github.com/drover-ci/drover/registry"
 	"github.com/drover-ci/drover/workflows"
@@ -210,7 +212,8 @@ func TestHookPushByALinkedForgeLoginIsTheUsers(t *testing.T) {
 // prevent_self_approval refuses them whoever pressed the button.
 func TestHookPushCreditsItsPusherInEveryBuildOfTheCommit(t *testing.T) {
 	f := newHookFixture(t, hookYAML)
-	f.History = ledgertest.Open(t, ledgertest.SQLiteDSN(t))
+	l := ledgertest.Open(t, ledgertest.SQLiteDSN(t))
+	f.History = l
 	rec := f.deliver(t, "github", "push", f.payload(t, "github-push", "__MESSAGE__", "Wip [skip ci]"), hookSecretValue)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, HookSkipped, decodeBody[HookResponse](t, rec.Body.Bytes()).Status)
@@ -224,8 +227,11 @@ func TestHookPushCreditsItsPusherInEveryBuildOfTheCommit(t *testing.T) {
 	require.Equal(t, "github:bob", in.TriggeredBy)
 	require.Equal(t, []string{"github:Codertocat"}, in.RegisteredBy)
 
-	// The build fails; carol starts it again through the API.
+	// The build records itself in the ledger (as the workflow's first
+	// activity does), fails, and carol starts it again through the API.
 	id := decodeBody[CreateBuildResponse](t, rec.Body.Bytes()).ID
+	require.NoError(t, l.RecordBuildStarted(t.Context(), ledger.Build{ID: id, RunID: "run-1", Project: "demo",
+		Commit: f.commit, Status: string(workflows.StatusRunning), TriggeredBy: in.TriggeredBy, StartedAt: time.Now()}))
 	f.builds.mu.Lock()
 	st := f.builds.states[id]
 	st.Status = workflows.StatusFailed

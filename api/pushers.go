@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// PusherLedger keeps who pushed a commit in a signed forge push;
-// *ledger.Ledger implements it.
+// PusherLedger keeps who pushed a commit in a signed forge push that built
+// nothing, and tells who is credited with a commit (those, and whoever
+// triggered a build of it); *ledger.Ledger implements it.
 type PusherLedger interface {
 	RecordPusher(ctx context.Context, project, commit, actor string) error
 	PushersOf(ctx context.Context, project, commit string) ([]string, error)
@@ -20,11 +21,12 @@ func (s *Server) pushers() PusherLedger {
 	return pl
 }
 
-// recordPusher keeps that actor pushed commit of project, so that every
-// build of the commit, whoever starts it (a rerun, an upstream build, a
-// poll, the API) and every registration of its artifacts credits them
-// (creditedPushers). It fails closed: a push whose pusher is not kept is
-// answered with an error, and the forge may deliver it again.
+// recordPusher keeps that actor pushed commit of project in a push that
+// built nothing, so that every build of the commit, whoever starts it (an
+// upstream build, a poll, the API, another push) and every registration of
+// its artifacts credits them (creditedPushers). It fails closed: a push
+// whose pusher is not kept is answered with an error, and the forge may
+// deliver it again.
 func (s *Server) recordPusher(ctx context.Context, project, commit, actor string) error {
 	pl := s.pushers()
 	if pl == nil || strings.HasSuffix(actor, ":") { // a payload that names no pusher
@@ -36,9 +38,10 @@ func (s *Server) recordPusher(ctx context.Context, project, commit, actor string
 	return nil
 }
 
-// creditedPushers adds to credited whoever pushed commit of project in a
-// signed forge push, but for trigger. It fails closed: without the ledger's
-// answer nothing is started that a pusher might approve.
+// creditedPushers adds to credited whoever the ledger credits with commit
+// of project (the pusher of a push that built nothing, whoever triggered a
+// build of it: a rerun's earlier runs), but for trigger. It fails closed:
+// without the ledger's answer nothing is started that they might approve.
 func (s *Server) creditedPushers(ctx context.Context, project, commit, trigger string, credited []string) ([]string, error) {
 	pl := s.pushers()
 	if pl == nil {

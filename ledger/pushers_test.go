@@ -2,7 +2,9 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -23,6 +25,18 @@ func TestPushersOfACommit(t *testing.T) {
 		got, err := l.PushersOf(ctx, "web", "aaaa1111")
 		require.NoError(t, err)
 		require.Equal(t, []string{"github:bob", "mallory"}, got)
+
+		// Whoever triggered a build of the commit is credited too, once.
+		at := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+		for i, who := range []string{"carol", "mallory", ""} {
+			require.NoError(t, l.RecordBuildStarted(ctx, Build{ID: "build/web/aaaa1111", RunID: fmt.Sprint("r", i), Project: "web",
+				Commit: "aaaa1111", Status: "running", TriggeredBy: who, StartedAt: at}))
+		}
+		require.NoError(t, l.RecordBuildStarted(ctx, Build{ID: "build/api/aaaa1111", RunID: "r1", Project: "api",
+			Commit: "aaaa1111", Status: "running", TriggeredBy: "erin", StartedAt: at}))
+		got, err = l.PushersOf(ctx, "web", "aaaa1111")
+		require.NoError(t, err)
+		require.Equal(t, []string{"carol", "github:bob", "mallory"}, got)
 
 		require.Error(t, l.RecordPusher(ctx, "web", "aaaa1111", ""), "an actor is required")
 	})

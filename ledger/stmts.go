@@ -8,9 +8,8 @@ import (
 )
 
 // preparedQueries are the statements every build writes (when it starts
-// and when it finishes), the ones every build the API starts reads
-// (chainPushOfQuery, pushersOfQuery) and the one every signed push writes
-// (recordPusherQuery), prepared once at Open on SQLite:
+// and when it finishes), and the ones every build the API starts reads
+// (chainPushOfQuery, pushersOfQuery), prepared once at Open on SQLite:
 // SQLite parses a statement again for every Exec, and parsing was most of the ledger's CPU
 // for a build (its writes were a tenth of the benchmark process's CPU per
 // build beyond the process floor). On PostgreSQL they run as any other
@@ -25,7 +24,6 @@ var preparedQueries = []string{
 	insertVersionQuery,
 	chainPushOfQuery,
 	pushersOfQuery,
-	recordPusherQuery,
 }
 
 // prepare prepares preparedQueries on SQLite.

@@ -1,9 +1,10 @@
--- 0017: who pushed each commit of a project in a signed forge push, each
--- once, whether the push built it or not (its drover.yaml's triggers did
--- not match, "[skip ci]"). Every build of the commit, whatever starts it (a
--- rerun, an upstream build's triggers, a poll, the API), and every
--- registration of its artifacts credits them: with prevent_self_approval
--- they may not approve its version.
+-- 0017: who pushed each commit of a project in a signed forge push that
+-- built nothing (its drover.yaml's triggers did not match, "[skip ci]"),
+-- each once. Every build of the commit, whatever starts it (a rerun, an
+-- upstream build's triggers, a poll, the API, another push), and every
+-- registration of its artifacts credits them and whoever triggered the
+-- commit's earlier builds (read from builds by project and commit, hence
+-- the index): with prevent_self_approval they may not approve its version.
 
 CREATE TABLE commit_pushers (
     project    TEXT NOT NULL,
@@ -12,3 +13,5 @@ CREATE TABLE commit_pushers (
     pushed_at  {{timestamp}} NOT NULL,
     PRIMARY KEY (project, commit_sha, actor)
 );
+
+CREATE INDEX builds_project_commit ON builds (project, commit_sha);

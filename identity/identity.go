@@ -63,6 +63,9 @@ type Directory struct {
 	// honoured only from the addresses of proxies (trusted_proxies).
 	trustHeader string
 	proxies     []netip.Prefix
+	// proxySecret, when set, must come in ProxySecretHeader with
+	// trustHeader (trusted_proxy_secret_env).
+	proxySecret string
 	// source is the SHA-256 of the file content loaded, so that Watch
 	// applies a change whenever it happened.
 	source [sha256.Size]byte
@@ -119,6 +122,10 @@ func (d *Directory) Authenticate(r *http.Request) (User, error) {
 	return d.users[match].user.clone(), nil
 }
 
+// ProxySecretHeader carries the authenticating proxy's secret
+// (trusted_proxy_secret_env) along with the trust_header.
+const ProxySecretHeader = "X-Drover-Proxy-Secret"
+
 // fromTrustedHeader reads the user name set by an authenticating proxy, when
 // the request comes from one of the trusted proxies (its own address, never
 // a forwarded one); the user must be listed in the file.
@@ -129,6 +136,10 @@ func (d *Directory) fromTrustedHeader(r *http.Request) (User, error) {
 	name := strings.TrimSpace(r.Header.Get(d.trustHeader))
 	if name == "" {
 		return User{}, ErrNoCredentials
+	}
+	if d.proxySecret != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get(ProxySecretHeader)), []byte(d.proxySecret)) != 1 {
+		// Not the proxy: a process on its address (a task) names a user.
+		return User{}, ErrBadCredentials
 	}
 	if strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return User{}, ErrBadCredentials

@@ -61,6 +61,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad header", "trust_header: \"X User\"\n", []string{"ids.yaml:1:", "not a header name"}},
 		{"bad proxy", "trust_header: X-User\ntrusted_proxies: [10.0.0.0/33]\n", []string{"ids.yaml:2:", "trusted_proxies[0]", "not a CIDR"}},
 		{"empty", "", []string{"ids.yaml: no users and no trust_header"}},
+		{"loopback proxy without a secret", "trust_header: X-User\ntrusted_proxies: [10.0.0.0/8, 127.0.0.1]\n",
+			[]string{"ids.yaml:2:", "trusted_proxies[1]: 127.0.0.1 is a loopback address, from which the tasks of a worker on this machine connect too: set trusted_proxy_secret_env"}},
+		{"proxy secret unset", "trust_header: X-User\ntrusted_proxies: [127.0.0.1]\ntrusted_proxy_secret_env: DROVER_TEST_UNSET_PROXY_SECRET\n",
+			[]string{"ids.yaml:3:", `trusted_proxy_secret_env: "DROVER_TEST_UNSET_PROXY_SECRET" names no environment variable holding 16 bytes or more`}},
 	}
 	checkParseErrors(t, tests)
 }
@@ -83,7 +87,7 @@ func checkParseErrors(t *testing.T, tests []parseErrorCase) {
 			for _, frag := range tt.want {
 				require.Contains(t, err.Error(), frag)
 			}
-			require.NotContains(t, err.Error(), "secret")
+			require.NotContains(t, strings.ReplaceAll(err.Error(), "trusted_proxy_secret_env", ""), "secret")
 		})
 	}
 }
@@ -194,5 +198,38 @@ func TestMayDecide(t *testing.T) {
 	}
 	for _, tt := range tests {
 		require.Equal(t, tt.want, u.MayDecide(tt.approvers), "%v", tt.approvers)
+	}
+}
+
+// With trusted_proxy_secret_env the proxy's header is believed only with
+// the proxy's secret: a task on the proxy's address (a loopback one) that
+// names a user without it is refused, and the secret never shows in the
+// error.
+func TestTrustHeaderNeedsTheProxySecret(t *testing.T) {
+	t.Setenv("DROVER_TEST_PROXY_SECRET", "proxy-secret-0123456789")
+	d, err := Parse("ids.yaml", []byte("users:\n  - {name: alice, token_sha256: \""+aliceHash+"\"}\n"+
+		"trust_header: X-Forwarded-User\ntrusted_proxies: [127.0.0.1]\ntrusted_proxy_secret_env: DROVER_TEST_PROXY_SECRET\n"))
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		secret string
+		err    error
+	}{
+		{"", ErrBadCredentials},
+		{"proxy-secret-012345678", ErrBadCredentials},
+		{"proxy-secret-0123456789", nil},
+	} {
+		r := request("X-Forwarded-User", "alice")
+		r.RemoteAddr = "127.0.0.1:40000"
+		if tt.secret != "" {
+			r.Header.Set(ProxySecretHeader, tt.secret)
+		}
+		u, err := d.Authenticate(r)
+		if tt.err != nil {
+			require.ErrorIs(t, err, tt.err, tt.secret)
+			require.NotContains(t, err.Error(), "proxy-secret")
+			continue
+		}
+		require.NoError(t, err)
+		require.Equal(t, "alice", u.Name)
 	}
 }

@@ -24,6 +24,11 @@ type file struct {
 	// TrustedProxies are the addresses (CIDRs, or single addresses) of the
 	// proxies whose TrustHeader is believed; from any other client it is ignored.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// TrustedProxySecretEnv names the environment variable holding a secret
+	// the proxy sends in ProxySecretHeader with TrustHeader: then the
+	// header is believed only with it. Required when a trusted proxy is a
+	// loopback address, from which a task on the API's machine connects too.
+	TrustedProxySecretEnv string `yaml:"trusted_proxy_secret_env"`
 }
 
 type fileUser struct {
@@ -98,6 +103,18 @@ func Parse(name string, data []byte) (*Directory, error) {
 			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
 		d.proxies = append(d.proxies, p.Masked())
+		if f.TrustHeader != "" && f.TrustedProxySecretEnv == "" && p.Addr().IsLoopback() {
+			errs = append(errs, at(fmt.Sprintf("$.trusted_proxies[%d]", i), fmt.Sprintf(
+				"trusted_proxies[%d]: %s is a loopback address, from which the tasks of a worker on this machine connect too: "+
+					"set trusted_proxy_secret_env to a variable holding a value only the proxy knows and sends in %s", i, cidr, ProxySecretHeader)))
+		}
+	}
+	if env := f.TrustedProxySecretEnv; env != "" {
+		d.proxySecret = os.Getenv(env)
+		if !validEnvName(env) || len(d.proxySecret) < 16 {
+			errs = append(errs, at("$.trusted_proxy_secret_env", fmt.Sprintf(
+				"trusted_proxy_secret_env: %q names no environment variable holding 16 bytes or more", env)))
+		}
 	}
 	names, hashes, slackUsers, forgeLogins := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, u := range f.Users {
@@ -185,6 +202,16 @@ func position(tree *ast.File, path string) (int, int) {
 	}
 	pos := node.GetToken().Position
 	return pos.Line, pos.Column
+}
+
+// validEnvName reports whether s is an environment variable name.
+func validEnvName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func validHeaderName(s string) bool {

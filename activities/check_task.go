@@ -32,11 +32,18 @@ func (a *PromotionActivities) CheckTask(ctx context.Context, in TaskCheckInput) 
 			a.logger().Warn("Close check log failed.", "error", err, "log_key", key)
 		}
 	}()
+	repository := in.Repository
+	if in.Check.Registered {
+		// A check the registration requires runs without the version's
+		// files: their author would decide what it does.
+		repository = ""
+		log.Printf("=== a required check of the registration: no checkout of %s ===", in.Commit)
+	}
 	s := stepScript{
 		What:       what,
 		ErrType:    ErrTypeCheckFailed,
 		Script:     in.Check.Run,
-		Repository: in.Repository,
+		Repository: repository,
 		Commit:     in.Commit,
 		Artifacts:  in.Artifacts,
 		Env: append(promotionStepEnv(in.Project, in.Version, in.Environment, in.Commit, in.PromotionID, in.RunID),

@@ -85,3 +85,25 @@ echo "env=$DROVER_ENVIRONMENT version=$DROVER_VERSION check=$DROVER_CHECK_INDEX 
 		})
 	}
 }
+
+// A check the registration requires runs without a checkout of the
+// version's commit, whose author would decide what its files do; it still
+// gets the version's artifacts.
+func TestCheckTaskOfTheRegistrationRunsWithoutTheCommitsFiles(t *testing.T) {
+	repo, c1, _ := deployRepo(t)
+	pa, _ := newPromotionActivities(t)
+	in := taskCheckInput(`test ! -e deploy.sh && echo "no deploy.sh; artifact=$(cat "$DROVER_ARTIFACTS_DIR/api-tests")"`)
+	in.Repository, in.Commit = repo, c1
+	in.Check.Registered = true
+	in.Artifacts = []activities.ArtifactRef{putArtifact(t, pa, "api-tests", "tests bytes")}
+	var res activities.CheckResult
+	require.NoError(t, execute(context.Background(), t, pa, pa.CheckTask, in, &res))
+	log := readKey(t, pa, res.LogKey)
+	require.Contains(t, log, "=== a required check of the registration: no checkout of "+c1+" ===\n")
+	require.Contains(t, log, "no deploy.sh; artifact=tests bytes\n")
+
+	// The commit's own check does get its files.
+	in.Check.Registered = false
+	in.Check.Run = "test -e deploy.sh"
+	require.NoError(t, execute(context.Background(), t, pa, pa.CheckTask, in, &res))
+}

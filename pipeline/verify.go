@@ -172,6 +172,10 @@ type TaskCheck struct {
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
 	// Secrets are the secrets the check receives, like a shell deploy's.
 	Secrets []SecretRef `yaml:"secrets" json:"secrets,omitempty"`
+	// Registered marks a check the registration requires (never written in
+	// drover.yaml): it runs without a checkout of the version's commit,
+	// whose author would otherwise decide what the files it calls do.
+	Registered bool `yaml:"-" json:"registered,omitempty"`
 }
 
 // ExternalCheck waits for an external system to report the verification

@@ -195,10 +195,16 @@ func (pr Protection) apply(e pipeline.Environment, branch string) pipeline.Envir
 	// Required checks run after the commit's own.
 	if len(pr.RequiredChecks) > 0 {
 		kinds := make([]string, 0, len(pr.RequiredChecks))
+		e.Verify = slices.Clone(e.Verify)
 		for _, v := range pr.RequiredChecks {
 			kinds = append(kinds, v.Kind())
+			if v.Task != nil {
+				t := *v.Task
+				t.Registered = true // run without the commit's files
+				v.Task = &t
+			}
+			e.Verify = append(e.Verify, v)
 		}
-		e.Verify = append(append([]pipeline.Verify{}, e.Verify...), pr.RequiredChecks...)
 		rule("required_checks", pipeline.OriginRegistration, strings.Join(kinds, ", "))
 	}
 

@@ -581,3 +581,34 @@ func TestProtectDeployTargets(t *testing.T) {
 	_, err = other.Protect([]pipeline.Environment{shell}, "main")
 	require.NoError(t, err)
 }
+
+// A task check the registration requires is marked Registered (it runs
+// without the commit's files); drover.yaml's own is not, and drover.yaml
+// cannot mark one: the field is not in its schema.
+func TestProtectMarksRequiredTaskChecks(t *testing.T) {
+	r := mustParse(t, `projects:
+  - name: site
+    paths: [/srv/site]
+    environments: [{name: prod, required_checks: [{task: {run: smoke}}, {bake: 1m}]}]
+`)
+	site, _ := r.Project("site")
+	envs, err := site.Protect([]pipeline.Environment{{Name: "prod", Deploy: pipeline.Deploy{Shell: "./deploy.sh"},
+		Verify: []pipeline.Verify{{Task: &pipeline.TaskCheck{Run: "./own-check.sh"}}}}}, "main")
+	require.NoError(t, err)
+	v := envs[0].Verify
+	require.Len(t, v, 3)
+	require.False(t, v[0].Task.Registered, "drover.yaml's own check")
+	require.True(t, v[1].Task.Registered, "the registration's")
+	again, _ := site.Protected("prod")
+	require.False(t, again.RequiredChecks[0].Task.Registered, "the registration itself is not changed")
+
+	_, err = pipeline.Parse("drover.yaml", []byte(`project: site
+build: {stages: [{name: s, tasks: [{name: t, run: "true"}]}]}
+promotion:
+  environments:
+    - name: prod
+      deploy: {shell: ./deploy.sh}
+      verify: [{task: {run: ./x.sh, registered: true}}]
+`))
+	require.ErrorContains(t, err, "registered")
+}

@@ -78,11 +78,10 @@ func (a *LedgerActivities) RecordBuildStarted(ctx context.Context, b ledger.Buil
 func (a *LedgerActivities) RecordBuildFinished(ctx context.Context, in RecordBuildFinishedInput) error {
 	if in.Version != nil {
 		v := *in.Version
-		// Whoever triggered the build supplied its artifacts: with
-		// prevent_self_approval they may not approve the version in a
-		// promotion that artifacts registered through the API complete, or in
-		// a later one.
-		// So are the others the build credits (BuildInput.RegisteredBy).
+		// Whoever triggered the build supplied its artifacts, as did those
+		// the build credits besides (BuildInput.RegisteredBy, in v): with
+		// prevent_self_approval none may approve the version in a promotion
+		// that artifacts registered through the API complete, or a later one.
 		if in.Build.TriggeredBy != "" && !slices.Contains(v.RegisteredBy, in.Build.TriggeredBy) {
 			v.RegisteredBy = append([]string{in.Build.TriggeredBy}, v.RegisteredBy...)
 		}

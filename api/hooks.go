@@ -97,7 +97,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 	if m := strings.ToLower(push.message); strings.Contains(m, "[skip ci]") || strings.Contains(m, "[ci skip]") {
 		// A branch's after is its commit (a tag's may be the tag object).
 		if strings.HasPrefix(push.ref, "refs/heads/") && commitSHA.MatchString(push.after) {
-			if err := s.recordPusher(ctx, project, push.after, s.pushActor(forgeName, push.pusher)); err != nil {
+			if err := s.recordPusher(ctx, project, push.after, forgeName, push.pusher); err != nil {
 				return nil, err
 			}
 		}
@@ -130,12 +130,11 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		return nil, errorf(http.StatusBadRequest, codeBadRequest,
 			"webhook of project %s, but %s at %s defines project %s", project, DefinitionFile, commit, def.Project)
 	}
-	actor := s.pushActor(forgeName, push.pusher)
 	if ok, reason := def.Triggers.Match(trigger); !ok {
 		// A push that builds nothing still credits its pusher in whatever
 		// build of the commit comes later (a push that builds is in the
 		// ledger as its build's trigger).
-		if err := s.recordPusher(ctx, project, commit, actor); err != nil {
+		if err := s.recordPusher(ctx, project, commit, forgeName, push.pusher); err != nil {
 			return nil, err
 		}
 		return &HookResponse{Status: HookSkipped, Reason: reason}, nil
@@ -154,7 +153,7 @@ func (s *Server) buildPush(c *gin.Context, forgeName, project string, push *hook
 		Branch:      branch,
 		Plan:        pipeline.NewPlan(def),
 		Promotion:   s.protectedPromotion(ctx, registered, def, branch),
-		TriggeredBy: actor,
+		TriggeredBy: s.pushActor(forgeName, push.pusher),
 
 		HeartbeatTimeout: s.TaskHeartbeatTimeout,
 		InfraRetries:     s.TaskInfraRetries,

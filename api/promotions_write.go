@@ -221,7 +221,7 @@ func namedPipeline(authorize func(project string, role registry.Role) error, p *
 	}
 	err := authorize(p.Name, registry.RoleAdmin)
 	var he *httpError
-	if err != nil && errors.As(err, &he) && he.status == http.StatusForbidden {
+	if errors.As(err, &he) && he.status == http.StatusForbidden {
 		// Say why the admin role is asked for; other errors (a 401, the
 		// identity file unreadable) are told as they are.
 		return errorf(http.StatusForbidden, codeForbidden,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // PusherLedger keeps who pushed a commit in a signed forge push that built
@@ -21,18 +20,18 @@ func (s *Server) pushers() PusherLedger {
 	return pl
 }
 
-// recordPusher keeps that actor pushed commit of project in a push that
-// built nothing, so that every build of the commit, whoever starts it (an
+// recordPusher keeps that pusher (as pushActor names them) pushed commit
+// of project on forgeName in a push that built nothing, so that every build of the commit, whoever starts it (an
 // upstream build, a poll, the API, another push) and every registration of
 // its artifacts credits them (creditedPushers). It fails closed: a push
 // whose pusher is not kept is answered with an error, and the forge may
 // deliver it again.
-func (s *Server) recordPusher(ctx context.Context, project, commit, actor string) error {
+func (s *Server) recordPusher(ctx context.Context, project, commit, forgeName, pusher string) error {
 	pl := s.pushers()
-	if pl == nil || strings.HasSuffix(actor, ":") { // a payload that names no pusher
+	if pl == nil || pusher == "" { // a payload that names no pusher
 		return nil
 	}
-	if err := pl.RecordPusher(ctx, project, commit, actor); err != nil {
+	if err := pl.RecordPusher(ctx, project, commit, s.pushActor(forgeName, pusher)); err != nil {
 		return fmt.Errorf("record who pushed %s of %s: %w", shortCommit(commit), project, err)
 	}
 	return nil

@@ -13,6 +13,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/drover-ci/drover/pipeline"
 )
 
 // file is the shape of an identity file.
@@ -111,7 +113,7 @@ func Parse(name string, data []byte) (*Directory, error) {
 	}
 	if env := f.TrustedProxySecretEnv; env != "" {
 		d.proxySecret = os.Getenv(env)
-		if !validEnvName(env) || len(d.proxySecret) < 16 {
+		if !pipeline.IsEnvName(env) || len(d.proxySecret) < 16 {
 			errs = append(errs, at("$.trusted_proxy_secret_env", fmt.Sprintf(
 				"trusted_proxy_secret_env: %q names no environment variable holding 16 bytes or more", env)))
 		}
@@ -202,16 +204,6 @@ func position(tree *ast.File, path string) (int, int) {
 	}
 	pos := node.GetToken().Position
 	return pos.Line, pos.Column
-}
-
-// validEnvName reports whether s is an environment variable name.
-func validEnvName(s string) bool {
-	for i, r := range s {
-		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func validHeaderName(s string) bool {

@@ -25,6 +25,10 @@ var (
 	envPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
+// IsEnvName reports whether s is an environment variable name (a shell
+// identifier), as env keys and the variables registrations name must be.
+func IsEnvName(s string) bool { return envPattern.MatchString(s) }
+
 const nameRule = "use 1 to 63 lowercase letters, digits, '-', '_' or '.', starting with a letter or digit"
 
 // validator collects the problems of one definition, placed by idx.

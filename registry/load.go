@@ -174,7 +174,6 @@ func (e *FileError) Error() string {
 
 var (
 	projectName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
-	envVarName  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	clock       = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	weekdays    = map[string]bool{"mon": true, "tue": true, "wed": true, "thu": true, "fri": true, "sat": true, "sun": true}
 	stepKinds   = map[string]bool{"task": true, "deploy": true, "check": true}
@@ -341,7 +340,7 @@ func parse(name string, data []byte) (*snapshot, error) {
 		}
 		if p.HookSecretEnv == "" {
 			p.HookSecretEnv = "DROVER_HOOK_SECRET_" + hookEnvSuffix(fp.Name)
-		} else if !envVarName.MatchString(p.HookSecretEnv) {
+		} else if !pipeline.IsEnvName(p.HookSecretEnv) {
 			at(base+".hook_secret_env", field+".hook_secret_env", "%q is not an environment variable name", p.HookSecretEnv)
 		}
 		if other, taken := secretOf[p.HookSecretEnv]; taken {
@@ -353,7 +352,7 @@ func parse(name string, data []byte) (*snapshot, error) {
 		}
 		if p.HookSigningEnv == "" {
 			p.HookSigningEnv = "DROVER_HOOK_SIGNING_" + hookEnvSuffix(fp.Name)
-		} else if !envVarName.MatchString(p.HookSigningEnv) {
+		} else if !pipeline.IsEnvName(p.HookSigningEnv) {
 			at(base+".hook_signing_env", field+".hook_signing_env", "%q is not an environment variable name", p.HookSigningEnv)
 		}
 		switch p.Reads {

@@ -180,12 +180,12 @@ func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun 
 		in.PromotionPlan = plan
 	}
 	s.describeCommit(ctx, &in)
-	s.chainUpstream(ctx, &in, rerun)
-	credited, err := s.creditedPushers(ctx, in.Project, in.Commit, in.TriggeredBy, in.RegisteredBy)
+	origin, err := s.commitOrigin(ctx, in.Project, in.Commit, in.Upstream == nil)
 	if err != nil {
 		return 0, CreateBuildResponse{}, err
 	}
-	in.RegisteredBy = credited
+	s.chainUpstream(ctx, &in, rerun, origin.ChainPush)
+	in.RegisteredBy = creditAlso(in.RegisteredBy, in.TriggeredBy, origin.Pushers...)
 	id, runID, existing, err := s.Builds.Start(ctx, in, rerun)
 	if err != nil {
 		return 0, CreateBuildResponse{}, fmt.Errorf("start build of %s at %s: %w", in.Project, in.Commit, err)

@@ -35,20 +35,12 @@ func (s *Server) chains() ChainLedger {
 // upstream build names no one: "drover chain from <build>".
 func ChainActor(upstreamBuild string) string { return "drover chain from " + upstreamBuild }
 
-// chainUpstream makes a build whose commit a push step made (the ledger
-// says so; the request cannot) the downstream of the build that pushed it,
-// triggered by that build's actor, whoever asked for it (the push itself, a
-// webhook, a poll). A rerun keeps the link and its own actor.
-func (s *Server) chainUpstream(ctx context.Context, in *workflows.BuildInput, rerun bool) {
-	cl := s.chains()
-	if cl == nil || in.Upstream != nil {
-		return
-	}
-	p, err := cl.ChainPushOf(ctx, in.Project, in.Commit)
-	if err != nil {
-		if !errors.Is(err, ledger.ErrNotFound) {
-			s.logger().WarnContext(ctx, "read chain push failed", "project", in.Project, "commit", in.Commit, "error", err)
-		}
+// chainUpstream makes a build whose commit a push step made (p, from the
+// ledger; the request cannot say so) the downstream of the build that
+// pushed it, triggered by that build's actor, whoever asked for it (the
+// push itself, a webhook, a poll). A rerun keeps the link and its own actor.
+func (s *Server) chainUpstream(ctx context.Context, in *workflows.BuildInput, rerun bool, p *ledger.ChainPush) {
+	if p == nil || in.Upstream != nil {
 		return
 	}
 	in.Upstream = &contracts.Upstream{BuildID: p.SourceBuildID, Project: p.SourceProject, Commit: p.SourceCommit,

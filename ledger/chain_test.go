@@ -33,6 +33,14 @@ func TestChainPushesAndTrace(t *testing.T) {
 		require.Equal(t, push, got)
 		_, err = l.ChainPushOf(ctx, "image", "nope")
 		require.ErrorIs(t, err, ErrNotFound)
+		// CommitOrigin reads the push with who is credited with the commit
+		// (img's trigger).
+		o, err := l.CommitOrigin(ctx, "image", "bbbb2222")
+		require.NoError(t, err)
+		require.Equal(t, CommitOrigin{ChainPush: &push, Pushers: []string{"alice"}}, o)
+		o, err = l.CommitOrigin(ctx, "image", "nope")
+		require.NoError(t, err)
+		require.Nil(t, o.ChainPush)
 		from, err := l.ChainPushesFrom(ctx, sw.ID)
 		require.NoError(t, err)
 		require.Equal(t, []ChainPush{push}, from)

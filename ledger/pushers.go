@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // RecordPusher records that actor pushed commit of project in a signed
@@ -49,4 +50,57 @@ func (l *Ledger) PushersOf(ctx context.Context, project, commit string) ([]strin
 		return nil, fmt.Errorf("pushers of %s at %s: %w", project, commit, err)
 	}
 	return out, nil
+}
+
+// CommitOrigin is what the ledger knows of how a commit came to be built,
+// as the API reads it for every build it starts.
+type CommitOrigin struct {
+	// ChainPush is the push step that made the commit; nil when none did.
+	ChainPush *ChainPush
+	// Pushers are those credited with the commit, as PushersOf returns them.
+	Pushers []string
+}
+
+// commitOriginQuery reads ChainPushOf's and PushersOf's rows in one
+// statement (prepared on SQLite, see preparedQueries): a read transaction
+// of its own costs SQLite two locks of its WAL index, a system call each.
+// The first column tells a chain push's row ('c') from a pusher's ('p').
+const commitOriginQuery = `SELECT 'c', '', ` + chainPushColumns + `
+		FROM chain_pushes WHERE target_project = ? AND commit_sha = ?
+	UNION ALL SELECT 'p', actor, '', '', '', '', '', '', '', '', '', '', NULL
+		FROM commit_pushers WHERE project = ? AND commit_sha = ?
+	UNION ALL SELECT 'p', triggered_by, '', '', '', '', '', '', '', '', '', '', NULL
+		FROM builds WHERE project = ? AND commit_sha = ? AND triggered_by <> ''`
+
+// CommitOrigin returns, in one read, the push step that made commit of
+// project (ChainPushOf, without its ErrNotFound) and who is credited with
+// it (PushersOf).
+func (l *Ledger) CommitOrigin(ctx context.Context, project, commit string) (CommitOrigin, error) {
+	rows, err := l.query(ctx, commitOriginQuery, project, commit, project, commit, project, commit)
+	if err != nil {
+		return CommitOrigin{}, fmt.Errorf("origin of %s at %s: %w", project, commit, err)
+	}
+	defer rows.Close()
+	o := CommitOrigin{Pushers: []string{}}
+	for rows.Next() {
+		var kind, actor string
+		var p ChainPush
+		var at dbTime
+		if err := rows.Scan(&kind, &actor, &p.TargetProject, &p.Commit, &p.Repository, &p.Branch, &p.Parent,
+			&p.SourceProject, &p.SourceBuildID, &p.SourceRunID, &p.SourceCommit, &p.Step, &at); err != nil {
+			return CommitOrigin{}, fmt.Errorf("origin of %s at %s: %w", project, commit, err)
+		}
+		if kind == "c" {
+			p.PushedAt = at.Time
+			o.ChainPush = &p
+			continue
+		}
+		o.Pushers = append(o.Pushers, actor)
+	}
+	if err := rows.Err(); err != nil {
+		return CommitOrigin{}, fmt.Errorf("origin of %s at %s: %w", project, commit, err)
+	}
+	slices.Sort(o.Pushers)
+	o.Pushers = slices.Compact(o.Pushers)
+	return o, nil
 }

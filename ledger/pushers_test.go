@@ -37,6 +37,13 @@ func TestPushersOfACommit(t *testing.T) {
 		got, err = l.PushersOf(ctx, "web", "aaaa1111")
 		require.NoError(t, err)
 		require.Equal(t, []string{"carol", "github:bob", "mallory"}, got)
+		// CommitOrigin reads the same credit in its one query.
+		o, err := l.CommitOrigin(ctx, "web", "aaaa1111")
+		require.NoError(t, err)
+		require.Equal(t, CommitOrigin{Pushers: got}, o)
+		o, err = l.CommitOrigin(ctx, "web", "cccc3333")
+		require.NoError(t, err)
+		require.Equal(t, CommitOrigin{Pushers: []string{}}, o)
 
 		require.Error(t, l.RecordPusher(ctx, "web", "aaaa1111", ""), "an actor is required")
 	})

@@ -9,7 +9,8 @@ import (
 
 // preparedQueries are the statements every build writes (when it starts
 // and when it finishes), and the ones every build the API starts reads
-// (chainPushOfQuery, pushersOfQuery), prepared once at Open on SQLite:
+// (commitOriginQuery; chainPushOfQuery and pushersOfQuery for others),
+// prepared once at Open on SQLite:
 // SQLite parses a statement again for every Exec, and parsing was most of the ledger's CPU
 // for a build (its writes were a tenth of the benchmark process's CPU per
 // build beyond the process floor). On PostgreSQL they run as any other
@@ -24,6 +25,7 @@ var preparedQueries = []string{
 	insertVersionQuery,
 	chainPushOfQuery,
 	pushersOfQuery,
+	commitOriginQuery,
 }
 
 // prepare prepares preparedQueries on SQLite.

@@ -77,3 +77,25 @@ func requireNoSharing(t *testing.T, a, b reflect.Value, path string) {
 		}
 	}
 }
+
+// BenchmarkProjectClone clones each valid definition of testdata, as the
+// API's definition cache does for every build it starts.
+func BenchmarkProjectClone(b *testing.B) {
+	files, err := filepath.Glob(filepath.Join("testdata", "valid", "*.yaml"))
+	require.NoError(b, err)
+	var projects []*Project
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(b, err)
+		p, err := Parse(filepath.Base(f), data)
+		require.NoError(b, err)
+		projects = append(projects, p)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range projects {
+			_ = p.Clone()
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(projects)), "ns/clone")
+}

@@ -115,8 +115,13 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		var f, d, h result
 		scenarios := []func() error{
 			func() (err error) {
+				// The forge writes and signs its deliveries: not this scenario's CPU.
+				pushes := make([]hookDelivery, k)
+				for i := range pushes {
+					pushes[i] = signedDelivery(githubPush(repo, commits[done+i]), done+i)
+				}
 				cpu.start()
-				a, err = sendHooks(ctx, url, k, senders, func(i int) []byte { return githubPush(repo, commits[done+i]) })
+				a, err = sendHooks(ctx, url, senders, pushes)
 				cpu.stop(hookPush)
 				return err
 			},
@@ -144,7 +149,14 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		// and visibility tasks), so that no scenario pays for another's.
 		for i := range scenarios {
 			time.Sleep(hookSettle)
-			if err := scenarios[(r+i)%len(scenarios)](); err != nil {
+			j := (r + i) % len(scenarios)
+			stopProfile := func() {}
+			if done+k == n { // -scenario-profile: the last round's
+				stopProfile = profileScenario(hookScenarioNames[j], senders)
+			}
+			err := scenarios[j]()
+			stopProfile()
+			if err != nil {
 				return err
 			}
 		}
@@ -193,8 +205,8 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		hr.HTTPHopP50Ms, fmtRatios(hop), hr.WebhookWorkP50Ms, fmtRatios(work))
 
 	fmt.Printf("redelivering one push %d times from %d senders...\n", redeliveries, senders)
-	push := githubPush(repo, commits[n])
-	again, err := sendHooks(ctx, url, redeliveries, senders, func(int) []byte { return push })
+	push := signedDelivery(githubPush(repo, commits[n]), n)
+	again, err := sendHooks(ctx, url, senders, slices.Repeat([]hookDelivery{push}, redeliveries))
 	if err != nil {
 		return err
 	}
@@ -226,7 +238,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	}
 	// A forge redelivers one delivery at a time: the answer time of a
 	// duplicate on its own, still with no worker running.
-	alone, err := sendHooks(ctx, url, duplicatesAlone, 1, func(int) []byte { return push })
+	alone, err := sendHooks(ctx, url, 1, slices.Repeat([]hookDelivery{push}, duplicatesAlone))
 	if err != nil {
 		return err
 	}
@@ -267,29 +279,41 @@ func (e *benchEnv) hookServer() (string, func(), error) {
 	return base + "/api/v1/hooks/hooks/github", stop, err
 }
 
-// sendHooks posts n signed deliveries from senders goroutines.
-func sendHooks(ctx context.Context, url string, n, senders int, body func(i int) []byte) ([]hookAnswer, error) {
-	answers := make([]hookAnswer, n)
-	err := fanOut(n, senders, func(i int) error {
-		a, err := deliverHook(ctx, url, body(i), i)
+// hookDelivery is a push as GitHub delivers it: its body, signature and
+// delivery ID.
+type hookDelivery struct {
+	body                []byte
+	signature, delivery string
+}
+
+// signedDelivery is delivery i of body, signed as GitHub signs it.
+func signedDelivery(body []byte, i int) hookDelivery {
+	mac := hmac.New(sha256.New, []byte(hookBenchSecret))
+	mac.Write(body)
+	return hookDelivery{body: body, signature: "sha256=" + hex.EncodeToString(mac.Sum(nil)), delivery: fmt.Sprintf("bench-%d", i)}
+}
+
+// sendHooks posts deliveries from senders goroutines.
+func sendHooks(ctx context.Context, url string, senders int, deliveries []hookDelivery) ([]hookAnswer, error) {
+	answers := make([]hookAnswer, len(deliveries))
+	err := fanOut(len(deliveries), senders, func(i int) error {
+		a, err := deliverHook(ctx, url, deliveries[i])
 		answers[i] = a
 		return err
 	})
 	return answers, err
 }
 
-// deliverHook posts one push signed as GitHub signs it.
-func deliverHook(ctx context.Context, url string, body []byte, i int) (hookAnswer, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+// deliverHook posts one delivery.
+func deliverHook(ctx context.Context, url string, d hookDelivery) (hookAnswer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(d.body))
 	if err != nil {
 		return hookAnswer{}, err
 	}
-	mac := hmac.New(sha256.New, []byte(hookBenchSecret))
-	mac.Write(body)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-GitHub-Event", "push")
-	req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("bench-%d", i))
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("X-GitHub-Delivery", d.delivery)
+	req.Header.Set("X-Hub-Signature-256", d.signature)
 	t0 := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

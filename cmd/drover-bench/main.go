@@ -73,8 +73,8 @@ func run() error {
 	flag.DurationVar(&o.settle, "settle", workflows.DefaultLostHeartbeatTimeout+time.Second,
 		"pause before each round's builds at each concurrency, and before the approvals after the webhooks, so that the timers of the builds before (task heartbeat and workflow task timeouts, 10 s) have fired: their work is not charged to them")
 	flag.IntVar(&o.batches, "batches", 4, "batches each scenario's builds of a round run in, the scenarios' batches in turn (fewer where a batch would hold under 5 builds per sender)")
-	flag.Func("scenario-profile", "SCENARIO=FILE: write a CPU profile of this process during that scenario's last batch at the higher concurrency (scenarios: "+
-		strings.Join([]string{scNoOp, scProcess, scDrover, scDevDB}, ", ")+")", func(v string) error {
+	flag.Func("scenario-profile", "SCENARIO=FILE: write a CPU profile of this process during that scenario's last batch at the higher concurrency, or the webhooks' last round (scenarios: "+
+		strings.Join(append([]string{scNoOp, scProcess, scDrover, scDevDB}, hookScenarioNames[:]...), ", ")+")", func(v string) error {
 		key, file, ok := strings.Cut(v, "=")
 		if !ok {
 			return fmt.Errorf("%q is not SCENARIO=FILE", v)

@@ -127,7 +127,7 @@ func (e *benchEnv) latencyAndThroughput(ctx context.Context, o options, dev *ben
 	br.print()
 	if a, ok := br.run(o.rounds, scDrover, o.concurrency); ok {
 		if b, ok := br.run(o.rounds, scProcess, o.concurrency); ok {
-			printServerWork(scDrover, scProcess, a.Server, b.Server)
+			printServerWork("build", scenarioNames[scDrover], scenarioNames[scProcess], a.Server, b.Server)
 		}
 	}
 	return nil

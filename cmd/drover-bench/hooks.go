@@ -104,6 +104,9 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	// is done: terminating them between scenarios put their history and
 	// visibility writes into the next scenario's time and CPU.
 	var floorRuns []string
+	// Temporal's own counters of its work, per scenario, from its start to
+	// the next one's (its history and visibility tasks finish in the pause).
+	temporalWork := &scenarioWork{port: e.metricsPort, cur: -1}
 	// Rounds of equal size (the first ones one larger): a round of a few
 	// pushes left over would weigh as much as the others in the median.
 	for r, done := 0, 0; done < n; r++ {
@@ -150,6 +153,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		for i := range scenarios {
 			time.Sleep(hookSettle)
 			j := (r + i) % len(scenarios)
+			temporalWork.mark(j)
 			stopProfile := func() {}
 			if done+k == n { // -scenario-profile: the last round's
 				stopProfile = profileScenario(hookScenarioNames[j], senders)
@@ -169,6 +173,8 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		answers, floor = append(answers, a...), append(floor, f.latencies...)
 		done += k
 	}
+	time.Sleep(hookSettle)
+	temporalWork.mark(-1)
 	e.terminate(context.WithoutCancel(ctx), floorRuns)
 	time.Sleep(3 * hookSettle) // the terminations' work, before the redeliveries are timed
 	slices.SortFunc(answers, func(a, b hookAnswer) int { return int(a.latency - b.latency) })
@@ -193,6 +199,17 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	fmt.Printf("CPU per request, benchmark process (API and senders) / Temporal / whole machine: push %s, StartWorkflow %s, Drover's start %s, "+
 		"Drover's start behind an HTTP request %s\n",
 		hr.CPUPerRequest["push"], hr.CPUPerRequest["start_workflow"], hr.CPUPerRequest["drover_start"], hr.CPUPerRequest["http_start"])
+	hr.TemporalWorkPerRequest = map[string]map[string]float64{}
+	for i, name := range hookScenarioNames {
+		if c := temporalWork.perRequest(i, n); c != nil {
+			hr.TemporalWorkPerRequest[name] = map[string]float64{}
+			for _, counter := range serverCounterNames {
+				hr.TemporalWorkPerRequest[name][counter] = c.total(counter)
+			}
+		}
+	}
+	printServerWork("request", hookScenarioNames[hookPush], hookScenarioNames[hookRawStart],
+		temporalWork.perRequest(hookPush, n), temporalWork.perRequest(hookRawStart, n))
 	hr.StartOptionsP50Ms, hr.StartOptionsRounds = median(startCost), startCost
 	hr.WebhookPathP50Ms, hr.WebhookPathRounds = median(path), path
 	hr.HTTPHopP50Ms, hr.HTTPHopRounds = median(hop), hop
@@ -557,4 +574,34 @@ func (c *scenarioCPU) perRequest(n int) map[string]string {
 		out[name] = fmt.Sprintf("%.2f / %.2f / %.2f ms", ms(c.self[i])/float64(n), ms(c.other[i])/float64(n), ms(c.machine[i])/float64(n))
 	}
 	return out
+}
+
+// scenarioWork sums Temporal's counters of its work (persistence, service
+// and history task requests) per webhook scenario.
+type scenarioWork struct {
+	port int
+	last serverCounters
+	// cur is the scenario running since last, or -1.
+	cur int
+	sum [hookScenarios]serverCounters
+}
+
+// mark adds the counters' growth since the last mark to the scenario that
+// ran since, and starts counting for scenario i (-1: none).
+func (w *scenarioWork) mark(i int) {
+	now := scrapeServer(w.port)
+	if w.last != nil && now != nil && w.cur >= 0 {
+		if w.sum[w.cur] == nil {
+			w.sum[w.cur] = serverCounters{}
+		}
+		for k, v := range now.perBuild(w.last, 1) {
+			w.sum[w.cur][k] += v
+		}
+	}
+	w.last, w.cur = now, i
+}
+
+// perRequest is scenario i's counters per request, n requests in all.
+func (w *scenarioWork) perRequest(i, n int) serverCounters {
+	return w.sum[i].perBuild(serverCounters{}, n)
 }

@@ -119,9 +119,12 @@ type webhooksReport struct {
 	WebhookWorkRounds []float64 `json:"webhook_work_added_p50_ms_rounds,omitempty"`
 	// CPUPerRequest is, per scenario (hookScenarioNames), the CPU per
 	// request of the benchmark process, of Temporal and of the whole machine.
-	CPUPerRequest    map[string]string `json:"cpu_per_request,omitempty"`
-	Redeliveries     int               `json:"redeliveries"`
-	RedeliveryBuilds int               `json:"redelivery_builds"`
+	CPUPerRequest map[string]string `json:"cpu_per_request,omitempty"`
+	// TemporalWorkPerRequest is, per scenario, the dev server's persistence,
+	// service, history task and visibility requests per request.
+	TemporalWorkPerRequest map[string]map[string]float64 `json:"temporal_work_per_request,omitempty"`
+	Redeliveries           int                           `json:"redeliveries"`
+	RedeliveryBuilds       int                           `json:"redelivery_builds"`
 	// ConcurrentDuplicate* time the redeliveries answered 200 existing, from
 	// Senders senders, with no worker running.
 	ConcurrentDuplicateP50Ms float64 `json:"concurrent_duplicate_no_worker_p50_ms"`

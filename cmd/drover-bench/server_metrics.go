@@ -80,13 +80,13 @@ func (c serverCounters) total(name string) float64 {
 	return t
 }
 
-// printServerWork prints, per build, the server's work for each scenario
-// run, and the operations where a differs from b the most.
-func printServerWork(a, b string, ca, cb serverCounters) {
+// printServerWork prints the server's work per build or request (per) in
+// two scenarios a and b, and the operations where they differ the most.
+func printServerWork(per, a, b string, ca, cb serverCounters) {
 	if ca == nil || cb == nil {
 		return
 	}
-	fmt.Printf("\nTemporal's work per build, %s against %s (persistence, service, history tasks, visibility):\n", scenarioNames[a], scenarioNames[b])
+	fmt.Printf("\nTemporal's work per %s, %s against %s (persistence, service, history tasks, visibility):\n", per, a, b)
 	for _, name := range serverCounterNames {
 		fmt.Printf("  %-34s %7.1f %7.1f\n", name, ca.total(name), cb.total(name))
 	}

@@ -91,12 +91,32 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	// request (net/http, no router, no signature, no git, no ledger) whose
 	// handler makes Drover's start, splits the webhook path in the HTTP hop
 	// and Drover's own work on a delivery.
-	startURL, stopStarts, err := httpStartServer(e.client, plan)
+	starts := &api.TemporalBuilds{Client: e.client, TaskQueue: "bench-http-start-unpolled", Logger: slog.New(slog.DiscardHandler)}
+	startURL, stopStarts, err := httpStartServer(func(ctx context.Context, commit string) (string, error) {
+		id, _, _, err := starts.Start(ctx, droverInput(plan, commit), false)
+		return id, err
+	})
 	if err != nil {
 		return err
 	}
 	defer stopStarts()
 	var hop, work []float64
+	// A fifth, the same bare handler making Temporal's own StartWorkflow:
+	// what an HTTP request adds to a start whoever receives it, the least
+	// a webhook can add.
+	rawURL, stopRaw, err := httpStartServer(func(ctx context.Context, commit string) (string, error) {
+		run, err := e.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: "bench-http-raw-start-" + commit, TaskQueue: "bench-http-raw-start-unpolled"}, "RawStart")
+		if err != nil {
+			return "", err
+		}
+		return run.GetID(), nil
+	})
+	if err != nil {
+		return err
+	}
+	defer stopRaw()
+	var httpFloor []float64
 	// CPU of the benchmark process (the API and the senders), of Temporal
 	// and of the whole machine (the API's git cat-file too), per request.
 	cpu := &scenarioCPU{serverPid: e.serverPid}
@@ -115,7 +135,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 			k++
 		}
 		var a []hookAnswer
-		var f, d, h result
+		var f, d, h, hw result
 		scenarios := []func() error{
 			func() (err error) {
 				// The forge writes and signs its deliveries: not this scenario's CPU.
@@ -142,7 +162,13 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 			},
 			func() (err error) {
 				var ids []string
-				h, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookHTTPStart), httpStart(startURL, done))
+				h, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookHTTPStart), httpStart(startURL, 'e', done))
+				floorRuns = append(floorRuns, ids...)
+				return err
+			},
+			func() (err error) {
+				var ids []string
+				hw, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookHTTPRawStart), httpStart(rawURL, 'd', done))
 				floorRuns = append(floorRuns, ids...)
 				return err
 			},
@@ -170,6 +196,7 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		path = append(path, ms(lat50-d.p(0.5)))
 		hop = append(hop, ms(h.p(0.5)-d.p(0.5)))
 		work = append(work, ms(lat50-h.p(0.5)))
+		httpFloor = append(httpFloor, ms(hw.p(0.5)-f.p(0.5)))
 		answers, floor = append(answers, a...), append(floor, f.latencies...)
 		done += k
 	}
@@ -195,10 +222,14 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 	rep.Webhooks = hr
 	fmt.Printf("Drover adds %.1fms over StartWorkflow at p50, median of rounds (target <= 10ms); rounds: %s ms\n",
 		hr.AddedP50Ms, fmtRatios(added))
+	hr.HTTPFloorP50Ms, hr.HTTPFloorRounds = median(httpFloor), httpFloor
+	fmt.Printf("an HTTP request to a bare net/http handler making Temporal's own StartWorkflow (what a request adds to a start, whoever receives it) adds %.1fms; rounds: %s ms\n",
+		hr.HTTPFloorP50Ms, fmtRatios(httpFloor))
 	hr.CPUPerRequest = cpu.perRequest(n)
 	fmt.Printf("CPU per request, benchmark process (API and senders) / Temporal / whole machine: push %s, StartWorkflow %s, Drover's start %s, "+
-		"Drover's start behind an HTTP request %s\n",
-		hr.CPUPerRequest["push"], hr.CPUPerRequest["start_workflow"], hr.CPUPerRequest["drover_start"], hr.CPUPerRequest["http_start"])
+		"Drover's start behind an HTTP request %s, StartWorkflow behind an HTTP request %s\n",
+		hr.CPUPerRequest["push"], hr.CPUPerRequest["start_workflow"], hr.CPUPerRequest["drover_start"], hr.CPUPerRequest["http_start"],
+		hr.CPUPerRequest["http_raw_start"])
 	hr.TemporalWorkPerRequest = map[string]map[string]float64{}
 	for i, name := range hookScenarioNames {
 		if c := temporalWork.perRequest(i, n); c != nil {
@@ -389,10 +420,9 @@ func answerLatencies(answers []hookAnswer) result {
 }
 
 // httpStartServer serves, on a loopback port, a bare net/http handler that
-// makes Drover's start of the commit the request's body names and answers
-// its build ID: an HTTP hop in front of droverStart.
-func httpStartServer(c client.Client, plan pipeline.Plan) (string, func(), error) {
-	builds := &api.TemporalBuilds{Client: c, TaskQueue: "bench-http-start-unpolled", Logger: slog.New(slog.DiscardHandler)}
+// makes start's start of the commit the request's body names and answers
+// its workflow ID: an HTTP hop in front of a start.
+func httpStartServer(start func(ctx context.Context, commit string) (string, error)) (string, func(), error) {
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 100))
 		if err == nil && !benchCommitPattern.Match(body) {
@@ -402,14 +432,14 @@ func httpStartServer(c client.Client, plan pipeline.Plan) (string, func(), error
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		id, runID, _, err := builds.Start(r.Context(), droverInput(plan, string(body)), false)
+		id, err := start(r.Context(), string(body))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusAccepted)
-		_ = json.NewEncoder(w).Encode(map[string]string{"id": id, "run_id": runID})
+		_ = json.NewEncoder(w).Encode(map[string]string{"id": id})
 	})
 	base, stop, err := serveLoopback(func(string) http.Handler { return handler })
 	return base + "/start", stop, err
@@ -428,11 +458,11 @@ func serveLoopback(handler func(base string) http.Handler) (string, func(), erro
 	return base, func() { hs.Close() }, nil
 }
 
-// httpStart posts the commit of start i to httpStartServer's url, as
-// deliverHook posts a push.
-func httpStart(url string, offset int) startFunc {
+// httpStart posts the commit of start i of scenario (benchCommit) to
+// httpStartServer's url, as deliverHook posts a push.
+func httpStart(url string, scenario byte, offset int) startFunc {
 	return func(ctx context.Context, i int) (string, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(benchCommit('e', offset+i)))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(benchCommit(scenario, offset+i)))
 		if err != nil {
 			return "", err
 		}
@@ -526,10 +556,11 @@ const (
 	hookRawStart
 	hookDroverStart
 	hookHTTPStart
+	hookHTTPRawStart
 	hookScenarios
 )
 
-var hookScenarioNames = [hookScenarios]string{"push", "start_workflow", "drover_start", "http_start"}
+var hookScenarioNames = [hookScenarios]string{"push", "start_workflow", "drover_start", "http_start", "http_raw_start"}
 
 // hookSettle is the pause before each webhook scenario of a round.
 const hookSettle = time.Second

@@ -117,6 +117,11 @@ type webhooksReport struct {
 	HTTPHopRounds     []float64 `json:"http_hop_added_p50_ms_rounds,omitempty"`
 	WebhookWorkP50Ms  float64   `json:"webhook_work_added_p50_ms,omitempty"`
 	WebhookWorkRounds []float64 `json:"webhook_work_added_p50_ms_rounds,omitempty"`
+	// HTTPFloor* are Temporal's own StartWorkflow behind a request to a
+	// bare net/http handler minus the StartWorkflow alone: what an HTTP
+	// request adds to a start, whoever receives it.
+	HTTPFloorP50Ms  float64   `json:"http_floor_added_p50_ms,omitempty"`
+	HTTPFloorRounds []float64 `json:"http_floor_added_p50_ms_rounds,omitempty"`
 	// CPUPerRequest is, per scenario (hookScenarioNames), the CPU per
 	// request of the benchmark process, of Temporal and of the whole machine.
 	CPUPerRequest map[string]string `json:"cpu_per_request,omitempty"`

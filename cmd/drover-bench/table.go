@@ -125,10 +125,14 @@ func writeTable(w io.Writer, files []string) error {
 			row("… … and Drover's work on the delivery (router, middleware, signature, payload, git, ledger)",
 				fmt.Sprintf("%s (rounds %s ms)", tableMs(h.WebhookWorkP50Ms), fmtRatios(h.WebhookWorkRounds)), "")
 		}
+		if len(h.HTTPFloorRounds) > 0 {
+			row("an HTTP request to a bare net/http handler making Temporal's own StartWorkflow, over StartWorkflow (any webhook receiver's hop)",
+				fmt.Sprintf("%s (rounds %s ms)", tableMs(h.HTTPFloorP50Ms), fmtRatios(h.HTTPFloorRounds)), "")
+		}
 		if cpu := h.CPUPerRequest; cpu["push"] != "" {
 			row("CPU per request: bench process (API, senders) / Temporal / whole machine",
-				fmt.Sprintf("push %s; StartWorkflow %s; Drover's start %s; behind HTTP %s",
-					cpu["push"], cpu["start_workflow"], cpu["drover_start"], cmp.Or(cpu["http_start"], "–")), "")
+				fmt.Sprintf("push %s; StartWorkflow %s; Drover's start %s; Drover's start behind HTTP %s; StartWorkflow behind HTTP %s",
+					cpu["push"], cpu["start_workflow"], cpu["drover_start"], cmp.Or(cpu["http_start"], "–"), cmp.Or(cpu["http_raw_start"], "–")), "")
 		}
 		row("duplicate delivery answered, one at a time, no worker running",
 			fmt.Sprintf("p50 %s, p99 %s (%d duplicates)", tableMs(h.DuplicateP50Ms), tableMs(h.DuplicateP99Ms), h.Duplicates), "< 50 ms")

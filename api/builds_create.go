@@ -180,7 +180,7 @@ func (s *Server) startBuild(ctx context.Context, in workflows.BuildInput, rerun 
 		in.PromotionPlan = plan
 	}
 	s.describeCommit(ctx, &in)
-	origin, err := s.commitOrigin(ctx, in.Project, in.Commit, in.Upstream == nil)
+	origin, err := s.commitOrigin(ctx, in.Project, in.Commit)
 	if err != nil {
 		return 0, CreateBuildResponse{}, err
 	}

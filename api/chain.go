@@ -19,7 +19,9 @@ import (
 // ChainLedger reads chains across repositories from the ledger;
 // *ledger.Ledger implements it. The server uses it when its History does.
 type ChainLedger interface {
-	ChainPushOf(ctx context.Context, project, commit string) (ledger.ChainPush, error)
+	// CommitOrigin reads the push step that made a commit and who is
+	// credited with it, in one read, for every build the API starts.
+	CommitOrigin(ctx context.Context, project, commit string) (ledger.CommitOrigin, error)
 	DownstreamBuilds(ctx context.Context, id string) ([]ledger.Build, error)
 	BuildOfCommit(ctx context.Context, project, commit string) (ledger.Build, error)
 	Trace(ctx context.Context, id string) ([]ledger.TraceLink, error)

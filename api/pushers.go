@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -67,39 +66,19 @@ func creditAlso(credited []string, trigger string, who ...string) []string {
 	return credited
 }
 
-// commitOriginReader reads a commit's chain push and who is credited with
-// it in one query; *ledger.Ledger implements it.
-type commitOriginReader interface {
-	CommitOrigin(ctx context.Context, project, commit string) (ledger.CommitOrigin, error)
-}
-
-// commitOrigin reads, for a build of commit that starts, the push step that
-// made it (only when chain is set: a build without an upstream yet) and who
-// is credited with it. It fails closed when the credit cannot be read; a
-// chain push that cannot be read is logged and left out.
-func (s *Server) commitOrigin(ctx context.Context, project, commit string, chain bool) (ledger.CommitOrigin, error) {
-	cl, pl := s.chains(), s.pushers()
-	if r, ok := s.History.(commitOriginReader); ok && cl != nil && pl != nil {
-		o, err := r.CommitOrigin(ctx, project, commit)
-		if err != nil {
-			return ledger.CommitOrigin{}, fmt.Errorf("read who pushed %s of %s: %w", shortCommit(commit), project, err)
-		}
-		if !chain {
-			o.ChainPush = nil
-		}
-		return o, nil
+// commitOrigin reads, for a build of commit that starts, the push step
+// that made it and who is credited with it: in one read from a ledger that
+// keeps chains, else the credit alone. It fails closed when they cannot be
+// read.
+func (s *Server) commitOrigin(ctx context.Context, project, commit string) (ledger.CommitOrigin, error) {
+	cl := s.chains()
+	if cl == nil {
+		credited, err := s.creditedPushers(ctx, project, commit, "", nil)
+		return ledger.CommitOrigin{Pushers: credited}, err
 	}
-	var o ledger.CommitOrigin
-	if cl != nil && chain {
-		p, err := cl.ChainPushOf(ctx, project, commit)
-		switch {
-		case err == nil:
-			o.ChainPush = &p
-		case !errors.Is(err, ledger.ErrNotFound):
-			s.logger().WarnContext(ctx, "read chain push failed", "project", project, "commit", commit, "error", err)
-		}
+	o, err := cl.CommitOrigin(ctx, project, commit)
+	if err != nil {
+		return ledger.CommitOrigin{}, fmt.Errorf("read who pushed %s of %s: %w", shortCommit(commit), project, err)
 	}
-	credited, err := s.creditedPushers(ctx, project, commit, "", nil)
-	o.Pushers = credited
-	return o, err
+	return o, nil
 }

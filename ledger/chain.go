@@ -67,8 +67,8 @@ func scanChainPush(row rowScanner) (ChainPush, error) {
 	return p, err
 }
 
-// chainPushOfQuery reads the push of a commit to a project: every build
-// the API starts asks it (prepared on SQLite, see preparedQueries).
+// chainPushOfQuery reads the push of a commit to a project (the API reads
+// it with the commit's credit, commitOriginQuery).
 const chainPushOfQuery = `SELECT ` + chainPushColumns + `
 		FROM chain_pushes WHERE target_project = ? AND commit_sha = ?`
 

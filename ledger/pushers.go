@@ -23,11 +23,11 @@ func (l *Ledger) RecordPusher(ctx context.Context, project, commit, actor string
 	return nil
 }
 
-// pushersOfQuery reads who is credited with a commit: every build the API
-// starts asks it (prepared on SQLite, see preparedQueries).
+// pushersOfQuery reads who is credited with a commit, one row each time,
+// in no order: those RecordPusher recorded and whoever triggered a build of
+// it (prepared on SQLite, see preparedQueries).
 const pushersOfQuery = `SELECT actor FROM commit_pushers WHERE project = ? AND commit_sha = ?
-	UNION SELECT triggered_by FROM builds WHERE project = ? AND commit_sha = ? AND triggered_by <> ''
-	ORDER BY 1`
+	UNION ALL SELECT triggered_by FROM builds WHERE project = ? AND commit_sha = ? AND triggered_by <> ''`
 
 // PushersOf returns, sorted, who is credited with commit of project: those
 // RecordPusher recorded, and whoever triggered a build of the commit (a
@@ -49,7 +49,13 @@ func (l *Ledger) PushersOf(ctx context.Context, project, commit string) ([]strin
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("pushers of %s at %s: %w", project, commit, err)
 	}
-	return out, nil
+	return sortedOnce(out), nil
+}
+
+// sortedOnce sorts who and drops its repeats.
+func sortedOnce(who []string) []string {
+	slices.Sort(who)
+	return slices.Compact(who)
 }
 
 // CommitOrigin is what the ledger knows of how a commit came to be built,
@@ -68,9 +74,7 @@ type CommitOrigin struct {
 const commitOriginQuery = `SELECT 'c', '', ` + chainPushColumns + `
 		FROM chain_pushes WHERE target_project = ? AND commit_sha = ?
 	UNION ALL SELECT 'p', actor, '', '', '', '', '', '', '', '', '', '', NULL
-		FROM commit_pushers WHERE project = ? AND commit_sha = ?
-	UNION ALL SELECT 'p', triggered_by, '', '', '', '', '', '', '', '', '', '', NULL
-		FROM builds WHERE project = ? AND commit_sha = ? AND triggered_by <> ''`
+		FROM (` + pushersOfQuery + `) AS credited`
 
 // CommitOrigin returns, in one read, the push step that made commit of
 // project (ChainPushOf, without its ErrNotFound) and who is credited with
@@ -100,7 +104,6 @@ func (l *Ledger) CommitOrigin(ctx context.Context, project, commit string) (Comm
 	if err := rows.Err(); err != nil {
 		return CommitOrigin{}, fmt.Errorf("origin of %s at %s: %w", project, commit, err)
 	}
-	slices.Sort(o.Pushers)
-	o.Pushers = slices.Compact(o.Pushers)
+	o.Pushers = sortedOnce(o.Pushers)
 	return o, nil
 }

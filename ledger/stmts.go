@@ -9,7 +9,7 @@ import (
 
 // preparedQueries are the statements every build writes (when it starts
 // and when it finishes), and the ones every build the API starts reads
-// (commitOriginQuery; chainPushOfQuery and pushersOfQuery for others),
+// (commitOriginQuery; pushersOfQuery for every artifact registered),
 // prepared once at Open on SQLite:
 // SQLite parses a statement again for every Exec, and parsing was most of the ledger's CPU
 // for a build (its writes were a tenth of the benchmark process's CPU per
@@ -23,7 +23,6 @@ var preparedQueries = []string{
 	upsertFinishedBuildKeepQuery,
 	upsertTaskQuery,
 	insertVersionQuery,
-	chainPushOfQuery,
 	pushersOfQuery,
 	commitOriginQuery,
 }

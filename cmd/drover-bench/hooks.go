@@ -136,6 +136,16 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 		}
 		var a []hookAnswer
 		var f, d, h, hw result
+		// starts is a floor's scenario: k starts into res, its workflows
+		// kept to terminate after the last round.
+		starts := func(res *result, scenario int, start startFunc) func() error {
+			return func() (err error) {
+				var ids []string
+				*res, ids, err = timedStarts(ctx, k, senders, cpu.stopper(scenario), start)
+				floorRuns = append(floorRuns, ids...)
+				return err
+			}
+		}
 		scenarios := []func() error{
 			func() (err error) {
 				// The forge writes and signs its deliveries: not this scenario's CPU.
@@ -148,30 +158,10 @@ func (e *benchEnv) webhooks(ctx context.Context, n, rounds int, rep *report) err
 				cpu.stop(hookPush)
 				return err
 			},
-			func() (err error) {
-				var ids []string
-				f, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookRawStart), rawStart(e.client, done))
-				floorRuns = append(floorRuns, ids...)
-				return err
-			},
-			func() (err error) {
-				var ids []string
-				d, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookDroverStart), droverStart(e.client, plan, done))
-				floorRuns = append(floorRuns, ids...)
-				return err
-			},
-			func() (err error) {
-				var ids []string
-				h, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookHTTPStart), httpStart(startURL, 'e', done))
-				floorRuns = append(floorRuns, ids...)
-				return err
-			},
-			func() (err error) {
-				var ids []string
-				hw, ids, err = timedStarts(ctx, k, senders, cpu.stopper(hookHTTPRawStart), httpStart(rawURL, 'd', done))
-				floorRuns = append(floorRuns, ids...)
-				return err
-			},
+			starts(&f, hookRawStart, rawStart(e.client, done)),
+			starts(&d, hookDroverStart, droverStart(e.client, plan, done)),
+			starts(&h, hookHTTPStart, httpStart(startURL, 'e', done)),
+			starts(&hw, hookHTTPRawStart, httpStart(rawURL, 'd', done)),
 		}
 		// In an order rotated every round, each after a pause in which
 		// the server finishes the work the one before left (its transfer

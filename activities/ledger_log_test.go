@@ -1,35 +1,16 @@
 package activities_test
 
 import (
-	"bytes"
 	"errors"
 	"log/slog"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/drover-ci/drover/activities"
+	"github.com/drover-ci/drover/internal/syncbuf"
 	"github.com/drover-ci/drover/ledger"
 )
-
-// lockedBuffer is a bytes.Buffer safe for a logger and a test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func TestLedgerWriteFailuresAreLoggedAtError(t *testing.T) {
 	tests := []struct {
@@ -44,7 +25,7 @@ func TestLedgerWriteFailuresAreLoggedAtError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs syncbuf.Buffer
 			a := &activities.LedgerActivities{Ledger: failingRecorder{err: errors.New("connection refused")},
 				Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 			err := executeByName(t, a, tt.name, tt.in)

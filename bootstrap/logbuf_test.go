@@ -1,30 +1,15 @@
 package bootstrap
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
+
+	"github.com/drover-ci/drover/internal/syncbuf"
 )
 
 // logBuffer captures a logger's text output for assertions; safe for
 // concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ syncbuf.Buffer }
 
 // count is how many lines contain s.
 func (b *logBuffer) count(s string) int {

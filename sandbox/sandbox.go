@@ -13,6 +13,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -174,19 +175,41 @@ func (s *Sandbox) Command(script string, st Step) (cmd *exec.Cmd, cleanup func()
 		args = append(args, "--dir", filepath.Dir(p), "--perms", "0400", "--ro-bind-data", strconv.Itoa(fd), p)
 	}
 
-	// The step's environment is bwrap's own, which bwrap hands to the
-	// script: never its arguments (--setenv), which every process of the
-	// host may read in /proc/<pid>/cmdline, secrets included.
-	env := make([]string, 0, len(st.Env))
+	// bwrap's options, the step's environment among them (--clearenv,
+	// --setenv), come on a pipe (--args): never on its command line, which
+	// every process of the host may read in /proc/<pid>/cmdline, secrets
+	// included, nor in bwrap's own environment, where LD_PRELOAD and its
+	// kind would run the step's code in bwrap itself, outside the sandbox.
+	opts := append([]string{"--clearenv"}, args...)
 	for _, kv := range st.Env {
-		if name, _, ok := strings.Cut(kv, "="); ok && name != "" {
-			env = append(env, kv)
+		if name, value, ok := strings.Cut(kv, "="); ok && name != "" {
+			opts = append(opts, "--setenv", name, value)
 		}
 	}
-	args = append(args, "--", "bash", "-eo", "pipefail", "-c", script)
-	cmd = exec.Command(s.Bwrap, args...)
+	var packed strings.Builder
+	for _, o := range opts {
+		if strings.ContainsRune(o, 0) { // would split into options of its own
+			cleanup()
+			return nil, nil, fmt.Errorf("sandbox: an option or environment variable holds a NUL byte")
+		}
+		packed.WriteString(o)
+		packed.WriteByte(0)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("sandbox: pipe: %w", err)
+	}
+	closers = append(closers, r)
+	go func() {
+		_, _ = io.WriteString(w, packed.String())
+		_ = w.Close()
+	}()
+	argsFD := 3 + len(extra)
+	extra = append(extra, r)
+	cmd = exec.Command(s.Bwrap, "--args", strconv.Itoa(argsFD), "--", "bash", "-eo", "pipefail", "-c", script)
 	cmd.Dir = st.Workspace
-	cmd.Env = env // nothing of the worker's
+	cmd.Env = []string{} // empty: nothing of the worker's, nothing of the step's
 	cmd.ExtraFiles = extra
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if !st.Service {
@@ -234,7 +257,7 @@ func (s *Sandbox) Check(ctx context.Context) error {
 		cmd.Args = append(cmd.Args, "check", strconv.Itoa(s.UID))
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		run := exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...)
-		run.Dir, run.Env, run.SysProcAttr = cmd.Dir, cmd.Env, cmd.SysProcAttr
+		run.Dir, run.Env, run.SysProcAttr, run.ExtraFiles = cmd.Dir, cmd.Env, cmd.SysProcAttr, cmd.ExtraFiles
 		out, err := run.CombinedOutput()
 		cancel()
 		cleanup()

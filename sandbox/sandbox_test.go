@@ -152,9 +152,9 @@ echo ok > written
 	require.Equal(t, "ok\n", string(b))
 }
 
-// A step's environment, secrets included, is never in bwrap's arguments:
-// /proc/<pid>/cmdline is readable by every process of the host, the
-// environment only by the process's own user.
+// A step's environment, secrets included, is never in bwrap's arguments
+// (/proc/<pid>/cmdline is readable by every process of the host) nor in
+// bwrap's own environment: it comes on a pipe (--args).
 func TestSandboxEnvironmentIsNotInTheCommandLine(t *testing.T) {
 	s := newSandbox(t, sandbox.Options{})
 	ws := t.TempDir()
@@ -178,6 +178,11 @@ func TestSandboxEnvironmentIsNotInTheCommandLine(t *testing.T) {
 	}, 10*time.Second, 5*time.Millisecond)
 	require.NotContains(t, string(cmdline), "s3cr3t-value-42")
 	require.Contains(t, string(cmdline), "bash", "the sandbox's own command line")
+	// Nor is it bwrap's own environment, where LD_PRELOAD and its kind
+	// would run in bwrap, on the host, before the sandbox exists.
+	environ, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/environ")
+	require.NoError(t, err)
+	require.Empty(t, string(environ), "bwrap's environment")
 	require.NoError(t, stdin.Close())
 	require.NoError(t, cmd.Wait())
 	require.Equal(t, "token=s3cr3t-value-42\n", out.String(), "the script has the variable")

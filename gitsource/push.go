@@ -161,6 +161,9 @@ func commitOnce(run func([]byte, ...string) (string, error), raw func(...string)
 // gitWith is git with extra environment and standard input.
 func gitWith(ctx context.Context, dir, repo string, env []string, stdin []byte, args ...string) ([]byte, error) {
 	args, env = CredentialsInEnv(args, env)
+	// A command of repo's mirror that names no URL (fetch origin: the
+	// mirror keeps the URL without its credentials) gets them all the same.
+	_, env = CredentialsInEnv([]string{repo}, env)
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(gitEnv(), env...)

@@ -63,6 +63,8 @@ func TestParseErrors(t *testing.T) {
 		{"empty", "", []string{"ids.yaml: no users and no trust_header"}},
 		{"loopback proxy without a secret", "trust_header: X-User\ntrusted_proxies: [10.0.0.0/8, 127.0.0.1]\n",
 			[]string{"ids.yaml:2:", "trusted_proxies[1]: 127.0.0.1 is a loopback address, from which the tasks of a worker on this machine connect too: set trusted_proxy_secret_env"}},
+		{"every address as proxy without a secret", "trust_header: X-User\ntrusted_proxies: [0.0.0.0/0, \"::/0\"]\n",
+			[]string{"ids.yaml:2:", "trusted_proxies[0]: 0.0.0.0/0 holds loopback addresses", "trusted_proxies[1]: ::/0 holds loopback addresses"}},
 		{"proxy secret unset", "trust_header: X-User\ntrusted_proxies: [127.0.0.1]\ntrusted_proxy_secret_env: DROVER_TEST_UNSET_PROXY_SECRET\n",
 			[]string{"ids.yaml:3:", `trusted_proxy_secret_env: "DROVER_TEST_UNSET_PROXY_SECRET" names no environment variable holding 16 bytes or more`}},
 	}

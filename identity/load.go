@@ -105,10 +105,14 @@ func Parse(name string, data []byte) (*Directory, error) {
 			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
 		d.proxies = append(d.proxies, p.Masked())
-		if f.TrustHeader != "" && f.TrustedProxySecretEnv == "" && p.Addr().IsLoopback() {
+		if f.TrustHeader != "" && f.TrustedProxySecretEnv == "" && coversLoopback(p) {
+			what := "is a loopback address"
+			if !p.Addr().IsLoopback() {
+				what = "holds loopback addresses"
+			}
 			errs = append(errs, at(fmt.Sprintf("$.trusted_proxies[%d]", i), fmt.Sprintf(
-				"trusted_proxies[%d]: %s is a loopback address, from which the tasks of a worker on this machine connect too: "+
-					"set trusted_proxy_secret_env to a variable holding a value only the proxy knows and sends in %s", i, cidr, ProxySecretHeader)))
+				"trusted_proxies[%d]: %s %s, from which the tasks of a worker on this machine connect too: "+
+					"set trusted_proxy_secret_env to a variable holding a value only the proxy knows and sends in %s", i, cidr, what, ProxySecretHeader)))
 		}
 	}
 	if env := f.TrustedProxySecretEnv; env != "" {
@@ -213,4 +217,10 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// coversLoopback reports whether prefix p holds a loopback address (a
+// loopback address itself, or a wider prefix such as 0.0.0.0/0 or ::/0).
+func coversLoopback(p netip.Prefix) bool {
+	return p.Overlaps(netip.MustParsePrefix("127.0.0.0/8")) || p.Contains(netip.IPv6Loopback())
 }

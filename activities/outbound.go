@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"syscall"
 	"time"
 )
@@ -27,13 +28,24 @@ func OutboundTransport() *http.Transport {
 // when none is given.
 var outboundClient = &http.Client{Transport: OutboundTransport()}
 
-// refuseLinkLocal refuses a connection to a link-local address.
+// awsMetadataV6 is where AWS serves instance metadata (fd00:ec2::254) and
+// the EKS Pod Identity agent (fd00:ec2::23) over IPv6: unique-local
+// addresses, not link-local ones.
+var awsMetadataV6 = netip.MustParsePrefix("fd00:ec2::/32")
+
+// refuseLinkLocal refuses a connection to a link-local address, or to AWS's
+// IPv6 metadata addresses.
 func refuseLinkLocal(_, address string, _ syscall.RawConn) error {
 	host, _, err := net.SplitHostPort(address)
 	if err != nil {
 		host = address
 	}
-	if ip := net.ParseIP(host); ip != nil && (ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast()) {
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return nil
+	}
+	ip = ip.Unmap()
+	if ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || awsMetadataV6.Contains(ip) {
 		return fmt.Errorf("%s is a link-local address (where clouds serve instance metadata): the worker does not connect there", host)
 	}
 	return nil

@@ -15,7 +15,7 @@ import (
 // reached as before.
 func TestOutboundTransportRefusesLinkLocal(t *testing.T) {
 	client := &http.Client{Transport: activities.OutboundTransport()}
-	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://[fe80::1]:80/"} {
+	for _, u := range []string{"http://169.254.169.254/latest/meta-data/", "http://[fe80::1]:80/", "http://[fd00:ec2::254]/latest/meta-data/"} {
 		_, err := client.Get(u)
 		require.ErrorContains(t, err, "is a link-local address (where clouds serve instance metadata)", u)
 	}
